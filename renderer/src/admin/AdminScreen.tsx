@@ -1,0 +1,33 @@
+import { useState } from 'react';
+import { FocusHeading } from '../components/FocusHeading';
+import { AuditLogPanel } from './AuditLogPanel';
+import { SecuritySettingsPanel } from './SecuritySettingsPanel';
+import { UsersPanel } from './UsersPanel';
+
+type Tab = 'security' | 'users' | 'audit';
+
+const tabs: { id: Tab; label: string }[] = [
+  { id: 'security', label: 'Security Settings' },
+  { id: 'users', label: 'Users' },
+  { id: 'audit', label: 'Audit log' },
+];
+
+/** Admin: Security Settings (as the article's path), users, and the audit log. */
+export function AdminScreen({ onSetUpOwnMethod }: { onSetUpOwnMethod: () => void }) {
+  const [tab, setTab] = useState<Tab>('security');
+  return (
+    <div className="page">
+      <FocusHeading>Admin</FocusHeading>
+      <nav className="tabs" aria-label="Admin sections">
+        {tabs.map((t) => (
+          <button key={t.id} type="button" className="tab" aria-current={tab === t.id ? 'page' : undefined} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </nav>
+      {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
+      {tab === 'users' ? <UsersPanel /> : null}
+      {tab === 'audit' ? <AuditLogPanel /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,201 @@
+import { useEffect, useState } from 'react';
+import type { EnforcementImpact, SecuritySettings, SecuritySettingsSaved } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { Notice } from '../components/Notice';
+import { formatDateTime } from '../dates';
+import { hasRecentSecondFactor, useSession } from '../session-context';
+
+function plural(n: number, one: string, many: string) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function describeSaved(saved: SecuritySettingsSaved): string {
+  if (!saved.requireTwoFactor) return 'Two-factor authentication is no longer required. Nobody was signed out.';
+  if (saved.signedOutUsers === 0) return 'Two-factor authentication is now required. Everyone already had a method, so nobody was signed out.';
+  return `Two-factor authentication is now required. ${plural(saved.signedOutUsers, 'user was', 'users were')} signed out (${plural(
+    saved.revokedSessions,
+    'session',
+    'sessions',
+  )} ended); they will set up a method at their next sign-in.`;
+}
+
+/** Admin → Security Settings → Authentication: the "Require two-factor authentication" switch. */
+export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: () => void }) {
+  const { current, sensitive, refresh } = useSession();
+  const [settings, setSettings] = useState<SecuritySettings | null>(null);
+  const [wanted, setWanted] = useState(false);
+  const [impact, setImpact] = useState<EnforcementImpact | null>(null);
+  const [understood, setUnderstood] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    agentdesk.getSecuritySettings().then(
+      (s) => {
+        setSettings(s);
+        setWanted(s.requireTwoFactor);
+      },
+      (e: unknown) => setError(describeError(e)),
+    );
+  }, []);
+
+  const turningOn = settings !== null && wanted && !settings.requireTwoFactor;
+  const turningOff = settings !== null && !wanted && settings.requireTwoFactor;
+  const adminHasMethod = current.methods.length > 0;
+
+  useEffect(() => {
+    if (!turningOn) return;
+    let live = true;
+    setImpact(null);
+    agentdesk.getEnforcementImpact().then(
+      (i) => live && setImpact(i),
+      (e: unknown) => live && setError(describeError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [turningOn]);
+
+  function toggle() {
+    setWanted(!wanted);
+    setUnderstood(false);
+    setResult(null);
+    setError(null);
+  }
+
+  async function save() {
+    if (!settings) return;
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      const saved = await sensitive(() => agentdesk.saveSecuritySettings({ requireTwoFactor: wanted, acknowledged: understood }));
+      if (saved) {
+        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, updatedAt: new Date().toISOString(), updatedBy: current.user });
+        setUnderstood(false);
+        setResult(describeSaved(saved));
+        void refresh();
+      }
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!settings) {
+    return error ? <Notice tone="error">{error}</Notice> : <p role="status">Loading security settings…</p>;
+  }
+
+  const canSave = (turningOn && understood && adminHasMethod && impact !== null) || turningOff;
+
+  return (
+    <section className="card" aria-labelledby="authentication-title">
+      <h2 id="authentication-title">Authentication</h2>
+      <div className="switch-row">
+        <div>
+          <p className="switch-label" id="require-2fa-label">
+            Require two-factor authentication
+          </p>
+          <p className="muted small" id="require-2fa-hint">
+            Everyone in {current.account.name} confirms each sign-in with an authenticator app or a security key.
+          </p>
+        </div>
+        <button
+          type="button"
+          role="switch"
+          className="switch"
+          aria-checked={wanted}
+          aria-labelledby="require-2fa-label"
+          aria-describedby="require-2fa-hint"
+          onClick={toggle}
+        >
+          <span className="switch-track" aria-hidden="true">
+            <span className="switch-thumb" />
+          </span>
+          <span className="switch-text" aria-hidden="true">
+            {wanted ? 'On' : 'Off'}
+          </span>
+        </button>
+      </div>
+      {settings.updatedAt ? (
+        <p className="muted small">
+          Last changed {formatDateTime(settings.updatedAt)}
+          {settings.updatedBy ? ` by ${settings.updatedBy.name}` : ''}.
+        </p>
+      ) : null}
+
+      {turningOn && !adminHasMethod ? (
+        <Notice tone="warning" title="Set up your own method first">
+          <p>You need a two-factor method of your own before you can require one from everyone.</p>
+          <button type="button" className="button-secondary" onClick={onSetUpOwnMethod}>
+            Set up a method
+          </button>
+        </Notice>
+      ) : null}
+
+      {turningOn && adminHasMethod ? (
+        <div className="warning-box" role="region" aria-labelledby="enforce-warning-title">
+          <p className="warning-title" id="enforce-warning-title">
+            Everyone without a two-factor method will be signed out
+          </p>
+          <p>
+            Upon save, any user without a two-factor authentication method will be signed out on every device, and will have to set up at
+            least one method at their next sign-in to use AgentDesk. Tell your agents beforehand and make sure they have their phone or
+            security key at hand.
+          </p>
+          {impact === null ? (
+            <p role="status">Checking who will be signed out…</p>
+          ) : impact.usersWithoutTwoFactor === 0 ? (
+            <p data-testid="enforcement-impact">Everyone already has a method: nobody will be signed out.</p>
+          ) : (
+            <>
+              <p data-testid="enforcement-impact">
+                <strong>{plural(impact.usersWithoutTwoFactor, 'user', 'users')}</strong> will be signed out
+                {impact.sessionsToRevoke ? ` (${plural(impact.sessionsToRevoke, 'open session', 'open sessions')})` : ''}:
+              </p>
+              <ul className="impact-list" aria-label="Users who will be signed out">
+                {impact.users.map((user) => (
+                  <li key={user.id}>
+                    {user.name} <span className="muted">({user.email})</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <div className="checkbox">
+            <input id="enforce-understood" type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
+            <label htmlFor="enforce-understood">I understand</label>
+          </div>
+          {!hasRecentSecondFactor(current.session) ? (
+            <p className="muted small">For your security you will confirm your second factor when you save.</p>
+          ) : null}
+        </div>
+      ) : null}
+
+      {turningOff ? (
+        <div className="info-box" role="region" aria-label="About turning this off">
+          <p>
+            If you stop requiring two-factor authentication, nobody is signed out. It stays enabled for everyone who has set it up, but they
+            can now choose to turn it off. New users won’t be asked to set it up.
+          </p>
+        </div>
+      ) : null}
+
+      {error ? <Notice tone="error">{error}</Notice> : null}
+      {result ? (
+        <Notice tone="success" title="Saved">
+          <span data-testid="save-result">{result}</span>
+        </Notice>
+      ) : null}
+
+      <div className="button-row">
+        <button type="button" disabled={!canSave || busy} onClick={() => void save()}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+// The one error type the screens see: a stable `code` to branch on, whatever implementation
+// of the bridge (web fetch or Electron IPC) produced it.
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null = null,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
+
+  /** Errors cross the Electron bridge as plain objects; rebuild the class from any shape. */
+  static from(error: unknown): ApiError {
+    if (error instanceof ApiError) return error;
+    if (error && typeof error === 'object') {
+      const e = error as { code?: unknown; message?: unknown; status?: unknown; retryAfterSeconds?: unknown };
+      const code = typeof e.code === 'string' ? e.code : 'unexpected_response';
+      return new ApiError(
+        code,
+        typeof e.message === 'string' ? e.message : 'Something went wrong.',
+        typeof e.status === 'number' ? e.status : null,
+        typeof e.retryAfterSeconds === 'number' ? e.retryAfterSeconds : null,
+      );
+    }
+    return new ApiError('unexpected_response', String(error));
+  }
+}
+
+export function errorCode(error: unknown): string {
+  return ApiError.from(error).code;
+}

@@ -1,0 +1,26 @@
+// The only module that reads `window.agentdesk`. The desktop preload installs it; in a plain
+// browser (the web console) it is absent and the fetch implementation stands in.
+import type { AgentDeskApi } from '../../../preload/agentdesk-api';
+import { ApiError } from './api-error';
+import { createWebApi } from './web-api';
+
+declare global {
+  interface Window {
+    agentdesk?: AgentDeskApi;
+  }
+}
+
+/** Every promise rejection becomes an ApiError, so screens branch on `code` alone. */
+function withTypedErrors(api: AgentDeskApi): AgentDeskApi {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(api) as [string, unknown][]) {
+    if (typeof fn !== 'function') continue;
+    wrapped[name] = (...args: unknown[]) => {
+      const result = (fn as (...a: unknown[]) => unknown).apply(api, args);
+      return result instanceof Promise ? result.catch((error: unknown) => { throw ApiError.from(error); }) : result;
+    };
+  }
+  return wrapped as unknown as AgentDeskApi;
+}
+
+export const agentdesk: AgentDeskApi = withTypedErrors(window.agentdesk ?? createWebApi());

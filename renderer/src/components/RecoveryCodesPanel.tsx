@@ -1,0 +1,64 @@
+import { useId, useState } from 'react';
+
+/** Recovery codes, shown once: copy, download, and an explicit "I have saved them". */
+export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { codes: string[]; onDone: () => void; doneLabel?: string }) {
+  const id = useId();
+  const [saved, setSaved] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const text = codes.join('\n') + '\n';
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+
+  function download() {
+    const url = URL.createObjectURL(new Blob([`AgentDesk recovery codes\n\n${text}`], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = 'agentdesk-recovery-codes.txt';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  return (
+    <section className="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Save your recovery codes</h2>
+      <p>
+        If you lose your phone or security key, each of these codes lets you sign in once. Keep them somewhere safe: they are shown
+        only now.
+      </p>
+      <ol className="recovery-codes" aria-label="Recovery codes" data-testid="recovery-codes">
+        {codes.map((code) => (
+          <li key={code}>
+            <code>{code}</code>
+          </li>
+        ))}
+      </ol>
+      <div className="button-row">
+        <button type="button" className="button-secondary" onClick={() => void copy()}>
+          Copy codes
+        </button>
+        <button type="button" className="button-secondary" onClick={download}>
+          Download
+        </button>
+        <span role="status" className="muted">
+          {copied ? 'Copied to the clipboard.' : ''}
+        </span>
+      </div>
+      <div className="checkbox">
+        <input id={`${id}-saved`} type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />
+        <label htmlFor={`${id}-saved`}>I have saved my recovery codes</label>
+      </div>
+      <div>
+        <button type="button" disabled={!saved} onClick={onDone}>
+          {doneLabel}
+        </button>
+      </div>
+    </section>
+  );
+}

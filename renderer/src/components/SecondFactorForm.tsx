@@ -1,0 +1,130 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { Method, Session } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { CodeField } from './CodeField';
+import { Notice } from './Notice';
+import { SecurityKeyStatus } from './SecurityKeyStatus';
+
+type Way = 'totp' | 'security_key' | 'recovery_code';
+
+const switchLabels: Record<Way, string> = {
+  totp: 'Use your authenticator app',
+  security_key: 'Use a security key',
+  recovery_code: 'Use a recovery code',
+};
+
+/**
+ * Pass a second factor with any of the user's methods, last used first: the sign-in's second
+ * step and the re-authentication before a sensitive change.
+ */
+export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onPassed: (session: Session) => void }) {
+  const ways: Way[] = [];
+  for (const method of methods) if (!ways.includes(method.type)) ways.push(method.type);
+  ways.push('recovery_code');
+  const [way, setWay] = useState<Way>(ways[0] ?? 'recovery_code');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  async function pass(action: () => Promise<Session>) {
+    setBusy(true);
+    setError(null);
+    try {
+      onPassed(await action());
+    } catch (failure) {
+      setError(describeError(failure));
+      setAttempt((n) => n + 1);
+      setBusy(false);
+    }
+  }
+
+  function choose(next: Way) {
+    setWay(next);
+    setError(null);
+  }
+
+  return (
+    <div className="second-factor">
+      {way === 'totp' ? (
+        <form onSubmit={(e) => e.preventDefault()}>
+          <CodeField
+            label="Code from your authenticator app"
+            hint="Open your authenticator app and enter the 6-digit code for AgentDesk."
+            disabled={busy}
+            autoFocus
+            resetKey={attempt}
+            onComplete={(code) => void pass(() => agentdesk.passSecondFactor({ method: 'totp', code }))}
+          />
+        </form>
+      ) : null}
+
+      {way === 'security_key' ? (
+        <div className="stack">
+          <p>Insert your security key, then press the button and touch the key.</p>
+          <div>
+            <button type="button" disabled={busy} onClick={() => void pass(() => agentdesk.useSecurityKey())}>
+              Use security key
+            </button>
+          </div>
+          <SecurityKeyStatus />
+        </div>
+      ) : null}
+
+      {way === 'recovery_code' ? (
+        <RecoveryCodeForm busy={busy} resetKey={attempt} onSubmit={(code) => void pass(() => agentdesk.passSecondFactor({ method: 'recovery_code', code }))} />
+      ) : null}
+
+      {error ? <Notice tone="error">{error}</Notice> : null}
+
+      {ways.length > 1 ? (
+        <div className="other-ways">
+          <p className="muted">Other ways to confirm it’s you:</p>
+          <ul className="link-list">
+            {ways
+              .filter((w) => w !== way)
+              .map((w) => (
+                <li key={w}>
+                  <button type="button" className="button-link" onClick={() => choose(w)}>
+                    {switchLabels[w]}
+                  </button>
+                </li>
+              ))}
+          </ul>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function RecoveryCodeForm({ busy, onSubmit, resetKey }: { busy: boolean; onSubmit: (code: string) => void; resetKey: number }) {
+  const id = useId();
+  const [code, setCode] = useState('');
+  const [lastReset, setLastReset] = useState(resetKey);
+  if (lastReset !== resetKey) {
+    setLastReset(resetKey);
+    setCode('');
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (code.trim()) onSubmit(code.trim());
+  }
+
+  return (
+    <form className="stack" onSubmit={submit}>
+      <div className="field">
+        <label htmlFor={id}>Recovery code</label>
+        <p className="field-hint" id={`${id}-hint`}>
+          One of the codes you saved when you set up two-factor authentication. Each code works once.
+        </p>
+        <input id={id} autoComplete="off" spellCheck={false} aria-describedby={`${id}-hint`} value={code} autoFocus onChange={(e) => setCode(e.target.value)} />
+      </div>
+      <div>
+        <button type="submit" disabled={busy || !code.trim()}>
+          Continue
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,53 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { MethodAdded } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { Notice } from './Notice';
+import { SecurityKeyStatus } from './SecurityKeyStatus';
+
+/** Register a USB security key under a name the user will recognise later. */
+export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
+  const id = useId();
+  const [name, setName] = useState('Security key');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function add(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onAdded(await agentdesk.addSecurityKey(name.trim()));
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Add a security key</h2>
+      <form className="stack" onSubmit={(e) => void add(e)}>
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Name for this key</label>
+          <p className="field-hint" id={`${id}-hint`}>
+            So you can tell your keys apart, for example “Blue YubiKey”.
+          </p>
+          <input id={`${id}-name`} aria-describedby={`${id}-hint`} maxLength={64} required value={name} disabled={busy} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="button-row">
+          <button type="submit" disabled={busy || !name.trim()}>
+            Add security key
+          </button>
+          {onCancel ? (
+            <button type="button" className="button-secondary" disabled={busy} onClick={onCancel}>
+              Cancel
+            </button>
+          ) : null}
+        </div>
+      </form>
+      <SecurityKeyStatus />
+      {error ? <Notice tone="error">{error}</Notice> : null}
+    </section>
+  );
+}

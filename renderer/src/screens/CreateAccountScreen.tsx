@@ -1,0 +1,96 @@
+import { useState, type FormEvent } from 'react';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { FocusHeading } from '../components/FocusHeading';
+import { Notice } from '../components/Notice';
+
+/** First run: an organisation and its first administrator. */
+export function CreateAccountScreen({ onCreated, onBack }: { onCreated: (slug: string) => void; onBack: () => void }) {
+  const [form, setForm] = useState({ name: '', slug: '', adminName: '', email: '', password: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await agentdesk.createAccount({
+        name: form.name.trim(),
+        slug: form.slug.trim(),
+        admin: { name: form.adminName.trim(), email: form.email.trim(), password: form.password },
+      });
+      onCreated(created.account.slug);
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <p className="brand" aria-hidden="true">
+          AgentDesk
+        </p>
+        <FocusHeading>Create an account</FocusHeading>
+        <form className="stack" onSubmit={(e) => void submit(e)}>
+          <div className="field">
+            <label htmlFor="new-account-name">Organisation name</label>
+            <input id="new-account-name" required value={form.name} onChange={set('name')} />
+          </div>
+          <div className="field">
+            <label htmlFor="new-account-slug">Account short name</label>
+            <p className="field-hint" id="new-account-slug-hint">
+              Lowercase letters, digits and dashes. Everyone types it to sign in.
+            </p>
+            <input
+              id="new-account-slug"
+              required
+              pattern="[a-z0-9][a-z0-9\-]*"
+              aria-describedby="new-account-slug-hint"
+              autoCapitalize="none"
+              spellCheck={false}
+              value={form.slug}
+              onChange={set('slug')}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="new-admin-name">Your name</label>
+            <input id="new-admin-name" autoComplete="name" required value={form.adminName} onChange={set('adminName')} />
+          </div>
+          <div className="field">
+            <label htmlFor="new-admin-email">Your email</label>
+            <input id="new-admin-email" type="email" autoComplete="email" required value={form.email} onChange={set('email')} />
+          </div>
+          <div className="field">
+            <label htmlFor="new-admin-password">Password</label>
+            <p className="field-hint" id="new-admin-password-hint">
+              At least 12 characters.
+            </p>
+            <input
+              id="new-admin-password"
+              type="password"
+              autoComplete="new-password"
+              minLength={12}
+              required
+              aria-describedby="new-admin-password-hint"
+              value={form.password}
+              onChange={set('password')}
+            />
+          </div>
+          {error ? <Notice tone="error">{error}</Notice> : null}
+          <button type="submit" className="button-wide" disabled={busy}>
+            Create account
+          </button>
+        </form>
+        <p className="auth-footer">
+          <button type="button" className="button-link" onClick={onBack}>
+            Back to sign in
+          </button>
+        </p>
+      </div>
+    </main>
+  );
+}

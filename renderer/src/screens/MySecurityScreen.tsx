@@ -1,0 +1,226 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { Method, MethodAdded } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { AuthenticatorAppSetup } from '../components/AuthenticatorAppSetup';
+import { FocusHeading } from '../components/FocusHeading';
+import { Notice } from '../components/Notice';
+import { RecoveryCodesPanel } from '../components/RecoveryCodesPanel';
+import { SecurityKeySetup } from '../components/SecurityKeySetup';
+import { formatDateTime } from '../dates';
+import { methodTypeLabel } from '../method-names';
+import { useSession } from '../session-context';
+
+type Adding = 'totp' | 'security_key' | null;
+
+/** The user's own methods, recovery codes and the way to add, rename or remove them. */
+export function MySecurityScreen() {
+  const { current, refresh, sensitive } = useSession();
+  const [recoveryCodesLeft, setRecoveryCodesLeft] = useState<number | null>(null);
+  const [adding, setAdding] = useState<Adding>(null);
+  const [newCodes, setNewCodes] = useState<string[] | null>(null);
+  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
+  const methods = current.methods;
+  const enforced = current.account.requireTwoFactor;
+
+  async function reload() {
+    const me = await agentdesk.getMe();
+    setRecoveryCodesLeft(me.recoveryCodesLeft);
+    await refresh();
+  }
+
+  useEffect(() => {
+    agentdesk.getMe().then((me) => setRecoveryCodesLeft(me.recoveryCodesLeft), () => undefined);
+  }, []);
+
+  function added(result: MethodAdded) {
+    setAdding(null);
+    setMessage({ tone: 'success', text: `${methodTypeLabel[result.method.type]} “${result.method.name}” added.` });
+    if (result.recoveryCodes?.length) setNewCodes(result.recoveryCodes);
+    void reload();
+  }
+
+  async function regenerate() {
+    setMessage(null);
+    try {
+      const codes = await sensitive(() => agentdesk.regenerateRecoveryCodes());
+      if (codes) {
+        setNewCodes(codes);
+        void reload();
+      }
+    } catch (failure) {
+      setMessage({ tone: 'error', text: describeError(failure) });
+    }
+  }
+
+  return (
+    <div className="page">
+      <FocusHeading>My security</FocusHeading>
+      {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
+
+      {newCodes ? (
+        <RecoveryCodesPanel codes={newCodes} doneLabel="Done" onDone={() => setNewCodes(null)} />
+      ) : (
+        <>
+          <section className="card" aria-labelledby="methods-title">
+            <div className="card-header">
+              <h2 id="methods-title">Two-factor methods</h2>
+              <span className={methods.length ? 'badge badge-on' : 'badge badge-off'}>{methods.length ? 'On' : 'Off'}</span>
+            </div>
+            {methods.length === 0 ? (
+              <p>
+                You have no second factor yet.{' '}
+                {enforced ? 'Your administrator requires one.' : 'Add one so a stolen password alone cannot open your account.'}
+              </p>
+            ) : (
+              <ul className="method-list">
+                {methods.map((method) => (
+                  <MethodRow
+                    key={method.id}
+                    method={method}
+                    isLast={methods.length === 1}
+                    enforced={enforced}
+                    onChanged={(text) => {
+                      setMessage({ tone: 'success', text });
+                      void reload();
+                    }}
+                  />
+                ))}
+              </ul>
+            )}
+            {adding === null ? (
+              <div className="button-row">
+                <button type="button" className="button-secondary" onClick={() => setAdding('totp')}>
+                  Add authenticator app
+                </button>
+                <button type="button" className="button-secondary" onClick={() => setAdding('security_key')}>
+                  Add security key
+                </button>
+              </div>
+            ) : null}
+          </section>
+
+          {adding === 'totp' ? <AuthenticatorAppSetup onAdded={added} onCancel={() => setAdding(null)} /> : null}
+          {adding === 'security_key' ? <SecurityKeySetup onAdded={added} onCancel={() => setAdding(null)} /> : null}
+
+          {methods.length ? (
+            <section className="card" aria-labelledby="recovery-title">
+              <h2 id="recovery-title">Recovery codes</h2>
+              <p>
+                {recoveryCodesLeft === null ? 'Checking…' : `${recoveryCodesLeft} of 10 recovery codes left.`} Use one to sign in if you lose
+                your phone or security key. New codes replace all the old ones.
+              </p>
+              <div>
+                <button type="button" className="button-secondary" onClick={() => void regenerate()}>
+                  Generate new recovery codes
+                </button>
+              </div>
+            </section>
+          ) : null}
+        </>
+      )}
+    </div>
+  );
+}
+
+function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; isLast: boolean; enforced: boolean; onChanged: (text: string) => void }) {
+  const { sensitive } = useSession();
+  const id = useId();
+  const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
+  const [name, setName] = useState(method.name);
+  const [error, setError] = useState<string | null>(null);
+  const removalBlocked = enforced && isLast;
+
+  async function rename(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      await agentdesk.renameMethod(method.id, name.trim());
+      setMode('view');
+      onChanged(`Renamed to “${name.trim()}”.`);
+    } catch (failure) {
+      setError(describeError(failure));
+    }
+  }
+
+  async function remove() {
+    setError(null);
+    try {
+      const done = await sensitive(async () => {
+        await agentdesk.removeMethod(method.id);
+        return true;
+      });
+      if (done) onChanged(`${methodTypeLabel[method.type]} “${method.name}” removed.`);
+      else setMode('view');
+    } catch (failure) {
+      setError(describeError(failure));
+      setMode('view');
+    }
+  }
+
+  return (
+    <li className="method" aria-labelledby={`${id}-name`}>
+      <div className="method-main">
+        <p className="method-name" id={`${id}-name`}>
+          {method.name}
+        </p>
+        <p className="muted small">
+          {methodTypeLabel[method.type]} · Added {formatDateTime(method.createdAt)} · Last used {formatDateTime(method.lastUsedAt)}
+        </p>
+        {removalBlocked && mode === 'view' ? (
+          <p className="small muted" id={`${id}-blocked`}>
+            This is your only method and your administrator requires two-factor authentication, so it cannot be removed. Add another method
+            first.
+          </p>
+        ) : null}
+      </div>
+      {mode === 'view' ? (
+        <div className="button-row">
+          <button type="button" className="button-secondary" aria-label={`Rename ${method.name}`} onClick={() => setMode('rename')}>
+            Rename
+          </button>
+          <button
+            type="button"
+            className="button-danger-outline"
+            aria-label={`Remove ${method.name}`}
+            aria-describedby={removalBlocked ? `${id}-blocked` : undefined}
+            disabled={removalBlocked}
+            onClick={() => setMode('remove')}
+          >
+            Remove
+          </button>
+        </div>
+      ) : null}
+      {mode === 'rename' ? (
+        <form className="inline-form" onSubmit={(e) => void rename(e)}>
+          <label htmlFor={`${id}-rename`} className="visually-hidden">
+            New name for {method.name}
+          </label>
+          <input id={`${id}-rename`} maxLength={64} required value={name} autoFocus onChange={(e) => setName(e.target.value)} />
+          <button type="submit">Save</button>
+          <button type="button" className="button-secondary" onClick={() => setMode('view')}>
+            Cancel
+          </button>
+        </form>
+      ) : null}
+      {mode === 'remove' ? (
+        <div className="inline-form" role="group" aria-label={`Confirm removing ${method.name}`}>
+          <span>
+            Remove <strong>{method.name}</strong>?{isLast ? ' This turns two-factor authentication off for you.' : ''}
+          </span>
+          <button type="button" className="button-danger" autoFocus onClick={() => void remove()}>
+            Remove
+          </button>
+          <button type="button" className="button-secondary" onClick={() => setMode('view')}>
+            Keep
+          </button>
+        </div>
+      ) : null}
+      {error ? (
+        <div className="method-error">
+          <Notice tone="error">{error}</Notice>
+        </div>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,97 @@
+// What every signed-in screen shares: who is signed in, their session, a way to refresh it,
+// and `sensitive(action)`, which asks for a fresh second factor when the server wants one.
+import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { CurrentSession, Session } from '../../preload/agentdesk-api';
+import { ApiError } from './api/api-error';
+import { agentdesk } from './api/bridge';
+import { ReauthDialog } from './components/ReauthDialog';
+
+/** The server asks for a second factor from the last 10 minutes; ask a little before that. */
+const recentSecondFactorMs = 9 * 60 * 1000;
+
+export function hasRecentSecondFactor(session: Session): boolean {
+  if (!session.secondFactorAt) return false;
+  return Date.now() - new Date(session.secondFactorAt).getTime() < recentSecondFactorMs;
+}
+
+interface SessionContextValue {
+  current: CurrentSession;
+  /** Reload user, methods and account from the server. */
+  refresh: () => Promise<void>;
+  updateSession: (session: Session) => void;
+  /** Run a sensitive change, first asking for a second factor when ours is not recent. Resolves undefined if the user cancels. */
+  sensitive: <T>(action: () => Promise<T>) => Promise<T | undefined>;
+}
+
+const SessionContext = createContext<SessionContextValue | null>(null);
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside SessionProvider');
+  return value;
+}
+
+export function SessionProvider({
+  current,
+  onChange,
+  children,
+}: {
+  current: CurrentSession;
+  onChange: (current: CurrentSession) => void;
+  children: ReactNode;
+}) {
+  const latest = useRef(current);
+  latest.current = current;
+  const [askingFor, setAskingFor] = useState<((passed: boolean) => void) | null>(null);
+
+  const updateSession = useCallback((session: Session) => {
+    latest.current = { ...latest.current, session };
+    onChange(latest.current);
+  }, [onChange]);
+
+  const refresh = useCallback(async () => {
+    const me = await agentdesk.getMe();
+    latest.current = { session: me.session ?? latest.current.session, user: me.user, methods: me.methods, account: me.account };
+    onChange(latest.current);
+  }, [onChange]);
+
+  const askForSecondFactor = useCallback(() => new Promise<boolean>((resolve) => setAskingFor(() => resolve)), []);
+
+  const sensitive = useCallback(
+    async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
+      if (!hasRecentSecondFactor(latest.current.session) && latest.current.methods.length > 0) {
+        if (!(await askForSecondFactor())) return undefined;
+      }
+      try {
+        return await action();
+      } catch (error) {
+        if (ApiError.from(error).code !== 'reauthentication_required') throw error;
+        if (!(await askForSecondFactor())) return undefined;
+        return await action();
+      }
+    },
+    [askForSecondFactor],
+  );
+
+  const value = useMemo(() => ({ current, refresh, updateSession, sensitive }), [current, refresh, updateSession, sensitive]);
+
+  return (
+    <SessionContext.Provider value={value}>
+      {children}
+      {askingFor ? (
+        <ReauthDialog
+          methods={current.methods}
+          onPassed={(session) => {
+            updateSession(session);
+            setAskingFor(null);
+            askingFor(true);
+          }}
+          onCancel={() => {
+            setAskingFor(null);
+            askingFor(false);
+          }}
+        />
+      ) : null}
+    </SessionContext.Provider>
+  );
+}
