@@ -1,0 +1,66 @@
+// Command line: `serve` runs the identity service; `create-account` makes the first account and
+// its admin without going through HTTP.
+import { parseArgs } from 'node:util';
+import { createAccount } from './accounts.js';
+import { configFromEnv } from './config.js';
+import { startServer } from './start.js';
+import { openStore } from './store/database.js';
+import { Value } from 'typebox/value';
+import { CreateAccountBody } from './schemas.js';
+
+const usage = `Usage:
+  agentdesk serve                       start the server (HOST, PORT, AGENTDESK_DATA_DIR, ... see README)
+  agentdesk create-account --name NAME --slug SLUG --admin-name NAME --admin-email EMAIL --admin-password PASSWORD`;
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  const config = configFromEnv();
+  if (command === 'serve' || command === undefined) {
+    const server = await startServer(config);
+    console.log(`AgentDesk identity service listening on ${server.url} (data: ${config.databaseUrl ? 'PostgreSQL' : config.dataDir})`);
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return;
+  }
+  if (command === 'create-account') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        name: { type: 'string' },
+        slug: { type: 'string' },
+        'admin-name': { type: 'string' },
+        'admin-email': { type: 'string' },
+        'admin-password': { type: 'string' },
+      },
+    });
+    const body = {
+      name: values.name,
+      slug: values.slug,
+      admin: { name: values['admin-name'], email: values['admin-email'], password: values['admin-password'] ?? process.env.AGENTDESK_ADMIN_PASSWORD },
+    };
+    if (!Value.Check(CreateAccountBody, body)) {
+      console.error([...Value.Errors(CreateAccountBody, body)].map((e) => `${e.instancePath || '/'}: ${e.message}`).join('\n'));
+      console.error(usage);
+      process.exit(2);
+    }
+    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    try {
+      const result = await createAccount(store.db, { ...body, openSignup: true });
+      console.log(`Created account ${result.account.slug} with admin ${result.user.email}`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  console.error(usage);
+  process.exit(2);
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

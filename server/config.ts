@@ -1,0 +1,54 @@
+// Server configuration, read once from the environment (or given directly by tests and the
+// desktop app's embedded server). Every variable is documented in the README.
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** PostgreSQL connection string; SQLite in `dataDir` when absent. */
+  databaseUrl: string | undefined;
+  /** The address users reach the server at; defaults to http://localhost:<port>. */
+  publicUrl: string | undefined;
+  /** WebAuthn relying party ID; defaults to the host name of publicUrl. */
+  rpId: string | undefined;
+  rpName: string;
+  /** Origins accepted in clientDataJSON and in Origin headers; defaults to publicUrl's origin. */
+  origins: string[] | undefined;
+  /** 32-byte key (hex or base64) that encrypts second-factor secrets at rest. */
+  secretKey: string | undefined;
+  openSignup: boolean;
+  /** Built renderer to serve as the web console; none when absent. */
+  webRoot: string | undefined;
+  logLevel: string;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  /** Trust X-Forwarded-For from a load balancer in front. */
+  trustProxy: boolean;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: Number(env.PORT ?? 4800),
+    dataDir: env.AGENTDESK_DATA_DIR ?? join(homedir(), '.agentdesk'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    publicUrl: env.AGENTDESK_PUBLIC_URL || undefined,
+    rpId: env.AGENTDESK_RP_ID || undefined,
+    rpName: env.AGENTDESK_RP_NAME ?? 'AgentDesk',
+    origins: list(env.AGENTDESK_ORIGINS),
+    secretKey: env.AGENTDESK_SECRET_KEY || undefined,
+    openSignup: env.AGENTDESK_OPEN_SIGNUP === '1',
+    webRoot: env.AGENTDESK_WEB_ROOT || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sessionIdleMinutes: Number(env.AGENTDESK_SESSION_IDLE_MINUTES ?? 480),
+    sessionAbsoluteHours: Number(env.AGENTDESK_SESSION_ABSOLUTE_HOURS ?? 24),
+    trustProxy: env.AGENTDESK_TRUST_PROXY === '1',
+  };
+}
+
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return { ...configFromEnv({}), ...overrides };
+}

@@ -1,0 +1,26 @@
+// What every route handler shares: the store, the relying party, the secret box and the
+// services built on them. Built once at start-up.
+import type { Kysely } from 'kysely';
+import type { Config } from './config.js';
+import type { SecretBox } from './crypto/secret-box.js';
+import type { SessionEvents } from './events.js';
+import type { RecoveryCodes } from './recovery-codes.js';
+import type { RelyingParty } from './security-keys.js';
+import type { Sessions } from './sessions.js';
+import type { Store } from './store/database.js';
+import type { Database } from './store/schema.js';
+import type { Throttle } from './throttling.js';
+
+export interface ServerContext {
+  config: Config;
+  store: Store;
+  db: Kysely<Database>;
+  rp: RelyingParty;
+  box: SecretBox;
+  events: SessionEvents;
+  sessions: Sessions;
+  throttle: Throttle;
+  recoveryCodes: RecoveryCodes;
+  /** A sensitive change needs a second factor passed within this long. */
+  recentSecondFactorMs: number;
+}

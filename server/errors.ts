@@ -1,0 +1,71 @@
+// Every client error the API can answer, with its HTTP status. Codes are stable: clients
+// branch on them, so never rename one.
+export const errorStatus = {
+  invalid_request: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_credentials: 401,
+  unauthenticated: 401,
+  second_factor_required: 403,
+  enrollment_required: 403,
+  forbidden: 403,
+  invalid_origin: 403,
+  reauthentication_required: 403,
+  signup_closed: 403,
+  not_found: 404,
+  invalid_code: 400,
+  security_key_rejected: 400,
+  challenge_expired: 400,
+  acknowledgement_required: 400,
+  too_many_attempts: 429,
+  admin_method_required: 409,
+  last_method_required: 409,
+  method_already_registered: 409,
+  method_already_confirmed: 409,
+  email_taken: 409,
+  slug_taken: 409,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+const defaultMessages: Record<ErrorCode, string> = {
+  invalid_request: 'The request is not valid.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'Send the request body as application/json.',
+  invalid_credentials: 'The account, email or password is not correct.',
+  unauthenticated: 'Sign in to continue.',
+  second_factor_required: 'Complete the second sign-in step first.',
+  enrollment_required: 'Set up two-factor authentication first.',
+  forbidden: 'Only an administrator can do this.',
+  invalid_origin: 'This request did not come from AgentDesk.',
+  reauthentication_required: 'Confirm it is you with your second factor, then try again.',
+  signup_closed: 'New accounts cannot be created on this server.',
+  not_found: 'Not found.',
+  invalid_code: 'That code is not correct or has already been used.',
+  security_key_rejected: 'The security key response could not be verified.',
+  challenge_expired: 'The request expired. Try again.',
+  acknowledgement_required: 'Tick "I understand" before saving.',
+  too_many_attempts: 'Too many attempts. Try again later.',
+  admin_method_required: 'Set up two-factor authentication for yourself before requiring it.',
+  last_method_required:
+    'Your administrator requires two-factor authentication, so you cannot remove your last method.',
+  method_already_registered: 'This security key is already registered.',
+  method_already_confirmed: 'This method is already set up.',
+  email_taken: 'A user with this email already exists in this account.',
+  slug_taken: 'An account with this short name already exists.',
+};
+
+/** A client error: answered with its status and code, and nothing is changed. */
+export class ApiError extends Error {
+  readonly status: number;
+  /** Why a session ended, on `unauthenticated` for a revoked session. */
+  reason?: string;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message ?? defaultMessages[code]);
+    this.status = errorStatus[code];
+  }
+}

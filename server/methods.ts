@@ -1,0 +1,82 @@
+// A user's second-factor methods as a whole: listing, renaming, removing (with the rule that
+// the last one stays while the account requires 2FA), and the has_two_factor flag.
+import type { Kysely, Transaction } from 'kysely';
+import { ApiError } from './errors.js';
+import type { Database, MethodsTable } from './store/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at'>) {
+  return {
+    id: m.id,
+    type: m.type,
+    name: m.name,
+    createdAt: new Date(Number(m.created_at)).toISOString(),
+    lastUsedAt: m.last_used_at === null ? null : new Date(Number(m.last_used_at)).toISOString(),
+  };
+}
+export type MethodView = ReturnType<typeof methodView>;
+
+/** Confirmed methods, last used first (never-used ones after, newest first). */
+export async function listMethods(db: Db, userId: string): Promise<MethodView[]> {
+  const rows = await db
+    .selectFrom('methods')
+    .select(['id', 'type', 'name', 'created_at', 'last_used_at'])
+    .where('user_id', '=', userId)
+    .where('confirmed', '=', 1)
+    .execute();
+  rows.sort(
+    (a, b) =>
+      (Number(b.last_used_at ?? -1) - Number(a.last_used_at ?? -1)) || Number(b.created_at) - Number(a.created_at),
+  );
+  return rows.map(methodView);
+}
+
+export async function countMethods(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('methods')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('confirmed', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Brings users.has_two_factor in step with the user's confirmed methods. */
+export async function refreshTwoFactorFlag(db: Db, userId: string): Promise<boolean> {
+  const has = (await countMethods(db, userId)) > 0;
+  await db.updateTable('users').set({ has_two_factor: has ? 1 : 0 }).where('id', '=', userId).execute();
+  return has;
+}
+
+export async function findOwnMethod(db: Db, userId: string, methodId: string): Promise<MethodsTable> {
+  const row = await db
+    .selectFrom('methods')
+    .selectAll()
+    .where('id', '=', methodId)
+    .where('user_id', '=', userId)
+    .where('confirmed', '=', 1)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('not_found', 'No such method.');
+  return row;
+}
+
+export async function renameMethod(db: Db, userId: string, methodId: string, name: string): Promise<MethodView> {
+  const method = await findOwnMethod(db, userId, methodId);
+  await db.updateTable('methods').set({ name }).where('id', '=', method.id).execute();
+  return methodView({ ...method, name });
+}
+
+/** Removes a method; the last one is refused while the account requires 2FA. */
+export async function removeMethod(trx: Transaction<Database>, input: { userId: string; methodId: string; requireTwoFactor: boolean }) {
+  const method = await findOwnMethod(trx, input.userId, input.methodId);
+  const remaining = (await countMethods(trx, input.userId)) - 1;
+  if (remaining === 0 && input.requireTwoFactor) throw new ApiError('last_method_required');
+  await trx.deleteFrom('methods').where('id', '=', method.id).execute();
+  if (remaining === 0) {
+    // Recovery codes alone are not 2FA, and without a method they have nothing to recover.
+    await trx.deleteFrom('recovery_codes').where('user_id', '=', input.userId).execute();
+    await trx.updateTable('users').set({ has_two_factor: 0 }).where('id', '=', input.userId).execute();
+  }
+  return { method, remaining };
+}

@@ -1,0 +1,77 @@
+// Account creation (first run or open signup) and the admin's side of an account: security
+// settings with their impact, users, 2FA resets and the audit log.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createAccount, createUser, listUsers, resetTwoFactor } from '../accounts.js';
+import { listAudit } from '../audit.js';
+import { authOf, requireRecentSecondFactor } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { enforcementImpact, saveSecuritySettings } from '../enforcement.js';
+import { ApiError } from '../errors.js';
+import { AuditQuery, CreateAccountBody, CreateUserBody, IdParams, ListUsersQuery, SecuritySettingsBody } from '../schemas.js';
+
+export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = ctx;
+
+  r.post('/accounts', { schema: { body: CreateAccountBody, tags: ['accounts'], summary: 'Create an account and its first admin' } }, async (request, reply) => {
+    const result = await createAccount(db, { ...request.body, openSignup: ctx.config.openSignup });
+    reply.code(201);
+    return result;
+  });
+
+  r.get('/account/security-settings', { config: { auth: 'admin' }, schema: { tags: ['admin'], summary: 'Read the security settings' } }, async (request) => {
+    const auth = authOf(request);
+    const row = await db
+      .selectFrom('accounts as a')
+      .leftJoin('users as u', 'u.id', 'a.settings_updated_by')
+      .select(['a.require_two_factor', 'a.user_verification', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
+      .where('a.id', '=', auth.account.id)
+      .executeTakeFirstOrThrow();
+    return {
+      requireTwoFactor: row.require_two_factor === 1,
+      userVerification: row.user_verification,
+      updatedAt: row.settings_updated_at === null ? null : new Date(Number(row.settings_updated_at)).toISOString(),
+      updatedBy: row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
+    };
+  });
+
+  r.get('/account/security-settings/impact', { config: { auth: 'admin' }, schema: { tags: ['admin'], summary: 'Who would be signed out if 2FA were required now' } }, async (request) => {
+    return enforcementImpact(db, authOf(request).account.id);
+  });
+
+  r.put('/account/security-settings', { config: { auth: 'admin' }, schema: { body: SecuritySettingsBody, tags: ['admin'], summary: 'Change the security settings (requires a recent second factor)' } }, async (request) => {
+    const auth = authOf(request);
+    return saveSecuritySettings(db, ctx.events, {
+      accountId: auth.account.id,
+      actor: auth.user,
+      secondFactorAt: auth.session.second_factor_at,
+      change: request.body,
+      recentMs: ctx.recentSecondFactorMs,
+    });
+  });
+
+  r.get('/account/users', { config: { auth: 'admin' }, schema: { querystring: ListUsersQuery, tags: ['admin'], summary: 'Users with their 2FA status' } }, async (request) => {
+    const q = request.query;
+    return listUsers(db, authOf(request).account.id, { limit: Number(q.limit ?? 200), offset: Number(q.offset ?? 0), query: q.q });
+  });
+
+  r.post('/account/users', { config: { auth: 'admin' }, schema: { body: CreateUserBody, tags: ['admin'], summary: 'Create a user' } }, async (request, reply) => {
+    const auth = authOf(request);
+    const user = await createUser(db, { accountId: auth.account.id, actorId: auth.user.id, ...request.body });
+    reply.code(201);
+    return { user };
+  });
+
+  r.delete('/account/users/:id/two-factor', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: "Reset a user's 2FA (requires a recent second factor)" } }, async (request) => {
+    const auth = authOf(request);
+    if (auth.user.has_two_factor !== 1) throw new ApiError('admin_method_required', 'Set up two-factor authentication for yourself first.');
+    requireRecentSecondFactor(ctx, auth);
+    return resetTwoFactor(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id });
+  });
+
+  r.get('/account/audit-events', { config: { auth: 'admin' }, schema: { querystring: AuditQuery, tags: ['admin'], summary: 'The audit log, newest first' } }, async (request) => {
+    const q = request.query;
+    return listAudit(db, authOf(request).account.id, { limit: Number(q.limit ?? 50), before: q.before });
+  });
+}

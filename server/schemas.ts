@@ -1,0 +1,113 @@
+// Request and response schemas (TypeBox → JSON Schema): Fastify validates every body, query and
+// parameter against them, and the OpenAPI document is built from them.
+import { Type, type Static } from 'typebox';
+
+const strict = { additionalProperties: false } as const;
+
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+export const Password = Type.String({ minLength: 10, maxLength: 256, description: 'At least 10 characters.' });
+export const PersonName = Type.String({ minLength: 1, maxLength: 120 });
+export const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$', description: 'Lower-case letters, digits and hyphens.' });
+export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+export const IdParams = Type.Object({ id: Id }, strict);
+export const MethodName = Type.String({ minLength: 1, maxLength: 64 });
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
+export const UserVerification = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
+
+export const CreateAccountBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    slug: Slug,
+    admin: Type.Object({ name: PersonName, email: Email, password: Password }, strict),
+  },
+  strict,
+);
+
+export const SignInBody = Type.Object(
+  { account: Type.String({ minLength: 1, maxLength: 64 }), email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  strict,
+);
+
+export const EmptyBody = Type.Object({}, strict);
+
+// WebAuthn responses are checked in depth by @simplewebauthn; the schema bounds their shape and size.
+const B64url = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*={0,2}$', maxLength });
+const ClientExtensionResults = Type.Record(Type.String(), Type.Unknown());
+export const RegistrationResponse = Type.Object({
+  id: B64url(1400),
+  rawId: B64url(1400),
+  type: Type.Literal('public-key'),
+  response: Type.Object({
+    clientDataJSON: B64url(4096),
+    attestationObject: B64url(16384),
+    authenticatorData: Type.Optional(B64url(16384)),
+    transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 })),
+    publicKeyAlgorithm: Type.Optional(Type.Integer()),
+    publicKey: Type.Optional(B64url(4096)),
+  }),
+  authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
+  clientExtensionResults: ClientExtensionResults,
+});
+export const AuthenticationResponse = Type.Object({
+  id: B64url(1400),
+  rawId: B64url(1400),
+  type: Type.Literal('public-key'),
+  response: Type.Object({
+    clientDataJSON: B64url(4096),
+    authenticatorData: B64url(16384),
+    signature: B64url(4096),
+    userHandle: Type.Optional(Type.Union([B64url(1024), Type.Null()])),
+  }),
+  authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
+  clientExtensionResults: ClientExtensionResults,
+});
+
+const Code = Type.String({ minLength: 1, maxLength: 32 });
+export const SecondFactorBody = Type.Union([
+  Type.Object({ method: Type.Literal('totp'), code: Code }, strict),
+  Type.Object({ method: Type.Literal('recovery_code'), code: Code }, strict),
+  Type.Object({ method: Type.Literal('security_key'), response: AuthenticationResponse }, strict),
+]);
+export type SecondFactorBody = Static<typeof SecondFactorBody>;
+
+export const AddTotpBody = Type.Object({ name: Type.Optional(MethodName) }, strict);
+export const ConfirmTotpBody = Type.Object({ code: Code }, strict);
+export const AddSecurityKeyBody = Type.Object({ name: MethodName, response: RegistrationResponse }, strict);
+export const RenameMethodBody = Type.Object({ name: MethodName }, strict);
+
+export const SecuritySettingsBody = Type.Object(
+  { requireTwoFactor: Type.Boolean(), acknowledged: Type.Boolean(), userVerification: Type.Optional(UserVerification) },
+  strict,
+);
+export const CreateUserBody = Type.Object({ name: PersonName, email: Email, password: Password, role: Role }, strict);
+export const ListUsersQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+    q: Type.Optional(Type.String({ maxLength: 120 })),
+  },
+  strict,
+);
+export const AuditQuery = Type.Object(
+  { limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|1[0-9]{2}|200)$' })), before: Type.Optional(Type.String({ pattern: '^[0-9a-z]{1,64}$' })) },
+  strict,
+);
+
+// Response shapes (documented in the OpenAPI document).
+export const SessionView = Type.Object({
+  state: Type.Union([Type.Literal('two_factor_required'), Type.Literal('enrollment_required'), Type.Literal('active')]),
+  expiresAt: Type.String(),
+  secondFactorAt: Type.Union([Type.String(), Type.Null()]),
+});
+export const UserView = Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Role });
+export const MethodView = Type.Object({
+  id: Type.String(),
+  type: Type.Union([Type.Literal('totp'), Type.Literal('security_key')]),
+  name: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export const AccountView = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), requireTwoFactor: Type.Boolean() });
+export const ErrorView = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), retryAfterSeconds: Type.Optional(Type.Integer()), reason: Type.Optional(Type.String()) }),
+});

@@ -1,0 +1,202 @@
+// Security keys (WebAuthn / FIDO2, and U2F keys through the same API) with @simplewebauthn.
+// Challenges are 32 random bytes bound to the session, single-use, consumed atomically.
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { ApiError } from './errors.js';
+import { newId } from './crypto/tokens.js';
+import type { AccountsTable, Database, MethodsTable } from './store/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface RelyingParty {
+  id: string;
+  name: string;
+  origins: string[];
+}
+
+const CHALLENGE_TTL_MS = 5 * 60_000;
+type Purpose = 'registration' | 'authentication';
+type UserVerification = AccountsTable['user_verification'];
+
+async function storeChallenge(db: Db, sessionId: string, purpose: Purpose): Promise<string> {
+  const challenge = randomBytes(32).toString('base64url');
+  await db.deleteFrom('challenges').where('session_id', '=', sessionId).where('purpose', '=', purpose).execute();
+  await db
+    .insertInto('challenges')
+    .values({ id: newId(), session_id: sessionId, purpose, challenge, expires_at: Date.now() + CHALLENGE_TTL_MS })
+    .execute();
+  return challenge;
+}
+
+/** Takes the session's pending challenge; a second caller (or a late one) gets challenge_expired. */
+async function consumeChallenge(db: Db, sessionId: string, purpose: Purpose): Promise<string> {
+  const row = await db
+    .deleteFrom('challenges')
+    .where('session_id', '=', sessionId)
+    .where('purpose', '=', purpose)
+    .returning(['challenge', 'expires_at'])
+    .executeTakeFirst();
+  if (!row || row.expires_at <= Date.now()) throw new ApiError('challenge_expired');
+  return row.challenge;
+}
+
+async function userKeys(db: Db, userId: string) {
+  return db
+    .selectFrom('methods')
+    .select(['id', 'credential_id', 'public_key', 'sign_count', 'transports'])
+    .where('user_id', '=', userId)
+    .where('type', '=', 'security_key')
+    .where('confirmed', '=', 1)
+    .execute();
+}
+
+function transportsOf(row: { transports: string | null }): AuthenticatorTransport[] | undefined {
+  return row.transports ? (JSON.parse(row.transports) as AuthenticatorTransport[]) : undefined;
+}
+
+export async function registrationOptions(
+  db: Db,
+  rp: RelyingParty,
+  input: { sessionId: string; user: { id: string; email: string; name: string }; userVerification: UserVerification },
+) {
+  const challenge = await storeChallenge(db, input.sessionId, 'registration');
+  const existing = await userKeys(db, input.user.id);
+  return generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.id,
+    userName: input.user.email,
+    userDisplayName: input.user.name,
+    userID: new TextEncoder().encode(input.user.id),
+    challenge: Buffer.from(challenge, 'base64url'),
+    timeout: 120_000,
+    attestationType: 'none',
+    excludeCredentials: existing.map((k) => ({ id: k.credential_id!, ...(k.transports ? { transports: transportsOf(k)! } : {}) })),
+    authenticatorSelection: { residentKey: 'discouraged', userVerification: input.userVerification },
+    // ES256 first: every FIDO2 and U2F key has it.
+    supportedAlgorithmIDs: [-7, -8, -257],
+  });
+}
+
+export async function registerSecurityKey(
+  db: Db,
+  rp: RelyingParty,
+  input: { sessionId: string; userId: string; accountId: string; name: string; response: RegistrationResponseJSON; userVerification: UserVerification },
+): Promise<MethodsTable> {
+  const expectedChallenge = await consumeChallenge(db, input.sessionId, 'registration');
+  let verification;
+  try {
+    verification = await verifyRegistrationResponse({
+      response: input.response,
+      expectedChallenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.id,
+      requireUserVerification: input.userVerification === 'required',
+    });
+  } catch (error) {
+    throw new ApiError('security_key_rejected', `The security key could not be registered: ${(error as Error).message}`);
+  }
+  if (!verification.verified) throw new ApiError('security_key_rejected');
+  const { credential } = verification.registrationInfo;
+  const taken = await db.selectFrom('methods').select('id').where('credential_id', '=', credential.id).executeTakeFirst();
+  if (taken) throw new ApiError('method_already_registered');
+  const now = Date.now();
+  const method: MethodsTable = {
+    id: newId(),
+    user_id: input.userId,
+    account_id: input.accountId,
+    type: 'security_key',
+    name: input.name,
+    confirmed: 1,
+    created_at: now,
+    last_used_at: null,
+    totp_secret: null,
+    totp_last_step: null,
+    credential_id: credential.id,
+    public_key: Buffer.from(credential.publicKey).toString('base64url'),
+    sign_count: credential.counter,
+    transports: JSON.stringify(credential.transports ?? input.response.response.transports ?? []),
+    clone_warning_at: null,
+  };
+  await db.insertInto('methods').values(method).execute();
+  return method;
+}
+
+export async function authenticationOptions(
+  db: Db,
+  rp: RelyingParty,
+  input: { sessionId: string; userId: string; userVerification: UserVerification },
+) {
+  const challenge = await storeChallenge(db, input.sessionId, 'authentication');
+  const keys = await userKeys(db, input.userId);
+  return generateAuthenticationOptions({
+    rpID: rp.id,
+    challenge: Buffer.from(challenge, 'base64url'),
+    timeout: 120_000,
+    userVerification: input.userVerification,
+    allowCredentials: keys.map((k) => ({ id: k.credential_id!, ...(k.transports ? { transports: transportsOf(k)! } : {}) })),
+  });
+}
+
+export type AssertionResult =
+  | { ok: true; methodId: string }
+  | { ok: false; cloneSuspected: boolean; methodId?: string; message: string };
+
+/**
+ * Verifies an assertion from one of the user's keys. A sign counter that goes backwards flags
+ * the key as possibly cloned and refuses the assertion; keys that always report 0 are fine.
+ */
+export async function verifySecurityKeyAssertion(
+  db: Db,
+  rp: RelyingParty,
+  input: { sessionId: string; userId: string; response: AuthenticationResponseJSON; userVerification: UserVerification },
+): Promise<AssertionResult> {
+  const expectedChallenge = await consumeChallenge(db, input.sessionId, 'authentication');
+  const key = await db
+    .selectFrom('methods')
+    .select(['id', 'credential_id', 'public_key', 'sign_count', 'transports'])
+    .where('user_id', '=', input.userId)
+    .where('type', '=', 'security_key')
+    .where('confirmed', '=', 1)
+    .where('credential_id', '=', input.response.id)
+    .executeTakeFirst();
+  if (!key) return { ok: false, cloneSuspected: false, message: 'This security key is not registered for your account.' };
+  let verification;
+  try {
+    verification = await verifyAuthenticationResponse({
+      response: input.response,
+      expectedChallenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.id,
+      requireUserVerification: input.userVerification === 'required',
+      credential: {
+        id: key.credential_id!,
+        publicKey: Buffer.from(key.public_key!, 'base64url'),
+        counter: Number(key.sign_count ?? 0),
+        ...(key.transports ? { transports: transportsOf(key)! } : {}),
+      },
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    const cloneSuspected = /counter value/i.test(message);
+    if (cloneSuspected) {
+      await db.updateTable('methods').set({ clone_warning_at: Date.now() }).where('id', '=', key.id).execute();
+    }
+    return { ok: false, cloneSuspected, methodId: key.id, message };
+  }
+  if (!verification.verified) return { ok: false, cloneSuspected: false, message: 'The signature did not verify.' };
+  await db
+    .updateTable('methods')
+    .set({ sign_count: verification.authenticationInfo.newCounter, last_used_at: Date.now() })
+    .where('id', '=', key.id)
+    .execute();
+  return { ok: true, methodId: key.id };
+}

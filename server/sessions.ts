@@ -1,0 +1,209 @@
+// Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
+// and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
+import type { Kysely, Transaction } from 'kysely';
+import { hashToken, newId, newToken } from './crypto/tokens.js';
+import type { RevocationReason, SessionEvents } from './events.js';
+import type { AccountsTable, Database, SessionsTable, UsersTable } from './store/schema.js';
+
+export type SessionState = SessionsTable['state'];
+
+const MINUTE = 60_000;
+/** A pending second step or enrollment is short-lived; only an active session lives long. */
+const pendingLifetime: Record<Exclude<SessionState, 'active'>, number> = {
+  two_factor_required: 10 * MINUTE,
+  enrollment_required: 30 * MINUTE,
+};
+/** last_seen_at is written at most this often, so reads do not each cost a write. */
+const TOUCH_INTERVAL = MINUTE;
+
+export interface AuthenticatedSession {
+  session: SessionsTable;
+  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor'>;
+  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification'>;
+}
+
+export type AuthenticationResult =
+  | { ok: true; value: AuthenticatedSession }
+  | { ok: false; reason: RevocationReason | 'unknown' };
+
+export interface SessionLifetimes {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export class Sessions {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly lifetimes: SessionLifetimes,
+    private readonly events: SessionEvents,
+  ) {}
+
+  private expiry(state: SessionState, createdAt: number, now: number): number {
+    if (state !== 'active') return now + pendingLifetime[state];
+    return Math.min(createdAt + this.lifetimes.absoluteMs, now + this.lifetimes.idleMs);
+  }
+
+  async create(
+    db: Kysely<Database> | Transaction<Database>,
+    input: { userId: string; accountId: string; state: SessionState; clientAddress?: string; userAgent?: string | undefined },
+  ): Promise<{ token: string; session: SessionsTable }> {
+    const now = Date.now();
+    const token = newToken();
+    const session: SessionsTable = {
+      id: newId(),
+      token_hash: hashToken(token),
+      user_id: input.userId,
+      account_id: input.accountId,
+      state: input.state,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: this.expiry(input.state, now, now),
+      second_factor_at: null,
+      revoked_at: null,
+      revoked_reason: null,
+      client_address: input.clientAddress ?? null,
+      user_agent: input.userAgent?.slice(0, 300) ?? null,
+    };
+    await db.insertInto('sessions').values(session).execute();
+    return { token, session };
+  }
+
+  async authenticate(token: string): Promise<AuthenticationResult> {
+    const row = await this.db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .innerJoin('accounts as a', 'a.id', 's.account_id')
+      .selectAll('s')
+      .select([
+        'u.name as user_name',
+        'u.email as user_email',
+        'u.role as user_role',
+        'u.has_two_factor as user_has_two_factor',
+        'a.name as account_name',
+        'a.slug as account_slug',
+        'a.require_two_factor as account_require_two_factor',
+        'a.user_verification as account_user_verification',
+      ])
+      .where('s.token_hash', '=', hashToken(token))
+      .executeTakeFirst();
+    if (!row) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at !== null) return { ok: false, reason: (row.revoked_reason as RevocationReason) ?? 'signed_out' };
+    const now = Date.now();
+    if (row.expires_at <= now) return { ok: false, reason: 'expired' };
+    // A password step that raced an enforcement save could have made an active session for a
+    // user without 2FA after the save revoked the others; such a session is revoked here.
+    if (row.state === 'active' && row.account_require_two_factor === 1 && row.user_has_two_factor === 0) {
+      await this.revoke([row.id], 'two_factor_required');
+      return { ok: false, reason: 'two_factor_required' };
+    }
+    if (now - row.last_seen_at > TOUCH_INTERVAL) {
+      const expiresAt = this.expiry(row.state, row.created_at, now);
+      await this.db
+        .updateTable('sessions')
+        .set({ last_seen_at: now, expires_at: row.state === 'active' ? expiresAt : row.expires_at })
+        .where('id', '=', row.id)
+        .execute();
+      row.last_seen_at = now;
+    }
+    const session: SessionsTable = {
+      id: row.id,
+      token_hash: row.token_hash,
+      user_id: row.user_id,
+      account_id: row.account_id,
+      state: row.state,
+      created_at: row.created_at,
+      last_seen_at: row.last_seen_at,
+      expires_at: row.expires_at,
+      second_factor_at: row.second_factor_at,
+      revoked_at: null,
+      revoked_reason: null,
+      client_address: row.client_address,
+      user_agent: row.user_agent,
+    };
+    return {
+      ok: true,
+      value: {
+        session,
+        user: {
+          id: row.user_id,
+          account_id: row.account_id,
+          name: row.user_name,
+          email: row.user_email,
+          role: row.user_role,
+          has_two_factor: row.user_has_two_factor,
+        },
+        account: {
+          id: row.account_id,
+          name: row.account_name,
+          slug: row.account_slug,
+          require_two_factor: row.account_require_two_factor,
+          user_verification: row.account_user_verification,
+        },
+      },
+    };
+  }
+
+  /** The user proved a second factor: the session becomes (or stays) active, re-authenticated now. */
+  async markSecondFactor(
+    db: Kysely<Database> | Transaction<Database>,
+    session: SessionsTable,
+    now = Date.now(),
+  ): Promise<SessionsTable> {
+    const expiresAt = this.expiry('active', session.created_at, now);
+    await db
+      .updateTable('sessions')
+      .set({ state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt })
+      .where('id', '=', session.id)
+      .execute();
+    return { ...session, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt };
+  }
+
+  /** Revokes sessions and tells their open event streams. */
+  async revoke(sessionIds: string[], reason: RevocationReason): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const now = Date.now();
+    for (let i = 0; i < sessionIds.length; i += 500) {
+      await this.db
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: reason })
+        .where('id', 'in', sessionIds.slice(i, i + 500))
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
+    await this.events.publishRevoked(sessionIds, reason);
+  }
+
+  /** Revokes, inside `trx`, every live session of the given users; returns their ids. */
+  static async revokeUsersSessions(
+    trx: Kysely<Database> | Transaction<Database>,
+    userIds: string[],
+    reason: RevocationReason,
+    now = Date.now(),
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: reason })
+        .where('user_id', 'in', userIds.slice(i, i + 500))
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .execute();
+      for (const r of rows) ids.push(r.id);
+    }
+    return ids;
+  }
+
+  /** Forgets sessions that ended long ago. */
+  async purgeEnded(olderThanMs = 7 * 24 * 60 * MINUTE): Promise<void> {
+    await this.db.deleteFrom('sessions').where('expires_at', '<', Date.now() - olderThanMs).execute();
+  }
+}
+
+export function sessionView(session: SessionsTable) {
+  return {
+    state: session.state,
+    expiresAt: new Date(Number(session.expires_at)).toISOString(),
+    secondFactorAt: session.second_factor_at === null ? null : new Date(Number(session.second_factor_at)).toISOString(),
+  };
+}

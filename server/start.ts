@@ -1,0 +1,34 @@
+// Starts the identity service: opens the store, builds the app, listens.
+import { buildApp, createContext } from './app.js';
+import { defaultConfig, type Config } from './config.js';
+import { openStore } from './store/database.js';
+import { reserveFreePort } from './free-port.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: Partial<Config> = {}): Promise<RunningServer & { context: import('./context.js').ServerContext }> {
+  const config = defaultConfig(options);
+  // The relying party's origin names the port, so a random port is chosen before the app is built.
+  const port = config.port === 0 ? await reserveFreePort(config.host) : config.port;
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const context = createContext({ ...config, port }, store, port);
+  const app = await buildApp(context);
+  await app.listen({ host: config.host, port });
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;
+  let closed = false;
+  return {
+    url,
+    port,
+    context,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Opens the store: SQLite in the data directory by default, PostgreSQL when DATABASE_URL is set.
+// Runs pending migrations before anything else touches the database.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** PostgreSQL only: the connection string, for a LISTEN connection of its own. */
+  databaseUrl?: string;
+  close(): Promise<void>;
+}
+
+// int8 comes back from pg as a string by default; our times and counters fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openStore(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Store> {
+  let db: Kysely<Database>;
+  let dialect: Dialect;
+  if (options.databaseUrl) {
+    dialect = 'postgres';
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    dialect = 'sqlite';
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const file = new SQLite(join(options.dataDir, 'agentdesk.sqlite'));
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = NORMAL');
+    file.pragma('foreign_keys = ON');
+    file.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    db,
+    dialect,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    close: () => db.destroy(),
+  };
+}
