@@ -1,0 +1,136 @@
+// The seed journey of the help article, in a real browser: an admin requires two-factor
+// authentication; an agent without a method is signed out at once, with the reason, and must
+// enroll at the next sign-in; an agent who already has a method is left alone.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { AuthenticatorCodes } from './support/authenticator-codes.js';
+import { launchChromium, openConsole, readSetupSecret, recordScreen, signIn, signInWithCode, fillSignIn } from './support/console-browser.js';
+import { IdentityApi, password, seedAccount } from './support/identity-api.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+let server: TestServer;
+let browser: Browser;
+const codes = new AuthenticatorCodes();
+
+before(async () => {
+  server = await startTestServer();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('requiring 2FA signs out the agent without a method at once, who then enrolls; the agent with a method stays', async () => {
+  const account = await seedAccount(server.url, codes);
+  await account.createUser('Ana Agent', 'ana@acme.test');
+  await account.createUser('Ben Agent', 'ben@acme.test');
+  const ben = await IdentityApi.signIn(server.url, 'acme', 'ben@acme.test', password);
+  const benSecret = await ben.enrollAuthenticatorApp(codes);
+
+  // Ana, no method: signed in straight away, and invited to turn 2FA on.
+  const ana = await openConsole(browser, server.url);
+  await ana.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await fillSignIn(ana.page, 'acme', 'ana@acme.test');
+  await recordScreen(ana.page, 'sign-in');
+  await ana.page.getByRole('button', { name: 'Sign in' }).click();
+  await ana.page.getByTestId('app-home').waitFor();
+  await ana.page.getByText('Protect your account').waitFor();
+  await recordScreen(ana.page, 'my-security-no-method');
+  await ana.page.evaluate(() => {
+    (window as unknown as { beforeEnforcement: boolean }).beforeEnforcement = true;
+  });
+
+  // Ben, with a method: through the second step.
+  const benWindow = await openConsole(browser, server.url);
+  await signInWithCode(benWindow.page, 'acme', 'ben@acme.test', benSecret, codes);
+
+  // Alice: Admin → Security Settings → Authentication → Require two-factor authentication.
+  const admin = await openConsole(browser, server.url);
+  await signIn(admin.page, 'acme', account.admin.email);
+  await admin.page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+  await recordScreen(admin.page, 'second-step-authenticator-app');
+  await admin.page.getByLabel('Code from your authenticator app').fill(await codes.next(account.admin.secret));
+  await admin.page.getByRole('heading', { name: 'Admin' }).waitFor();
+  await admin.page.getByRole('heading', { name: 'Authentication' }).waitFor();
+  await recordScreen(admin.page, 'admin-security-settings');
+
+  const toggle = admin.page.getByRole('switch', { name: 'Require two-factor authentication' });
+  assert.equal(await toggle.getAttribute('aria-checked'), 'false');
+  await toggle.click();
+  const impact = admin.page.getByTestId('enforcement-impact');
+  await impact.waitFor();
+  assert.match(await impact.innerText(), /1 user will be signed out/);
+  const names = admin.page.getByRole('list', { name: 'Users who will be signed out' });
+  assert.match(await names.innerText(), /Ana Agent/);
+  assert.doesNotMatch(await names.innerText(), /Ben Agent|Alice/);
+  const save = admin.page.getByRole('button', { name: 'Save' });
+  assert.equal(await save.isDisabled(), true, 'Save waits for "I understand"');
+  await admin.page.getByLabel('I understand').check();
+  assert.equal(await save.isEnabled(), true);
+  await recordScreen(admin.page, 'admin-require-2fa-warning', { fullPage: true });
+
+  const savedAt = Date.now();
+  await save.click();
+  // Ana's window goes back to sign-in with the reason, pushed by the server, without a reload.
+  const reason = ana.page.getByTestId('signed-out-reason');
+  await reason.waitFor({ timeout: 1000 });
+  assert.ok(Date.now() - savedAt < 1000, `signed out after ${Date.now() - savedAt} ms`);
+  assert.equal(await reason.innerText(), 'Your administrator now requires two-factor authentication. Sign in to set it up.');
+  assert.equal(await ana.page.evaluate(() => (window as unknown as { beforeEnforcement?: boolean }).beforeEnforcement), true, 'no reload');
+
+  const result = admin.page.getByTestId('save-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /1 user was signed out \(1 session ended\)/);
+  await recordScreen(admin.page, 'admin-require-2fa-saved');
+  await recordScreen(ana.page, 'sign-in-signed-out-reason');
+
+  // Ben was not signed out: his window still works.
+  await benWindow.page.getByRole('button', { name: 'My security' }).click();
+  await benWindow.page.getByRole('heading', { name: 'Two-factor methods' }).waitFor();
+  await benWindow.page.reload();
+  await benWindow.page.getByTestId('app-home').waitFor();
+
+  // Ana signs in again and must set up a method before anything else.
+  await signIn(ana.page, 'acme', 'ana@acme.test');
+  await ana.page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
+  await ana.page.getByText('Acme Support requires two-factor authentication').waitFor();
+  await recordScreen(ana.page, 'enrollment-choose-method');
+  await ana.page.getByRole('button', { name: /Authenticator app/ }).click();
+  const secret = await readSetupSecret(ana.page);
+  await ana.page.getByRole('img', { name: /QR code/ }).waitFor();
+  await recordScreen(ana.page, 'enrollment-authenticator-app', { fullPage: true });
+
+  // A wrong code first: a clear message, and the field is ready for another try.
+  await ana.page.getByLabel('6-digit code from the app').fill(codes.wrong(secret));
+  await ana.page.getByText('That code did not match').waitFor();
+  await recordScreen(ana.page, 'enrollment-wrong-code', { fullPage: true });
+  await ana.page.getByLabel('6-digit code from the app').fill(await codes.next(secret));
+
+  const recoveryCodes = ana.page.getByTestId('recovery-codes');
+  await recoveryCodes.waitFor();
+  assert.equal(await recoveryCodes.getByRole('listitem').count(), 10);
+  await recordScreen(ana.page, 'enrollment-recovery-codes', { fullPage: true });
+  const continueButton = ana.page.getByRole('button', { name: 'Continue to AgentDesk' });
+  assert.equal(await continueButton.isDisabled(), true, 'recovery codes must be saved first');
+  await ana.page.getByLabel('I have saved my recovery codes').check();
+  await continueButton.click();
+  await ana.page.getByTestId('app-home').waitFor();
+  await ana.page.getByRole('heading', { name: 'My security' }).waitFor();
+  await ana.page.getByText('Authenticator app ·').waitFor();
+  await recordScreen(ana.page, 'my-security');
+
+  // The admin sees everyone's status and the audit entry with its counts.
+  await admin.page.getByRole('button', { name: 'Users' }).click();
+  const anaRow = admin.page.getByRole('row', { name: /Ana Agent/ });
+  await anaRow.getByText('On · 1 method').waitFor();
+  await recordScreen(admin.page, 'admin-users');
+  await admin.page.getByRole('button', { name: 'Audit log' }).click();
+  await admin.page.getByRole('table').waitFor();
+  assert.match(await admin.page.getByRole('table').innerText(), /Alice Admin/);
+  await recordScreen(admin.page, 'admin-audit-log');
+
+  for (const window of [ana, benWindow, admin]) await window.context.close();
+});

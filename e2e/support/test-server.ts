@@ -1,0 +1,39 @@
+// One identity service per test file, on its own port and data directory, serving the built
+// renderer as the web console. Browsers reach it as `localhost`: WebAuthn refuses an IP as RP ID.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../server/start.js';
+
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-e2e-'));
+  // The origin names the port, so the port is chosen before the server starts.
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const server = await startServer({ port, dataDir, webRoot: 'dist/renderer', rpId: 'localhost', origins: [url], logLevel: 'warn' });
+  return {
+    url,
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
