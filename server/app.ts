@@ -133,10 +133,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   );
 
   if (ctx.config.webRoot) {
-    const webConsoleModule = './web-console.js';
-    const { registerWebConsole } = (await import(webConsoleModule)) as {
-      registerWebConsole(app: FastifyInstance, options: { root: string }): Promise<void>;
-    };
+    const { registerWebConsole } = await import('./web-console.js');
     await registerWebConsole(app, { root: ctx.config.webRoot });
   }
   return app;

@@ -1,0 +1,113 @@
+// Test harness: a real server on a random port over a temporary SQLite file (or PostgreSQL when
+// AGENTDESK_TEST_DATABASE_URL is set), and a small HTTP client for it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { startServer } from '../start.js';
+import { totpCode } from './totp-reference.js';
+import { freshPostgresDatabase } from './postgres.js';
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+export async function startTestServer(overrides: Partial<Config> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-test-'));
+  const pg = process.env.AGENTDESK_TEST_DATABASE_URL ? await freshPostgresDatabase(process.env.AGENTDESK_TEST_DATABASE_URL) : undefined;
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', databaseUrl: pg?.url, ...overrides });
+  const base = `${server.url}/api/v1`;
+
+  async function call<T = any>(
+    method: string,
+    path: string,
+    options: { token?: string | undefined; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep text */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  return {
+    ...server,
+    base,
+    dataDir,
+    call,
+    db: server.context.db,
+    async close() {
+      await server.close();
+      await pg?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** Creates an account with its admin through the API (open signup) and signs the admin in. */
+export async function createAccount(server: TestServer, slug: string) {
+  const res = await server.call('POST', '/accounts', {
+    body: { name: `${slug} Ltd`, slug, admin: { name: `Admin ${slug}`, email: `admin@${slug}.test`, password: PASSWORD } },
+  });
+  if (res.status !== 201) throw new Error(`create account: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { account: { id: string; slug: string }; user: { id: string; email: string } };
+}
+
+export async function signIn(server: TestServer, account: string, email: string, password = PASSWORD) {
+  const res = await server.call('POST', '/sessions', { body: { account, email, password } });
+  if (res.status !== 201) throw new Error(`sign in: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { token: string; session: { state: string }; methods: { id: string; type: string }[] };
+}
+
+export async function createUser(server: TestServer, adminToken: string, account: string, name: string, role: 'agent' | 'admin' = 'agent') {
+  const email = `${name.toLowerCase()}@${account}.test`;
+  const res = await server.call('POST', '/account/users', { token: adminToken, body: { name, email, password: PASSWORD, role } });
+  if (res.status !== 201) throw new Error(`create user: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...(res.body.user as { id: string }), email };
+}
+
+/** Adds and confirms an authenticator app; returns its secret and the recovery codes. */
+export async function enrolTotp(server: TestServer, token: string, atMs = Date.now()) {
+  const start = await server.call('POST', '/me/methods/totp', { token, body: {} });
+  if (start.status !== 201) throw new Error(`totp start: ${start.status} ${JSON.stringify(start.body)}`);
+  const confirm = await server.call('POST', `/me/methods/totp/${start.body.id}/confirm`, { token, body: { code: totpCode(start.body.secret, atMs) } });
+  if (confirm.status !== 200) throw new Error(`totp confirm: ${confirm.status} ${JSON.stringify(confirm.body)}`);
+  return { secret: start.body.secret as string, methodId: start.body.id as string, recoveryCodes: confirm.body.recoveryCodes as string[] };
+}
+
+/** Signs in with password and the authenticator app (a code of the next step, so it is unused). */
+export async function signInWithTotp(server: TestServer, account: string, email: string, secret: string, atMs = Date.now() + 30_000) {
+  const first = await signIn(server, account, email);
+  const res = await server.call('POST', '/sessions/current/second-factor', { token: first.token, body: { method: 'totp', code: totpCode(secret, atMs) } });
+  if (res.status !== 200) throw new Error(`second factor: ${res.status} ${JSON.stringify(res.body)}`);
+  return first.token;
+}
+
+/** Row counts of every table: "changes nothing" is checked by comparing two of these. */
+export async function tableCounts(server: TestServer) {
+  const tables = ['accounts', 'users', 'methods', 'recovery_codes', 'sessions', 'challenges', 'audit_events'] as const;
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    const row = await server.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    out[t] = Number(row.n);
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+// A software WebAuthn authenticator for the server's tests: makes real ES256 key pairs and
+// produces RegistrationResponseJSON / AuthenticationResponseJSON exactly as a browser would
+// hand them over (attestation "none"), with a settable sign counter.
+import { createHash, createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { encode } from 'cborg';
+
+const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest();
+
+export interface SoftCredential {
+  id: Buffer;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  counter: number;
+  rpId: string;
+}
+
+function coseKey(publicKey: KeyObject): Uint8Array {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const map = new Map<number, unknown>([
+    [1, 2],
+    [3, -7],
+    [-1, 1],
+    [-2, Buffer.from(jwk.x!, 'base64url')],
+    [-3, Buffer.from(jwk.y!, 'base64url')],
+  ]);
+  return encode(map);
+}
+
+function authData(rpId: string, flags: number, counter: number, attested?: Buffer): Buffer {
+  const c = Buffer.alloc(4);
+  c.writeUInt32BE(counter >>> 0);
+  return Buffer.concat([sha256(rpId), Buffer.from([flags]), c, attested ?? Buffer.alloc(0)]);
+}
+
+export class SoftAuthenticator {
+  /** Counter step per assertion; 0 models keys that never count. */
+  constructor(private readonly counterStep = 1, private readonly userVerified = false) {}
+
+  private flags(attested: boolean) {
+    return 0x01 | (this.userVerified ? 0x04 : 0) | (attested ? 0x40 : 0);
+  }
+
+  createCredential(options: { challenge: string; rp: { id?: string } }, origin: string) {
+    const rpId = options.rp.id!;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const id = randomBytes(32);
+    const credential: SoftCredential = { id, privateKey, publicKey, counter: 0, rpId };
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(id.length);
+    const attested = Buffer.concat([Buffer.alloc(16), len, id, Buffer.from(coseKey(publicKey))]);
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin, crossOrigin: false }));
+    const attestationObject = encode({ fmt: 'none', attStmt: {}, authData: authData(rpId, this.flags(true), 0, attested) });
+    return {
+      credential,
+      response: {
+        id: b64u(id),
+        rawId: b64u(id),
+        type: 'public-key' as const,
+        response: { clientDataJSON: b64u(clientDataJSON), attestationObject: b64u(attestationObject), transports: ['usb'] },
+        clientExtensionResults: {},
+        authenticatorAttachment: 'cross-platform',
+      },
+    };
+  }
+
+  getAssertion(credential: SoftCredential, options: { challenge: string }, origin: string, counterOverride?: number) {
+    credential.counter = counterOverride ?? credential.counter + this.counterStep;
+    const data = authData(credential.rpId, this.flags(false), credential.counter);
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }));
+    const signer = createSign('sha256');
+    signer.update(Buffer.concat([data, sha256(clientDataJSON)]));
+    const signature = signer.sign(credential.privateKey);
+    return {
+      id: b64u(credential.id),
+      rawId: b64u(credential.id),
+      type: 'public-key' as const,
+      response: { clientDataJSON: b64u(clientDataJSON), authenticatorData: b64u(data), signature: b64u(signature) },
+      clientExtensionResults: {},
+      authenticatorAttachment: 'cross-platform',
+    };
+  }
+}
