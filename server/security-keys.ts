@@ -115,7 +115,8 @@ export async function registerSecurityKey(
     account_id: input.accountId,
     type: 'security_key',
     name: input.name,
-    confirmed: 1,
+    // Activated by the caller, in the same transaction (recovery codes come with a first method).
+    confirmed: 0,
     created_at: now,
     last_used_at: null,
     totp_secret: null,
