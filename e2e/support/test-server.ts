@@ -23,12 +23,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: { openSignup?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-e2e-'));
   // The origin names the port, so the port is chosen before the server starts.
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const server = await startServer({ port, dataDir, webRoot: 'dist/renderer', rpId: 'localhost', origins: [url], logLevel: 'warn' });
+  const server = await startServer({ port, dataDir, webRoot: 'dist/renderer', rpId: 'localhost', origins: [url], logLevel: 'warn', openSignup: options.openSignup ?? false });
   return {
     url,
     async close() {

@@ -6,15 +6,16 @@ import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
 
 const actionNames: Record<string, string> = {
+  'account.created': 'Created the account',
   'security_settings.updated': 'Changed security settings',
-  'two_factor.enforced': 'Required two-factor authentication',
-  'two_factor.enforcement_enabled': 'Required two-factor authentication',
-  'two_factor.enforcement_disabled': 'Stopped requiring two-factor authentication',
-  'two_factor.reset': 'Reset a user’s two-factor authentication',
   'user.created': 'Added a user',
+  'user.two_factor_reset': 'Reset a user’s two-factor authentication',
   'method.added': 'Added a two-factor method',
   'method.removed': 'Removed a two-factor method',
+  'method.renamed': 'Renamed a two-factor method',
+  'recovery_code.used': 'Signed in with a recovery code',
   'recovery_codes.regenerated': 'Generated new recovery codes',
+  'security_key.counter_regression': 'Security key may be cloned (signature counter went back)',
 };
 
 const detailNames: Record<string, string> = {
@@ -22,7 +23,13 @@ const detailNames: Record<string, string> = {
   signedOutUsers: 'Users signed out',
   revokedSessions: 'Sessions ended',
   removedMethods: 'Methods removed',
+  type: 'Type',
+  name: 'Name',
+  email: 'Email',
+  role: 'Role',
 };
+
+const methodTypes: Record<string, string> = { totp: 'authenticator app', security_key: 'security key' };
 
 function describeAction(action: string): string {
   return actionNames[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -32,8 +39,18 @@ function describeValue(value: unknown): string {
   if (value === true) return 'on';
   if (value === false) return 'off';
   if (value === null || value === undefined) return '—';
+  if (typeof value === 'object' && 'from' in value && 'to' in value) {
+    const change = value as { from: unknown; to: unknown };
+    return `${describeValue(change.from)} → ${describeValue(change.to)}`;
+  }
   if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'string' && value in methodTypes) return methodTypes[value]!;
   return String(value);
+}
+
+/** Internal ids mean nothing to an admin; names, emails and counts do. */
+function visibleDetails(details: Record<string, unknown> | undefined): [string, unknown][] {
+  return Object.entries(details ?? {}).filter(([key]) => !/Id$|^id$/.test(key));
 }
 
 /** Who changed what and when, and how many users and sessions it signed out; newest first. */
@@ -82,7 +99,7 @@ export function AuditLogPanel() {
                   <td>{event.actor ? event.actor.name : <span className="muted">System</span>}</td>
                   <td>{describeAction(event.action)}</td>
                   <td className="small">
-                    {Object.entries(event.details ?? {}).map(([key, value]) => (
+                    {visibleDetails(event.details).map(([key, value]) => (
                       <span key={key} className="detail">
                         {detailNames[key] ?? key}: {describeValue(value)}
                       </span>
