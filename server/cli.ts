@@ -6,24 +6,41 @@ import { configFromEnv } from './config.js';
 import { startServer } from './start.js';
 import { openStore } from './store/database.js';
 import { Value } from 'typebox/value';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generateSync } from 'otplib';
 import { CreateAccountBody } from './schemas.js';
 
 const usage = `Usage:
   agentdesk serve                       start the server (HOST, PORT, AGENTDESK_DATA_DIR, ... see README)
-  agentdesk create-account --name NAME --slug SLUG --admin-name NAME --admin-email EMAIL --admin-password PASSWORD`;
+  agentdesk create-account --name NAME --slug SLUG --admin-name NAME --admin-email EMAIL --admin-password PASSWORD
+  agentdesk totp-code SECRET            print the current authenticator-app code for SECRET (for trying the API with curl)`;
+
+/** The built web console, served at / when present (npm run web builds it). */
+const builtWebConsole = fileURLToPath(new URL('../dist/renderer', import.meta.url));
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
   const config = configFromEnv();
   if (command === 'serve' || command === undefined) {
+    if (!config.webRoot && existsSync(`${builtWebConsole}/index.html`)) config.webRoot = builtWebConsole;
     const server = await startServer(config);
-    console.log(`AgentDesk identity service listening on ${server.url} (data: ${config.databaseUrl ? 'PostgreSQL' : config.dataDir})`);
+    console.log(`AgentDesk identity service listening on ${server.url} (data: ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}${config.webRoot ? '; web console at /' : ''})`);
     const stop = async () => {
       await server.close();
       process.exit(0);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    return;
+  }
+  if (command === 'totp-code') {
+    const secret = rest[0];
+    if (!secret || !/^[A-Z2-7]+=*$/i.test(secret)) {
+      console.error(usage);
+      process.exit(2);
+    }
+    console.log(generateSync({ secret: secret.toUpperCase() }));
     return;
   }
   if (command === 'create-account') {
