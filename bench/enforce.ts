@@ -1,0 +1,148 @@
+// bench:enforce — "Require two-factor authentication" saved over an account of 100,000 agents.
+//
+// Seeds one account straight into the store (bulk inserts in transactions): 100,000 agents, half
+// with an authenticator app (has_two_factor = 1 and a sealed TOTP method row), half without, each
+// with 1–3 live sessions. Then the admin signs in for real (password, then a TOTP code computed by
+// the independent reference implementation) and the timed call is the real save through the HTTP
+// API: PUT /api/v1/account/security-settings {requireTwoFactor: true, acknowledged: true}.
+//
+// SQLite always (target < 2 s); PostgreSQL too with --postgres or when DATABASE_URL is set
+// (target < 3 s). Without DATABASE_URL a private cluster is started (bench/postgres.ts).
+//
+//   npm run bench:enforce [-- --postgres] [-- --agents 100000]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer } from '../server/start.js';
+import { totpCode } from '../server/testing/totp-reference.js';
+import type { MethodsTable, SessionsTable, UsersTable } from '../server/store/schema.js';
+import { below, isMain, table, writeResults, type Figure } from './lib/report.js';
+import { analyze, benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, sessionRow, totpMethod, totpSecret, userRow } from './lib/seed.js';
+import { freshDatabase, postgresAvailable, startPrivateCluster, type PrivateCluster } from './postgres.js';
+
+export const ENFORCE_TARGET_MS = { sqlite: 2000, postgres: 3000 } as const;
+
+interface EnforceRun {
+  store: 'sqlite' | 'postgres';
+  agents: number;
+  saveMs: number;
+  seedMs: number;
+  signedOutUsers: number;
+  revokedSessions: number;
+  liveSessionsBefore: number;
+}
+
+async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json().catch(() => undefined)) as any;
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function enforceOnce(options: { agents: number; databaseUrl?: string | undefined; log?: (s: string) => void }): Promise<EnforceRun> {
+  const log = options.log ?? (() => {});
+  const store = options.databaseUrl ? 'postgres' : 'sqlite';
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-bench-enforce-'));
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'warn', databaseUrl: options.databaseUrl });
+  try {
+    const { db, box } = server.context;
+    const passwordHash = await benchPasswordHash();
+    const seedStart = performance.now();
+    const account = await seedAccount(db, box, 'bench', passwordHash);
+    const now = Date.now();
+    let live = 0;
+    const BATCH = 10_000;
+    for (let start = 0; start < options.agents; start += BATCH) {
+      const users: UsersTable[] = [];
+      const methods: MethodsTable[] = [];
+      const sessions: SessionsTable[] = [];
+      for (let i = start; i < Math.min(options.agents, start + BATCH); i++) {
+        const hasTwoFactor = i % 2 === 0;
+        const user = userRow(account.accountId, i, account.slug, passwordHash, hasTwoFactor, now);
+        users.push(user);
+        if (hasTwoFactor) methods.push(totpMethod(box, user.id, account.accountId, totpSecret(), now));
+        const count = 1 + (i % 3 === 0 ? 0 : i % 3 === 1 ? 1 : 2);
+        for (let s = 0; s < count; s++) sessions.push(sessionRow(user.id, account.accountId, 'active', now).row);
+        live += count;
+      }
+      await db.transaction().execute(async (trx) => {
+        await insertMany(trx, 'users', users);
+        await insertMany(trx, 'methods', methods);
+        await insertMany(trx, 'sessions', sessions);
+      });
+    }
+    await analyze(db, server.context.store.dialect);
+    const seedMs = performance.now() - seedStart;
+    log(`  ${store}: seeded ${options.agents.toLocaleString()} agents, ${live.toLocaleString()} sessions in ${(seedMs / 1000).toFixed(1)} s`);
+
+    // The admin signs in for real: password, then a fresh code from the reference TOTP.
+    const base = `${server.url}/api/v1`;
+    const signIn = await call(base, 'POST', '/sessions', undefined, { account: account.slug, email: account.admin.email, password: BENCH_PASSWORD });
+    await call(base, 'POST', '/sessions/current/second-factor', signIn.token, { method: 'totp', code: totpCode(account.admin.totpSecret) });
+
+    const t0 = performance.now();
+    const saved = await call(base, 'PUT', '/account/security-settings', signIn.token, { requireTwoFactor: true, acknowledged: true });
+    const saveMs = performance.now() - t0;
+    const expectedUsers = Math.floor(options.agents / 2); // odd-numbered agents have no method
+    if (saved.signedOutUsers !== expectedUsers) {
+      throw new Error(`expected ${expectedUsers} users signed out, the server says ${saved.signedOutUsers}`);
+    }
+    return { store, agents: options.agents, saveMs, seedMs, signedOutUsers: saved.signedOutUsers, revokedSessions: saved.revokedSessions, liveSessionsBefore: live };
+  } finally {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function enforceFigure(run: EnforceRun): Figure {
+  const target = ENFORCE_TARGET_MS[run.store];
+  return {
+    figure: `enforcement save, ${run.agents.toLocaleString('en-US')} agents, ${run.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+    value: run.saveMs,
+    unit: 'ms',
+    target: `< ${target} ms`,
+    pass: below(run.saveMs, target),
+    details: { ...run },
+  };
+}
+
+/** Runs on SQLite and, when asked or when DATABASE_URL is set, on PostgreSQL. */
+export async function runEnforce(options: { agents?: number; postgres?: boolean; log?: (s: string) => void } = {}): Promise<Figure[]> {
+  const agents = options.agents ?? 100_000;
+  const log = options.log ?? ((s: string) => console.log(s));
+  const figures: Figure[] = [];
+  figures.push(enforceFigure(await enforceOnce({ agents, log })));
+  const wantPostgres = options.postgres || Boolean(process.env.DATABASE_URL);
+  if (wantPostgres) {
+    let cluster: PrivateCluster | undefined;
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      if (!postgresAvailable()) throw new Error('PostgreSQL binaries not found (set PG_BIN or DATABASE_URL)');
+      log('  starting a private PostgreSQL cluster');
+      cluster = await startPrivateCluster();
+      adminUrl = cluster.adminUrl;
+    }
+    const database = await freshDatabase(adminUrl);
+    try {
+      figures.push(enforceFigure(await enforceOnce({ agents, databaseUrl: database.url, log })));
+    } finally {
+      await database.drop().catch(() => {});
+      await cluster?.stop();
+    }
+  }
+  return figures;
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({ options: { postgres: { type: 'boolean', default: false }, agents: { type: 'string' } } });
+  const agents = values.agents ? Number(values.agents) : 100_000;
+  console.log(`bench:enforce — ${agents.toLocaleString('en-US')} agents, half without 2FA, 1–3 sessions each`);
+  const figures = await runEnforce({ agents, postgres: values.postgres });
+  console.log(table(figures));
+  console.log(`wrote ${writeResults('enforce', figures)}`);
+}

@@ -1,0 +1,142 @@
+// Bulk seeding straight into the store through the server's own Kysely schema and modules
+// (argon2id parameters, the secret box, token hashing), in transactions with multi-row inserts.
+// Dialect-neutral, so the same code seeds SQLite and PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { SecretBox } from '../../server/crypto/secret-box.js';
+import { hashToken, newId, newToken } from '../../server/crypto/tokens.js';
+import { hashPassword } from '../../server/passwords.js';
+import type { Database, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
+
+export const BENCH_PASSWORD = 'correct horse battery staple';
+const HOUR = 3_600_000;
+
+/** Rows per statement: SQLite allows 32,766 bound values, PostgreSQL 65,535. */
+export async function insertMany<T extends keyof Database>(
+  db: Kysely<Database>,
+  table: T,
+  rows: Database[T][],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0] as object).length;
+  const chunk = Math.max(1, Math.floor(30_000 / columns));
+  for (let i = 0; i < rows.length; i += chunk) {
+    await db.insertInto(table).values(rows.slice(i, i + chunk) as any).execute();
+  }
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** A 160-bit authenticator-app secret in base32, as the server's enrolment makes. */
+export function totpSecret(): string {
+  const bytes = randomBytes(20);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
+export interface SeededAccount {
+  accountId: string;
+  slug: string;
+  admin: { id: string; email: string; totpSecret: string };
+}
+
+/** An account with one admin who has an authenticator app (so they may turn enforcement on). */
+export async function seedAccount(db: Kysely<Database>, box: SecretBox, slug: string, passwordHash: string): Promise<SeededAccount> {
+  const now = Date.now();
+  const accountId = newId();
+  const adminId = newId();
+  const secret = totpSecret();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('accounts')
+      .values({ id: accountId, name: `${slug} Ltd`, slug, require_two_factor: 0, user_verification: 'discouraged', settings_updated_at: null, settings_updated_by: null, created_at: now })
+      .execute();
+    await trx
+      .insertInto('users')
+      .values({ id: adminId, account_id: accountId, name: 'Bench Admin', email: `admin@${slug}.test`, password_hash: passwordHash, role: 'admin', has_two_factor: 1, created_at: now })
+      .execute();
+    await trx.insertInto('methods').values(totpMethod(box, adminId, accountId, secret, now)).execute();
+  });
+  return { accountId, slug, admin: { id: adminId, email: `admin@${slug}.test`, totpSecret: secret } };
+}
+
+export function totpMethod(box: SecretBox, userId: string, accountId: string, secret: string, now: number): MethodsTable {
+  return {
+    id: newId(),
+    user_id: userId,
+    account_id: accountId,
+    type: 'totp',
+    name: 'Authenticator app',
+    confirmed: 1,
+    created_at: now,
+    last_used_at: null,
+    totp_secret: box.seal(secret),
+    totp_last_step: null,
+    credential_id: null,
+    public_key: null,
+    sign_count: null,
+    transports: null,
+    clone_warning_at: null,
+  };
+}
+
+export function userRow(accountId: string, i: number, slug: string, passwordHash: string, hasTwoFactor: boolean, now: number): UsersTable {
+  return {
+    id: newId(),
+    account_id: accountId,
+    name: `Agent ${String(i).padStart(6, '0')}`,
+    email: `agent${i}@${slug}.test`,
+    password_hash: passwordHash,
+    role: 'agent',
+    has_two_factor: hasTwoFactor ? 1 : 0,
+    created_at: now,
+  };
+}
+
+export function sessionRow(
+  userId: string,
+  accountId: string,
+  state: SessionsTable['state'],
+  now: number,
+  token = newToken(),
+): { token: string; row: SessionsTable } {
+  return {
+    token,
+    row: {
+      id: newId(),
+      token_hash: hashToken(token),
+      user_id: userId,
+      account_id: accountId,
+      state,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + (state === 'two_factor_required' ? HOUR / 6 : 8 * HOUR),
+      second_factor_at: state === 'active' ? now : null,
+      revoked_at: null,
+      revoked_reason: null,
+      client_address: '127.0.0.1',
+      user_agent: 'AgentDesk bench',
+    },
+  };
+}
+
+let sharedHash: Promise<string> | undefined;
+/** One real argon2id hash (server parameters) shared by every seeded user: hashing 100,000 would take an hour. */
+export function benchPasswordHash(): Promise<string> {
+  sharedHash ??= hashPassword(BENCH_PASSWORD);
+  return sharedHash;
+}
+
+/** Refreshes planner statistics on PostgreSQL, as autovacuum would after a bulk load. */
+export async function analyze(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (dialect === 'postgres') await sql`analyze`.execute(db);
+}
