@@ -40,7 +40,7 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   await ana.page.getByText('Protect your account').waitFor();
   await recordScreen(ana.page, 'my-security-no-method');
   await ana.page.evaluate(() => {
-    (window as unknown as { beforeEnforcement: boolean }).beforeEnforcement = true;
+    (globalThis as unknown as { beforeEnforcement: boolean }).beforeEnforcement = true;
   });
 
   // Ben, with a method: through the second step.
@@ -79,7 +79,7 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   await reason.waitFor({ timeout: 1000 });
   assert.ok(Date.now() - savedAt < 1000, `signed out after ${Date.now() - savedAt} ms`);
   assert.equal(await reason.innerText(), 'Your administrator now requires two-factor authentication. Sign in to set it up.');
-  assert.equal(await ana.page.evaluate(() => (window as unknown as { beforeEnforcement?: boolean }).beforeEnforcement), true, 'no reload');
+  assert.equal(await ana.page.evaluate(() => (globalThis as unknown as { beforeEnforcement?: boolean }).beforeEnforcement), true, 'no reload');
 
   const result = admin.page.getByTestId('save-result');
   await result.waitFor();

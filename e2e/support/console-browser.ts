@@ -2,7 +2,7 @@
 // person, a small desktop window, an axe check and a screenshot for every screen.
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { password } from './identity-api.js';
 import type { AuthenticatorCodes } from './authenticator-codes.js';

@@ -8,6 +8,8 @@ import { startServer } from '../../server/start.js';
 
 export interface TestServer {
   url: string;
+  /** How recent a second factor a sensitive change needs (10 minutes in production). */
+  setReauthenticationWindow(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -29,8 +31,12 @@ export async function startTestServer(options: { openSignup?: boolean } = {}): P
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const server = await startServer({ port, dataDir, webRoot: 'dist/renderer', rpId: 'localhost', origins: [url], logLevel: 'warn', openSignup: options.openSignup ?? false });
+  const defaultWindow = server.context.recentSecondFactorMs;
   return {
     url,
+    setReauthenticationWindow(ms) {
+      server.context.recentSecondFactorMs = ms ?? defaultWindow;
+    },
     async close() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
