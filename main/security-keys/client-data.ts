@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { SecurityKeyError } from './errors.js';
+
+// WebAuthn §5.8.1 CollectedClientData, serialised in the spec's order so servers that compare
+// bytes or parse JSON both accept it.
+export function buildClientData(type: 'webauthn.create' | 'webauthn.get', challenge: string, origin: string): { json: Uint8Array; hash: Uint8Array } {
+  const json = new TextEncoder().encode(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
+  return { json, hash: sha256(json) };
+}
+
+export function sha256(data: Uint8Array | string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+/**
+ * Normalises the server origin and checks that the RP ID may be used from it, as a browser
+ * would: same host or a parent domain, https (or http on localhost), never an IP address.
+ */
+export function checkOrigin(origin: string, rpId: string): string {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    throw new SecurityKeyError('invalid_options', `"${origin}" is not a valid origin.`);
+  }
+  const host = url.hostname.toLowerCase();
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && (host === 'localhost' || host.endsWith('.localhost')));
+  if (!secure) throw new SecurityKeyError('invalid_options', `Security keys need an https origin, got ${url.origin}.`);
+  const id = rpId.toLowerCase();
+  if (!id || isIP(id.replace(/^\[|\]$/g, '')) !== 0) throw new SecurityKeyError('invalid_options', `"${rpId}" cannot be an RP ID: use the server's host name, not an IP address.`);
+  if (host !== id && !host.endsWith(`.${id}`)) throw new SecurityKeyError('invalid_options', `The RP ID "${rpId}" does not belong to ${url.origin}.`);
+  return url.origin;
+}
+
+export function fromBase64Url(text: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new SecurityKeyError('invalid_options', `${what} is not base64url.`);
+  return new Uint8Array(Buffer.from(text, 'base64url'));
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}

@@ -1,0 +1,64 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { CtapProtocolError } from './errors.js';
+import type { CborMap } from './cbor.js';
+
+// COSE key parameters (RFC 9053) used by CTAP2: EC2 keys on P-256.
+export const Cose = {
+  KTY: 1,
+  ALG: 3,
+  CRV: -1,
+  X: -2,
+  Y: -3,
+  KTY_EC2: 2,
+  CRV_P256: 1,
+  ALG_ES256: -7,
+  /** ECDH-ES + HKDF-256, the algorithm id the PIN protocols put on key-agreement keys. */
+  ALG_ECDH_ES_HKDF_256: -25,
+} as const;
+
+/** COSE_Key map of a P-256 public key. */
+export function coseEc2Key(publicKey: KeyObject, alg: number): CborMap {
+  const jwk = publicKey.export({ format: 'jwk' });
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) throw new Error('coseEc2Key: expected a P-256 public key');
+  return new Map<number, unknown>([
+    [Cose.KTY, Cose.KTY_EC2],
+    [Cose.ALG, alg],
+    [Cose.CRV, Cose.CRV_P256],
+    [Cose.X, new Uint8Array(Buffer.from(jwk.x, 'base64url'))],
+    [Cose.Y, new Uint8Array(Buffer.from(jwk.y, 'base64url'))],
+  ]);
+}
+
+/** Reads an EC2 P-256 COSE key into a KeyObject (used for the key's key-agreement key). */
+export function publicKeyFromCose(cose: unknown): KeyObject {
+  if (!(cose instanceof Map)) throw new CtapProtocolError('unexpected_response', 'Expected a COSE key map.');
+  const x = cose.get(Cose.X);
+  const y = cose.get(Cose.Y);
+  if (cose.get(Cose.KTY) !== Cose.KTY_EC2 || cose.get(Cose.CRV) !== Cose.CRV_P256 || !(x instanceof Uint8Array) || !(y instanceof Uint8Array) || x.length !== 32 || y.length !== 32) {
+    throw new CtapProtocolError('unexpected_response', 'The security key sent an unsupported COSE key.');
+  }
+  try {
+    return createPublicKey({
+      key: { kty: 'EC', crv: 'P-256', x: Buffer.from(x).toString('base64url'), y: Buffer.from(y).toString('base64url') },
+      format: 'jwk',
+    });
+  } catch (error) {
+    throw new CtapProtocolError('unexpected_response', 'The security key sent a point that is not on P-256.', { cause: error });
+  }
+}
+
+/** Raw uncompressed point (0x04 || x || y), as U2F carries public keys. */
+export function publicKeyFromRawP256(raw: Uint8Array): KeyObject {
+  if (raw.length !== 65 || raw[0] !== 0x04) throw new CtapProtocolError('invalid_apdu', 'Expected an uncompressed P-256 public key.');
+  const jwk = {
+    kty: 'EC',
+    crv: 'P-256',
+    x: Buffer.from(raw.subarray(1, 33)).toString('base64url'),
+    y: Buffer.from(raw.subarray(33, 65)).toString('base64url'),
+  };
+  try {
+    return createPublicKey({ key: jwk, format: 'jwk' });
+  } catch (error) {
+    throw new CtapProtocolError('invalid_apdu', 'The security key sent a point that is not on P-256.', { cause: error });
+  }
+}

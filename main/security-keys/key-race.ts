@@ -1,0 +1,127 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CtapHidError, SecurityKeyError } from './errors.js';
+import type { CtapHidOptions } from './ctaphid.js';
+import { openSecurityKey, type OpenSecurityKey } from './security-key.js';
+import type { SecurityKeyDiscovery } from './transport/transport.js';
+
+export interface AttemptControl {
+  /** Aborted when another key wins, the user cancels, or time runs out. */
+  signal: AbortSignal;
+  deadline: number;
+  /** More than one key is in play, so a key needing a PIN must first be chosen by a touch. */
+  otherKeysPresent(): boolean;
+  /** The user picked this key (touched it): cancel every other key. Throws if another key won first. */
+  claim(): void;
+  touchNeeded(): void;
+}
+
+export type KeyAttempt<T> = (key: OpenSecurityKey, control: AttemptControl) => Promise<T>;
+
+export interface RaceOptions {
+  discovery: SecurityKeyDiscovery;
+  signal: AbortSignal;
+  deadline: number;
+  pollIntervalMs: number;
+  hid?: CtapHidOptions;
+  onWaitingForKey(): void;
+  onTouchNeeded(): void;
+}
+
+/**
+ * Runs `attempt` on every key present, and on keys plugged in meanwhile, until one key settles
+ * the request: it succeeded, or failed after the user chose it. Keys that cannot serve the request
+ * (not registered, unsupported) drop out quietly; when every present key dropped out, the most
+ * telling of their errors is thrown. No key at all means waiting for one, until the deadline.
+ */
+export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceOptions): Promise<T> {
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const droppedOut = new Map<string, unknown>(); // by transport id, until the key is unplugged
+  let winner: string | undefined;
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  let wake: () => void = () => undefined;
+  let waitingAnnounced = false;
+  let lastPresent: string[] = [];
+
+  const cancelOthers = (keep: string) => {
+    for (const [id, entry] of running) if (id !== keep) entry.controller.abort();
+  };
+
+  const start = (transportId: string, open: () => Promise<OpenSecurityKey>) => {
+    const controller = new AbortController();
+    const signal = AbortSignal.any([controller.signal, options.signal]);
+    const control: AttemptControl = {
+      signal,
+      deadline: options.deadline,
+      otherKeysPresent: () => running.size > 1,
+      claim() {
+        if (winner !== undefined && winner !== transportId) throw new SecurityKeyError('cancelled');
+        winner = transportId;
+        cancelOthers(transportId);
+      },
+      touchNeeded: options.onTouchNeeded,
+    };
+    const done = (async () => {
+      let key: OpenSecurityKey | undefined;
+      try {
+        key = await open();
+        if (signal.aborted) throw new SecurityKeyError('cancelled');
+        const value = await attempt(key, control);
+        if (winner === undefined || winner === transportId) {
+          winner = transportId;
+          outcome = { ok: true, value };
+          cancelOthers(transportId);
+        }
+      } catch (error) {
+        if (winner === transportId) outcome ??= { ok: false, error };
+        else if (!controller.signal.aborted && !options.signal.aborted) droppedOut.set(transportId, error);
+      } finally {
+        await key?.hid.close().catch(() => undefined);
+        running.delete(transportId);
+        wake();
+      }
+    })();
+    running.set(transportId, { controller, done });
+  };
+
+  const aborted = new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
+  try {
+    for (;;) {
+      if (outcome) break;
+      if (options.signal.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new SecurityKeyError('cancelled');
+      if (Date.now() >= options.deadline) throw new SecurityKeyError('timeout');
+      if (winner === undefined) {
+        const transports = await options.discovery.list().catch(() => []);
+        lastPresent = transports.map((t) => t.id);
+        for (const id of droppedOut.keys()) {
+          // Unplugged keys may come back and deserve a new try; transport hiccups are retried too.
+          if (!lastPresent.includes(id) || droppedOut.get(id) instanceof CtapHidError) droppedOut.delete(id);
+        }
+        for (const transport of transports) {
+          if (!running.has(transport.id) && !droppedOut.has(transport.id)) start(transport.id, () => openSecurityKey(transport, options.hid));
+        }
+        if (running.size === 0) {
+          const failures = lastPresent.map((id) => droppedOut.get(id)).filter((e) => e !== undefined && !(e instanceof CtapHidError));
+          if (failures.length > 0 && failures.length === lastPresent.length) throw failures[0];
+          if (!waitingAnnounced) {
+            waitingAnnounced = true;
+            options.onWaitingForKey();
+          }
+        }
+      }
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const timer = new AbortController();
+      await Promise.race([
+        woken,
+        aborted,
+        sleep(Math.max(1, Math.min(options.pollIntervalMs, options.deadline - Date.now())), undefined, { signal: timer.signal }).catch(() => undefined),
+      ]);
+      timer.abort();
+    }
+  } finally {
+    for (const entry of running.values()) entry.controller.abort();
+    await Promise.allSettled([...running.values()].map((e) => e.done));
+  }
+  const settled = outcome as { ok: true; value: T } | { ok: false; error: unknown };
+  if (settled.ok) return settled.value;
+  throw settled.error;
+}

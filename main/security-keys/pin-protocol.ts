@@ -1,0 +1,93 @@
+import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { CtapProtocolError } from './errors.js';
+import { Cose, publicKeyFromCose } from './cose.js';
+import type { CborMap } from './cbor.js';
+
+// PIN/UV auth protocols one and two, platform side (CTAP 2.1 §6.5.6 and §6.5.7). Both agree an
+// ECDH P-256 secret with the key; they differ in the KDF, the IV and the MAC length.
+
+export interface PinUvAuthProtocol {
+  readonly version: 1 | 2;
+  /** Fresh platform key pair against the key's key-agreement key. */
+  encapsulate(peer: CborMap | unknown): { keyAgreement: CborMap; sharedSecret: Uint8Array };
+  encrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  decrypt(key: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+  authenticate(key: Uint8Array, message: Uint8Array): Uint8Array;
+}
+
+function ecdh(peer: unknown): { keyAgreement: CborMap; z: Uint8Array } {
+  const peerKey: KeyObject = publicKeyFromCose(peer);
+  const peerPoint = Buffer.from(peerKey.export({ format: 'jwk' }).x!, 'base64url');
+  const peerY = Buffer.from(peerKey.export({ format: 'jwk' }).y!, 'base64url');
+  const ours = createECDH('prime256v1');
+  ours.generateKeys();
+  const z = ours.computeSecret(Buffer.concat([Buffer.of(0x04), peerPoint, peerY]));
+  const raw = ours.getPublicKey();
+  const keyAgreement = new Map<number, unknown>([
+    [Cose.KTY, Cose.KTY_EC2],
+    [Cose.ALG, Cose.ALG_ECDH_ES_HKDF_256],
+    [Cose.CRV, Cose.CRV_P256],
+    [Cose.X, new Uint8Array(raw.subarray(1, 33))],
+    [Cose.Y, new Uint8Array(raw.subarray(33, 65))],
+  ]);
+  return { keyAgreement, z: new Uint8Array(z) };
+}
+
+function aesCbc(encrypt: boolean, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  if (data.length % 16 !== 0) throw new CtapProtocolError('unexpected_response', 'PIN protocol data is not a whole number of AES blocks.');
+  const cipher = encrypt ? createCipheriv('aes-256-cbc', key, iv) : createDecipheriv('aes-256-cbc', key, iv);
+  cipher.setAutoPadding(false);
+  return new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
+}
+
+function hmac(key: Uint8Array, message: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', key).update(message).digest());
+}
+
+export const pinProtocolOne: PinUvAuthProtocol = {
+  version: 1,
+  encapsulate(peer) {
+    const { keyAgreement, z } = ecdh(peer);
+    return { keyAgreement, sharedSecret: new Uint8Array(createHash('sha256').update(z).digest()) };
+  },
+  encrypt: (key, plaintext) => aesCbc(true, key, new Uint8Array(16), plaintext),
+  decrypt: (key, ciphertext) => aesCbc(false, key, new Uint8Array(16), ciphertext),
+  authenticate: (key, message) => hmac(key, message).subarray(0, 16),
+};
+
+const HKDF_SALT = new Uint8Array(32);
+
+export const pinProtocolTwo: PinUvAuthProtocol = {
+  version: 2,
+  encapsulate(peer) {
+    const { keyAgreement, z } = ecdh(peer);
+    const hmacKey = new Uint8Array(hkdfSync('sha256', z, HKDF_SALT, 'CTAP2 HMAC key', 32));
+    const aesKey = new Uint8Array(hkdfSync('sha256', z, HKDF_SALT, 'CTAP2 AES key', 32));
+    const sharedSecret = new Uint8Array(64);
+    sharedSecret.set(hmacKey, 0);
+    sharedSecret.set(aesKey, 32);
+    return { keyAgreement, sharedSecret };
+  },
+  encrypt(key, plaintext) {
+    const iv = randomBytes(16);
+    const out = new Uint8Array(16 + plaintext.length);
+    out.set(iv, 0);
+    out.set(aesCbc(true, aesPart(key), iv, plaintext), 16);
+    return out;
+  },
+  decrypt(key, ciphertext) {
+    if (ciphertext.length < 16) throw new CtapProtocolError('unexpected_response', 'PIN protocol 2 ciphertext is shorter than its IV.');
+    return aesCbc(false, aesPart(key), ciphertext.subarray(0, 16), ciphertext.subarray(16));
+  },
+  // A 64-byte shared secret is cut to its HMAC half; a 32-byte token is used whole.
+  authenticate: (key, message) => hmac(key.subarray(0, 32), message),
+};
+
+function aesPart(key: Uint8Array): Uint8Array {
+  return key.length === 64 ? key.subarray(32) : key;
+}
+
+export function pinProtocol(version: number): PinUvAuthProtocol | undefined {
+  return version === 2 ? pinProtocolTwo : version === 1 ? pinProtocolOne : undefined;
+}
+

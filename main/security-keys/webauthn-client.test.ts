@@ -1,0 +1,264 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type WebAuthnCredential,
+} from '@simplewebauthn/server';
+import { SecurityKeyClient, type SecurityKeyProgress } from './webauthn-client.js';
+import { CtapError, CtapStatus, SecurityKeyError } from './errors.js';
+import { listDiscovery } from './transport/list-discovery.js';
+import { SoftAuthenticator, type SoftAuthenticatorOptions } from './testing/soft-authenticator.js';
+import type { SecurityKeyTransport } from './transport/transport.js';
+
+const origin = 'http://localhost:3000';
+const rpID = 'localhost';
+
+function setup(...keys: SoftAuthenticatorOptions[]) {
+  const authenticators = keys.map((o) => new SoftAuthenticator({ keepaliveIntervalMs: 10, ...o }));
+  const transports: SecurityKeyTransport[] = authenticators.map((a) => a.plugIn());
+  const client = new SecurityKeyClient({ discovery: listDiscovery(() => transports), pollIntervalMs: 20 });
+  return { authenticators, transports, client };
+}
+
+async function register(client: SecurityKeyClient, extra: Partial<Parameters<typeof generateRegistrationOptions>[0]> = {}, ceremony: Partial<Parameters<SecurityKeyClient['createCredential']>[1]> = {}) {
+  const options = await generateRegistrationOptions({ rpName: 'AgentDesk', rpID, userName: 'agent@example.com', attestationType: 'direct', ...extra });
+  const response = await client.createCredential(options, { origin, timeoutMs: 3_000, ...ceremony });
+  const verification = await verifyRegistrationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: origin,
+    expectedRPID: rpID,
+    requireUserVerification: options.authenticatorSelection?.userVerification === 'required',
+  });
+  assert.equal(verification.verified, true);
+  const info = verification.registrationInfo!;
+  return { response, credential: info.credential, info };
+}
+
+async function authenticate(client: SecurityKeyClient, credential: WebAuthnCredential, extra: Partial<Parameters<typeof generateAuthenticationOptions>[0]> = {}, ceremony: Partial<Parameters<SecurityKeyClient['getAssertion']>[1]> = {}) {
+  const options = await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: credential.id }], ...extra });
+  const response = await client.getAssertion(options, { origin, timeoutMs: 3_000, ...ceremony });
+  const verification = await verifyAuthenticationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: origin,
+    expectedRPID: rpID,
+    credential,
+    requireUserVerification: options.userVerification === 'required',
+  });
+  assert.equal(verification.verified, true);
+  return { response, verification };
+}
+
+test('CTAP2 key: register then authenticate, both accepted by @simplewebauthn/server', async () => {
+  const { client } = setup({});
+  const events: SecurityKeyProgress['type'][] = [];
+  const { response, credential, info } = await register(client, {}, { onProgress: (e) => events.push(e.type) });
+  assert.equal(info.fmt, 'packed');
+  assert.equal(response.authenticatorAttachment, 'cross-platform');
+  assert.deepEqual(events, ['touch_needed', 'processing', 'done']);
+  const { verification } = await authenticate(client, credential);
+  assert.ok(verification.authenticationInfo.newCounter > 0);
+});
+
+test('CTAP 2.0 key (no FIDO_2_1): round trip with PIN protocol 1 and getPinToken', async () => {
+  const { client } = setup({ versions: ['U2F_V2', 'FIDO_2_0'], pinProtocols: [1], pin: '2468' });
+  const prompts: (number | undefined)[] = [];
+  const requestPin = async (r: { retries?: number }) => (prompts.push(r.retries), '2468');
+  const { credential, info } = await register(client, { authenticatorSelection: { userVerification: 'required' } }, { requestPin });
+  assert.equal(info.userVerified, true);
+  await authenticate(client, credential, { userVerification: 'required' }, { requestPin });
+  assert.deepEqual(prompts, [8, 8]);
+});
+
+test('PIN-protected key (protocol 2, pinUvAuthToken permissions): UV required and reported', async () => {
+  const { client } = setup({ pin: '135790' });
+  const events: string[] = [];
+  const requestPin = async () => '135790';
+  const { credential, info } = await register(client, { authenticatorSelection: { userVerification: 'required', residentKey: 'required' } }, { requestPin, onProgress: (e) => events.push(e.type) });
+  assert.equal(info.userVerified, true);
+  assert.equal(info.credentialDeviceType, 'singleDevice');
+  assert.ok(events.includes('pin_needed'));
+  const { verification } = await authenticate(client, credential, { userVerification: 'required' }, { requestPin });
+  assert.equal(verification.authenticationInfo.userVerified, true);
+});
+
+test('discoverable credential: empty allowList returns the userHandle', async () => {
+  const { client } = setup({ pin: '1234' });
+  const requestPin = async () => '1234';
+  const { credential } = await register(client, { userID: new TextEncoder().encode('user-42'), authenticatorSelection: { residentKey: 'required', userVerification: 'required' } }, { requestPin });
+  const options = await generateAuthenticationOptions({ rpID, userVerification: 'required' });
+  const response = await client.getAssertion(options, { origin, requestPin, timeoutMs: 3_000 });
+  assert.equal(Buffer.from(response.response.userHandle!, 'base64url').toString(), 'user-42');
+  const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: rpID, credential });
+  assert.equal(v.verified, true);
+});
+
+test('wrong PIN: the agent is told how many tries are left, then the right PIN works', async () => {
+  const { client, authenticators } = setup({ pin: '2580' });
+  const requests: { retries?: number; wrongPin: boolean }[] = [];
+  const pins = ['0000', '1111', '2580'];
+  const { info } = await register(client, { authenticatorSelection: { userVerification: 'required' } }, {
+    requestPin: async (r) => (requests.push({ ...(r.retries !== undefined && { retries: r.retries }), wrongPin: r.wrongPin }), pins.shift()),
+  });
+  assert.equal(info.userVerified, true);
+  assert.deepEqual(requests, [{ retries: 8, wrongPin: false }, { retries: 7, wrongPin: true }, { retries: 6, wrongPin: true }]);
+  assert.equal(authenticators[0]!.pinRetries, 8);
+});
+
+test('PIN blocked after the last try gives a typed error in plain words', async () => {
+  const { client, authenticators } = setup({ pin: '2580', maxPinRetries: 2 });
+  await assert.rejects(register(client, { authenticatorSelection: { userVerification: 'required' } }, { requestPin: async () => '9999' }), (error: unknown) => {
+    assert.ok(error instanceof CtapError);
+    assert.equal(error.code, 'PIN_BLOCKED');
+    assert.match(error.message, /blocked/);
+    return true;
+  });
+  assert.equal(authenticators[0]!.pinRetries, 0);
+});
+
+test('three wrong PINs in a row: PIN_AUTH_BLOCKED asks for a replug', async () => {
+  const { client } = setup({ pin: '2580' });
+  await assert.rejects(register(client, { authenticatorSelection: { userVerification: 'required' } }, { requestPin: async () => '9999' }), (error: unknown) => {
+    assert.ok(error instanceof CtapError);
+    assert.equal(error.status, CtapStatus.PIN_AUTH_BLOCKED);
+    assert.match(error.message, /plug it back in/);
+    return true;
+  });
+});
+
+test('UV required on a key without PIN: typed pin_not_set error', async () => {
+  const { client } = setup({});
+  await assert.rejects(register(client, { authenticatorSelection: { userVerification: 'required' } }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'pin_not_set');
+});
+
+test('U2F-only key: fido-u2f registration and assertion accepted by the server', async () => {
+  const { client } = setup({ mode: 'u2f', touchDelayMs: 5 });
+  const events: string[] = [];
+  const { credential, info } = await register(client, { authenticatorSelection: { userVerification: 'discouraged' } }, { onProgress: (e) => events.push(e.type) });
+  assert.equal(info.fmt, 'fido-u2f');
+  assert.ok(events.includes('touch_needed'));
+  await authenticate(client, credential, { userVerification: 'discouraged' });
+});
+
+test('U2F-only key cannot satisfy required UV: typed not_supported', async () => {
+  const { client } = setup({ mode: 'u2f' });
+  await assert.rejects(register(client, { authenticatorSelection: { userVerification: 'required' } }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'not_supported');
+});
+
+for (const mode of ['ctap2', 'u2f'] as const) {
+  test(`${mode}: excludeList refuses a second registration of the same key`, async () => {
+    const { client } = setup({ mode, touchDelayMs: 2 });
+    const { credential } = await register(client, { authenticatorSelection: { userVerification: 'discouraged' } });
+    await assert.rejects(register(client, { excludeCredentials: [{ id: credential.id }], authenticatorSelection: { userVerification: 'discouraged' } }), (error: unknown) => {
+      assert.ok(error instanceof CtapError);
+      assert.equal(error.code, 'CREDENTIAL_EXCLUDED');
+      assert.match(error.message, /already registered/);
+      return true;
+    });
+  });
+
+  test(`${mode}: allowList naming another key's credential gives NO_CREDENTIALS`, async () => {
+    const { client } = setup({ mode });
+    const stranger: WebAuthnCredential = { id: Buffer.from(new Uint8Array(64).fill(7)).toString('base64url'), publicKey: new Uint8Array(), counter: 0 };
+    await assert.rejects(authenticate(client, stranger, { userVerification: 'discouraged' }), (error: unknown) => {
+      assert.ok(error instanceof CtapError);
+      assert.equal(error.status, CtapStatus.NO_CREDENTIALS);
+      assert.match(error.message, /isn't registered for this account/);
+      return true;
+    });
+  });
+}
+
+test('long allowList is probed in batches that fit maxCredentialCountInList', async () => {
+  const { client } = setup({ maxCredentialCountInList: 2 });
+  const { credential } = await register(client);
+  const decoys = Array.from({ length: 5 }, (_, i) => ({ id: Buffer.from(new Uint8Array(40).fill(i + 1)).toString('base64url') }));
+  const options = await generateAuthenticationOptions({ rpID, allowCredentials: [...decoys, { id: credential.id }], userVerification: 'discouraged' });
+  const response = await client.getAssertion(options, { origin, timeoutMs: 3_000 });
+  assert.equal(response.id, credential.id);
+  const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: rpID, credential, requireUserVerification: false });
+  assert.equal(v.verified, true);
+});
+
+test('credProtect userVerificationRequired: the credential cannot be used without the PIN', async () => {
+  const { client } = setup({ pin: '4321' });
+  const requestPin = async () => '4321';
+  const { credential } = await register(client, { authenticatorSelection: { userVerification: 'required' }, extensions: { credentialProtectionPolicy: 'userVerificationRequired', enforceCredentialProtectionPolicy: true } } as never, { requestPin });
+  await assert.rejects(authenticate(client, credential, { userVerification: 'discouraged' }), (e: unknown) => e instanceof CtapError && e.status === CtapStatus.NO_CREDENTIALS);
+  await authenticate(client, credential, { userVerification: 'required' }, { requestPin });
+});
+
+test('cancel mid-touch: CTAPHID_CANCEL is sent, the promise rejects as cancelled, progress says so', async () => {
+  const { client, authenticators } = setup({ presence: 'manual' });
+  const controller = new AbortController();
+  const events: string[] = [];
+  const pending = register(client, {}, { signal: controller.signal, onProgress: (e) => { events.push(e.type); if (e.type === 'touch_needed') controller.abort(); } });
+  await assert.rejects(pending, (e: unknown) => e instanceof SecurityKeyError && e.code === 'cancelled');
+  assert.equal(authenticators[0]!.simulator!.stats.cancels, 1);
+  assert.deepEqual(events, ['touch_needed', 'cancelled']);
+});
+
+test('key never touched: typed timeout within the ceremony timeout', async () => {
+  const { client } = setup({ presence: 'never' });
+  const started = Date.now();
+  await assert.rejects(register(client, {}, { timeoutMs: 300 }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'timeout');
+  assert.ok(Date.now() - started < 2_000);
+});
+
+test('touch refused on the key: OPERATION_DENIED in plain words', async () => {
+  const { client } = setup({ presence: 'refuse' });
+  await assert.rejects(register(client), (e: unknown) => e instanceof CtapError && e.code === 'OPERATION_DENIED' && /declined/.test(e.message));
+});
+
+test('two keys present, one touched: it wins and the other is cancelled', async () => {
+  const { client, authenticators } = setup({ presence: 'manual', productName: 'A' }, { presence: 'manual', productName: 'B' });
+  const [a, b] = authenticators as [SoftAuthenticator, SoftAuthenticator];
+  let touched = false;
+  const result = register(client, { authenticatorSelection: { userVerification: 'discouraged' } }, {
+    onProgress: (e) => { if (e.type === 'touch_needed' && !touched) { touched = true; setTimeout(() => b.touch(), 30); } },
+  });
+  const { credential } = await result;
+  assert.equal(b.credentials.size, 1);
+  assert.equal(a.credentials.size, 0);
+  assert.equal(a.simulator!.stats.cancels, 1);
+  assert.ok(b.credentials.has(Buffer.from(credential.id, 'base64url').toString('hex')));
+});
+
+test('two keys, the PIN key is chosen by touch (selection) before its PIN is asked', async () => {
+  const { client, authenticators } = setup({ presence: 'manual', pin: '8642' }, { presence: 'manual', pin: '9753' });
+  const [a, b] = authenticators as [SoftAuthenticator, SoftAuthenticator];
+  const asked: string[] = [];
+  let touches = 0;
+  const { info } = await register(client, { authenticatorSelection: { userVerification: 'required' } }, {
+    onProgress: (e) => { if (e.type === 'touch_needed') { touches++; setTimeout(() => a.touch(), 20); } },
+    requestPin: async (r) => (asked.push(r.keyName), '8642'),
+  });
+  assert.equal(info.userVerified, true);
+  assert.equal(a.credentials.size, 1);
+  assert.equal(b.credentials.size, 0);
+  assert.equal(asked.length, 1);
+  assert.ok(touches >= 1);
+});
+
+test('no key yet: waiting_for_key, then a key plugged in is used', async () => {
+  const authenticator = new SoftAuthenticator({ keepaliveIntervalMs: 10 });
+  const transports: SecurityKeyTransport[] = [];
+  const client = new SecurityKeyClient({ discovery: listDiscovery(() => transports), pollIntervalMs: 20 });
+  const events: string[] = [];
+  const pending = register(client, {}, { onProgress: (e) => { events.push(e.type); if (e.type === 'waiting_for_key') setTimeout(() => transports.push(authenticator.plugIn()), 30); } });
+  await pending;
+  assert.equal(events[0], 'waiting_for_key');
+  assert.equal(events.at(-1), 'done');
+});
+
+test('origin and RP ID must match, and an IP address is refused as RP ID', async () => {
+  const { client } = setup({});
+  const options = await generateRegistrationOptions({ rpName: 'x', rpID: 'agentdesk.example', userName: 'a' });
+  await assert.rejects(client.createCredential(options, { origin: 'https://evil.example' }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'invalid_options');
+  const ipOptions = { ...options, rp: { ...options.rp, id: '127.0.0.1' } };
+  await assert.rejects(client.createCredential(ipOptions, { origin: 'http://127.0.0.1:3000' }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'invalid_options');
+});
