@@ -196,7 +196,10 @@ export class Sessions {
 
   /** Forgets sessions that ended long ago. */
   async purgeEnded(olderThanMs = 7 * 24 * 60 * MINUTE): Promise<void> {
-    await this.db.deleteFrom('sessions').where('expires_at', '<', Date.now() - olderThanMs).execute();
+    const now = Date.now();
+    await this.db.deleteFrom('sessions').where('expires_at', '<', now - olderThanMs).execute();
+    await this.db.deleteFrom('challenges').where('expires_at', '<', now).execute();
+    await this.db.deleteFrom('throttles').where('window_started_at', '<', now - 24 * 60 * MINUTE).execute();
   }
 }
 

@@ -18,6 +18,11 @@ export async function startServer(options: Partial<Config> = {}): Promise<Runnin
   const context = createContext({ ...config, port }, store, port);
   const app = await buildApp(context);
   await app.listen({ host: config.host, port });
+  // Ended sessions, spent challenges and stale throttle windows are forgotten hourly.
+  const housekeeping = setInterval(() => {
+    context.sessions.purgeEnded().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
+  }, 3_600_000);
+  housekeeping.unref();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;
   let closed = false;
   return {
@@ -27,6 +32,7 @@ export async function startServer(options: Partial<Config> = {}): Promise<Runnin
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(housekeeping);
       await app.close();
       await store.close();
     },
