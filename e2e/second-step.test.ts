@@ -1,0 +1,114 @@
+// The second step when things go wrong: a wrong code, a recovery code instead of the phone,
+// throttling after repeated wrong codes, and an admin resetting a user's 2FA while they work.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { AuthenticatorCodes } from './support/authenticator-codes.js';
+import { launchChromium, openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
+import { IdentityApi, password, seedAccount, type SeededAccount } from './support/identity-api.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+let server: TestServer;
+let browser: Browser;
+let account: SeededAccount;
+const codes = new AuthenticatorCodes();
+
+before(async () => {
+  server = await startTestServer();
+  browser = await launchChromium();
+  account = await seedAccount(server.url, codes);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A user with an authenticator app; returns its secret and the recovery codes shown once. */
+async function agentWithAuthenticatorApp(name: string, email: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+  await account.createUser(name, email);
+  const api = await IdentityApi.signIn(server.url, account.slug, email, password);
+  const setup = await api.call<{ id: string; secret: string }>('POST', '/me/methods/totp', {});
+  const confirmed = await api.call<{ recoveryCodes: string[] }>('POST', `/me/methods/totp/${setup.id}/confirm`, { code: await codes.next(setup.secret) });
+  await api.call('DELETE', '/sessions/current');
+  return { secret: setup.secret, recoveryCodes: confirmed.recoveryCodes };
+}
+
+async function typeCode(page: Page, code: string): Promise<void> {
+  const answered = page.waitForResponse((r) => r.url().endsWith('/sessions/current/second-factor'));
+  await page.getByLabel('Code from your authenticator app').fill(code);
+  await answered;
+}
+
+test('a wrong code is explained; a recovery code signs in once; recovery codes can be regenerated; an admin reset signs the user out', async () => {
+  const dan = await agentWithAuthenticatorApp('Dan Agent', 'dan@acme.test');
+  const { context, page } = await openConsole(browser, server.url);
+  await signIn(page, account.slug, 'dan@acme.test');
+  await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+
+  await typeCode(page, codes.wrong(dan.secret));
+  await page.getByText('That code is not right.').waitFor();
+  await recordScreen(page, 'second-step-wrong-code');
+
+  await page.getByRole('button', { name: 'Use a recovery code' }).click();
+  await page.getByLabel('Recovery code').fill(dan.recoveryCodes[0]!);
+  await recordScreen(page, 'second-step-recovery-code');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByTestId('app-home').waitFor();
+  await page.getByText('9 of 10 recovery codes left.').waitFor();
+
+  // A used recovery code does not work twice.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, account.slug, 'dan@acme.test');
+  await page.getByRole('button', { name: 'Use a recovery code' }).click();
+  await page.getByLabel('Recovery code').fill(dan.recoveryCodes[0]!);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText('That code is not right.').waitFor();
+  await page.getByLabel('Recovery code').fill(dan.recoveryCodes[1]!);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByTestId('app-home').waitFor();
+
+  // New recovery codes replace the old ones.
+  await page.getByRole('button', { name: 'Generate new recovery codes' }).click();
+  const fresh = page.getByTestId('recovery-codes');
+  await fresh.waitFor();
+  const freshCodes = (await fresh.innerText()).split('\n').filter(Boolean);
+  assert.equal(freshCodes.length, 10);
+  assert.ok(!freshCodes.includes(dan.recoveryCodes[2]!));
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByText('10 of 10 recovery codes left.').waitFor();
+
+  // The admin resets Dan's 2FA (lost phone): Dan's window is signed out with the reason.
+  const admin = await openConsole(browser, server.url);
+  await signInWithCode(admin.page, account.slug, account.admin.email, account.admin.secret, codes);
+  await admin.page.getByRole('button', { name: 'Users' }).click();
+  await admin.page.getByRole('button', { name: 'Reset two-factor for Dan Agent' }).click();
+  await recordScreen(admin.page, 'admin-reset-2fa-confirm');
+  await admin.page.getByRole('row', { name: /Dan Agent/ }).getByRole('button', { name: 'Reset', exact: true }).click();
+  await admin.page.getByText('Dan Agent’s two-factor authentication was reset: 1 method(s) removed, 1 session(s) signed out.').waitFor();
+  const reason = page.getByTestId('signed-out-reason');
+  await reason.waitFor({ timeout: 1000 });
+  assert.equal(await reason.innerText(), 'Your administrator reset your two-factor authentication. Sign in to set it up again.');
+
+  await admin.context.close();
+  await context.close();
+});
+
+test('repeated wrong codes are throttled with a clear wait', async () => {
+  const eve = await agentWithAuthenticatorApp('Eve Agent', 'eve@acme.test');
+  const { context, page } = await openConsole(browser, server.url);
+  await signIn(page, account.slug, 'eve@acme.test');
+  await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await typeCode(page, codes.wrong(eve.secret));
+    await page.getByText('That code is not right.').waitFor();
+  }
+  // The sixth try is refused without being checked, even with the right code.
+  await typeCode(page, await codes.next(eve.secret));
+  const throttled = page.getByRole('alert').filter({ hasText: 'Too many attempts.' });
+  await throttled.waitFor();
+  assert.match(await throttled.innerText(), /Too many attempts\. Try again in \d+ (seconds|minutes)\./);
+  await recordScreen(page, 'second-step-throttled');
+  await context.close();
+});
