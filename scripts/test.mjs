@@ -30,6 +30,11 @@ const files = (only.length ? only : roots.flatMap(findTests)).sort();
 if (!only.length) {
   if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
 }
+// The end-to-end tests load the renderer the web console serves: build it first.
+if (files.some((f) => /^e2e[\\/]/.test(f))) {
+  if (run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) !== 0) process.exit(1);
+}
+
 const status = run(process.execPath, [
   '--import', 'tsx',
   '--test',
