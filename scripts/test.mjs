@@ -1,12 +1,24 @@
 #!/usr/bin/env node
 // The one test command: type-check, build what the end-to-end tests load, then run every
-// `*.test.ts` under node's own test runner, whose closing summary CI reads.
-import { spawnSync } from 'node:child_process';
+// `*.test.ts` under node's own test runner. The server suite runs twice: once on SQLite (with
+// everything else) and once on PostgreSQL when AGENTDESK_TEST_DATABASE_URL names a server
+// (`.ci/run` starts one; scripts/postgres-cluster.sh starts one locally). Without it the
+// PostgreSQL run is skipped with one line, except in CI (CI=true or AGENTDESK_REQUIRE_POSTGRES=1),
+// where that is a failure.
+// The last line sums both runs: `N passed, N failed`.
+//
+//   node scripts/test.mjs [--store=sqlite|postgres] [files...]
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 const roots = ['server', 'main', 'preload', 'renderer/src', 'e2e', 'bench'];
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const storeArg = args.find((a) => a.startsWith('--store='))?.slice('--store='.length);
+const only = args.filter((a) => !a.startsWith('--store='));
+const stores = storeArg ? [storeArg] : ['sqlite', 'postgres'];
+const inCi = process.env.CI === 'true' || process.env.CI === '1' || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';
+const pgUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
 
 function findTests(dir) {
   let out = [];
@@ -26,20 +38,78 @@ function run(cmd, args, env = {}) {
   return r.status ?? 1;
 }
 
-const files = (only.length ? only : roots.flatMap(findTests)).sort();
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** Runs node's test runner over `files`, echoing its output; returns its pass/fail counts. */
+function runTests(files, env, extraArgs = []) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [
+      '--import', 'tsx',
+      '--test',
+      ...extraArgs,
+      `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+      ...files,
+    ], { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test', ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...env } });
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString('utf8')).slice(-8192);
+    });
+    child.on('close', (code) => {
+      const text = stripAnsi(tail);
+      const count = (name) => Number(new RegExp(`^\\S* ?${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      const passed = count('pass');
+      let failed = count('fail') + count('cancelled');
+      // A runner that died before its summary still counts as a failure.
+      if (code !== 0 && failed === 0) failed = 1;
+      resolve({ passed, failed });
+    });
+  });
+}
+
+const all = (only.length ? only : roots.flatMap(findTests)).sort();
+const isServer = (f) => f.startsWith(`server${sep}`) || f.startsWith('server/');
+// Tests of several instances on one database exist only on PostgreSQL.
+const postgresOnly = (f) => f.endsWith('.postgres.test.ts');
+
 if (!only.length) {
   if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
 }
+
 // The end-to-end tests load the renderer the web console serves: build it first.
-if (files.some((f) => /^e2e[\\/]/.test(f))) {
+if (all.some((f) => /^e2e[\\/]/.test(f))) {
   if (run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) !== 0) process.exit(1);
 }
 
-const status = run(process.execPath, [
-  '--import', 'tsx',
-  '--test',
-  '--test-reporter=spec',
-  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
-  ...files,
-], { NODE_ENV: 'test' });
-process.exit(status);
+let passed = 0;
+let failed = 0;
+const withoutPg = { AGENTDESK_TEST_DATABASE_URL: '' };
+
+if (stores.includes('sqlite')) {
+  const files = all.filter((f) => !postgresOnly(f));
+  if (files.length) {
+    const r = await runTests(files, withoutPg, ['--test-reporter=spec']);
+    passed += r.passed;
+    failed += r.failed;
+  }
+}
+
+if (stores.includes('postgres')) {
+  const files = all.filter(isServer);
+  if (files.length) {
+    if (!pgUrl) {
+      console.log(`PostgreSQL run of the server suite SKIPPED: AGENTDESK_TEST_DATABASE_URL is not set${inCi ? ' (required in CI: failing)' : ' (start one with scripts/postgres-cluster.sh start /tmp/agentdesk-pg)'}`);
+      if (inCi) failed += 1;
+    } else {
+      console.log(`\nServer suite on PostgreSQL (${new URL(pgUrl).host})`);
+      const r = await runTests(files, { AGENTDESK_TEST_STORE_LABEL: 'postgres' }, [
+        `--test-reporter=${new URL('./store-reporter.mjs', import.meta.url).href}`,
+      ]);
+      passed += r.passed;
+      failed += r.failed;
+    }
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,6 +1,6 @@
 // Accounts (tenants) and their users: first-run account creation, admins adding users, the
 // users list with 2FA status, and an admin's reset of a user's 2FA.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { recordAudit } from './audit.js';
 import { newId } from './crypto/tokens.js';
 import { ApiError } from './errors.js';
@@ -87,7 +87,8 @@ export async function listUsers(db: Kysely<Database>, accountId: string, options
   let base = db.selectFrom('users as u').where('u.account_id', '=', accountId);
   if (options.query) {
     const like = `%${options.query.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    base = base.where((eb) => eb.or([eb('u.email', 'like', like), eb(eb.fn('lower', ['u.name']), 'like', like)]));
+    // The escape character is named: PostgreSQL defaults to backslash, SQLite has none.
+    base = base.where(sql<boolean>`(u.email like ${like} escape '\\' or lower(u.name) like ${like} escape '\\')`);
   }
   const [rows, total] = await Promise.all([
     base
