@@ -1,0 +1,61 @@
+// What main does for each IPC message, as plain functions over the session and the security-key
+// ceremonies. The Electron glue (ipc.ts) only checks the sender and hands over; everything here
+// runs, and is tested, on plain Node.
+import type { AgentDeskApi } from '../preload/agentdesk-api.js';
+import type { DesktopSession } from './desktop-session.js';
+import { checkArguments } from './ipc-contract.js';
+import type { InvokeName, IpcResult } from './ipc-channels.js';
+import type { SecurityKeyCeremonies } from './security-key-ceremony.js';
+import { DesktopError } from './server-client.js';
+
+export type DesktopHandlers = {
+  [K in InvokeName]: (...args: Parameters<AgentDeskApi[K]>) => Promise<Awaited<ReturnType<AgentDeskApi[K]>>> | Awaited<ReturnType<AgentDeskApi[K]>>;
+};
+
+export function createDesktopHandlers(deps: { session: DesktopSession; securityKeys: SecurityKeyCeremonies }): DesktopHandlers {
+  const { session, securityKeys } = deps;
+  const api = session.client;
+  return {
+    createAccount: (input) => api.createAccount(input),
+    signIn: (input) => session.signIn(input),
+    getCurrentSession: () => session.current(),
+    passSecondFactor: (input) => api.passSecondFactor(input),
+    useSecurityKey: () => securityKeys.authenticate(api),
+    signOut: () => session.signOut(),
+    submitSecurityKeyPin: (pin) => securityKeys.submitPin(pin),
+    cancelSecurityKey: () => securityKeys.cancel(),
+    getMe: () => api.me(),
+    startAuthenticatorApp: (name) => api.startAuthenticatorApp(name),
+    confirmAuthenticatorApp: (id, code) => api.confirmAuthenticatorApp(id, code),
+    addSecurityKey: (name) => securityKeys.register(api, name),
+    renameMethod: (id, name) => api.renameMethod(id, name),
+    removeMethod: (id) => api.removeMethod(id),
+    regenerateRecoveryCodes: () => api.regenerateRecoveryCodes(),
+    getSecuritySettings: () => api.securitySettings(),
+    getEnforcementImpact: () => api.enforcementImpact(),
+    saveSecuritySettings: (input) => api.saveSecuritySettings(input),
+    listUsers: () => api.listUsers(),
+    createUser: (input) => api.createUser(input),
+    resetUserTwoFactor: (userId) => api.resetUserTwoFactor(userId),
+    listAuditEvents: (page) => api.listAuditEvents(page),
+  };
+}
+
+/**
+ * Runs one message: arguments checked against the schema first, then the handler; the answer
+ * or the error (as plain data with its code) comes back as an IpcResult. Errors that are not
+ * ours are logged and reach the renderer without their details.
+ */
+export async function dispatch<K extends InvokeName>(handlers: DesktopHandlers, name: K, args: unknown, log: (line: string) => void = console.error): Promise<IpcResult<unknown>> {
+  try {
+    const checked = checkArguments(name, args);
+    const handler = handlers[name] as (...a: unknown[]) => unknown;
+    return { ok: true, value: (await handler(...(checked as unknown[]))) ?? null };
+  } catch (error) {
+    if (error instanceof DesktopError) {
+      return { ok: false, error: { code: error.code, message: error.message, status: error.status, retryAfterSeconds: error.retryAfterSeconds } };
+    }
+    log(`AgentDesk: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return { ok: false, error: { code: 'unexpected_response', message: 'Something went wrong in AgentDesk. Try again.', status: null, retryAfterSeconds: null } };
+  }
+}

@@ -1,0 +1,207 @@
+// Main's side of the desktop, on plain Node against a real identity service: the embedded server
+// started the way the app starts it, the IPC handlers driven the way the preload drives them,
+// tokens kept in a session store, and the event stream that signs an agent out the moment an
+// admin requires two-factor authentication.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SessionRevoked } from '../preload/agentdesk-api.js';
+import { totpCode } from '../server/testing/totp-reference.js';
+import { createDesktopHandlers, dispatch, type DesktopHandlers } from './desktop-handlers.js';
+import { DesktopSession } from './desktop-session.js';
+import type { InvokeName, IpcResult } from './ipc-channels.js';
+import { SecurityKeyCeremonies, type SecurityKeyAuthenticator } from './security-key-ceremony.js';
+import { connectServer, type ServerConnection } from './server-connection.js';
+import { MemorySessionStore } from './session-store.js';
+
+const PASSWORD = 'correct horse battery staple';
+const noSecurityKey: SecurityKeyAuthenticator = {
+  createCredential: () => Promise.reject(new Error('no key in this test')),
+  getAssertion: () => Promise.reject(new Error('no key in this test')),
+};
+
+/** One desktop app: its own store, session and handlers, as electron-main.ts assembles them. */
+function desktop(connection: ServerConnection, store = new MemorySessionStore()) {
+  const revoked: SessionRevoked[] = [];
+  let wake: (() => void) | undefined;
+  const session = new DesktopSession({
+    server: connection.url,
+    storeKey: connection.storeKey,
+    store,
+    onRevoked: (event) => {
+      revoked.push(event);
+      wake?.();
+    },
+    log: () => {},
+  });
+  const securityKeys = new SecurityKeyCeremonies({ authenticator: noSecurityKey, origin: connection.origin, onProgress: () => {} });
+  const handlers: DesktopHandlers = createDesktopHandlers({ session, securityKeys });
+  return {
+    store,
+    session,
+    revoked,
+    /** Calls a message the way the preload does: arguments as an array, answer as an IpcResult. */
+    invoke<T = any>(name: InvokeName, ...args: unknown[]): Promise<IpcResult<T>> {
+      return dispatch(handlers, name, args, () => {}) as Promise<IpcResult<T>>;
+    },
+    async value<T = any>(name: InvokeName, ...args: unknown[]): Promise<T> {
+      const result = await dispatch(handlers, name, args, () => {});
+      if (!result.ok) throw new Error(`${name}: ${result.error.code} ${result.error.message}`);
+      return result.value as T;
+    },
+    nextRevocation(timeoutMs: number) {
+      return new Promise<SessionRevoked>((resolve, reject) => {
+        if (revoked[0]) return resolve(revoked[0]);
+        const timer = setTimeout(() => reject(new Error(`no session.revoked within ${timeoutMs} ms`)), timeoutMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve(revoked[0]!);
+        };
+      });
+    },
+  };
+}
+
+describe('desktop session against the embedded server', () => {
+  let userData: string;
+  let connection: ServerConnection;
+  let admin: ReturnType<typeof desktop>;
+  let adminStore: MemorySessionStore;
+  let totpSecret: string;
+
+  before(async () => {
+    userData = mkdtempSync(join(tmpdir(), 'agentdesk-userdata-'));
+    connection = await connectServer({ env: { AGENTDESK_SERVER_LOG_LEVEL: 'silent' }, userDataDir: userData, log: () => {} });
+    adminStore = new MemorySessionStore();
+    admin = desktop(connection, adminStore);
+  });
+  after(async () => {
+    admin.session.close();
+    await connection.close();
+    rmSync(userData, { recursive: true, force: true });
+  });
+
+  test('the embedded server listens on localhost with its data in the user-data folder', () => {
+    assert.equal(connection.embedded, true);
+    assert.match(connection.url, /^http:\/\/localhost:\d+$/);
+    assert.equal(connection.origin, connection.url);
+    assert.equal(connection.storeKey, `embedded:${join(userData, 'server')}`);
+  });
+
+  test('first run creates the account and its admin; the server then closes signup', async () => {
+    const created = await admin.value('createAccount', { name: 'Acme Support', slug: 'acme', admin: { name: 'Ada Admin', email: 'ada@acme.test', password: PASSWORD } });
+    assert.equal(created.account.slug, 'acme');
+    const again = await admin.invoke('createAccount', { name: 'Other', slug: 'other', admin: { name: 'Eve', email: 'eve@other.test', password: PASSWORD } });
+    assert.deepEqual(again.ok ? null : again.error.code, 'signup_closed');
+  });
+
+  test('a wrong password comes back with the server\'s code, and nothing is stored', async () => {
+    const result = await admin.invoke('signIn', { account: 'acme', email: 'ada@acme.test', password: 'not the password' });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.error.code, 'invalid_credentials');
+    assert.equal(!result.ok && result.error.status, 401);
+    assert.deepEqual(await adminStore.list(connection.storeKey), []);
+  });
+
+  test('arguments that fail the schema are refused before anything is sent', async () => {
+    for (const [name, args] of [
+      ['signIn', [{ account: 'acme', email: 'ada@acme.test' }]],
+      ['signIn', [{ account: 'acme', email: 'ada@acme.test', password: PASSWORD, extra: 1 }]],
+      ['signIn', []],
+      ['removeMethod', ['../../account/users']],
+      ['submitSecurityKeyPin', [1234]],
+      ['listAuditEvents', [{ limit: 'all' }]],
+      ['getMe', ['surplus']],
+    ] as const) {
+      const result = await admin.invoke(name, ...args);
+      assert.equal(result.ok ? 'ok' : result.error.code, 'invalid_request', `${name} ${JSON.stringify(args)}`);
+    }
+    const unknown = await dispatch({} as DesktopHandlers, 'constructor' as InvokeName, [], () => {});
+    assert.equal(!unknown.ok && unknown.error.code, 'invalid_request');
+  });
+
+  test('sign-in keeps the token in the store and never hands it to the renderer', async () => {
+    const signedIn = await admin.value('signIn', { account: 'acme', email: 'ada@acme.test', password: PASSWORD });
+    assert.equal(signedIn.session.state, 'active');
+    assert.equal(signedIn.user.role, 'admin');
+    assert.equal('token' in signedIn, false);
+    const stored = await adminStore.list(connection.storeKey);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.account, 'acme');
+    assert.ok(stored[0]!.token.length >= 40);
+    assert.ok(!JSON.stringify(await admin.value('getMe')).includes(stored[0]!.token));
+  });
+
+  test('the admin sets up an authenticator app through main and gets recovery codes', async () => {
+    const setup = await admin.value('startAuthenticatorApp', 'Phone');
+    totpSecret = setup.secret;
+    const added = await admin.value('confirmAuthenticatorApp', setup.id, totpCode(setup.secret, Date.now()));
+    assert.equal(added.method.type, 'totp');
+    assert.equal(added.recoveryCodes.length, 10);
+    const me = await admin.value('getMe');
+    assert.equal(me.methods.length, 1);
+  });
+
+  test('requiring 2FA signs the agent without a method out at once: event forwarded, token deleted', async () => {
+    const created = await admin.value('createUser', { name: 'Alan Agent', email: 'alan@acme.test', password: PASSWORD, role: 'agent' });
+    const agentStore = new MemorySessionStore();
+    const agent = desktop(connection, agentStore);
+    try {
+      const signedIn = await agent.value('signIn', { account: 'acme', email: created.email, password: PASSWORD });
+      assert.equal(signedIn.session.state, 'active');
+      assert.equal((await agentStore.list(connection.storeKey)).length, 1);
+      // Let the event stream open before the admin acts.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const impact = await admin.value('getEnforcementImpact');
+      assert.deepEqual(impact.users.map((u: { email: string }) => u.email), ['alan@acme.test']);
+      const startedAt = Date.now();
+      const saved = await admin.value('saveSecuritySettings', { requireTwoFactor: true, acknowledged: true });
+      assert.equal(saved.signedOutUsers, 1);
+
+      const event = await agent.nextRevocation(1000);
+      assert.equal(event.reason, 'two_factor_required');
+      assert.ok(Date.now() - startedAt < 1000);
+      assert.deepEqual(await agentStore.list(connection.storeKey), [], 'the revoked token left the store');
+      assert.equal(await agent.value('getCurrentSession'), null);
+      assert.equal(admin.revoked.length, 0, 'the admin, who has a method, stays signed in');
+
+      const again = await agent.value('signIn', { account: 'acme', email: created.email, password: PASSWORD });
+      assert.equal(again.session.state, 'enrollment_required');
+      await agent.value('signOut');
+    } finally {
+      agent.session.close();
+    }
+  });
+
+  test('a restarted app restores the session from the store; one whose session ended starts signed out', async () => {
+    const restarted = desktop(connection, adminStore);
+    try {
+      const current = await restarted.value('getCurrentSession');
+      assert.equal(current.user.email, 'ada@acme.test');
+      assert.equal(current.session.state, 'active');
+      // A second factor through main passes for re-authentication too.
+      const session = await restarted.value('passSecondFactor', { method: 'totp', code: totpCode(totpSecret, Date.now() + 30_000) });
+      assert.ok(session.secondFactorAt);
+    } finally {
+      restarted.session.close();
+    }
+    const stale = new MemorySessionStore();
+    await stale.set(connection.storeKey, 'acme', 'not-a-session-token-of-this-server');
+    const staleApp = desktop(connection, stale);
+    assert.equal(await staleApp.value('getCurrentSession'), null);
+    assert.deepEqual(await stale.list(connection.storeKey), [], 'the stale token was deleted');
+  });
+
+  test('sign-out ends the session on the server and deletes it from the store', async () => {
+    const token = (await adminStore.list(connection.storeKey))[0]!.token;
+    await admin.value('signOut');
+    assert.deepEqual(await adminStore.list(connection.storeKey), []);
+    const probe = await fetch(`${connection.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(probe.status, 401);
+    const after = await admin.invoke('getMe');
+    assert.equal(!after.ok && after.error.code, 'unauthenticated');
+  });
+});

@@ -1,0 +1,45 @@
+// The names of every IPC message between the preload and main: one per AgentDeskApi function
+// (renderer → main, answered) and one per pushed event (main → renderer). Names only, no
+// imports, so the sandboxed preload bundles it without pulling anything else in.
+
+export const invokeChannels = {
+  createAccount: 'agentdesk:create-account',
+  signIn: 'agentdesk:sign-in',
+  getCurrentSession: 'agentdesk:get-current-session',
+  passSecondFactor: 'agentdesk:pass-second-factor',
+  useSecurityKey: 'agentdesk:use-security-key',
+  signOut: 'agentdesk:sign-out',
+  submitSecurityKeyPin: 'agentdesk:submit-security-key-pin',
+  cancelSecurityKey: 'agentdesk:cancel-security-key',
+  getMe: 'agentdesk:get-me',
+  startAuthenticatorApp: 'agentdesk:start-authenticator-app',
+  confirmAuthenticatorApp: 'agentdesk:confirm-authenticator-app',
+  addSecurityKey: 'agentdesk:add-security-key',
+  renameMethod: 'agentdesk:rename-method',
+  removeMethod: 'agentdesk:remove-method',
+  regenerateRecoveryCodes: 'agentdesk:regenerate-recovery-codes',
+  getSecuritySettings: 'agentdesk:get-security-settings',
+  getEnforcementImpact: 'agentdesk:get-enforcement-impact',
+  saveSecuritySettings: 'agentdesk:save-security-settings',
+  listUsers: 'agentdesk:list-users',
+  createUser: 'agentdesk:create-user',
+  resetUserTwoFactor: 'agentdesk:reset-user-two-factor',
+  listAuditEvents: 'agentdesk:list-audit-events',
+} as const;
+
+export const pushChannels = {
+  sessionRevoked: 'agentdesk:session-revoked',
+  securityKeyProgress: 'agentdesk:security-key-progress',
+} as const;
+
+export type InvokeName = keyof typeof invokeChannels;
+
+/** How every answer crosses IPC: Electron would keep only an Error's message, and the renderer needs its code. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+export interface IpcError {
+  code: string;
+  message: string;
+  status: number | null;
+  retryAfterSeconds: number | null;
+}

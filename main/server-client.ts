@@ -1,0 +1,196 @@
+// The one HTTP client the desktop has for the identity service: JSON over fetch with the
+// session's bearer token, one method per API call of docs/api.md. Failures become a
+// DesktopError carrying the server's stable error code, which crosses IPC as plain data.
+import type {
+  AccountSummary,
+  AccountUser,
+  AuditPage,
+  AuthenticatorAppSetup,
+  CreateAccountInput,
+  CurrentSession,
+  EnforcementImpact,
+  Me,
+  Method,
+  MethodAdded,
+  NewUserInput,
+  SaveSecuritySettingsInput,
+  SecuritySettings,
+  SecuritySettingsSaved,
+  Session,
+  SignInInput,
+  TwoFactorReset,
+  TypedSecondFactor,
+  User,
+} from '../preload/agentdesk-api.js';
+
+/** An error with the stable code the renderer branches on (server codes and ClientErrorCode). */
+export class DesktopError extends Error {
+  override readonly name = 'DesktopError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null = null,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface SignedIn extends CurrentSession {
+  token: string;
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class ServerClient {
+  readonly baseUrl: string;
+
+  /** `server` is the service's address (e.g. http://localhost:4800); the API lives under /api/v1. */
+  constructor(
+    server: string,
+    private readonly token: () => string | null,
+  ) {
+    this.baseUrl = `${new URL(server).origin}/api/v1`;
+  }
+
+  async call<T>(method: HttpMethod, path: string, body?: unknown, token = this.token()): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        redirect: 'error',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch {
+      throw new DesktopError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let payload: unknown = null;
+    try {
+      payload = text ? JSON.parse(text) : null;
+    } catch {
+      payload = null;
+    }
+    if (!response.ok) {
+      const error = (payload as { error?: { code?: unknown; message?: unknown; retryAfterSeconds?: unknown } } | null)?.error;
+      const retryHeader = Number(response.headers.get('retry-after'));
+      throw new DesktopError(
+        typeof error?.code === 'string' ? error.code : 'unexpected_response',
+        typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`,
+        response.status,
+        typeof error?.retryAfterSeconds === 'number' ? error.retryAfterSeconds : Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null,
+      );
+    }
+    if (payload === null) throw new DesktopError('unexpected_response', `The server answered ${response.status} without JSON.`, response.status);
+    return payload as T;
+  }
+
+  createAccount(input: CreateAccountInput) {
+    return this.call<{ account: AccountSummary; user: User }>('POST', '/accounts', input);
+  }
+
+  /** Signs in; the token is returned to the caller (main), never to the renderer. */
+  async signIn(input: SignInInput): Promise<SignedIn> {
+    const answer = await this.call<SignedIn>('POST', '/sessions', input, null);
+    if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
+    return answer;
+  }
+
+  currentSession(token?: string | null) {
+    return this.call<CurrentSession>('GET', '/sessions/current', undefined, token === undefined ? this.token() : token);
+  }
+
+  async passSecondFactor(input: TypedSecondFactor): Promise<Session> {
+    return (await this.call<{ session: Session }>('POST', '/sessions/current/second-factor', input)).session;
+  }
+
+  /** WebAuthn request options (PublicKeyCredentialRequestOptionsJSON) for the second step. */
+  securityKeyAssertionOptions() {
+    return this.call<Record<string, unknown>>('POST', '/sessions/current/security-key-options', {});
+  }
+
+  async passSecondFactorWithSecurityKey(response: unknown): Promise<Session> {
+    return (await this.call<{ session: Session }>('POST', '/sessions/current/second-factor', { method: 'security_key', response })).session;
+  }
+
+  signOut(token?: string | null) {
+    return this.call<void>('DELETE', '/sessions/current', undefined, token === undefined ? this.token() : token);
+  }
+
+  me() {
+    return this.call<Me>('GET', '/me');
+  }
+
+  startAuthenticatorApp(name?: string) {
+    return this.call<AuthenticatorAppSetup>('POST', '/me/methods/totp', name ? { name } : {});
+  }
+
+  confirmAuthenticatorApp(id: string, code: string) {
+    return this.call<MethodAdded>('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code });
+  }
+
+  /** WebAuthn creation options (PublicKeyCredentialCreationOptionsJSON) for a new security key. */
+  securityKeyRegistrationOptions() {
+    return this.call<Record<string, unknown>>('POST', '/me/methods/security-keys/options', {});
+  }
+
+  addSecurityKey(name: string, response: unknown) {
+    return this.call<MethodAdded>('POST', '/me/methods/security-keys', { name, response });
+  }
+
+  async renameMethod(id: string, name: string): Promise<Method> {
+    return (await this.call<{ method: Method }>('PATCH', `/me/methods/${encodeURIComponent(id)}`, { name })).method;
+  }
+
+  removeMethod(id: string) {
+    return this.call<void>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
+  }
+
+  async regenerateRecoveryCodes(): Promise<string[]> {
+    return (await this.call<{ recoveryCodes: string[] }>('POST', '/me/recovery-codes', {})).recoveryCodes;
+  }
+
+  securitySettings() {
+    return this.call<SecuritySettings>('GET', '/account/security-settings');
+  }
+
+  enforcementImpact() {
+    return this.call<EnforcementImpact>('GET', '/account/security-settings/impact');
+  }
+
+  saveSecuritySettings(input: SaveSecuritySettingsInput) {
+    return this.call<SecuritySettingsSaved>('PUT', '/account/security-settings', input);
+  }
+
+  async listUsers(): Promise<AccountUser[]> {
+    return (await this.call<{ users: AccountUser[] }>('GET', '/account/users')).users;
+  }
+
+  async createUser(input: NewUserInput): Promise<User> {
+    return (await this.call<{ user: User }>('POST', '/account/users', input)).user;
+  }
+
+  resetUserTwoFactor(userId: string) {
+    return this.call<TwoFactorReset>('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`);
+  }
+
+  listAuditEvents(page: { limit?: number; before?: string } = {}) {
+    const query = new URLSearchParams();
+    if (page.limit) query.set('limit', String(page.limit));
+    if (page.before) query.set('before', page.before);
+    return this.call<AuditPage>('GET', `/account/audit-events${query.size ? `?${query}` : ''}`);
+  }
+
+  /** The address of the event stream, for the SessionEvents client. */
+  get eventsUrl(): string {
+    return `${this.baseUrl}/events`;
+  }
+}

@@ -1,0 +1,168 @@
+// The server-sent event stream of the signed-in session, held by main (the renderer never sees
+// the token). `session.revoked` ends the session at once; a dropped connection is reopened with
+// exponential back-off, and a reconnect the server refuses (401) means the session ended while
+// we were away.
+
+export interface SessionEventsOptions {
+  /** GET /api/v1/events of the server. */
+  url: string;
+  token: string;
+  onRevoked(reason: string): void;
+  /** Called on every `ready`, i.e. each time the stream is (re)established. */
+  onConnected?(): void;
+  log?(line: string): void;
+  /** First retry delay; doubles up to maxDelayMs. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** No byte (not even the server's heartbeat) for this long means a dead connection. */
+  idleTimeoutMs?: number;
+}
+
+export interface SessionEventsConnection {
+  close(): void;
+  readonly closed: boolean;
+}
+
+interface ServerSentEvent {
+  event: string;
+  data: string;
+}
+
+/** Parses an event-stream chunk by chunk (WHATWG HTML §9.2.6, without ids, which we do not use). */
+export class EventStreamParser {
+  #buffer = '';
+  #event = '';
+  #data: string[] = [];
+
+  push(chunk: string): ServerSentEvent[] {
+    this.#buffer += chunk;
+    const out: ServerSentEvent[] = [];
+    let newline: number;
+    while ((newline = this.#buffer.search(/\r\n|\r|\n/)) >= 0) {
+      const line = this.#buffer.slice(0, newline);
+      const width = this.#buffer.startsWith('\r\n', newline) ? 2 : 1;
+      // A lone \r at the end of a chunk may be half of \r\n: wait for the next chunk.
+      if (this.#buffer[newline] === '\r' && width === 1 && newline === this.#buffer.length - 1) break;
+      this.#buffer = this.#buffer.slice(newline + width);
+      if (line === '') {
+        if (this.#data.length) out.push({ event: this.#event || 'message', data: this.#data.join('\n') });
+        this.#event = '';
+        this.#data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'event') this.#event = value;
+      else if (field === 'data') this.#data.push(value);
+    }
+    if (this.#buffer.length > 1_000_000) throw new Error('event stream line too long');
+    return out;
+  }
+}
+
+/** The delay before reconnect attempt `attempt` (0-based): doubling, capped, with ±20 % jitter. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+function reasonOf(data: string): string {
+  try {
+    const parsed = JSON.parse(data) as { reason?: unknown };
+    if (typeof parsed.reason === 'string' && parsed.reason) return parsed.reason;
+  } catch {
+    // fall through to the generic reason
+  }
+  return 'signed_out';
+}
+
+export function connectSessionEvents(options: SessionEventsOptions): SessionEventsConnection {
+  const initial = options.initialDelayMs ?? 1_000;
+  const max = options.maxDelayMs ?? 30_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const log = options.log ?? (() => {});
+  let closed = false;
+  let attempt = 0;
+  let current: AbortController | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const finish = () => {
+    closed = true;
+    clearTimeout(retryTimer);
+    current?.abort();
+  };
+
+  const revoked = (reason: string) => {
+    if (closed) return;
+    finish();
+    options.onRevoked(reason);
+  };
+
+  const scheduleReconnect = (why: string) => {
+    if (closed) return;
+    const delay = backoffDelay(attempt++, initial, max);
+    log(`AgentDesk: event stream ${why}; reconnecting in ${delay} ms`);
+    retryTimer = setTimeout(() => void open(), delay);
+  };
+
+  async function open(): Promise<void> {
+    if (closed) return;
+    const controller = new AbortController();
+    current = controller;
+    let idle: NodeJS.Timeout | undefined;
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => controller.abort(new Error('idle')), idleTimeoutMs);
+    };
+    try {
+      touch();
+      const response = await fetch(options.url, {
+        headers: { authorization: `Bearer ${options.token}`, accept: 'text/event-stream' },
+        signal: controller.signal,
+        redirect: 'error',
+      });
+      if (response.status === 401) {
+        await response.body?.cancel();
+        // The server no longer knows this session: it ended while the stream was down.
+        revoked('expired');
+        return;
+      }
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        scheduleReconnect(`answered ${response.status}`);
+        return;
+      }
+      const parser = new EventStreamParser();
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        touch();
+        for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (event.event === 'ready') {
+            attempt = 0;
+            options.onConnected?.();
+          } else if (event.event === 'session.revoked') {
+            revoked(reasonOf(event.data));
+            return;
+          }
+        }
+      }
+      scheduleReconnect('ended');
+    } catch (error) {
+      if (closed) return;
+      scheduleReconnect(`failed (${error instanceof Error ? error.message : String(error)})`);
+    } finally {
+      clearTimeout(idle);
+    }
+  }
+
+  void open();
+  return {
+    close: finish,
+    get closed() {
+      return closed;
+    },
+  };
+}
