@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { UdpTransport, parseEndpoint, udpDiscoveryFromEnvironment } from './udp.js';
+import { SoftAuthenticator } from '../testing/soft-authenticator.js';
+import { serveOverUdp } from '../testing/udp-simulator.js';
+import { SecurityKeyClient } from '../webauthn-client.js';
+import { CtapHidDevice } from '../ctaphid.js';
+import { CtapHidError } from '../errors.js';
+
+test('UDP: a full registration against the software authenticator served over datagrams', async () => {
+  const authenticator = new SoftAuthenticator({ keepaliveIntervalMs: 10 });
+  // Random high ports so parallel runs and a real simulator on 8111/7112 do not collide.
+  const devicePort = 20000 + Math.floor(Math.random() * 20000);
+  const hostPort = devicePort + 1;
+  const server = await serveOverUdp(authenticator, { host: '127.0.0.1', port: devicePort }, { host: '127.0.0.1', port: hostPort });
+  try {
+    const discovery = udpDiscoveryFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${devicePort}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${hostPort}` });
+    assert.ok(discovery);
+    const client = new SecurityKeyClient({ discovery, pollIntervalMs: 20 });
+    const options = await generateRegistrationOptions({ rpName: 'AgentDesk', rpID: 'localhost', userName: 'agent' });
+    const response = await client.createCredential(options, { origin: 'http://localhost:3000', timeoutMs: 3_000 });
+    const v = await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: 'http://localhost:3000', expectedRPID: 'localhost', requireUserVerification: false });
+    assert.equal(v.verified, true);
+  } finally {
+    await server.close();
+  }
+});
+
+test('UDP: no simulator running means an INIT timeout, not a hang', async () => {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const transport = new UdpTransport({ host: '127.0.0.1', port }, { host: '127.0.0.1', port: port + 1 });
+  await assert.rejects(CtapHidDevice.open(transport, { initTimeoutMs: 100 }), (e: unknown) => e instanceof CtapHidError && e.reason === 'timeout');
+  await transport.close();
+});
+
+test('UDP endpoints parse from the environment, defaults follow the simulator convention', () => {
+  assert.deepEqual(parseEndpoint('127.0.0.1:8111'), { host: '127.0.0.1', port: 8111 });
+  assert.deepEqual(parseEndpoint('[::1]:7112'), { host: '::1', port: 7112 });
+  assert.throws(() => parseEndpoint('localhost'));
+  assert.equal(udpDiscoveryFromEnvironment({}), undefined);
+  const transport = new UdpTransport();
+  assert.equal(transport.id, 'udp:127.0.0.1:8111');
+  assert.deepEqual(transport.listen, { host: '127.0.0.1', port: 7112 });
+});
+
+test('node-hid enumeration runs for real (an empty list without keys is fine)', async (t) => {
+  let hid;
+  try {
+    hid = await import('./hid.js');
+    await hid.loadNodeHid();
+  } catch (error) {
+    t.skip(`node-hid failed to load: ${(error as Error).message}`);
+    return;
+  }
+  const devices = await hid.enumerateFidoHidDevices();
+  assert.ok(Array.isArray(devices));
+  for (const d of devices) assert.equal(typeof d.path, 'string');
+  const transports = await hid.createHidDiscovery().list();
+  assert.equal(transports.length, devices.length);
+});
