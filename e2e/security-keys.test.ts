@@ -73,6 +73,11 @@ test('an agent registers a security key, and signs in with it', async () => {
   assert.equal(credentials.length, 1);
   await recordScreen(page, 'my-security-security-key');
 
+  await page.getByRole('button', { name: 'Rename Blue YubiKey' }).click();
+  await page.getByLabel('New name for Blue YubiKey').fill('Desk YubiKey');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Desk YubiKey', { exact: true }).waitFor();
+
   // Sign out and in again: the second step offers the key first (last used first).
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, 'acme', 'kim@acme.test');

@@ -17,7 +17,8 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
+    // Unspecified address: a port free on IPv4 and IPv6 alike.
+    probe.listen(0, () => {
       const address = probe.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       probe.close(() => resolve(port));
@@ -30,7 +31,9 @@ export async function startTestServer(options: { openSignup?: boolean } = {}): P
   // The origin names the port, so the port is chosen before the server starts.
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const server = await startServer({ port, dataDir, webRoot: 'dist/renderer', rpId: 'localhost', origins: [url], logLevel: 'warn', openSignup: options.openSignup ?? false });
+  // Listening on both loopbacks, so `localhost` (::1 first for Node, either for Chromium) can
+  // never reach some other process that holds the port on the other address family.
+  const server = await startServer({ host: 'localhost', port, dataDir, webRoot: 'dist/renderer', rpId: 'localhost', origins: [url], logLevel: 'warn', openSignup: options.openSignup ?? false });
   const defaultWindow = server.context.recentSecondFactorMs;
   return {
     url,
