@@ -10,6 +10,8 @@ export interface Figure {
   /** Human-readable target, e.g. "< 2000 ms" or ">= 2000 /s"; absent for context figures. */
   target?: string;
   pass?: boolean;
+  /** Latency of one operation, in ms. */
+  latency?: { p50: number; p99: number };
   /** Extra numbers (p50/p99, counts) kept in the JSON. */
   details?: Record<string, unknown>;
 }
@@ -27,14 +29,21 @@ export function writeResults(name: string, figures: Figure[], meta: Record<strin
   return path;
 }
 
-function fmt(value: number, unit: string): string {
+function fmt(value: number | null | undefined, unit: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
   const digits = Math.abs(value) >= 100 || Number.isInteger(value) ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 }
 
 export function table(figures: Figure[]): string {
-  const rows = figures.map((f) => [f.figure, fmt(f.value, f.unit), f.target ?? '', f.pass === undefined ? '' : f.pass ? 'pass' : 'SHORT']);
-  const head = ['figure', 'value', 'target', 'result'];
+  const rows = figures.map((f) => [
+    f.figure,
+    fmt(f.value, f.unit),
+    f.latency ? `${fmt(f.latency.p50, 'ms')} / ${fmt(f.latency.p99, 'ms')}` : '',
+    f.target ?? '',
+    f.pass === undefined ? '' : f.pass ? 'pass' : 'SHORT',
+  ]);
+  const head = ['figure', 'value', 'p50 / p99', 'target', 'result'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

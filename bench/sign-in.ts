@@ -1,0 +1,76 @@
+// Sign-in (the password step) under load against the raw argon2id rate of this machine, measured
+// in the same run with the server's own parameters (passwordHashOptions) and the same libuv
+// thread-pool size (UV_THREADPOOL_SIZE as the server gets it: unset, i.e. 4, unless the
+// environment sets it), in a process of its own, at the same concurrency levels.
+// Target: sign-in throughput >= 0.9 of the raw rate: nothing besides the hash may cost noticeably.
+//
+//   npm run bench -- sign-in
+import type { MethodsTable, UsersTable } from '../server/store/schema.js';
+import { LEVELS, runLoad, type LevelResult } from './lib/load.js';
+import { isMain, table, writeResults, type Figure } from './lib/report.js';
+import { withSeededServer } from './lib/scenario.js';
+import { BENCH_LOG_LEVEL } from './lib/server-process.js';
+import { benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, totpMethod, totpSecret, userRow } from './lib/seed.js';
+import { loadFigures } from './second-step.js';
+
+export const SIGN_IN_RATIO_TARGET = 0.9;
+const USERS = 500;
+
+export async function runSignIn(): Promise<Figure[]> {
+  // Agents with an authenticator app: the answer is two_factor_required with their methods,
+  // the common case at shift change once 2FA is required.
+  const scenario = await withSeededServer('sign-in', async (db, box) => {
+    const hash = await benchPasswordHash();
+    const account = await seedAccount(db, box, 'bench', hash);
+    const now = Date.now();
+    const users: UsersTable[] = [];
+    const methods: MethodsTable[] = [];
+    for (let i = 0; i < USERS; i++) {
+      const user = userRow(account.accountId, i, account.slug, hash, true, now);
+      users.push(user);
+      methods.push(totpMethod(box, user.id, account.accountId, totpSecret(), now));
+    }
+    await db.transaction().execute(async (trx) => {
+      await insertMany(trx, 'users', users);
+      await insertMany(trx, 'methods', methods);
+    });
+    return { slug: account.slug, hash, emails: users.map((u) => u.email) };
+  });
+  // Raw and sign-in windows alternate at each level, so that load from anything else on the
+  // machine weighs on both sides of the ratio alike. Longer windows: an operation takes ~100 ms.
+  const levels = LEVELS.map((l) => ({ ...l, durationMs: 8000 }));
+  const signIn: LevelResult[] = [];
+  const raw: LevelResult[] = [];
+  try {
+    const { server, seeded } = scenario;
+    const where = { host: server.host, port: server.port, origin: server.origin, reuse: true };
+    for (const level of levels) {
+      // argon2.verify of the same hash with the same parameters, closed loop, in a process of its own.
+      raw.push(...(await runLoad({ ...where, kind: 'argon2_raw', levels: [level], ops: [{ hash: seeded.hash, password: BENCH_PASSWORD }] }, scenario.dataDir)));
+      signIn.push(...(await runLoad({ ...where, kind: 'sign_in', levels: [level], ops: seeded.emails.map((email) => ({ account: seeded.slug, email, password: BENCH_PASSWORD })) }, scenario.dataDir)));
+    }
+  } finally {
+    await scenario.close();
+  }
+  const figures: Figure[] = [];
+  figures.push(...loadFigures('raw argon2id verify (server parameters)', raw));
+  figures.push(...loadFigures('sign-in, password step', signIn));
+  for (let i = 0; i < signIn.length; i++) {
+    const ratio = signIn[i]!.throughput / raw[i]!.throughput;
+    figures.push({
+      figure: `sign-in / raw argon2id, c=${signIn[i]!.concurrency}`,
+      value: ratio,
+      unit: 'x',
+      target: `>= ${SIGN_IN_RATIO_TARGET}`,
+      pass: ratio >= SIGN_IN_RATIO_TARGET && signIn[i]!.errors === 0,
+    });
+  }
+  return figures;
+}
+
+if (isMain(import.meta.url)) {
+  console.log(`server LOG_LEVEL=${BENCH_LOG_LEVEL}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`);
+  const figures = await runSignIn();
+  writeResults('sign-in', figures);
+  console.log(table(figures));
+}
