@@ -16,6 +16,7 @@ import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { Sessions } from './sessions.js';
 import type { Store } from './store/database.js';
+import { PostgresRelay } from './store/postgres-relay.js';
 import { Throttle } from './throttling.js';
 
 export const API_PREFIX = '/api/v1';
@@ -33,6 +34,12 @@ export function relyingParty(config: Config, port: number) {
 export function createContext(config: Config, store: Store, port: number): ServerContext {
   const box = config.secretKey ? SecretBox.fromKey(config.secretKey) : SecretBox.fromDataDir(config.dataDir);
   const events = new SessionEvents();
+  // Several instances may share a PostgreSQL database: revocations travel between them.
+  let relay: PostgresRelay | undefined;
+  if (store.dialect === 'postgres' && store.databaseUrl) {
+    relay = new PostgresRelay({ databaseUrl: store.databaseUrl, db: store.db, events });
+    events.useRelay(relay);
+  }
   return {
     config,
     store,
@@ -40,6 +47,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     rp: relyingParty(config, port),
     box,
     events,
+    relay,
     sessions: new Sessions(
       store.db,
       { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionAbsoluteHours * 3_600_000 },
@@ -119,6 +127,13 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     transform: ({ schema, url }) => ({ schema, url: url.startsWith(API_PREFIX) ? url.slice(API_PREFIX.length) || '/' : url }),
   });
   registerAuthentication(app, ctx);
+
+  // Listening before the first request is served, so no revocation from another instance is missed.
+  if (ctx.relay) {
+    const relay = ctx.relay;
+    await relay.start(app.log);
+    app.addHook('onClose', async () => relay.close());
+  }
 
   await app.register(
     async (api) => {

@@ -8,6 +8,7 @@ import type { RecoveryCodes } from './recovery-codes.js';
 import type { RelyingParty } from './security-keys.js';
 import type { Sessions } from './sessions.js';
 import type { Store } from './store/database.js';
+import type { PostgresRelay } from './store/postgres-relay.js';
 import type { Database } from './store/schema.js';
 import type { Throttle } from './throttling.js';
 
@@ -18,6 +19,8 @@ export interface ServerContext {
   rp: RelyingParty;
   box: SecretBox;
   events: SessionEvents;
+  /** PostgreSQL only: carries revocations to the other instances on the same database. */
+  relay?: PostgresRelay | undefined;
   sessions: Sessions;
   throttle: Throttle;
   recoveryCodes: RecoveryCodes;

@@ -33,6 +33,11 @@ export class SessionEvents {
     };
   }
 
+  /** Sessions with a stream open on this instance. */
+  sessionIds(): IterableIterator<string> {
+    return this.listeners.keys();
+  }
+
   get openStreams(): number {
     let n = 0;
     for (const set of this.listeners.values()) n += set.size;
