@@ -65,11 +65,20 @@ export async function saveSecuritySettings(
   }
 
   const result = await db.transaction().execute(async (trx) => {
+    // Write to the account row first: its lock makes concurrent saves (two admins, two
+    // instances) take turns. On PostgreSQL (READ COMMITTED) the read below then sees the other
+    // save's committed setting, so `turningOn` and the audit entry's `from` are never stale.
+    await trx
+      .updateTable('accounts')
+      .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
+      .where('id', '=', input.accountId)
+      .execute();
     const account = await trx
       .selectFrom('accounts')
       .select(['require_two_factor', 'user_verification'])
       .where('id', '=', input.accountId)
       .executeTakeFirstOrThrow();
+    // Taken after the lock, so audit entries sort in the order the saves took effect.
     const now = Date.now();
     const turningOn = change.requireTwoFactor && account.require_two_factor === 0;
     const userVerification = change.userVerification ?? account.user_verification;

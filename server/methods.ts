@@ -69,6 +69,13 @@ export async function renameMethod(db: Db, userId: string, methodId: string, nam
 
 /** Removes a method; the last one is refused while the account requires 2FA. */
 export async function removeMethod(trx: Transaction<Database>, input: { userId: string; methodId: string; requireTwoFactor: boolean }) {
+  // Lock the user's row first, so two removals at once (on two instances, on PostgreSQL) count
+  // the methods one after the other and cannot both remove "one of two".
+  await trx
+    .updateTable('users')
+    .set((eb) => ({ has_two_factor: eb.ref('has_two_factor') }))
+    .where('id', '=', input.userId)
+    .execute();
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   const remaining = (await countMethods(trx, input.userId)) - 1;
   if (remaining === 0 && input.requireTwoFactor) throw new ApiError('last_method_required');

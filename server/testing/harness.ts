@@ -16,12 +16,8 @@ export interface Reply<T = any> {
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-export async function startTestServer(overrides: Partial<Config> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-test-'));
-  const pg = process.env.AGENTDESK_TEST_DATABASE_URL ? await freshPostgresDatabase(process.env.AGENTDESK_TEST_DATABASE_URL) : undefined;
-  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', databaseUrl: pg?.url, ...overrides });
-  const base = `${server.url}/api/v1`;
-
+/** A small JSON client for the API at `base` (…/api/v1): what the helpers below need. */
+export function apiClient(base: string) {
   async function call<T = any>(
     method: string,
     path: string,
@@ -45,6 +41,18 @@ export async function startTestServer(overrides: Partial<Config> = {}) {
     }
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
+  return { base, call };
+}
+
+export type ApiClient = Pick<ReturnType<typeof apiClient>, 'call'>;
+
+export async function startTestServer(overrides: Partial<Config> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-test-'));
+  const pg = process.env.AGENTDESK_TEST_DATABASE_URL ? await freshPostgresDatabase(process.env.AGENTDESK_TEST_DATABASE_URL) : undefined;
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', databaseUrl: pg?.url, ...overrides });
+  const base = `${server.url}/api/v1`;
+
+  const { call } = apiClient(base);
 
   return {
     ...server,
@@ -63,7 +71,7 @@ export async function startTestServer(overrides: Partial<Config> = {}) {
 export const PASSWORD = 'correct horse battery staple';
 
 /** Creates an account with its admin through the API (open signup) and signs the admin in. */
-export async function createAccount(server: TestServer, slug: string) {
+export async function createAccount(server: ApiClient, slug: string) {
   const res = await server.call('POST', '/accounts', {
     body: { name: `${slug} Ltd`, slug, admin: { name: `Admin ${slug}`, email: `admin@${slug}.test`, password: PASSWORD } },
   });
@@ -71,13 +79,13 @@ export async function createAccount(server: TestServer, slug: string) {
   return res.body as { account: { id: string; slug: string }; user: { id: string; email: string } };
 }
 
-export async function signIn(server: TestServer, account: string, email: string, password = PASSWORD) {
+export async function signIn(server: ApiClient, account: string, email: string, password = PASSWORD) {
   const res = await server.call('POST', '/sessions', { body: { account, email, password } });
   if (res.status !== 201) throw new Error(`sign in: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { token: string; session: { state: string }; methods: { id: string; type: string }[] };
 }
 
-export async function createUser(server: TestServer, adminToken: string, account: string, name: string, role: 'agent' | 'admin' = 'agent') {
+export async function createUser(server: ApiClient, adminToken: string, account: string, name: string, role: 'agent' | 'admin' = 'agent') {
   const email = `${name.toLowerCase()}@${account}.test`;
   const res = await server.call('POST', '/account/users', { token: adminToken, body: { name, email, password: PASSWORD, role } });
   if (res.status !== 201) throw new Error(`create user: ${res.status} ${JSON.stringify(res.body)}`);
@@ -85,7 +93,7 @@ export async function createUser(server: TestServer, adminToken: string, account
 }
 
 /** Adds and confirms an authenticator app; returns its secret and the recovery codes. */
-export async function enrolTotp(server: TestServer, token: string, atMs = Date.now()) {
+export async function enrolTotp(server: ApiClient, token: string, atMs = Date.now()) {
   const start = await server.call('POST', '/me/methods/totp', { token, body: {} });
   if (start.status !== 201) throw new Error(`totp start: ${start.status} ${JSON.stringify(start.body)}`);
   const confirm = await server.call('POST', `/me/methods/totp/${start.body.id}/confirm`, { token, body: { code: totpCode(start.body.secret, atMs) } });
@@ -94,7 +102,7 @@ export async function enrolTotp(server: TestServer, token: string, atMs = Date.n
 }
 
 /** Signs in with password and the authenticator app (a code of the next step, so it is unused). */
-export async function signInWithTotp(server: TestServer, account: string, email: string, secret: string, atMs = Date.now() + 30_000) {
+export async function signInWithTotp(server: ApiClient, account: string, email: string, secret: string, atMs = Date.now() + 30_000) {
   const first = await signIn(server, account, email);
   const res = await server.call('POST', '/sessions/current/second-factor', { token: first.token, body: { method: 'totp', code: totpCode(secret, atMs) } });
   if (res.status !== 200) throw new Error(`second factor: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,0 +1,167 @@
+// Several server processes on one PostgreSQL database, as a deployment behind a load balancer
+// runs them: `tsx server/cli.ts serve` with the same DATABASE_URL and AGENTDESK_SECRET_KEY, the
+// same public URL and origins, each on its own port. Plus an event-stream client.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { reserveFreePort } from '../free-port.js';
+import { apiClient } from './harness.js';
+import { freshPostgresDatabase } from './postgres.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Instance {
+  name: string;
+  port: number;
+  base: string;
+  call: ReturnType<typeof apiClient>['call'];
+  process: ChildProcess;
+  /** What the process wrote, for a failing test's message. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function startInstance(name: string, port: number, env: Record<string, string>): Promise<Instance> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/cli.ts'), 'serve'], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const base = `http://localhost:${port}/api/v1`;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`instance ${name} did not start within 30 s:\n${output}`)), 30_000);
+    function fail(error: Error) {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    }
+    child.once('exit', (code) => fail(new Error(`instance ${name} exited (${code}):\n${output}`)));
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('listening on')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({
+          name,
+          port,
+          base,
+          call: apiClient(base).call,
+          process: child,
+          output: () => output,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+              child.once('exit', () => {
+                clearTimeout(kill);
+                done();
+              });
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+  });
+}
+
+/** `count` instances on a fresh database of the PostgreSQL server at `adminUrl`. */
+export async function startInstances(adminUrl: string, count = 2) {
+  const database = await freshPostgresDatabase(adminUrl);
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-instances-'));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await reserveFreePort('127.0.0.1');
+    if (!ports.includes(port)) ports.push(port);
+  }
+  // What a load balancer deployment shares: one database, one key, one public address.
+  const publicUrl = `http://localhost:${ports[0]}`;
+  const env = {
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    AGENTDESK_SECRET_KEY: randomBytes(32).toString('hex'),
+    AGENTDESK_PUBLIC_URL: publicUrl,
+    AGENTDESK_ORIGINS: ports.map((p) => `http://localhost:${p}`).join(','),
+    AGENTDESK_OPEN_SIGNUP: '1',
+    AGENTDESK_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  const instances: Instance[] = [];
+  try {
+    // One after the other: both run the migrations at start-up, and the first one creates the tables.
+    for (let i = 0; i < count; i++) instances.push(await startInstance(String.fromCharCode(65 + i), ports[i]!, env));
+  } catch (error) {
+    await Promise.all(instances.map((i) => i.stop()));
+    await database.drop();
+    throw error;
+  }
+  return {
+    instances,
+    databaseUrl: database.url,
+    async close() {
+      await Promise.all(instances.map((i) => i.stop()));
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens GET /events with a bearer token on `base`; records each event with when it arrived. */
+export function openEvents(base: string, token: string) {
+  const events: { event: string; data: any; at: number }[] = [];
+  const waiters = new Set<() => void>();
+  const req = http.get(`${base}/events`, { headers: { authorization: `Bearer ${token}` } });
+  const ready = new Promise<void>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) reject(new Error(`GET /events: ${res.statusCode}`));
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let i;
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (!event) continue;
+          events.push({ event, data: data ? JSON.parse(data) : undefined, at: performance.now() });
+          if (event === 'ready') resolve();
+          for (const wake of waiters) wake();
+        }
+      });
+    });
+  });
+  return {
+    ready,
+    events,
+    /** Resolves with the first `name` event (data and arrival time), or rejects after timeoutMs. */
+    next(name: string, timeoutMs = 1000) {
+      return new Promise<{ data: any; at: number }>((resolve, reject) => {
+        const check = () => {
+          const found = events.find((e) => e.event === name);
+          if (!found) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => req.destroy(),
+  };
+}
