@@ -1,0 +1,58 @@
+// The desktop preload (sandboxed, bundled to CommonJS by npm run build:desktop). It gives the
+// renderer `window.agentdesk`: one named function per IPC message, `onX(callback)` returning an
+// unsubscribe, and nothing else — no ipcRenderer, no channel names, no Electron event objects.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { invokeChannels, pushChannels, type InvokeName, type IpcResult } from '../main/ipc-channels.js';
+import type { AgentDeskApi, SecurityKeyProgress, SessionRevoked, Unsubscribe } from './agentdesk-api.js';
+
+type Answer<K extends InvokeName> = Awaited<ReturnType<AgentDeskApi[K]>>;
+
+async function call<K extends InvokeName>(name: K, ...args: Parameters<AgentDeskApi[K]>): Promise<Answer<K>> {
+  // An argument left out stays out, so main's schema sees the call as written.
+  while (args.length && args[args.length - 1] === undefined) args.pop();
+  const result = (await ipcRenderer.invoke(invokeChannels[name], ...args)) as IpcResult<Answer<K>>;
+  if (result.ok) return result.value;
+  // contextBridge keeps only the message of an Error; a plain object keeps the code, and the
+  // renderer's bridge module rebuilds its ApiError from it.
+  throw { ...result.error };
+}
+
+function subscribe<T>(channel: (typeof pushChannels)[keyof typeof pushChannels], callback: (payload: T) => void): Unsubscribe {
+  const listener = (_event: IpcRendererEvent, payload: T) => callback(payload);
+  ipcRenderer.on(channel, listener);
+  return () => {
+    ipcRenderer.removeListener(channel, listener);
+  };
+}
+
+const api = {
+  createAccount: (input) => call('createAccount', input),
+  signIn: (input) => call('signIn', input),
+  getCurrentSession: () => call('getCurrentSession'),
+  passSecondFactor: (input) => call('passSecondFactor', input),
+  useSecurityKey: () => call('useSecurityKey'),
+  signOut: () => call('signOut'),
+  onSessionRevoked: (callback) => subscribe<SessionRevoked>(pushChannels.sessionRevoked, callback),
+  onSecurityKeyProgress: (callback) => subscribe<SecurityKeyProgress>(pushChannels.securityKeyProgress, callback),
+  submitSecurityKeyPin: (pin) => void call('submitSecurityKeyPin', pin).catch(() => {}),
+  cancelSecurityKey: () => void call('cancelSecurityKey').catch(() => {}),
+  getMe: () => call('getMe'),
+  startAuthenticatorApp: (name) => call('startAuthenticatorApp', name),
+  confirmAuthenticatorApp: (id, code) => call('confirmAuthenticatorApp', id, code),
+  addSecurityKey: (name) => call('addSecurityKey', name),
+  renameMethod: (id, name) => call('renameMethod', id, name),
+  removeMethod: (id) => call('removeMethod', id),
+  regenerateRecoveryCodes: () => call('regenerateRecoveryCodes'),
+  getSecuritySettings: () => call('getSecuritySettings'),
+  getEnforcementImpact: () => call('getEnforcementImpact'),
+  saveSecuritySettings: (input) => call('saveSecuritySettings', input),
+  listUsers: () => call('listUsers'),
+  createUser: (input) => call('createUser', input),
+  resetUserTwoFactor: (userId) => call('resetUserTwoFactor', userId),
+  listAuditEvents: (page) => call('listAuditEvents', page),
+} satisfies AgentDeskApi;
+
+/** The bridge as the preload builds it; the renderer's AgentDeskApi must accept it. */
+export type PreloadApi = typeof api;
+
+contextBridge.exposeInMainWorld('agentdesk', api);
