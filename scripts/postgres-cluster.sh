@@ -10,7 +10,9 @@
 # Trust authentication on loopback only (the cluster listens on 127.0.0.1 and a socket in DIR).
 # initdb refuses to run as root, so as root the server runs as user `postgres`.
 # PG_BIN overrides where initdb/pg_ctl live (default: the newest /usr/lib/postgresql/*/bin).
-# PG_FAST=1 turns durability off (fsync, full-page writes): for tests, never for benchmarks.
+# PG_FAST=1 turns durability off (fsync, full-page writes) and allows more connections: for
+# tests, never for benchmarks.
+# Used by .ci/run (the test database) and bench/postgres.ts (the benchmarks' private cluster).
 set -euo pipefail
 
 cmd=${1:-}
@@ -44,9 +46,10 @@ case "$cmd" in
     as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync --no-instructions >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-    opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300"
+    # Stock settings apart from where it listens (benchmarks report what a default install gives).
+    opts="-c listen_addresses=127.0.0.1 -p $port -k $dir"
     if [[ "${PG_FAST:-}" == 1 ]]; then
-      opts="$opts -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+      opts="$opts -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=300"
     fi
     as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$opts" start >/dev/null \
       || { cat "$dir/postgres.log" >&2; exit 1; }
