@@ -3,10 +3,7 @@
 // response. Progress goes to the renderer; the PIN comes back from it; cancel aborts the key.
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { MethodAdded, SecurityKeyProgress, Session } from '../preload/agentdesk-api.js';
-import { CtapError, CtapHidError, CtapProtocolError, CtapStatus, SecurityKeyError, U2fStatusError } from './security-keys/errors.js';
-import { createHidDiscovery } from './security-keys/transport/hid.js';
-import { udpDiscoveryFromEnvironment } from './security-keys/transport/udp.js';
-import { SecurityKeyClient, type CeremonyOptions } from './security-keys/webauthn-client.js';
+import { CtapError, CtapHidError, CtapProtocolError, CtapStatus, defaultDiscovery, SecurityKeyClient, SecurityKeyError, U2fStatusError, type CeremonyOptions } from './security-keys/index.js';
 import { DesktopError, type ServerClient } from './server-client.js';
 
 /** What main needs of the WebAuthn client (main/security-keys), so tests and a future entry point can stand in. */
@@ -17,7 +14,7 @@ export interface SecurityKeyAuthenticator {
 
 /** The WebAuthn client over USB HID, or over UDP to a simulated key when the environment names one. */
 export function securityKeyAuthenticatorFromEnvironment(env: NodeJS.ProcessEnv = process.env): SecurityKeyAuthenticator {
-  return new SecurityKeyClient({ discovery: udpDiscoveryFromEnvironment(env) ?? createHidDiscovery() });
+  return new SecurityKeyClient({ discovery: defaultDiscovery(env) });
 }
 
 export interface SecurityKeyCeremoniesOptions {
