@@ -27,6 +27,12 @@ export async function openStore(options: { dataDir: string; databaseUrl?: string
   if (options.databaseUrl) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle pooled connection that the server ends (restart, failover, pg_terminate_backend)
+    // is an 'error' on the pool: without a listener that would crash the process. The pool
+    // drops that connection and opens a new one when next needed.
+    pool.on('error', (error) => {
+      process.emitWarning(`PostgreSQL connection lost (${error.message}); it will be reopened`, 'AgentDeskStoreWarning');
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
