@@ -81,6 +81,11 @@ export class PostgresRelay implements RevocationRelay {
     await this.connect(false);
   }
 
+  /** Backend process id of the listening connection (for tests and diagnostics). */
+  get listenerPid(): number | undefined {
+    return (this.client as (pg.Client & { processID?: number }) | undefined)?.processID;
+  }
+
   async publish(sessionIds: string[], reason: RevocationReason): Promise<void> {
     if (sessionIds.length === 0) return;
     const payloads = revocationPayloads(this.instanceId, sessionIds, reason);
