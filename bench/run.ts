@@ -5,11 +5,15 @@
 // are installed or DATABASE_URL is set; `enforce-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { runEnforce } from './enforce.js';
 import { runFanout } from './fanout.js';
 import { postgresAvailable } from './postgres.js';
-import { table, writeResults, type Figure } from './lib/report.js';
+import { REPO_ROOT } from './lib/paths.js';
+import { RESULTS_DIR, table, writeResults, type Figure } from './lib/report.js';
 import { BENCH_LOG_LEVEL } from './lib/server-process.js';
 import { runSecurityKey, runTotp } from './second-step.js';
 import { runSignIn } from './sign-in.js';
@@ -24,7 +28,7 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
 };
 const all = ['totp', 'security-key', 'sign-in', 'fanout', 'enforce'];
 
-const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {
   if (!benchmarks[n]) {
     console.error(`unknown benchmark ${n}; one of: ${Object.keys(benchmarks).join(', ')}`);
@@ -40,17 +44,37 @@ const machine = {
   uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
 };
 console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
-const started = performance.now();
-const figures: Figure[] = [];
-for (const name of names.length ? names : all) {
+// Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
+// that hangs or crashes is reported and the others still run.
+const LIMIT_MS: Record<string, number> = { enforce: 300_000, 'enforce-sqlite': 180_000 };
+
+if (process.argv.includes('--one')) {
+  const name = names[0]!;
   const t0 = performance.now();
-  const load = loadavg()[0]!.toFixed(1);
-  console.log(`\n▶ ${name} (load average ${load}, ${Math.round(freemem() / 2 ** 20)} MB free)`);
+  const load = loadavg()[0]!;
   const result = await benchmarks[name]!();
-  writeResults(name, result, { machine, loadAverageAtStart: Number(load), seconds: (performance.now() - t0) / 1000 });
+  writeResults(name, result, { machine, loadAverageAtStart: load, seconds: (performance.now() - t0) / 1000 });
   console.log(table(result));
-  figures.push(...result);
+} else {
+  const started = performance.now();
+  const figures: Figure[] = [];
+  for (const name of names.length ? names : all) {
+    console.log(`\n▶ ${name} (load average ${loadavg()[0]!.toFixed(1)}, ${Math.round(freemem() / 2 ** 20)} MB free)`);
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--one', name], { cwd: REPO_ROOT, stdio: 'inherit' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS[name] ?? 150_000);
+    const code: number | null = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(timer);
+    const file = join(RESULTS_DIR, `${name}.json`);
+    const fresh = existsSync(file) && statSync(file).mtimeMs >= startedAt - 1000;
+    if (code !== 0 || !fresh) {
+      console.log(`  ${name} did not complete (exit ${code})`);
+      figures.push({ figure: `${name}: did not complete`, value: NaN, unit: '', pass: false });
+      continue;
+    }
+    figures.push(...(JSON.parse(readFileSync(file, 'utf8')) as { figures: Figure[] }).figures);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  writeResults('summary', figures, { machine, seconds });
+  console.log(`\nAll figures (${seconds.toFixed(0)} s):\n${table(figures)}`);
 }
-const seconds = (performance.now() - started) / 1000;
-writeResults('summary', figures, { machine, seconds });
-console.log(`\nAll figures (${seconds.toFixed(0)} s):\n${table(figures)}`);
