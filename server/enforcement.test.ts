@@ -239,6 +239,27 @@ describe('Require two-factor authentication', () => {
     assert.equal(me.body.recoveryCodesLeft, 0);
   });
 
+  test('a last-method removal racing the enforcement save never leaves a user without 2FA signed in', async () => {
+    for (let round = 0; round < 4; round++) {
+      const u = await createUser(server, adminToken, slug, `Race${round}`);
+      const s = await signIn(server, slug, u.email);
+      const { methodId } = await enrolTotp(server, s.token);
+      const [removal] = await Promise.all([
+        server.call('DELETE', `/me/methods/${methodId}`, { token: s.token }),
+        setEnforcement(true),
+      ]);
+      const me = await server.call('GET', '/me', { token: s.token });
+      if (removal.status === 204) {
+        // Removed first: the save then found the user without a method and signed them out.
+        assert.equal(me.status, 401, `round ${round}`);
+      } else {
+        assert.equal(removal.body.error.code, 'last_method_required');
+        assert.equal(me.body.methods.length, 1);
+      }
+      assert.equal((await setEnforcement(false)).status, 200);
+    }
+  });
+
   test('two admins saving opposite settings at once leave one consistent state and an audit entry each', async () => {
     const before = (await server.call('GET', '/account/audit-events?limit=200', { token: adminToken })).body.events.length;
     const [a, b] = await Promise.all([setEnforcement(true), setEnforcement(false)]);

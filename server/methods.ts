@@ -68,7 +68,7 @@ export async function renameMethod(db: Db, userId: string, methodId: string, nam
 }
 
 /** Removes a method; the last one is refused while the account requires 2FA. */
-export async function removeMethod(trx: Transaction<Database>, input: { userId: string; methodId: string; requireTwoFactor: boolean }) {
+export async function removeMethod(trx: Transaction<Database>, input: { userId: string; accountId: string; methodId: string }) {
   // Lock the user's row first, so two removals at once (on two instances, on PostgreSQL) count
   // the methods one after the other and cannot both remove "one of two".
   await trx
@@ -76,9 +76,17 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     .set((eb) => ({ has_two_factor: eb.ref('has_two_factor') }))
     .where('id', '=', input.userId)
     .execute();
+  // Read the setting through a lock on the account row, so a removal racing an enforcement save
+  // either sees it on, or finishes before the save looks for users without a method.
+  const account = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
+    .where('id', '=', input.accountId)
+    .returning('require_two_factor')
+    .executeTakeFirstOrThrow();
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   const remaining = (await countMethods(trx, input.userId)) - 1;
-  if (remaining === 0 && input.requireTwoFactor) throw new ApiError('last_method_required');
+  if (remaining === 0 && account.require_two_factor === 1) throw new ApiError('last_method_required');
   await trx.deleteFrom('methods').where('id', '=', method.id).execute();
   if (remaining === 0) {
     // Recovery codes alone are not 2FA, and without a method they have nothing to recover.

@@ -168,8 +168,8 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await db.transaction().execute(async (trx) => {
       const { method, remaining } = await removeMethod(trx, {
         userId: auth.user.id,
+        accountId: auth.account.id,
         methodId: request.params.id,
-        requireTwoFactor: auth.account.require_two_factor === 1,
       });
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'method.removed', details: { methodId: method.id, type: method.type, name: method.name, remaining } });
     });
