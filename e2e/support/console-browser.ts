@@ -7,7 +7,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { password } from './identity-api.js';
 import type { AuthenticatorCodes } from './authenticator-codes.js';
 
-export const screenshotDir = 'docs/screenshots';
+// Every run saves its screenshots under test-results/; the README's pictures in docs/screenshots
+// are refreshed only on request (AGENTDESK_UPDATE_SCREENSHOTS=1 npm test), so a test run leaves
+// the work tree clean.
+export const screenshotDir = process.env.AGENTDESK_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
