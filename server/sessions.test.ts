@@ -20,6 +20,7 @@ describe('sessions', () => {
   after(() => server.close());
 
   test('first run: POST /accounts works once, then signup is closed', async () => {
+    assert.deepEqual((await server.call('GET', '/signup')).body, { open: false, firstRun: false });
     const res = await server.call('POST', '/accounts', { body: { name: 'Other', slug: 'other', admin: { name: 'O', email: 'o@o.test', password: PASSWORD } } });
     assert.equal(res.status, 403);
     assert.equal(res.body.error.code, 'signup_closed');
@@ -142,4 +143,15 @@ describe('sessions', () => {
       assert.ok(res.body.paths[path], path);
     }
   });
+});
+
+test('GET /signup says when the first account can be made', async () => {
+  const server = await startTestServer();
+  try {
+    assert.deepEqual((await server.call('GET', '/signup')).body, { open: true, firstRun: true });
+    await createAccount(server, 'first');
+    assert.deepEqual((await server.call('GET', '/signup')).body, { open: false, firstRun: false });
+  } finally {
+    await server.close();
+  }
 });

@@ -20,6 +20,12 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return result;
   });
 
+  r.get('/signup', { schema: { tags: ['accounts'], summary: 'Whether POST /accounts is open (first run, or open signup)' } }, async () => {
+    if (ctx.config.openSignup) return { open: true, firstRun: false };
+    const any = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
+    return { open: !any, firstRun: !any };
+  });
+
   r.get('/account/security-settings', { config: { auth: 'admin' }, schema: { tags: ['admin'], summary: 'Read the security settings' } }, async (request) => {
     const auth = authOf(request);
     const row = await db
