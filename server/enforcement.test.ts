@@ -2,57 +2,11 @@
 // server on a real port.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, startTestServer, type TestServer } from './testing/harness.js';
 import { totpCode } from './testing/totp-reference.js';
+import { openEvents as openStream } from './testing/event-stream.js';
 
-/** Opens GET /events with a bearer token; resolves each event as it arrives. */
-function openEvents(server: TestServer, token: string) {
-  const events: { event: string; data: any }[] = [];
-  let wake: (() => void) | undefined;
-  const req = http.get(`${server.base}/events`, { headers: { authorization: `Bearer ${token}` } });
-  const ready = new Promise<void>((resolve, reject) => {
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event) {
-            events.push({ event, data: data ? JSON.parse(data) : undefined });
-            if (event === 'ready') resolve();
-            wake?.();
-          }
-        }
-      });
-    });
-  });
-  return {
-    ready,
-    events,
-    next(name: string, timeoutMs = 1000) {
-      return new Promise<any>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${name} event within ${timeoutMs} ms`)), timeoutMs);
-        const check = () => {
-          const found = events.find((e) => e.event === name);
-          if (found) {
-            clearTimeout(timer);
-            resolve(found.data);
-          }
-        };
-        wake = check;
-        check();
-      });
-    },
-    close: () => req.destroy(),
-  };
-}
+const openEvents = (server: TestServer, token: string) => openStream(server.base, token);
 
 describe('Require two-factor authentication', () => {
   let server: TestServer;
@@ -127,8 +81,8 @@ describe('Require two-factor authentication', () => {
     assert.equal(res.body.revokedSessions, impact.body.sessionsToRevoke);
     assert.ok(res.body.signedOutUsers >= 1);
 
-    assert.deepEqual(await deskStream.next('session.revoked'), { reason: 'two_factor_required' });
-    assert.deepEqual(await laptopStream.next('session.revoked'), { reason: 'two_factor_required' });
+    assert.deepEqual((await deskStream.next('session.revoked')).data, { reason: 'two_factor_required' });
+    assert.deepEqual((await laptopStream.next('session.revoked')).data, { reason: 'two_factor_required' });
     assert.ok(Date.now() - started < 1000);
 
     for (const token of [bobDesk.token, bobLaptop.token]) {
@@ -230,7 +184,7 @@ describe('Require two-factor authentication', () => {
     const res = await server.call('DELETE', `/account/users/${hal.id}/two-factor`, { token: adminToken });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { removedMethods: 1, revokedSessions: 1 });
-    assert.deepEqual(await stream.next('session.revoked'), { reason: 'two_factor_reset' });
+    assert.deepEqual((await stream.next('session.revoked')).data, { reason: 'two_factor_reset' });
     stream.close();
     const again = await signIn(server, slug, hal.email);
     assert.equal(again.session.state, 'active');
