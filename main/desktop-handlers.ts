@@ -16,6 +16,7 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
   const { session, securityKeys } = deps;
   const api = session.client;
   return {
+    getSignupStatus: () => api.signupStatus(),
     createAccount: (input) => api.createAccount(input),
     signIn: (input) => session.signIn(input),
     getCurrentSession: () => session.current(),

@@ -91,10 +91,12 @@ describe('desktop session against the embedded server', () => {
   });
 
   test('first run creates the account and its admin; the server then closes signup', async () => {
+    assert.deepEqual(await admin.value('getSignupStatus'), { open: true, firstRun: true });
     const created = await admin.value('createAccount', { name: 'Acme Support', slug: 'acme', admin: { name: 'Ada Admin', email: 'ada@acme.test', password: PASSWORD } });
     assert.equal(created.account.slug, 'acme');
     const again = await admin.invoke('createAccount', { name: 'Other', slug: 'other', admin: { name: 'Eve', email: 'eve@other.test', password: PASSWORD } });
     assert.deepEqual(again.ok ? null : again.error.code, 'signup_closed');
+    assert.deepEqual(await admin.value('getSignupStatus'), { open: false, firstRun: false });
   });
 
   test('a wrong password comes back with the server\'s code, and nothing is stored', async () => {
@@ -114,6 +116,8 @@ describe('desktop session against the embedded server', () => {
       ['submitSecurityKeyPin', [1234]],
       ['listAuditEvents', [{ limit: 'all' }]],
       ['getMe', ['surplus']],
+      ['getSignupStatus', [{}]],
+      ['saveSecuritySettings', [{ requireTwoFactor: false, acknowledged: false, userVerification: 'always' }]],
     ] as const) {
       const result = await admin.invoke(name, ...args);
       assert.equal(result.ok ? 'ok' : result.error.code, 'invalid_request', `${name} ${JSON.stringify(args)}`);
@@ -174,6 +178,17 @@ describe('desktop session against the embedded server', () => {
     } finally {
       agent.session.close();
     }
+  });
+
+  test('the admin makes security keys always ask for their PIN through main, and back', async () => {
+    assert.equal((await admin.value('getSecuritySettings')).userVerification, 'discouraged');
+    const saved = await admin.value('saveSecuritySettings', { requireTwoFactor: true, acknowledged: true, userVerification: 'required' });
+    assert.deepEqual(saved, { requireTwoFactor: true, signedOutUsers: 0, revokedSessions: 0 });
+    assert.equal((await admin.value('getSecuritySettings')).userVerification, 'required');
+    const options = await admin.session.client.call<{ authenticatorSelection: { userVerification: string } }>('POST', '/me/methods/security-keys/options', {});
+    assert.equal(options.authenticatorSelection.userVerification, 'required');
+    await admin.value('saveSecuritySettings', { requireTwoFactor: true, acknowledged: true, userVerification: 'discouraged' });
+    assert.equal((await admin.value('getSecuritySettings')).userVerification, 'discouraged');
   });
 
   test('a restarted app restores the session from the store; one whose session ended starts signed out', async () => {

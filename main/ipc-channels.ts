@@ -3,6 +3,7 @@
 // imports, so the sandboxed preload bundles it without pulling anything else in.
 
 export const invokeChannels = {
+  getSignupStatus: 'agentdesk:get-signup-status',
   createAccount: 'agentdesk:create-account',
   signIn: 'agentdesk:sign-in',
   getCurrentSession: 'agentdesk:get-current-session',

@@ -4,7 +4,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentDeskApi } from '../preload/agentdesk-api.js';
-import { CreateAccountBody, CreateUserBody, Id, MethodName, SignInBody } from '../server/schemas.js';
+import { CreateAccountBody, CreateUserBody, Id, MethodName, SecuritySettingsBody, SignInBody } from '../server/schemas.js';
 import type { InvokeName } from './ipc-channels.js';
 import { DesktopError } from './server-client.js';
 
@@ -15,6 +15,7 @@ const Code = Type.String({ minLength: 1, maxLength: 32 });
 const Pin = Type.String({ minLength: 1, maxLength: 63 });
 
 export const ipcArguments = {
+  getSignupStatus: None,
   createAccount: Type.Tuple([CreateAccountBody]),
   signIn: Type.Tuple([SignInBody]),
   getCurrentSession: None,
@@ -34,7 +35,7 @@ export const ipcArguments = {
   regenerateRecoveryCodes: None,
   getSecuritySettings: None,
   getEnforcementImpact: None,
-  saveSecuritySettings: Type.Tuple([Type.Object({ requireTwoFactor: Type.Boolean(), acknowledged: Type.Boolean() }, strict)]),
+  saveSecuritySettings: Type.Tuple([SecuritySettingsBody]),
   listUsers: None,
   createUser: Type.Tuple([CreateUserBody]),
   resetUserTwoFactor: Type.Tuple([Id]),

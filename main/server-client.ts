@@ -18,6 +18,7 @@ import type {
   SecuritySettingsSaved,
   Session,
   SignInInput,
+  SignupStatus,
   TwoFactorReset,
   TypedSecondFactor,
   User,
@@ -91,6 +92,11 @@ export class ServerClient {
     }
     if (payload === null) throw new DesktopError('unexpected_response', `The server answered ${response.status} without JSON.`, response.status);
     return payload as T;
+  }
+
+  /** Whether an account can be created here; asked before anyone signs in, so without a token. */
+  signupStatus() {
+    return this.call<SignupStatus>('GET', '/signup', undefined, null);
   }
 
   createAccount(input: CreateAccountInput) {

@@ -60,6 +60,14 @@ export interface SignInInput {
   password: string;
 }
 
+/** Whether this server lets a new account be created (answer of GET /signup). */
+export interface SignupStatus {
+  /** POST /accounts is open: no account exists yet, or the server has open signup. */
+  open: boolean;
+  /** No account exists yet: the app opens on account creation. */
+  firstRun: boolean;
+}
+
 export interface CreateAccountInput {
   name: string;
   slug: string;
@@ -84,9 +92,16 @@ export interface MethodAdded {
   session: Session;
 }
 
+/**
+ * When a security key must verify its user (PIN or fingerprint): 'discouraged' asks only when
+ * the key itself demands it (the default); 'required' always asks. 'preferred' is accepted by
+ * the server but not offered by the UI.
+ */
+export type UserVerificationPolicy = 'discouraged' | 'preferred' | 'required';
+
 export interface SecuritySettings {
   requireTwoFactor: boolean;
-  userVerification?: string;
+  userVerification: UserVerificationPolicy;
   updatedAt: string | null;
   updatedBy: { id: string; name: string; email: string } | null;
 }
@@ -95,6 +110,8 @@ export interface SaveSecuritySettingsInput {
   requireTwoFactor: boolean;
   /** The admin ticked "I understand" under the warning. */
   acknowledged: boolean;
+  /** Left out: unchanged. */
+  userVerification?: UserVerificationPolicy;
 }
 
 export interface SecuritySettingsSaved {
@@ -171,6 +188,8 @@ export type Unsubscribe = () => void;
 
 export interface AgentDeskApi {
   // First run
+  /** Whether "Create an account" is offered, and whether this is the server's first run. */
+  getSignupStatus(): Promise<SignupStatus>;
   createAccount(input: CreateAccountInput): Promise<{ account: AccountSummary; user: User }>;
 
   // Sign-in and the second step

@@ -26,6 +26,7 @@ function subscribe<T>(channel: (typeof pushChannels)[keyof typeof pushChannels],
 }
 
 const api = {
+  getSignupStatus: () => call('getSignupStatus'),
   createAccount: (input) => call('createAccount', input),
   signIn: (input) => call('signIn', input),
   getCurrentSession: () => call('getCurrentSession'),

@@ -114,6 +114,8 @@ export function createWebApi(): AgentDeskApi {
   }
 
   return {
+    getSignupStatus: () => call('GET', '/signup'),
+
     createAccount: (input) => call('POST', '/accounts', input),
 
     signIn: async (input) => {
