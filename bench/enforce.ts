@@ -9,14 +9,15 @@
 // SQLite always (target < 2 s); PostgreSQL too with --postgres or when DATABASE_URL is set
 // (target < 3 s). Without DATABASE_URL a private cluster is started (bench/postgres.ts).
 //
-//   npm run bench:enforce [-- --postgres] [-- --agents 100000]
+//   npm run bench:enforce [-- --postgres] [-- --agents 100000] [-- --explain]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql, type Kysely } from 'kysely';
 import { startServer } from '../server/start.js';
 import { totpCode } from '../server/testing/totp-reference.js';
-import type { MethodsTable, SessionsTable, UsersTable } from '../server/store/schema.js';
+import type { Database, MethodsTable, SessionsTable, UsersTable } from '../server/store/schema.js';
 import { below, isMain, table, writeResults, type Figure } from './lib/report.js';
 import { analyze, benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, sessionRow, totpMethod, totpSecret, userRow } from './lib/seed.js';
 import { freshDatabase, postgresAvailable, startPrivateCluster, type PrivateCluster } from './postgres.js';
@@ -44,7 +45,41 @@ async function call(base: string, method: string, path: string, token?: string, 
   return json;
 }
 
-export async function enforceOnce(options: { agents: number; databaseUrl?: string | undefined; log?: (s: string) => void }): Promise<EnforceRun> {
+/**
+ * --explain: the plan of the statement the save runs (the same query as server/enforcement.ts),
+ * EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE in a rolled-back transaction on PostgreSQL.
+ */
+async function explainRevocation(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', accountId: string, log: (s: string) => void) {
+  const now = Date.now();
+  const query = db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('user_id', 'in', (eb) => eb.selectFrom('users').select('id').where('account_id', '=', accountId).where('has_two_factor', '=', 0))
+    .returning(['id', 'user_id'])
+    .compile();
+  log(`  ${query.sql}`);
+  if (dialect === 'sqlite') {
+    const plan = await sql.raw<{ detail: string }>('explain query plan ' + inline(query.sql, query.parameters)).execute(db);
+    for (const row of plan.rows) log(`    ${row.detail}`);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    const plan = await sql.raw<{ 'QUERY PLAN': string }>('explain (analyze, buffers) ' + inline(query.sql, query.parameters)).execute(trx);
+    for (const row of plan.rows) log(`    ${row['QUERY PLAN']}`);
+    throw new Rollback();
+  }).catch((e) => { if (!(e instanceof Rollback)) throw e; });
+}
+class Rollback extends Error {}
+function inline(text: string, parameters: readonly unknown[]): string {
+  let i = 0;
+  const value = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+  return text.replace(/\$(\d+)|\?/g, (_m, n) => value(parameters[n ? Number(n) - 1 : i++]));
+}
+
+export async function enforceOnce(options: { agents: number; databaseUrl?: string | undefined; explain?: boolean; log?: (s: string) => void }): Promise<EnforceRun> {
   const log = options.log ?? (() => {});
   const store = options.databaseUrl ? 'postgres' : 'sqlite';
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-bench-enforce-'));
@@ -77,6 +112,7 @@ export async function enforceOnce(options: { agents: number; databaseUrl?: strin
       });
     }
     await analyze(db, server.context.store.dialect);
+    if (options.explain) await explainRevocation(db, server.context.store.dialect, account.accountId, log);
     const seedMs = performance.now() - seedStart;
     log(`  ${store}: seeded ${options.agents.toLocaleString()} agents, ${live.toLocaleString()} sessions in ${(seedMs / 1000).toFixed(1)} s`);
 
@@ -112,11 +148,11 @@ export function enforceFigure(run: EnforceRun): Figure {
 }
 
 /** Runs on SQLite and, when asked or when DATABASE_URL is set, on PostgreSQL. */
-export async function runEnforce(options: { agents?: number; postgres?: boolean; log?: (s: string) => void } = {}): Promise<Figure[]> {
+export async function runEnforce(options: { agents?: number; postgres?: boolean; explain?: boolean; log?: (s: string) => void } = {}): Promise<Figure[]> {
   const agents = options.agents ?? 100_000;
   const log = options.log ?? ((s: string) => console.log(s));
   const figures: Figure[] = [];
-  figures.push(enforceFigure(await enforceOnce({ agents, log })));
+  figures.push(enforceFigure(await enforceOnce({ agents, explain: options.explain, log })));
   const wantPostgres = options.postgres || Boolean(process.env.DATABASE_URL);
   if (wantPostgres) {
     let cluster: PrivateCluster | undefined;
@@ -129,7 +165,7 @@ export async function runEnforce(options: { agents?: number; postgres?: boolean;
     }
     const database = await freshDatabase(adminUrl);
     try {
-      figures.push(enforceFigure(await enforceOnce({ agents, databaseUrl: database.url, log })));
+      figures.push(enforceFigure(await enforceOnce({ agents, databaseUrl: database.url, explain: options.explain, log })));
     } finally {
       await database.drop().catch(() => {});
       await cluster?.stop();
@@ -139,10 +175,10 @@ export async function runEnforce(options: { agents?: number; postgres?: boolean;
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { postgres: { type: 'boolean', default: false }, agents: { type: 'string' } } });
+  const { values } = parseArgs({ options: { postgres: { type: 'boolean', default: false }, explain: { type: 'boolean', default: false }, agents: { type: 'string' } } });
   const agents = values.agents ? Number(values.agents) : 100_000;
   console.log(`bench:enforce — ${agents.toLocaleString('en-US')} agents, half without 2FA, 1–3 sessions each`);
-  const figures = await runEnforce({ agents, postgres: values.postgres });
+  const figures = await runEnforce({ agents, postgres: values.postgres, explain: values.explain });
   console.log(table(figures));
   console.log(`wrote ${writeResults('enforce', figures)}`);
 }

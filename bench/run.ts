@@ -43,7 +43,7 @@ const machine = {
   logLevel: BENCH_LOG_LEVEL,
   uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
 };
-console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
+if (!process.argv.includes('--one')) console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
 // Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
 // that hangs or crashes is reported and the others still run.
 const LIMIT_MS: Record<string, number> = { enforce: 300_000, 'enforce-sqlite': 180_000 };

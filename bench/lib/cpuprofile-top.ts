@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[]; hitCount?: number }
 const profile = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const n = Number(process.argv[3] ?? 30);
+process.stdout.on('error', () => process.exit(0));
 const byId = new Map(profile.nodes.map((x) => [x.id, x]));
 const parent = new Map<number, number>();
 for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
