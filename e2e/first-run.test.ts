@@ -1,10 +1,11 @@
-// First run of a fresh server: an organisation and its admin are created from the console,
-// and the whole sign-in is done with the keyboard alone.
+// First run of a fresh server: the console opens straight on creating the organisation and its
+// admin, after which signup is closed and its link gone; the whole sign-in is done with the
+// keyboard alone. A server with open signup keeps offering the link.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openConsole, recordScreen } from './support/console-browser.js';
-import { password } from './support/identity-api.js';
+import { IdentityApi, password } from './support/identity-api.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 let server: TestServer;
@@ -22,8 +23,15 @@ after(async () => {
 
 test('the first account is created from the console, then signed in to with the keyboard only', async () => {
   const { context, page } = await openConsole(browser, server.url);
-  await page.getByRole('button', { name: 'Create an account' }).click();
+  // No account yet: straight to creating one, with a word of welcome and no way back to a
+  // sign-in nobody could use.
   await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+  assert.equal(
+    await page.getByTestId('first-run-welcome').innerText(),
+    'Welcome to AgentDesk. Create your organisation’s account and its first administrator.',
+  );
+  assert.equal(await page.getByRole('button', { name: 'Back to sign in' }).count(), 0);
+  await recordScreen(page, 'first-run-welcome');
   await page.getByLabel('Organisation name').fill('Initech Help Desk');
   await page.getByLabel('Account short name').fill('initech');
   await page.getByLabel('Your name').fill('Peter Admin');
@@ -35,6 +43,8 @@ test('the first account is created from the console, then signed in to with the 
   const focusedId = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id);
   // Back on sign-in with the account remembered; Tab order is account, email, password, submit.
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // An account exists now: signup is closed, and the link with it.
+  assert.equal(await page.getByRole('button', { name: 'Create an account' }).count(), 0);
   await page.keyboard.press('Tab');
   assert.equal(await focusedId(), 'sign-in-account');
   await page.keyboard.press('Control+A');
@@ -59,5 +69,31 @@ test('the first account is created from the console, then signed in to with the 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await page.getByLabel('Account').inputValue(), 'initech', 'the last account is remembered');
+  // A fresh load asks the server again: still no link, and no first-run screen.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Create an account' }).count(), 0);
+  assert.equal(await page.getByTestId('first-run-welcome').count(), 0);
   await context.close();
+});
+
+test('with open signup the link stays once accounts exist, and opens the form without the first-run welcome', async () => {
+  const open = await startTestServer({ openSignup: true });
+  try {
+    await new IdentityApi(open.url).call('POST', '/accounts', {
+      name: 'Hooli Support',
+      slug: 'hooli',
+      admin: { name: 'Gavin Admin', email: 'gavin@hooli.test', password },
+    });
+    const { context, page } = await openConsole(browser, open.url);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+    assert.equal(await page.getByTestId('first-run-welcome').count(), 0);
+    await page.getByRole('button', { name: 'Back to sign in' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await context.close();
+  } finally {
+    await open.close();
+  }
 });

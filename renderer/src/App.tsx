@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CurrentSession } from '../../preload/agentdesk-api';
+import type { CurrentSession, SignupStatus } from '../../preload/agentdesk-api';
 import { ApiError } from './api/api-error';
 import { agentdesk } from './api/bridge';
 import { AppShell } from './screens/AppShell';
@@ -13,20 +13,31 @@ import { SessionProvider } from './session-context';
 type Stage =
   | { name: 'loading' }
   | { name: 'sign_in'; notice: string | null }
-  | { name: 'create_account' }
+  | { name: 'create_account'; firstRun: boolean }
   | { name: 'signed_in'; current: CurrentSession };
+
+/** Before the server has answered, or if it cannot say: offer the link, the server still decides. */
+const unknownSignup: SignupStatus = { open: true, firstRun: false };
+
+function loadSignupStatus(): Promise<SignupStatus> {
+  return agentdesk.getSignupStatus().catch(() => unknownSignup);
+}
 
 /** Which screen shows follows the session's state on the server, nothing else. */
 export function App() {
   const [stage, setStage] = useState<Stage>({ name: 'loading' });
+  const [signup, setSignup] = useState<SignupStatus>(unknownSignup);
 
   const signedOut = useCallback((notice: string | null) => setStage({ name: 'sign_in', notice }), []);
 
   useEffect(() => {
-    agentdesk.getCurrentSession().then(
-      (current) => setStage(current ? { name: 'signed_in', current } : { name: 'sign_in', notice: null }),
-      () => setStage({ name: 'sign_in', notice: null }),
-    );
+    void Promise.all([agentdesk.getCurrentSession().catch(() => null), loadSignupStatus()]).then(([current, status]) => {
+      setSignup(status);
+      if (current) setStage({ name: 'signed_in', current });
+      // Nobody can sign in yet: open straight on creating the organisation and its admin.
+      else if (status.firstRun) setStage({ name: 'create_account', firstRun: true });
+      else setStage({ name: 'sign_in', notice: null });
+    });
   }, []);
 
   // The server pushes this when an admin requires 2FA, resets ours, or signs us out elsewhere.
@@ -62,9 +73,25 @@ export function App() {
         </main>
       );
     case 'sign_in':
-      return <SignInScreen notice={stage.notice} onSignedIn={onChange} onCreateAccount={() => setStage({ name: 'create_account' })} />;
+      return (
+        <SignInScreen
+          notice={stage.notice}
+          onSignedIn={onChange}
+          onCreateAccount={signup.open ? () => setStage({ name: 'create_account', firstRun: false }) : null}
+        />
+      );
     case 'create_account':
-      return <CreateAccountScreen onBack={() => signedOut(null)} onCreated={() => signedOut(null)} />;
+      return (
+        <CreateAccountScreen
+          firstRun={stage.firstRun}
+          onBack={() => signedOut(null)}
+          onCreated={() => {
+            // The first account closes signup unless the server keeps it open.
+            void loadSignupStatus().then(setSignup);
+            signedOut(null);
+          }}
+        />
+      );
     case 'signed_in': {
       const { current } = stage;
       if (current.session.state === 'two_factor_required') {

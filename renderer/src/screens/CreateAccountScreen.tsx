@@ -4,8 +4,8 @@ import { describeError } from '../api/error-messages';
 import { FocusHeading } from '../components/FocusHeading';
 import { Notice } from '../components/Notice';
 
-/** First run: an organisation and its first administrator. */
-export function CreateAccountScreen({ onCreated, onBack }: { onCreated: (slug: string) => void; onBack: () => void }) {
+/** An organisation and its first administrator: on the server's first run, or with open signup. */
+export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun: boolean; onCreated: (slug: string) => void; onBack: () => void }) {
   const [form, setForm] = useState({ name: '', slug: '', adminName: '', email: '', password: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -35,6 +35,11 @@ export function CreateAccountScreen({ onCreated, onBack }: { onCreated: (slug: s
           AgentDesk
         </p>
         <FocusHeading>Create an account</FocusHeading>
+        {firstRun ? (
+          <p className="lead" data-testid="first-run-welcome">
+            Welcome to AgentDesk. Create your organisation’s account and its first administrator.
+          </p>
+        ) : null}
         <form className="stack" onSubmit={(e) => void submit(e)}>
           <div className="field">
             <label htmlFor="new-account-name">Organisation name</label>
@@ -85,11 +90,13 @@ export function CreateAccountScreen({ onCreated, onBack }: { onCreated: (slug: s
             Create account
           </button>
         </form>
-        <p className="auth-footer">
-          <button type="button" className="button-link" onClick={onBack}>
-            Back to sign in
-          </button>
-        </p>
+        {firstRun ? null : (
+          <p className="auth-footer">
+            <button type="button" className="button-link" onClick={onBack}>
+              Back to sign in
+            </button>
+          </p>
+        )}
       </div>
     </main>
   );

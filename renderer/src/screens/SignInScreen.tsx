@@ -23,7 +23,8 @@ export function SignInScreen({
 }: {
   notice: string | null;
   onSignedIn: (current: CurrentSession) => void;
-  onCreateAccount: () => void;
+  /** Null when this server does not let a new account be created. */
+  onCreateAccount: (() => void) | null;
 }) {
   const [account, setAccount] = useState(rememberedAccount);
   const [email, setEmail] = useState('');
@@ -101,12 +102,14 @@ export function SignInScreen({
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
-        <p className="auth-footer">
-          New to AgentDesk?{' '}
-          <button type="button" className="button-link" onClick={onCreateAccount}>
-            Create an account
-          </button>
-        </p>
+        {onCreateAccount ? (
+          <p className="auth-footer">
+            New to AgentDesk?{' '}
+            <button type="button" className="button-link" onClick={onCreateAccount}>
+              Create an account
+            </button>
+          </p>
+        ) : null}
       </div>
     </main>
   );
