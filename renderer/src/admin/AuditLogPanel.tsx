@@ -20,6 +20,7 @@ const actionNames: Record<string, string> = {
 
 const detailNames: Record<string, string> = {
   requireTwoFactor: 'Require 2FA',
+  userVerification: 'Security-key PIN',
   signedOutUsers: 'Users signed out',
   revokedSessions: 'Sessions ended',
   removedMethods: 'Methods removed',
@@ -30,6 +31,7 @@ const detailNames: Record<string, string> = {
 };
 
 const methodTypes: Record<string, string> = { totp: 'authenticator app', security_key: 'security key' };
+const pinPolicies: Record<string, string> = { discouraged: 'when the key demands it', preferred: 'when the key has one', required: 'always' };
 
 function describeAction(action: string): string {
   return actionNames[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -45,6 +47,7 @@ function describeValue(value: unknown): string {
   }
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'string' && value in methodTypes) return methodTypes[value]!;
+  if (typeof value === 'string' && Object.hasOwn(pinPolicies, value)) return pinPolicies[value]!;
   return String(value);
 }
 

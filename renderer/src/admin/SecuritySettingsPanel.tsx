@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { EnforcementImpact, SecuritySettings, SecuritySettingsSaved } from '../../../preload/agentdesk-api';
+import type { EnforcementImpact, SecuritySettings, SecuritySettingsSaved, UserVerificationPolicy } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
@@ -8,6 +8,30 @@ import { hasRecentSecondFactor, useSession } from '../session-context';
 
 function plural(n: number, one: string, many: string) {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+const pinPolicies: { value: UserVerificationPolicy; label: string; hint: string }[] = [
+  {
+    value: 'discouraged',
+    label: 'Only when the key demands it',
+    hint: 'The default. A touch is enough, unless the key itself is set to ask for its PIN.',
+  },
+  {
+    value: 'preferred',
+    label: 'When the key has a PIN or fingerprint',
+    hint: 'Keys that can verify their user do so; others need a touch only.',
+  },
+  {
+    value: 'required',
+    label: 'Always',
+    hint: 'Every new key and every sign-in with a key asks for its PIN or fingerprint. Keys without one cannot be used.',
+  },
+];
+
+function describePinPolicy(policy: UserVerificationPolicy): string {
+  if (policy === 'required') return 'Security keys now always ask for their PIN or fingerprint.';
+  if (policy === 'preferred') return 'Security keys now ask for their PIN or fingerprint when they have one.';
+  return 'Security keys now ask for their PIN only when the key demands it.';
 }
 
 function describeSaved(saved: SecuritySettingsSaved): string {
@@ -25,6 +49,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const { current, sensitive, refresh } = useSession();
   const [settings, setSettings] = useState<SecuritySettings | null>(null);
   const [wanted, setWanted] = useState(false);
+  const [pinPolicy, setPinPolicy] = useState<UserVerificationPolicy>('discouraged');
   const [impact, setImpact] = useState<EnforcementImpact | null>(null);
   const [understood, setUnderstood] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -36,6 +61,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
       (s) => {
         setSettings(s);
         setWanted(s.requireTwoFactor);
+        setPinPolicy(s.userVerification);
       },
       (e: unknown) => setError(describeError(e)),
     );
@@ -43,6 +69,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
 
   const turningOn = settings !== null && wanted && !settings.requireTwoFactor;
   const turningOff = settings !== null && !wanted && settings.requireTwoFactor;
+  const pinPolicyChanged = settings !== null && pinPolicy !== settings.userVerification;
   const adminHasMethod = current.methods.length > 0;
 
   useEffect(() => {
@@ -65,17 +92,32 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     setError(null);
   }
 
+  function choosePinPolicy(policy: UserVerificationPolicy) {
+    setPinPolicy(policy);
+    setResult(null);
+    setError(null);
+  }
+
   async function save() {
     if (!settings) return;
     setBusy(true);
     setError(null);
     setResult(null);
     try {
-      const saved = await sensitive(() => agentdesk.saveSecuritySettings({ requireTwoFactor: wanted, acknowledged: understood }));
+      const requireChanged = wanted !== settings.requireTwoFactor;
+      const saved = await sensitive(() =>
+        agentdesk.saveSecuritySettings({
+          requireTwoFactor: wanted,
+          // Only turning the requirement on has a warning to acknowledge; keeping it on while
+          // changing the key policy signs nobody out, but the server still wants the flag.
+          acknowledged: turningOn ? understood : wanted,
+          ...(pinPolicyChanged ? { userVerification: pinPolicy } : {}),
+        }),
+      );
       if (saved) {
-        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, updatedAt: new Date().toISOString(), updatedBy: current.user });
+        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, userVerification: pinPolicy, updatedAt: new Date().toISOString(), updatedBy: current.user });
         setUnderstood(false);
-        setResult(describeSaved(saved));
+        setResult([requireChanged ? describeSaved(saved) : '', pinPolicyChanged ? describePinPolicy(pinPolicy) : ''].filter(Boolean).join(' '));
         void refresh();
       }
     } catch (failure) {
@@ -89,7 +131,9 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     return error ? <Notice tone="error">{error}</Notice> : <p role="status">Loading security settings…</p>;
   }
 
-  const canSave = (turningOn && understood && adminHasMethod && impact !== null) || turningOff;
+  const canSave = turningOn ? understood && adminHasMethod && impact !== null : turningOff || (pinPolicyChanged && adminHasMethod);
+  // 'preferred' is offered only to an account that already has it (set through the API).
+  const offeredPolicies = pinPolicies.filter((p) => p.value !== 'preferred' || settings.userVerification === 'preferred');
 
   return (
     <section className="card" aria-labelledby="authentication-title">
@@ -127,9 +171,41 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         </p>
       ) : null}
 
-      {turningOn && !adminHasMethod ? (
+      <div className="setting-divider">
+        <fieldset className="setting-group" aria-describedby="pin-policy-hint">
+          <legend>Security keys: ask for the key’s PIN</legend>
+          <p className="muted small" id="pin-policy-hint">
+            A touch on the key is always needed. Asking for its PIN (or fingerprint) too means a stolen key alone is not enough.
+          </p>
+          {offeredPolicies.map((policy) => (
+            <div className="radio" key={policy.value}>
+              <input
+                type="radio"
+                id={`pin-policy-${policy.value}`}
+                name="pin-policy"
+                value={policy.value}
+                checked={pinPolicy === policy.value}
+                aria-describedby={`pin-policy-${policy.value}-hint`}
+                onChange={() => choosePinPolicy(policy.value)}
+              />
+              <div>
+                <label htmlFor={`pin-policy-${policy.value}`}>{policy.label}</label>
+                <p className="muted small" id={`pin-policy-${policy.value}-hint`}>
+                  {policy.hint}
+                </p>
+              </div>
+            </div>
+          ))}
+        </fieldset>
+      </div>
+
+      {(turningOn || (pinPolicyChanged && !turningOff)) && !adminHasMethod ? (
         <Notice tone="warning" title="Set up your own method first">
-          <p>You need a two-factor method of your own before you can require one from everyone.</p>
+          <p>
+            {turningOn
+              ? 'You need a two-factor method of your own before you can require one from everyone.'
+              : 'You need a two-factor method of your own before you can change how security keys are used.'}
+          </p>
           <button type="button" className="button-secondary" onClick={onSetUpOwnMethod}>
             Set up a method
           </button>
