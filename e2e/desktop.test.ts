@@ -217,15 +217,24 @@ describe('AgentDesk desktop (Electron)', { skip }, () => {
     try {
       const page = desktop.window;
       assert.match(desktop.output(), /embedded identity service on http:\/\/localhost:\d+/);
-      await page.getByRole('button', { name: 'Create an account' }).click();
+      // No account yet: the app opens on creating one, with its welcome.
+      await page.getByTestId('first-run-welcome').waitFor();
       await page.getByLabel('Organisation name').fill('Hooli Support');
       await page.getByLabel('Account short name').fill('hooli');
       await page.getByLabel('Your name').fill('Gavin Admin');
       await page.getByLabel('Your email').fill('gavin@hooli.test');
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Create an account' }).count(), 0, 'signup closed with the first account');
       await signIn(page, 'hooli', 'gavin@hooli.test');
       await page.getByTestId('app-home').waitFor();
+      // Screens have addresses on app://agentdesk/ too: a reload stays on the admin's users.
+      await page.getByRole('button', { name: 'Users' }).click();
+      assert.match(page.url(), /^app:\/\/agentdesk\/.*#\/admin\/users$/);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Admin' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Users' }).getAttribute('aria-current'), 'page');
       // The token is main's: nothing of it reaches the renderer's storage.
       const stored = await page.evaluate(() => {
         const b = globalThis as unknown as BrowserGlobals;

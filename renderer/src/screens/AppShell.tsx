@@ -1,32 +1,42 @@
-import { useState } from 'react';
+import type { MouseEvent } from 'react';
 import { AdminScreen } from '../admin/AdminScreen';
 import { Notice } from '../components/Notice';
+import { useRoute, type Route } from '../routes';
 import { useSession } from '../session-context';
 import { MySecurityScreen } from './MySecurityScreen';
 
-type View = 'security' | 'admin';
+const mySecurity: Route = { view: 'security' };
+const adminHome: Route = { view: 'admin', tab: 'security' };
+
+/** The skip link moves focus without touching the address, which names the screen. */
+function skipToContent(event: MouseEvent<HTMLAnchorElement>) {
+  event.preventDefault();
+  document.getElementById('content')?.focus();
+}
 
 /** The signed-in app: header with the account, navigation, and the current screen. */
 export function AppShell({ onSignOut }: { onSignOut: () => void }) {
   const { current } = useSession();
   const isAdmin = current.user.role === 'admin';
-  const [view, setView] = useState<View>(isAdmin ? 'admin' : 'security');
+  // The screen lives in the address (#/security, #/admin/users, …); agents never see admin ones.
+  const [route, go] = useRoute((r) => r.view !== 'admin' || isAdmin, isAdmin ? adminHome : mySecurity);
+  const view = route.view;
   const suggestTwoFactor = current.methods.length === 0 && !current.account.requireTwoFactor;
 
   return (
     <div className="shell">
-      <a className="skip-link" href="#content">
+      <a className="skip-link" href="#content" onClick={skipToContent}>
         Skip to content
       </a>
       <header className="topbar">
         <span className="brand">AgentDesk</span>
         <span className="account-name">{current.account.name}</span>
         <nav className="topnav" aria-label="Main">
-          <button type="button" className="navlink" aria-current={view === 'security' ? 'page' : undefined} onClick={() => setView('security')}>
+          <button type="button" className="navlink" aria-current={view === 'security' ? 'page' : undefined} onClick={() => go(mySecurity)}>
             My security
           </button>
           {isAdmin ? (
-            <button type="button" className="navlink" aria-current={view === 'admin' ? 'page' : undefined} onClick={() => setView('admin')}>
+            <button type="button" className="navlink" aria-current={view === 'admin' ? 'page' : undefined} onClick={() => go(view === 'admin' ? route : adminHome)}>
               Admin
             </button>
           ) : null}
@@ -38,11 +48,11 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
           Sign out
         </button>
       </header>
-      <main id="content" className="content" data-testid="app-home">
+      <main id="content" className="content" data-testid="app-home" tabIndex={-1}>
         {suggestTwoFactor && view !== 'security' ? (
           <Notice tone="info" title="Protect your account">
             <p>Turn on two-factor authentication so a stolen password alone cannot open your account.</p>
-            <button type="button" className="button-secondary" onClick={() => setView('security')}>
+            <button type="button" className="button-secondary" onClick={() => go(mySecurity)}>
               Set up two-factor authentication
             </button>
           </Notice>
@@ -52,7 +62,11 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
             Turn on two-factor authentication: add an authenticator app or a security key below.
           </Notice>
         ) : null}
-        {view === 'security' ? <MySecurityScreen key="security" /> : <AdminScreen key="admin" onSetUpOwnMethod={() => setView('security')} />}
+        {route.view === 'security' ? (
+          <MySecurityScreen key="security" />
+        ) : (
+          <AdminScreen key="admin" tab={route.tab} onTab={(tab) => go({ view: 'admin', tab })} onSetUpOwnMethod={() => go(mySecurity)} />
+        )}
       </main>
     </div>
   );
