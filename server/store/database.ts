@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
 
@@ -20,6 +20,37 @@ export interface Store {
 
 // int8 comes back from pg as a string by default; our times and counters fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * Kysely prepares every query it runs, and better-sqlite3 compiles the SQL on each prepare():
+ * a tenth of a second-step request's CPU went to compiling the same few statements again
+ * (bench/second-step.ts). Statements are kept by their SQL text, the least recently used
+ * dropped past `capacity` (lists of ids make a few variants), so each is compiled once. One
+ * that is busy (still being iterated) is never handed out twice.
+ */
+function reusingStatements(file: SQLite.Database, capacity = 256): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close() {
+      statements.clear();
+      file.close();
+    },
+    prepare(sql: string) {
+      const cached = statements.get(sql);
+      if (cached && !cached.busy) {
+        statements.delete(sql);
+        statements.set(sql, cached);
+        return cached;
+      }
+      const statement = file.prepare(sql);
+      if (!cached) {
+        statements.set(sql, statement);
+        if (statements.size > capacity) statements.delete(statements.keys().next().value!);
+      }
+      return statement;
+    },
+  };
+}
 
 export async function openStore(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Store> {
   let db: Kysely<Database>;
@@ -42,7 +73,7 @@ export async function openStore(options: { dataDir: string; databaseUrl?: string
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) });
   }
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error } = await migrator.migrateToLatest();
