@@ -30,6 +30,7 @@ export function loadFigures(label: string, results: LevelResult[], target?: { pe
       unit: '/s',
       ...(withTarget ? { target: `>= ${target.perSecond} /s`, pass: r.throughput >= target.perSecond && r.errors === 0 } : {}),
       latency: { p50: r.p50, p99: r.p99 },
+      ...(r.serverCpuMsPerOp !== undefined ? { cpuPerOpMs: r.serverCpuMsPerOp } : {}),
       details: { ...r },
     };
   });
@@ -75,7 +76,7 @@ async function secondStep(kind: 'totp' | 'security_key', users: number) {
   });
   try {
     const { server } = scenario;
-    return await runLoad({ kind, host: server.host, port: server.port, origin: server.origin, levels: LEVELS, ops: scenario.seeded }, scenario.dataDir);
+    return await runLoad({ kind, host: server.host, port: server.port, origin: server.origin, serverPid: server.pid, levels: LEVELS, ops: scenario.seeded }, scenario.dataDir);
   } finally {
     await scenario.close();
   }

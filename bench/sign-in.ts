@@ -21,7 +21,8 @@ function merge(rounds: LevelResult[]): LevelResult {
   const ops = rounds.reduce((n, r) => n + r.ops, 0);
   const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
   const middle = [...rounds].sort((a, b) => a.throughput - b.throughput)[Math.floor(rounds.length / 2)]!;
-  return { ...middle, ops, seconds, throughput: ops / seconds, errors: rounds.reduce((n, r) => n + r.errors, 0), errorSamples: rounds.flatMap((r) => r.errorSamples).slice(0, 3) };
+  const cpu = rounds.filter((r) => r.serverCpuMsPerOp !== undefined);
+  return { ...middle, ops, seconds, throughput: ops / seconds, ...(cpu.length ? { serverCpuMsPerOp: cpu.reduce((n, r) => n + r.serverCpuMsPerOp! * r.ops, 0) / Math.max(1, cpu.reduce((n, r) => n + r.ops, 0)) } : {}), errors: rounds.reduce((n, r) => n + r.errors, 0), errorSamples: rounds.flatMap((r) => r.errorSamples).slice(0, 3) };
 }
 
 export async function runSignIn(): Promise<Figure[]> {
@@ -53,14 +54,14 @@ export async function runSignIn(): Promise<Figure[]> {
   const ratios: number[][] = [];
   try {
     const { server, seeded } = scenario;
-    const where = { host: server.host, port: server.port, origin: server.origin, reuse: true };
+    const where = { host: server.host, port: server.port, origin: server.origin, reuse: true, serverPid: server.pid };
     for (const base of LEVELS) {
       const level = { ...base, warmupMs: 1000, durationMs: 4000 };
       const rawRounds: LevelResult[] = [];
       const signInRounds: LevelResult[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         // argon2.verify of the same hash with the same parameters, closed loop, in a process of its own.
-        rawRounds.push(...(await runLoad({ ...where, kind: 'argon2_raw', levels: [level], ops: [{ hash: seeded.hash, password: BENCH_PASSWORD }] }, scenario.dataDir)));
+        rawRounds.push(...(await runLoad({ ...where, serverPid: undefined, kind: 'argon2_raw', levels: [level], ops: [{ hash: seeded.hash, password: BENCH_PASSWORD }] }, scenario.dataDir)));
         signInRounds.push(...(await runLoad({ ...where, kind: 'sign_in', levels: [level], ops: seeded.emails.map((email) => ({ account: seeded.slug, email, password: BENCH_PASSWORD })) }, scenario.dataDir)));
       }
       ratios.push(rawRounds.map((r, i) => signInRounds[i]!.throughput / r.throughput));

@@ -29,6 +29,8 @@ export interface LoadJob {
   ops: any[];
   /** sign_in and argon2_raw reuse their ops round-robin; the second step never reuses one. */
   reuse?: boolean;
+  /** The server's pid: its CPU time over the measured window is divided by the operations. */
+  serverPid?: number;
 }
 
 export interface LevelResult {
@@ -41,6 +43,19 @@ export interface LevelResult {
   errors: number;
   errorSamples: string[];
   exhausted: boolean;
+  /** Server process CPU time (user + system) per operation, in ms: steadier than throughput on a shared machine. */
+  serverCpuMsPerOp?: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+function cpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
 }
 
 const job: LoadJob = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
@@ -131,6 +146,10 @@ async function runLevel(level: Level): Promise<LevelResult> {
   const measureFrom = start + level.warmupMs;
   const end = measureFrom + level.durationMs;
   let lastDone = measureFrom;
+  let cpuStart: number | undefined;
+  let cpuEnd: number | undefined;
+  const startTimer = setTimeout(() => (cpuStart = cpuMs(job.serverPid)), level.warmupMs);
+  const endTimer = setTimeout(() => (cpuEnd = cpuMs(job.serverPid)), level.warmupMs + level.durationMs);
   async function loop() {
     for (;;) {
       const t = performance.now();
@@ -158,10 +177,14 @@ async function runLevel(level: Level): Promise<LevelResult> {
     }
   }
   await Promise.all(Array.from({ length: level.concurrency }, loop));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  cpuEnd ??= cpuMs(job.serverPid);
   const seconds = ((exhausted ? lastDone : end) - measureFrom) / 1000;
   latencies.sort((a, b) => a - b);
   const pick = (p: number) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! : NaN;
-  return { concurrency: level.concurrency, ops: latencies.length, seconds, throughput: latencies.length / seconds, p50: pick(50), p99: pick(99), errors, errorSamples, exhausted };
+  const serverCpuMsPerOp = cpuStart !== undefined && cpuEnd !== undefined && latencies.length ? (cpuEnd - cpuStart) / latencies.length : undefined;
+  return { concurrency: level.concurrency, ops: latencies.length, seconds, throughput: latencies.length / seconds, p50: pick(50), p99: pick(99), errors, errorSamples, exhausted, ...(serverCpuMsPerOp !== undefined ? { serverCpuMsPerOp } : {}) };
 }
 
 const results: LevelResult[] = [];

@@ -12,6 +12,8 @@ export interface Figure {
   pass?: boolean;
   /** Latency of one operation, in ms. */
   latency?: { p50: number; p99: number };
+  /** Server CPU time per operation (ms), where the load generator could read it. */
+  cpuPerOpMs?: number;
   /** Extra numbers (p50/p99, counts) kept in the JSON. */
   details?: Record<string, unknown>;
 }
@@ -40,10 +42,11 @@ export function table(figures: Figure[]): string {
     f.figure,
     fmt(f.value, f.unit),
     f.latency ? `${fmt(f.latency.p50, 'ms')} / ${fmt(f.latency.p99, 'ms')}` : '',
+    f.cpuPerOpMs !== undefined ? fmt(f.cpuPerOpMs, 'ms') : '',
     f.target ?? '',
     f.pass === undefined ? '' : f.pass ? 'pass' : 'SHORT',
   ]);
-  const head = ['figure', 'value', 'p50 / p99', 'target', 'result'];
+  const head = ['figure', 'value', 'p50 / p99', 'server CPU/op', 'target', 'result'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
