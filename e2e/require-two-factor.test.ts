@@ -9,6 +9,15 @@ import { launchChromium, openConsole, readSetupSecret, recordScreen, signIn, sig
 import { IdentityApi, password, seedAccount } from './support/identity-api.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
+/** What the timing code uses of a page's globals (the e2e tsconfig has no DOM types). */
+interface BrowserTimer {
+  document: { body: unknown; querySelector(selector: string): unknown };
+  performance: { timeOrigin: number; now(): number; getEntriesByType(type: 'resource'): { name: string; startTime: number; responseEnd: number }[] };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: { childList: boolean; subtree: boolean }): void; disconnect(): void };
+  signedOutAt?: number;
+  clickedAt?: number;
+}
+
 let server: TestServer;
 let browser: Browser;
 const codes = new AuthenticatorCodes();
@@ -72,17 +81,43 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   assert.equal(await save.isEnabled(), true);
   await recordScreen(admin.page, 'admin-require-2fa-warning', { fullPage: true });
 
-  const savedAt = Date.now();
+  // The promise is "back at sign-in within a second of the save". Both ends are timed inside the
+  // browsers, on the wall clock they share: when the admin's page got the save's answer, and when
+  // Ana's page showed the reason. Timing from here instead would also count the click, the
+  // request and the test runner's own delays, which a loaded CI machine stretches.
+  await ana.page.evaluate(() => {
+    const page = globalThis as unknown as BrowserTimer;
+    const observer = new page.MutationObserver(() => {
+      if (!page.document.querySelector('[data-testid="signed-out-reason"]')) return;
+      page.signedOutAt = page.performance.timeOrigin + page.performance.now();
+      observer.disconnect();
+    });
+    observer.observe(page.document.body, { childList: true, subtree: true });
+  });
+  await admin.page.evaluate(() => {
+    const page = globalThis as unknown as BrowserTimer;
+    page.clickedAt = page.performance.now();
+  });
   await save.click();
   // Ana's window goes back to sign-in with the reason, pushed by the server, without a reload.
   const reason = ana.page.getByTestId('signed-out-reason');
-  await reason.waitFor({ timeout: 1000 });
-  assert.ok(Date.now() - savedAt < 1000, `signed out after ${Date.now() - savedAt} ms`);
+  await reason.waitFor({ timeout: 15_000 });
   assert.equal(await reason.innerText(), 'Your administrator now requires two-factor authentication. Sign in to set it up.');
   assert.equal(await ana.page.evaluate(() => (globalThis as unknown as { beforeEnforcement?: boolean }).beforeEnforcement), true, 'no reload');
 
   const result = admin.page.getByTestId('save-result');
   await result.waitFor();
+  const answeredAt = await admin.page.evaluate(() => {
+    const page = globalThis as unknown as BrowserTimer;
+    const save = page.performance
+      .getEntriesByType('resource')
+      .filter((e) => e.name.endsWith('/api/v1/account/security-settings') && e.startTime >= (page.clickedAt ?? 0))
+      .at(-1);
+    return save ? page.performance.timeOrigin + save.responseEnd : null;
+  });
+  const signedOutAt = await ana.page.evaluate(() => (globalThis as unknown as BrowserTimer).signedOutAt ?? null);
+  assert.ok(answeredAt !== null && signedOutAt !== null, 'both moments were recorded');
+  assert.ok(signedOutAt - answeredAt < 1000, `back at sign-in ${Math.round(signedOutAt - answeredAt)} ms after the save was answered`);
   assert.match(await result.innerText(), /1 user was signed out \(1 session ended\)/);
   await recordScreen(admin.page, 'admin-require-2fa-saved');
   await recordScreen(ana.page, 'sign-in-signed-out-reason');
@@ -127,10 +162,23 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   const anaRow = admin.page.getByRole('row', { name: /Ana Agent/ });
   await anaRow.getByText('On · 1 method').waitFor();
   await recordScreen(admin.page, 'admin-users');
+  // The screen is in the address: a reload stays on it.
+  assert.match(admin.page.url(), /#\/admin\/users$/);
+  await admin.page.reload();
+  await admin.page.getByRole('row', { name: /Ana Agent/ }).getByText('On · 1 method').waitFor();
+  assert.equal(await admin.page.getByRole('button', { name: 'Users' }).getAttribute('aria-current'), 'page');
   await admin.page.getByRole('button', { name: 'Audit log' }).click();
   await admin.page.getByRole('table').waitFor();
+  assert.match(admin.page.url(), /#\/admin\/audit$/);
   assert.match(await admin.page.getByRole('table').innerText(), /Alice Admin/);
   await recordScreen(admin.page, 'admin-audit-log');
+  // Back and forward move between the screens, as in any web page.
+  await admin.page.goBack();
+  await admin.page.getByRole('row', { name: /Ana Agent/ }).waitFor();
+  assert.match(admin.page.url(), /#\/admin\/users$/);
+  await admin.page.goForward();
+  await admin.page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  assert.match(admin.page.url(), /#\/admin\/audit$/);
 
   for (const window of [ana, benWindow, admin]) await window.context.close();
 });

@@ -5,7 +5,10 @@
 // (`.ci/run` starts one; scripts/postgres-cluster.sh starts one locally). Without it the
 // PostgreSQL run is skipped with one line, except in CI (CI=true or AGENTDESK_REQUIRE_POSTGRES=1),
 // where that is a failure.
-// The last line sums both runs: `N passed, N failed`.
+// The end-to-end files (e2e/) run in a pass of their own, one file at a time, after the rest:
+// each drives a Chromium and asserts timings (signed out within a second), and on a 2-core CI
+// machine two browsers at once starve each other.
+// The last line sums every run: `N passed, N failed`.
 //
 //   node scripts/test.mjs [--store=sqlite|postgres] [files...]
 import { spawn, spawnSync } from 'node:child_process';
@@ -41,13 +44,13 @@ function run(cmd, args, env = {}) {
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 /** Runs node's test runner over `files`, echoing its output; returns its pass/fail counts. */
-function runTests(files, env, extraArgs = []) {
+function runTests(files, env, extraArgs = [], concurrency = process.env.TEST_CONCURRENCY ?? 2) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [
       '--import', 'tsx',
       '--test',
       ...extraArgs,
-      `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+      `--test-concurrency=${concurrency}`,
       ...files,
     ], { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test', ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...env } });
     let tail = '';
@@ -69,6 +72,7 @@ function runTests(files, env, extraArgs = []) {
 
 const all = (only.length ? only : roots.flatMap(findTests)).sort();
 const isServer = (f) => f.startsWith(`server${sep}`) || f.startsWith('server/');
+const isEndToEnd = (f) => /^(\.[\\/])?e2e[\\/]/.test(f);
 // Tests of several instances on one database exist only on PostgreSQL.
 const postgresOnly = (f) => f.endsWith('.postgres.test.ts');
 
@@ -77,7 +81,7 @@ if (!only.length) {
 }
 
 // The end-to-end tests load the renderer the web console serves: build it first.
-if (all.some((f) => /^e2e[\\/]/.test(f))) {
+if (all.some(isEndToEnd)) {
   if (run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) !== 0) process.exit(1);
 }
 
@@ -87,8 +91,16 @@ const withoutPg = { AGENTDESK_TEST_DATABASE_URL: '' };
 
 if (stores.includes('sqlite')) {
   const files = all.filter((f) => !postgresOnly(f));
-  if (files.length) {
-    const r = await runTests(files, withoutPg, ['--test-reporter=spec']);
+  const unit = files.filter((f) => !isEndToEnd(f));
+  const endToEnd = files.filter(isEndToEnd);
+  if (unit.length) {
+    const r = await runTests(unit, withoutPg, ['--test-reporter=spec']);
+    passed += r.passed;
+    failed += r.failed;
+  }
+  if (endToEnd.length) {
+    if (unit.length) console.log('\nEnd-to-end journeys, one browser at a time');
+    const r = await runTests(endToEnd, withoutPg, ['--test-reporter=spec'], 1);
     passed += r.passed;
     failed += r.failed;
   }
