@@ -34,6 +34,8 @@ export async function recordScreen(page: Page, name: string, options: { fullPage
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   assert.deepEqual(serious, [], `accessibility violations on screen "${name}"`);
   mkdirSync(screenshotDir, { recursive: true });
+  // A whole-page picture starts at the top: scrolled, the sticky header would land mid-page.
+  if (options.fullPage) await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
   await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: options.fullPage ?? false });
 }
 

@@ -171,34 +171,6 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         </p>
       ) : null}
 
-      <div className="setting-divider">
-        <fieldset className="setting-group" aria-describedby="pin-policy-hint">
-          <legend>Security keys: ask for the key’s PIN</legend>
-          <p className="muted small" id="pin-policy-hint">
-            A touch on the key is always needed. Asking for its PIN (or fingerprint) too means a stolen key alone is not enough.
-          </p>
-          {offeredPolicies.map((policy) => (
-            <div className="radio" key={policy.value}>
-              <input
-                type="radio"
-                id={`pin-policy-${policy.value}`}
-                name="pin-policy"
-                value={policy.value}
-                checked={pinPolicy === policy.value}
-                aria-describedby={`pin-policy-${policy.value}-hint`}
-                onChange={() => choosePinPolicy(policy.value)}
-              />
-              <div>
-                <label htmlFor={`pin-policy-${policy.value}`}>{policy.label}</label>
-                <p className="muted small" id={`pin-policy-${policy.value}-hint`}>
-                  {policy.hint}
-                </p>
-              </div>
-            </div>
-          ))}
-        </fieldset>
-      </div>
-
       {(turningOn || (pinPolicyChanged && !turningOff)) && !adminHasMethod ? (
         <Notice tone="warning" title="Set up your own method first">
           <p>
@@ -259,6 +231,34 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           </p>
         </div>
       ) : null}
+
+      <div className="setting-divider">
+        <fieldset className="setting-group" aria-describedby="pin-policy-hint">
+          <legend>Security keys: ask for the key’s PIN</legend>
+          <p className="muted small" id="pin-policy-hint">
+            A touch on the key is always needed. Asking for its PIN (or fingerprint) too means a stolen key alone is not enough.
+          </p>
+          {offeredPolicies.map((policy) => (
+            <div className="radio" key={policy.value}>
+              <input
+                type="radio"
+                id={`pin-policy-${policy.value}`}
+                name="pin-policy"
+                value={policy.value}
+                checked={pinPolicy === policy.value}
+                aria-describedby={`pin-policy-${policy.value}-hint`}
+                onChange={() => choosePinPolicy(policy.value)}
+              />
+              <div>
+                <label htmlFor={`pin-policy-${policy.value}`}>{policy.label}</label>
+                <p className="muted small" id={`pin-policy-${policy.value}-hint`}>
+                  {policy.hint}
+                </p>
+              </div>
+            </div>
+          ))}
+        </fieldset>
+      </div>
 
       {error ? <Notice tone="error">{error}</Notice> : null}
       {result ? (
