@@ -123,6 +123,12 @@ describe('Require two-factor authentication', () => {
     assert.equal(s.session.state, 'enrollment_required');
   });
 
+  test('saving again while it is on needs no new acknowledgement and signs nobody out', async () => {
+    const res = await setEnforcement(true, false);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { requireTwoFactor: true, signedOutUsers: 0, revokedSessions: 0 });
+  });
+
   test('while it is on, a user cannot remove their last method', async () => {
     const erin = await createUser(server, adminToken, slug, 'Erin');
     const s = await signIn(server, slug, erin.email);

@@ -57,8 +57,12 @@ export async function saveSecuritySettings(
   },
 ) {
   const { change } = input;
-  // Checked before anything is written, in the order an admin can act on them.
-  if (change.requireTwoFactor && !change.acknowledged) throw new ApiError('acknowledgement_required');
+  // Checked before anything is written, in the order an admin can act on them. The warning and
+  // its acknowledgement are about turning the requirement on; saving other settings while it is
+  // already on needs neither.
+  const current = await db.selectFrom('accounts').select('require_two_factor').where('id', '=', input.accountId).executeTakeFirstOrThrow();
+  const asksToTurnOn = change.requireTwoFactor && current.require_two_factor === 0;
+  if (asksToTurnOn && !change.acknowledged) throw new ApiError('acknowledgement_required');
   if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new ApiError('admin_method_required');
   if (input.secondFactorAt === null || input.secondFactorAt < Date.now() - input.recentMs) {
     throw new ApiError('reauthentication_required');
@@ -81,6 +85,8 @@ export async function saveSecuritySettings(
     // Taken after the lock, so audit entries sort in the order the saves took effect.
     const now = Date.now();
     const turningOn = change.requireTwoFactor && account.require_two_factor === 0;
+    // Another admin turned it off in the meantime: this save turns it on, unacknowledged.
+    if (turningOn && !change.acknowledged) throw new ApiError('acknowledgement_required');
     const userVerification = change.userVerification ?? account.user_verification;
     await trx
       .updateTable('accounts')

@@ -21,9 +21,8 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   r.get('/signup', { schema: { tags: ['accounts'], summary: 'Whether POST /accounts is open (first run, or open signup)' } }, async () => {
-    if (ctx.config.openSignup) return { open: true, firstRun: false };
     const any = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
-    return { open: !any, firstRun: !any };
+    return { open: ctx.config.openSignup || !any, firstRun: !any };
   });
 
   r.get('/account/security-settings', { config: { auth: 'admin' }, schema: { tags: ['admin'], summary: 'Read the security settings' } }, async (request) => {
