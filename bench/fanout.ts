@@ -5,13 +5,14 @@
 //
 //   npm run bench -- fanout
 import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { totpCode } from '../server/testing/totp-reference.js';
 import type { SessionsTable, UsersTable } from '../server/store/schema.js';
 import { BENCH_DIR } from './lib/paths.js';
 import { isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
 import { withSeededServer } from './lib/scenario.js';
-import { BENCH_LOG_LEVEL } from './lib/server-process.js';
+import { BENCH_LOG_LEVEL, cpuMsOf } from './lib/server-process.js';
 import { benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, sessionRow, userRow } from './lib/seed.js';
 
 export const FANOUT_P99_TARGET_MS = 1000;
@@ -92,6 +93,7 @@ export async function runFanout(options: { streams?: number; log?: (s: string) =
     await new Promise((r) => setTimeout(r, 2000));
     const rssHolding = server.rssMb();
 
+    const cpuBefore = cpuMsOf(server.pid);
     const t0 = performance.timeOrigin + performance.now();
     const saved = await json(await fetch(`${base}/account/security-settings`, { method: 'PUT', headers: headers(first.token), body: JSON.stringify({ requireTwoFactor: true, acknowledged: true }) }));
     const saveMs = performance.timeOrigin + performance.now() - t0;
@@ -100,12 +102,13 @@ export async function runFanout(options: { streams?: number; log?: (s: string) =
       c.send({ type: 'collect', timeoutMs: 30_000 });
       return wait;
     }));
+    const serverCpuMs = cpuMsOf(server.pid) - cpuBefore;
     const latencies = done.flatMap((d) => d.arrivals.map((a) => a - t0)).sort((a, b) => a - b);
     const missing = done.reduce((n, d) => n + d.missing, 0) + failed;
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     const max = latencies[latencies.length - 1] ?? NaN;
-    const details = { streams, opened, failed, missing, openSeconds, saveMs, signedOutUsers: saved.signedOutUsers, revokedSessions: saved.revokedSessions, rssBeforeMb: rssBefore, rssHoldingMb: rssHolding, p50, p99, max };
+    const details = { streams, opened, failed, missing, openSeconds, saveMs, signedOutUsers: saved.signedOutUsers, revokedSessions: saved.revokedSessions, rssBeforeMb: rssBefore, rssHoldingMb: rssHolding, p50, p99, max, serverCpuMs, loadAverage: loadavg()[0] };
     return [
       {
         figure: `sign-out fan-out, ${streams.toLocaleString('en-US')} streams: save → session.revoked`,
@@ -117,6 +120,7 @@ export async function runFanout(options: { streams?: number; log?: (s: string) =
       },
       { figure: 'sign-out fan-out: p50 / max', value: p50, unit: `ms / ${Math.round(max)} ms`, details: { p50, max } },
       { figure: 'sign-out fan-out: the save itself (PUT answered)', value: saveMs, unit: 'ms' },
+      { figure: 'sign-out fan-out: server CPU from save to last event', value: serverCpuMs, unit: 'ms' },
       {
         figure: `server RSS holding ${opened.toLocaleString('en-US')} streams`,
         value: rssHolding,

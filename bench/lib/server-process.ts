@@ -28,6 +28,12 @@ export function rssMbOf(pid: number): number {
   return kb / 1024;
 }
 
+/** User + system CPU time the process has used, in ms (USER_HZ = 100). */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export async function startServerProcess(options: { dataDir: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServerProcess> {
   const port = await reserveFreePort('127.0.0.1');
   const logFd = openSync(join(options.dataDir, 'server.log'), 'a');
