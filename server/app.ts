@@ -137,6 +137,12 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
+      // Answers carry tokens, TOTP secrets and recovery codes: never cached, never sniffed.
+      api.addHook('onSend', async (_request, reply, payload) => {
+        reply.header('cache-control', 'no-store');
+        reply.header('x-content-type-options', 'nosniff');
+        return payload;
+      });
       sessionRoutes(api, ctx);
       meRoutes(api, ctx);
       accountRoutes(api, ctx);

@@ -39,6 +39,14 @@ describe('sessions', () => {
     assert.equal(answers[0]!.body.error.code, 'invalid_credentials');
   });
 
+  test('answers are never cached: they carry tokens, secrets and recovery codes', async () => {
+    const res = await server.call('POST', '/sessions', { body: { account: slug, email: `admin@${slug}.test`, password: PASSWORD } });
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const err = await server.call('GET', '/me');
+    assert.equal(err.headers.get('cache-control'), 'no-store');
+  });
+
   test('tokens are 256-bit and stored only as a hash', async () => {
     const s = await signIn(server, slug, `admin@${slug}.test`);
     assert.ok(Buffer.from(s.token, 'base64url').length >= 32);
