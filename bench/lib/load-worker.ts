@@ -49,7 +49,11 @@ export interface LevelResult {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 function cpuMs(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
+  if (!pid) {
+    // No server (the raw argon2id rate): this process's own CPU time.
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  }
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
