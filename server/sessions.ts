@@ -2,6 +2,7 @@
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
 import type { Kysely, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from './crypto/tokens.js';
+import { prepareQuery } from './store/prepared.js';
 import type { RevocationReason, SessionEvents } from './events.js';
 import type { AccountsTable, Database, SessionsTable, UsersTable } from './store/schema.js';
 
@@ -32,11 +33,34 @@ export interface SessionLifetimes {
 }
 
 export class Sessions {
+  private readonly findByTokenHash;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly lifetimes: SessionLifetimes,
     private readonly events: SessionEvents,
-  ) {}
+  ) {
+    // Every authenticated request runs this: compiled once (see store/prepared.ts).
+    this.findByTokenHash = prepareQuery(db, ['tokenHash'], ({ tokenHash }: { tokenHash: string }) =>
+      db
+        .selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .innerJoin('accounts as a', 'a.id', 's.account_id')
+        .selectAll('s')
+        .select([
+          'u.name as user_name',
+          'u.email as user_email',
+          'u.role as user_role',
+          'u.has_two_factor as user_has_two_factor',
+          'a.name as account_name',
+          'a.slug as account_slug',
+          'a.require_two_factor as account_require_two_factor',
+          'a.user_verification as account_user_verification',
+        ])
+        .where('s.token_hash', '=', tokenHash)
+        .compile(),
+    );
+  }
 
   private expiry(state: SessionState, createdAt: number, now: number): number {
     if (state !== 'active') return now + pendingLifetime[state];
@@ -69,23 +93,7 @@ export class Sessions {
   }
 
   async authenticate(token: string): Promise<AuthenticationResult> {
-    const row = await this.db
-      .selectFrom('sessions as s')
-      .innerJoin('users as u', 'u.id', 's.user_id')
-      .innerJoin('accounts as a', 'a.id', 's.account_id')
-      .selectAll('s')
-      .select([
-        'u.name as user_name',
-        'u.email as user_email',
-        'u.role as user_role',
-        'u.has_two_factor as user_has_two_factor',
-        'a.name as account_name',
-        'a.slug as account_slug',
-        'a.require_two_factor as account_require_two_factor',
-        'a.user_verification as account_user_verification',
-      ])
-      .where('s.token_hash', '=', hashToken(token))
-      .executeTakeFirst();
+    const row = (await this.findByTokenHash({ tokenHash: hashToken(token) })).rows[0];
     if (!row) return { ok: false, reason: 'unknown' };
     if (row.revoked_at !== null) return { ok: false, reason: (row.revoked_reason as RevocationReason) ?? 'signed_out' };
     const now = Date.now();
