@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { freshPostgresDatabase } from '../server/testing/postgres.js';
 
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const CLUSTER_SCRIPT = fileURLToPath(new URL('../scripts/postgres-cluster.sh', import.meta.url));
@@ -45,21 +45,6 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
 }
 
 /** A fresh database on the cluster (or the server at DATABASE_URL), dropped by `drop()`. */
-export async function freshDatabase(adminUrl: string, name = `agentdesk_bench_${process.pid}`) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+export function freshDatabase(adminUrl: string, name = `agentdesk_bench_${process.pid}`) {
+  return freshPostgresDatabase(adminUrl, name);
 }
