@@ -1,6 +1,6 @@
 // Builds the HTTP server: Fastify with schema validation, one error shape, authentication,
 // the API routes under /api/v1, the OpenAPI document and (optionally) the web console.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import { registerAuthentication } from './auth.js';
@@ -69,8 +69,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       level: ctx.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
-    // One line per request (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    // One line per request (the onResponse hook below), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: ctx.config.trustProxy,
     forceCloseConnections: true,

@@ -28,6 +28,7 @@ interface Row {
 }
 
 export class Throttle {
+  /** `db` may be a transaction: the attempt then commits (or not) with the rest of it. */
   constructor(private readonly db: Kysely<Database>) {}
 
   private async bump(key: string, rule: ThrottleRule, now: number): Promise<Row> {

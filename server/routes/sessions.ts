@@ -12,7 +12,7 @@ import { verifyPassword } from '../passwords.js';
 import { EmptyBody, SecondFactorBody, SignInBody } from '../schemas.js';
 import { authenticationOptions, verifySecurityKeyAssertion } from '../security-keys.js';
 import { sessionView, type AuthenticatedSession } from '../sessions.js';
-import { throttleRules } from '../throttling.js';
+import { Throttle, throttleRules } from '../throttling.js';
 import { acceptTotp } from '../totp.js';
 
 
@@ -90,7 +90,6 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const body = request.body;
     const userKey = `second-factor:${auth.user.id}`;
     const addressKey = `second-factor-address:${request.ip}`;
-    let passed = false;
     if (body.method === 'security_key') {
       const result = await verifySecurityKeyAssertion(db, ctx.rp, {
         sessionId: auth.session.id,
@@ -104,31 +103,41 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
         }
         throw new ApiError('security_key_rejected', result.message);
       }
-      passed = true;
     } else {
       await ctx.throttle.check(addressKey, throttleRules.secondFactorAddress);
-      await ctx.throttle.reserve(userKey, throttleRules.secondFactorUser);
-      if (body.method === 'totp') {
-        const methods = await db
-          .selectFrom('methods')
-          .select(['id', 'totp_secret', 'totp_last_step'])
-          .where('user_id', '=', auth.user.id)
-          .where('type', '=', 'totp')
-          .where('confirmed', '=', 1)
-          .execute();
-        passed = (await acceptTotp(db, ctx.box, methods, body.code.replace(/\s/g, ''))) !== null;
-      } else {
-        passed = await ctx.recoveryCodes.use(db, auth.user.id, body.code);
-        if (passed) {
-          const left = await ctx.recoveryCodes.remaining(db, auth.user.id);
-          await recordAudit(db, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_code.used', details: { recoveryCodesLeft: left } });
+      const code = body.code;
+      // One transaction from the reserved attempt to the activated session: one commit per
+      // second step, and on PostgreSQL the reservation's row lock lines up parallel guesses.
+      // A wrong code commits its reserved attempt; only then is the error answered.
+      const session = await db.transaction().execute(async (trx) => {
+        const throttle = new Throttle(trx);
+        await throttle.reserve(userKey, throttleRules.secondFactorUser);
+        let ok: boolean;
+        if (body.method === 'totp') {
+          const methods = await trx
+            .selectFrom('methods')
+            .select(['id', 'totp_secret', 'totp_last_step'])
+            .where('user_id', '=', auth.user.id)
+            .where('type', '=', 'totp')
+            .where('confirmed', '=', 1)
+            .execute();
+          ok = (await acceptTotp(trx, ctx.box, methods, code.replace(/\s/g, ''))) !== null;
+        } else {
+          ok = await ctx.recoveryCodes.use(trx, auth.user.id, code);
+          if (ok) {
+            const left = await ctx.recoveryCodes.remaining(trx, auth.user.id);
+            await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_code.used', details: { recoveryCodesLeft: left } });
+          }
         }
-      }
-      if (!passed) {
+        if (!ok) return null;
+        await throttle.clear(userKey);
+        return ctx.sessions.markSecondFactor(trx, auth.session);
+      });
+      if (!session) {
         await ctx.throttle.fail(addressKey, throttleRules.secondFactorAddress);
         throw new ApiError('invalid_code');
       }
-      await ctx.throttle.clear(userKey);
+      return { session: sessionView(session) };
     }
     const session = await ctx.sessions.markSecondFactor(db, auth.session);
     return { session: sessionView(session) };
