@@ -12,7 +12,7 @@
 //
 //   node scripts/test.mjs [--store=sqlite|postgres] [files...]
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
 const roots = ['server', 'main', 'preload', 'renderer/src', 'e2e', 'bench'];
@@ -22,6 +22,19 @@ const only = args.filter((a) => !a.startsWith('--store='));
 const stores = storeArg ? [storeArg] : ['sqlite', 'postgres'];
 const inCi = process.env.CI === 'true' || process.env.CI === '1' || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';
 const pgUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
+
+/** The Chromium the end-to-end tests drive: CHROMIUM_PATH, else a usual install location. */
+function findChromium() {
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  ];
+  return candidates.find((path) => path && existsSync(path));
+}
 
 function findTests(dir) {
   let out = [];
@@ -98,9 +111,13 @@ if (stores.includes('sqlite')) {
     passed += r.passed;
     failed += r.failed;
   }
-  if (endToEnd.length) {
+  const browser = endToEnd.length ? findChromium() : undefined;
+  if (endToEnd.length && !browser) {
+    console.log(`End-to-end journeys SKIPPED: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)${inCi ? ' (required in CI: failing)' : ''}`);
+    if (inCi) failed += 1;
+  } else if (endToEnd.length) {
     if (unit.length) console.log('\nEnd-to-end journeys, one browser at a time');
-    const r = await runTests(endToEnd, withoutPg, ['--test-reporter=spec'], 1);
+    const r = await runTests(endToEnd, { ...withoutPg, CHROMIUM_PATH: browser }, ['--test-reporter=spec'], 1);
     passed += r.passed;
     failed += r.failed;
   }
