@@ -73,14 +73,17 @@ test('electronegativity finds nothing of high severity in the desktop app', { ti
     await build({ ...common, entryPoints: [join(work, 'unsafe.js')], outfile: join(unsafe, 'main.js'), format: 'cjs', external: ['electron'] });
     writeFileSync(join(unsafe, 'package.json'), JSON.stringify({ name: 'unsafe', main: 'main.js', devDependencies: { electron: electronVersion } }));
 
-    const [ours, control] = await Promise.all([scan(app), scan(unsafe)]);
+    // One after the other: two scanners at once on a loaded 2-core machine were seen to drop a finding.
+    const ours = await scan(app);
+    const control = await scan(unsafe);
 
     assert.doesNotMatch(ours.log, /Error parsing/, `the scanner could not read a file:\n${ours.log}`);
     const high = ours.findings.filter((f) => f.severity === 'HIGH');
     assert.deepEqual(high, [], `high-severity findings:\n${high.map((f) => `${f.issue} ${f.file}:${f.location} ${f.sample}`).join('\n')}`);
     // Medium findings are reviewed in docs/electron-security.md; a new kind should be looked at.
-    const medium = [...new Set(ours.findings.filter((f) => f.severity === 'MEDIUM').map((f) => f.issue))].sort();
-    assert.deepEqual(medium, ['OPEN_EXTERNAL_JS_CHECK'], 'medium findings changed: review them and update docs/electron-security.md');
+    const reviewed = new Set(['OPEN_EXTERNAL_JS_CHECK']);
+    const unreviewed = [...new Set(ours.findings.filter((f) => f.severity === 'MEDIUM').map((f) => f.issue))].filter((i) => !reviewed.has(i));
+    assert.deepEqual(unreviewed, [], 'new medium findings: review them and update docs/electron-security.md');
 
     const caught = new Set(control.findings.filter((f) => f.severity === 'HIGH').map((f) => f.issue));
     for (const issue of ['CONTEXT_ISOLATION_JS_CHECK', 'LIMIT_NAVIGATION_GLOBAL_CHECK']) {
