@@ -2,27 +2,17 @@
 // admin, after which signup is closed and its link gone; the whole sign-in is done with the
 // keyboard alone. A server with open signup keeps offering the link.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium, openConsole, recordScreen } from './support/console-browser.js';
+import { test } from 'node:test';
+import { openConsole, recordScreen } from './support/console-browser.js';
 import { IdentityApi, password } from './support/identity-api.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { consoleJourney } from './support/journey.js';
 
-let server: TestServer;
-let browser: Browser;
+const journey = consoleJourney();
 
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 test('the first account is created from the console, then signed in to with the keyboard only', async () => {
-  const { context, page } = await openConsole(browser, server.url);
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
   // No account yet: straight to creating one, with a word of welcome and no way back to a
   // sign-in nobody could use.
   await page.getByRole('heading', { name: 'Create an account' }).waitFor();
@@ -85,7 +75,7 @@ test('with open signup the link stays once accounts exist, and opens the form wi
       slug: 'hooli',
       admin: { name: 'Gavin Admin', email: 'gavin@hooli.test', password },
     });
-    const { context, page } = await openConsole(browser, open.url);
+    const { context, page } = await openConsole(journey.browser, open.url);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByRole('button', { name: 'Create an account' }).click();
     await page.getByRole('heading', { name: 'Create an account' }).waitFor();

@@ -2,12 +2,13 @@
 // authentication; an agent without a method is signed out at once, with the reason, and must
 // enroll at the next sign-in; an agent who already has a method is left alone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
-import { launchChromium, openConsole, readSetupSecret, recordScreen, signIn, signInWithCode, fillSignIn } from './support/console-browser.js';
+import { openConsole, readSetupSecret, recordScreen, signIn, signInWithCode, fillSignIn } from './support/console-browser.js';
 import { IdentityApi, password, seedAccount } from './support/identity-api.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { consoleJourney } from './support/journey.js';
+
+const journey = consoleJourney();
 
 /** What the timing code uses of a page's globals (the e2e tsconfig has no DOM types). */
 interface BrowserTimer {
@@ -18,29 +19,17 @@ interface BrowserTimer {
   clickedAt?: number;
 }
 
-let server: TestServer;
-let browser: Browser;
 const codes = new AuthenticatorCodes();
 
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 test('requiring 2FA signs out the agent without a method at once, who then enrolls; the agent with a method stays', async () => {
-  const account = await seedAccount(server.url, codes);
+  const account = await seedAccount(journey.server.url, codes);
   await account.createUser('Ana Agent', 'ana@acme.test');
   await account.createUser('Ben Agent', 'ben@acme.test');
-  const ben = await IdentityApi.signIn(server.url, 'acme', 'ben@acme.test', password);
+  const ben = await IdentityApi.signIn(journey.server.url, 'acme', 'ben@acme.test', password);
   const benSecret = await ben.enrollAuthenticatorApp(codes);
 
   // Ana, no method: signed in straight away, and invited to turn 2FA on.
-  const ana = await openConsole(browser, server.url);
+  const ana = await openConsole(journey.browser, journey.server.url);
   await ana.page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await fillSignIn(ana.page, 'acme', 'ana@acme.test');
   await recordScreen(ana.page, 'sign-in');
@@ -53,11 +42,11 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   });
 
   // Ben, with a method: through the second step.
-  const benWindow = await openConsole(browser, server.url);
+  const benWindow = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(benWindow.page, 'acme', 'ben@acme.test', benSecret, codes);
 
   // Alice: Admin → Security Settings → Authentication → Require two-factor authentication.
-  const admin = await openConsole(browser, server.url);
+  const admin = await openConsole(journey.browser, journey.server.url);
   await signIn(admin.page, 'acme', account.admin.email);
   await admin.page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   await recordScreen(admin.page, 'second-step-authenticator-app');

@@ -1,33 +1,23 @@
 // The second step when things go wrong: a wrong code, a recovery code instead of the phone,
 // throttling after repeated wrong codes, and an admin resetting a user's 2FA while they work.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
-import { launchChromium, openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
+import { openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
 import { IdentityApi, password, seedAccount, type SeededAccount } from './support/identity-api.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { consoleJourney } from './support/journey.js';
 
-let server: TestServer;
-let browser: Browser;
 let account: SeededAccount;
 const codes = new AuthenticatorCodes();
-
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
+const journey = consoleJourney({}, async ({ server }) => {
   account = await seedAccount(server.url, codes);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 /** A user with an authenticator app; returns its secret and the recovery codes shown once. */
 async function agentWithAuthenticatorApp(name: string, email: string): Promise<{ secret: string; recoveryCodes: string[] }> {
   await account.createUser(name, email);
-  const api = await IdentityApi.signIn(server.url, account.slug, email, password);
+  const api = await IdentityApi.signIn(journey.server.url, account.slug, email, password);
   const setup = await api.call<{ id: string; secret: string }>('POST', '/me/methods/totp', {});
   const confirmed = await api.call<{ recoveryCodes: string[] }>('POST', `/me/methods/totp/${setup.id}/confirm`, { code: await codes.next(setup.secret) });
   await api.call('DELETE', '/sessions/current');
@@ -42,7 +32,7 @@ async function typeCode(page: Page, code: string): Promise<void> {
 
 test('a wrong code is explained; a recovery code signs in once; recovery codes can be regenerated; an admin reset signs the user out', async () => {
   const dan = await agentWithAuthenticatorApp('Dan Agent', 'dan@acme.test');
-  const { context, page } = await openConsole(browser, server.url);
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
   await signIn(page, account.slug, 'dan@acme.test');
   await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
 
@@ -80,7 +70,7 @@ test('a wrong code is explained; a recovery code signs in once; recovery codes c
   await page.getByText('10 of 10 recovery codes left.').waitFor();
 
   // The admin resets Dan's 2FA (lost phone): Dan's window is signed out with the reason.
-  const admin = await openConsole(browser, server.url);
+  const admin = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(admin.page, account.slug, account.admin.email, account.admin.secret, codes);
   await admin.page.getByRole('button', { name: 'Users' }).click();
   await admin.page.getByRole('button', { name: 'Reset two-factor for Dan Agent' }).click();
@@ -97,7 +87,7 @@ test('a wrong code is explained; a recovery code signs in once; recovery codes c
 
 test('repeated wrong codes are throttled with a clear wait', async () => {
   const eve = await agentWithAuthenticatorApp('Eve Agent', 'eve@acme.test');
-  const { context, page } = await openConsole(browser, server.url);
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
   await signIn(page, account.slug, 'eve@acme.test');
   await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   for (let attempt = 1; attempt <= 5; attempt++) {

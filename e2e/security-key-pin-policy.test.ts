@@ -3,35 +3,24 @@
 // first; the keys the next user sets up are then asked for user verification, and the change
 // is in the audit log. Nobody is signed out by it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
-import { launchChromium, openConsole, recordScreen, signInWithCode } from './support/console-browser.js';
+import { openConsole, recordScreen, signInWithCode } from './support/console-browser.js';
 import { IdentityApi, password, seedAccount } from './support/identity-api.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { consoleJourney } from './support/journey.js';
 
-let server: TestServer;
-let browser: Browser;
+const journey = consoleJourney();
+
 const codes = new AuthenticatorCodes();
 
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 test('the admin makes security keys always ask for their PIN; the next user is asked for user verification', async () => {
-  const account = await seedAccount(server.url, codes);
+  const account = await seedAccount(journey.server.url, codes);
   await account.createUser('Ana Agent', 'ana@acme.test');
-  const ana = await IdentityApi.signIn(server.url, 'acme', 'ana@acme.test', password);
+  const ana = await IdentityApi.signIn(journey.server.url, 'acme', 'ana@acme.test', password);
   const before = await ana.call<{ authenticatorSelection: { userVerification: string } }>('POST', '/me/methods/security-keys/options', {});
   assert.equal(before.authenticatorSelection.userVerification, 'discouraged', 'by default a touch is enough');
 
-  const admin = await openConsole(browser, server.url);
+  const admin = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
   await admin.page.getByRole('heading', { name: 'Authentication' }).waitFor();
   assert.match(admin.page.url(), /#\/admin\/security$/);
@@ -47,11 +36,11 @@ test('the admin makes security keys always ask for their PIN; the next user is a
   await recordScreen(admin.page, 'admin-security-key-pin-policy', { fullPage: true });
 
   // A sensitive change: with the second factor no longer recent, the dialog asks for it.
-  server.setReauthenticationWindow(1);
+  journey.server.setReauthenticationWindow(1);
   await save.click();
   const dialog = admin.page.getByRole('dialog', { name: 'Confirm it’s you' });
   await dialog.waitFor();
-  server.setReauthenticationWindow(10 * 60_000);
+  journey.server.setReauthenticationWindow(10 * 60_000);
   await dialog.getByLabel('Code from your authenticator app').fill(await codes.next(account.admin.secret));
   const result = admin.page.getByTestId('save-result');
   await result.waitFor();
@@ -62,7 +51,7 @@ test('the admin makes security keys always ask for their PIN; the next user is a
   const settings = await account.admin.api.call<{ requireTwoFactor: boolean; userVerification: string }>('GET', '/account/security-settings');
   assert.deepEqual({ requireTwoFactor: settings.requireTwoFactor, userVerification: settings.userVerification }, { requireTwoFactor: false, userVerification: 'required' });
   await account.createUser('Kim Agent', 'kim@acme.test');
-  const kim = await IdentityApi.signIn(server.url, 'acme', 'kim@acme.test', password);
+  const kim = await IdentityApi.signIn(journey.server.url, 'acme', 'kim@acme.test', password);
   const options = await kim.call<{ authenticatorSelection: { userVerification: string } }>('POST', '/me/methods/security-keys/options', {});
   assert.equal(options.authenticatorSelection.userVerification, 'required');
   // Nobody was signed out by it.

@@ -1,27 +1,17 @@
 // Security keys in the web console through Chromium's virtual authenticator (a CTAP2 key on
 // USB, with user verification): register one, cancel a ceremony, then sign in by touching it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { CDPSession, Page } from 'playwright-core';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
-import { launchChromium, openConsole, recordScreen, signIn } from './support/console-browser.js';
+import { openConsole, recordScreen, signIn } from './support/console-browser.js';
 import { seedAccount } from './support/identity-api.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { consoleJourney } from './support/journey.js';
 
-let server: TestServer;
-let browser: Browser;
+// Two accounts on one server: open signup lets the second be created.
+const journey = consoleJourney({ openSignup: true });
+
 const codes = new AuthenticatorCodes();
-
-before(async () => {
-  // Two accounts on one server: open signup lets the second be created.
-  server = await startTestServer({ openSignup: true });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 /** A virtual CTAP2 USB key; `touched: false` makes it wait for a touch that never comes. */
 async function plugInSecurityKey(page: Page, touched = true): Promise<{ cdp: CDPSession; authenticatorId: string }> {
@@ -41,10 +31,10 @@ async function plugInSecurityKey(page: Page, touched = true): Promise<{ cdp: CDP
 }
 
 test('an agent registers a security key, and signs in with it', async () => {
-  const account = await seedAccount(server.url, codes);
+  const account = await seedAccount(journey.server.url, codes);
   await account.createUser('Kim Agent', 'kim@acme.test');
 
-  const { context, page } = await openConsole(browser, server.url);
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
   const untouchedKey = await plugInSecurityKey(page, false);
   await signIn(page, 'acme', 'kim@acme.test');
   await page.getByTestId('app-home').waitFor();
@@ -92,11 +82,11 @@ test('an agent registers a security key, and signs in with it', async () => {
 });
 
 test('enrollment required: a new agent sets up a security key at first sign-in', async () => {
-  const account = await seedAccount(server.url, codes, 'globex', 'Globex Care');
+  const account = await seedAccount(journey.server.url, codes, 'globex', 'Globex Care');
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true });
   await account.createUser('Lee Agent', 'lee@globex.test');
 
-  const { context, page } = await openConsole(browser, server.url);
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
   await plugInSecurityKey(page);
   await signIn(page, 'globex', 'lee@globex.test');
   await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();

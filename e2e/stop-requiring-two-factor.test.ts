@@ -2,36 +2,25 @@
 // admin turning the requirement off (after re-authenticating) signs nobody out, lets the agent
 // turn 2FA off, and new users are no longer asked to set it up.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
-import { launchChromium, openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
+import { openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
 import { IdentityApi, IdentityApiError, password, seedAccount } from './support/identity-api.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { consoleJourney } from './support/journey.js';
 
-let server: TestServer;
-let browser: Browser;
+const journey = consoleJourney();
+
 const codes = new AuthenticatorCodes();
 
-before(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 test('last method kept while required; turning the requirement off signs nobody out and stops asking new users', async () => {
-  const account = await seedAccount(server.url, codes);
+  const account = await seedAccount(journey.server.url, codes);
   await account.createUser('Ben Agent', 'ben@acme.test');
-  const benApi = await IdentityApi.signIn(server.url, 'acme', 'ben@acme.test', password);
+  const benApi = await IdentityApi.signIn(journey.server.url, 'acme', 'ben@acme.test', password);
   const benSecret = await benApi.enrollAuthenticatorApp(codes);
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true });
 
   // Ben's only method cannot go while 2FA is required: the screen says why, the server refuses.
-  const ben = await openConsole(browser, server.url);
+  const ben = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(ben.page, 'acme', 'ben@acme.test', benSecret, codes);
   const remove = ben.page.getByRole('button', { name: 'Remove Authenticator app' });
   assert.equal(await remove.isDisabled(), true);
@@ -41,7 +30,7 @@ test('last method kept while required; turning the requirement off signs nobody 
   await assert.rejects(benApi.call('DELETE', `/me/methods/${methods[0]!.id}`), (error: IdentityApiError) => error.code === 'last_method_required');
 
   // Alice turns it off. The server wants a fresh second factor for that: the dialog asks.
-  const admin = await openConsole(browser, server.url);
+  const admin = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
   const toggle = admin.page.getByRole('switch', { name: 'Require two-factor authentication' });
   await admin.page.getByRole('heading', { name: 'Authentication' }).waitFor();
@@ -50,11 +39,11 @@ test('last method kept while required; turning the requirement off signs nobody 
   await admin.page.getByText('If you stop requiring two-factor authentication, nobody is signed out.').waitFor();
   await recordScreen(admin.page, 'admin-stop-requiring-2fa');
 
-  server.setReauthenticationWindow(1);
+  journey.server.setReauthenticationWindow(1);
   await admin.page.getByRole('button', { name: 'Save' }).click();
   const dialog = admin.page.getByRole('dialog', { name: 'Confirm it’s you' });
   await dialog.waitFor();
-  server.setReauthenticationWindow(10 * 60_000);
+  journey.server.setReauthenticationWindow(10 * 60_000);
   await recordScreen(admin.page, 'reauthentication');
   await dialog.getByLabel('Code from your authenticator app').fill(await codes.next(account.admin.secret));
   const result = admin.page.getByTestId('save-result');
@@ -80,7 +69,7 @@ test('last method kept while required; turning the requirement off signs nobody 
   await admin.page.getByRole('row', { name: /Cleo Agent/ }).getByText('Not set up').waitFor();
   await recordScreen(admin.page, 'admin-add-user', { fullPage: true });
 
-  const cleo = await openConsole(browser, server.url);
+  const cleo = await openConsole(journey.browser, journey.server.url);
   await signIn(cleo.page, 'acme', 'cleo@acme.test');
   await cleo.page.getByTestId('app-home').waitFor();
   await cleo.page.getByText('Protect your account').waitFor();

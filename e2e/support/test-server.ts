@@ -1,9 +1,9 @@
 // One identity service per test file, on its own port and data directory, serving the built
 // renderer as the web console. Browsers reach it as `localhost`: WebAuthn refuses an IP as RP ID.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reserveFreePort } from '../../server/free-port.js';
 import { startServer } from '../../server/start.js';
 
 export interface TestServer {
@@ -13,23 +13,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    // Unspecified address: a port free on IPv4 and IPv6 alike.
-    probe.listen(0, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startTestServer(options: { openSignup?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-e2e-'));
   // The origin names the port, so the port is chosen before the server starts.
-  const port = await freePort();
+  const port = await reserveFreePort();
   const url = `http://localhost:${port}`;
   // Listening on both loopbacks, so `localhost` (::1 first for Node, either for Chromium) can
   // never reach some other process that holds the port on the other address family.
