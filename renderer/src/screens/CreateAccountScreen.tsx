@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
-import { FocusHeading } from '../components/FocusHeading';
+import { AuthCard } from '../components/AuthCard';
 import { Notice } from '../components/Notice';
 
 /** An organisation and its first administrator: on the server's first run, or with open signup. */
@@ -29,75 +29,69 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
   }
 
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <p className="brand" aria-hidden="true">
-          AgentDesk
+    <AuthCard title="Create an account">
+      {firstRun ? (
+        <p className="lead" data-testid="first-run-welcome">
+          Welcome to AgentDesk. Create your organisation’s account and its first administrator.
         </p>
-        <FocusHeading>Create an account</FocusHeading>
-        {firstRun ? (
-          <p className="lead" data-testid="first-run-welcome">
-            Welcome to AgentDesk. Create your organisation’s account and its first administrator.
+      ) : null}
+      <form className="stack" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="new-account-name">Organisation name</label>
+          <input id="new-account-name" required value={form.name} onChange={set('name')} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-account-slug">Account short name</label>
+          <p className="field-hint" id="new-account-slug-hint">
+            Lowercase letters, digits and dashes. Everyone types it to sign in.
           </p>
-        ) : null}
-        <form className="stack" onSubmit={(e) => void submit(e)}>
-          <div className="field">
-            <label htmlFor="new-account-name">Organisation name</label>
-            <input id="new-account-name" required value={form.name} onChange={set('name')} />
-          </div>
-          <div className="field">
-            <label htmlFor="new-account-slug">Account short name</label>
-            <p className="field-hint" id="new-account-slug-hint">
-              Lowercase letters, digits and dashes. Everyone types it to sign in.
-            </p>
-            <input
-              id="new-account-slug"
-              required
-              pattern="[a-z0-9][a-z0-9\-]*"
-              aria-describedby="new-account-slug-hint"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={form.slug}
-              onChange={set('slug')}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="new-admin-name">Your name</label>
-            <input id="new-admin-name" autoComplete="name" required value={form.adminName} onChange={set('adminName')} />
-          </div>
-          <div className="field">
-            <label htmlFor="new-admin-email">Your email</label>
-            <input id="new-admin-email" type="email" autoComplete="email" required value={form.email} onChange={set('email')} />
-          </div>
-          <div className="field">
-            <label htmlFor="new-admin-password">Password</label>
-            <p className="field-hint" id="new-admin-password-hint">
-              At least 12 characters.
-            </p>
-            <input
-              id="new-admin-password"
-              type="password"
-              autoComplete="new-password"
-              minLength={12}
-              required
-              aria-describedby="new-admin-password-hint"
-              value={form.password}
-              onChange={set('password')}
-            />
-          </div>
-          {error ? <Notice tone="error">{error}</Notice> : null}
-          <button type="submit" className="button-wide" disabled={busy}>
-            Create account
+          <input
+            id="new-account-slug"
+            required
+            pattern="[a-z0-9][a-z0-9\-]*"
+            aria-describedby="new-account-slug-hint"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={form.slug}
+            onChange={set('slug')}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="new-admin-name">Your name</label>
+          <input id="new-admin-name" autoComplete="name" required value={form.adminName} onChange={set('adminName')} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-admin-email">Your email</label>
+          <input id="new-admin-email" type="email" autoComplete="email" required value={form.email} onChange={set('email')} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-admin-password">Password</label>
+          <p className="field-hint" id="new-admin-password-hint">
+            At least 12 characters.
+          </p>
+          <input
+            id="new-admin-password"
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            required
+            aria-describedby="new-admin-password-hint"
+            value={form.password}
+            onChange={set('password')}
+          />
+        </div>
+        {error ? <Notice tone="error">{error}</Notice> : null}
+        <button type="submit" className="button-wide" disabled={busy}>
+          Create account
+        </button>
+      </form>
+      {firstRun ? null : (
+        <p className="auth-footer">
+          <button type="button" className="button-link" onClick={onBack}>
+            Back to sign in
           </button>
-        </form>
-        {firstRun ? null : (
-          <p className="auth-footer">
-            <button type="button" className="button-link" onClick={onBack}>
-              Back to sign in
-            </button>
-          </p>
-        )}
-      </div>
-    </main>
+        </p>
+      )}
+    </AuthCard>
   );
 }

@@ -1,26 +1,20 @@
 import type { CurrentSession, Session } from '../../../preload/agentdesk-api';
-import { FocusHeading } from '../components/FocusHeading';
+import { AuthCard } from '../components/AuthCard';
 import { SecondFactorForm } from '../components/SecondFactorForm';
 
 /** The second step of sign-in: one of the user's methods, last used first, or a recovery code. */
 export function SecondStepScreen({ current, onPassed, onSignOut }: { current: CurrentSession; onPassed: (session: Session) => void; onSignOut: () => void }) {
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <p className="brand" aria-hidden="true">
-          AgentDesk
-        </p>
-        <FocusHeading>Two-factor authentication</FocusHeading>
-        <p className="muted">
-          Signing in as <strong>{current.user.email}</strong> to {current.account.name}.
-        </p>
-        <SecondFactorForm methods={current.methods} onPassed={onPassed} />
-        <p className="auth-footer">
-          <button type="button" className="button-link" onClick={onSignOut}>
-            Cancel and sign out
-          </button>
-        </p>
-      </div>
-    </main>
+    <AuthCard title="Two-factor authentication">
+      <p className="muted">
+        Signing in as <strong>{current.user.email}</strong> to {current.account.name}.
+      </p>
+      <SecondFactorForm methods={current.methods} onPassed={onPassed} />
+      <p className="auth-footer">
+        <button type="button" className="button-link" onClick={onSignOut}>
+          Cancel and sign out
+        </button>
+      </p>
+    </AuthCard>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { CurrentSession } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
-import { FocusHeading } from '../components/FocusHeading';
+import { AuthCard } from '../components/AuthCard';
 import { Notice } from '../components/Notice';
 
 const lastAccountKey = 'agentdesk.lastAccount';
@@ -52,65 +52,59 @@ export function SignInScreen({
   }
 
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <p className="brand" aria-hidden="true">
-          AgentDesk
-        </p>
-        <FocusHeading>Sign in</FocusHeading>
-        {notice ? (
-          <Notice tone="warning" title="You were signed out">
-            <span data-testid="signed-out-reason">{notice}</span>
-          </Notice>
-        ) : null}
-        <form className="stack" onSubmit={(e) => void submit(e)}>
-          <div className="field">
-            <label htmlFor="sign-in-account">Account</label>
-            <p className="field-hint" id="sign-in-account-hint">
-              Your organisation’s short name, for example “acme”.
-            </p>
-            <input
-              id="sign-in-account"
-              name="account"
-              autoComplete="organization"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              aria-describedby="sign-in-account-hint"
-              value={account}
-              onChange={(e) => setAccount(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="sign-in-email">Email</label>
-            <input id="sign-in-email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="sign-in-password">Password</label>
-            <input
-              id="sign-in-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
-          {error ? <Notice tone="error">{error}</Notice> : null}
-          <button type="submit" className="button-wide" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        {onCreateAccount ? (
-          <p className="auth-footer">
-            New to AgentDesk?{' '}
-            <button type="button" className="button-link" onClick={onCreateAccount}>
-              Create an account
-            </button>
+    <AuthCard title="Sign in">
+      {notice ? (
+        <Notice tone="warning" title="You were signed out">
+          <span data-testid="signed-out-reason">{notice}</span>
+        </Notice>
+      ) : null}
+      <form className="stack" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="sign-in-account">Account</label>
+          <p className="field-hint" id="sign-in-account-hint">
+            Your organisation’s short name, for example “acme”.
           </p>
-        ) : null}
-      </div>
-    </main>
+          <input
+            id="sign-in-account"
+            name="account"
+            autoComplete="organization"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            aria-describedby="sign-in-account-hint"
+            value={account}
+            onChange={(e) => setAccount(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="sign-in-email">Email</label>
+          <input id="sign-in-email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="sign-in-password">Password</label>
+          <input
+            id="sign-in-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        {error ? <Notice tone="error">{error}</Notice> : null}
+        <button type="submit" className="button-wide" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      {onCreateAccount ? (
+        <p className="auth-footer">
+          New to AgentDesk?{' '}
+          <button type="button" className="button-link" onClick={onCreateAccount}>
+            Create an account
+          </button>
+        </p>
+      ) : null}
+    </AuthCard>
   );
 }
