@@ -33,6 +33,8 @@ export const EmptyBody = Type.Object({}, strict);
 // WebAuthn responses are checked in depth by @simplewebauthn; the schema bounds their shape and size.
 const B64url = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*={0,2}$', maxLength });
 const ClientExtensionResults = Type.Record(Type.String(), Type.Unknown());
+// PublicKeyCredential.toJSON() (WebAuthn L3) gives null for an unknown attachment.
+const AuthenticatorAttachment = Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()]));
 export const RegistrationResponse = Type.Object({
   id: B64url(1400),
   rawId: B64url(1400),
@@ -45,7 +47,7 @@ export const RegistrationResponse = Type.Object({
     publicKeyAlgorithm: Type.Optional(Type.Integer()),
     publicKey: Type.Optional(B64url(4096)),
   }),
-  authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
+  authenticatorAttachment: AuthenticatorAttachment,
   clientExtensionResults: ClientExtensionResults,
 });
 export const AuthenticationResponse = Type.Object({
@@ -58,7 +60,7 @@ export const AuthenticationResponse = Type.Object({
     signature: B64url(4096),
     userHandle: Type.Optional(Type.Union([B64url(1024), Type.Null()])),
   }),
-  authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
+  authenticatorAttachment: AuthenticatorAttachment,
   clientExtensionResults: ClientExtensionResults,
 });
 

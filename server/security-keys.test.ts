@@ -57,6 +57,25 @@ describe('security keys', () => {
     assert.ok(me.body.methods[0].lastUsedAt);
   });
 
+  test('responses as PublicKeyCredential.toJSON() gives them (null attachment, no transports) are accepted', async () => {
+    const u = await createUser(server, adminToken, slug, 'Rae');
+    const s = await signIn(server, slug, u.email);
+    const key = new SoftAuthenticator();
+    const options = await server.call('POST', '/me/methods/security-keys/options', { token: s.token, body: {} });
+    const { credential, response } = key.createCredential(options.body, origin);
+    const { transports: _omitted, ...attestation } = response.response;
+    const res = await server.call('POST', '/me/methods/security-keys', { token: s.token, body: { name: 'Key', response: { ...response, response: attestation, authenticatorAttachment: null } } });
+    assert.equal(res.status, 201);
+    const next = await signIn(server, slug, u.email);
+    const options2 = await server.call('POST', '/sessions/current/security-key-options', { token: next.token, body: {} });
+    const assertion = key.getAssertion(credential, options2.body, origin);
+    const ok = await server.call('POST', '/sessions/current/second-factor', {
+      token: next.token,
+      body: { method: 'security_key', response: { ...assertion, authenticatorAttachment: null, response: { ...assertion.response, userHandle: null } } },
+    });
+    assert.equal(ok.status, 200);
+  });
+
   test('a challenge is single-use: the same assertion twice is refused', async () => {
     const u = await createUser(server, adminToken, slug, 'Lee');
     const s = await signIn(server, slug, u.email);

@@ -59,8 +59,10 @@ async function userKeys(db: Db, userId: string) {
     .execute();
 }
 
-function transportsOf(row: { transports: string | null }): AuthenticatorTransport[] | undefined {
-  return row.transports ? (JSON.parse(row.transports) as AuthenticatorTransport[]) : undefined;
+/** The key's transports as a hint for the client; none known means no hint (not an empty list). */
+function transportHint(row: { transports: string | null }): { transports?: AuthenticatorTransport[] } {
+  const transports = row.transports ? (JSON.parse(row.transports) as AuthenticatorTransport[]) : [];
+  return transports.length ? { transports } : {};
 }
 
 export async function registrationOptions(
@@ -79,7 +81,7 @@ export async function registrationOptions(
     challenge: Buffer.from(challenge, 'base64url'),
     timeout: 120_000,
     attestationType: 'none',
-    excludeCredentials: existing.map((k) => ({ id: k.credential_id!, ...(k.transports ? { transports: transportsOf(k)! } : {}) })),
+    excludeCredentials: existing.map((k) => ({ id: k.credential_id!, ...transportHint(k) })),
     authenticatorSelection: { residentKey: 'discouraged', userVerification: input.userVerification },
     // ES256 first: every FIDO2 and U2F key has it.
     supportedAlgorithmIDs: [-7, -8, -257],
@@ -143,7 +145,7 @@ export async function authenticationOptions(
     challenge: Buffer.from(challenge, 'base64url'),
     timeout: 120_000,
     userVerification: input.userVerification,
-    allowCredentials: keys.map((k) => ({ id: k.credential_id!, ...(k.transports ? { transports: transportsOf(k)! } : {}) })),
+    allowCredentials: keys.map((k) => ({ id: k.credential_id!, ...transportHint(k) })),
   });
 }
 
@@ -182,7 +184,7 @@ export async function verifySecurityKeyAssertion(
         id: key.credential_id!,
         publicKey: Buffer.from(key.public_key!, 'base64url'),
         counter: Number(key.sign_count ?? 0),
-        ...(key.transports ? { transports: transportsOf(key)! } : {}),
+        ...transportHint(key),
       },
     });
   } catch (error) {
