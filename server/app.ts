@@ -164,7 +164,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   if (ctx.config.webRoot) {
     const { registerWebConsole } = await import('./web-console.js');
-    await registerWebConsole(app, { root: ctx.config.webRoot });
+    await registerWebConsole(app, { root: ctx.config.webRoot, publicOrigin: ctx.rp.origins[0] });
   }
   return app;
 }

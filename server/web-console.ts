@@ -46,7 +46,21 @@ function withSecurityHeaders(reply: FastifyReply): FastifyReply {
   return reply.headers(securityHeaders);
 }
 
-export async function registerWebConsole(app: FastifyInstance, options: { root: string }): Promise<void> {
+/**
+ * A page opened at a loopback IP (http://127.0.0.1:4800) goes to the public origin
+ * (http://localhost:4800): browsers refuse an IP address as a WebAuthn RP ID, and the API only
+ * accepts state changes from our own origin.
+ */
+function loopbackRedirect(host: string | undefined, publicOrigin: string | undefined, path: string): string | null {
+  if (!host || !publicOrigin) return null;
+  const target = new URL(publicOrigin);
+  if (host === target.host) return null;
+  const seen = new URL(`http://${host}`);
+  const loopback = /^127\.\d+\.\d+\.\d+$/.test(seen.hostname) || seen.hostname === '[::1]';
+  return loopback && seen.port === target.port ? `${target.origin}${path}` : null;
+}
+
+export async function registerWebConsole(app: FastifyInstance, options: { root: string; publicOrigin?: string }): Promise<void> {
   const root = resolve(options.root);
   // Only the reply.sendFile decorator: routing stays here so the SPA fallback can skip the API.
   await app.register(fastifyStatic, { root, serve: false });
@@ -54,6 +68,8 @@ export async function registerWebConsole(app: FastifyInstance, options: { root: 
   app.get('/*', async (request, reply) => {
     const relative = (request.params as { '*'?: string })['*'] ?? '';
     if (relative === 'api' || relative.startsWith('api/')) return reply.callNotFound();
+    const redirect = loopbackRedirect(request.headers.host, options.publicOrigin, request.url);
+    if (redirect) return reply.redirect(redirect, 308);
 
     if (relative && isFileInside(root, relative)) {
       // Vite names built assets by content hash, so they never change under one name.
