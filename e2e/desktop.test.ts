@@ -13,7 +13,7 @@ interface BrowserGlobals {
 // UDP) registered and used with its PIN, and the first run on the embedded server.
 // Runs where an Electron binary is installed; elsewhere the suite prints one skip line.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
+import { reserveFreeUdpPort } from '../server/free-port.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,14 +61,6 @@ async function signIn(page: Page, account: string, email: string): Promise<void>
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }
 
 describe('AgentDesk desktop (Electron)', { skip }, () => {
@@ -176,7 +168,7 @@ describe('AgentDesk desktop (Electron)', { skip }, () => {
     const account = await seedAccount(server.url, codes, 'umbrella', 'Umbrella Care');
     await account.createUser('Kim Agent', 'kim@umbrella.test');
     const key = new SoftAuthenticator({ pin: '4711' });
-    const listen = await freeUdpPort();
+    const listen = await reserveFreeUdpPort();
     const simulator = await serveOverUdp(key, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
     const desktop = await launchDesktop(
       { AGENTDESK_SERVER_URL: server.url, AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${simulator.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` },

@@ -4,7 +4,7 @@
 // PIN (a wrong one first), progress as the renderer receives it, cancel, a key registered twice.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
+import { reserveFreeUdpPort } from '../server/free-port.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,14 +21,6 @@ import { MemorySessionStore } from './session-store.js';
 const PASSWORD = 'correct horse battery staple';
 const PIN = '4711';
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 describe('security keys through main', () => {
   let userData: string;
   let connection: ServerConnection;
@@ -44,7 +36,7 @@ describe('security keys through main', () => {
     userData = mkdtempSync(join(tmpdir(), 'agentdesk-keys-'));
     connection = await connectServer({ env: { AGENTDESK_SERVER_LOG_LEVEL: 'silent' }, userDataDir: userData, log: () => {} });
     key = new SoftAuthenticator({ pin: PIN, maxPinRetries: 8 });
-    const listen = await freeUdpPort();
+    const listen = await reserveFreeUdpPort();
     const served = await serveOverUdp(key, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
     simulator = served;
     // Exactly what main does at start, with the simulator named in the environment.

@@ -7,6 +7,7 @@ import QRCode from 'qrcode';
 import type { Kysely, Transaction } from 'kysely';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Database, MethodsTable } from './store/schema.js';
+import { newId } from './crypto/tokens.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -98,4 +99,25 @@ export async function acceptTotp(
     if (Number(updated.numUpdatedRows) === 1) return method.id;
   }
   return null;
+}
+
+/** A new authenticator-app method row, its secret sealed; `confirmed` once a code has matched. */
+export function totpMethodRow(box: SecretBox, input: { userId: string; accountId: string; secret: string; name?: string; confirmed: boolean; now: number }): MethodsTable {
+  return {
+    id: newId(),
+    user_id: input.userId,
+    account_id: input.accountId,
+    type: 'totp',
+    name: input.name ?? 'Authenticator app',
+    confirmed: input.confirmed ? 1 : 0,
+    created_at: input.now,
+    last_used_at: null,
+    totp_secret: box.seal(input.secret),
+    totp_last_step: null,
+    credential_id: null,
+    public_key: null,
+    sign_count: null,
+    transports: null,
+    clone_warning_at: null,
+  };
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { SecretBox } from '../../server/crypto/secret-box.js';
 import { hashToken, newId, newToken } from '../../server/crypto/tokens.js';
+import { totpMethodRow } from '../../server/totp.js';
 import { hashPassword } from '../../server/passwords.js';
 import type { Database, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
 
@@ -70,23 +71,7 @@ export async function seedAccount(db: Kysely<Database>, box: SecretBox, slug: st
 }
 
 export function totpMethod(box: SecretBox, userId: string, accountId: string, secret: string, now: number): MethodsTable {
-  return {
-    id: newId(),
-    user_id: userId,
-    account_id: accountId,
-    type: 'totp',
-    name: 'Authenticator app',
-    confirmed: 1,
-    created_at: now,
-    last_used_at: null,
-    totp_secret: box.seal(secret),
-    totp_last_step: null,
-    credential_id: null,
-    public_key: null,
-    sign_count: null,
-    transports: null,
-    clone_warning_at: null,
-  };
+  return totpMethodRow(box, { userId, accountId, secret, confirmed: true, now });
 }
 
 export function userRow(accountId: string, i: number, slug: string, passwordHash: string, hasTwoFactor: boolean, now: number): UsersTable {

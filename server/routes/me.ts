@@ -6,7 +6,6 @@ import { userView } from '../accounts.js';
 import { recordAudit } from '../audit.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { newId } from '../crypto/tokens.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../methods.js';
 import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
@@ -14,7 +13,7 @@ import { registerSecurityKey, registrationOptions } from '../security-keys.js';
 import { sessionView, type AuthenticatedSession } from '../sessions.js';
 import type { Database, MethodsTable } from '../store/schema.js';
 import { throttleRules } from '../throttling.js';
-import { matchTotp, newTotpSecret, totpProvisioning } from '../totp.js';
+import { matchTotp, newTotpSecret, totpMethodRow, totpProvisioning } from '../totp.js';
 import { accountView } from './sessions.js';
 
 /** Unconfirmed authenticator apps are forgotten after this long. */
@@ -61,7 +60,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await checkMayAddMethod(auth);
     const secret = newTotpSecret();
     const now = Date.now();
-    const id = newId();
+    const method = totpMethodRow(ctx.box, { userId: auth.user.id, accountId: auth.account.id, secret, name: request.body.name, confirmed: false, now });
     await db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom('methods')
@@ -69,30 +68,11 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .where('confirmed', '=', 0)
         .where('created_at', '<', now - PENDING_TOTP_TTL_MS)
         .execute();
-      await trx
-        .insertInto('methods')
-        .values({
-          id,
-          user_id: auth.user.id,
-          account_id: auth.account.id,
-          type: 'totp',
-          name: request.body.name ?? 'Authenticator app',
-          confirmed: 0,
-          created_at: now,
-          last_used_at: null,
-          totp_secret: ctx.box.seal(secret),
-          totp_last_step: null,
-          credential_id: null,
-          public_key: null,
-          sign_count: null,
-          transports: null,
-          clone_warning_at: null,
-        })
-        .execute();
+      await trx.insertInto('methods').values(method).execute();
     });
     const provisioning = await totpProvisioning({ secret, issuer: `AgentDesk (${auth.account.slug})`, accountName: auth.user.email });
     reply.code(201);
-    return { id, secret, ...provisioning };
+    return { id: method.id, secret, ...provisioning };
   });
 
   r.post('/me/methods/totp/:id/confirm', { config: { auth: 'enroll' }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code' } }, async (request) => {
