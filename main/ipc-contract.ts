@@ -4,7 +4,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentDeskApi } from '../preload/agentdesk-api.js';
-import { CreateAccountBody, CreateUserBody, Id, MethodName, SecuritySettingsBody, SignInBody } from '../server/schemas.js';
+import { CreateAccountBody, CreateUserBody, Id, MethodName, SecuritySettingsBody, SignInBody } from '../server/http/schemas.js';
 import type { InvokeName } from './ipc-channels.js';
 import { DesktopError } from './server-client.js';
 

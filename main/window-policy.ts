@@ -2,7 +2,7 @@
 // frame may talk to main, which links may leave the app (and how), and which file an
 // app://agentdesk/... request may read.
 import { resolve, sep } from 'node:path';
-import { webConsoleContentSecurityPolicy } from '../server/web-console.js';
+import { webConsoleContentSecurityPolicy } from '../server/http/web-console.js';
 
 /** The renderer is served from this privileged custom scheme, never from file://. */
 export const APP_SCHEME = 'app';

@@ -1,7 +1,7 @@
 // Command line: `serve` runs the identity service; `create-account` makes the first account and
 // its admin without going through HTTP.
 import { parseArgs } from 'node:util';
-import { createAccount } from './accounts.js';
+import { createAccount } from './people/accounts.js';
 import { configFromEnv } from './config.js';
 import { startServer } from './start.js';
 import { openStore } from './store/database.js';
@@ -9,7 +9,7 @@ import { Value } from 'typebox/value';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
-import { CreateAccountBody } from './schemas.js';
+import { CreateAccountBody } from './http/schemas.js';
 
 const usage = `Usage:
   agentdesk serve                       start the server (HOST, PORT, AGENTDESK_DATA_DIR, ... see README)

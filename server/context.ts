@@ -3,14 +3,14 @@
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
-import type { SessionEvents } from './events.js';
-import type { RecoveryCodes } from './recovery-codes.js';
-import type { RelyingParty } from './security-keys.js';
-import type { Sessions } from './sessions.js';
+import type { SessionEvents } from './sessions/events.js';
+import type { RecoveryCodes } from './second-factors/recovery-codes.js';
+import type { RelyingParty } from './second-factors/security-keys.js';
+import type { Sessions } from './sessions/sessions.js';
 import type { Store } from './store/database.js';
 import type { PostgresRelay } from './store/postgres-relay.js';
 import type { Database } from './store/schema.js';
-import type { Throttle } from './throttling.js';
+import type { Throttle } from './sessions/throttling.js';
 
 export interface ServerContext {
   config: Config;

@@ -1,5 +1,5 @@
 // Starts the identity service: opens the store, builds the app, listens.
-import { buildApp, createContext } from './app.js';
+import { buildApp, createContext } from './http/app.js';
 import { defaultConfig, type Config } from './config.js';
 import { openStore } from './store/database.js';
 import { reserveFreePort } from './free-port.js';

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { SecretBox } from '../../server/crypto/secret-box.js';
 import { hashToken, newId, newToken } from '../../server/crypto/tokens.js';
-import { totpMethodRow } from '../../server/totp.js';
-import { hashPassword } from '../../server/passwords.js';
+import { totpMethodRow } from '../../server/second-factors/totp.js';
+import { hashPassword } from '../../server/people/passwords.js';
 import type { Database, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
 
 export const BENCH_PASSWORD = 'correct horse battery staple';

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
-import type { RevocationReason, RevocationRelay, SessionEvents } from '../events.js';
+import type { RevocationReason, RevocationRelay, SessionEvents } from '../sessions/events.js';
 import type { Database } from './schema.js';
 
 export const REVOCATION_CHANNEL = 'agentdesk_session_revoked';

@@ -11,9 +11,9 @@ import {
 } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from './errors.js';
-import { newId } from './crypto/tokens.js';
-import type { AccountsTable, Database, MethodsTable } from './store/schema.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../crypto/tokens.js';
+import type { AccountsTable, Database, MethodsTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

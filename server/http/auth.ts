@@ -2,9 +2,9 @@
 // session state a route allows, the admin role, and the Origin check for cookie requests that
 // change state (CSRF, on top of SameSite=Strict).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerContext } from './context.js';
+import type { ServerContext } from '../context.js';
 import { ApiError } from './errors.js';
-import type { AuthenticatedSession } from './sessions.js';
+import type { AuthenticatedSession } from '../sessions/sessions.js';
 
 export const SESSION_COOKIE = 'agentdesk_session';
 

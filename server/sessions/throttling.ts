@@ -6,8 +6,8 @@
 // count failures, so a call centre behind one NAT address signing in at shift change is never
 // throttled by its own successful sign-ins.
 import { sql, type Kysely } from 'kysely';
-import { ApiError } from './errors.js';
-import type { Database } from './store/schema.js';
+import { ApiError } from '../http/errors.js';
+import type { Database } from '../store/schema.js';
 
 export interface ThrottleRule {
   limit: number;

@@ -2,9 +2,9 @@
 // server on a real port.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, startTestServer, type TestServer } from './testing/harness.js';
-import { totpCode } from './testing/totp-reference.js';
-import { openEvents as openStream } from './testing/event-stream.js';
+import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, startTestServer, type TestServer } from '../testing/harness.js';
+import { totpCode } from '../testing/totp-reference.js';
+import { openEvents as openStream } from '../testing/event-stream.js';
 
 const openEvents = (server: TestServer, token: string) => openStream(server.base, token);
 

@@ -5,9 +5,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { generateSecret, generateURI } from 'otplib';
 import QRCode from 'qrcode';
 import type { Kysely, Transaction } from 'kysely';
-import type { SecretBox } from './crypto/secret-box.js';
-import type { Database, MethodsTable } from './store/schema.js';
-import { newId } from './crypto/tokens.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Database, MethodsTable } from '../store/schema.js';
+import { newId } from '../crypto/tokens.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

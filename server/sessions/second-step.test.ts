@@ -2,8 +2,8 @@
 // lock-out that hold under parallel guesses.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, createUser, enrolTotp, signIn, startTestServer, type TestServer } from './testing/harness.js';
-import { totpCode } from './testing/totp-reference.js';
+import { createAccount, createUser, enrolTotp, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { totpCode } from '../testing/totp-reference.js';
 
 describe('second step', () => {
   let server: TestServer;

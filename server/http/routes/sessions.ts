@@ -2,18 +2,18 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { normalizeEmail, userView } from '../accounts.js';
-import { recordAudit } from '../audit.js';
+import { normalizeEmail, userView } from '../../people/accounts.js';
+import { recordAudit } from '../../audit/audit.js';
 import { authOf, SESSION_COOKIE } from '../auth.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
-import { listMethods } from '../methods.js';
-import { verifyPassword } from '../passwords.js';
+import { listMethods } from '../../second-factors/methods.js';
+import { verifyPassword } from '../../people/passwords.js';
 import { EmptyBody, SecondFactorBody, SignInBody } from '../schemas.js';
-import { authenticationOptions, verifySecurityKeyAssertion } from '../security-keys.js';
-import { sessionView, type AuthenticatedSession } from '../sessions.js';
-import { Throttle, throttleRules } from '../throttling.js';
-import { acceptTotp } from '../totp.js';
+import { authenticationOptions, verifySecurityKeyAssertion } from '../../second-factors/security-keys.js';
+import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
+import { Throttle, throttleRules } from '../../sessions/throttling.js';
+import { acceptTotp } from '../../second-factors/totp.js';
 
 
 export function accountView(account: AuthenticatedSession['account']) {

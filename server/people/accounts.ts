@@ -1,13 +1,13 @@
 // Accounts (tenants) and their users: first-run account creation, admins adding users, the
 // users list with 2FA status, and an admin's reset of a user's 2FA.
 import { sql, type Kysely } from 'kysely';
-import { recordAudit } from './audit.js';
-import { newId } from './crypto/tokens.js';
-import { ApiError } from './errors.js';
-import type { SessionEvents } from './events.js';
+import { recordAudit } from '../audit/audit.js';
+import { newId } from '../crypto/tokens.js';
+import { ApiError } from '../http/errors.js';
+import type { SessionEvents } from '../sessions/events.js';
 import { hashPassword } from './passwords.js';
-import { Sessions } from './sessions.js';
-import type { Database, UsersTable } from './store/schema.js';
+import { Sessions } from '../sessions/sessions.js';
+import type { Database, UsersTable } from '../store/schema.js';
 
 export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role'>) {
   return { id: u.id, name: u.name, email: u.email, role: u.role };

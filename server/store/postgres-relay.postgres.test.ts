@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SessionEvents, type SessionRevokedEvent } from './events.js';
-import { openStore, type Store } from './store/database.js';
-import { PostgresRelay, REVOCATION_CHANNEL, revocationPayloads } from './store/postgres-relay.js';
-import { freshPostgresDatabase } from './testing/postgres.js';
+import { SessionEvents, type SessionRevokedEvent } from '../sessions/events.js';
+import { openStore, type Store } from './database.js';
+import { PostgresRelay, REVOCATION_CHANNEL, revocationPayloads } from './postgres-relay.js';
+import { freshPostgresDatabase } from '../testing/postgres.js';
 
 const adminUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
 const required = process.env.CI === 'true' || process.env.CI === '1' || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';

@@ -1,8 +1,8 @@
 // A user's second-factor methods as a whole: listing, renaming, removing (with the rule that
 // the last one stays while the account requires 2FA), and the has_two_factor flag.
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from './errors.js';
-import type { Database, MethodsTable } from './store/schema.js';
+import { ApiError } from '../http/errors.js';
+import type { Database, MethodsTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

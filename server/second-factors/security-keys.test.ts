@@ -2,8 +2,8 @@
 // keys: registration, the second step, exclusion of a registered key, sign-counter handling.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, createUser, signIn, startTestServer, type TestServer } from './testing/harness.js';
-import { SoftAuthenticator, type SoftCredential } from './testing/soft-webauthn.js';
+import { createAccount, createUser, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { SoftAuthenticator, type SoftCredential } from '../testing/soft-webauthn.js';
 
 describe('security keys', () => {
   let server: TestServer;

@@ -2,8 +2,8 @@
 // throttling, cookie sessions with CSRF checks, sign-out, expiry, first run, account isolation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashToken } from './crypto/tokens.js';
-import { createAccount, createUser, enrolTotp, PASSWORD, signIn, startTestServer, type TestServer } from './testing/harness.js';
+import { hashToken } from '../crypto/tokens.js';
+import { createAccount, createUser, enrolTotp, PASSWORD, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 
 describe('sessions', () => {
   let server: TestServer;
@@ -126,7 +126,7 @@ describe('sessions', () => {
 
   test('nothing crosses accounts: an admin cannot see or reset users of another account', async () => {
     // A second account, made with the CLI path (open signup is off over HTTP here).
-    const { createAccount: create } = await import('./accounts.js');
+    const { createAccount: create } = await import('../people/accounts.js');
     const other = await create(server.db, { name: 'Rival', slug: 'rival', admin: { name: 'R', email: 'r@rival.test', password: PASSWORD }, openSignup: true });
     const rivalToken = (await signIn(server, 'rival', 'r@rival.test')).token;
     const list = await server.call('GET', '/account/users', { token: rivalToken });

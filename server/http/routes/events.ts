@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { authOf } from '../auth.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../../context.js';
 
 const HEARTBEAT_MS = 25_000;
 

@@ -1,10 +1,10 @@
 // Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
 import type { Kysely, Transaction } from 'kysely';
-import { hashToken, newId, newToken } from './crypto/tokens.js';
-import { prepareQuery } from './store/prepared.js';
+import { hashToken, newId, newToken } from '../crypto/tokens.js';
+import { prepareQuery } from '../store/prepared.js';
 import type { RevocationReason, SessionEvents } from './events.js';
-import type { AccountsTable, Database, SessionsTable, UsersTable } from './store/schema.js';
+import type { AccountsTable, Database, SessionsTable, UsersTable } from '../store/schema.js';
 
 export type SessionState = SessionsTable['state'];
 

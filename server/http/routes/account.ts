@@ -2,11 +2,11 @@
 // settings with their impact, users, 2FA resets and the audit log.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createAccount, createUser, listUsers, resetTwoFactor } from '../accounts.js';
-import { listAudit } from '../audit.js';
+import { createAccount, createUser, listUsers, resetTwoFactor } from '../../people/accounts.js';
+import { listAudit } from '../../audit/audit.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
-import type { ServerContext } from '../context.js';
-import { enforcementImpact, saveSecuritySettings } from '../enforcement.js';
+import type { ServerContext } from '../../context.js';
+import { enforcementImpact, saveSecuritySettings } from '../../enforcement/enforcement.js';
 import { ApiError } from '../errors.js';
 import { AuditQuery, CreateAccountBody, CreateUserBody, IdParams, ListUsersQuery, SecuritySettingsBody } from '../schemas.js';
 

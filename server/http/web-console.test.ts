@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from './testing/harness.js';
+import { startTestServer, type TestServer } from '../testing/harness.js';
 
 describe('web console', () => {
   let server: TestServer;

@@ -2,18 +2,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Transaction } from 'kysely';
-import { userView } from '../accounts.js';
-import { recordAudit } from '../audit.js';
+import { userView } from '../../people/accounts.js';
+import { recordAudit } from '../../audit/audit.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
-import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../methods.js';
+import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../../second-factors/methods.js';
 import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
-import { registerSecurityKey, registrationOptions } from '../security-keys.js';
-import { sessionView, type AuthenticatedSession } from '../sessions.js';
-import type { Database, MethodsTable } from '../store/schema.js';
-import { throttleRules } from '../throttling.js';
-import { matchTotp, newTotpSecret, totpMethodRow, totpProvisioning } from '../totp.js';
+import { registerSecurityKey, registrationOptions } from '../../second-factors/security-keys.js';
+import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
+import type { Database, MethodsTable } from '../../store/schema.js';
+import { throttleRules } from '../../sessions/throttling.js';
+import { matchTotp, newTotpSecret, totpMethodRow, totpProvisioning } from '../../second-factors/totp.js';
 import { accountView } from './sessions.js';
 
 /** Unconfirmed authenticator apps are forgotten after this long. */

@@ -2,7 +2,7 @@
 // with wildcard characters in them, 64-bit times read back as numbers, 0/1 flags.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, createUser, signIn, startTestServer, type TestServer } from './testing/harness.js';
+import { createAccount, createUser, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 
 describe('store behaves the same on every dialect', () => {
   let server: TestServer;

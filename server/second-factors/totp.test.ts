@@ -2,7 +2,7 @@
 // and the server's TOTP check graded against it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { base32Decode, totpAt, totpCode } from './testing/totp-reference.js';
+import { base32Decode, totpAt, totpCode } from '../testing/totp-reference.js';
 import { matchTotp, newTotpSecret } from './totp.js';
 
 const rfcKey = Buffer.from('12345678901234567890');

@@ -2,8 +2,8 @@
 // derived from the server secret, so a copied database alone cannot be brute-forced).
 import { createHmac, randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { newId } from './crypto/tokens.js';
-import type { Database } from './store/schema.js';
+import { newId } from '../crypto/tokens.js';
+import type { Database } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

@@ -1,8 +1,8 @@
 // The audit log: who changed what, when, and whom it signed out. Written inside the same
 // transaction as the change it records.
 import type { Kysely, Transaction } from 'kysely';
-import { newTimeOrderedId } from './crypto/tokens.js';
-import type { Database } from './store/schema.js';
+import { newTimeOrderedId } from '../crypto/tokens.js';
+import type { Database } from '../store/schema.js';
 
 export type AuditAction =
   | 'account.created'

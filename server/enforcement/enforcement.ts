@@ -1,10 +1,10 @@
 // "Require two-factor authentication": the impact preview and the save that, in one
 // transaction, stores the setting and revokes every session of every user without a method.
 import type { Kysely } from 'kysely';
-import { recordAudit } from './audit.js';
-import { ApiError } from './errors.js';
-import type { SessionEvents } from './events.js';
-import type { AccountsTable, Database } from './store/schema.js';
+import { recordAudit } from '../audit/audit.js';
+import { ApiError } from '../http/errors.js';
+import type { SessionEvents } from '../sessions/events.js';
+import type { AccountsTable, Database } from '../store/schema.js';
 
 /** Users without a method, listed by name in the warning; the count is always exact. */
 const IMPACT_LIST_LIMIT = 500;

@@ -4,9 +4,9 @@
 // Needs AGENTDESK_TEST_DATABASE_URL (scripts/test.mjs passes it on the PostgreSQL run).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, type ApiClient } from './testing/harness.js';
-import { openEvents, startInstances, type Instance } from './testing/instances.js';
-import { totpCode } from './testing/totp-reference.js';
+import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, type ApiClient } from '../testing/harness.js';
+import { openEvents, startInstances, type Instance } from '../testing/instances.js';
+import { totpCode } from '../testing/totp-reference.js';
 
 const adminUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
 const required = process.env.CI === 'true' || process.env.CI === '1' || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';

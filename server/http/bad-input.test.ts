@@ -3,7 +3,7 @@
 // bodies and invalid ids.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, enrolTotp, PASSWORD, signIn, startTestServer, tableCounts, type TestServer } from './testing/harness.js';
+import { createAccount, enrolTotp, PASSWORD, signIn, startTestServer, tableCounts, type TestServer } from '../testing/harness.js';
 
 interface Route {
   method: string;
