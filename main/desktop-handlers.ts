@@ -27,11 +27,16 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     cancelSecurityKey: () => securityKeys.cancel(),
     getMe: () => api.me(),
     startAuthenticatorApp: (name) => api.startAuthenticatorApp(name),
-    confirmAuthenticatorApp: (id, code) => api.confirmAuthenticatorApp(id, code),
-    addSecurityKey: (name) => securityKeys.register(api, name),
+    confirmAuthenticatorApp: async (id, code) => session.keepRecoveryCodes(await api.confirmAuthenticatorApp(id, code)),
+    addSecurityKey: async (name) => session.keepRecoveryCodes(await securityKeys.register(api, name)),
     renameMethod: (id, name) => api.renameMethod(id, name),
     removeMethod: (id) => api.removeMethod(id),
-    regenerateRecoveryCodes: () => api.regenerateRecoveryCodes(),
+    regenerateRecoveryCodes: async () => session.keepRecoveryCodes(await api.regenerateRecoveryCodes()),
+    getPendingRecoveryCodes: () => session.pendingRecoveryCodes(),
+    confirmRecoveryCodesSaved: () => session.recoveryCodesSaved(),
+    listMySessions: () => api.listMySessions(),
+    endMySession: (id) => api.endMySession(id),
+    endOtherSessions: () => api.endOtherSessions(),
     getSecuritySettings: () => api.securitySettings(),
     getEnforcementImpact: () => api.enforcementImpact(),
     saveSecuritySettings: (input) => api.saveSecuritySettings(input),
@@ -54,7 +59,17 @@ export async function dispatch<K extends InvokeName>(handlers: DesktopHandlers, 
     return { ok: true, value: (await handler(...(checked as unknown[]))) ?? null };
   } catch (error) {
     if (error instanceof DesktopError) {
-      return { ok: false, error: { code: error.code, message: error.message, status: error.status, retryAfterSeconds: error.retryAfterSeconds } };
+      return {
+        ok: false,
+        error: {
+          code: error.code,
+          message: error.message,
+          status: error.status,
+          retryAfterSeconds: error.retryAfterSeconds,
+          ...(error.locked && { locked: true }),
+          ...(error.reason && { reason: error.reason }),
+        },
+      };
     }
     log(`AgentDesk: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return { ok: false, error: { code: 'unexpected_response', message: 'Something went wrong in AgentDesk. Try again.', status: null, retryAfterSeconds: null } };

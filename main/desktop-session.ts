@@ -1,9 +1,15 @@
 // The desktop's session, owned by main: the token (in the keychain, never in the renderer), the
 // one ServerClient that carries it, and the event stream that ends it. Restored at start,
 // deleted on sign-out and the moment the server revokes it.
-import type { CurrentSession, SessionRevoked, SignInInput } from '../preload/agentdesk-api.js';
+//
+// Signing out is not done until the server says so. The token goes into a queue of revocations
+// in the keychain first, and leaves it only when the server confirmed (204, or 401: already
+// ended); while the server cannot be reached, the queue is sent again with back-off, on every
+// start, and whenever the server answers anything. Contact-centre desks are shared: a sign-out
+// that only forgot the token locally would leave the session alive for whoever finds it.
+import type { AccountUpdated, CurrentSession, MethodAdded, SessionRevoked, SignInInput } from '../preload/agentdesk-api.js';
 import { DesktopError, ServerClient } from './server-client.js';
-import { connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
+import { backoffDelay, connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
 import type { SessionStore } from './session-store.js';
 
 export interface DesktopSessionOptions {
@@ -13,23 +19,48 @@ export interface DesktopSessionOptions {
   storeKey?: string;
   store: SessionStore;
   onRevoked(event: SessionRevoked): void;
+  /** An admin saved the account's security settings (pushed on the event stream). */
+  onAccountUpdated?(event: AccountUpdated): void;
   log?(line: string): void;
   /** Tunes the event stream's reconnects (tests). */
   events?: Pick<SessionEventsOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs'>;
+  /** Tunes the retries of unconfirmed sign-outs (tests); 1 s doubling to 60 s by default. */
+  revocationRetry?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export class DesktopSession {
   readonly client: ServerClient;
   readonly #options: DesktopSessionOptions;
   readonly #storeKey: string;
+  readonly #log: (line: string) => void;
   #token: string | null = null;
   #account: string | null = null;
   #events: SessionEventsConnection | undefined;
+  /** Recovery codes shown and not yet confirmed as saved: kept here (never on disk) across a reload. */
+  #pendingCodes: string[] | null = null;
+  /** Requests that may give the session a new token, in flight. */
+  readonly #rotating = new Set<Promise<unknown>>();
+  #flushing: Promise<void> | undefined;
+  #revocationsPending = false;
+  #retryAttempt = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(options: DesktopSessionOptions) {
     this.#options = options;
     this.#storeKey = options.storeKey ?? options.server;
-    this.client = new ServerClient(options.server, () => this.#token);
+    this.#log = options.log ?? (() => {});
+    this.client = new ServerClient(options.server, () => this.#token, {
+      onTokenRotated: (token) => this.#rotated(token),
+      onRotatableRequest: (request) => {
+        this.#rotating.add(request);
+        void request.catch(() => undefined).finally(() => this.#rotating.delete(request));
+      },
+      // The server answers again: send what it has not confirmed yet.
+      onAnswer: () => {
+        if (this.#revocationsPending && !this.#flushing) void this.flushRevocations();
+      },
+    });
   }
 
   get signedIn(): boolean {
@@ -42,7 +73,12 @@ export class DesktopSession {
   }
 
   async signIn(input: SignInInput): Promise<CurrentSession> {
-    const answer = await this.client.signIn(input);
+    const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
+    const answer = await this.client.signIn(input, deviceToken);
+    // The device token names this device to the server; it outlives every session.
+    if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
+      await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);
+    }
     // One session per app: signing in as someone else ends the previous session everywhere.
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
@@ -65,7 +101,15 @@ export class DesktopSession {
 
   /** Tries the sessions kept in the keychain for this server; drops the ones the server no longer knows. */
   async restore(): Promise<CurrentSession | null> {
+    // At start: first what earlier runs could not sign out.
+    await this.flushRevocations();
+    const revoking = new Set(await this.#options.store.pendingRevocations(this.#storeKey));
     for (const stored of await this.#options.store.list(this.#storeKey)) {
+      // Signed out, and the server not told yet: never signed back in by a restart.
+      if (revoking.has(stored.token)) {
+        await this.#options.store.delete(this.#storeKey, stored.account);
+        continue;
+      }
       try {
         const current = await this.client.currentSession(stored.token);
         await this.#hold(stored.account, stored.token, false);
@@ -79,31 +123,120 @@ export class DesktopSession {
     return null;
   }
 
+  /**
+   * Signs out: at once on this device (the token leaves the session entry), and on the server
+   * as soon as it answers (the token waits in the keychain's revocation queue until then).
+   */
   async signOut(): Promise<void> {
     await this.#endCurrent();
   }
 
-  /** Stops the event stream (app quitting); the session stays in the keychain for next time. */
+  /**
+   * Sends every queued revocation once; what the server could not be reached for (or refused
+   * for a reason other than "already ended") stays queued and is tried again with back-off.
+   */
+  flushRevocations(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    this.#flushing = (async () => {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      let left = 0;
+      let failure: string | undefined;
+      for (const token of await this.#options.store.pendingRevocations(this.#storeKey)) {
+        try {
+          await this.client.signOut(token);
+          await this.#options.store.revocationDone(this.#storeKey, token);
+        } catch (error) {
+          if (error instanceof DesktopError && error.code === 'unauthenticated') {
+            await this.#options.store.revocationDone(this.#storeKey, token);
+          } else {
+            left++;
+            failure = error instanceof Error ? error.message : String(error);
+          }
+        }
+      }
+      this.#revocationsPending = left > 0;
+      if (left > 0) this.#scheduleRetry(left, failure);
+      else this.#retryAttempt = 0;
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  #scheduleRetry(left: number, why: string | undefined): void {
+    if (this.#closed) return;
+    const delay = backoffDelay(this.#retryAttempt++, this.#options.revocationRetry?.initialDelayMs ?? 1_000, this.#options.revocationRetry?.maxDelayMs ?? 60_000);
+    this.#log(`AgentDesk: ${left} sign-out(s) not confirmed by the server (${why ?? 'no answer'}); trying again in ${delay} ms`);
+    this.#retryTimer = setTimeout(() => void this.flushRevocations(), delay);
+    this.#retryTimer.unref?.();
+  }
+
+  /** Recovery codes from an enrollment or a regeneration, kept until the user confirms saving them. */
+  keepRecoveryCodes<T extends MethodAdded | string[]>(result: T): T {
+    const codes = Array.isArray(result) ? result : result.recoveryCodes;
+    if (codes?.length) this.#pendingCodes = [...codes];
+    return result;
+  }
+
+  pendingRecoveryCodes(): string[] | null {
+    return this.#pendingCodes ? [...this.#pendingCodes] : null;
+  }
+
+  recoveryCodesSaved(): void {
+    this.#pendingCodes = null;
+  }
+
+  /** Stops the event stream and the retries (app quitting); the session and the queue stay in the keychain for next time. */
   close(): void {
+    this.#closed = true;
+    this.#stopEvents();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  #stopEvents(): void {
     this.#events?.close();
     this.#events = undefined;
   }
 
   async #hold(account: string, token: string, save = true): Promise<void> {
-    this.close();
+    this.#closed = false;
     this.#token = token;
     this.#account = account;
     if (save) await this.#options.store.set(this.#storeKey, account, token);
+    this.#listen(token);
+  }
+
+  #listen(token: string): void {
+    this.#stopEvents();
     this.#events = connectSessionEvents({
       url: this.client.eventsUrl,
       token,
       ...this.#options.events,
       ...(this.#options.log && { log: this.#options.log }),
       onRevoked: (reason) => void this.#revoked(token, reason),
+      onAccountUpdated: (event) => this.#options.onAccountUpdated?.(event),
+      // Back in touch with the server: what it has not confirmed yet goes now.
+      onConnected: () => {
+        if (this.#revocationsPending) void this.flushRevocations();
+      },
     });
   }
 
+  /** The server gave this session a new token and ended the old one: keep and use the new one. */
+  async #rotated(token: string): Promise<void> {
+    const account = this.#account;
+    if (!this.#token || !account || token === this.#token) return;
+    this.#token = token;
+    await this.#options.store.set(this.#storeKey, account, token);
+    // The stream was opened with the old token, which no longer exists.
+    this.#listen(token);
+  }
+
   async #revoked(token: string, reason: string): Promise<void> {
+    // The old token's stream may end while its rotation is still being answered.
+    if (this.#rotating.size) await Promise.allSettled([...this.#rotating]);
     if (this.#token !== token) return;
     await this.#forget();
     this.#options.onRevoked({ reason });
@@ -112,20 +245,19 @@ export class DesktopSession {
   async #endCurrent(): Promise<void> {
     const token = this.#token;
     if (!token) return;
+    // Queued before it is forgotten: a crash in between leaves it queued, never lost.
+    await this.#options.store.queueRevocation(this.#storeKey, token);
+    this.#revocationsPending = true;
     await this.#forget();
-    try {
-      await this.client.signOut(token);
-    } catch (error) {
-      // Already gone is as good as signed out; an unreachable server lets the session expire.
-      if (!(error instanceof DesktopError && (error.code === 'unauthenticated' || error.code === 'network_error'))) throw error;
-    }
+    await this.flushRevocations();
   }
 
   async #forget(): Promise<void> {
     const account = this.#account;
-    this.close();
+    this.#stopEvents();
     this.#token = null;
     this.#account = null;
+    this.#pendingCodes = null;
     if (account) await this.#options.store.delete(this.#storeKey, account);
   }
 }

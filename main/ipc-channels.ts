@@ -26,13 +26,20 @@ export const invokeChannels = {
   createUser: 'agentdesk:create-user',
   resetUserTwoFactor: 'agentdesk:reset-user-two-factor',
   listAuditEvents: 'agentdesk:list-audit-events',
+  getPendingRecoveryCodes: 'agentdesk:get-pending-recovery-codes',
+  confirmRecoveryCodesSaved: 'agentdesk:confirm-recovery-codes-saved',
+  listMySessions: 'agentdesk:list-my-sessions',
+  endMySession: 'agentdesk:end-my-session',
+  endOtherSessions: 'agentdesk:end-other-sessions',
 } as const;
 
 export const pushChannels = {
   sessionRevoked: 'agentdesk:session-revoked',
   securityKeyProgress: 'agentdesk:security-key-progress',
+  accountUpdated: 'agentdesk:account-updated',
 } as const;
 
+/** Every AgentDeskApi function but the push subscriptions is one invoke message. */
 export type InvokeName = keyof typeof invokeChannels;
 
 /** How every answer crosses IPC: Electron would keep only an Error's message, and the renderer needs its code. */
@@ -43,4 +50,8 @@ export interface IpcError {
   message: string;
   status: number | null;
   retryAfterSeconds: number | null;
+  /** A lock-out rather than a short throttle. */
+  locked?: boolean;
+  /** Why the server ended the session (on unauthenticated). */
+  reason?: string;
 }

@@ -48,6 +48,11 @@ export const ipcArguments = {
       ),
     ]),
   ]),
+  getPendingRecoveryCodes: None,
+  confirmRecoveryCodesSaved: None,
+  listMySessions: None,
+  endMySession: Type.Tuple([Id]),
+  endOtherSessions: None,
 } satisfies Record<InvokeName, TSchema>;
 
 /** Each message's arguments, as the AgentDeskApi function declares them. */

@@ -12,6 +12,7 @@ import type {
   Me,
   Method,
   MethodAdded,
+  MySession,
   NewUserInput,
   SaveSecuritySettingsInput,
   SecuritySettings,
@@ -32,6 +33,10 @@ export class DesktopError extends Error {
     message: string,
     readonly status: number | null = null,
     readonly retryAfterSeconds: number | null = null,
+    /** 429 of a lock-out (`locked: true`) rather than a short throttle. */
+    readonly locked = false,
+    /** 401 of a session the server ended: why (the reasons of session.revoked). */
+    readonly reason: string | null = null,
   ) {
     super(message);
   }
@@ -41,6 +46,26 @@ type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface SignedIn extends CurrentSession {
   token: string;
+  /** This device's token: new on its first sign-in, else the one sent. Absent from older servers. */
+  deviceToken?: string;
+}
+
+export interface ServerClientHooks {
+  /**
+   * The server gave the session a new token (passing the second step, the first method's
+   * enrollment); the old one has ended. Awaited before the answer goes on, so every later call
+   * carries the new one.
+   */
+  onTokenRotated?(token: string): Promise<void> | void;
+  /** A request that may rotate the token has been sent (its answer settles the promise). */
+  onRotatableRequest?(request: Promise<unknown>): void;
+  /** Any HTTP answer at all (the server is reachable). */
+  onAnswer?(): void;
+}
+
+/** An enrollment's answer as the renderer gets it: never the token. */
+function withoutToken(answer: MethodAdded & { token?: unknown }): MethodAdded {
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -52,8 +77,20 @@ export class ServerClient {
   constructor(
     server: string,
     private readonly token: () => string | null,
+    private readonly hooks: ServerClientHooks = {},
   ) {
     this.baseUrl = `${new URL(server).origin}/api/v1`;
+  }
+
+  /** Sends a request whose answer may carry a new token, and takes the new token before anything else. */
+  async #rotating<T extends { token?: unknown }>(method: HttpMethod, path: string, body: unknown): Promise<T> {
+    const request = (async () => {
+      const answer = await this.call<T>(method, path, body);
+      if (typeof answer.token === 'string' && answer.token) await this.hooks.onTokenRotated?.(answer.token);
+      return answer;
+    })();
+    this.hooks.onRotatableRequest?.(request);
+    return request;
   }
 
   async call<T>(method: HttpMethod, path: string, body?: unknown, token = this.token()): Promise<T> {
@@ -72,6 +109,7 @@ export class ServerClient {
     } catch {
       throw new DesktopError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
     }
+    this.hooks.onAnswer?.();
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     let payload: unknown = null;
@@ -81,13 +119,15 @@ export class ServerClient {
       payload = null;
     }
     if (!response.ok) {
-      const error = (payload as { error?: { code?: unknown; message?: unknown; retryAfterSeconds?: unknown } } | null)?.error;
+      const error = (payload as { error?: { code?: unknown; message?: unknown; retryAfterSeconds?: unknown; locked?: unknown; reason?: unknown } } | null)?.error;
       const retryHeader = Number(response.headers.get('retry-after'));
       throw new DesktopError(
         typeof error?.code === 'string' ? error.code : 'unexpected_response',
         typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`,
         response.status,
         typeof error?.retryAfterSeconds === 'number' ? error.retryAfterSeconds : Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null,
+        error?.locked === true,
+        typeof error?.reason === 'string' ? error.reason : null,
       );
     }
     if (payload === null) throw new DesktopError('unexpected_response', `The server answered ${response.status} without JSON.`, response.status);
@@ -103,9 +143,12 @@ export class ServerClient {
     return this.call<{ account: AccountSummary; user: User }>('POST', '/accounts', input);
   }
 
-  /** Signs in; the token is returned to the caller (main), never to the renderer. */
-  async signIn(input: SignInInput): Promise<SignedIn> {
-    const answer = await this.call<SignedIn>('POST', '/sessions', input, null);
+  /**
+   * Signs in; the token is returned to the caller (main), never to the renderer. `deviceToken`
+   * is sent only when the server issued one before (an older server would refuse the field).
+   */
+  async signIn(input: SignInInput, deviceToken?: string | null): Promise<SignedIn> {
+    const answer = await this.call<SignedIn>('POST', '/sessions', deviceToken ? { ...input, deviceToken } : input, null);
     if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
     return answer;
   }
@@ -115,7 +158,7 @@ export class ServerClient {
   }
 
   async passSecondFactor(input: TypedSecondFactor): Promise<Session> {
-    return (await this.call<{ session: Session }>('POST', '/sessions/current/second-factor', input)).session;
+    return (await this.#rotating<{ session: Session; token?: string }>('POST', '/sessions/current/second-factor', input)).session;
   }
 
   /** WebAuthn request options (PublicKeyCredentialRequestOptionsJSON) for the second step. */
@@ -124,7 +167,7 @@ export class ServerClient {
   }
 
   async passSecondFactorWithSecurityKey(response: unknown): Promise<Session> {
-    return (await this.call<{ session: Session }>('POST', '/sessions/current/second-factor', { method: 'security_key', response })).session;
+    return (await this.#rotating<{ session: Session; token?: string }>('POST', '/sessions/current/second-factor', { method: 'security_key', response })).session;
   }
 
   signOut(token?: string | null) {
@@ -139,8 +182,8 @@ export class ServerClient {
     return this.call<AuthenticatorAppSetup>('POST', '/me/methods/totp', name ? { name } : {});
   }
 
-  confirmAuthenticatorApp(id: string, code: string) {
-    return this.call<MethodAdded>('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code });
+  async confirmAuthenticatorApp(id: string, code: string): Promise<MethodAdded> {
+    return withoutToken(await this.#rotating<MethodAdded & { token?: string }>('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code }));
   }
 
   /** WebAuthn creation options (PublicKeyCredentialCreationOptionsJSON) for a new security key. */
@@ -148,8 +191,8 @@ export class ServerClient {
     return this.call<Record<string, unknown>>('POST', '/me/methods/security-keys/options', {});
   }
 
-  addSecurityKey(name: string, response: unknown) {
-    return this.call<MethodAdded>('POST', '/me/methods/security-keys', { name, response });
+  async addSecurityKey(name: string, response: unknown): Promise<MethodAdded> {
+    return withoutToken(await this.#rotating<MethodAdded & { token?: string }>('POST', '/me/methods/security-keys', { name, response }));
   }
 
   async renameMethod(id: string, name: string): Promise<Method> {
@@ -193,6 +236,18 @@ export class ServerClient {
     if (page.limit) query.set('limit', String(page.limit));
     if (page.before) query.set('before', page.before);
     return this.call<AuditPage>('GET', `/account/audit-events${query.size ? `?${query}` : ''}`);
+  }
+
+  async listMySessions(): Promise<MySession[]> {
+    return (await this.call<{ sessions: MySession[] }>('GET', '/me/sessions')).sessions;
+  }
+
+  endMySession(id: string) {
+    return this.call<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`);
+  }
+
+  endOtherSessions() {
+    return this.call<{ revokedSessions: number }>('DELETE', '/me/sessions');
   }
 
   /** The address of the event stream, for the SessionEvents client. */

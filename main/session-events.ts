@@ -8,6 +8,8 @@ export interface SessionEventsOptions {
   url: string;
   token: string;
   onRevoked(reason: string): void;
+  /** `account.updated`: an admin saved the account's security settings. */
+  onAccountUpdated?(event: { requireTwoFactor: boolean }): void;
   /** Called on every `ready`, i.e. each time the stream is (re)established. */
   onConnected?(): void;
   log?(line: string): void;
@@ -79,6 +81,15 @@ function reasonOf(data: string): string {
   return 'signed_out';
 }
 
+function accountUpdateOf(data: string): { requireTwoFactor: boolean } | null {
+  try {
+    const parsed = JSON.parse(data) as { requireTwoFactor?: unknown };
+    return typeof parsed.requireTwoFactor === 'boolean' ? { requireTwoFactor: parsed.requireTwoFactor } : null;
+  } catch {
+    return null;
+  }
+}
+
 export function connectSessionEvents(options: SessionEventsOptions): SessionEventsConnection {
   const initial = options.initialDelayMs ?? 1_000;
   const max = options.maxDelayMs ?? 30_000;
@@ -146,6 +157,9 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
           } else if (event.event === 'session.revoked') {
             revoked(reasonOf(event.data));
             return;
+          } else if (event.event === 'account.updated') {
+            const update = accountUpdateOf(event.data);
+            if (update) options.onAccountUpdated?.(update);
           }
         }
       }

@@ -2,6 +2,7 @@
 // Manager, the Secret Service on Linux) through @napi-rs/keyring, service "AgentDesk", one entry
 // per server and account. Never a plain file. When no keychain answers, the token lives in
 // memory only, for this run of the app, and the log says so once.
+import { createHash } from 'node:crypto';
 import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
 
 export const KEYCHAIN_SERVICE = 'AgentDesk';
@@ -20,6 +21,32 @@ export interface SessionStore {
   delete(server: string, account: string): Promise<void>;
   /** Every session kept for this server (normally one: signing in replaces the previous). */
   list(server: string): Promise<StoredSession[]>;
+  /** This device's token for the server (kept across sign-out: it names the device, never a factor). */
+  getDeviceToken(server: string): Promise<string | null>;
+  setDeviceToken(server: string, token: string): Promise<void>;
+  /**
+   * Sign-outs the server has not confirmed yet: session tokens to revoke with DELETE
+   * /sessions/current once it answers. Kept in the keychain like the sessions themselves, so a
+   * restart (or a crash) while the server is unreachable does not leave a session alive.
+   */
+  queueRevocation(server: string, token: string): Promise<void>;
+  pendingRevocations(server: string): Promise<string[]>;
+  /** The server confirmed (204) or no longer knows the session (401). */
+  revocationDone(server: string, token: string): Promise<void>;
+}
+
+/** The keychain entry of a server's device token: outside "<server>#<account>", so never listed as a session. */
+export function deviceEntryName(server: string): string {
+  return `device:${serverKey(server)}`;
+}
+
+/** One entry per unconfirmed sign-out, named by a digest of its token (the token itself is the secret). */
+export function revocationEntryName(server: string, token: string): string {
+  return `${revocationPrefix(server)}${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+}
+
+function revocationPrefix(server: string): string {
+  return `revoke:${serverKey(server)}#`;
 }
 
 /** One keychain entry name per server and account: "<server origin>#<account slug>". */
@@ -57,6 +84,26 @@ export class MemorySessionStore implements SessionStore {
   async list(server: string) {
     return sessionsOf(server, [...this.#tokens].map(([name, token]) => ({ name, token })));
   }
+  async getDeviceToken(server: string) {
+    return this.#tokens.get(deviceEntryName(server)) ?? null;
+  }
+  async setDeviceToken(server: string, token: string) {
+    this.#tokens.set(deviceEntryName(server), token);
+  }
+  async queueRevocation(server: string, token: string) {
+    this.#tokens.set(revocationEntryName(server, token), token);
+  }
+  async pendingRevocations(server: string) {
+    return revocationsOf(server, [...this.#tokens].map(([name, token]) => ({ name, token })));
+  }
+  async revocationDone(server: string, token: string) {
+    this.#tokens.delete(revocationEntryName(server, token));
+  }
+}
+
+function revocationsOf(server: string, entries: { name: string; token: string }[]): string[] {
+  const prefix = revocationPrefix(server);
+  return entries.filter((e) => e.name.startsWith(prefix)).map((e) => e.token);
 }
 
 function sessionsOf(server: string, entries: { name: string; token: string }[]): StoredSession[] {
@@ -89,9 +136,7 @@ export class KeychainSessionStore implements SessionStore {
   }
 
   #entry(server: string, account: string): AsyncEntry {
-    // On Linux, the Secret Service only: the kernel keyring would lose the token at reboot
-    // without saying so.
-    return new AsyncEntry(this.#service, entryName(server, account), { linux: { store: 'secret-service' } });
+    return this.#named(entryName(server, account));
   }
 
   async #keychain<T>(operation: () => Promise<T>, inMemory: (memory: MemorySessionStore) => Promise<T>): Promise<T> {
@@ -133,6 +178,40 @@ export class KeychainSessionStore implements SessionStore {
     return this.#keychain(
       async () => sessionsOf(server, (await findCredentialsAsync(this.#service)).map((c) => ({ name: c.account, token: c.password }))),
       (m) => m.list(server),
+    );
+  }
+
+  #named(name: string): AsyncEntry {
+    // On Linux, the Secret Service only: the kernel keyring would lose the token at reboot
+    // without saying so.
+    return new AsyncEntry(this.#service, name, { linux: { store: 'secret-service' } });
+  }
+
+  getDeviceToken(server: string) {
+    return this.#keychain(async () => (await this.#named(deviceEntryName(server)).getPassword()) ?? null, (m) => m.getDeviceToken(server));
+  }
+
+  setDeviceToken(server: string, token: string) {
+    return this.#keychain(() => this.#named(deviceEntryName(server)).setPassword(token), (m) => m.setDeviceToken(server, token));
+  }
+
+  queueRevocation(server: string, token: string) {
+    return this.#keychain(() => this.#named(revocationEntryName(server, token)).setPassword(token), (m) => m.queueRevocation(server, token));
+  }
+
+  pendingRevocations(server: string) {
+    return this.#keychain(
+      async () => revocationsOf(server, (await findCredentialsAsync(this.#service)).map((c) => ({ name: c.account, token: c.password }))),
+      (m) => m.pendingRevocations(server),
+    );
+  }
+
+  revocationDone(server: string, token: string) {
+    return this.#keychain(
+      async () => {
+        await this.#named(revocationEntryName(server, token)).deletePassword();
+      },
+      (m) => m.revocationDone(server, token),
     );
   }
 }

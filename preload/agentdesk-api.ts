@@ -157,10 +157,40 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-export type SessionRevokedReason = 'two_factor_required' | 'two_factor_reset' | 'signed_out' | 'expired' | (string & {});
+export type SessionRevokedReason =
+  | 'two_factor_required'
+  | 'two_factor_reset'
+  | 'signed_out'
+  | 'expired'
+  | 'second_factor_added'
+  | 'signed_out_elsewhere'
+  | 'deactivated'
+  | 'password_changed'
+  | 'not_me'
+  | (string & {});
 
 export interface SessionRevoked {
   reason: SessionRevokedReason;
+}
+
+/** Pushed to every open client of the account when an admin saves its security settings. */
+export interface AccountUpdated {
+  requireTwoFactor: boolean;
+}
+
+/** One of the user's own sessions (GET /me/sessions). */
+export interface MySession {
+  id: string;
+  /** The session this client holds. */
+  current: boolean;
+  state: SessionState;
+  /** A short name of the device (e.g. "AgentDesk desktop on Linux", "Firefox on Windows"), if known. */
+  device: string | null;
+  userAgent: string | null;
+  address: string | null;
+  createdAt: string;
+  lastSeenAt: string | null;
+  secondFactorAt: string | null;
 }
 
 /**
@@ -217,6 +247,21 @@ export interface AgentDeskApi {
   renameMethod(id: string, name: string): Promise<Method>;
   removeMethod(id: string): Promise<void>;
   regenerateRecoveryCodes(): Promise<string[]>;
+  /**
+   * Recovery codes issued to this client and not yet confirmed as saved (they survive a reload:
+   * sessionStorage in the browser, main's memory on the desktop); null when there are none.
+   */
+  getPendingRecoveryCodes(): Promise<string[] | null>;
+  /** "I have saved my recovery codes": the kept copy is dropped. */
+  confirmRecoveryCodesSaved(): Promise<void>;
+  /** Pushed when an admin changes the account's security settings. */
+  onAccountUpdated(callback: (event: AccountUpdated) => void): Unsubscribe;
+
+  // My sessions
+  listMySessions(): Promise<MySession[]>;
+  endMySession(id: string): Promise<void>;
+  /** Ends every session of mine but this one. */
+  endOtherSessions(): Promise<{ revokedSessions: number }>;
 
   // Admin
   getSecuritySettings(): Promise<SecuritySettings>;

@@ -3,7 +3,7 @@
 // unsubscribe, and nothing else — no ipcRenderer, no channel names, no Electron event objects.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { invokeChannels, pushChannels, type InvokeName, type IpcResult } from '../main/ipc-channels.js';
-import type { AgentDeskApi, SecurityKeyProgress, SessionRevoked, Unsubscribe } from './agentdesk-api.js';
+import type { AccountUpdated, AgentDeskApi, SecurityKeyProgress, SessionRevoked, Unsubscribe } from './agentdesk-api.js';
 
 type Answer<K extends InvokeName> = Awaited<ReturnType<AgentDeskApi[K]>>;
 
@@ -51,6 +51,12 @@ const api = {
   createUser: (input) => call('createUser', input),
   resetUserTwoFactor: (userId) => call('resetUserTwoFactor', userId),
   listAuditEvents: (page) => call('listAuditEvents', page),
+  getPendingRecoveryCodes: () => call('getPendingRecoveryCodes'),
+  confirmRecoveryCodesSaved: () => call('confirmRecoveryCodesSaved'),
+  onAccountUpdated: (callback) => subscribe<AccountUpdated>(pushChannels.accountUpdated, callback),
+  listMySessions: () => call('listMySessions'),
+  endMySession: (id) => call('endMySession', id),
+  endOtherSessions: () => call('endOtherSessions'),
 } satisfies AgentDeskApi;
 
 /** The bridge as the preload builds it; the renderer's AgentDeskApi must accept it. */

@@ -2,6 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import type { CurrentSession, SignupStatus } from '../../preload/agentdesk-api';
 import { ApiError } from './api/api-error';
 import { agentdesk } from './api/bridge';
+import { useConnectionGeneration } from './api/connection';
+import { AuthCard } from './components/AuthCard';
+import { ConnectionBanner } from './components/ConnectionBanner';
+import { Notice } from './components/Notice';
 import { AppShell } from './screens/AppShell';
 import { CreateAccountScreen } from './screens/CreateAccountScreen';
 import { EnrollmentScreen } from './screens/EnrollmentScreen';
@@ -12,9 +16,39 @@ import { SessionProvider } from './session-context';
 
 type Stage =
   | { name: 'loading' }
-  | { name: 'sign_in'; notice: string | null }
+  | { name: 'sign_in'; notice: string | null; created?: { account: string; email: string } }
   | { name: 'create_account'; firstRun: boolean }
-  | { name: 'signed_in'; current: CurrentSession };
+  | { name: 'signed_in'; current: CurrentSession }
+  /** "Sign out" was pressed and the server has not confirmed yet: the session may still live. */
+  | { name: 'signing_out'; failed: boolean };
+
+/**
+ * A sign-out the server has not confirmed, kept across reloads: until the server ends the
+ * session, reopening the page must not sign the user back in (contact-centre desks are shared).
+ */
+const pendingSignOutKey = 'agentdesk.pendingSignOut';
+
+function pendingSignOut(): boolean {
+  try {
+    return localStorage.getItem(pendingSignOutKey) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function setPendingSignOut(pending: boolean): void {
+  try {
+    if (pending) localStorage.setItem(pendingSignOutKey, '1');
+    else localStorage.removeItem(pendingSignOutKey);
+  } catch {
+    // without storage, the retry loop below still runs while the page is open
+  }
+}
+
+/** Retry delays for an unconfirmed sign-out: 1 s doubling to 15 s. */
+function signOutRetryDelay(attempt: number): number {
+  return Math.min(15_000, 1_000 * 2 ** attempt);
+}
 
 /** Before the server has answered, or if it cannot say: offer the link, the server still decides. */
 const unknownSignup: SignupStatus = { open: true, firstRun: false };
@@ -31,6 +65,11 @@ export function App() {
   const signedOut = useCallback((notice: string | null) => setStage({ name: 'sign_in', notice }), []);
 
   useEffect(() => {
+    if (pendingSignOut()) {
+      setStage({ name: 'signing_out', failed: false });
+      void loadSignupStatus().then(setSignup);
+      return;
+    }
     void Promise.all([agentdesk.getCurrentSession().catch(() => null), loadSignupStatus()]).then(([current, status]) => {
       setSignup(status);
       if (current) setStage({ name: 'signed_in', current });
@@ -41,14 +80,22 @@ export function App() {
   }, []);
 
   // The server pushes this when an admin requires 2FA, resets ours, or signs us out elsewhere.
-  useEffect(() => agentdesk.onSessionRevoked(({ reason }) => signedOut(describeSessionRevoked(reason))), [signedOut]);
+  useEffect(
+    () =>
+      agentdesk.onSessionRevoked(({ reason }) => {
+        setPendingSignOut(false);
+        signedOut(describeSessionRevoked(reason));
+      }),
+    [signedOut],
+  );
 
   // A request that finds the session gone means the same as a pushed revocation.
   useEffect(() => {
     function onRejection(event: PromiseRejectionEvent) {
       if (event.reason instanceof ApiError && event.reason.code === 'unauthenticated') {
         event.preventDefault();
-        signedOut(describeSessionRevoked('expired'));
+        setPendingSignOut(false);
+        signedOut(describeSessionRevoked(event.reason.reason ?? 'expired'));
       }
     }
     window.addEventListener('unhandledrejection', onRejection);
@@ -57,14 +104,19 @@ export function App() {
 
   const onChange = useCallback((current: CurrentSession) => setStage({ name: 'signed_in', current }), []);
 
-  async function signOut() {
-    try {
-      await agentdesk.signOut();
-    } finally {
-      signedOut(null);
-    }
+  function signOut() {
+    setPendingSignOut(true);
+    setStage({ name: 'signing_out', failed: false });
   }
 
+  return (
+    <>
+      <ConnectionBanner />
+      {screen()}
+    </>
+  );
+
+  function screen() {
   switch (stage.name) {
     case 'loading':
       return (
@@ -72,10 +124,22 @@ export function App() {
           <p role="status">Loading AgentDesk…</p>
         </main>
       );
+    case 'signing_out':
+      return (
+        <SigningOut
+          failed={stage.failed}
+          onFailed={() => setStage((s) => (s.name === 'signing_out' && !s.failed ? { name: 'signing_out', failed: true } : s))}
+          onDone={() => {
+            setPendingSignOut(false);
+            signedOut(null);
+          }}
+        />
+      );
     case 'sign_in':
       return (
         <SignInScreen
           notice={stage.notice}
+          created={stage.created ?? null}
           onSignedIn={onChange}
           onCreateAccount={signup.open ? () => setStage({ name: 'create_account', firstRun: false }) : null}
         />
@@ -85,10 +149,10 @@ export function App() {
         <CreateAccountScreen
           firstRun={stage.firstRun}
           onBack={() => signedOut(null)}
-          onCreated={() => {
+          onCreated={(created) => {
             // The first account closes signup unless the server keeps it open.
             void loadSignupStatus().then(setSignup);
-            signedOut(null);
+            setStage({ name: 'sign_in', notice: null, created });
           }}
         />
       );
@@ -129,4 +193,54 @@ export function App() {
       );
     }
   }
+  }
+}
+
+/**
+ * Ends the session on the server, trying again with back-off (and at once when the connection
+ * returns) until the server confirms; only then does the sign-in screen show.
+ */
+function SigningOut({ failed, onFailed, onDone }: { failed: boolean; onFailed: () => void; onDone: () => void }) {
+  const generation = useConnectionGeneration();
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    agentdesk.signOut().then(
+      () => live && onDone(),
+      (error: unknown) => {
+        if (!live) return;
+        const code = ApiError.from(error).code;
+        if (code === 'unauthenticated') return onDone();
+        onFailed();
+        timer = setTimeout(() => setAttempt((n) => n + 1), signOutRetryDelay(attempt));
+      },
+    );
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+    // Each attempt, and each time the connection comes back, tries once more.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [attempt, generation]);
+
+  return (
+    <AuthCard title={failed ? 'Could not sign out yet' : 'Signing out…'}>
+      {failed ? (
+        <>
+          <Notice tone="error" title="You are still signed in">
+            <span data-testid="sign-out-pending">
+              AgentDesk could not reach the server to end your session, so it is still active. AgentDesk keeps trying and shows the sign-in
+              screen once the server has ended it.
+            </span>
+          </Notice>
+          <button type="button" className="button-secondary" onClick={() => setAttempt((n) => n + 1)}>
+            Try again now
+          </button>
+        </>
+      ) : (
+        <p role="status">Ending your session…</p>
+      )}
+    </AuthCard>
+  );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AuditEvent } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
+import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
@@ -75,6 +76,11 @@ export function AuditLogPanel() {
   useEffect(() => {
     void load();
   }, []);
+  // Back from a lost connection: the newest page again.
+  useReconnected(() => {
+    setError(null);
+    void load();
+  });
 
   return (
     <section className="card" aria-labelledby="audit-title">

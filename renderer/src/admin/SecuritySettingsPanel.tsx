@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { EnforcementImpact, SecuritySettings, SecuritySettingsSaved, UserVerificationPolicy } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
+import { useConnectionGeneration } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
@@ -56,6 +57,8 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Loaded again each time the connection to the server comes back.
+  const connectionGeneration = useConnectionGeneration();
   useEffect(() => {
     agentdesk.getSecuritySettings().then(
       (s) => {
@@ -65,7 +68,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
       },
       (e: unknown) => setError(describeError(e)),
     );
-  }, []);
+  }, [connectionGeneration]);
 
   const turningOn = settings !== null && wanted && !settings.requireTwoFactor;
   const turningOff = settings !== null && !wanted && settings.requireTwoFactor;

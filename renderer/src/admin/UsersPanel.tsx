@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { AccountUser, Role } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
+import { useConnectionGeneration } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
@@ -16,7 +17,9 @@ export function UsersPanel() {
   const load = useCallback(() => {
     agentdesk.listUsers().then(setUsers, (e: unknown) => setMessage({ tone: 'error', text: describeError(e) }));
   }, []);
-  useEffect(load, [load]);
+  // Loaded again each time the connection to the server comes back.
+  const connectionGeneration = useConnectionGeneration();
+  useEffect(load, [load, connectionGeneration]);
 
   async function reset(user: AccountUser) {
     setMessage(null);

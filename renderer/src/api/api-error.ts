@@ -9,6 +9,10 @@ export class ApiError extends Error {
     message: string,
     readonly status: number | null = null,
     readonly retryAfterSeconds: number | null = null,
+    /** A lock-out (429 with `locked: true`): waiting is the only way, or an admin lifts it. */
+    readonly locked = false,
+    /** On a 401 for a session the server ended: why (the reasons of session.revoked). */
+    readonly reason: string | null = null,
   ) {
     super(message);
   }
@@ -17,13 +21,15 @@ export class ApiError extends Error {
   static from(error: unknown): ApiError {
     if (error instanceof ApiError) return error;
     if (error && typeof error === 'object') {
-      const e = error as { code?: unknown; message?: unknown; status?: unknown; retryAfterSeconds?: unknown };
+      const e = error as { code?: unknown; message?: unknown; status?: unknown; retryAfterSeconds?: unknown; locked?: unknown; reason?: unknown };
       const code = typeof e.code === 'string' ? e.code : 'unexpected_response';
       return new ApiError(
         code,
         typeof e.message === 'string' ? e.message : 'Something went wrong.',
         typeof e.status === 'number' ? e.status : null,
         typeof e.retryAfterSeconds === 'number' ? e.retryAfterSeconds : null,
+        e.locked === true,
+        typeof e.reason === 'string' ? e.reason : null,
       );
     }
     return new ApiError('unexpected_response', String(error));

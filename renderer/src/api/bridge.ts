@@ -2,6 +2,7 @@
 // browser (the web console) it is absent and the fetch implementation stands in.
 import type { AgentDeskApi } from '../../../preload/agentdesk-api';
 import { ApiError } from './api-error';
+import { Connection, setSharedConnection } from './connection';
 import { createWebApi } from './web-api';
 
 declare global {
@@ -23,4 +24,17 @@ function withTypedErrors(api: AgentDeskApi): AgentDeskApi {
   return wrapped as unknown as AgentDeskApi;
 }
 
-export const agentdesk: AgentDeskApi = withTypedErrors(window.agentdesk ?? createWebApi());
+let connection: Connection | undefined;
+const raw: AgentDeskApi = withTypedErrors(
+  window.agentdesk ??
+    createWebApi({
+      // The event stream is the first to notice the server going away, and coming back.
+      onStreamLost: () => connection?.lost(),
+      onStreamOpen: () => connection?.answered(),
+    }),
+);
+// The probe asks the one question that needs no session.
+connection = new Connection(() => raw.getSignupStatus());
+setSharedConnection(connection);
+
+export const agentdesk: AgentDeskApi = connection.wrap(raw);

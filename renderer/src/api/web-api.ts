@@ -8,10 +8,12 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
 import type {
+  AccountUpdated,
   AgentDeskApi,
   CurrentSession,
   Me,
   MethodAdded,
+  MySession,
   SecurityKeyProgress,
   Session,
   SessionRevoked,
@@ -42,13 +44,15 @@ async function call<T>(method: HttpMethod, path: string, body?: unknown): Promis
     payload = null;
   }
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number } } | null)?.error;
+    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number; locked?: boolean; reason?: string } } | null)?.error;
     const retryHeader = Number(response.headers.get('retry-after'));
     throw new ApiError(
       error?.code ?? 'unexpected_response',
       error?.message ?? `The server answered ${response.status}.`,
       response.status,
       error?.retryAfterSeconds ?? (Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null),
+      error?.locked === true,
+      typeof error?.reason === 'string' ? error.reason : null,
     );
   }
   return payload as T;
@@ -68,8 +72,54 @@ function securityKeyFailure(error: unknown): ApiError {
   return new ApiError('security_key_unavailable', 'This browser could not use a security key.');
 }
 
-export function createWebApi(): AgentDeskApi {
+/**
+ * Recovery codes shown and not yet confirmed as saved live in this tab's sessionStorage, so a
+ * reload (or a crash) on the recovery-codes screen does not lose them; they go the moment the
+ * user confirms, and with the tab.
+ */
+const pendingCodesKey = 'agentdesk.pendingRecoveryCodes';
+
+function keepRecoveryCodes(codes: string[] | undefined): void {
+  if (!codes?.length) return;
+  try {
+    sessionStorage.setItem(pendingCodesKey, JSON.stringify(codes));
+  } catch {
+    // storage refused (private mode quota): the codes are still on screen
+  }
+}
+
+function readPendingCodes(): string[] | null {
+  try {
+    const parsed: unknown = JSON.parse(sessionStorage.getItem(pendingCodesKey) ?? 'null');
+    return Array.isArray(parsed) && parsed.length && parsed.every((c) => typeof c === 'string') ? (parsed as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function dropPendingCodes(): void {
+  try {
+    sessionStorage.removeItem(pendingCodesKey);
+  } catch {
+    // nothing kept
+  }
+}
+
+export interface WebApiOptions {
+  /** The event stream dropped (the server went away, or the network). */
+  onStreamLost?(): void;
+  /** The event stream is (again) open. */
+  onStreamOpen?(): void;
+}
+
+/** What a method's enrollment answers, without anything that is not for the screens. */
+function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+}
+
+export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
   const revokedListeners = new Set<(event: SessionRevoked) => void>();
+  const accountListeners = new Set<(event: AccountUpdated) => void>();
   const progressListeners = new Set<(progress: SecurityKeyProgress) => void>();
   let events: EventSource | null = null;
 
@@ -82,11 +132,18 @@ export function createWebApi(): AgentDeskApi {
     events = null;
   }
 
-  // One stream per signed-in session; the server closes it when it revokes the session.
+  function revoked(reason: string) {
+    disconnectEvents();
+    for (const listener of revokedListeners) listener({ reason });
+  }
+
+  // One stream per signed-in session; the server closes it when it revokes the session. Events
+  // of a stream we have since replaced (the token rotated) are ignored.
   function connectEvents() {
     if (events) return;
     const source = new EventSource(`${base}/events`, { withCredentials: true });
     source.addEventListener('session.revoked', (message) => {
+      if (events !== source) return;
       let reason = 'signed_out';
       try {
         const data = JSON.parse((message as MessageEvent<string>).data) as { reason?: unknown };
@@ -94,10 +151,52 @@ export function createWebApi(): AgentDeskApi {
       } catch {
         // keep the generic reason
       }
-      disconnectEvents();
-      for (const listener of revokedListeners) listener({ reason });
+      revoked(reason);
+    });
+    source.addEventListener('account.updated', (message) => {
+      if (events !== source) return;
+      try {
+        const data = JSON.parse((message as MessageEvent<string>).data) as { requireTwoFactor?: unknown };
+        if (typeof data.requireTwoFactor !== 'boolean') return;
+        for (const listener of accountListeners) listener({ requireTwoFactor: data.requireTwoFactor });
+      } catch {
+        // not ours to read
+      }
+    });
+    source.addEventListener('open', () => {
+      if (events === source) options.onStreamOpen?.();
+    });
+    source.addEventListener('error', () => {
+      if (events !== source) return;
+      options.onStreamLost?.();
+      // The browser reconnects on its own unless the server refused the stream (401: the
+      // session ended while we were away); then ask why, as a pushed revocation would say.
+      if (source.readyState === EventSource.CLOSED) {
+        disconnectEvents();
+        void call<CurrentSession>('GET', '/sessions/current').then(
+          () => connectEvents(),
+          (error: unknown) => {
+            if (error instanceof ApiError && error.code === 'unauthenticated') revoked(error.reason ?? 'expired');
+          },
+        );
+      }
     });
     events = source;
+  }
+
+  /**
+   * Passing a second factor (and the first method's enrollment) gives the session a new token:
+   * the server swaps the cookie and ends the old session, and with it the old stream. The stream
+   * is closed before and opened again after, so the old one's end is not taken for a sign-out.
+   */
+  async function rotating<T>(request: () => Promise<T>): Promise<T> {
+    const hadStream = events !== null;
+    disconnectEvents();
+    try {
+      return await request();
+    } finally {
+      if (hadStream) connectEvents();
+    }
   }
 
   async function withSecurityKey<T>(ceremony: () => Promise<T>): Promise<T> {
@@ -135,24 +234,27 @@ export function createWebApi(): AgentDeskApi {
       }
     },
 
-    passSecondFactor: async (input) => (await call<{ session: Session }>('POST', '/sessions/current/second-factor', input)).session,
+    passSecondFactor: async (input) => (await rotating(() => call<{ session: Session }>('POST', '/sessions/current/second-factor', input))).session,
 
     useSecurityKey: () =>
       withSecurityKey(async () => {
         const optionsJSON = await call<PublicKeyCredentialRequestOptionsJSON>('POST', '/sessions/current/security-key-options', {});
         const response = await startAuthentication({ optionsJSON });
         emitProgress({ step: 'processing' });
-        return (await call<{ session: Session }>('POST', '/sessions/current/second-factor', { method: 'security_key', response })).session;
+        return (await rotating(() => call<{ session: Session }>('POST', '/sessions/current/second-factor', { method: 'security_key', response }))).session;
       }),
 
+    // Throws network_error when the server cannot be reached: the session then still lives, and
+    // the app must keep trying rather than show the sign-in screen.
     signOut: async () => {
-      disconnectEvents();
       try {
         await call('DELETE', '/sessions/current');
       } catch (error) {
         // Already gone is as good as signed out.
         if (!(error instanceof ApiError && error.code === 'unauthenticated')) throw error;
       }
+      disconnectEvents();
+      dropPendingCodes();
     },
 
     onSessionRevoked: (callback) => {
@@ -174,21 +276,46 @@ export function createWebApi(): AgentDeskApi {
 
     startAuthenticatorApp: (name) => call('POST', '/me/methods/totp', name ? { name } : {}),
 
-    confirmAuthenticatorApp: (id, code) => call('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code }),
+    confirmAuthenticatorApp: async (id, code) => {
+      const added = await rotating(() => call<MethodAdded & { token?: string }>('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code }));
+      keepRecoveryCodes(added.recoveryCodes);
+      return methodAdded(added);
+    },
 
     addSecurityKey: (name) =>
       withSecurityKey(async () => {
         const optionsJSON = await call<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/methods/security-keys/options', {});
         const response = await startRegistration({ optionsJSON });
         emitProgress({ step: 'processing' });
-        return call<MethodAdded>('POST', '/me/methods/security-keys', { name, response });
+        const added = await rotating(() => call<MethodAdded & { token?: string }>('POST', '/me/methods/security-keys', { name, response }));
+        keepRecoveryCodes(added.recoveryCodes);
+        return methodAdded(added);
       }),
 
     renameMethod: async (id, name) => (await call<{ method: MethodAdded['method'] }>('PATCH', `/me/methods/${encodeURIComponent(id)}`, { name })).method,
 
     removeMethod: (id) => call('DELETE', `/me/methods/${encodeURIComponent(id)}`),
 
-    regenerateRecoveryCodes: async () => (await call<{ recoveryCodes: string[] }>('POST', '/me/recovery-codes', {})).recoveryCodes,
+    regenerateRecoveryCodes: async () => {
+      const { recoveryCodes } = await call<{ recoveryCodes: string[] }>('POST', '/me/recovery-codes', {});
+      keepRecoveryCodes(recoveryCodes);
+      return recoveryCodes;
+    },
+
+    getPendingRecoveryCodes: async () => readPendingCodes(),
+
+    confirmRecoveryCodesSaved: async () => dropPendingCodes(),
+
+    onAccountUpdated: (callback) => {
+      accountListeners.add(callback);
+      return () => accountListeners.delete(callback);
+    },
+
+    listMySessions: async () => (await call<{ sessions: MySession[] }>('GET', '/me/sessions')).sessions,
+
+    endMySession: (id) => call('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
+
+    endOtherSessions: () => call('DELETE', '/me/sessions'),
 
     getSecuritySettings: () => call('GET', '/account/security-settings'),
 

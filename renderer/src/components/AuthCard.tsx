@@ -1,16 +1,17 @@
 // The centred card of the screens before the app itself: sign-in, second step, enrollment,
-// account creation. The heading takes focus when the card appears.
+// account creation. The heading takes focus when the card appears, unless the screen puts it in
+// a field of its own (the second step's code, the password after creating an account).
 import type { ReactNode } from 'react';
 import { FocusHeading } from './FocusHeading';
 
-export function AuthCard({ title, wide = false, children }: { title: string; wide?: boolean; children: ReactNode }) {
+export function AuthCard({ title, wide = false, focusHeading = true, children }: { title: string; wide?: boolean; focusHeading?: boolean; children: ReactNode }) {
   return (
     <main className="auth-page">
       <div className={wide ? 'auth-card auth-card-wide' : 'auth-card'}>
         <p className="brand" aria-hidden="true">
           AgentDesk
         </p>
-        <FocusHeading>{title}</FocusHeading>
+        {focusHeading ? <FocusHeading>{title}</FocusHeading> : <h1>{title}</h1>}
         {children}
       </div>
     </main>

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 
 /** Recovery codes, shown once: copy, download, and an explicit "I have saved them". */
 export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { codes: string[]; onDone: () => void; doneLabel?: string }) {
@@ -6,6 +6,17 @@ export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { 
   const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState(false);
   const text = codes.join('\n') + '\n';
+
+  // Until the user confirms, leaving or reloading asks first (the codes are kept for this tab
+  // either way, and shown again after a reload).
+  useEffect(() => {
+    function warn(event: BeforeUnloadEvent) {
+      event.preventDefault();
+      event.returnValue = '';
+    }
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, []);
 
   async function copy() {
     try {

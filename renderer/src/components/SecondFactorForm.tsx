@@ -63,7 +63,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
         <div className="stack">
           <p>Insert your security key, then press the button and touch the key.</p>
           <div>
-            <button type="button" disabled={busy} onClick={() => void pass(() => agentdesk.useSecurityKey())}>
+            <button type="button" disabled={busy} autoFocus onClick={() => void pass(() => agentdesk.useSecurityKey())}>
               Use security key
             </button>
           </div>

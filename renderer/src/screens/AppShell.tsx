@@ -1,4 +1,5 @@
-import type { MouseEvent } from 'react';
+import { useEffect, type MouseEvent } from 'react';
+import { agentdesk } from '../api/bridge';
 import { AdminScreen } from '../admin/AdminScreen';
 import { Notice } from '../components/Notice';
 import { useRoute, type Route } from '../routes';
@@ -22,6 +23,11 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
   const [route, go] = useRoute((r) => r.view !== 'admin' || isAdmin, isAdmin ? adminHome : mySecurity);
   const view = route.view;
   const suggestTwoFactor = current.methods.length === 0 && !current.account.requireTwoFactor;
+
+  // Recovery codes shown before a reload and not confirmed as saved: My security shows them again.
+  useEffect(() => {
+    agentdesk.getPendingRecoveryCodes().then((codes) => codes && go(mySecurity), () => undefined);
+  }, [go]);
 
   return (
     <div className="shell">

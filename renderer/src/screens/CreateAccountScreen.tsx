@@ -5,7 +5,7 @@ import { AuthCard } from '../components/AuthCard';
 import { Notice } from '../components/Notice';
 
 /** An organisation and its first administrator: on the server's first run, or with open signup. */
-export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun: boolean; onCreated: (slug: string) => void; onBack: () => void }) {
+export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun: boolean; onCreated: (created: { account: string; email: string }) => void; onBack: () => void }) {
   const [form, setForm] = useState({ name: '', slug: '', adminName: '', email: '', password: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -21,7 +21,7 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
         slug: form.slug.trim(),
         admin: { name: form.adminName.trim(), email: form.email.trim(), password: form.password },
       });
-      onCreated(created.account.slug);
+      onCreated({ account: created.account.slug, email: created.user.email });
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { CurrentSession, MethodAdded } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
 import { AuthenticatorAppSetup } from '../components/AuthenticatorAppSetup';
 import { AuthCard } from '../components/AuthCard';
 import { RecoveryCodesPanel } from '../components/RecoveryCodesPanel';
@@ -42,7 +43,10 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
       {step === 'totp' ? <AuthenticatorAppSetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'security_key' ? <SecurityKeySetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'recovery_codes' && added?.recoveryCodes ? (
-        <RecoveryCodesPanel codes={added.recoveryCodes} doneLabel="Continue to AgentDesk" onDone={() => onDone(added)} />
+        <RecoveryCodesPanel codes={added.recoveryCodes} doneLabel="Continue to AgentDesk" onDone={() => {
+            void agentdesk.confirmRecoveryCodesSaved().catch(() => undefined);
+            onDone(added);
+          }} />
       ) : null}
 
       <p className="auth-footer">

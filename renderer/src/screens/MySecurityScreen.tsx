@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { Method, MethodAdded } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
+import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { AuthenticatorAppSetup } from '../components/AuthenticatorAppSetup';
 import { FocusHeading } from '../components/FocusHeading';
@@ -8,7 +9,8 @@ import { Notice } from '../components/Notice';
 import { RecoveryCodesPanel } from '../components/RecoveryCodesPanel';
 import { SecurityKeySetup } from '../components/SecurityKeySetup';
 import { formatDateTime } from '../dates';
-import { methodTypeLabel } from '../method-names';
+import { describeMethod, methodTypeLabel } from '../method-names';
+import { MySessionsCard } from './MySessionsCard';
 import { useSession } from '../session-context';
 
 type Adding = 'totp' | 'security_key' | null;
@@ -31,13 +33,24 @@ export function MySecurityScreen() {
 
   useEffect(() => {
     agentdesk.getMe().then((me) => setRecoveryCodesLeft(me.recoveryCodesLeft), () => undefined);
+    // Codes shown before a reload and not yet confirmed as saved are shown again.
+    agentdesk.getPendingRecoveryCodes().then((codes) => codes && setNewCodes(codes), () => undefined);
   }, []);
+
+  // Back from a lost connection, or an admin changed the account's settings: read it all again.
+  useReconnected(() => void reload().catch(() => undefined));
+  useEffect(() => agentdesk.onAccountUpdated(() => void reload().catch(() => undefined)), []);
 
   function added(result: MethodAdded) {
     setAdding(null);
-    setMessage({ tone: 'success', text: `${methodTypeLabel[result.method.type]} “${result.method.name}” added.` });
+    setMessage({ tone: 'success', text: `${describeMethod(result.method)} added.` });
     if (result.recoveryCodes?.length) setNewCodes(result.recoveryCodes);
     void reload();
+  }
+
+  function codesSaved() {
+    setNewCodes(null);
+    void agentdesk.confirmRecoveryCodesSaved().catch(() => undefined);
   }
 
   async function regenerate() {
@@ -59,7 +72,7 @@ export function MySecurityScreen() {
       {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
 
       {newCodes ? (
-        <RecoveryCodesPanel codes={newCodes} doneLabel="Done" onDone={() => setNewCodes(null)} />
+        <RecoveryCodesPanel codes={newCodes} doneLabel="Done" onDone={codesSaved} />
       ) : (
         <>
           <section className="card" aria-labelledby="methods-title">
@@ -117,6 +130,8 @@ export function MySecurityScreen() {
               </div>
             </section>
           ) : null}
+
+          <MySessionsCard />
         </>
       )}
     </div>
@@ -150,7 +165,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
         await agentdesk.removeMethod(method.id);
         return true;
       });
-      if (done) onChanged(`${methodTypeLabel[method.type]} “${method.name}” removed.`);
+      if (done) onChanged(`${describeMethod(method)} removed.`);
       else setMode('view');
     } catch (failure) {
       setError(describeError(failure));

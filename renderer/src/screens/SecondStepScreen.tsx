@@ -5,7 +5,8 @@ import { SecondFactorForm } from '../components/SecondFactorForm';
 /** The second step of sign-in: one of the user's methods, last used first, or a recovery code. */
 export function SecondStepScreen({ current, onPassed, onSignOut }: { current: CurrentSession; onPassed: (session: Session) => void; onSignOut: () => void }) {
   return (
-    <AuthCard title="Two-factor authentication">
+    // The code field (or the security-key button) takes focus: that is what the user does next.
+    <AuthCard title="Two-factor authentication" focusHeading={false}>
       <p className="muted">
         Signing in as <strong>{current.user.email}</strong> to {current.account.name}.
       </p>

@@ -18,16 +18,19 @@ function rememberedAccount(): string {
 /** Account, email and password: the first step of every sign-in. */
 export function SignInScreen({
   notice,
+  created = null,
   onSignedIn,
   onCreateAccount,
 }: {
   notice: string | null;
+  /** The account just created on this screen's way here: said so, and its admin's details filled in. */
+  created?: { account: string; email: string } | null;
   onSignedIn: (current: CurrentSession) => void;
   /** Null when this server does not let a new account be created. */
   onCreateAccount: (() => void) | null;
 }) {
-  const [account, setAccount] = useState(rememberedAccount);
-  const [email, setEmail] = useState('');
+  const [account, setAccount] = useState(() => created?.account ?? rememberedAccount());
+  const [email, setEmail] = useState(created?.email ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -52,7 +55,14 @@ export function SignInScreen({
   }
 
   return (
-    <AuthCard title="Sign in">
+    <AuthCard title="Sign in" focusHeading={created === null}>
+      {created ? (
+        <Notice tone="success" title="Account created">
+          <span data-testid="account-created">
+            Your account “{created.account}” is ready. Sign in with the password you just chose.
+          </span>
+        </Notice>
+      ) : null}
       {notice ? (
         <Notice tone="warning" title="You were signed out">
           <span data-testid="signed-out-reason">{notice}</span>
@@ -88,6 +98,7 @@ export function SignInScreen({
             type="password"
             autoComplete="current-password"
             required
+            autoFocus={created !== null}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />

@@ -1,0 +1,142 @@
+// My security → Your sessions: every place this user is signed in (device, address, last seen),
+// this one marked, each with "Sign out", and "Sign out everywhere else". A list, not a table,
+// so it reads the same at 400 px and at 1600 px.
+import { useCallback, useEffect, useState } from 'react';
+import type { MySession } from '../../../preload/agentdesk-api';
+import { ApiError } from '../api/api-error';
+import { agentdesk } from '../api/bridge';
+import { useReconnected } from '../api/connection';
+import { describeError } from '../api/error-messages';
+import { Notice } from '../components/Notice';
+import { formatDateTime } from '../dates';
+
+type Feedback = { tone: 'success' | 'error'; text: string };
+/** A session as listed, and whether this screen just signed it out. */
+type Row = MySession & { ended?: boolean };
+
+function deviceName(session: MySession): string {
+  return session.device?.trim() || session.userAgent?.trim() || 'Unknown device';
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function listFailure(error: unknown): string {
+  const apiError = ApiError.from(error);
+  if (apiError.status === 404) return 'This server cannot list your sessions yet.';
+  return describeError(error);
+}
+
+export function MySessionsCard() {
+  const [sessions, setSessions] = useState<Row[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [rowFeedback, setRowFeedback] = useState<Record<string, Feedback>>({});
+  const [allFeedback, setAllFeedback] = useState<Feedback | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setSessions(await agentdesk.listMySessions());
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(listFailure(error));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useReconnected(() => void load());
+
+  async function endOne(session: MySession) {
+    setBusy(session.id);
+    setAllFeedback(null);
+    try {
+      await agentdesk.endMySession(session.id);
+      // The row stays, marked, until the list is read again: the feedback sits where the click was.
+      setSessions((list) => list?.map((s) => (s.id === session.id ? { ...s, ended: true } : s)) ?? null);
+      setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'success', text: `Signed out ${deviceName(session)}.` } }));
+    } catch (error) {
+      setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'error', text: describeError(error) } }));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function endOthers() {
+    setBusy('others');
+    setRowFeedback({});
+    try {
+      const { revokedSessions } = await agentdesk.endOtherSessions();
+      setAllFeedback({
+        tone: 'success',
+        text: revokedSessions === 0 ? 'You were not signed in anywhere else.' : `Signed out ${plural(revokedSessions, 'other session', 'other sessions')}.`,
+      });
+      await load();
+    } catch (error) {
+      setAllFeedback({ tone: 'error', text: describeError(error) });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const others = (sessions ?? []).filter((s) => !s.current && !s.ended);
+
+  return (
+    <section className="card" aria-labelledby="sessions-title" data-testid="my-sessions">
+      <h2 id="sessions-title">Your sessions</h2>
+      <p className="muted">Everywhere you are signed in. Sign out of any device you do not recognise or no longer use.</p>
+      {loadError ? <Notice tone="error">{loadError}</Notice> : null}
+      {sessions === null ? (
+        loadError ? null : <p role="status">Loading your sessions…</p>
+      ) : (
+        <ul className="session-list">
+          {sessions.map((session) => {
+            const ended = session.ended === true;
+            const feedback = rowFeedback[session.id];
+            const name = deviceName(session);
+            return (
+              <li key={session.id} className="session-row" aria-label={session.current ? `${name} (this device)` : name}>
+                <div className="session-main">
+                  <p className="method-name">
+                    {name} {session.current ? <span className="badge badge-on">This device</span> : null}
+                  </p>
+                  <p className="muted small">
+                    {session.address ? <span className="detail">Address {session.address}</span> : null}
+                    <span className="detail">Last seen {formatDateTime(session.lastSeenAt ?? session.createdAt)}</span>
+                    <span className="detail">Signed in {formatDateTime(session.createdAt)}</span>
+                  </p>
+                </div>
+                {session.current || ended ? null : (
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    aria-label={`Sign out ${name}`}
+                    disabled={busy !== null}
+                    onClick={() => void endOne(session)}
+                  >
+                    Sign out
+                  </button>
+                )}
+                {feedback ? (
+                  <div className="session-feedback">
+                    <Notice tone={feedback.tone}>{feedback.text}</Notice>
+                  </div>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {sessions !== null ? (
+        <div className="button-row">
+          <button type="button" className="button-secondary" disabled={busy !== null || others.length === 0} onClick={() => void endOthers()}>
+            Sign out everywhere else
+          </button>
+        </div>
+      ) : null}
+      {allFeedback ? <Notice tone={allFeedback.tone}>{allFeedback.text}</Notice> : null}
+    </section>
+  );
+}
