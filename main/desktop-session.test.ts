@@ -11,6 +11,7 @@ import type { SessionRevoked } from '../preload/agentdesk-api.js';
 import { totpCode } from '../server/testing/totp-reference.js';
 import { createDesktopHandlers, dispatch, type DesktopHandlers } from './desktop-handlers.js';
 import { DesktopSession } from './desktop-session.js';
+import { DesktopError } from './server-client.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
 import { SecurityKeyCeremonies, type SecurityKeyAuthenticator } from './security-key-ceremony.js';
 import { connectServer, type ServerConnection } from './server-connection.js';
@@ -70,6 +71,7 @@ describe('desktop session against the embedded server', () => {
   let admin: ReturnType<typeof desktop>;
   let adminStore: MemorySessionStore;
   let totpSecret: string;
+  let recoveryCodes: string[] = [];
 
   before(async () => {
     userData = mkdtempSync(join(tmpdir(), 'agentdesk-userdata-'));
@@ -144,8 +146,29 @@ describe('desktop session against the embedded server', () => {
     const added = await admin.value('confirmAuthenticatorApp', setup.id, totpCode(setup.secret, Date.now()));
     assert.equal(added.method.type, 'totp');
     assert.equal(added.recoveryCodes.length, 10);
+    recoveryCodes = added.recoveryCodes;
+    assert.equal('token' in added, false, 'a rotated token stays in main');
     const me = await admin.value('getMe');
     assert.equal(me.methods.length, 1);
+    // Main keeps the codes (in memory) until the user confirms saving them, so a reload shows them again.
+    assert.deepEqual(await admin.value('getPendingRecoveryCodes'), added.recoveryCodes);
+    await admin.value('confirmRecoveryCodesSaved');
+    assert.equal(await admin.value('getPendingRecoveryCodes'), null);
+  });
+
+  test('a lock-out and a revoked session\'s reason cross IPC with the code', async () => {
+    const handlers = {
+      signIn: () => {
+        throw new DesktopError('too_many_attempts', 'Locked.', 429, 900, true);
+      },
+      getMe: () => {
+        throw new DesktopError('unauthenticated', 'Ended.', 401, null, false, 'signed_out_elsewhere');
+      },
+    } as unknown as DesktopHandlers;
+    const locked = await dispatch(handlers, 'signIn', [{ account: 'acme', email: 'ada@acme.test', password: PASSWORD }], () => {});
+    assert.deepEqual(!locked.ok && locked.error, { code: 'too_many_attempts', message: 'Locked.', status: 429, retryAfterSeconds: 900, locked: true });
+    const ended = await dispatch(handlers, 'getMe', [], () => {});
+    assert.equal(!ended.ok && ended.error.reason, 'signed_out_elsewhere');
   });
 
   test('requiring 2FA signs the agent without a method out at once: event forwarded, token deleted', async () => {
@@ -210,6 +233,33 @@ describe('desktop session against the embedded server', () => {
     assert.deepEqual(await stale.list(connection.storeKey), [], 'the stale token was deleted');
   });
 
+  test('passing the second step keeps the token the server rotated to, and its event stream follows', async (t) => {
+    const before = (await adminStore.list(connection.storeKey))[0]!.token;
+    const session = await admin.value('passSecondFactor', { method: 'recovery_code', code: recoveryCodes[0] });
+    assert.ok(session.secondFactorAt);
+    const after = (await adminStore.list(connection.storeKey))[0]!.token;
+    if (after === before) {
+      t.skip('this server does not rotate the token on the second step yet');
+      return;
+    }
+    const old = await fetch(`${connection.url}/api/v1/me`, { headers: { authorization: `Bearer ${before}` } });
+    assert.equal(old.status, 401, 'the old token ended');
+    assert.equal((await admin.value('getMe')).user.email, 'ada@acme.test', 'main uses the new token');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(admin.revoked.length, 0, 'the old stream ending is not a sign-out');
+  });
+
+  test('the device token is kept beside the session, sent on every sign-in and kept across sign-out', async (t) => {
+    const device = await adminStore.getDeviceToken(connection.storeKey);
+    if (device === null) {
+      t.skip('this server does not issue device tokens yet');
+      return;
+    }
+    const again = await admin.session.client.signIn({ account: 'acme', email: 'ada@acme.test', password: PASSWORD }, device);
+    assert.equal(again.deviceToken, device, 'the server knows this device by the token sent');
+    await admin.session.client.signOut(again.token);
+  });
+
   test('sign-out ends the session on the server and deletes it from the store', async () => {
     const token = (await adminStore.list(connection.storeKey))[0]!.token;
     await admin.value('signOut');
@@ -218,5 +268,6 @@ describe('desktop session against the embedded server', () => {
     assert.equal(probe.status, 401);
     const after = await admin.invoke('getMe');
     assert.equal(!after.ok && after.error.code, 'unauthenticated');
+    assert.deepEqual(await adminStore.pendingRevocations(connection.storeKey), [], 'the server confirmed: nothing left to send');
   });
 });

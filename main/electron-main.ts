@@ -57,6 +57,7 @@ async function start(): Promise<void> {
       store,
       log,
       onRevoked: (event) => pushToRenderers(pushChannels.sessionRevoked, event),
+      onAccountUpdated: (event) => pushToRenderers(pushChannels.accountUpdated, event),
     });
     desktopSession = session;
     const securityKeys = new SecurityKeyCeremonies({

@@ -101,3 +101,29 @@ test('a silent connection (no heartbeat) is dropped and reopened; close stops ev
   assert.equal(server.connections, count);
   await server.close();
 });
+
+test('account.updated is handed on with its setting; the stream stays open', async () => {
+  const server = await eventServer((_n, _req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('event: ready\ndata: {}\n\n');
+    res.write('event: account.updated\ndata: {"requireTwoFactor":true}\n\n');
+    res.write('event: account.updated\ndata: not json\n\n');
+    setTimeout(() => res.write('event: account.updated\ndata: {"requireTwoFactor":false}\n\n'), 20);
+  });
+  const updates: boolean[] = [];
+  const connection = await new Promise<ReturnType<typeof connectSessionEvents>>((resolve) => {
+    const c = connectSessionEvents({
+      url: server.url,
+      token: 'tok',
+      onRevoked: () => assert.fail('not revoked'),
+      onAccountUpdated: ({ requireTwoFactor }) => {
+        updates.push(requireTwoFactor);
+        if (updates.length === 2) resolve(c);
+      },
+    });
+  });
+  assert.deepEqual(updates, [true, false]);
+  assert.equal(connection.closed, false);
+  connection.close();
+  await server.close();
+});
