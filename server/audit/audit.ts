@@ -1,5 +1,6 @@
-// The audit log: who changed what, when, and whom it signed out. Written inside the same
-// transaction as the change it records.
+// The audit log: who changed what, when, from where (address, device, user agent), and whom it
+// signed out. Written inside the same transaction as the change it records.
+import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import { newTimeOrderedId } from '../crypto/tokens.js';
 import type { Database } from '../store/schema.js';
@@ -14,11 +15,94 @@ export type AuditAction =
   | 'method.removed'
   | 'recovery_codes.regenerated'
   | 'recovery_code.used'
-  | 'security_key.counter_regression';
+  | 'security_key.counter_regression'
+  | 'sign_in.succeeded'
+  | 'sign_in.failed'
+  | 'sign_in.locked_out'
+  | 'user.lockout_lifted'
+  | 'session.ended'
+  | 'enrollment_code.issued'
+  | 'enrollment_code.redeemed'
+  | 'enrollment_code.refused'
+  | 'security_activity.not_me'
+  | 'security_alert.resolved'
+  | 'user.invited'
+  | 'user.invitation_resent'
+  | 'user.invitation_revoked'
+  | 'user.invitation_accepted'
+  | 'user.role_changed'
+  | 'user.deactivated'
+  | 'user.reactivated'
+  | 'user.deleted'
+  | 'user.password_changed'
+  | 'user.password_reset_sent'
+  | 'user.password_reset'
+  | 'users.imported';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'account.created',
+  'security_settings.updated',
+  'user.created',
+  'user.two_factor_reset',
+  'method.added',
+  'method.renamed',
+  'method.removed',
+  'recovery_codes.regenerated',
+  'recovery_code.used',
+  'security_key.counter_regression',
+  'sign_in.succeeded',
+  'sign_in.failed',
+  'sign_in.locked_out',
+  'user.lockout_lifted',
+  'session.ended',
+  'enrollment_code.issued',
+  'enrollment_code.redeemed',
+  'enrollment_code.refused',
+  'security_activity.not_me',
+  'security_alert.resolved',
+  'user.invited',
+  'user.invitation_resent',
+  'user.invitation_revoked',
+  'user.invitation_accepted',
+  'user.role_changed',
+  'user.deactivated',
+  'user.reactivated',
+  'user.deleted',
+  'user.password_changed',
+  'user.password_reset_sent',
+  'user.password_reset',
+  'users.imported',
+];
+
+/** Where a change came from. */
+export interface RequestContext {
+  address: string | null;
+  userAgent: string | null;
+  deviceId: string | null;
+}
+
+/** The request context of a Fastify request: its client address, user agent and session's device. */
+export function requestContext(request: FastifyRequest): RequestContext {
+  const session = request.auth?.session as { device_id?: string | null } | undefined;
+  return {
+    address: request.ip ?? null,
+    userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
+    deviceId: session?.device_id ?? null,
+  };
+}
 
 export async function recordAudit(
   db: Kysely<Database> | Transaction<Database>,
-  entry: { accountId: string; actorId: string | null; action: AuditAction; details: Record<string, unknown>; at?: number },
+  entry: {
+    accountId: string;
+    actorId: string | null;
+    action: AuditAction;
+    details: Record<string, unknown>;
+    at?: number;
+    /** The user the entry is about, when not the actor. */
+    subjectUserId?: string | null;
+    request?: RequestContext | undefined;
+  },
 ): Promise<void> {
   const at = entry.at ?? Date.now();
   await db
@@ -30,33 +114,113 @@ export async function recordAudit(
       action: entry.action,
       details: JSON.stringify(entry.details),
       at,
+      subject_user_id: entry.subjectUserId ?? null,
+      address: entry.request?.address ?? null,
+      user_agent: entry.request?.userAgent ?? null,
+      device_id: entry.request?.deviceId ?? null,
     })
     .execute();
+}
+
+export interface AuditFilter {
+  /** Entries by this user or about them. */
+  userId?: string | undefined;
+  action?: string | undefined;
+  /** Milliseconds, inclusive. */
+  from?: number | undefined;
+  /** Milliseconds, exclusive. */
+  to?: number | undefined;
+}
+
+function filtered(db: Kysely<Database>, accountId: string, filter: AuditFilter) {
+  let query = db
+    .selectFrom('audit_events as e')
+    .leftJoin('users as u', 'u.id', 'e.actor_id')
+    .leftJoin('users as s', 's.id', 'e.subject_user_id')
+    .select([
+      'e.id',
+      'e.at',
+      'e.action',
+      'e.details',
+      'e.actor_id',
+      'e.subject_user_id',
+      'e.address',
+      'e.user_agent',
+      'e.device_id',
+      'u.name as actor_name',
+      'u.email as actor_email',
+      's.name as subject_name',
+      's.email as subject_email',
+    ])
+    .where('e.account_id', '=', accountId);
+  if (filter.userId) {
+    const userId = filter.userId;
+    query = query.where((eb) => eb.or([eb('e.actor_id', '=', userId), eb('e.subject_user_id', '=', userId)]));
+  }
+  if (filter.action) query = query.where('e.action', '=', filter.action);
+  if (filter.from !== undefined) query = query.where('e.at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('e.at', '<', filter.to);
+  return query;
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof filtered>['execute']>>[number];
+
+function eventView(r: Row) {
+  return {
+    id: r.id,
+    at: new Date(Number(r.at)).toISOString(),
+    actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '', email: r.actor_email ?? '' } : null,
+    subject: r.subject_user_id ? { id: r.subject_user_id, name: r.subject_name ?? '', email: r.subject_email ?? '' } : null,
+    action: r.action,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    address: r.address,
+    userAgent: r.user_agent,
+    deviceId: r.device_id,
+  };
 }
 
 export async function listAudit(
   db: Kysely<Database>,
   accountId: string,
-  options: { limit: number; before?: string | undefined },
+  options: AuditFilter & { limit: number; before?: string | undefined },
 ) {
-  let query = db
-    .selectFrom('audit_events as e')
-    .leftJoin('users as u', 'u.id', 'e.actor_id')
-    .select(['e.id', 'e.at', 'e.action', 'e.details', 'e.actor_id', 'u.name as actor_name', 'u.email as actor_email'])
-    .where('e.account_id', '=', accountId)
-    .orderBy('e.id', 'desc')
-    .limit(options.limit + 1);
+  let query = filtered(db, accountId, options).orderBy('e.id', 'desc').limit(options.limit + 1);
   if (options.before) query = query.where('e.id', '<', options.before);
   const rows = await query.execute();
   const page = rows.slice(0, options.limit);
   return {
-    events: page.map((r) => ({
-      id: r.id,
-      at: new Date(Number(r.at)).toISOString(),
-      actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '', email: r.actor_email ?? '' } : null,
-      action: r.action,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    })),
+    events: page.map(eventView),
     nextCursor: rows.length > options.limit ? page[page.length - 1]!.id : null,
   };
+}
+
+function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  // A leading =, +, - or @ would be a formula in a spreadsheet (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+const CSV_COLUMNS = ['time', 'action', 'actor', 'actor_email', 'user', 'user_email', 'address', 'device', 'user_agent', 'details'];
+
+/** The filtered log as CSV, newest first, written in pages so a long log never sits in memory whole. */
+export async function* auditCsv(db: Kysely<Database>, accountId: string, filter: AuditFilter): AsyncGenerator<string> {
+  yield `${CSV_COLUMNS.join(',')}\r\n`;
+  let before: string | undefined;
+  for (;;) {
+    let query = filtered(db, accountId, filter).orderBy('e.id', 'desc').limit(1000);
+    if (before) query = query.where('e.id', '<', before);
+    const rows = await query.execute();
+    if (rows.length === 0) return;
+    let chunk = '';
+    for (const r of rows) {
+      const e = eventView(r);
+      chunk += `${[e.at, e.action, e.actor?.name, e.actor?.email, e.subject?.name, e.subject?.email, e.address, e.deviceId, e.userAgent, JSON.stringify(e.details)]
+        .map(csvCell)
+        .join(',')}\r\n`;
+    }
+    yield chunk;
+    if (rows.length < 1000) return;
+    before = rows[rows.length - 1]!.id;
+  }
 }

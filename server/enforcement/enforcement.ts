@@ -1,48 +1,74 @@
 // "Require two-factor authentication": the impact preview and the save that, in one
 // transaction, stores the setting and revokes every session of every user without a method.
-import type { Kysely } from 'kysely';
-import { recordAudit } from '../audit/audit.js';
+import type { Kysely, Transaction } from 'kysely';
+import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { ApiError } from '../http/errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import type { AccountsTable, Database } from '../store/schema.js';
+import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
 
 /** Users without a method, listed by name in the warning; the count is always exact. */
 const IMPACT_LIST_LIMIT = 500;
 
-export async function enforcementImpact(db: Kysely<Database>, accountId: string) {
+/**
+ * Who would be signed out if 2FA were required now, under the account's second-factor policy
+ * or the one the admin is about to choose: under "security keys only" a user whose only method
+ * is an authenticator app counts as without a method, and is marked so.
+ */
+export async function enforcementImpact(db: Kysely<Database>, accountId: string, proposedPolicy?: SecondFactorPolicy) {
   const now = Date.now();
+  const policy = proposedPolicy ?? policyOf(await db.selectFrom('accounts').select('second_factor_policy').where('id', '=', accountId).executeTakeFirstOrThrow());
+  const flag = acceptedMethodFlag(policy);
   const [users, counts, sessions] = await Promise.all([
     db
       .selectFrom('users')
-      .select(['id', 'name', 'email'])
+      .select(['id', 'name', 'email', 'has_two_factor'])
       .where('account_id', '=', accountId)
-      .where('has_two_factor', '=', 0)
+      .where(flag, '=', 0)
       .orderBy('name')
       .limit(IMPACT_LIST_LIMIT)
       .execute(),
     db
       .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('has_two_factor').as('apps')])
       .where('account_id', '=', accountId)
-      .where('has_two_factor', '=', 0)
+      .where(flag, '=', 0)
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('u.account_id', '=', accountId)
-      .where('u.has_two_factor', '=', 0)
+      .where(`u.${flag}`, '=', 0)
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', now)
       .executeTakeFirstOrThrow(),
   ]);
-  return { usersWithoutTwoFactor: Number(counts.n), sessionsToRevoke: Number(sessions.n), users };
+  return {
+    usersWithoutTwoFactor: Number(counts.n),
+    sessionsToRevoke: Number(sessions.n),
+    secondFactorPolicy: policy,
+    /** Of those, the users who have an authenticator app that the policy does not accept. */
+    usersWithOnlyAuthenticatorApp: Number(counts.apps ?? 0),
+    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, ...(policy === 'security_keys' ? { onlyAuthenticatorApp: u.has_two_factor === 1 } : {}) })),
+  };
 }
 
 export interface SettingsChange {
   requireTwoFactor: boolean;
   acknowledged: boolean;
   userVerification?: AccountsTable['user_verification'] | undefined;
+  /** Who may enrol at next sign-in (enforcement/enrollment-policy.ts). */
+  enrollment?: 'password' | 'known_device' | undefined;
+  /**
+   * Deployment day (enforcement/schedule.ts): an ISO time in the future at which the requirement
+   * takes effect, or null to cancel the schedule; absent leaves the schedule as it is.
+   */
+  startsAt?: string | null | undefined;
+  /** Sign in with a security key alone (second-factors/passkeys.ts); absent leaves it. */
+  passwordlessSignIn?: boolean | undefined;
+  /** Which methods count (second-factors/policy.ts); absent leaves it. */
+  secondFactorPolicy?: SecondFactorPolicy | undefined;
 }
 
 export async function saveSecuritySettings(
@@ -54,86 +80,167 @@ export async function saveSecuritySettings(
     secondFactorAt: number | null;
     change: SettingsChange;
     recentMs: number;
+    request?: RequestContext | undefined;
   },
 ) {
   const { change } = input;
+  const startsAt = parseStartsAt(change);
   // Checked before anything is written, in the order an admin can act on them. The warning and
-  // its acknowledgement are about turning the requirement on; saving other settings while it is
-  // already on needs neither.
-  const current = await db.selectFrom('accounts').select('require_two_factor').where('id', '=', input.accountId).executeTakeFirstOrThrow();
+  // its acknowledgement are about turning the requirement on (now or on a deployment day);
+  // saving other settings while it is already on needs neither.
+  const current = await db.selectFrom('accounts').select(['require_two_factor', 'second_factor_policy']).where('id', '=', input.accountId).executeTakeFirstOrThrow();
+  if (typeof startsAt === 'number' && current.require_two_factor === 1) throw new ApiError('already_required');
   const asksToTurnOn = change.requireTwoFactor && current.require_two_factor === 0;
-  if (asksToTurnOn && !change.acknowledged) throw new ApiError('acknowledgement_required');
+  // "Security keys only" while 2FA is required signs out whoever has no key: an enforcement save too.
+  const asksToTighten = change.requireTwoFactor && change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys';
+  if ((asksToTurnOn || asksToTighten) && !change.acknowledged) throw new ApiError('acknowledgement_required');
   if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new ApiError('admin_method_required');
+  if (change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys') {
+    const actor = await db.selectFrom('users').select('has_security_key').where('id', '=', input.actor.id).executeTakeFirstOrThrow();
+    if (actor.has_security_key !== 1) throw new ApiError('admin_method_required', 'Add a security key for yourself before accepting security keys only.');
+  }
   if (input.secondFactorAt === null || input.secondFactorAt < Date.now() - input.recentMs) {
     throw new ApiError('reauthentication_required');
   }
 
-  const result = await db.transaction().execute(async (trx) => {
-    // Write to the account row first: its lock makes concurrent saves (two admins, two
-    // instances) take turns. On PostgreSQL (READ COMMITTED) the read below then sees the other
-    // save's committed setting, so `turningOn` and the audit entry's `from` are never stale.
-    await trx
-      .updateTable('accounts')
-      .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
-      .where('id', '=', input.accountId)
-      .execute();
-    const account = await trx
-      .selectFrom('accounts')
-      .select(['require_two_factor', 'user_verification'])
-      .where('id', '=', input.accountId)
-      .executeTakeFirstOrThrow();
-    // Taken after the lock, so audit entries sort in the order the saves took effect.
-    const now = Date.now();
-    const turningOn = change.requireTwoFactor && account.require_two_factor === 0;
-    // Another admin turned it off in the meantime: this save turns it on, unacknowledged.
-    if (turningOn && !change.acknowledged) throw new ApiError('acknowledgement_required');
-    const userVerification = change.userVerification ?? account.user_verification;
-    await trx
-      .updateTable('accounts')
-      .set({
-        require_two_factor: change.requireTwoFactor ? 1 : 0,
-        user_verification: userVerification,
-        settings_updated_at: now,
-        settings_updated_by: input.actor.id,
-      })
-      .where('id', '=', input.accountId)
-      .execute();
-    let revoked: { id: string; user_id: string }[] = [];
-    if (turningOn) {
-      revoked = await trx
-        .updateTable('sessions')
-        .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
-        .where('account_id', '=', input.accountId)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .where('user_id', 'in', (eb) =>
-          eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where('has_two_factor', '=', 0),
-        )
-        .returning(['id', 'user_id'])
-        .execute();
-    }
-    const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
-    await recordAudit(trx, {
-      accountId: input.accountId,
-      actorId: input.actor.id,
-      action: 'security_settings.updated',
-      details: {
-        requireTwoFactor: { from: account.require_two_factor === 1, to: change.requireTwoFactor },
-        ...(userVerification !== account.user_verification
-          ? { userVerification: { from: account.user_verification, to: userVerification } }
-          : {}),
-        signedOutUsers,
-        revokedSessions: revoked.length,
-      },
-      at: now,
-    });
-    return { sessionIds: revoked.map((r) => r.id), signedOutUsers };
-  });
+  const result = await db.transaction().execute((trx) =>
+    applySecuritySettings(trx, { accountId: input.accountId, actorId: input.actor.id, change, startsAt, request: input.request }),
+  );
 
   await events.publishRevoked(result.sessionIds, 'two_factor_required');
+  // Every open stream of the account learns the setting now (the renderer shows it at once).
+  await events.publishAccountUpdated(input.accountId, { requireTwoFactor: result.requireTwoFactor });
   return {
-    requireTwoFactor: change.requireTwoFactor,
+    requireTwoFactor: result.requireTwoFactor,
     signedOutUsers: result.signedOutUsers,
     revokedSessions: result.sessionIds.length,
+    scheduledAt: result.scheduledAt === null ? null : new Date(result.scheduledAt).toISOString(),
   };
+}
+
+/** `startsAt` as milliseconds: null cancels, undefined leaves the schedule alone. */
+function parseStartsAt(change: SettingsChange): number | null | undefined {
+  if (change.startsAt === undefined || change.startsAt === null) return change.startsAt;
+  const at = Date.parse(change.startsAt);
+  if (!Number.isFinite(at)) throw new ApiError('invalid_request', 'startsAt is not a date and time.');
+  if (at <= Date.now()) throw new ApiError('schedule_in_past');
+  if (at > Date.now() + MAX_SCHEDULE_AHEAD_MS) throw new ApiError('invalid_request', 'startsAt is more than a year ahead.');
+  // A deployment day turns the requirement on: the save itself leaves it off until then.
+  if (!change.requireTwoFactor) throw new ApiError('invalid_request', 'A deployment day needs requireTwoFactor: true.');
+  return at;
+}
+
+const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3_600_000;
+
+/**
+ * The body of a save, inside the caller's transaction: an admin's save and a deployment day
+ * that comes due (enforcement/schedule.ts) both go through it, so both store the setting,
+ * revoke the same sessions and write the same audit entry. The caller publishes the revocations
+ * after the commit.
+ */
+export async function applySecuritySettings(
+  trx: Transaction<Database>,
+  input: {
+    accountId: string;
+    actorId: string | null;
+    change: SettingsChange;
+    /** Milliseconds: schedule the requirement; null: cancel the schedule; undefined: leave it. */
+    startsAt?: number | null | undefined;
+    /** Set when a deployment day applies the change: the time it was scheduled for. */
+    scheduledFor?: number | undefined;
+    request?: RequestContext | undefined;
+  },
+): Promise<{ sessionIds: string[]; signedOutUsers: number; requireTwoFactor: boolean; scheduledAt: number | null }> {
+  const { change } = input;
+  const schedules = typeof input.startsAt === 'number';
+  // Write to the account row first: its lock makes concurrent saves (two admins, two
+  // instances) take turns. On PostgreSQL (READ COMMITTED) the read below then sees the other
+  // save's committed setting, so `turningOn` and the audit entry's `from` are never stale.
+  await trx
+    .updateTable('accounts')
+    .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
+    .where('id', '=', input.accountId)
+    .execute();
+  const account = await trx
+    .selectFrom('accounts')
+    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy'])
+    .where('id', '=', input.accountId)
+    .executeTakeFirstOrThrow();
+  // Taken after the lock, so audit entries sort in the order the saves took effect.
+  const now = Date.now();
+  // A deployment day leaves the requirement as it is until then.
+  const requireTwoFactor = schedules ? account.require_two_factor === 1 : change.requireTwoFactor;
+  const turningOn = requireTwoFactor && account.require_two_factor === 0;
+  const previousPolicy = policyOf(account);
+  const policy = change.secondFactorPolicy ?? previousPolicy;
+  // While 2FA is required, accepting security keys only leaves users with just an app without a method.
+  const tightening = requireTwoFactor && policy === 'security_keys' && previousPolicy !== 'security_keys';
+  const passwordless = change.passwordlessSignIn === undefined ? account.passwordless_sign_in === 1 : change.passwordlessSignIn;
+  // Another admin turned it off in the meantime: this save turns it on, unacknowledged.
+  if ((turningOn || tightening || schedules) && !change.acknowledged) throw new ApiError('acknowledgement_required');
+  // Another admin turned it on in the meantime: there is nothing left to schedule.
+  if (schedules && account.require_two_factor === 1) throw new ApiError('already_required');
+  const userVerification = change.userVerification ?? account.user_verification;
+  const enrollment = change.enrollment ?? account.enrollment_policy;
+  const previousSchedule = account.two_factor_scheduled_at === null ? null : Number(account.two_factor_scheduled_at);
+  // Once the requirement is on there is no deployment day left to wait for.
+  const scheduledAt = requireTwoFactor ? null : input.startsAt === undefined ? previousSchedule : input.startsAt;
+  await trx
+    .updateTable('accounts')
+    .set({
+      require_two_factor: requireTwoFactor ? 1 : 0,
+      user_verification: userVerification,
+      enrollment_policy: enrollment,
+      second_factor_policy: policy,
+      passwordless_sign_in: passwordless ? 1 : 0,
+      settings_updated_at: now,
+      settings_updated_by: input.actorId,
+      two_factor_required_since: turningOn ? now : requireTwoFactor ? account.two_factor_required_since : null,
+      ...(scheduledAt !== previousSchedule
+        ? { two_factor_scheduled_at: scheduledAt, two_factor_scheduled_by: scheduledAt === null ? null : input.actorId }
+        : {}),
+    })
+    .where('id', '=', input.accountId)
+    .execute();
+  let revoked: { id: string; user_id: string }[] = [];
+  if (turningOn || tightening) {
+    const flag = acceptedMethodFlag(policy);
+    revoked = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+      .where('account_id', '=', input.accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('user_id', 'in', (eb) =>
+        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(flag, '=', 0),
+      )
+      .returning(['id', 'user_id'])
+      .execute();
+  }
+  const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
+  await recordAudit(trx, {
+    accountId: input.accountId,
+    actorId: input.actorId,
+    action: 'security_settings.updated',
+    details: {
+      requireTwoFactor: { from: account.require_two_factor === 1, to: requireTwoFactor },
+      ...(userVerification !== account.user_verification
+        ? { userVerification: { from: account.user_verification, to: userVerification } }
+        : {}),
+      ...(enrollment !== account.enrollment_policy ? { enrollment: { from: account.enrollment_policy, to: enrollment } } : {}),
+      ...(policy !== previousPolicy ? { secondFactorPolicy: { from: previousPolicy, to: policy } } : {}),
+      ...(passwordless !== (account.passwordless_sign_in === 1) ? { passwordlessSignIn: { from: !passwordless, to: passwordless } } : {}),
+      ...(scheduledAt !== previousSchedule ? { startsAt: { from: isoOrNull(previousSchedule), to: isoOrNull(scheduledAt) } } : {}),
+      ...(input.scheduledFor !== undefined ? { deploymentDay: new Date(input.scheduledFor).toISOString() } : {}),
+      signedOutUsers,
+      revokedSessions: revoked.length,
+    },
+    at: now,
+    request: input.request,
+  });
+  return { sessionIds: revoked.map((r) => r.id), signedOutUsers, requireTwoFactor, scheduledAt };
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(Number(ms)).toISOString();
 }

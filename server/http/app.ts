@@ -1,6 +1,7 @@
 // Builds the HTTP server: Fastify with schema validation, one error shape, authentication,
 // the API routes under /api/v1, the OpenAPI document and (optionally) the web console.
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import { registerAuthentication } from './auth.js';
@@ -11,9 +12,13 @@ import { ApiError } from './errors.js';
 import { SessionEvents } from '../sessions/events.js';
 import { RecoveryCodes } from '../second-factors/recovery-codes.js';
 import { accountRoutes } from './routes/account.js';
+import { peopleRoutes } from './routes/people.js';
+import { Mailer } from '../mail/mailer.js';
 import { eventRoutes } from './routes/events.js';
+import { rolloutRoutes } from './routes/rollout.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
@@ -32,7 +37,11 @@ export function relyingParty(config: Config, port: number) {
 }
 
 export function createContext(config: Config, store: Store, port: number): ServerContext {
-  const box = config.secretKey ? SecretBox.fromKey(config.secretKey) : SecretBox.fromDataDir(config.dataDir);
+  const box = config.secretKey
+    ? SecretBox.fromKey(config.secretKey)
+    : config.secretKeyFile
+      ? SecretBox.fromKeyFile(config.secretKeyFile)
+      : SecretBox.fromDataDir(config.dataDir);
   const events = new SessionEvents();
   // Several instances may share a PostgreSQL database: revocations travel between them.
   let relay: PostgresRelay | undefined;
@@ -55,12 +64,99 @@ export function createContext(config: Config, store: Store, port: number): Serve
     ),
     throttle: new Throttle(store.db),
     recoveryCodes: new RecoveryCodes(box.deriveKey('recovery-codes')),
+    mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     recentSecondFactorMs: 10 * 60_000,
   };
 }
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: { code, message, ...extra } };
+}
+
+/**
+ * Whether any string (or key) in a parsed body, query or parameter object holds a NUL
+ * character. PostgreSQL refuses NUL in text, so one would fail deep inside a query (a 500);
+ * no field of ours has a use for it. Iterative, so a deeply nested body cannot overflow the stack.
+ */
+export function containsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, child] of Object.entries(v)) {
+        if (key.includes('\u0000')) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
+}
+
+/** RFC 9110 host [":" port]: a reg-name, an IPv4 address or a bracketed IPv6 address, port ≤ 65535. */
+const HOST_HEADER = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+(?::\d{0,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{0,5})?$/;
+
+export function isValidHostHeader(host: string): boolean {
+  if (!HOST_HEADER.test(host)) return false;
+  const port = /:(\d*)$/.exec(host)?.[1];
+  if (port && Number(port) > 65535) return false;
+  try {
+    new URL(`http://${host}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a route's body schema accepts `{}`: then a request with no body at all means `{}`. */
+function acceptsEmptyObject(schema: unknown): boolean {
+  const s = schema as { type?: unknown; required?: unknown[] } | undefined;
+  return s?.type === 'object' && (s.required === undefined || s.required.length === 0);
+}
+
+function hasNoBody(request: FastifyRequest): boolean {
+  const headers = request.headers;
+  return request.body === undefined && headers['content-type'] === undefined && headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0');
+}
+
+const clientErrorAnswers: Record<string, { status: number; reason: string; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'request_timeout', message: 'The request took too long to arrive.' },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', code: 'headers_too_large', message: 'The request headers are too large.' },
+};
+
+/** A request Node's parser refused (malformed, too slow, headers too large): our error shape, then close. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer = clientErrorAnswers[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', code: 'invalid_request', message: 'The request is not valid HTTP.' };
+  const body = JSON.stringify(errorBody(answer.code, answer.message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${answer.status} ${answer.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * At most `limit` open connections per client address: beyond it a new connection is closed at
+ * once, so one address cannot hold every socket the process has. 0 turns the limit off.
+ */
+function limitConnectionsPerAddress(app: FastifyInstance, limit: number): void {
+  if (!limit) return;
+  const open = new Map<string, number>();
+  app.server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const n = (open.get(address) ?? 0) + 1;
+    if (n > limit) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, n);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }
 
 export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
@@ -74,6 +170,21 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: ctx.config.trustProxy,
     forceCloseConnections: true,
+    // Slow clients are cut off: headers, the whole request (a body dripped byte by byte) and an
+    // idle kept-alive connection each have a limit. A long-lived answer (the event stream) is
+    // not a slow request: Node times the request only until it has fully arrived.
+    requestTimeout: ctx.config.requestTimeoutMs,
+    keepAliveTimeout: ctx.config.keepAliveTimeoutMs,
+    http: {
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout: Math.min(ctx.config.headersTimeoutMs, ctx.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(ctx.config.headersTimeoutMs, ctx.config.requestTimeoutMs) / 4))),
+    },
+    clientErrorHandler: answerClientError,
+    // Fastify's own early refusals (a URL that does not decode) in our error shape.
+    frameworkErrors: (_error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send(errorBody('invalid_request', 'The request URL is not valid.'));
+    },
     // Unknown fields are an error, not silently dropped; types are never coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -85,6 +196,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
         errorBody(error.code, error.message, {
           ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
           ...(error.reason ? { reason: error.reason } : {}),
+          ...error.extra,
         }),
       );
     }
@@ -106,6 +218,24 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody('internal_error', 'Something went wrong on the server.'));
+  });
+
+  limitConnectionsPerAddress(app, ctx.config.maxConnectionsPerAddress);
+
+  // A Host header that is not a host name (or address) and port is refused before any route
+  // reads it (RFC 9112 §3.2: answer 400).
+  app.addHook('onRequest', async (request) => {
+    const host = request.headers.host;
+    if (host !== undefined && !isValidHostHeader(host)) throw new ApiError('invalid_request', 'The Host header is not valid.');
+  });
+
+  // Checks every route shares, before its schema: no NUL in any string, and a POST with no body
+  // at all (no content type, no length) to a route whose fields are all optional means `{}`.
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new ApiError('invalid_request', 'Text must not contain the NUL character.');
+    }
+    if (hasNoBody(request) && acceptsEmptyObject(request.routeOptions.schema?.body)) request.body = {};
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -136,6 +266,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     transform: ({ schema, url }) => ({ schema, url: url.startsWith(API_PREFIX) ? url.slice(API_PREFIX.length) || '/' : url }),
   });
   registerAuthentication(app, ctx);
+  ctx.mail.useLogger(app.log);
+  app.addHook('onClose', async () => ctx.mail.close());
 
   // Listening before the first request is served, so no revocation from another instance is missed.
   if (ctx.relay) {
@@ -153,9 +285,13 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
         return payload;
       });
       sessionRoutes(api, ctx);
+      passkeyRoutes(api, ctx);
       meRoutes(api, ctx);
       accountRoutes(api, ctx);
+      // Its own scope: the CSV body parser of the bulk invitation applies to its routes only.
+      await api.register(async (people) => peopleRoutes(people, ctx));
       eventRoutes(api, ctx);
+      rolloutRoutes(api, ctx);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       api.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
     },

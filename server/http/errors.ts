@@ -12,18 +12,34 @@ export const errorStatus = {
   invalid_origin: 403,
   reauthentication_required: 403,
   signup_closed: 403,
+  enrollment_code_required: 403,
+  schedule_in_past: 400,
+  already_required: 409,
+  passwordless_disabled: 403,
+  method_not_allowed: 403,
   not_found: 404,
   invalid_code: 400,
   security_key_rejected: 400,
   challenge_expired: 400,
   acknowledgement_required: 400,
   too_many_attempts: 429,
+  too_many_streams: 429,
+  request_timeout: 408,
+  headers_too_large: 431,
   admin_method_required: 409,
   last_method_required: 409,
   method_already_registered: 409,
   method_already_confirmed: 409,
   email_taken: 409,
   slug_taken: 409,
+  password_too_common: 400,
+  current_password_incorrect: 400,
+  invalid_link: 400,
+  last_admin_required: 409,
+  not_invited: 409,
+  user_deactivated: 409,
+  invalid_csv: 400,
+  import_rejected: 400,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -40,12 +56,21 @@ const defaultMessages: Record<ErrorCode, string> = {
   invalid_origin: 'This request did not come from AgentDesk.',
   reauthentication_required: 'Confirm it is you with your second factor, then try again.',
   signup_closed: 'New accounts cannot be created on this server.',
+  enrollment_code_required:
+    'To set up two-factor authentication on this device, ask your administrator for an enrolment code and enter it here.',
+  schedule_in_past: 'Pick a date and time in the future.',
+  already_required: 'Two-factor authentication is already required: there is no deployment day to schedule.',
+  passwordless_disabled: 'Signing in with a security key alone is not turned on for this account. Sign in with your email and password.',
+  method_not_allowed: 'Your administrator accepts security keys only.',
   not_found: 'Not found.',
   invalid_code: 'That code is not correct or has already been used.',
   security_key_rejected: 'The security key response could not be verified.',
   challenge_expired: 'The request expired. Try again.',
   acknowledgement_required: 'Tick "I understand" before saving.',
   too_many_attempts: 'Too many attempts. Try again later.',
+  too_many_streams: 'Too many event streams are open for this session or user. Close one first.',
+  request_timeout: 'The request took too long to arrive.',
+  headers_too_large: 'The request headers are too large.',
   admin_method_required: 'Set up two-factor authentication for yourself before requiring it.',
   last_method_required:
     'Your administrator requires two-factor authentication, so you cannot remove your last method.',
@@ -53,6 +78,14 @@ const defaultMessages: Record<ErrorCode, string> = {
   method_already_confirmed: 'This method is already set up.',
   email_taken: 'A user with this email already exists in this account.',
   slug_taken: 'An account with this short name already exists.',
+  password_too_common: 'This password is on a list of common or breached passwords. Choose another.',
+  current_password_incorrect: 'Your current password is not correct.',
+  invalid_link: 'This link is not valid, has already been used or has expired. Ask for a new one.',
+  last_admin_required: 'The account needs at least one active administrator.',
+  not_invited: 'This user has already accepted their invitation.',
+  user_deactivated: 'This user is deactivated. Reactivate them first.',
+  invalid_csv: 'The file is not a CSV with the columns name, email and role.',
+  import_rejected: 'Some rows have errors: nothing was imported.',
 };
 
 /** A client error: answered with its status and code, and nothing is changed. */
@@ -60,6 +93,8 @@ export class ApiError extends Error {
   readonly status: number;
   /** Why a session ended, on `unauthenticated` for a revoked session. */
   reason?: string;
+  /** More fields of the error body (e.g. `locked` on too_many_attempts). */
+  extra?: Record<string, unknown>;
   constructor(
     readonly code: ErrorCode,
     message?: string,

@@ -24,7 +24,12 @@ export const CreateAccountBody = Type.Object(
 );
 
 export const SignInBody = Type.Object(
-  { account: Type.String({ minLength: 1, maxLength: 64 }), email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    account: Type.String({ minLength: 1, maxLength: 64 }),
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    deviceToken: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The token this device was given at its first sign-in (desktop app; the web console keeps it in a cookie).' })),
+  },
   strict,
 );
 
@@ -78,7 +83,13 @@ export const AddSecurityKeyBody = Type.Object({ name: MethodName, response: Regi
 export const RenameMethodBody = Type.Object({ name: MethodName }, strict);
 
 export const SecuritySettingsBody = Type.Object(
-  { requireTwoFactor: Type.Boolean(), acknowledged: Type.Boolean(), userVerification: Type.Optional(UserVerification) },
+  {
+    requireTwoFactor: Type.Boolean(),
+    acknowledged: Type.Boolean(),
+    userVerification: Type.Optional(UserVerification),
+    startsAt: Type.Optional(Type.Union([Type.String({ format: 'date-time', maxLength: 40, description: 'Deployment day: the requirement takes effect then (ISO time in the future).' }), Type.Null()], { description: 'null cancels a scheduled deployment day; absent leaves it.' })),
+    enrollment: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('known_device')], { description: 'Who may set up a first method at a forced enrolment.' })),
+  },
   strict,
 );
 export const CreateUserBody = Type.Object({ name: PersonName, email: Email, password: Password, role: Role }, strict);

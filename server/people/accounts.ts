@@ -38,11 +38,11 @@ export async function createAccount(
       }
       await trx
         .insertInto('accounts')
-        .values({ id: accountId, name: input.name, slug: input.slug, require_two_factor: 0, user_verification: 'discouraged', settings_updated_at: null, settings_updated_by: null, created_at: now })
+        .values({ id: accountId, name: input.name, slug: input.slug, require_two_factor: 0, user_verification: 'discouraged', settings_updated_at: null, settings_updated_by: null, created_at: now, enrollment_policy: 'known_device' })
         .execute();
       await trx
         .insertInto('users')
-        .values({ id: userId, account_id: accountId, name: input.admin.name, email: normalizeEmail(input.admin.email), password_hash: passwordHash, role: 'admin', has_two_factor: 0, created_at: now })
+        .values({ id: userId, account_id: accountId, name: input.admin.name, email: normalizeEmail(input.admin.email), password_hash: passwordHash, role: 'admin', has_two_factor: 0, created_at: now, locked_until: null })
         .execute();
       await recordAudit(trx, { accountId, actorId: userId, action: 'account.created', details: { slug: input.slug }, at: now });
     });
@@ -70,6 +70,7 @@ export async function createUser(
     role: input.role,
     has_two_factor: 0,
     created_at: Date.now(),
+    locked_until: null,
   };
   try {
     await db.transaction().execute(async (trx) => {
@@ -138,7 +139,7 @@ export async function resetTwoFactor(
     if (!user) throw new ApiError('not_found', 'No such user in this account.');
     const removed = await trx.deleteFrom('methods').where('user_id', '=', user.id).executeTakeFirst();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
-    await trx.updateTable('users').set({ has_two_factor: 0 }).where('id', '=', user.id).execute();
+    await trx.updateTable('users').set({ has_two_factor: 0, has_security_key: 0 }).where('id', '=', user.id).execute();
     const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'two_factor_reset');
     const removedMethods = Number(removed.numDeletedRows);
     await recordAudit(trx, {

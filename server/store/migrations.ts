@@ -138,9 +138,218 @@ const sessionsIndexWithoutRevokedAt: Migration = {
   },
 };
 
+/**
+ * Session assurance and devices: a session records the device it came from; a device is known
+ * to the users who completed a sign-in on it; an unconfirmed method belongs to the session that
+ * started it; limits count failures and in-flight attempts apart, with a lock that grows. The
+ * old throttles rows are fixed windows with no meaning in the new scheme: the table is rebuilt.
+ */
+const sessionAssuranceAndDevices: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('devices')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_address', 'text')
+      .addColumn('last_address', 'text')
+      .addColumn('user_agent', 'text')
+      .execute();
+    await db.schema
+      .createTable('device_users')
+      .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('first_signed_in_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_signed_in_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('device_users_pk', ['device_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('device_users_user').on('device_users').column('user_id').execute();
+    await db.schema.alterTable('sessions').addColumn('device_id', 'text').execute();
+    // Enforcement ends every session that never passed a second factor: found by this index.
+    await db.schema
+      .createIndex('sessions_account_without_second_factor')
+      .on('sessions')
+      .column('account_id')
+      .where(sql.ref('second_factor_at'), 'is', null)
+      .execute();
+    await db.schema.alterTable('users').addColumn('locked_until', 'bigint').execute();
+    await db.schema.alterTable('methods').addColumn('session_id', 'text').execute();
+    await db.schema.dropTable('throttles').execute();
+    await db.schema
+      .createTable('throttles')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addColumn('in_flight', 'integer', (c) => c.notNull())
+      .addColumn('reserved_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_failure_at', 'bigint')
+      .addColumn('locked_until', 'bigint')
+      .execute();
+  },
+};
+
+/**
+ * Rolling 2FA out (issue 12): a deployment day (when the requirement takes effect and who
+ * scheduled it), when the requirement last took effect (devices used before it count as known),
+ * who may enrol at next sign-in (existing accounts keep the article's `password`; new accounts
+ * are created with `known_device`), one-time enrolment codes, each user's security activity,
+ * and the request an audit entry came from.
+ */
+const rolloutEnrolmentPolicyAndSecurityActivity: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('two_factor_scheduled_at', 'bigint').execute();
+    await db.schema.alterTable('accounts').addColumn('two_factor_scheduled_by', 'text').execute();
+    await db.schema.alterTable('accounts').addColumn('two_factor_required_since', 'bigint').execute();
+    await db.schema
+      .alterTable('accounts')
+      .addColumn('enrollment_policy', 'text', (c) => c.notNull().defaultTo('password'))
+      .execute();
+    await db
+      .updateTable('accounts')
+      .set({ two_factor_required_since: sql`coalesce(settings_updated_at, created_at)` })
+      .where('require_two_factor', '=', 1)
+      .execute();
+    // Instances look for due schedules every few seconds: by index, among the few that have one.
+    await db.schema
+      .createIndex('accounts_two_factor_scheduled')
+      .on('accounts')
+      .column('two_factor_scheduled_at')
+      .where(sql.ref('two_factor_scheduled_at'), 'is not', null)
+      .execute();
+
+    await db.schema
+      .createTable('enrollment_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('used_session_id', 'text')
+      .execute();
+    await db.schema.createIndex('enrollment_codes_user').on('enrollment_codes').column('user_id').execute();
+    await db.schema.createIndex('enrollment_codes_session').on('enrollment_codes').column('used_session_id').execute();
+
+    await db.schema
+      .createTable('security_notifications')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('details', 'text', (c) => c.notNull())
+      .addColumn('address', 'text')
+      .addColumn('user_agent', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('read_at', 'bigint')
+      .addColumn('not_me_at', 'bigint')
+      .addColumn('alert_resolved_at', 'bigint')
+      .addColumn('alert_resolved_by', 'text')
+      .addColumn('mailed_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('security_notifications_user').on('security_notifications').columns(['user_id', 'id']).execute();
+    await db.schema
+      .createIndex('security_notifications_open_alerts')
+      .on('security_notifications')
+      .column('account_id')
+      .where(sql.ref('not_me_at'), 'is not', null)
+      .execute();
+
+    await db.schema.alterTable('audit_events').addColumn('subject_user_id', 'text').execute();
+    await db.schema.alterTable('audit_events').addColumn('address', 'text').execute();
+    await db.schema.alterTable('audit_events').addColumn('user_agent', 'text').execute();
+    await db.schema.alterTable('audit_events').addColumn('device_id', 'text').execute();
+    await db.schema.createIndex('audit_events_account_action').on('audit_events').columns(['account_id', 'action', 'id']).execute();
+  },
+};
+
+/**
+ * Passkeys and the second-factor policy (issue 13): a security key registered for sign-in
+ * without a password holds a discoverable credential (methods.discoverable); the account may
+ * allow that (passwordless_sign_in, off by default) and may accept security keys only
+ * (second_factor_policy). users.has_security_key is kept in step with methods like
+ * has_two_factor, so enforcement finds the users without a key by index. A passkey sign-in has
+ * no session yet: its challenge is a row of its own, taken once by id.
+ */
+const passkeysAndSecondFactorPolicy: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('passwordless_sign_in', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('accounts').addColumn('second_factor_policy', 'text', (c) => c.notNull().defaultTo('any')).execute();
+    await db.schema.alterTable('methods').addColumn('discoverable', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('users').addColumn('has_security_key', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db
+      .updateTable('users')
+      .set({ has_security_key: 1 })
+      .where('id', 'in', (eb: any) =>
+        eb.selectFrom('methods').select('user_id').where('type', '=', 'security_key').where('confirmed', '=', 1),
+      )
+      .execute();
+    await db.schema.createIndex('users_account_security_key').on('users').columns(['account_id', 'has_security_key']).execute();
+    await db.schema
+      .createTable('passkey_challenges')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_slug', 'text', (c) => c.notNull())
+      .addColumn('challenge', 'text', (c) => c.notNull().unique())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('passkey_challenges_expires').on('passkey_challenges').column('expires_at').execute();
+  },
+};
+
+/**
+ * People management (issue 11): a user is `invited` (no usable password yet), `active` or
+ * `deactivated`; the last sign-in is kept for the users list and the compliance report. One
+ * table holds the one-time links (invitations and password resets), stored as SHA-256 only.
+ * The users list sorts and pages an account's users by name, email, last sign-in or creation:
+ * each has an index led by account_id, so a page is an index range scan and the total an
+ * index-only count. On PostgreSQL, the search (a substring of the name or email) uses trigram
+ * indexes where the pg_trgm extension is available.
+ */
+const usersStatusInvitationsAndResets: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('status', 'text', (c) => c.notNull().defaultTo('active')).execute();
+    await db.schema.alterTable('users').addColumn('last_sign_in_at', 'bigint').execute();
+    await db.schema.createIndex('users_account_name').on('users').columns(['account_id', 'name', 'id']).execute();
+    // Never signed in sorts as the oldest: first going up, last going down, on both stores
+    // (SQLite's natural order of NULL; PostgreSQL's index is told so).
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      await sql`create index users_account_last_sign_in on users (account_id, last_sign_in_at nulls first, id)`.execute(db);
+    } else {
+      await db.schema.createIndex('users_account_last_sign_in').on('users').columns(['account_id', 'last_sign_in_at', 'id']).execute();
+    }
+    await db.schema.createIndex('users_account_created').on('users').columns(['account_id', 'created_at', 'id']).execute();
+    await db.schema
+      .createTable('user_links')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('user_links_user_purpose').on('user_links').columns(['user_id', 'purpose']).execute();
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      const available = await sql<{ n: number }>`select count(*)::int as n from pg_available_extensions where name = 'pg_trgm'`.execute(db);
+      if (available.rows[0]!.n > 0) {
+        await sql`create extension if not exists pg_trgm`.execute(db);
+        await sql`create index users_name_trgm on users using gin (lower(name) gin_trgm_ops)`.execute(db);
+        await sql`create index users_email_trgm on users using gin (email gin_trgm_ops)`.execute(db);
+      }
+    }
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
+  '2026-12-02-session-assurance-and-devices': sessionAssuranceAndDevices,
+  '2026-12-02-two-factor-rollout-and-security-activity': rolloutEnrolmentPolicyAndSecurityActivity,
+  '2026-12-02-passkeys-and-second-factor-policy': passkeysAndSecondFactorPolicy,
+  '2026-12-02-users-status-invitations-and-resets': usersStatusInvitationsAndResets,
 };
 
 export const migrationProvider: MigrationProvider = {

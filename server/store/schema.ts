@@ -11,6 +11,18 @@ export interface AccountsTable {
   settings_updated_at: number | null;
   settings_updated_by: string | null;
   created_at: number;
+  /** Deployment day (enforcement/schedule.ts): when the requirement takes effect, and who set it. */
+  two_factor_scheduled_at: Generated<number | null>;
+  two_factor_scheduled_by: Generated<string | null>;
+  /** When the requirement last took effect: devices used before it are known devices. */
+  two_factor_required_since: Generated<number | null>;
+  /** Who may set up a first method at a forced enrolment (enforcement/enrollment-policy.ts). */
+  enrollment_policy: Generated<'password' | 'known_device'>;
+  /** Sign in with a security key alone (second-factors/passkeys.ts); 0 by default. Optional here
+   * (the column has a default) so rows built without it stay valid. */
+  passwordless_sign_in?: number;
+  /** Which methods pass the second step (second-factors/policy.ts); 'any' by default. */
+  second_factor_policy?: 'any' | 'security_keys';
 }
 
 export interface UsersTable {
@@ -23,6 +35,31 @@ export interface UsersTable {
   /** Kept in step with confirmed methods so enforcement finds users without 2FA by index. */
   has_two_factor: number;
   created_at: number;
+  /** Until when sign-ins from devices this user has not used are refused (see sessions/throttling.ts). */
+  locked_until: number | null;
+  /** Kept in step with confirmed security keys, so "security keys only" finds users without one by index. */
+  has_security_key?: number;
+  /** `invited` until the invitation is accepted (no usable password: password_hash is ''),
+   * `deactivated` by an admin (people/lifecycle.ts). Optional here: the column has a default. */
+  status?: UserStatus;
+  /** The last accepted password step (people/users.ts recordSignIn). */
+  last_sign_in_at?: number | null;
+}
+
+export type UserStatus = 'invited' | 'active' | 'deactivated';
+
+/** A one-time link sent to a user: an invitation or a password reset (people/links.ts). */
+export interface UserLinksTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  purpose: 'invitation' | 'password_reset';
+  /** SHA-256 of the 256-bit token; the token itself is only in the link. */
+  token_hash: string;
+  created_at: number;
+  /** The admin who sent it; null when the user asked for a reset themselves. */
+  created_by: string | null;
+  expires_at: number;
 }
 
 export interface MethodsTable {
@@ -42,6 +79,18 @@ export interface MethodsTable {
   transports: string | null;
   /** Set when a sign counter went backwards: the key may have been cloned. */
   clone_warning_at: number | null;
+  /** While unconfirmed: the session that started adding it, the only one that may confirm it. */
+  session_id: string | null;
+  /** 1: a discoverable credential registered with user verification, for sign-in without a password. */
+  discoverable?: number;
+}
+
+/** A passkey sign-in's challenge: no session exists yet, so it is a row of its own, taken once. */
+export interface PasskeyChallengesTable {
+  id: string;
+  account_slug: string;
+  challenge: string;
+  expires_at: number;
 }
 
 export interface RecoveryCodesTable {
@@ -65,21 +114,49 @@ export interface SessionsTable {
   revoked_reason: string | null;
   client_address: string | null;
   user_agent: string | null;
+  /** The device (sessions/devices.ts) the sign-in came from. */
+  device_id: string | null;
 }
 
 export interface ChallengesTable {
   id: string;
   session_id: string;
-  purpose: 'registration' | 'authentication';
+  /** passkey_registration: a key being added for sign-in without a password (second-factors/passkeys.ts). */
+  purpose: 'registration' | 'authentication' | 'passkey_registration';
   challenge: string;
   expires_at: number;
 }
 
+/** One limit, named by what it keys on (see sessions/throttling.ts). */
 export interface ThrottlesTable {
   key: string;
-  attempts: number;
-  window_started_at: number;
+  /** Wrong secrets since the last success, forgotten after a quiet period. */
+  failures: number;
+  /** Attempts reserved and not yet finished: parallel guesses count before they are checked. */
+  in_flight: number;
+  reserved_at: number;
+  last_failure_at: number | null;
   locked_until: number | null;
+}
+
+/** A desktop app or browser, known by the hash of the long-lived token it keeps. Never a factor. */
+export interface DevicesTable {
+  id: string;
+  token_hash: string;
+  created_at: number;
+  last_seen_at: number;
+  created_address: string | null;
+  last_address: string | null;
+  user_agent: string | null;
+}
+
+/** The users who completed a sign-in on a device: to them it is a known device. */
+export interface DeviceUsersTable {
+  device_id: string;
+  user_id: string;
+  account_id: string;
+  first_signed_in_at: number;
+  last_signed_in_at: number;
 }
 
 export interface AuditEventsTable {
@@ -90,6 +167,46 @@ export interface AuditEventsTable {
   action: string;
   details: string;
   at: number;
+  /** The user the entry is about, when not the actor (a reset, an issued enrolment code). */
+  subject_user_id: string | null;
+  /** The request it came from: client address, device and user agent. */
+  address: string | null;
+  user_agent: string | null;
+  device_id: string | null;
+}
+
+/** An admin's one-time code that lets one enrollment_required session set up a first method. */
+export interface EnrollmentCodesTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  /** HMAC of the code (a key derived from the server secret). */
+  code_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** The session that redeemed it: that session may enrol. */
+  used_session_id: string | null;
+}
+
+/** What changed on a user's account, told to them (notifications/security-activity.ts). */
+export interface SecurityNotificationsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  kind: string;
+  details: string;
+  address: string | null;
+  user_agent: string | null;
+  created_at: number;
+  read_at: number | null;
+  /** "This wasn't me": the user's sessions were ended and the admins alerted. */
+  not_me_at: number | null;
+  alert_resolved_at: number | null;
+  alert_resolved_by: string | null;
+  /** When the email about it was handed to the mail server (claimed once across instances). */
+  mailed_at: number | null;
 }
 
 export interface Database {
@@ -99,8 +216,14 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   sessions: SessionsTable;
   challenges: ChallengesTable;
+  passkey_challenges: PasskeyChallengesTable;
   throttles: ThrottlesTable;
   audit_events: AuditEventsTable;
+  devices: DevicesTable;
+  device_users: DeviceUsersTable;
+  enrollment_codes: EnrollmentCodesTable;
+  security_notifications: SecurityNotificationsTable;
+  user_links: UserLinksTable;
 }
 
 export type { Generated };

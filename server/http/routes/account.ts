@@ -2,13 +2,16 @@
 // settings with their impact, users, 2FA resets and the audit log.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createAccount, createUser, listUsers, resetTwoFactor } from '../../people/accounts.js';
-import { listAudit } from '../../audit/audit.js';
+import { createAccount } from '../../people/accounts.js';
+import { listAudit, requestContext } from '../../audit/audit.js';
+import { rolloutSettings } from '../../enforcement/rollout-view.js';
+import { scheduleChanged } from '../../enforcement/schedule.js';
+import { AuditListQuery, auditFilter } from './audit-query.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { enforcementImpact, saveSecuritySettings } from '../../enforcement/enforcement.js';
 import { ApiError } from '../errors.js';
-import { AuditQuery, CreateAccountBody, CreateUserBody, IdParams, ListUsersQuery, SecuritySettingsBody } from '../schemas.js';
+import { CreateAccountBody, SecuritySettingsBody } from '../schemas.js';
 
 export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -38,6 +41,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       userVerification: row.user_verification,
       updatedAt: row.settings_updated_at === null ? null : new Date(Number(row.settings_updated_at)).toISOString(),
       updatedBy: row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
+      ...(await rolloutSettings(db, auth.account.id)),
     };
   });
 
@@ -47,36 +51,22 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.put('/account/security-settings', { config: { auth: 'admin' }, schema: { body: SecuritySettingsBody, tags: ['admin'], summary: 'Change the security settings (requires a recent second factor)' } }, async (request) => {
     const auth = authOf(request);
-    return saveSecuritySettings(db, ctx.events, {
+    const saved = await saveSecuritySettings(db, ctx.events, {
       accountId: auth.account.id,
       actor: auth.user,
       secondFactorAt: auth.session.second_factor_at,
       change: request.body,
       recentMs: ctx.recentSecondFactorMs,
+      request: requestContext(request),
     });
+    if (request.body.startsAt !== undefined) scheduleChanged(ctx);
+    return saved;
   });
 
-  r.get('/account/users', { config: { auth: 'admin' }, schema: { querystring: ListUsersQuery, tags: ['admin'], summary: 'Users with their 2FA status' } }, async (request) => {
+  // The users list, invitations, lifecycle and 2FA resets: routes/people.ts.
+
+  r.get('/account/audit-events', { config: { auth: 'admin' }, schema: { querystring: AuditListQuery, tags: ['admin'], summary: 'The audit log, newest first (filter by user, action and time)' } }, async (request) => {
     const q = request.query;
-    return listUsers(db, authOf(request).account.id, { limit: Number(q.limit ?? 200), offset: Number(q.offset ?? 0), query: q.q });
-  });
-
-  r.post('/account/users', { config: { auth: 'admin' }, schema: { body: CreateUserBody, tags: ['admin'], summary: 'Create a user' } }, async (request, reply) => {
-    const auth = authOf(request);
-    const user = await createUser(db, { accountId: auth.account.id, actorId: auth.user.id, ...request.body });
-    reply.code(201);
-    return { user };
-  });
-
-  r.delete('/account/users/:id/two-factor', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: "Reset a user's 2FA (requires a recent second factor)" } }, async (request) => {
-    const auth = authOf(request);
-    if (auth.user.has_two_factor !== 1) throw new ApiError('admin_method_required', 'Set up two-factor authentication for yourself first.');
-    requireRecentSecondFactor(ctx, auth);
-    return resetTwoFactor(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id });
-  });
-
-  r.get('/account/audit-events', { config: { auth: 'admin' }, schema: { querystring: AuditQuery, tags: ['admin'], summary: 'The audit log, newest first' } }, async (request) => {
-    const q = request.query;
-    return listAudit(db, authOf(request).account.id, { limit: Number(q.limit ?? 50), before: q.before });
+    return listAudit(db, authOf(request).account.id, { ...auditFilter(q), limit: Number(q.limit ?? 50), before: q.before });
   });
 }
