@@ -1,6 +1,13 @@
 // Plain words for the server's stable error codes, so every screen says the same thing.
 import { ApiError } from './api-error';
 
+/** How long a lock-out lasts, in words: "15 minutes", "2 hours". */
+export function durationText(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} seconds`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} minutes`;
+  return `${Math.ceil(seconds / 3600)} hours`;
+}
+
 function waitText(seconds: number | null): string {
   if (!seconds || seconds <= 0) return 'Wait a moment and try again.';
   if (seconds < 90) return `Try again in ${Math.ceil(seconds)} seconds.`;
@@ -32,6 +39,10 @@ const messages: Record<string, string> = {
 
 export function describeError(error: unknown): string {
   const apiError = ApiError.from(error);
+  if (apiError.code === 'too_many_attempts' && apiError.locked) {
+    const span = apiError.retryAfterSeconds && apiError.retryAfterSeconds > 0 ? ` for ${durationText(apiError.retryAfterSeconds)}` : '';
+    return `Too many wrong attempts: sign-in to this account is locked${span}. Ask your administrator to lift the lock-out, or try again then.`;
+  }
   if (apiError.code === 'too_many_attempts') {
     return `Too many attempts. ${waitText(apiError.retryAfterSeconds)}`;
   }

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../preload/agentdesk-api';
+import { ApiError } from '../api/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
@@ -26,6 +27,8 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
+  // A lock-out blocks every way in, recovery codes too: nothing to offer but the wait.
+  const [locked, setLocked] = useState(false);
 
   async function pass(action: () => Promise<Session>) {
     setBusy(true);
@@ -34,9 +37,20 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
       onPassed(await action());
     } catch (failure) {
       setError(describeError(failure));
+      setLocked(ApiError.from(failure).locked);
       setAttempt((n) => n + 1);
       setBusy(false);
     }
+  }
+
+  if (locked) {
+    return (
+      <div className="second-factor" data-testid="locked-out">
+        <Notice tone="error" title="Sign-in locked">
+          {error}
+        </Notice>
+      </div>
+    );
   }
 
   function choose(next: Way) {
