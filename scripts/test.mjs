@@ -1,27 +1,54 @@
 #!/usr/bin/env node
 // The one test command: type-check, build what the end-to-end tests load, then run every
-// `*.test.ts` under node's own test runner. The server suite runs twice: once on SQLite (with
-// everything else) and once on PostgreSQL when AGENTDESK_TEST_DATABASE_URL names a server
-// (`.ci/run` starts one; scripts/postgres-cluster.sh starts one locally). Without it the
-// PostgreSQL run is skipped with one line, except in CI (CI=true or AGENTDESK_REQUIRE_POSTGRES=1),
-// where that is a failure.
-// The end-to-end files (e2e/) run in a pass of their own, one file at a time, after the rest:
-// each drives a Chromium and asserts timings (signed out within a second), and on a 2-core CI
-// machine two browsers at once starve each other.
-// The last line sums every run: `N passed, N failed`.
+// `*.test.ts` under node's own test runner, on each supported Node.js line and each store.
 //
-//   node scripts/test.mjs [--store=sqlite|postgres] [files...]
+// A full run (no files named) is a matrix of passes, each opened by a header naming its Node and
+// its store:
+//   - Node 24 (the LTS line CI runs everything on): every file on SQLite, the end-to-end files
+//     (e2e/) in a pass of their own one file at a time, then the server suite on PostgreSQL;
+//   - the machine's Node 20: the server and security-key suites, on SQLite and on PostgreSQL.
+// Node 24 comes from the npm registry (scripts/node-runtimes.mjs fetch 24; .ci/run does it) and
+// runs in a copy of the project whose native modules are built for it (.tmp/node-24/), so that
+// the two ABIs never share one node_modules. Without Node 24 the whole suite runs on the machine's
+// Node instead, after one line saying so; in CI (CI=true) a missing Node 24 is also a failure.
+// The PostgreSQL passes need AGENTDESK_TEST_DATABASE_URL (`.ci/run` starts a cluster;
+// scripts/postgres-cluster.sh starts one locally): without it they are skipped with one line,
+// except in CI (CI=true or AGENTDESK_REQUIRE_POSTGRES=1), where that is a failure.
+// The end-to-end files run one at a time because each drives a Chromium and asserts timings
+// (signed out within a second): on a 2-core machine two browsers at once starve each other.
+// The last line sums every pass: `N passed, N failed`; the exit code is non-zero on any failure.
+//
+//   node scripts/test.mjs [--store=sqlite|postgres] [--node=all|24|20|current] [files...]
+//
+// Named files run on the Node running this script only (--node=current), unless --node says
+// otherwise; with --node=all, the lines after the first run only those of them in the server and
+// security-key suites, as in a full run.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
+import { checkNativeModules, findNode, prepareTree, repoRoot } from './node-runtimes.mjs';
+
+/** The Node lines tested, the first on every file, the others on the server and security-key suites. */
+const NODE_LINES = [24, 20];
 
 const roots = ['server', 'main', 'preload', 'renderer/src', 'e2e', 'bench'];
 const args = process.argv.slice(2);
-const storeArg = args.find((a) => a.startsWith('--store='))?.slice('--store='.length);
-const only = args.filter((a) => !a.startsWith('--store='));
+const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const storeArg = option('store');
+const only = args.filter((a) => !a.startsWith('--')).map((f) => relative(repoRoot, resolve(f)));
 const stores = storeArg ? [storeArg] : ['sqlite', 'postgres'];
-const inCi = process.env.CI === 'true' || process.env.CI === '1' || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';
+const ciFlag = process.env.CI === 'true' || process.env.CI === '1';
+const inCi = ciFlag || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';
 const pgUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
+const currentMajor = Number(process.versions.node.split('.')[0]);
+const nodeArg = option('node') ?? (only.length ? 'current' : 'all');
+process.chdir(repoRoot);
+
+const wanted = nodeArg === 'all' ? NODE_LINES : nodeArg === 'current' ? [currentMajor] : [Number(nodeArg)];
+if (wanted.some((m) => !Number.isInteger(m) || m <= 0)) {
+  console.error(`--node=${nodeArg}: expected all, current or a major version such as 24`);
+  process.exit(2);
+}
 
 /** The Chromium the end-to-end tests drive: CHROMIUM_PATH, else a usual install location. */
 function findChromium() {
@@ -49,27 +76,65 @@ function findTests(dir) {
   return out;
 }
 
-function run(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+const seconds = (ms) => {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+};
+
+/**
+ * How a Node line runs: its binary, the folder it runs in (ours, or the copy whose native modules
+ * are built for it) and the environment that makes its child processes (`node`, `npm run`, the
+ * tests' own servers) use it too.
+ */
+function runtimeFor(major) {
+  if (major === currentMajor) {
+    return { major, version: process.version, node: process.execPath, cwd: repoRoot, env: {} };
+  }
+  const nodeDir = findNode(major);
+  if (!nodeDir) return undefined;
+  const bin = join(nodeDir, 'bin');
+  const node = join(bin, process.platform === 'win32' ? 'node.exe' : 'node');
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return { major, version, node, nodeDir, cwd: undefined, env: {} };
+}
+
+/** PATH for a runtime in a copy: its node first, and the copy's node_modules/.bin for ours. */
+function pathFor(runtime) {
+  const ourBin = join(repoRoot, 'node_modules', '.bin');
+  const parts = (process.env.PATH || '').split(delimiter).map((p) => (p === ourBin ? join(runtime.cwd, 'node_modules', '.bin') : p));
+  return [dirname(runtime.node), ...parts].join(delimiter);
+}
+
+/** Runs a tool from node_modules on a runtime; returns its exit code. */
+function runTool(runtime, script, toolArgs) {
+  const r = spawnSync(runtime.node, [join(runtime.cwd, 'node_modules', script), ...toolArgs], {
+    cwd: runtime.cwd, stdio: 'inherit', env: { ...process.env, ...runtime.env },
+  });
   return r.status ?? 1;
 }
 
-const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
-
 /** Runs node's test runner over `files`, echoing its output; returns its pass/fail counts. */
-function runTests(files, env, extraArgs = [], concurrency = process.env.TEST_CONCURRENCY ?? 2) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [
+function runTests(runtime, files, env, extraArgs = [], concurrency = process.env.TEST_CONCURRENCY ?? 2) {
+  return new Promise((resolvePass) => {
+    const child = spawn(runtime.node, [
       '--import', 'tsx',
       '--test',
       ...extraArgs,
       `--test-concurrency=${concurrency}`,
       ...files,
-    ], { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test', ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...env } });
+    ], {
+      cwd: runtime.cwd,
+      stdio: ['inherit', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'test', ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...runtime.env, ...env },
+    });
     let tail = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
       tail = (tail + chunk.toString('utf8')).slice(-8192);
+    });
+    child.on('error', (error) => {
+      console.log(`Could not start ${runtime.node}: ${error.message}`);
     });
     child.on('close', (code) => {
       const text = stripAnsi(tail);
@@ -78,67 +143,133 @@ function runTests(files, env, extraArgs = [], concurrency = process.env.TEST_CON
       let failed = count('fail') + count('cancelled');
       // A runner that died before its summary still counts as a failure.
       if (code !== 0 && failed === 0) failed = 1;
-      resolve({ passed, failed });
+      resolvePass({ passed, failed });
     });
   });
 }
 
 const all = (only.length ? only : roots.flatMap(findTests)).sort();
 const isServer = (f) => f.startsWith(`server${sep}`) || f.startsWith('server/');
+const isSecurityKeys = (f) => /^main[\\/](security-keys[\\/]|security-key[^\\/]*\.test\.ts$)/.test(f);
 const isEndToEnd = (f) => /^(\.[\\/])?e2e[\\/]/.test(f);
 // Tests of several instances on one database exist only on PostgreSQL.
 const postgresOnly = (f) => f.endsWith('.postgres.test.ts');
 
-if (!only.length) {
-  if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
-}
-
-// The end-to-end tests load the renderer the web console serves: build it first.
-if (all.some(isEndToEnd)) {
-  if (run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) !== 0) process.exit(1);
-}
-
+const runStarted = Date.now();
 let passed = 0;
 let failed = 0;
-const withoutPg = { AGENTDESK_TEST_DATABASE_URL: '' };
+/** One row per pass and per setup step, for the summary before the closing line. */
+const rows = [];
+const fail = (what) => { failed += 1; rows.push({ what, result: 'FAILED' }); };
 
-if (stores.includes('sqlite')) {
-  const files = all.filter((f) => !postgresOnly(f));
-  const unit = files.filter((f) => !isEndToEnd(f));
-  const endToEnd = files.filter(isEndToEnd);
-  if (unit.length) {
-    const r = await runTests(unit, withoutPg, ['--test-reporter=spec']);
-    passed += r.passed;
-    failed += r.failed;
-  }
-  const browser = endToEnd.length ? findChromium() : undefined;
-  if (endToEnd.length && !browser) {
-    console.log(`End-to-end journeys SKIPPED: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)${inCi ? ' (required in CI: failing)' : ''}`);
-    if (inCi) failed += 1;
-  } else if (endToEnd.length) {
-    if (unit.length) console.log('\nEnd-to-end journeys, one browser at a time');
-    const r = await runTests(endToEnd, { ...withoutPg, CHROMIUM_PATH: browser }, ['--test-reporter=spec'], 1);
-    passed += r.passed;
-    failed += r.failed;
-  }
+async function pass(runtime, label, files, env, extraArgs, concurrency, detail = '') {
+  console.log(`\n=== Node ${runtime.version} · ${label}${detail} · ${files.length} file${files.length === 1 ? '' : 's'} ===`);
+  const started = Date.now();
+  const r = await runTests(runtime, files, env, extraArgs, concurrency);
+  const took = seconds(Date.now() - started);
+  console.log(`--- Node ${runtime.version} · ${label}: ${r.passed} passed, ${r.failed} failed, in ${took}`);
+  passed += r.passed;
+  failed += r.failed;
+  rows.push({ what: `Node ${runtime.version} · ${label}`, result: `${r.passed} passed, ${r.failed} failed`, took });
 }
 
-if (stores.includes('postgres')) {
-  const files = all.filter(isServer);
-  if (files.length) {
-    if (!pgUrl) {
-      console.log(`PostgreSQL run of the server suite SKIPPED: AGENTDESK_TEST_DATABASE_URL is not set${inCi ? ' (required in CI: failing)' : ' (start one with scripts/postgres-cluster.sh start /tmp/agentdesk-pg)'}`);
-      if (inCi) failed += 1;
-    } else {
-      console.log(`\nServer suite on PostgreSQL (${new URL(pgUrl).host})`);
-      const r = await runTests(files, { AGENTDESK_TEST_STORE_LABEL: 'postgres' }, [
-        `--test-reporter=${new URL('./store-reporter.mjs', import.meta.url).href}`,
-      ]);
-      passed += r.passed;
-      failed += r.failed;
+function step(what, fn) {
+  const started = Date.now();
+  const ok = fn();
+  rows.push({ what, result: ok ? 'ok' : 'FAILED', took: seconds(Date.now() - started) });
+  if (!ok) failed += 1;
+  return ok;
+}
+
+if (!only.length) {
+  const here = runtimeFor(currentMajor);
+  step(`type-check (Node ${process.version})`, () => runTool(here, 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']) === 0);
+}
+
+// Each Node line that can run here, in order; a line that cannot is reported once.
+const runtimes = [];
+for (const major of wanted) {
+  const runtime = runtimeFor(major);
+  if (!runtime) {
+    const required = ciFlag;
+    console.log(`Node ${major} passes SKIPPED: no Node ${major} here (node scripts/node-runtimes.mjs fetch ${major} fetches it from the npm registry)${required ? ' (required in CI: failing)' : ''}`);
+    if (required) fail(`Node ${major}: not installed`);
+    else rows.push({ what: `Node ${major}`, result: 'skipped: not installed' });
+    continue;
+  }
+  if (!runtime.cwd) {
+    const started = Date.now();
+    try {
+      console.log(`\nPreparing the copy of the project for Node ${runtime.version}`);
+      const tree = prepareTree(major, runtime.nodeDir);
+      runtime.cwd = tree.dir;
+      runtime.env = { PATH: pathFor(runtime) };
+      rows.push({ what: `Node ${runtime.version}: copy in ${relative(repoRoot, tree.dir)}${tree.reused ? '' : tree.rebuilt.length ? `, rebuilt ${tree.rebuilt.join(', ')}` : ''}`, result: tree.reused ? 'reused' : 'ok', took: seconds(Date.now() - started) });
+    } catch (error) {
+      console.log(`Node ${runtime.version} passes FAILED: its copy of the project could not be prepared: ${error.message}`);
+      fail(`Node ${runtime.version}: copy of the project`);
+      continue;
+    }
+  }
+  const check = checkNativeModules(runtime.node, runtime.cwd);
+  console.log(`Native modules on Node ${runtime.version}: ${check.text}`);
+  if (!check.ok) fail(`Node ${runtime.version}: native modules`);
+  runtimes.push(runtime);
+}
+
+for (const [index, runtime] of runtimes.entries()) {
+  // The first line that runs gets every file; the others the server and security-key suites.
+  const scoped = index === 0 ? all : all.filter((f) => isServer(f) || isSecurityKeys(f));
+  const named = (label, scope) => (only.length ? label : `${label} · ${scope}`);
+
+  if (stores.includes('sqlite')) {
+    const files = scoped.filter((f) => !postgresOnly(f));
+    const unit = files.filter((f) => !isEndToEnd(f));
+    const endToEnd = files.filter(isEndToEnd);
+    if (unit.length) {
+      await pass(runtime, named('SQLite', index === 0 ? 'whole suite' : 'server and security-key suites'), unit, { AGENTDESK_TEST_DATABASE_URL: '' }, ['--test-reporter=spec']);
+    }
+    const browser = endToEnd.length ? findChromium() : undefined;
+    if (endToEnd.length && !browser) {
+      console.log(`End-to-end journeys SKIPPED: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)${inCi ? ' (required in CI: failing)' : ''}`);
+      if (inCi) fail('end-to-end journeys: no Chromium');
+      else rows.push({ what: 'end-to-end journeys', result: 'skipped: no Chromium' });
+    } else if (endToEnd.length) {
+      // The end-to-end tests load the renderer the web console serves: build it first, there.
+      const built = step(`build the renderer (Node ${runtime.version})`, () => runTool(runtime, 'vite/bin/vite.js', ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) === 0);
+      if (built) {
+        await pass(runtime, 'SQLite · end-to-end journeys, one browser at a time', endToEnd, { AGENTDESK_TEST_DATABASE_URL: '', CHROMIUM_PATH: browser }, ['--test-reporter=spec'], 1);
+        // What they wrote (screenshots) belongs in our tree, not only in the copy.
+        if (runtime.cwd !== repoRoot) {
+          for (const out of ['test-results', ...(process.env.AGENTDESK_UPDATE_SCREENSHOTS === '1' ? ['docs/screenshots'] : [])]) {
+            if (existsSync(join(runtime.cwd, out))) cpSync(join(runtime.cwd, out), join(repoRoot, out), { recursive: true });
+          }
+        }
+      }
+    }
+  }
+
+  if (stores.includes('postgres')) {
+    const files = scoped.filter(isServer);
+    if (files.length) {
+      if (!pgUrl) {
+        console.log(`PostgreSQL run of the server suite on Node ${runtime.version} SKIPPED: AGENTDESK_TEST_DATABASE_URL is not set${inCi ? ' (required in CI: failing)' : ' (start one with scripts/postgres-cluster.sh start /tmp/agentdesk-pg)'}`);
+        if (inCi) fail(`Node ${runtime.version} · PostgreSQL: no database`);
+        else rows.push({ what: `Node ${runtime.version} · PostgreSQL`, result: 'skipped: no database' });
+      } else {
+        await pass(runtime, named('PostgreSQL', 'server suite'), files, { AGENTDESK_TEST_STORE_LABEL: 'postgres' }, [
+          `--test-reporter=${new URL('./store-reporter.mjs', import.meta.url).href}`,
+        ], undefined, ` (${new URL(pgUrl).host})`);
+      }
     }
   }
 }
 
+if (rows.length > 1) {
+  console.log('\nPasses:');
+  const width = Math.max(...rows.map((r) => r.what.length));
+  for (const r of rows) console.log(`  ${r.what.padEnd(width)}  ${r.result}${r.took ? ` (${r.took})` : ''}`);
+  console.log(`  ${'all of it'.padEnd(width)}  ${seconds(Date.now() - runStarted)}`);
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
