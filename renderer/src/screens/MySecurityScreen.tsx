@@ -67,7 +67,7 @@ export function MySecurityScreen() {
   }
 
   return (
-    <div className="page">
+    <div className="page page-columns">
       <FocusHeading>My security</FocusHeading>
       {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
 
