@@ -39,7 +39,8 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
       // re-reads the row (READ COMMITTED): the schedule is gone, so it updates nothing.
       const claimed = await trx
         .updateTable('accounts')
-        .set({ two_factor_scheduled_at: null, two_factor_scheduled_by: null })
+        // RETURNING gives the row as updated: who scheduled it is kept until the save below.
+        .set({ two_factor_scheduled_at: null })
         .where('id', '=', account.id)
         .where('two_factor_scheduled_at', '=', scheduledFor)
         .where('two_factor_scheduled_at', '<=', now)
@@ -48,12 +49,14 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
       if (!claimed) return null;
       // Already on (cannot normally happen: turning it on clears the schedule): nothing to do.
       if (claimed.require_two_factor === 1) return null;
-      return applySecuritySettings(trx, {
+      const applied = await applySecuritySettings(trx, {
         accountId: account.id,
         actorId: claimed.two_factor_scheduled_by,
         change: { requireTwoFactor: true, acknowledged: true },
         scheduledFor,
       });
+      await trx.updateTable('accounts').set({ two_factor_scheduled_by: null }).where('id', '=', account.id).execute();
+      return applied;
     });
     if (!result) continue;
     await events.publishRevoked(result.sessionIds, 'two_factor_required');
