@@ -26,7 +26,23 @@ export interface Config {
   sessionAbsoluteHours: number;
   /** Trust X-Forwarded-For from a load balancer in front. */
   trustProxy: boolean;
+  /** smtp(s)://user:pass@host:port: where mail goes; none sent when absent (server/mail/). */
+  smtpUrl: string | undefined;
+  /** The From address of every message. */
+  mailFrom: string | undefined;
+  /** A file holding the secret key (kept outside the data directory); must be mode 0600. */
+  secretKeyFile: string | undefined;
+  /** A request's headers must arrive within this long. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this long. */
+  requestTimeoutMs: number;
+  /** A kept-alive connection with no request in flight is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Open connections allowed from one client address (0: no limit). */
+  maxConnectionsPerAddress: number;
 }
+
+const seconds = (v: string | undefined, fallback: number) => Math.round(Number(v ?? fallback) * 1000);
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -46,6 +62,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMinutes: Number(env.AGENTDESK_SESSION_IDLE_MINUTES ?? 480),
     sessionAbsoluteHours: Number(env.AGENTDESK_SESSION_ABSOLUTE_HOURS ?? 24),
     trustProxy: env.AGENTDESK_TRUST_PROXY === '1',
+    smtpUrl: env.AGENTDESK_SMTP_URL || undefined,
+    mailFrom: env.AGENTDESK_MAIL_FROM || undefined,
+    secretKeyFile: env.AGENTDESK_SECRET_KEY_FILE || undefined,
+    headersTimeoutMs: seconds(env.AGENTDESK_HEADERS_TIMEOUT_SECONDS, 20),
+    requestTimeoutMs: seconds(env.AGENTDESK_REQUEST_TIMEOUT_SECONDS, 30),
+    keepAliveTimeoutMs: seconds(env.AGENTDESK_KEEP_ALIVE_TIMEOUT_SECONDS, 10),
+    maxConnectionsPerAddress: Number(env.AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS ?? 512),
   };
 }
 

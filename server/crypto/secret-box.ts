@@ -1,7 +1,9 @@
 // Encrypts second-factor secrets at rest with AES-256-GCM. The key comes from
-// AGENTDESK_SECRET_KEY, or is generated once into the data directory with mode 0600.
+// AGENTDESK_SECRET_KEY, from the file AGENTDESK_SECRET_KEY_FILE names (kept apart from the data,
+// so a backup of the data folder alone decrypts nothing), or is generated once into the data
+// directory with mode 0600.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const VERSION = 'v1';
@@ -15,16 +17,45 @@ export class SecretBox {
     return new SecretBox(key);
   }
 
-  /** The key file in the data directory, created on first use. */
+  /**
+   * A key file kept elsewhere (a secrets mount, /etc/agentdesk/secret.key), read once at start.
+   * Refused unless only its owner may read it: a key readable by others protects nothing.
+   */
+  static fromKeyFile(path: string): SecretBox {
+    let mode: number;
+    try {
+      mode = statSync(path).mode;
+    } catch (error) {
+      throw new Error(`AGENTDESK_SECRET_KEY_FILE ${path} cannot be read: ${(error as Error).message}`);
+    }
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new Error(
+        `AGENTDESK_SECRET_KEY_FILE ${path} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); ` +
+          `make it readable by the service's user only: chmod 600 ${path}`,
+      );
+    }
+    const material = readFileSync(path, 'utf8').trim();
+    try {
+      return SecretBox.fromKey(material);
+    } catch {
+      throw new Error(`AGENTDESK_SECRET_KEY_FILE ${path} must hold 32 bytes, as 64 hex digits or base64`);
+    }
+  }
+
+  /** The key file in the data directory, created on first use; kept 0600 in a 0700 folder. */
   static fromDataDir(dataDir: string): SecretBox {
     const path = join(dataDir, 'secret.key');
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (!existsSync(path)) {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       try {
         writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
+    }
+    if (process.platform !== 'win32') {
+      chmodSync(dataDir, 0o700);
+      chmodSync(path, 0o600);
     }
     return SecretBox.fromKey(readFileSync(path, 'utf8').trim());
   }

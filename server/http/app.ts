@@ -17,6 +17,8 @@ import { Mailer } from '../mail/mailer.js';
 import { eventRoutes } from './routes/events.js';
 import { rolloutRoutes } from './routes/rollout.js';
 import { meRoutes } from './routes/me.js';
+import { mySessionRoutes } from './routes/my-sessions.js';
+import { lockoutRoutes } from './routes/lockouts.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -287,6 +289,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       sessionRoutes(api, ctx);
       passkeyRoutes(api, ctx);
       meRoutes(api, ctx);
+      mySessionRoutes(api, ctx);
+      lockoutRoutes(api, ctx);
       accountRoutes(api, ctx);
       // Its own scope: the CSV body parser of the bulk invitation applies to its routes only.
       await api.register(async (people) => peopleRoutes(people, ctx));

@@ -55,7 +55,12 @@ function loopbackRedirect(host: string | undefined, publicOrigin: string | undef
   if (!host || !publicOrigin) return null;
   const target = new URL(publicOrigin);
   if (host === target.host) return null;
-  const seen = new URL(`http://${host}`);
+  let seen: URL;
+  try {
+    seen = new URL(`http://${host}`);
+  } catch {
+    return null; // not a host (the app refuses such a Host header before any route)
+  }
   const loopback = /^127\.\d+\.\d+\.\d+$/.test(seen.hostname) || seen.hostname === '[::1]';
   return loopback && seen.port === target.port ? `${target.origin}${path}` : null;
 }

@@ -1,6 +1,6 @@
 // Opens the store: SQLite in the data directory by default, PostgreSQL when DATABASE_URL is set.
 // Runs pending migrations before anything else touches the database.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -9,6 +9,28 @@ import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * The data directory holds the database and the generated secret key: only the service's own
+ * user may read it. The folder is 0700 and every file 0600, set explicitly (whatever the umask)
+ * on creation, and put right at each start for a folder made by an older version.
+ * On Windows, modes mean little; the folder's ACL (the user's profile) protects it instead.
+ */
+export function protectDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  chmodSync(dataDir, 0o700);
+  for (const name of ['agentdesk.sqlite', 'agentdesk.sqlite-wal', 'agentdesk.sqlite-shm', 'agentdesk.sqlite-journal', 'secret.key']) {
+    const path = join(dataDir, name);
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+}
+
+/** Creates the SQLite file 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode. */
+function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  if (process.platform !== 'win32') chmodSync(path, 0o600);
+}
 
 export interface Store {
   db: Kysely<Database>;
@@ -67,8 +89,10 @@ export async function openStore(options: { dataDir: string; databaseUrl?: string
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const file = new SQLite(join(options.dataDir, 'agentdesk.sqlite'));
+    protectDataDir(options.dataDir);
+    const path = join(options.dataDir, 'agentdesk.sqlite');
+    createPrivateFile(path);
+    const file = new SQLite(path);
     file.pragma('journal_mode = WAL');
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
