@@ -24,8 +24,11 @@ export interface Config {
   logLevel: string;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
-  /** Trust X-Forwarded-For from a load balancer in front. */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe: false (none), a hop count (the proxies in front, the
+   * right-most hops), or the proxies' addresses/CIDRs. Never the client's own left-most hop.
+   */
+  trustProxy: false | number | string[];
   /** smtp(s)://user:pass@host:port: where mail goes; none sent when absent (server/mail/). */
   smtpUrl: string | undefined;
   /** The From address of every message. */
@@ -61,7 +64,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     sessionIdleMinutes: Number(env.AGENTDESK_SESSION_IDLE_MINUTES ?? 480),
     sessionAbsoluteHours: Number(env.AGENTDESK_SESSION_ABSOLUTE_HOURS ?? 24),
-    trustProxy: env.AGENTDESK_TRUST_PROXY === '1',
+    trustProxy: parseTrustProxy(env.AGENTDESK_TRUST_PROXY),
     smtpUrl: env.AGENTDESK_SMTP_URL || undefined,
     mailFrom: env.AGENTDESK_MAIL_FROM || undefined,
     secretKeyFile: env.AGENTDESK_SECRET_KEY_FILE || undefined,
@@ -70,6 +73,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: seconds(env.AGENTDESK_KEEP_ALIVE_TIMEOUT_SECONDS, 10),
     maxConnectionsPerAddress: Number(env.AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS ?? 512),
   };
+}
+
+/** `AGENTDESK_TRUST_PROXY`: empty or 0 (none), a hop count (`1`: one load balancer), or addresses/CIDRs. */
+export function parseTrustProxy(value: string | undefined): false | number | string[] {
+  const v = value?.trim();
+  if (!v || v === '0' || v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function defaultConfig(overrides: Partial<Config> = {}): Config {

@@ -11,6 +11,7 @@ import type { Store } from './store/database.js';
 import type { PostgresRelay } from './store/postgres-relay.js';
 import type { Database } from './store/schema.js';
 import type { Throttle } from './sessions/throttling.js';
+import type { Mailer } from './mail/mailer.js';
 
 export interface ServerContext {
   config: Config;
@@ -24,6 +25,8 @@ export interface ServerContext {
   sessions: Sessions;
   throttle: Throttle;
   recoveryCodes: RecoveryCodes;
+  /** Outgoing mail (server/mail/): invitations, password resets, security notifications. */
+  mail: Mailer;
   /** A sensitive change needs a second factor passed within this long. */
   recentSecondFactorMs: number;
 }

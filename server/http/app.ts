@@ -161,6 +161,11 @@ function limitConnectionsPerAddress(app: FastifyInstance, limit: number): void {
   });
 }
 
+/** Trusts the first `hops` addresses from the socket inwards: the proxies we run. */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -170,7 +175,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     // One line per request (the onResponse hook below), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: ctx.config.trustProxy,
+    // A hop count trusts that many proxies in front (the right-most hops); a client's own
+    // left-most X-Forwarded-For hop is never believed.
+    trustProxy: typeof ctx.config.trustProxy === 'number' ? trustHops(ctx.config.trustProxy) : ctx.config.trustProxy,
     forceCloseConnections: true,
     // Slow clients are cut off: headers, the whole request (a body dripped byte by byte) and an
     // idle kept-alive connection each have a limit. A long-lived answer (the event stream) is

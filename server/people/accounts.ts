@@ -1,6 +1,6 @@
-// Accounts (tenants) and their users: first-run account creation, admins adding users, the
-// users list with 2FA status, and an admin's reset of a user's 2FA.
-import { sql, type Kysely } from 'kysely';
+// Accounts (tenants): first-run account creation, and an admin's reset of a user's 2FA. Adding
+// users is by invitation (invitations.ts); the users list is users.ts.
+import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../crypto/tokens.js';
 import { ApiError } from '../http/errors.js';
@@ -8,6 +8,7 @@ import type { SessionEvents } from '../sessions/events.js';
 import { hashPassword } from './passwords.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
+import { isUniqueViolation } from './invitations.js';
 
 export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role'>) {
   return { id: u.id, name: u.name, email: u.email, role: u.role };
@@ -15,11 +16,6 @@ export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role'>) 
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/i.test(e?.message ?? '');
 }
 
 export async function createAccount(
@@ -53,73 +49,6 @@ export async function createAccount(
   return {
     account: { id: accountId, name: input.name, slug: input.slug, requireTwoFactor: false },
     user: { id: userId, name: input.admin.name, email: normalizeEmail(input.admin.email), role: 'admin' as const },
-  };
-}
-
-export async function createUser(
-  db: Kysely<Database>,
-  input: { accountId: string; actorId: string; name: string; email: string; password: string; role: 'admin' | 'agent' },
-) {
-  const passwordHash = await hashPassword(input.password);
-  const user = {
-    id: newId(),
-    account_id: input.accountId,
-    name: input.name,
-    email: normalizeEmail(input.email),
-    password_hash: passwordHash,
-    role: input.role,
-    has_two_factor: 0,
-    created_at: Date.now(),
-    locked_until: null,
-  };
-  try {
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('users').values(user).execute();
-      await recordAudit(trx, { accountId: input.accountId, actorId: input.actorId, action: 'user.created', details: { userId: user.id, email: user.email, role: user.role } });
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError('email_taken');
-    throw error;
-  }
-  return userView(user);
-}
-
-export async function listUsers(db: Kysely<Database>, accountId: string, options: { limit: number; offset: number; query?: string | undefined }) {
-  let base = db.selectFrom('users as u').where('u.account_id', '=', accountId);
-  if (options.query) {
-    const like = `%${options.query.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    // The escape character is named: PostgreSQL defaults to backslash, SQLite has none.
-    base = base.where(sql<boolean>`(u.email like ${like} escape '\\' or lower(u.name) like ${like} escape '\\')`);
-  }
-  const [rows, total] = await Promise.all([
-    base
-      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.has_two_factor', 'u.created_at'])
-      .select((eb) =>
-        eb
-          .selectFrom('methods as m')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('m.user_id', '=', 'u.id')
-          .where('m.confirmed', '=', 1)
-          .as('method_count'),
-      )
-      .orderBy('u.name')
-      .orderBy('u.id')
-      .limit(options.limit)
-      .offset(options.offset)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return {
-    users: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      email: r.email,
-      role: r.role,
-      twoFactorEnabled: r.has_two_factor === 1,
-      methodCount: Number(r.method_count ?? 0),
-      createdAt: new Date(Number(r.created_at)).toISOString(),
-    })),
-    total: Number(total.n),
   };
 }
 

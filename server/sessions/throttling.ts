@@ -1,76 +1,353 @@
-// Throttling of guesses (passwords, authenticator codes, recovery codes).
+// Limits on guessing secrets (passwords, authenticator codes, recovery codes).
 //
-// An attempt is *reserved* atomically before the secret is checked, so parallel guesses cannot
-// exceed a limit; a success clears the subject's counter. Locks are fixed windows that expire,
-// so an attacker can delay a user but never lock them out for good. Per-address counters only
-// count failures, so a call centre behind one NAT address signing in at shift change is never
-// throttled by its own successful sign-ins.
-import { sql, type Kysely } from 'kysely';
+// Every limit is a row named by what it keys on (see `limitKeys`). An attempt *reserves* a place
+// in every limit that applies before the secret is checked, in one transaction: parallel guesses
+// cannot pass a limit, and a limit whose budget is held by attempts still being checked makes
+// the next one wait its turn rather than fail (so parallel correct sign-ins all succeed). When
+// the check is done the reservation is released; only a failure is counted, never a success.
+//
+// Reaching a limit locks it, for a time that doubles with each further failure (1 min, 2, 4 …
+// up to 30 min), so an attacker cannot time the next batch; failures are forgotten after a quiet
+// period or a success. What can never happen is that an attacker keeps the owner out: the
+// limits that an attacker can fill (user-wide, per address) apply only to devices this user has
+// not signed in on; a known device (sessions/devices.ts) has its own budget, per device. And one
+// agent's typos never block another agent behind the same office address: per-address limits
+// are per user and address, and the address-wide one applies only to unknown devices, with a
+// concurrency cap so that a flood from one address cannot starve everyone else's sign-in.
+import { EventEmitter } from 'node:events';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database } from '../store/schema.js';
 
-export interface ThrottleRule {
+export interface LimitRule {
+  /** Failures before the limit locks. */
   limit: number;
-  windowMs: number;
+  /** Attempts checked at once; by default the budget left (limit − failures). */
+  concurrency?: number;
+  /** First lock; each failure past the limit doubles it, up to `maxLockMs`. */
+  baseLockMs: number;
+  maxLockMs: number;
+  /** Failures are forgotten after this long without one. */
+  forgetAfterMs: number;
+  /** Locking this limit refuses the user's sign-ins from unknown devices (shown to admins). */
+  locksUser?: boolean;
 }
 
 const MINUTE = 60_000;
-export const throttleRules = {
-  passwordSubject: { limit: 10, windowMs: 15 * MINUTE },
-  passwordAddress: { limit: 100, windowMs: 15 * MINUTE },
-  secondFactorUser: { limit: 5, windowMs: 5 * MINUTE },
-  secondFactorAddress: { limit: 50, windowMs: 15 * MINUTE },
-} satisfies Record<string, ThrottleRule>;
+const HOUR = 60 * MINUTE;
+const backOff = { baseLockMs: MINUTE, maxLockMs: 30 * MINUTE, forgetAfterMs: 12 * HOUR };
 
-interface Row {
-  attempts: number;
-  window_started_at: number;
+export const limitRules = {
+  /** Password for one account+email from one address, on a device the user has not used. */
+  passwordUserAddress: { limit: 10, ...backOff, locksUser: true },
+  /** Password for one account+email from anywhere, on devices the user has not used. */
+  passwordUser: { limit: 50, ...backOff, locksUser: true },
+  /** Any password from one address on an unknown device: spraying. Hashes two at a time. */
+  passwordAddress: { limit: 100, concurrency: 2, ...backOff },
+  /** Password for one account+email on a device that user has signed in on. */
+  passwordDevice: { limit: 10, ...backOff },
+  /** Second-step codes (authenticator and recovery) of one user on devices they have not used. */
+  secondFactorUser: { limit: 5, ...backOff, locksUser: true },
+  /** Second-step codes of one user on a device they have signed in on. */
+  secondFactorDevice: { limit: 5, ...backOff },
+  /** Sign-in with a security key alone (second-factors/passkeys.ts): one credential id, on devices its user has not used. */
+  passkeyCredential: { limit: 10, ...backOff },
+  /** Any passkey sign-in from one address on an unknown device. */
+  passkeyAddress: { limit: 100, ...backOff },
+  /** Reset links asked for one account+email (people/password-resets.ts): every request counts. */
+  passwordResetTarget: { limit: 5, ...backOff },
+  /** Reset links asked for from one address, whatever the email. */
+  passwordResetAddress: { limit: 50, ...backOff },
+  /** Wrong or spent invitation and reset tokens presented from one address. */
+  linkAddress: { limit: 20, ...backOff },
+  /** Wrong current passwords when changing one's password. */
+  passwordChangeUser: { limit: 5, ...backOff },
+} satisfies Record<string, LimitRule>;
+
+export type LimitName = keyof typeof limitRules;
+
+/** The subject of a password attempt: what was typed, so unknown emails lock the same way. */
+export function passwordSubject(accountSlug: string, email: string): string {
+  return `${accountSlug.toLowerCase()}:${email.trim().toLowerCase()}`;
 }
 
+export const limitKeys = {
+  passwordUserAddress: (subject: string, address: string) => `pw:ua:${subject}|${address}`,
+  passwordUser: (subject: string) => `pw:u:${subject}`,
+  passwordAddress: (address: string) => `pw:a:${address}`,
+  passwordDevice: (deviceId: string, subject: string) => `pw:d:${deviceId}|${subject}`,
+  secondFactorUser: (userId: string) => `2f:u:${userId}`,
+  secondFactorDevice: (deviceId: string, userId: string) => `2f:d:${deviceId}|${userId}`,
+  passkeyCredential: (credentialId: string) => `pk:c:${credentialId}`,
+  passkeyAddress: (address: string) => `pk:a:${address}`,
+  passwordResetTarget: (subject: string) => `rs:t:${subject}`,
+  passwordResetAddress: (address: string) => `rs:a:${address}`,
+  linkAddress: (address: string) => `ln:a:${address}`,
+  passwordChangeUser: (userId: string) => `pc:u:${userId}`,
+} satisfies Record<LimitName, (...args: string[]) => string>;
+
+export interface Limit {
+  name: LimitName;
+  key: string;
+}
+
+/** The limits of a password attempt: a known device has its own; otherwise user, user+address, address. */
+export function passwordLimits(input: { subject: string; address: string; knownDeviceId?: string | undefined }): Limit[] {
+  if (input.knownDeviceId) return [{ name: 'passwordDevice', key: limitKeys.passwordDevice(input.knownDeviceId, input.subject) }];
+  return [
+    { name: 'passwordUserAddress', key: limitKeys.passwordUserAddress(input.subject, input.address) },
+    { name: 'passwordUser', key: limitKeys.passwordUser(input.subject) },
+    { name: 'passwordAddress', key: limitKeys.passwordAddress(input.address) },
+  ];
+}
+
+/** The limits of a second-step code (or recovery code, or a first code at enrolment). */
+export function secondFactorLimits(input: { userId: string; knownDeviceId?: string | undefined }): Limit[] {
+  if (input.knownDeviceId) return [{ name: 'secondFactorDevice', key: limitKeys.secondFactorDevice(input.knownDeviceId, input.userId) }];
+  return [{ name: 'secondFactorUser', key: limitKeys.secondFactorUser(input.userId) }];
+}
+
+/** A lock that an attempt ran into, or that a failure just set. */
+export interface Lockout {
+  name: LimitName;
+  key: string;
+  lockedUntil: number;
+}
+
+/** The attempt was refused before any secret was checked. */
+export class LimitReached extends ApiError {
+  constructor(
+    readonly lockout: Lockout | undefined,
+    retryAfterSeconds: number,
+  ) {
+    super(
+      'too_many_attempts',
+      lockout
+        ? `Too many wrong attempts. Try again in ${describeWait(retryAfterSeconds)}, or ask an administrator to lift the lock-out.`
+        : 'Too many attempts at once. Try again in a moment.',
+      retryAfterSeconds,
+    );
+    this.extra = { locked: lockout !== undefined };
+  }
+}
+
+function describeWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
+
+interface Row {
+  key: string;
+  failures: number;
+  in_flight: number;
+  reserved_at: number;
+  last_failure_at: number | null;
+  locked_until: number | null;
+}
+
+/** A reservation left by a process that died is forgotten after this long. */
+const STALE_RESERVATION_MS = 30_000;
+/** How long an attempt waits for a place held by attempts in flight before it is refused. */
+const MAX_WAIT_MS = 10_000;
+/** Other instances release places too: without a local wake-up, look again this often. */
+const POLL_MS = 100;
+
+function effective(row: Row | undefined, rule: LimitRule, now: number) {
+  if (!row) return { failures: 0, inFlight: 0, lockedUntil: null as number | null };
+  const forgotten = row.last_failure_at !== null && row.last_failure_at < now - rule.forgetAfterMs;
+  return {
+    failures: forgotten ? 0 : Number(row.failures),
+    inFlight: Number(row.reserved_at) < now - STALE_RESERVATION_MS ? 0 : Number(row.in_flight),
+    lockedUntil: forgotten || row.locked_until === null ? null : Number(row.locked_until),
+  };
+}
+
+function lockDuration(rule: LimitRule, failures: number): number {
+  const past = Math.max(0, failures - rule.limit);
+  return Math.min(rule.maxLockMs, rule.baseLockMs * 2 ** Math.min(past, 20));
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
 export class Throttle {
-  /** `db` may be a transaction: the attempt then commits (or not) with the rest of it. */
+  /** Wakes attempts of this process waiting on a key when a place in it is released. */
+  private readonly released = new EventEmitter().setMaxListeners(0);
+
   constructor(private readonly db: Kysely<Database>) {}
 
-  private async bump(key: string, rule: ThrottleRule, now: number): Promise<Row> {
-    const stale = now - rule.windowMs;
-    const result = await sql<Row>`
-      insert into throttles (key, attempts, window_started_at) values (${key}, 1, ${now})
-      on conflict (key) do update set
-        attempts = case when throttles.window_started_at <= ${stale} then 1 else throttles.attempts + 1 end,
-        window_started_at = case when throttles.window_started_at <= ${stale} then ${now} else throttles.window_started_at end
-      returning attempts, window_started_at`.execute(this.db);
-    return result.rows[0]!;
+  private async rows(trx: Db, keys: string[], forUpdate: boolean): Promise<Map<string, Row>> {
+    let query = trx.selectFrom('throttles').selectAll().where('key', 'in', keys);
+    // PostgreSQL: lock the rows so concurrent reservations take turns (SQLite has one writer).
+    if (forUpdate && trx.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate();
+    const out = new Map<string, Row>();
+    for (const r of await query.execute()) out.set(r.key, r as Row);
+    return out;
   }
 
-  private refuse(row: Row, rule: ThrottleRule, now: number): never {
-    const retryAfterSeconds = Math.max(1, Math.ceil((row.window_started_at + rule.windowMs - now) / 1000));
-    throw new ApiError('too_many_attempts', undefined, retryAfterSeconds);
+  /** One try: reserves every limit or none; `wait` when a place is held by attempts in flight. */
+  private async tryReserve(limits: Limit[], now: number): Promise<{ ok: true } | { ok: false; wait: true } | { ok: false; wait: false; error: LimitReached }> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('throttles')
+        .values(limits.map((l) => ({ key: l.key, failures: 0, in_flight: 0, reserved_at: now, last_failure_at: null, locked_until: null })))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const rows = await this.rows(trx, limits.map((l) => l.key), true);
+      let wait = false;
+      for (const l of limits) {
+        const rule: LimitRule = limitRules[l.name];
+        const e = effective(rows.get(l.key), rule, now);
+        if (e.lockedUntil !== null && e.lockedUntil > now) {
+          const retry = Math.max(1, Math.ceil((e.lockedUntil - now) / 1000));
+          return { ok: false as const, wait: false as const, error: new LimitReached({ name: l.name, key: l.key, lockedUntil: e.lockedUntil }, retry) };
+        }
+        // Past the limit, once its lock has run out: one attempt at a time, each failure locking again for longer.
+        const budget = Math.max(1, rule.limit - e.failures);
+        const concurrency = Math.min(budget, rule.concurrency ?? budget);
+        if (e.inFlight >= concurrency) wait = true;
+      }
+      if (wait) return { ok: false as const, wait: true as const };
+      for (const l of limits) {
+        const rule: LimitRule = limitRules[l.name];
+        const e = effective(rows.get(l.key), rule, now);
+        await trx
+          .updateTable('throttles')
+          .set({
+            in_flight: e.inFlight + 1,
+            reserved_at: now,
+            failures: e.failures,
+            locked_until: e.lockedUntil,
+            last_failure_at: e.failures === 0 ? null : rows.get(l.key)?.last_failure_at ?? null,
+          })
+          .where('key', '=', l.key)
+          .execute();
+      }
+      return { ok: true as const };
+    });
   }
 
-  /** Takes one attempt from `key`'s budget; throws too_many_attempts when none is left. */
-  async reserve(key: string, rule: ThrottleRule, now = Date.now()): Promise<void> {
-    const row = await this.bump(key, rule, now);
-    if (row.attempts > rule.limit) this.refuse(row, rule, now);
-  }
-
-  /** Refuses when `key` has used its budget, without taking from it. */
-  async check(key: string, rule: ThrottleRule, now = Date.now()): Promise<void> {
-    const row = await this.db
-      .selectFrom('throttles')
-      .select(['attempts', 'window_started_at'])
-      .where('key', '=', key)
-      .executeTakeFirst();
-    if (row && row.window_started_at > now - rule.windowMs && row.attempts >= rule.limit) {
-      this.refuse(row, rule, now);
+  /**
+   * Takes a place in every limit before a secret is checked; throws LimitReached (429) when one
+   * is locked, and waits (up to 10 s) while places are held by attempts still being checked.
+   */
+  async reserve(limits: Limit[]): Promise<Reservation> {
+    const deadline = Date.now() + MAX_WAIT_MS;
+    for (;;) {
+      const result = await this.tryReserve(limits, Date.now());
+      if (result.ok) return new Reservation(this, limits);
+      if (!result.wait) throw result.error;
+      if (Date.now() >= deadline) throw new LimitReached(undefined, 1);
+      await this.waitForRelease(limits, Math.min(POLL_MS, deadline - Date.now()));
     }
   }
 
-  /** Records a failure against `key`. */
-  async fail(key: string, rule: ThrottleRule, now = Date.now()): Promise<void> {
-    await this.bump(key, rule, now);
+  private waitForRelease(limits: Limit[], ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        for (const l of limits) this.released.off(l.key, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      for (const l of limits) this.released.once(l.key, done);
+    });
   }
 
-  async clear(key: string): Promise<void> {
-    await this.db.deleteFrom('throttles').where('key', '=', key).execute();
+  /** Ends a reservation: a failure counts (and may lock); a success counts nothing and clears. */
+  async finish(limits: Limit[], outcome: 'success' | 'failure' | 'none', db: Db = this.db): Promise<Lockout[]> {
+    const now = Date.now();
+    const run = async (trx: Db) => {
+      const rows = await this.rows(trx, limits.map((l) => l.key), true);
+      const locked: Lockout[] = [];
+      for (const l of limits) {
+        const rule: LimitRule = limitRules[l.name];
+        const row = rows.get(l.key);
+        const e = effective(row, rule, now);
+        const inFlight = Math.max(0, e.inFlight - 1);
+        if (outcome === 'none') {
+          await trx.updateTable('throttles').set({ in_flight: inFlight }).where('key', '=', l.key).execute();
+          continue;
+        }
+        if (outcome === 'success') {
+          // A success proves the secret for this subject: its failures are forgotten. The
+          // address-wide limit counts many subjects, so one success does not clear it.
+          const clears = l.name !== 'passwordAddress';
+          await trx
+            .updateTable('throttles')
+            .set(clears ? { in_flight: inFlight, failures: 0, last_failure_at: null, locked_until: null } : { in_flight: inFlight })
+            .where('key', '=', l.key)
+            .execute();
+          continue;
+        }
+        const failures = e.failures + 1;
+        let lockedUntil = e.lockedUntil;
+        if (failures >= rule.limit) {
+          lockedUntil = now + lockDuration(rule, failures);
+          locked.push({ name: l.name, key: l.key, lockedUntil });
+        }
+        await trx
+          .updateTable('throttles')
+          .set({ in_flight: inFlight, failures, last_failure_at: now, locked_until: lockedUntil })
+          .where('key', '=', l.key)
+          .execute();
+      }
+      return locked;
+    };
+    const locked = db.isTransaction ? await run(db) : await this.db.transaction().execute(run);
+    for (const l of limits) this.released.emit(l.key);
+    return locked;
+  }
+
+  /** Forgets the limits of a user (an admin lifted the lock-out). */
+  static async liftUserLimits(db: Db, input: { subject: string; userId: string }): Promise<number> {
+    const escape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const result = await db
+      .deleteFrom('throttles')
+      .where((eb) =>
+        eb.or([
+          eb('key', '=', limitKeys.passwordUser(input.subject)),
+          eb('key', '=', limitKeys.secondFactorUser(input.userId)),
+          eb('key', 'like', sqlLike(`${escape('pw:ua:' + input.subject + '|')}%`)),
+          eb('key', 'like', sqlLike(`pw:d:%${escape('|' + input.subject)}`)),
+          eb('key', 'like', sqlLike(`2f:d:%${escape('|' + input.userId)}`)),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+/** A LIKE pattern with backslash as its escape character, on both stores. */
+function sqlLike(pattern: string) {
+  return sql<string>`${pattern} escape '\\'`;
+}
+
+/** Places taken in some limits; finish it exactly once, with the outcome of the check. */
+export class Reservation {
+  private finished = false;
+  constructor(
+    private readonly throttle: Throttle,
+    readonly limits: Limit[],
+  ) {}
+
+  /** Locks a failure set (for the audit log and the admin's view of the user). */
+  async fail(db?: Db): Promise<Lockout[]> {
+    if (this.finished) return [];
+    this.finished = true;
+    return this.throttle.finish(this.limits, 'failure', db);
+  }
+
+  async succeed(db?: Db): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await this.throttle.finish(this.limits, 'success', db);
+  }
+
+  /** Gives the places back without counting anything (the check never ran: an error). */
+  async release(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await this.throttle.finish(this.limits, 'none').catch(() => undefined);
   }
 }

@@ -85,11 +85,31 @@ export async function signIn(server: ApiClient, account: string, email: string, 
   return res.body as { token: string; session: { state: string }; methods: { id: string; type: string }[] };
 }
 
+/**
+ * A user who can sign in with PASSWORD: invited by the admin, then the invitation accepted
+ * through the API with the link's token (answered to the admin when mail is not configured).
+ */
 export async function createUser(server: ApiClient, adminToken: string, account: string, name: string, role: 'agent' | 'admin' = 'agent') {
   const email = `${name.toLowerCase()}@${account}.test`;
-  const res = await server.call('POST', '/account/users', { token: adminToken, body: { name, email, password: PASSWORD, role } });
-  if (res.status !== 201) throw new Error(`create user: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...(res.body.user as { id: string }), email };
+  const invited = await inviteUser(server, adminToken, { name, email, role });
+  const accepted = await server.call('POST', '/invitations/accept', { body: { token: invited.token, password: PASSWORD } });
+  if (accepted.status !== 200) throw new Error(`accept invitation: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return { ...(invited.user as { id: string }), email };
+}
+
+/** The token of a link the server built (`…#/invitation?token=…`). */
+export function linkToken(link: string): string {
+  const token = new URL(link.replace('#/', '')).searchParams.get('token');
+  if (!token) throw new Error(`no token in ${link}`);
+  return token;
+}
+
+/** Invites a user (no mail configured): the new user and their invitation's token. */
+export async function inviteUser(server: ApiClient, adminToken: string, input: { name: string; email: string; role?: 'agent' | 'admin' }) {
+  const res = await server.call('POST', '/account/users', { token: adminToken, body: { role: 'agent', ...input } });
+  if (res.status !== 201) throw new Error(`invite user: ${res.status} ${JSON.stringify(res.body)}`);
+  if (!res.body.invitation?.link) throw new Error('invite user: no link in the answer (is mail configured?)');
+  return { user: res.body.user as { id: string; email: string; status: string }, token: linkToken(res.body.invitation.link), link: res.body.invitation.link as string };
 }
 
 /** Adds and confirms an authenticator app; returns its secret and the recovery codes. */
@@ -98,7 +118,8 @@ export async function enrolTotp(server: ApiClient, token: string, atMs = Date.no
   if (start.status !== 201) throw new Error(`totp start: ${start.status} ${JSON.stringify(start.body)}`);
   const confirm = await server.call('POST', `/me/methods/totp/${start.body.id}/confirm`, { token, body: { code: totpCode(start.body.secret, atMs) } });
   if (confirm.status !== 200) throw new Error(`totp confirm: ${confirm.status} ${JSON.stringify(confirm.body)}`);
-  return { secret: start.body.secret as string, methodId: start.body.id as string, recoveryCodes: confirm.body.recoveryCodes as string[] };
+  // Confirming passes the second factor: the session goes on under the new token it answers.
+  return { secret: start.body.secret as string, methodId: start.body.id as string, recoveryCodes: confirm.body.recoveryCodes as string[], token: confirm.body.token as string };
 }
 
 /** Signs in with password and the authenticator app (a code of the next step, so it is unused). */
@@ -106,12 +127,12 @@ export async function signInWithTotp(server: ApiClient, account: string, email: 
   const first = await signIn(server, account, email);
   const res = await server.call('POST', '/sessions/current/second-factor', { token: first.token, body: { method: 'totp', code: totpCode(secret, atMs) } });
   if (res.status !== 200) throw new Error(`second factor: ${res.status} ${JSON.stringify(res.body)}`);
-  return first.token;
+  return res.body.token as string;
 }
 
 /** Row counts of every table: "changes nothing" is checked by comparing two of these. */
 export async function tableCounts(server: TestServer) {
-  const tables = ['accounts', 'users', 'methods', 'recovery_codes', 'sessions', 'challenges', 'audit_events'] as const;
+  const tables = ['accounts', 'users', 'methods', 'recovery_codes', 'sessions', 'challenges', 'audit_events', 'user_links'] as const;
   const out: Record<string, number> = {};
   for (const t of tables) {
     const row = await server.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

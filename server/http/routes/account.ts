@@ -11,7 +11,7 @@ import { authOf, requireRecentSecondFactor } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { enforcementImpact, saveSecuritySettings } from '../../enforcement/enforcement.js';
 import { ApiError } from '../errors.js';
-import { CreateAccountBody, SecuritySettingsBody } from '../schemas.js';
+import { CreateAccountBody, ImpactQuery, SecuritySettingsBody } from '../schemas.js';
 
 export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -33,20 +33,22 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const row = await db
       .selectFrom('accounts as a')
       .leftJoin('users as u', 'u.id', 'a.settings_updated_by')
-      .select(['a.require_two_factor', 'a.user_verification', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
+      .select(['a.require_two_factor', 'a.user_verification', 'a.passwordless_sign_in', 'a.second_factor_policy', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
       .where('a.id', '=', auth.account.id)
       .executeTakeFirstOrThrow();
     return {
       requireTwoFactor: row.require_two_factor === 1,
       userVerification: row.user_verification,
+      passwordlessSignIn: row.passwordless_sign_in === 1,
+      secondFactorPolicy: row.second_factor_policy ?? 'any',
       updatedAt: row.settings_updated_at === null ? null : new Date(Number(row.settings_updated_at)).toISOString(),
       updatedBy: row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
       ...(await rolloutSettings(db, auth.account.id)),
     };
   });
 
-  r.get('/account/security-settings/impact', { config: { auth: 'admin' }, schema: { tags: ['admin'], summary: 'Who would be signed out if 2FA were required now' } }, async (request) => {
-    return enforcementImpact(db, authOf(request).account.id);
+  r.get('/account/security-settings/impact', { config: { auth: 'admin' }, schema: { querystring: ImpactQuery, tags: ['admin'], summary: 'Who would be signed out if 2FA were required now (under the given second-factor policy)' } }, async (request) => {
+    return enforcementImpact(db, authOf(request).account.id, request.query.secondFactorPolicy);
   });
 
   r.put('/account/security-settings', { config: { auth: 'admin' }, schema: { body: SecuritySettingsBody, tags: ['admin'], summary: 'Change the security settings (requires a recent second factor)' } }, async (request) => {

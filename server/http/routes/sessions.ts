@@ -1,29 +1,51 @@
 // Sign-in, the second step, the current session and sign-out.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { normalizeEmail, userView } from '../../people/accounts.js';
+import { userView } from '../../people/accounts.js';
 import { recordAudit } from '../../audit/audit.js';
 import { authOf, SESSION_COOKIE } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { listMethods } from '../../second-factors/methods.js';
 import { verifyPassword } from '../../people/passwords.js';
+import { recordSignIn } from '../../people/users.js';
 import { EmptyBody, SecondFactorBody, SignInBody } from '../schemas.js';
 import { authenticationOptions, verifySecurityKeyAssertion } from '../../second-factors/security-keys.js';
+import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
+import { recordLockouts } from '../../sessions/lockouts.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
-import { Throttle, throttleRules } from '../../sessions/throttling.js';
+import { passwordLimits, passwordSubject, secondFactorLimits } from '../../sessions/throttling.js';
 import { acceptTotp } from '../../second-factors/totp.js';
-
+import { accountPolicy, passwordSignInState, requireMethodAllowed } from '../../second-factors/policy.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
 }
 
+function secureCookies(ctx: ServerContext): boolean {
+  return ctx.rp.origins.some((o) => o.startsWith('https:'));
+}
+
 export function setSessionCookie(ctx: ServerContext, reply: FastifyReply, token: string, expiresAt: number): void {
-  const secure = ctx.rp.origins.some((o) => o.startsWith('https:'));
   const absolute = Math.max(expiresAt, Date.now() + ctx.config.sessionAbsoluteHours * 3_600_000);
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/', expires: new Date(absolute) });
+  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookies(ctx), path: '/', expires: new Date(absolute) });
+}
+
+/** The device a session's sign-in came from, if its user has signed in on it before. */
+export async function knownDeviceOf(ctx: ServerContext, auth: AuthenticatedSession): Promise<string | undefined> {
+  const deviceId = auth.session.device_id;
+  return deviceId && (await isKnownDevice(ctx.db, deviceId, auth.user.id)) ? deviceId : undefined;
+}
+
+function lockoutContext(request: FastifyRequest, auth: AuthenticatedSession) {
+  return {
+    user: { id: auth.user.id, account_id: auth.account.id, email: auth.user.email, name: auth.user.name },
+    step: 'second_factor' as const,
+    address: request.ip,
+    deviceId: auth.session.device_id,
+    userAgent: request.headers['user-agent'],
+  };
 }
 
 export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -33,36 +55,60 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post('/sessions', { schema: { body: SignInBody, tags: ['sessions'], summary: 'Sign in with account, email and password' } }, async (request, reply) => {
     const { account: slug, email, password } = request.body;
     const address = request.ip;
-    const subject = `password:${slug.toLowerCase()}:${normalizeEmail(email)}`;
-    const addressKey = `password-address:${address}`;
-    await ctx.throttle.check(addressKey, throttleRules.passwordAddress);
-    // Throttled by the name typed, not by a user row: unknown emails lock the same way.
-    await ctx.throttle.reserve(subject, throttleRules.passwordSubject);
-    const found = await db
-      .selectFrom('users as u')
-      .innerJoin('accounts as a', 'a.id', 'u.account_id')
-      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
-      .where('a.slug', '=', slug.toLowerCase())
-      .where('u.email', '=', normalizeEmail(email))
-      .executeTakeFirst();
-    const ok = await verifyPassword(found?.password_hash, password);
+    const userAgent = request.headers['user-agent'];
+    const subject = passwordSubject(slug, email);
+    const presentedToken = presentedDeviceToken(request, request.body.deviceToken);
+    const [presented, found] = await Promise.all([
+      findDevice(db, presentedToken),
+      db
+        .selectFrom('users as u')
+        .innerJoin('accounts as a', 'a.id', 'u.account_id')
+        .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.has_security_key', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification', 'a.second_factor_policy'])
+        .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
+        .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
+        .executeTakeFirst(),
+    ]);
+    // A device this user signed in on has its own budget: an attacker elsewhere cannot use it up.
+    const knownDeviceId = found && presented && (await isKnownDevice(db, presented.id, found.id)) ? presented.id : undefined;
+    // Every limit is reserved before the password is hashed (throttled by the name typed, so
+    // unknown emails lock the same way).
+    const reservation = await ctx.throttle.reserve(passwordLimits({ subject, address, knownDeviceId }));
+    let ok: boolean;
+    try {
+      // Invited (no password yet) and deactivated users get a wrong password's answer and cost.
+      ok = await verifyPassword(found?.status === 'active' ? found.password_hash : undefined, password);
+    } catch (error) {
+      await reservation.release();
+      throw error;
+    }
     if (!found || !ok) {
-      await ctx.throttle.fail(addressKey, throttleRules.passwordAddress);
+      const lockouts = await reservation.fail();
+      await recordLockouts(db, lockouts, {
+        user: found ? { id: found.id, account_id: found.account_id, email: found.email, name: found.name } : undefined,
+        step: 'password',
+        address,
+        deviceId: presented?.id,
+        userAgent,
+      });
       throw new ApiError('invalid_credentials');
     }
-    await ctx.throttle.clear(subject);
-    const state = found.has_two_factor === 1 ? 'two_factor_required' : found.require_two_factor === 1 ? 'enrollment_required' : 'active';
-    const { token, session } = await ctx.sessions.create(db, {
-      userId: found.id,
-      accountId: found.account_id,
-      state,
-      clientAddress: address,
-      userAgent: request.headers['user-agent'],
+    await reservation.succeed();
+    await recordSignIn(db, found.id);
+    // Under "security keys only" an app alone does not count (second-factors/policy.ts).
+    const state = passwordSignInState(found, found);
+    const { token, session, deviceToken } = await db.transaction().execute(async (trx) => {
+      const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
+      const created = await ctx.sessions.create(trx, { userId: found.id, accountId: found.account_id, state, clientAddress: address, userAgent, deviceId: device.id });
+      // Signed in for good (no second step to come): the device is now known to this user.
+      if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: found.id, accountId: found.account_id });
+      return { ...created, deviceToken: newDeviceToken ?? presentedToken! };
     });
     setSessionCookie(ctx, reply, token, session.expires_at);
+    setDeviceCookie(reply, deviceToken, secureCookies(ctx));
     reply.code(201);
     return {
       token,
+      deviceToken,
       session: sessionView(session),
       user: userView(found),
       methods: state === 'two_factor_required' ? await listMethods(db, found.id) : [],
@@ -85,11 +131,12 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return authenticationOptions(db, ctx.rp, { sessionId: auth.session.id, userId: auth.user.id, userVerification: auth.account.user_verification });
   });
 
-  r.post('/sessions/current/second-factor', { config: { auth: 'second_step' }, schema: { body: SecondFactorBody, tags: ['sessions'], summary: 'Pass the second step (also re-authentication)' } }, async (request) => {
+  r.post('/sessions/current/second-factor', { config: { auth: 'second_step' }, schema: { body: SecondFactorBody, tags: ['sessions'], summary: 'Pass the second step (also re-authentication): answers a new token, the old one ends' } }, async (request, reply) => {
     const auth = authOf(request);
     const body = request.body;
-    const userKey = `second-factor:${auth.user.id}`;
-    const addressKey = `second-factor-address:${request.ip}`;
+    let passed: Awaited<ReturnType<typeof ctx.sessions.passSecondFactor>>;
+    // Under "security keys only" an app's code is refused before anything is counted (second-factors/policy.ts).
+    if (body.method === 'totp') requireMethodAllowed(await accountPolicy(db, auth.account.id), 'totp');
     if (body.method === 'security_key') {
       const result = await verifySecurityKeyAssertion(db, ctx.rp, {
         sessionId: auth.session.id,
@@ -103,44 +150,55 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
         }
         throw new ApiError('security_key_rejected', result.message);
       }
-    } else {
-      await ctx.throttle.check(addressKey, throttleRules.secondFactorAddress);
-      const code = body.code;
-      // One transaction from the reserved attempt to the activated session: one commit per
-      // second step, and on PostgreSQL the reservation's row lock lines up parallel guesses.
-      // A wrong code commits its reserved attempt; only then is the error answered.
-      const session = await db.transaction().execute(async (trx) => {
-        const throttle = new Throttle(trx);
-        await throttle.reserve(userKey, throttleRules.secondFactorUser);
-        let ok: boolean;
-        if (body.method === 'totp') {
-          const methods = await trx
-            .selectFrom('methods')
-            .select(['id', 'totp_secret', 'totp_last_step'])
-            .where('user_id', '=', auth.user.id)
-            .where('type', '=', 'totp')
-            .where('confirmed', '=', 1)
-            .execute();
-          ok = (await acceptTotp(trx, ctx.box, methods, code.replace(/\s/g, ''))) !== null;
-        } else {
-          ok = await ctx.recoveryCodes.use(trx, auth.user.id, code);
-          if (ok) {
-            const left = await ctx.recoveryCodes.remaining(trx, auth.user.id);
-            await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_code.used', details: { recoveryCodesLeft: left } });
-          }
-        }
-        if (!ok) return null;
-        await throttle.clear(userKey);
-        return ctx.sessions.markSecondFactor(trx, auth.session);
+      passed = await db.transaction().execute(async (trx) => {
+        const done = await ctx.sessions.passSecondFactor(trx, auth.session);
+        await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
+        return done;
       });
-      if (!session) {
-        await ctx.throttle.fail(addressKey, throttleRules.secondFactorAddress);
+    } else {
+      const code = body.code;
+      // Reserved before the code is checked; recovery codes share the limit (a lock blocks both).
+      const reservation = await ctx.throttle.reserve(secondFactorLimits({ userId: auth.user.id, knownDeviceId: await knownDeviceOf(ctx, auth) }));
+      let result: typeof passed | null;
+      try {
+        // One transaction from the check to the activated session: the code is spent and the
+        // session activated together, and the reservation is released in the same commit.
+        result = await db.transaction().execute(async (trx) => {
+          let ok: boolean;
+          if (body.method === 'totp') {
+            const methods = await trx
+              .selectFrom('methods')
+              .select(['id', 'totp_secret', 'totp_last_step'])
+              .where('user_id', '=', auth.user.id)
+              .where('type', '=', 'totp')
+              .where('confirmed', '=', 1)
+              .execute();
+            ok = (await acceptTotp(trx, ctx.box, methods, code.replace(/\s/g, ''))) !== null;
+          } else {
+            ok = await ctx.recoveryCodes.use(trx, auth.user.id, code);
+            if (ok) {
+              const left = await ctx.recoveryCodes.remaining(trx, auth.user.id);
+              await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_code.used', details: { recoveryCodesLeft: left } });
+            }
+          }
+          if (!ok) return null;
+          await reservation.succeed(trx);
+          const done = await ctx.sessions.passSecondFactor(trx, auth.session);
+          await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
+          return done;
+        });
+      } catch (error) {
+        await reservation.release();
+        throw error;
+      }
+      if (!result) {
+        await recordLockouts(db, await reservation.fail(), lockoutContext(request, auth));
         throw new ApiError('invalid_code');
       }
-      return { session: sessionView(session) };
+      passed = result;
     }
-    const session = await ctx.sessions.markSecondFactor(db, auth.session);
-    return { session: sessionView(session) };
+    setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
+    return { token: passed.token, session: sessionView(passed.session) };
   });
 
   r.delete('/sessions/current', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'Sign out' } }, async (request, reply) => {

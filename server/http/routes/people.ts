@@ -1,0 +1,264 @@
+// People management: the users list at scale and its CSV export, invitations (one, or a CSV of
+// them), role and status changes, deletion, reset links; and the user's side: accepting an
+// invitation, changing a password, resetting a forgotten one.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { Type } from 'typebox';
+import { requestContext } from '../../audit/audit.js';
+import type { ServerContext } from '../../context.js';
+import type { MailMessage } from '../../mail/mailer.js';
+import { resetTwoFactor } from '../../people/accounts.js';
+import { importInvitations, checkImport, parseImportCsv, MAX_IMPORT_ROWS } from '../../people/bulk-import.js';
+import { acceptInvitation, describeInvitation, invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
+import { changeUser, deleteUser } from '../../people/lifecycle.js';
+import { changePassword, completePasswordReset, requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
+import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort } from '../../people/users.js';
+import { LimitReached, limitKeys, passwordSubject, type Limit } from '../../sessions/throttling.js';
+import { authOf, requireRecentSecondFactor } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
+import type { AuthenticatedSession } from '../../sessions/sessions.js';
+
+const strict = { additionalProperties: false } as const;
+/** A link's token: 32 random bytes, base64url. */
+const LinkToken = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+const Status = Type.Union([Type.Literal('invited'), Type.Literal('active'), Type.Literal('deactivated')]);
+const TwoFactor = Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key')]);
+const Sort = Type.String({ pattern: '^-?(?:name|email|lastSignIn|created)$', description: 'name, email, lastSignIn or created; a leading "-" sorts descending.' });
+
+const filterFields = {
+  q: Type.Optional(Type.String({ maxLength: 120 })),
+  twoFactor: Type.Optional(TwoFactor),
+  role: Type.Optional(Role),
+  status: Type.Optional(Status),
+};
+export const ListUsersQuery = Type.Object(
+  {
+    ...filterFields,
+    sort: Type.Optional(Sort),
+    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  },
+  strict,
+);
+export const ExportUsersQuery = Type.Object(filterFields, strict);
+export const ImportQuery = Type.Object({ dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }, strict);
+export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role: Role }, strict);
+export const ChangeUserBody = Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 });
+export const TokenBody = Type.Object({ token: LinkToken }, strict);
+export const AcceptInvitationBody = Type.Object({ token: LinkToken, password: Password }, strict);
+export const PasswordResetBody = Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), email: Type.String({ minLength: 1, maxLength: 254 }) }, strict);
+export const CompleteResetBody = Type.Object({ token: LinkToken, newPassword: Password }, strict);
+export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password }, strict);
+
+/** The import file: 10,000 rows of name, email and role fit well within this. */
+const IMPORT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** A sensitive change (PRODUCT.md): the admin's own method, passed within the last minutes. */
+function requireSensitive(ctx: ServerContext, auth: AuthenticatedSession): void {
+  if (auth.user.has_two_factor !== 1) throw new ApiError('admin_method_required', 'Set up two-factor authentication for yourself first.');
+  requireRecentSecondFactor(ctx, auth);
+}
+
+/** Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return) as a formula. */
+export function csvSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const methodLabels = { totp: 'authenticator app', security_key: 'security key' } as const;
+
+function exportRow(u: ListedUser): string[] {
+  return [u.name, u.email, u.role, u.status, u.methodTypes.map((t) => methodLabels[t]).join('; ') || 'none', u.lastSignInAt ?? ''].map(csvSafe);
+}
+
+function sortOf(sort: string | undefined): { sort: UserSort; descending: boolean } {
+  if (!sort) return { sort: 'name', descending: false };
+  return { sort: sort.replace(/^-/, '') as UserSort, descending: sort.startsWith('-') };
+}
+
+export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = ctx;
+  const publicOrigin = ctx.rp.origins[0]!;
+
+  // The bulk invitation's body: a CSV file, read as text (this scope only).
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+  function inviterOf(request: Parameters<typeof requestContext>[0], auth: AuthenticatedSession): Inviter {
+    return { accountId: auth.account.id, accountName: auth.account.name, actor: { id: auth.user.id, name: auth.user.name }, publicOrigin, request: requestContext(request) };
+  }
+
+  /** What the admin is told about a link: emailed, or (no mail configured) the link to hand over. */
+  function invitationAnswer(sent: SentInvitation) {
+    return { expiresAt: new Date(sent.expiresAt).toISOString(), emailed: ctx.mail.configured, ...(ctx.mail.configured ? {} : { link: sent.link }) };
+  }
+
+  r.get('/account/users', { config: { auth: 'admin' }, schema: { querystring: ListUsersQuery, tags: ['admin'], summary: 'Users: search, filters, sort, pages with the total, 2FA methods, last sign-in' } }, async (request) => {
+    const q = request.query;
+    return listUsers(db, authOf(request).account.id, { ...q, ...sortOf(q.sort), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) });
+  });
+
+  r.get('/account/users/export', { config: { auth: 'admin' }, schema: { querystring: ExportUsersQuery, tags: ['admin'], summary: 'The compliance report as CSV (the same filters as the list), streamed' } }, async (request, reply) => {
+    const auth = authOf(request);
+    const filters: UserFilters = request.query;
+    const rows = Readable.from(
+      (async function* () {
+        yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in'];
+        for await (const u of allUsers(db, auth.account.id, filters)) yield exportRow(u);
+      })(),
+    );
+    const csv = stringify({ record_delimiter: '\r\n' });
+    rows.on('error', (error) => {
+      request.log.error({ err: error }, 'export failed');
+      csv.destroy(error);
+    });
+    const day = new Date().toISOString().slice(0, 10);
+    reply.header('content-type', 'text/csv; charset=utf-8');
+    reply.header('content-disposition', `attachment; filename="${auth.account.slug}-users-${day}.csv"`);
+    return reply.send(rows.pipe(csv));
+  });
+
+  r.post('/account/users/import', { config: { auth: 'admin' }, bodyLimit: IMPORT_BODY_LIMIT, schema: { querystring: ImportQuery, tags: ['admin'], summary: `Bulk invitation from a CSV (name, email, role; at most ${MAX_IMPORT_ROWS} rows): a dry run, or all rows or none` } }, async (request, reply) => {
+    const auth = authOf(request);
+    if (typeof request.body !== 'string') throw new ApiError('unsupported_media_type', 'Send the file as text/csv.');
+    const rows = parseImportCsv(request.body);
+    if (request.query.dryRun === 'true') {
+      const check = await checkImport(db, auth.account.id, rows);
+      return { dryRun: true, counts: check.counts, errors: check.errors };
+    }
+    if (rows.some((row) => row.role === 'admin')) requireSensitive(ctx, auth);
+    const inviter = inviterOf(request, auth);
+    const { check, sent } = await importInvitations(db, inviter, rows);
+    ctx.mail.sendLater(sent.map((s) => invitationMail(inviter, s)));
+    reply.code(201);
+    return {
+      dryRun: false,
+      counts: check.counts,
+      emailed: ctx.mail.configured,
+      invitations: sent.map((s) => ({ user: s.user, expiresAt: new Date(s.expiresAt).toISOString(), ...(ctx.mail.configured ? {} : { link: s.link }) })),
+    };
+  });
+
+  r.post('/account/users', { config: { auth: 'admin' }, schema: { body: InviteUserBody, tags: ['admin'], summary: 'Invite a user (inviting an admin needs a recent second factor)' } }, async (request, reply) => {
+    const auth = authOf(request);
+    if (request.body.role === 'admin') requireSensitive(ctx, auth);
+    const inviter = inviterOf(request, auth);
+    const sent = await inviteUser(db, inviter, request.body);
+    ctx.mail.sendLater([invitationMail(inviter, sent)]);
+    reply.code(201);
+    return { user: sent.user, invitation: invitationAnswer(sent) };
+  });
+
+  r.patch('/account/users/:id', { config: { auth: 'admin' }, schema: { params: IdParams, body: ChangeUserBody, tags: ['admin'], summary: 'Change a role, deactivate or reactivate (role changes and deactivation need a recent second factor)' } }, async (request) => {
+    const auth = authOf(request);
+    if (request.body.role !== undefined || request.body.status === 'deactivated') requireSensitive(ctx, auth);
+    return changeUser(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, request: requestContext(request) }, request.params.id, request.body);
+  });
+
+  r.delete('/account/users/:id', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Delete a user (needs a recent second factor); the audit log keeps their name' } }, async (request) => {
+    const auth = authOf(request);
+    requireSensitive(ctx, auth);
+    return deleteUser(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, request: requestContext(request) }, request.params.id);
+  });
+
+  r.post('/account/users/:id/invitation', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Send the invitation again (a new link; the old one stops working)' } }, async (request) => {
+    const auth = authOf(request);
+    const inviter = inviterOf(request, auth);
+    const sent = await resendInvitation(db, inviter, request.params.id);
+    ctx.mail.sendLater([invitationMail(inviter, sent)]);
+    return { user: sent.user, invitation: invitationAnswer(sent) };
+  });
+
+  r.delete('/account/users/:id/invitation', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Revoke a pending invitation' } }, async (request, reply) => {
+    const auth = authOf(request);
+    await revokeInvitation(db, inviterOf(request, auth), request.params.id);
+    reply.code(204);
+    return reply.send();
+  });
+
+  r.post('/account/users/:id/password-reset', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Send a user a password reset link' } }, async (request) => {
+    const auth = authOf(request);
+    const sent = await sendPasswordReset(db, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id, publicOrigin, request: requestContext(request) });
+    ctx.mail.sendLater([sent.mail]);
+    return { expiresAt: new Date(sent.expiresAt).toISOString(), emailed: ctx.mail.configured, ...(ctx.mail.configured ? {} : { link: sent.link }) };
+  });
+
+  r.delete('/account/users/:id/two-factor', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: "Reset a user's 2FA (requires a recent second factor)" } }, async (request) => {
+    const auth = authOf(request);
+    requireSensitive(ctx, auth);
+    return resetTwoFactor(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id });
+  });
+
+  // ---- The user's side: no session (links), or their own session (change password).
+
+  /** Tokens presented from one address: a wrong one counts, as a wrong password would. */
+  async function withLinkLimit<T>(address: string, use: () => Promise<T>): Promise<T> {
+    const reservation = await ctx.throttle.reserve([{ name: 'linkAddress', key: limitKeys.linkAddress(address) }]);
+    try {
+      const result = await use();
+      await reservation.succeed();
+      return result;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_link') await reservation.fail();
+      else await reservation.release();
+      throw error;
+    }
+  }
+
+  r.post('/invitations/preview', { schema: { body: TokenBody, tags: ['people'], summary: 'Whose invitation a link is (before choosing a password)' } }, async (request) => {
+    return withLinkLimit(request.ip, () => describeInvitation(db, request.body.token));
+  });
+
+  r.post('/invitations/accept', { schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
+    return withLinkLimit(request.ip, () => acceptInvitation(db, { ...request.body, request: requestContext(request) }));
+  });
+
+  r.post('/password-resets', { schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
+    const { account, email } = request.body;
+    const limits: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(request.ip) }];
+    const address = await ctx.throttle.reserve(limits);
+    await address.fail();
+    let mail: MailMessage | undefined;
+    // Keyed by what was typed: an unknown email is throttled the same way, and the answer is
+    // 202 either way, so the limit tells nothing about whether the email exists.
+    const target = await ctx.throttle.reserve([{ name: 'passwordResetTarget', key: limitKeys.passwordResetTarget(passwordSubject(account, email)) }]).catch((error: unknown) => {
+      if (error instanceof LimitReached) return undefined;
+      throw error;
+    });
+    if (target) {
+      await target.fail();
+      mail = await requestPasswordReset(db, { account, email, publicOrigin, request: requestContext(request) });
+    }
+    if (mail) ctx.mail.sendLater([mail]);
+    reply.code(202);
+    return { accepted: true };
+  });
+
+  r.post('/password-resets/complete', { schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
+    return withLinkLimit(request.ip, () => completePasswordReset(db, ctx.events, { ...request.body, request: requestContext(request) }));
+  });
+
+  r.put('/me/password', { config: { auth: 'active' }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
+    const auth = authOf(request);
+    if (auth.user.has_two_factor === 1) requireRecentSecondFactor(ctx, auth);
+    const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
+    try {
+      const result = await changePassword(db, ctx.events, {
+        userId: auth.user.id,
+        accountId: auth.account.id,
+        sessionId: auth.session.id,
+        currentPassword: request.body.currentPassword,
+        newPassword: request.body.newPassword,
+        request: requestContext(request),
+      });
+      await reservation.succeed();
+      return result;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'current_password_incorrect') await reservation.fail();
+      else await reservation.release();
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,113 @@
+// A user's lifecycle, by an admin: change the role, deactivate (signed out everywhere at once,
+// sign-in, invitations and resets refused; nothing deleted), reactivate, delete. The account
+// always keeps an active admin: the check runs inside the transaction after locking the
+// account row, so two admins demoting each other at once cannot both succeed.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { recordAudit, type RequestContext } from '../audit/audit.js';
+import { ApiError } from '../http/errors.js';
+import type { SessionEvents } from '../sessions/events.js';
+import { Sessions } from '../sessions/sessions.js';
+import type { Database, UsersTable } from '../store/schema.js';
+import { revokeLinks } from './links.js';
+
+interface Actor {
+  accountId: string;
+  actorId: string;
+  request?: RequestContext | undefined;
+}
+
+/** Takes the account row's lock: changes to its admins take turns (both stores). */
+async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<void> {
+  await trx.updateTable('accounts').set({ name: sql`name` }).where('id', '=', accountId).execute();
+}
+
+async function lockedUser(trx: Transaction<Database>, accountId: string, userId: string) {
+  await lockAccount(trx, accountId);
+  const user = await trx
+    .selectFrom('users')
+    .select(['id', 'name', 'email', 'role', 'status', 'password_hash'])
+    .where('id', '=', userId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  if (!user) throw new ApiError('not_found', 'No such user in this account.');
+  return user;
+}
+
+/** Refuses when `user` is the account's last active admin and the change would end that. */
+async function keepAnActiveAdmin(trx: Transaction<Database>, accountId: string, user: { id: string; role: string; status?: string | undefined }) {
+  if (user.role !== 'admin' || user.status !== 'active') return;
+  const other = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('role', '=', 'admin')
+    .where('status', '=', 'active')
+    .where('id', '!=', user.id)
+    .limit(1)
+    .executeTakeFirst();
+  if (!other) throw new ApiError('last_admin_required');
+}
+
+export interface UserChange {
+  role?: UsersTable['role'] | undefined;
+  status?: 'active' | 'deactivated' | undefined;
+}
+
+export async function changeUser(db: Kysely<Database>, events: SessionEvents, actor: Actor, userId: string, change: UserChange) {
+  const result = await db.transaction().execute(async (trx) => {
+    const user = await lockedUser(trx, actor.accountId, userId);
+    const status = user.status ?? 'active';
+    const demoting = change.role !== undefined && change.role !== user.role && user.role === 'admin';
+    const deactivating = change.status === 'deactivated' && status !== 'deactivated';
+    if (demoting || deactivating) await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
+    let sessionIds: string[] = [];
+    const base = { userId: user.id, name: user.name, email: user.email };
+    if (change.role !== undefined && change.role !== user.role) {
+      await trx.updateTable('users').set({ role: change.role }).where('id', '=', user.id).execute();
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role } });
+    }
+    let newStatus = status;
+    if (deactivating) {
+      newStatus = 'deactivated';
+      await trx.updateTable('users').set({ status: 'deactivated' }).where('id', '=', user.id).execute();
+      sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
+      const links = await revokeLinks(trx, [user.id]);
+      await recordAudit(trx, {
+        ...auditOf(actor, user.id),
+        action: 'user.deactivated',
+        details: { ...base, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length, revokedLinks: links },
+      });
+    } else if (change.status === 'active' && status === 'deactivated') {
+      // One who never accepted their invitation is invited again (an admin resends the link).
+      newStatus = user.password_hash === '' ? 'invited' : 'active';
+      await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus } });
+    }
+    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus }, sessionIds };
+  });
+  await events.publishRevoked(result.sessionIds, 'deactivated');
+  return { user: result.user, revokedSessions: result.sessionIds.length };
+}
+
+/** Deletes the user and everything of theirs; audit entries keep their name and email. */
+export async function deleteUser(db: Kysely<Database>, events: SessionEvents, actor: Actor, userId: string) {
+  const sessionIds = await db.transaction().execute(async (trx) => {
+    const user = await lockedUser(trx, actor.accountId, userId);
+    await keepAnActiveAdmin(trx, actor.accountId, { ...user, status: user.status ?? 'active' });
+    // Ended (and told) before the rows go, so a connected client returns to sign-in at once.
+    const ids = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
+    await trx.deleteFrom('users').where('id', '=', user.id).execute();
+    await recordAudit(trx, {
+      ...auditOf(actor, user.id),
+      action: 'user.deleted',
+      details: { userId: user.id, name: user.name, email: user.email, role: user.role, status: user.status ?? 'active', revokedSessions: ids.length },
+    });
+    return ids;
+  });
+  await events.publishRevoked(sessionIds, 'deactivated');
+  return { revokedSessions: sessionIds.length };
+}
+
+function auditOf(actor: Actor, subjectUserId: string) {
+  return { accountId: actor.accountId, actorId: actor.actorId, subjectUserId, request: actor.request };
+}

@@ -1,0 +1,129 @@
+// Changing and resetting passwords. A user changes theirs with the current password (and a
+// recent second factor when they have a method: routes/people.ts), which ends their other
+// sessions. A forgotten password is reset by a one-time link, valid 30 minutes, that the user
+// asks for (the answer is the same whether or not the email exists) or an admin sends. Using
+// it ends every session and never skips the second step: the user then signs in as usual.
+import type { Kysely } from 'kysely';
+import { recordAudit, type RequestContext } from '../audit/audit.js';
+import { ApiError } from '../http/errors.js';
+import type { MailMessage } from '../mail/mailer.js';
+import type { SessionEvents } from '../sessions/events.js';
+import { Sessions } from '../sessions/sessions.js';
+import type { Database } from '../store/schema.js';
+import { normalizeEmail } from './accounts.js';
+import { issueLinks, linkUrl, peekLink, takeLink } from './links.js';
+import { checkNewPassword, hashPassword, verifyPassword } from './passwords.js';
+
+interface ResetTarget {
+  id: string;
+  name: string;
+  email: string;
+  account_id: string;
+  account_name: string;
+}
+
+function resetMail(target: ResetTarget, link: string, expiresAt: number, sentByAdmin: boolean): MailMessage {
+  return { to: target.email, template: 'password_reset', data: { accountName: target.account_name, userName: target.name, link, expiresAt: new Date(expiresAt), sentByAdmin } };
+}
+
+/**
+ * A user asks for a reset link. Answers the message to send, or undefined when there is no such
+ * active user; the caller answers 202 either way. The token is drawn and hashed on both paths,
+ * so the two differ only by one insert.
+ */
+export async function requestPasswordReset(db: Kysely<Database>, input: { account: string; email: string; publicOrigin: string; request?: RequestContext | undefined }): Promise<MailMessage | undefined> {
+  const target = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.id', 'u.name', 'u.email', 'u.account_id', 'u.status', 'a.name as account_name'])
+    .where('a.slug', '=', input.account.toLowerCase())
+    .where('u.email', '=', normalizeEmail(input.email))
+    .executeTakeFirst();
+  if (!target || target.status !== 'active') return undefined;
+  const link = await db.transaction().execute(async (trx) => {
+    const issued = (await issueLinks(trx, { accountId: target.account_id, userIds: [target.id], purpose: 'password_reset', createdBy: null })).get(target.id)!;
+    await recordAudit(trx, { accountId: target.account_id, actorId: target.id, action: 'user.password_reset_sent', details: { userId: target.id, email: target.email, by: 'user' }, request: input.request });
+    return issued;
+  });
+  return resetMail(target, linkUrl(input.publicOrigin, 'password_reset', link.token), link.expiresAt, false);
+}
+
+/** An admin sends a user a reset link (by mail, or the admin hands it over without mail). */
+export async function sendPasswordReset(db: Kysely<Database>, input: { accountId: string; actorId: string; userId: string; publicOrigin: string; request?: RequestContext | undefined }) {
+  return db.transaction().execute(async (trx) => {
+    const target = await trx
+      .selectFrom('users as u')
+      .innerJoin('accounts as a', 'a.id', 'u.account_id')
+      .select(['u.id', 'u.name', 'u.email', 'u.account_id', 'u.status', 'a.name as account_name'])
+      .where('u.id', '=', input.userId)
+      .where('u.account_id', '=', input.accountId)
+      .executeTakeFirst();
+    if (!target) throw new ApiError('not_found', 'No such user in this account.');
+    if (target.status === 'deactivated') throw new ApiError('user_deactivated');
+    if (target.status === 'invited') throw new ApiError('invalid_request', 'This user has not accepted their invitation yet: resend the invitation instead.');
+    const issued = (await issueLinks(trx, { accountId: target.account_id, userIds: [target.id], purpose: 'password_reset', createdBy: input.actorId })).get(target.id)!;
+    await recordAudit(trx, { accountId: target.account_id, actorId: input.actorId, subjectUserId: target.id, action: 'user.password_reset_sent', details: { userId: target.id, name: target.name, email: target.email, by: 'admin' }, request: input.request });
+    const link = linkUrl(input.publicOrigin, 'password_reset', issued.token);
+    return { link, expiresAt: issued.expiresAt, mail: resetMail(target, link, issued.expiresAt, true) };
+  });
+}
+
+/** The new password from a reset link: every session of the user ends. */
+export async function completePasswordReset(db: Kysely<Database>, events: SessionEvents, input: { token: string; newPassword: string; request?: RequestContext | undefined }) {
+  const preview = await peekLink(db, 'password_reset', input.token);
+  if (!preview) throw new ApiError('invalid_link');
+  const owner = await db.selectFrom('users').select(['email', 'status']).where('id', '=', preview.userId).executeTakeFirst();
+  if (!owner || owner.status !== 'active') throw new ApiError('invalid_link');
+  checkNewPassword(input.newPassword, { email: owner.email });
+  const passwordHash = await hashPassword(input.newPassword);
+  const result = await db.transaction().execute(async (trx) => {
+    const link = await takeLink(trx, 'password_reset', input.token);
+    if (!link) throw new ApiError('invalid_link');
+    const user = await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', link.userId)
+      .where('status', '=', 'active')
+      .returning(['id', 'email', 'account_id'])
+      .executeTakeFirst();
+    if (!user) throw new ApiError('invalid_link');
+    const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'password_changed');
+    await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: 'user.password_reset', details: { userId: user.id, email: user.email, revokedSessions: sessionIds.length }, request: input.request });
+    const account = await trx.selectFrom('accounts').select('slug').where('id', '=', user.account_id).executeTakeFirstOrThrow();
+    return { sessionIds, account: account.slug, email: user.email };
+  });
+  await events.publishRevoked(result.sessionIds, 'password_changed');
+  return { account: result.account, email: result.email, revokedSessions: result.sessionIds.length };
+}
+
+/** The signed-in user changes their password; their other sessions end. */
+export async function changePassword(
+  db: Kysely<Database>,
+  events: SessionEvents,
+  input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined },
+) {
+  const user = await db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', input.userId).executeTakeFirstOrThrow();
+  if (!(await verifyPassword(user.password_hash, input.currentPassword))) throw new ApiError('current_password_incorrect');
+  checkNewPassword(input.newPassword, { email: user.email });
+  if (input.newPassword === input.currentPassword) throw new ApiError('invalid_request', 'Choose a password different from your current one.');
+  const passwordHash = await hashPassword(input.newPassword);
+  const now = Date.now();
+  const sessionIds = await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    // Every other session of the user ends; this one goes on.
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'password_changed' })
+      .where('user_id', '=', user.id)
+      .where('id', '!=', input.sessionId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    const ids = ended.map((r) => r.id);
+    await trx.deleteFrom('user_links').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute();
+    await recordAudit(trx, { accountId: input.accountId, actorId: user.id, action: 'user.password_changed', details: { userId: user.id, email: user.email, revokedSessions: ids.length }, request: input.request });
+    return ids;
+  });
+  await events.publishRevoked(sessionIds, 'password_changed');
+  return { revokedSessions: sessionIds.length };
+}
