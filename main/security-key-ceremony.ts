@@ -22,6 +22,24 @@ export interface SecurityKeyCeremoniesOptions {
   /** The server's origin, written into clientDataJSON as the web console would. */
   origin: string;
   onProgress(progress: SecurityKeyProgress): void;
+  /** Overrides the server's `timeout` for every ceremony (tests, or a stricter local policy). */
+  timeoutMs?: number;
+}
+
+/**
+ * The two server calls of a sign-in with a passkey (a discoverable credential on a security key,
+ * no email or password): the desktop's ServerClient provides them.
+ */
+export interface PasskeySignInServer<T> {
+  /** POST /api/v1/sessions/passkey-options {account} → WebAuthn request options (allowCredentials empty, userVerification required). */
+  passkeyOptions(account: string): Promise<unknown>;
+  /** POST /api/v1/sessions/passkey {account, response}. */
+  signInWithPasskey(account: string, response: AuthenticationResponseJSON): Promise<T>;
+}
+
+export interface PasskeySignInOptions {
+  /** The key holds several accounts for this service: which one (see CeremonyOptions.chooseAccount). */
+  chooseAccount?: CeremonyOptions['chooseAccount'];
 }
 
 interface Running {
@@ -49,6 +67,19 @@ export class SecurityKeyCeremonies {
       const options = (await client.securityKeyRegistrationOptions()) as unknown as PublicKeyCredentialCreationOptionsJSON;
       const response = await this.options.authenticator.createCredential(options, ceremony);
       return client.addSecurityKey(name, response);
+    });
+  }
+
+  /**
+   * Sign-in without email or password: the key finds the agent's passkey for this service (its
+   * PIN is always asked), and the server signs in the account it belongs to. U2F-only keys and
+   * keys that cannot store passkeys fail with `security_key_unavailable`.
+   */
+  signInWithPasskey<T>(server: PasskeySignInServer<T>, account: string, options: PasskeySignInOptions = {}): Promise<T> {
+    return this.#run(async (ceremony) => {
+      const requestOptions = (await server.passkeyOptions(account)) as PublicKeyCredentialRequestOptionsJSON;
+      const response = await this.options.authenticator.getAssertion(requestOptions, { ...ceremony, ...(options.chooseAccount && { chooseAccount: options.chooseAccount }) });
+      return server.signInWithPasskey(account, response);
     });
   }
 
@@ -82,6 +113,7 @@ export class SecurityKeyCeremonies {
       const result = await ceremony({
         origin: this.options.origin,
         signal: running.abort.signal,
+        ...(this.options.timeoutMs !== undefined && { timeoutMs: this.options.timeoutMs }),
         onProgress: (event) => {
           switch (event.type) {
             case 'waiting_for_key':
@@ -94,10 +126,15 @@ export class SecurityKeyCeremonies {
             // done / cancelled are said once the server has answered.
           }
         },
-        requestPin: () =>
+        requestPin: (request) =>
           new Promise<string | undefined>((resolve) => {
-            if (running.abort.signal.aborted) return resolve(undefined);
+            if (running.abort.signal.aborted || request.signal.aborted) return resolve(undefined);
             running.pin = resolve;
+            // Timed out, or another key won: the prompt closes and a late PIN goes nowhere.
+            request.signal.addEventListener('abort', () => {
+              if (running.pin === resolve) running.pin = undefined;
+              resolve(undefined);
+            }, { once: true });
           }),
       });
       emit({ step: 'done' });

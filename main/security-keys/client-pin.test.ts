@@ -49,7 +49,8 @@ test('getInfo is parsed into typed fields; a U2F-only key is recognised as such'
     assert.equal(ctap2.info.options.clientPin, true);
     assert.deepEqual(ctap2.info.pinUvAuthProtocols, [2, 1]);
     assert.equal(ctap2.info.aaguid.length, 16);
-    assert.equal(ctap2.hid.maxMessageSize, 1200);
+    assert.equal(ctap2.hid.maxRequestSize, 1200, "requests are cut to the key's maxMsgSize");
+    assert.equal(ctap2.hid.maxMessageSize, 7609, "answers may use all CTAPHID can frame");
   }
   await ctap2.hid.close();
   const u2f = await openSecurityKey(new SoftAuthenticator({ mode: 'u2f' }).plugIn());

@@ -70,8 +70,8 @@ export class ClientPin {
     return this.session.clientPin(map, options);
   }
 
-  async getPinRetries(): Promise<{ retries: number; powerCycleState?: boolean }> {
-    const map = await this.#call(ClientPinSubcommand.GET_PIN_RETRIES);
+  async getPinRetries(options?: Ctap2CallOptions): Promise<{ retries: number; powerCycleState?: boolean }> {
+    const map = await this.#call(ClientPinSubcommand.GET_PIN_RETRIES, [], options);
     const retries = read.optUint(map, Result.PIN_RETRIES, 'PIN retries');
     if (retries === undefined) throw new CtapProtocolError('unexpected_response', 'The security key did not say how many PIN tries are left.');
     const powerCycleState = read.optBool(map, Result.POWER_CYCLE_STATE, 'power cycle state');
@@ -79,8 +79,8 @@ export class ClientPin {
   }
 
   /** Fresh shared secret: the key's key-agreement key, ECDH with a new platform key. */
-  async #agree(): Promise<{ keyAgreement: CborMap; sharedSecret: Uint8Array }> {
-    const map = await this.#call(ClientPinSubcommand.GET_KEY_AGREEMENT);
+  async #agree(options?: Ctap2CallOptions): Promise<{ keyAgreement: CborMap; sharedSecret: Uint8Array }> {
+    const map = await this.#call(ClientPinSubcommand.GET_KEY_AGREEMENT, [], options);
     if (!map.has(Result.KEY_AGREEMENT)) throw new CtapProtocolError('unexpected_response', 'The security key sent no key-agreement key.');
     return this.protocol.encapsulate(map.get(Result.KEY_AGREEMENT));
   }
@@ -90,9 +90,9 @@ export class ClientPin {
    * where the key supports it (CTAP 2.1), else getPinToken (CTAP 2.0). A wrong PIN throws
    * CtapError(PIN_INVALID) carrying the tries left.
    */
-  async getPinToken(pin: string, permissions: number, rpId?: string): Promise<Uint8Array> {
+  async getPinToken(pin: string, permissions: number, rpId?: string, options?: Ctap2CallOptions): Promise<Uint8Array> {
     const pinBytes = encodePin(pin, this.info.minPinLength ?? 4);
-    const { keyAgreement, sharedSecret } = await this.#agree();
+    const { keyAgreement, sharedSecret } = await this.#agree(options);
     const pinHashEnc = this.protocol.encrypt(sharedSecret, leftHalfSha256(pinBytes));
     let map: CborMap;
     try {
@@ -102,14 +102,14 @@ export class ClientPin {
             [Param.PIN_HASH_ENC, pinHashEnc],
             [Param.PERMISSIONS, permissions],
             [Param.RP_ID, rpId],
-          ])
+          ], options)
         : await this.#call(ClientPinSubcommand.GET_PIN_TOKEN, [
             [Param.KEY_AGREEMENT, keyAgreement],
             [Param.PIN_HASH_ENC, pinHashEnc],
-          ]);
+          ], options);
     } catch (error) {
       if (error instanceof CtapError && error.status === CtapStatus.PIN_INVALID) {
-        const retries = await this.getPinRetries().then((r) => r.retries, () => undefined);
+        const retries = await this.getPinRetries(options).then((r) => r.retries, () => undefined);
         throw new CtapError(CtapStatus.PIN_INVALID, retries === undefined ? {} : { retries });
       }
       throw error;

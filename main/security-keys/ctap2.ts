@@ -84,14 +84,57 @@ function optionsMap(options: Record<string, boolean | undefined> | undefined): M
   return entries.length ? new Map(entries) : undefined;
 }
 
+/** PublicKeyCredentialDescriptor as CTAP2 carries it in allow and exclude lists. */
+export function descriptorMap(d: CredentialDescriptor): Map<string, unknown> {
+  return new Map<string, unknown>([['id', d.id], ['type', d.type]]);
+}
+
 function descriptors(list: CredentialDescriptor[] | undefined): Map<string, unknown>[] | undefined {
   if (!list || list.length === 0) return undefined;
-  return list.map((d) => new Map<string, unknown>([['id', d.id], ['type', d.type]]));
+  return list.map(descriptorMap);
 }
 
 /** Builds a parameter map, leaving out absent members (CTAP2 forbids null). */
 function params(entries: [number, unknown][]): CborMap {
   return new Map(entries.filter(([, v]) => v !== undefined));
+}
+
+/** authenticatorMakeCredential's parameter map (CTAP 2.1 §6.1). */
+export function makeCredentialParameters(request: MakeCredentialRequest): CborMap {
+  const rp = new Map<string, unknown>([['id', request.rp.id]]);
+  if (request.rp.name !== undefined) rp.set('name', request.rp.name);
+  const user = new Map<string, unknown>([['id', request.user.id]]);
+  if (request.user.name !== undefined) user.set('name', request.user.name);
+  if (request.user.displayName !== undefined) user.set('displayName', request.user.displayName);
+  return params([
+    [0x01, request.clientDataHash],
+    [0x02, rp],
+    [0x03, user],
+    [0x04, request.pubKeyCredParams.map((p) => new Map<string, unknown>([['alg', p.alg], ['type', p.type]]))],
+    [0x05, descriptors(request.excludeList)],
+    [0x06, request.extensions?.size ? request.extensions : undefined],
+    [0x07, optionsMap(request.options)],
+    [0x08, request.pinUvAuthParam],
+    [0x09, request.pinUvAuthProtocol],
+  ]);
+}
+
+/** authenticatorGetAssertion's parameter map (CTAP 2.1 §6.2). */
+export function getAssertionParameters(request: GetAssertionRequest): CborMap {
+  return params([
+    [0x01, request.rpId],
+    [0x02, request.clientDataHash],
+    [0x03, descriptors(request.allowList)],
+    [0x04, request.extensions?.size ? request.extensions : undefined],
+    [0x05, optionsMap(request.options)],
+    [0x06, request.pinUvAuthParam],
+    [0x07, request.pinUvAuthProtocol],
+  ]);
+}
+
+/** Bytes of one CTAP2 request on the wire (command byte, then the CBOR map): what maxMsgSize limits. */
+export function ctap2RequestSize(parameters: CborMap | undefined): number {
+  return 1 + (parameters ? encodeCbor(parameters).length : 0);
 }
 
 /** CTAP2 over one CTAPHID channel: CBOR requests in, status byte plus CBOR answer out. */
@@ -128,26 +171,7 @@ export class Ctap2Session {
   }
 
   async makeCredential(request: MakeCredentialRequest, options: Ctap2CallOptions = {}): Promise<MakeCredentialResponse> {
-    const rp = new Map<string, unknown>([['id', request.rp.id]]);
-    if (request.rp.name !== undefined) rp.set('name', request.rp.name);
-    const user = new Map<string, unknown>([['id', request.user.id]]);
-    if (request.user.name !== undefined) user.set('name', request.user.name);
-    if (request.user.displayName !== undefined) user.set('displayName', request.user.displayName);
-    const map = await this.send(
-      Ctap2Command.MAKE_CREDENTIAL,
-      params([
-        [0x01, request.clientDataHash],
-        [0x02, rp],
-        [0x03, user],
-        [0x04, request.pubKeyCredParams.map((p) => new Map<string, unknown>([['alg', p.alg], ['type', p.type]]))],
-        [0x05, descriptors(request.excludeList)],
-        [0x06, request.extensions?.size ? request.extensions : undefined],
-        [0x07, optionsMap(request.options)],
-        [0x08, request.pinUvAuthParam],
-        [0x09, request.pinUvAuthProtocol],
-      ]),
-      options,
-    );
+    const map = await this.send(Ctap2Command.MAKE_CREDENTIAL, makeCredentialParameters(request), options);
     if (!map) throw new CtapProtocolError('unexpected_response', 'authenticatorMakeCredential returned nothing.');
     return {
       fmt: read.text(map, 0x01, 'attestation format'),
@@ -157,20 +181,7 @@ export class Ctap2Session {
   }
 
   async getAssertion(request: GetAssertionRequest, options: Ctap2CallOptions = {}): Promise<GetAssertionResponse> {
-    const map = await this.send(
-      Ctap2Command.GET_ASSERTION,
-      params([
-        [0x01, request.rpId],
-        [0x02, request.clientDataHash],
-        [0x03, descriptors(request.allowList)],
-        [0x04, request.extensions?.size ? request.extensions : undefined],
-        [0x05, optionsMap(request.options)],
-        [0x06, request.pinUvAuthParam],
-        [0x07, request.pinUvAuthProtocol],
-      ]),
-      options,
-    );
-    return parseAssertion(map);
+    return parseAssertion(await this.send(Ctap2Command.GET_ASSERTION, getAssertionParameters(request), options));
   }
 
   async getNextAssertion(options: Ctap2CallOptions = {}): Promise<GetAssertionResponse> {

@@ -53,9 +53,18 @@ test('INIT allocating the broadcast channel is refused', async () => {
   await assert.rejects(CtapHidDevice.open(transport, fast), (e: unknown) => e instanceof CtapHidError && e.reason === 'invalid_init_response');
 });
 
-test('silent device: INIT times out', async () => {
+test('silent device: INIT times out and the transport is closed again (issue 13)', async () => {
   const transport = scriptedKey(() => undefined);
   await assert.rejects(CtapHidDevice.open(transport, fast), (e: unknown) => e instanceof CtapHidError && e.reason === 'timeout');
+  await assert.rejects(transport.write(new Uint8Array(64)), (e: unknown) => e instanceof CtapHidError && e.reason === 'closed');
+});
+
+test('INIT refused with CTAPHID_ERROR: typed device_error and the transport is closed again', async () => {
+  const transport = scriptedKey((port, frame) => {
+    if (frame.kind === 'init') for (const r of encodeMessage(BROADCAST_CID, CtapHidCommand.ERROR, Uint8Array.of(CtapHidErrorCode.INVALID_CMD))) port.send(r);
+  });
+  await assert.rejects(CtapHidDevice.open(transport, fast), (e: unknown) => e instanceof CtapHidError && e.reason === 'device_error');
+  await assert.rejects(transport.write(new Uint8Array(64)), (e: unknown) => e instanceof CtapHidError && e.reason === 'closed');
 });
 
 test('PING of the largest message round-trips across 129 frames; other channels and keepalives are skipped', async () => {

@@ -46,7 +46,10 @@ const SLICE_MS = 50;
 export class CtapHidDevice {
   #busy: Promise<unknown> = Promise.resolve();
   #stale = false;
+  /** Largest message we accept (CTAPHID's 7609 bytes unless configured lower). */
   maxMessageSize: number;
+  /** Largest request we send: lowered to the key's getInfo maxMsgSize once known (CTAP 2.1 §6.4). */
+  maxRequestSize: number;
 
   private constructor(
     readonly transport: SecurityKeyTransport,
@@ -55,6 +58,7 @@ export class CtapHidDevice {
     private readonly options: Required<CtapHidOptions>,
   ) {
     this.maxMessageSize = options.maxMessageSize;
+    this.maxRequestSize = options.maxMessageSize;
   }
 
   get supportsCbor(): boolean {
@@ -76,7 +80,18 @@ export class CtapHidDevice {
       busyRetries: options.busyRetries ?? 10,
       maxMessageSize: Math.min(options.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE),
     };
-    await transport.open();
+    try {
+      await transport.open();
+      return await CtapHidDevice.#handshake(transport, full);
+    } catch (error) {
+      // Nobody else holds the transport yet: a key that never answers INIT must not leave its
+      // HID handle or UDP socket open (an open socket keeps the process alive).
+      await transport.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  static async #handshake(transport: SecurityKeyTransport, full: Required<CtapHidOptions>): Promise<CtapHidDevice> {
     const nonce = randomBytes(8);
     for (const report of encodeMessage(BROADCAST_CID, CtapHidCommand.INIT, nonce)) await transport.write(report);
     const assembler = new MessageAssembler(BROADCAST_CID);
@@ -137,7 +152,7 @@ export class CtapHidDevice {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     let busyRetries = 0;
     send: for (;;) {
-      for (const report of encodeMessage(this.cid, cmd, payload, this.maxMessageSize)) await this.transport.write(report);
+      for (const report of encodeMessage(this.cid, cmd, payload, Math.min(this.maxRequestSize, this.maxMessageSize))) await this.transport.write(report);
       const assembler = new MessageAssembler(this.cid, this.maxMessageSize);
       let lastHeard = Date.now();
       let cancelledAt: number | undefined;

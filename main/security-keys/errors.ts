@@ -192,6 +192,7 @@ export type SecurityKeyErrorCode =
   | 'not_supported' // no present key can do what the server asked (UV, resident key, algorithm)
   | 'pin_not_set'
   | 'pin_required'
+  | 'request_too_large' // the request cannot fit the key's maxMsgSize, however its lists are cut
   | 'no_security_key';
 
 const clientMessages: Record<SecurityKeyErrorCode, string> = {
@@ -201,6 +202,7 @@ const clientMessages: Record<SecurityKeyErrorCode, string> = {
   not_supported: "This security key can't do what this service requires (for example a PIN or fingerprint). Try another key.",
   pin_not_set: 'This service requires a security key PIN, and this key has none yet. Set a PIN on the key first.',
   pin_required: 'A PIN is needed to use this security key.',
+  request_too_large: "This sign-in request is too large for this security key. Try another key or another sign-in method.",
   no_security_key: 'No security key found. Insert your security key.',
 };
 

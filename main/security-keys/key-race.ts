@@ -87,20 +87,26 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
   try {
     for (;;) {
       if (outcome) break;
-      if (options.signal.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new SecurityKeyError('cancelled');
+      if (options.signal.aborted) {
+        // The key the agent chose ends with its own account of what it was doing (a PIN prompt
+        // that timed out, say); attempts end promptly since their signals are aborted too.
+        if (winner !== undefined) await Promise.allSettled([...running.values()].map((e) => e.done));
+        if (outcome) break;
+        throw options.signal.reason instanceof Error ? options.signal.reason : new SecurityKeyError('cancelled');
+      }
       if (Date.now() >= options.deadline) throw new SecurityKeyError('timeout');
       if (winner === undefined) {
         const transports = await options.discovery.list().catch(() => []);
         lastPresent = transports.map((t) => t.id);
         for (const id of droppedOut.keys()) {
           // Unplugged keys may come back and deserve a new try; transport hiccups are retried too.
-          if (!lastPresent.includes(id) || droppedOut.get(id) instanceof CtapHidError) droppedOut.delete(id);
+          if (!lastPresent.includes(id) || isTransient(droppedOut.get(id))) droppedOut.delete(id);
         }
         for (const transport of transports) {
           if (!running.has(transport.id) && !droppedOut.has(transport.id)) start(transport.id, () => openSecurityKey(transport, options.hid));
         }
         if (running.size === 0) {
-          const failures = lastPresent.map((id) => droppedOut.get(id)).filter((e) => e !== undefined && !(e instanceof CtapHidError));
+          const failures = lastPresent.map((id) => droppedOut.get(id)).filter((e) => e !== undefined && !isTransient(e));
           if (failures.length > 0 && failures.length === lastPresent.length) throw failures[0];
           if (!waitingAnnounced) {
             waitingAnnounced = true;
@@ -124,4 +130,12 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
   const settled = outcome as { ok: true; value: T } | { ok: false; error: unknown };
   if (settled.ok) return settled.value;
   throw settled.error;
+}
+
+/**
+ * A transport hiccup worth another try on the next poll. A message too large for the key is not:
+ * the same request would fail the same way, so it settles the key at once.
+ */
+function isTransient(error: unknown): boolean {
+  return error instanceof CtapHidError && error.reason !== 'message_too_large';
 }

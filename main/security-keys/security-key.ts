@@ -9,6 +9,7 @@ export type OpenSecurityKey =
   | { kind: 'ctap2'; transport: SecurityKeyTransport; hid: CtapHidDevice; ctap2: Ctap2Session; info: AuthenticatorInfo; u2f?: U2fSession }
   | { kind: 'u2f'; transport: SecurityKeyTransport; hid: CtapHidDevice; u2f: U2fSession };
 
+const DEFAULT_MAX_MSG_SIZE = 1024;
 const CTAP2_VERSIONS = ['FIDO_2_0', 'FIDO_2_1_PRE', 'FIDO_2_1'];
 
 export async function openSecurityKey(transport: SecurityKeyTransport, options: CtapHidOptions = {}): Promise<OpenSecurityKey> {
@@ -20,7 +21,8 @@ export async function openSecurityKey(transport: SecurityKeyTransport, options: 
         const ctap2 = new Ctap2Session(hid);
         const info = await ctap2.getInfo();
         if (info.versions.some((v) => CTAP2_VERSIONS.includes(v))) {
-          if (info.maxMsgSize && info.maxMsgSize >= 1024) hid.maxMessageSize = Math.min(hid.maxMessageSize, info.maxMsgSize);
+          // CTAP 2.1 §6: without maxMsgSize a key is only known to take 1024 bytes.
+          hid.maxRequestSize = Math.min(hid.maxRequestSize, info.maxMsgSize || DEFAULT_MAX_MSG_SIZE);
           return u2f ? { kind: 'ctap2', transport, hid, ctap2, info, u2f } : { kind: 'ctap2', transport, hid, ctap2, info };
         }
       } catch (error) {

@@ -7,7 +7,8 @@ import {
   verifyRegistrationResponse,
   type WebAuthnCredential,
 } from '@simplewebauthn/server';
-import { SecurityKeyClient, type SecurityKeyProgress } from './webauthn-client.js';
+import { SecurityKeyClient, type PinRequest, type SecurityKeyProgress } from './webauthn-client.js';
+import { ctap2RequestSize, makeCredentialParameters } from './ctap2.js';
 import { CtapError, CtapStatus, SecurityKeyError } from './errors.js';
 import { listDiscovery } from './transport/list-discovery.js';
 import { SoftAuthenticator, type SoftAuthenticatorOptions } from './testing/soft-authenticator.js';
@@ -261,4 +262,112 @@ test('origin and RP ID must match, and an IP address is refused as RP ID', async
   await assert.rejects(client.createCredential(options, { origin: 'https://evil.example' }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'invalid_options');
   const ipOptions = { ...options, rp: { ...options.rp, id: '127.0.0.1' } };
   await assert.rejects(client.createCredential(ipOptions, { origin: 'http://127.0.0.1:3000' }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'invalid_options');
+});
+
+// Issue 13, found against real key firmware: lists were cut by maxCredentialCountInList only, so
+// a key with maxMsgSize 1200 and 20 ids per list got requests it cannot take, the framing refused
+// them (message_too_large), the race retried that ~49 times a second and the agent heard "not
+// touched in time" after the whole deadline.
+const decoyIds = (count: number, length = 64) => Array.from({ length: count }, (_, i) => ({ id: Buffer.from(new Uint8Array(length).fill(0x80 + i)).toString('base64url') }));
+
+test('maxMsgSize 1200, 20 ids per list: a 13-id exclude list is cut to fit and still finds the registered key', async () => {
+  const { client, authenticators } = setup({ maxMsgSize: 1200, maxCredentialCountInList: 20 });
+  const simulator = authenticators[0]!.simulator!;
+  const { credential } = await register(client);
+  const excludeCredentials = [...decoyIds(12), { id: credential.id }];
+  const wholeList = ctap2RequestSize(makeCredentialParameters({
+    clientDataHash: new Uint8Array(32),
+    rp: { id: rpID, name: 'AgentDesk' },
+    user: { id: new Uint8Array(32), name: 'agent@example.com', displayName: '' },
+    pubKeyCredParams: [-8, -7, -257].map((alg) => ({ type: 'public-key' as const, alg })),
+    excludeList: excludeCredentials.map((c) => ({ type: 'public-key' as const, id: new Uint8Array(Buffer.from(c.id, 'base64url')) })),
+  }));
+  assert.ok(wholeList > 1300, `the request with the whole list is ${wholeList} bytes: more than the key takes`);
+  const started = Date.now();
+  await assert.rejects(register(client, { excludeCredentials }), (e: unknown) => e instanceof CtapError && e.code === 'CREDENTIAL_EXCLUDED');
+  assert.ok(Date.now() - started < 1_000, 'settled at once, not at the deadline');
+  // Without the registered key in the list the same-sized list lets the registration through.
+  await register(client, { excludeCredentials: decoyIds(13) });
+  assert.equal(simulator.stats.tooLarge, 0, 'no request was longer than maxMsgSize');
+  assert.equal(authenticators[0]!.credentials.size, 2);
+});
+
+test('maxMsgSize 1200, 20 ids per list: a 20-id allow list is probed in batches that fit, with and without the PIN', async () => {
+  const { client, authenticators } = setup({ maxMsgSize: 1200, maxCredentialCountInList: 20, pin: '2468' });
+  const requestPin = async () => '2468';
+  const { credential } = await register(client, { authenticatorSelection: { userVerification: 'required' } }, { requestPin });
+  const allowCredentials = [...decoyIds(19), { id: credential.id }];
+  for (const userVerification of ['discouraged', 'required'] as const) {
+    const options = await generateAuthenticationOptions({ rpID, allowCredentials, userVerification });
+    const started = Date.now();
+    const response = await client.getAssertion(options, { origin, timeoutMs: 3_000, requestPin });
+    assert.ok(Date.now() - started < 1_000);
+    assert.equal(response.id, credential.id);
+    const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: rpID, credential, requireUserVerification: userVerification === 'required' });
+    assert.equal(v.verified, true);
+  }
+  assert.equal(authenticators[0]!.simulator!.stats.tooLarge, 0);
+});
+
+test('a request that can never fit the key is a typed request_too_large at once, not retried until the deadline', async () => {
+  const { client, authenticators } = setup({ maxMsgSize: 1024 });
+  const started = Date.now();
+  await assert.rejects(register(client, { userDisplayName: 'x'.repeat(1_100) }, { timeoutMs: 5_000 }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'request_too_large');
+  assert.ok(Date.now() - started < 1_000, 'no retries until the deadline');
+  assert.equal(authenticators[0]!.simulator!.stats.inits, 1, 'the key was opened once');
+  // One allowed id longer than any request to this key can carry: the same, for authentication.
+  const options = await generateAuthenticationOptions({ rpID, allowCredentials: decoyIds(1, 1_000), userVerification: 'discouraged' });
+  await assert.rejects(client.getAssertion(options, { origin, timeoutMs: 5_000 }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'request_too_large');
+  assert.equal(authenticators[0]!.simulator!.stats.tooLarge, 0);
+});
+
+// Issue 13: a PIN prompt left open ignored both the AbortSignal and the deadline, so the request
+// outlived the server's timeout for as long as the prompt stayed open.
+test('PIN prompt left open: the ceremony deadline ends it with a typed timeout and tells the prompt to close', async () => {
+  const { client, authenticators } = setup({ pin: '1357' });
+  let prompt: PinRequest | undefined;
+  const started = Date.now();
+  await assert.rejects(
+    register(client, { authenticatorSelection: { userVerification: 'required' } }, { timeoutMs: 1_000, requestPin: (r) => ((prompt = r), new Promise(() => {})) }),
+    (e: unknown) => e instanceof SecurityKeyError && e.code === 'timeout' && /PIN wasn't entered in time/.test(e.message),
+  );
+  assert.ok(Date.now() - started < 2_500, `ended after ${Date.now() - started} ms`);
+  assert.equal(prompt?.signal.aborted, true, 'the prompt was told to close');
+  assert.equal(authenticators[0]!.pinRetries, 8, 'no PIN was tried');
+});
+
+test('PIN prompt left open: aborting ends it at once as cancelled and tells the prompt to close', async () => {
+  const { client } = setup({ pin: '1357' });
+  const controller = new AbortController();
+  let prompt: PinRequest | undefined;
+  const events: string[] = [];
+  const pending = register(client, { authenticatorSelection: { userVerification: 'required' } }, {
+    signal: controller.signal,
+    timeoutMs: 10_000,
+    onProgress: (e) => events.push(e.type),
+    requestPin: (r) => {
+      prompt = r;
+      setTimeout(() => controller.abort(), 20);
+      return new Promise(() => {});
+    },
+  });
+  const started = Date.now();
+  await assert.rejects(pending, (e: unknown) => e instanceof SecurityKeyError && e.code === 'cancelled');
+  assert.ok(Date.now() - started < 1_000);
+  assert.equal(prompt?.signal.aborted, true);
+  assert.equal(events.at(-1), 'cancelled');
+});
+
+test('key slow to check the PIN: cancel during it sends CTAPHID_CANCEL and ends the request', async () => {
+  const { client, authenticators } = setup({ pin: '1357', pinDelayMs: 5_000 });
+  const controller = new AbortController();
+  const pending = register(client, { authenticatorSelection: { userVerification: 'required' } }, {
+    signal: controller.signal,
+    timeoutMs: 10_000,
+    requestPin: async () => (setTimeout(() => controller.abort(), 50), '1357'),
+  });
+  const started = Date.now();
+  await assert.rejects(pending, (e: unknown) => e instanceof SecurityKeyError && e.code === 'cancelled');
+  assert.ok(Date.now() - started < 2_000);
+  assert.equal(authenticators[0]!.simulator!.stats.cancels, 1);
 });

@@ -9,7 +9,8 @@ import { buildClientData, checkOrigin, fromBase64Url, sha256, toBase64Url } from
 import { encodeCbor } from './cbor.js';
 import { Cose, publicKeyFromCose, publicKeyFromRawP256, coseEc2Key } from './cose.js';
 import { AuthDataFlag, buildAuthenticatorData, parseAuthenticatorData } from './authenticator-data.js';
-import type { CredentialDescriptor, GetAssertionResponse } from './ctap2.js';
+import { ctap2RequestSize, getAssertionParameters, makeCredentialParameters, type CredentialDescriptor, type GetAssertionRequest, type GetAssertionResponse, type MakeCredentialRequest } from './ctap2.js';
+import { fitCredentialList } from './credential-lists.js';
 import { ClientPin, PinPermission } from './client-pin.js';
 import { planUserVerification, type UserVerificationRequirement, type UvPlan } from './uv-policy.js';
 import { supportsCtap21, type OpenSecurityKey } from './security-key.js';
@@ -33,6 +34,19 @@ export interface PinRequest {
   wrongPin: boolean;
   message: string;
   keyName: string;
+  /**
+   * Aborted when the PIN is no longer wanted: the agent cancelled, the ceremony timed out or
+   * another key was chosen. The prompt should close then; its answer is ignored.
+   */
+  signal: AbortSignal;
+}
+
+/** One of the accounts a key holds for this service (a discoverable credential's user entity). */
+export interface KeyAccount {
+  /** user.id as base64url: what the server knows the account by. */
+  userHandle: string;
+  name?: string;
+  displayName?: string;
 }
 
 export interface CeremonyOptions {
@@ -44,8 +58,12 @@ export interface CeremonyOptions {
   onProgress?: (event: SecurityKeyProgress) => void;
   /** Overrides the server's `timeout`. */
   timeoutMs?: number;
-  /** For discoverable credentials: which of the key's accounts to use (default: the first). */
-  chooseAccount?: (users: { name?: string; displayName?: string }[]) => Promise<number>;
+  /**
+   * Sign-in without a username, when the key holds several accounts for this service: the index
+   * of the one to use (default: the first); undefined or an index out of range cancels. The
+   * signal aborts when the choice is no longer wanted (cancel, timeout): close the chooser then.
+   */
+  chooseAccount?: (accounts: KeyAccount[], context: { signal: AbortSignal }) => Promise<number | undefined>;
 }
 
 export interface SecurityKeyClientOptions {
@@ -56,6 +74,9 @@ export interface SecurityKeyClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+const PROBE_HASH = sha256('agentdesk-probe');
+/** Room for the largest pinUvAuthParam (protocol 2: 32 bytes), so a list fitted before the PIN still fits after it. */
+const PIN_UV_ROOM = { param: new Uint8Array(32), protocol: 2 };
 const CREDENTIAL_PROTECTION: Record<string, number> = {
   userVerificationOptional: 1,
   userVerificationOptionalWithCredentialIDList: 2,
@@ -138,22 +159,20 @@ export class SecurityKeyClient {
         else if (enforceCredProtect) throw new SecurityKeyError('not_supported');
       }
       let plan = planUserVerification(info, uv, 'makeCredential', rk);
-      const exclude = await this.#fitCredentialList(key, rpId, excludeList, control, 'exclude');
+      const request = (excludeList: CredentialDescriptor[], pinUv?: { param: Uint8Array; protocol: number }): MakeCredentialRequest => ({
+        clientDataHash: clientData.hash,
+        rp: { id: rpId, ...(options.rp.name !== undefined && { name: options.rp.name }) },
+        user,
+        pubKeyCredParams: algorithms,
+        excludeList,
+        extensions: keyExtensions,
+        options: { ...(rk && { rk: true }), ...(plan === 'builtin' && { uv: true }) },
+        ...(pinUv && { pinUvAuthParam: pinUv.param, pinUvAuthProtocol: pinUv.protocol }),
+      });
+      const exclude = await this.#fitCredentialList(key, rpId, excludeList, control, 'exclude', ctap2RequestSize(makeCredentialParameters(request([], PIN_UV_ROOM))));
 
       const makeCredential = async (pinUv?: { param: Uint8Array; protocol: number }) =>
-        key.ctap2.makeCredential(
-          {
-            clientDataHash: clientData.hash,
-            rp: { id: rpId, ...(options.rp.name !== undefined && { name: options.rp.name }) },
-            user,
-            pubKeyCredParams: algorithms,
-            excludeList: exclude,
-            extensions: keyExtensions,
-            options: { ...(rk && { rk: true }), ...(plan === 'builtin' && { uv: true }) },
-            ...(pinUv && { pinUvAuthParam: pinUv.param, pinUvAuthProtocol: pinUv.protocol }),
-          },
-          { signal: control.signal, timeoutMs: remaining(control), onTouchNeeded: control.touchNeeded },
-        );
+        key.ctap2.makeCredential(request(exclude, pinUv), { signal: control.signal, timeoutMs: remaining(control), onTouchNeeded: control.touchNeeded });
 
       let response;
       try {
@@ -214,32 +233,36 @@ export class SecurityKeyClient {
 
       const info = key.info;
       const plan = planUserVerification(info, uv, 'getAssertion');
+      if (allowList.length === 0 && info.options.rk !== true) throw new SecurityKeyError('not_supported', "This security key can't sign in without the server naming its credentials. Use another key.");
+      const request = (allowList: CredentialDescriptor[], pinUv?: { param: Uint8Array; protocol: number }): GetAssertionRequest => ({
+        rpId,
+        clientDataHash: clientData.hash,
+        allowList,
+        options: plan === 'builtin' ? { uv: true } : {},
+        ...(pinUv && { pinUvAuthParam: pinUv.param, pinUvAuthProtocol: pinUv.protocol }),
+      });
+      const baseSize = ctap2RequestSize(getAssertionParameters(request([], PIN_UV_ROOM)));
       let allowed = allowList;
       if (allowList.length > 0 && (plan === 'pin' || allowList.length > 1)) {
         // Learn silently which credential this key holds, so a PIN is never asked for a key
         // that cannot answer and long lists fit the key's limits.
-        allowed = await this.#fitCredentialList(key, rpId, allowList, control, 'allow');
+        allowed = await this.#fitCredentialList(key, rpId, allowList, control, 'allow', baseSize);
         if (allowed.length === 0) {
           // credProtect level 3 credentials stay invisible to a probe without UV: after the PIN
-          // the key itself decides.
+          // the key itself decides, on as much of the list as one request carries.
           if (plan !== 'pin') throw new CtapError(CtapStatus.NO_CREDENTIALS);
-          allowed = allowList.slice(0, Math.max(1, info.maxCredentialCountInList ?? 1));
+          allowed = fitCredentialList(usableIds(info, allowList), baseSize, key.hid.maxRequestSize, info.maxCredentialCountInList ?? 1).batches[0] ?? [];
+          if (allowed.length === 0) throw new SecurityKeyError('request_too_large');
         }
+      } else {
+        checkFits(baseSize, key.hid.maxRequestSize);
+        if (allowList.length === 1 && fitCredentialList(allowList, baseSize, key.hid.maxRequestSize, 1).unfit.length > 0) throw new SecurityKeyError('request_too_large');
       }
       let pinUv: { param: Uint8Array; protocol: number } | undefined;
       let assertions: GetAssertionResponse[];
       try {
         if (plan === 'pin') pinUv = await this.#pinUvAuth(key, control, ceremony, PinPermission.GET_ASSERTION, rpId, clientData.hash);
-        const first = await key.ctap2.getAssertion(
-          {
-            rpId,
-            clientDataHash: clientData.hash,
-            allowList: allowed,
-            options: plan === 'builtin' ? { uv: true } : {},
-            ...(pinUv && { pinUvAuthParam: pinUv.param, pinUvAuthProtocol: pinUv.protocol }),
-          },
-          { signal: control.signal, timeoutMs: remaining(control), onTouchNeeded: control.touchNeeded },
-        );
+        const first = await key.ctap2.getAssertion(request(allowed, pinUv), { signal: control.signal, timeoutMs: remaining(control), onTouchNeeded: control.touchNeeded });
         assertions = [first];
         control.claim();
         for (let i = 1; i < Math.min(first.numberOfCredentials ?? 1, 32); i++) {
@@ -250,11 +273,17 @@ export class SecurityKeyClient {
         throw error;
       }
       ceremony.emit({ type: 'processing', message: 'Finishing with your security key…' });
-      let index = 0;
+      let index: number | undefined = 0;
       if (assertions.length > 1 && ceremony.options.chooseAccount) {
-        index = await ceremony.options.chooseAccount(assertions.map((a) => ({ ...(a.user?.name !== undefined && { name: a.user.name }), ...(a.user?.displayName !== undefined && { displayName: a.user.displayName }) })));
+        const accounts = assertions.map((a): KeyAccount => ({
+          userHandle: toBase64Url(a.user?.id ?? new Uint8Array()),
+          ...(a.user?.name !== undefined && { name: a.user.name }),
+          ...(a.user?.displayName !== undefined && { displayName: a.user.displayName }),
+        }));
+        index = await untilAborted(ceremony.options.chooseAccount(accounts, { signal: control.signal }), control.signal, 'No account was chosen in time. Try again.');
       }
-      const chosen = assertions[index] ?? assertions[0]!;
+      const chosen = index === undefined ? undefined : assertions[index];
+      if (!chosen) throw new SecurityKeyError('cancelled');
       const credentialId = chosen.credential?.id ?? (allowed.length === 1 ? allowed[0]!.id : undefined);
       if (!credentialId) throw new CtapError(CtapStatus.INVALID_CREDENTIAL);
       return assertionResponse(clientData.json, credentialId, chosen.authData, chosen.signature, chosen.user?.id);
@@ -300,7 +329,7 @@ export class SecurityKeyClient {
         ceremony.emit({ type: 'cancelled' });
         throw new SecurityKeyError('cancelled', undefined, { cause: error });
       }
-      if (timeout.signal.aborted) throw new SecurityKeyError('timeout', undefined, { cause: error });
+      if (timeout.signal.aborted) throw error instanceof SecurityKeyError && error.code === 'timeout' ? error : new SecurityKeyError('timeout', undefined, { cause: error });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -312,7 +341,8 @@ export class SecurityKeyClient {
     if (control.otherKeysPresent()) await selectByTouch(key, control);
     control.claim();
     const clientPin = ClientPin.for(key.ctap2, key.info);
-    let retries = await clientPin.getPinRetries().then((r) => r.retries, () => undefined);
+    const pinCall = () => ({ signal: control.signal, timeoutMs: Math.min(10_000, remaining(control)) });
+    let retries = await clientPin.getPinRetries(pinCall()).then((r) => r.retries, () => undefined);
     if (retries === 0) throw new CtapError(CtapStatus.PIN_BLOCKED);
     let wrongPin = false;
     for (;;) {
@@ -321,10 +351,10 @@ export class SecurityKeyClient {
         : 'Enter your security key PIN.';
       ceremony.emit({ type: 'pin_needed', ...(retries !== undefined && { retries }), wrongPin, message });
       if (!ceremony.options.requestPin) throw new SecurityKeyError('pin_required');
-      const pin = await ceremony.options.requestPin({ ...(retries !== undefined && { retries }), wrongPin, message, keyName: key.transport.productName });
-      if (control.signal.aborted || pin === undefined) throw new SecurityKeyError('cancelled');
+      const pin = await untilAborted(ceremony.options.requestPin({ ...(retries !== undefined && { retries }), wrongPin, message, keyName: key.transport.productName, signal: control.signal }), control.signal, "The security key PIN wasn't entered in time. Try again.");
+      if (pin === undefined) throw new SecurityKeyError('cancelled');
       try {
-        const token = await clientPin.getPinToken(pin, permission, rpId);
+        const token = await clientPin.getPinToken(pin, permission, rpId, pinCall());
         ceremony.emit({ type: 'processing', message: 'Checking…' });
         return { param: clientPin.authenticate(token, clientDataHash), protocol: clientPin.protocol.version };
       } catch (error) {
@@ -344,19 +374,26 @@ export class SecurityKeyClient {
   }
 
   /**
-   * Fits a credential list to the key: drops ids longer than it accepts, and when the list is
-   * longer than one request may carry, probes batches silently (up=false) to find the one it holds.
+   * Fits a credential list to the key (CTAP 2.1 §6.4): drops ids longer than it accepts or too
+   * long for any request to it, and when the list does not fit one request (by count or by
+   * maxMsgSize) probes batches that do, silently (up=false), to find the one it holds.
+   * `baseSize` is the real request's size without the list.
    */
-  async #fitCredentialList(key: OpenSecurityKey & { kind: 'ctap2' }, rpId: string, list: CredentialDescriptor[], control: AttemptControl, purpose: 'allow' | 'exclude'): Promise<CredentialDescriptor[]> {
-    const maxLength = key.info.maxCredentialIdLength;
-    const usable = maxLength ? list.filter((c) => c.id.length <= maxLength) : list;
-    const batch = Math.max(1, key.info.maxCredentialCountInList ?? 1);
-    if (usable.length <= batch && purpose === 'exclude') return usable;
-    for (let i = 0; i < usable.length; i += batch) {
-      const chunk = usable.slice(i, i + batch);
+  async #fitCredentialList(key: OpenSecurityKey & { kind: 'ctap2' }, rpId: string, list: CredentialDescriptor[], control: AttemptControl, purpose: 'allow' | 'exclude', baseSize: number): Promise<CredentialDescriptor[]> {
+    const limit = key.hid.maxRequestSize;
+    const maxCount = key.info.maxCredentialCountInList ?? 1;
+    checkFits(baseSize, limit);
+    const usable = usableIds(key.info, list);
+    const whole = fitCredentialList(usable, baseSize, limit, maxCount);
+    const fitsAtOnce = whole.batches.length <= 1 && whole.unfit.length === 0;
+    if (fitsAtOnce && purpose === 'exclude') return usable;
+    if (usable.length > 0 && whole.unfit.length === usable.length) throw new SecurityKeyError('request_too_large');
+    // A batch found by a probe is then sent in the real request, so it must fit both.
+    const probeBase = ctap2RequestSize(getAssertionParameters({ rpId, clientDataHash: PROBE_HASH, options: { up: false } }));
+    for (const chunk of fitCredentialList(usable, Math.max(baseSize, probeBase), limit, maxCount).batches) {
       try {
         const probe = await key.ctap2.getAssertion(
-          { rpId, clientDataHash: sha256('agentdesk-probe'), allowList: chunk, options: { up: false } },
+          { rpId, clientDataHash: PROBE_HASH, allowList: chunk, options: { up: false } },
           { signal: control.signal, timeoutMs: Math.min(5_000, remaining(control)) },
         );
         const id = probe.credential?.id ?? (chunk.length === 1 ? chunk[0]!.id : undefined);
@@ -365,12 +402,23 @@ export class SecurityKeyClient {
       } catch (error) {
         if (error instanceof CtapError && error.status === CtapStatus.NO_CREDENTIALS) continue;
         // A key that refuses silent probes gets the list as it is, if it fits.
-        if (error instanceof CtapError && usable.length <= batch) return usable;
+        if (error instanceof CtapError && fitsAtOnce) return usable;
         throw error;
       }
     }
     return [];
   }
+}
+
+/** The ids a key can take at all (CTAP 2.1 §6.4 maxCredentialIdLength). */
+function usableIds(info: { maxCredentialIdLength?: number }, list: CredentialDescriptor[]): CredentialDescriptor[] {
+  const maxLength = info.maxCredentialIdLength;
+  return maxLength ? list.filter((c) => c.id.length <= maxLength) : list;
+}
+
+/** The request without any list is already too large for the key: no cutting helps, and retrying would not either. */
+function checkFits(size: number, limit: number): void {
+  if (size > limit) throw new SecurityKeyError('request_too_large', `This sign-in request (${size} bytes) is too large for this security key, which takes ${limit}. Try another key or another sign-in method.`);
 }
 
 /** Waits for a touch without doing anything else (CTAP 2.1 selection, or the 2.0 / U2F equivalents). */
@@ -396,6 +444,30 @@ async function selectByTouch(key: OpenSecurityKey & { kind: 'ctap2' }, control: 
   } catch (error) {
     if (error instanceof CtapError && (error.status === CtapStatus.PIN_INVALID || error.status === CtapStatus.PIN_NOT_SET)) return;
     throw error;
+  }
+}
+
+/**
+ * What the agent answers (a PIN, an account), raced against cancel, another key winning and the
+ * ceremony's deadline: WebAuthn L3 §5.1.3 / §5.1.4.1 end the request on abort or when the
+ * lifetime timer expires, whatever prompt is open.
+ */
+async function untilAborted<T>(answer: Promise<T>, signal: AbortSignal, timeoutMessage: string): Promise<T> {
+  const reason = () => {
+    const why = signal.reason;
+    if (why instanceof SecurityKeyError && why.code === 'timeout') return new SecurityKeyError('timeout', timeoutMessage);
+    return why instanceof SecurityKeyError ? why : new SecurityKeyError('cancelled');
+  };
+  if (signal.aborted) throw reason();
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([answer, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

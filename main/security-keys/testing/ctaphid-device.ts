@@ -5,6 +5,10 @@ import type { DevicePort } from '../transport/memory.js';
 /** What a simulated key does with complete CTAPHID messages. */
 export interface HidMessageHandler {
   readonly capabilities: number;
+  /** Largest request the key takes (its getInfo maxMsgSize); longer ones get ERROR INVALID_LEN. */
+  readonly maxMessageSize?: number;
+  /** false: the key ignores CTAPHID_INIT, like a wedged firmware. */
+  readonly answersInit?: boolean;
   /** CTAPHID_CBOR; `keepalive` reports status, `signal` fires on CTAPHID_CANCEL. */
   cbor?(request: Uint8Array, context: { keepalive(status: number): void; signal: AbortSignal }): Promise<Uint8Array>;
   msg?(apdu: Uint8Array): Promise<Uint8Array>;
@@ -21,7 +25,7 @@ export class CtapHidDeviceSimulator {
   #assembling = new Map<number, { cmd: number; buffer: Uint8Array; filled: number; seq: number; timer: NodeJS.Timeout }>();
   #busy: { cid: number; cancel: AbortController } | undefined;
   /** Counts, for tests that check the client's behaviour on the wire. */
-  readonly stats = { cancels: 0, winks: 0, requests: 0 };
+  readonly stats = { cancels: 0, winks: 0, requests: 0, inits: 0, tooLarge: 0 };
 
   constructor(
     private readonly port: DevicePort,
@@ -44,6 +48,8 @@ export class CtapHidDeviceSimulator {
     const frame = parseFrame(report);
     const cid = frame.cid;
     if (frame.kind === 'init' && frame.cmd === CtapHidCommand.INIT) {
+      this.stats.inits++;
+      if (this.handler.answersInit === false) return;
       this.#init(cid, frame.length, frame.data);
       return;
     }
@@ -64,7 +70,10 @@ export class CtapHidDeviceSimulator {
         this.#assembling.delete(cid);
         return this.#error(cid, CtapHidErrorCode.INVALID_SEQ);
       }
-      if (frame.length > MAX_MESSAGE_SIZE) return this.#error(cid, CtapHidErrorCode.INVALID_LEN);
+      if (frame.length > Math.min(this.handler.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE)) {
+        this.stats.tooLarge++;
+        return this.#error(cid, CtapHidErrorCode.INVALID_LEN);
+      }
       if (frame.length <= INIT_DATA_SIZE) return this.#dispatch(cid, frame.cmd, Uint8Array.from(frame.data.subarray(0, frame.length)));
       const buffer = new Uint8Array(frame.length);
       buffer.set(frame.data);

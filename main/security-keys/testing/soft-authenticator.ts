@@ -30,6 +30,12 @@ export interface SoftAuthenticatorOptions {
   presenceTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   maxCredentialCountInList?: number;
+  /** getInfo maxMsgSize, enforced: longer requests are refused (CTAPHID ERROR INVALID_LEN). */
+  maxMsgSize?: number;
+  /** false: never answers CTAPHID_INIT (a key whose firmware is wedged). */
+  answersInit?: boolean;
+  /** ClientPIN token requests take this long (slow PIN hashing on the key), with keepalives. */
+  pinDelayMs?: number;
   productName?: string;
 }
 
@@ -83,6 +89,9 @@ export class SoftAuthenticator implements HidMessageHandler {
       presenceTimeoutMs: options.presenceTimeoutMs ?? 30_000,
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? 100,
       maxCredentialCountInList: options.maxCredentialCountInList ?? 8,
+      maxMsgSize: options.maxMsgSize ?? 1200,
+      answersInit: options.answersInit ?? true,
+      pinDelayMs: options.pinDelayMs ?? 0,
       productName: options.productName ?? 'AgentDesk soft key',
     };
     this.pin = options.pin;
@@ -93,6 +102,14 @@ export class SoftAuthenticator implements HidMessageHandler {
 
   get capabilities(): number {
     return this.options.mode === 'u2f' ? Capability.WINK : Capability.WINK | Capability.CBOR;
+  }
+
+  get maxMessageSize(): number {
+    return this.options.maxMsgSize;
+  }
+
+  get answersInit(): boolean {
+    return this.options.answersInit;
   }
 
   get ctap21(): boolean {
@@ -168,6 +185,17 @@ export class SoftAuthenticator implements HidMessageHandler {
     }
   }
 
+  /** Busy for `ms` with KEEPALIVE(processing), ending early on CTAPHID_CANCEL. */
+  async #processing(ms: number, context: { keepalive(status: number): void; signal: AbortSignal }): Promise<void> {
+    const keepalive = setInterval(() => context.keepalive(KeepaliveStatus.PROCESSING), this.options.keepaliveIntervalMs);
+    try {
+      await sleep(ms, undefined, { signal: context.signal }).catch(() => undefined);
+      if (context.signal.aborted) throw new StatusError(CtapStatus.KEEPALIVE_CANCEL);
+    } finally {
+      clearInterval(keepalive);
+    }
+  }
+
   // ---- CTAP2 -------------------------------------------------------------------------------
 
   async cbor(request: Uint8Array, context: { keepalive(status: number): void; signal: AbortSignal }): Promise<Uint8Array> {
@@ -191,7 +219,10 @@ export class SoftAuthenticator implements HidMessageHandler {
         case 0x01: reply = await this.#makeCredential(params, context); break;
         case 0x02: reply = await this.#getAssertion(params, context); break;
         case 0x08: reply = this.#getNextAssertion(); break;
-        case 0x06: reply = this.#clientPin(params); break;
+        case 0x06:
+          if (this.options.pinDelayMs > 0 && (params.get(0x02) === 0x05 || params.get(0x02) === 0x09)) await this.#processing(this.options.pinDelayMs, context);
+          reply = this.#clientPin(params);
+          break;
         case 0x0b:
           if (!this.ctap21) throw new StatusError(CtapStatus.INVALID_COMMAND);
           await this.#userPresence(context);
@@ -220,7 +251,7 @@ export class SoftAuthenticator implements HidMessageHandler {
       [0x02, ['credProtect']],
       [0x03, this.aaguid],
       [0x04, options],
-      [0x05, 1200],
+      [0x05, this.options.maxMsgSize],
       [0x06, this.options.pinProtocols],
       [0x07, this.options.maxCredentialCountInList],
       [0x08, 128],

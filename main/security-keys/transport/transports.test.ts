@@ -6,7 +6,9 @@ import { SoftAuthenticator } from '../testing/soft-authenticator.js';
 import { serveOverUdp } from '../testing/udp-simulator.js';
 import { SecurityKeyClient } from '../webauthn-client.js';
 import { CtapHidDevice } from '../ctaphid.js';
-import { CtapHidError } from '../errors.js';
+import { CtapHidError, SecurityKeyError } from '../errors.js';
+import { createSocket } from 'node:dgram';
+import { reserveFreeUdpPort } from '../../../server/free-port.js';
 
 test('UDP: a full registration against the software authenticator served over datagrams', async () => {
   const authenticator = new SoftAuthenticator({ keepaliveIntervalMs: 10 });
@@ -27,11 +29,43 @@ test('UDP: a full registration against the software authenticator served over da
   }
 });
 
-test('UDP: no simulator running means an INIT timeout, not a hang', async () => {
-  const port = 40000 + Math.floor(Math.random() * 20000);
-  const transport = new UdpTransport({ host: '127.0.0.1', port }, { host: '127.0.0.1', port: port + 1 });
+/** Whether nothing (such as a socket we forgot to close) is bound to 127.0.0.1:port. */
+async function udpPortIsFree(port: number): Promise<boolean> {
+  const socket = createSocket('udp4');
+  const bound = await new Promise<boolean>((resolve) => {
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => resolve(true));
+  });
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return bound;
+}
+
+// Issue 13: opening the device and the INIT handshake sat outside the code that closes it on
+// error, so a key that never answered INIT left its UDP socket (or HID handle) open and the
+// process could not exit.
+test('UDP: no simulator running means an INIT timeout, not a hang, and the socket is closed again', async () => {
+  const port = await reserveFreeUdpPort();
+  const listen = await reserveFreeUdpPort();
+  const transport = new UdpTransport({ host: '127.0.0.1', port }, { host: '127.0.0.1', port: listen });
   await assert.rejects(CtapHidDevice.open(transport, { initTimeoutMs: 100 }), (e: unknown) => e instanceof CtapHidError && e.reason === 'timeout');
-  await transport.close();
+  assert.equal(await udpPortIsFree(listen), true, 'the listening socket is closed: nothing keeps the process alive');
+});
+
+test('UDP: a key silent on CTAPHID_INIT ends the ceremony with a timeout and leaves no socket open', async () => {
+  const authenticator = new SoftAuthenticator({ answersInit: false });
+  const listen = await reserveFreeUdpPort();
+  const server = await serveOverUdp(authenticator, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+  try {
+    const discovery = udpDiscoveryFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${server.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` });
+    assert.ok(discovery);
+    const client = new SecurityKeyClient({ discovery, pollIntervalMs: 20, hid: { initTimeoutMs: 150 } });
+    const options = await generateRegistrationOptions({ rpName: 'AgentDesk', rpID: 'localhost', userName: 'agent' });
+    await assert.rejects(client.createCredential(options, { origin: 'http://localhost:3000', timeoutMs: 600 }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'timeout');
+    assert.ok(authenticator.simulator!.stats.inits >= 2, 'the key was asked again on each poll');
+    assert.equal(await udpPortIsFree(listen), true);
+  } finally {
+    await server.close();
+  }
 });
 
 test('UDP endpoints parse from the environment, defaults follow the simulator convention', () => {
