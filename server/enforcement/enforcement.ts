@@ -39,7 +39,8 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
       .innerJoin('users as u', 'u.id', 's.user_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('u.account_id', '=', accountId)
-      .where(`u.${flag}`, '=', 0)
+      // Sessions of users without a method, and every session that never passed a second factor.
+      .where((eb) => eb.or([eb(`u.${flag}`, '=', 0), eb('s.second_factor_at', 'is', null)]))
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', now)
       .executeTakeFirstOrThrow(),
@@ -216,6 +217,18 @@ export async function applySecuritySettings(
       )
       .returning(['id', 'user_id'])
       .execute();
+    // And every session that never passed a second factor, of users who do have a method too:
+    // a password alone opens nothing once 2FA is required (found by a partial index).
+    const passwordOnly = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+      .where('account_id', '=', input.accountId)
+      .where('second_factor_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['id', 'user_id'])
+      .execute();
+    revoked = revoked.concat(passwordOnly);
   }
   const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
   await recordAudit(trx, {

@@ -82,6 +82,9 @@ export const ConfirmTotpBody = Type.Object({ code: Code }, strict);
 export const AddSecurityKeyBody = Type.Object({ name: MethodName, response: RegistrationResponse }, strict);
 export const RenameMethodBody = Type.Object({ name: MethodName }, strict);
 
+export const SecondFactorPolicy = Type.Union([Type.Literal('any'), Type.Literal('security_keys')], {
+  description: 'any: authenticator apps and security keys; security_keys: security keys only (recovery codes still work).',
+});
 export const SecuritySettingsBody = Type.Object(
   {
     requireTwoFactor: Type.Boolean(),
@@ -89,9 +92,12 @@ export const SecuritySettingsBody = Type.Object(
     userVerification: Type.Optional(UserVerification),
     startsAt: Type.Optional(Type.Union([Type.String({ format: 'date-time', maxLength: 40, description: 'Deployment day: the requirement takes effect then (ISO time in the future).' }), Type.Null()], { description: 'null cancels a scheduled deployment day; absent leaves it.' })),
     enrollment: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('known_device')], { description: 'Who may set up a first method at a forced enrolment.' })),
+    passwordlessSignIn: Type.Optional(Type.Boolean({ description: 'Sign in with a security key alone (a passkey); absent leaves it.' })),
+    secondFactorPolicy: Type.Optional(SecondFactorPolicy),
   },
   strict,
 );
+export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
 export const CreateUserBody = Type.Object({ name: PersonName, email: Email, password: Password, role: Role }, strict);
 export const ListUsersQuery = Type.Object(
   {

@@ -3,6 +3,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database, MethodsTable } from '../store/schema.js';
+import { policyOf, refreshSecurityKeyFlag } from './policy.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -82,12 +83,16 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     .updateTable('accounts')
     .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
     .where('id', '=', input.accountId)
-    .returning('require_two_factor')
+    .returning(['require_two_factor', 'second_factor_policy'])
     .executeTakeFirstOrThrow();
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   const remaining = (await countMethods(trx, input.userId)) - 1;
   if (remaining === 0 && account.require_two_factor === 1) throw new ApiError('last_method_required');
   await trx.deleteFrom('methods').where('id', '=', method.id).execute();
+  // Under "security keys only" the last key is the last method that counts (second-factors/policy.ts).
+  if (method.type === 'security_key' && !(await refreshSecurityKeyFlag(trx, input.userId)) && account.require_two_factor === 1 && policyOf(account) === 'security_keys') {
+    throw new ApiError('last_method_required', 'Your administrator requires a security key, so you cannot remove your last one.');
+  }
   if (remaining === 0) {
     // Recovery codes alone are not 2FA, and without a method they have nothing to recover.
     await trx.deleteFrom('recovery_codes').where('user_id', '=', input.userId).execute();

@@ -1,5 +1,7 @@
 // Security keys (WebAuthn / FIDO2, and U2F keys through the same API) with @simplewebauthn.
 // Challenges are 32 random bytes bound to the session, single-use, consumed atomically.
+// A key may be registered for sign-in without a password (a passkey: a discoverable credential
+// with user verification, see passkeys.ts); that registration asks for both and checks both.
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -13,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../crypto/tokens.js';
-import type { AccountsTable, Database, MethodsTable } from '../store/schema.js';
+import type { AccountsTable, ChallengesTable, Database, MethodsTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -24,12 +26,15 @@ export interface RelyingParty {
 }
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
-type Purpose = 'registration' | 'authentication';
+type Purpose = ChallengesTable['purpose'];
+/** Both kinds of registration share a slot: new options replace whichever was pending. */
+const REGISTRATION_PURPOSES: Purpose[] = ['registration', 'passkey_registration'];
 type UserVerification = AccountsTable['user_verification'];
 
 async function storeChallenge(db: Db, sessionId: string, purpose: Purpose): Promise<string> {
   const challenge = randomBytes(32).toString('base64url');
-  await db.deleteFrom('challenges').where('session_id', '=', sessionId).where('purpose', '=', purpose).execute();
+  const slot = purpose === 'authentication' ? [purpose] : REGISTRATION_PURPOSES;
+  await db.deleteFrom('challenges').where('session_id', '=', sessionId).where('purpose', 'in', slot).execute();
   await db
     .insertInto('challenges')
     .values({ id: newId(), session_id: sessionId, purpose, challenge, expires_at: Date.now() + CHALLENGE_TTL_MS })
@@ -38,15 +43,15 @@ async function storeChallenge(db: Db, sessionId: string, purpose: Purpose): Prom
 }
 
 /** Takes the session's pending challenge; a second caller (or a late one) gets challenge_expired. */
-async function consumeChallenge(db: Db, sessionId: string, purpose: Purpose): Promise<string> {
+async function consumeChallenge(db: Db, sessionId: string, purposes: Purpose[]): Promise<{ challenge: string; purpose: Purpose }> {
   const row = await db
     .deleteFrom('challenges')
     .where('session_id', '=', sessionId)
-    .where('purpose', '=', purpose)
-    .returning(['challenge', 'expires_at'])
+    .where('purpose', 'in', purposes)
+    .returning(['challenge', 'expires_at', 'purpose'])
     .executeTakeFirst();
   if (!row || row.expires_at <= Date.now()) throw new ApiError('challenge_expired');
-  return row.challenge;
+  return { challenge: row.challenge, purpose: row.purpose };
 }
 
 async function userKeys(db: Db, userId: string) {
@@ -60,7 +65,7 @@ async function userKeys(db: Db, userId: string) {
 }
 
 /** The key's transports as a hint for the client; none known means no hint (not an empty list). */
-function transportHint(row: { transports: string | null }): { transports?: AuthenticatorTransport[] } {
+export function transportHint(row: { transports: string | null }): { transports?: AuthenticatorTransport[] } {
   const transports = row.transports ? (JSON.parse(row.transports) as AuthenticatorTransport[]) : [];
   return transports.length ? { transports } : {};
 }
@@ -68,9 +73,15 @@ function transportHint(row: { transports: string | null }): { transports?: Authe
 export async function registrationOptions(
   db: Db,
   rp: RelyingParty,
-  input: { sessionId: string; user: { id: string; email: string; name: string }; userVerification: UserVerification },
+  input: {
+    sessionId: string;
+    user: { id: string; email: string; name: string };
+    userVerification: UserVerification;
+    /** For sign-in without a password: the key must keep the credential and verify the user. */
+    passwordless?: boolean | undefined;
+  },
 ) {
-  const challenge = await storeChallenge(db, input.sessionId, 'registration');
+  const challenge = await storeChallenge(db, input.sessionId, input.passwordless ? 'passkey_registration' : 'registration');
   const existing = await userKeys(db, input.user.id);
   return generateRegistrationOptions({
     rpName: rp.name,
@@ -82,7 +93,9 @@ export async function registrationOptions(
     timeout: 120_000,
     attestationType: 'none',
     excludeCredentials: existing.map((k) => ({ id: k.credential_id!, ...transportHint(k) })),
-    authenticatorSelection: { residentKey: 'discouraged', userVerification: input.userVerification },
+    authenticatorSelection: input.passwordless
+      ? { residentKey: 'required', userVerification: 'required' }
+      : { residentKey: 'discouraged', userVerification: input.userVerification },
     // ES256 first: every FIDO2 and U2F key has it.
     supportedAlgorithmIDs: [-7, -8, -257],
   });
@@ -93,7 +106,14 @@ export async function registerSecurityKey(
   rp: RelyingParty,
   input: { sessionId: string; userId: string; accountId: string; name: string; response: RegistrationResponseJSON; userVerification: UserVerification },
 ): Promise<MethodsTable> {
-  const expectedChallenge = await consumeChallenge(db, input.sessionId, 'registration');
+  const { challenge: expectedChallenge, purpose } = await consumeChallenge(db, input.sessionId, REGISTRATION_PURPOSES);
+  const passwordless = purpose === 'passkey_registration';
+  // A key that says it did not keep the credential cannot sign anyone in by itself. (Keys and
+  // browsers that do not report credProps are trusted: residentKey "required" was asked for.)
+  const credProps = input.response.clientExtensionResults?.credProps as { rk?: unknown } | undefined;
+  if (passwordless && credProps?.rk === false) {
+    throw new ApiError('security_key_rejected', 'This security key cannot keep a sign-in credential. Use a key with a PIN or fingerprint that supports passkeys.');
+  }
   let verification;
   try {
     verification = await verifyRegistrationResponse({
@@ -101,7 +121,7 @@ export async function registerSecurityKey(
       expectedChallenge,
       expectedOrigin: rp.origins,
       expectedRPID: rp.id,
-      requireUserVerification: input.userVerification === 'required',
+      requireUserVerification: passwordless || input.userVerification === 'required',
     });
   } catch (error) {
     throw new ApiError('security_key_rejected', `The security key could not be registered: ${(error as Error).message}`);
@@ -128,6 +148,8 @@ export async function registerSecurityKey(
     sign_count: credential.counter,
     transports: JSON.stringify(credential.transports ?? input.response.response.transports ?? []),
     clone_warning_at: null,
+    session_id: input.sessionId,
+    discoverable: passwordless ? 1 : 0,
   };
   await db.insertInto('methods').values(method).execute();
   return method;
@@ -162,7 +184,7 @@ export async function verifySecurityKeyAssertion(
   rp: RelyingParty,
   input: { sessionId: string; userId: string; response: AuthenticationResponseJSON; userVerification: UserVerification },
 ): Promise<AssertionResult> {
-  const expectedChallenge = await consumeChallenge(db, input.sessionId, 'authentication');
+  const { challenge: expectedChallenge } = await consumeChallenge(db, input.sessionId, ['authentication']);
   const key = await db
     .selectFrom('methods')
     .select(['id', 'credential_id', 'public_key', 'sign_count', 'transports'])
@@ -172,14 +194,27 @@ export async function verifySecurityKeyAssertion(
     .where('credential_id', '=', input.response.id)
     .executeTakeFirst();
   if (!key) return { ok: false, cloneSuspected: false, message: 'This security key is not registered for your account.' };
+  return checkAssertion(db, rp, key, { response: input.response, expectedChallenge, requireUserVerification: input.userVerification === 'required' });
+}
+
+/**
+ * Checks an assertion against one stored key and, when it verifies, moves the key's sign
+ * counter and last use. Shared by the second step and the sign-in with a key alone.
+ */
+export async function checkAssertion(
+  db: Db,
+  rp: RelyingParty,
+  key: Pick<MethodsTable, 'id' | 'credential_id' | 'public_key' | 'sign_count' | 'transports'>,
+  input: { response: AuthenticationResponseJSON; expectedChallenge: string; requireUserVerification: boolean },
+): Promise<AssertionResult> {
   let verification;
   try {
     verification = await verifyAuthenticationResponse({
       response: input.response,
-      expectedChallenge,
+      expectedChallenge: input.expectedChallenge,
       expectedOrigin: rp.origins,
       expectedRPID: rp.id,
-      requireUserVerification: input.userVerification === 'required',
+      requireUserVerification: input.requireUserVerification,
       credential: {
         id: key.credential_id!,
         publicKey: Buffer.from(key.public_key!, 'base64url'),

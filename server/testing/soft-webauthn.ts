@@ -13,6 +13,8 @@ export interface SoftCredential {
   publicKey: KeyObject;
   counter: number;
   rpId: string;
+  /** A discoverable (resident) credential keeps its user's handle and returns it in assertions. */
+  userHandle?: string | undefined;
 }
 
 function coseKey(publicKey: KeyObject): Uint8Array {
@@ -41,11 +43,19 @@ export class SoftAuthenticator {
     return 0x01 | (this.userVerified ? 0x04 : 0) | (attested ? 0x40 : 0);
   }
 
-  createCredential(options: { challenge: string; rp: { id?: string } }, origin: string) {
+  /** The discoverable credentials this key holds, as a key with resident-key storage would. */
+  readonly resident: SoftCredential[] = [];
+
+  /**
+   * `discoverable`: keep the credential (and the user handle from the options) on the key and
+   * report credProps.rk, as a browser does for residentKey "required"; `false` reports rk false.
+   */
+  createCredential(options: { challenge: string; rp: { id?: string }; user?: { id: string } }, origin: string, extra: { discoverable?: boolean } = {}) {
     const rpId = options.rp.id!;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const id = randomBytes(32);
-    const credential: SoftCredential = { id, privateKey, publicKey, counter: 0, rpId };
+    const credential: SoftCredential = { id, privateKey, publicKey, counter: 0, rpId, userHandle: extra.discoverable ? options.user?.id : undefined };
+    if (extra.discoverable) this.resident.push(credential);
     const len = Buffer.alloc(2);
     len.writeUInt16BE(id.length);
     const attested = Buffer.concat([Buffer.alloc(16), len, id, Buffer.from(coseKey(publicKey))]);
@@ -58,7 +68,7 @@ export class SoftAuthenticator {
         rawId: b64u(id),
         type: 'public-key' as const,
         response: { clientDataJSON: b64u(clientDataJSON), attestationObject: b64u(attestationObject), transports: ['usb'] },
-        clientExtensionResults: {},
+        clientExtensionResults: extra.discoverable === undefined ? {} : { credProps: { rk: extra.discoverable } },
         authenticatorAttachment: 'cross-platform',
       },
     };
@@ -67,6 +77,7 @@ export class SoftAuthenticator {
   getAssertion(credential: SoftCredential, options: { challenge: string }, origin: string, counterOverride?: number) {
     credential.counter = counterOverride ?? credential.counter + this.counterStep;
     const data = authData(credential.rpId, this.flags(false), credential.counter);
+    const userHandle = credential.userHandle === undefined ? {} : { userHandle: credential.userHandle };
     const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }));
     const signer = createSign('sha256');
     signer.update(Buffer.concat([data, sha256(clientDataJSON)]));
@@ -75,7 +86,7 @@ export class SoftAuthenticator {
       id: b64u(credential.id),
       rawId: b64u(credential.id),
       type: 'public-key' as const,
-      response: { clientDataJSON: b64u(clientDataJSON), authenticatorData: b64u(data), signature: b64u(signature) },
+      response: { clientDataJSON: b64u(clientDataJSON), authenticatorData: b64u(data), signature: b64u(signature), ...userHandle },
       clientExtensionResults: {},
       authenticatorAttachment: 'cross-platform',
     };

@@ -1,0 +1,132 @@
+// Sign in with a security key alone: the request options, then the signed assertion, which
+// answers as POST /sessions does with an active session that has passed both factors.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { Type } from 'typebox';
+import { recordAudit, requestContext } from '../../audit/audit.js';
+import { userView } from '../../people/accounts.js';
+import type { ServerContext } from '../../context.js';
+import { ApiError } from '../errors.js';
+import { AuthenticationResponse, Id } from '../schemas.js';
+import {
+  findPasskey,
+  passkeyLimits,
+  passkeyOptions,
+  passwordlessAccount,
+  takePasskeyChallenge,
+  verifyPasskeyAssertion,
+} from '../../second-factors/passkeys.js';
+import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
+import { recordLockouts } from '../../sessions/lockouts.js';
+import { sessionView } from '../../sessions/sessions.js';
+import { setSessionCookie } from './sessions.js';
+
+const strict = { additionalProperties: false } as const;
+const AccountSlug = Type.String({ minLength: 1, maxLength: 64 });
+const DeviceToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
+
+export const PasskeyOptionsBody = Type.Object({ account: AccountSlug }, strict);
+export const PasskeySignInBody = Type.Object(
+  {
+    account: AccountSlug,
+    /** From the options; without it the challenge is found by the value the response signed. */
+    challengeId: Type.Optional(Id),
+    response: AuthenticationResponse,
+    deviceToken: Type.Optional(DeviceToken),
+  },
+  strict,
+);
+
+export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = ctx;
+  const secure = ctx.rp.origins.some((o) => o.startsWith('https:'));
+
+  r.post('/sessions/passkey-options', { schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
+    const account = await passwordlessAccount(db, request.body.account);
+    return passkeyOptions(db, ctx.rp, account);
+  });
+
+  r.post('/sessions/passkey', { schema: { body: PasskeySignInBody, tags: ['sessions'], summary: 'Sign in with a security key alone (both factors)' } }, async (request, reply) => {
+    const body = request.body;
+    const response = body.response as AuthenticationResponseJSON;
+    const address = request.ip;
+    const userAgent = request.headers['user-agent'];
+    const account = await passwordlessAccount(db, body.account);
+    const expectedChallenge = await takePasskeyChallenge(db, { accountSlug: account.slug, challengeId: body.challengeId, response });
+    // Which key and whose: no secret is checked yet (credential ids are not secrets).
+    const presentedToken = presentedDeviceToken(request, body.deviceToken);
+    const [passkey, presented] = await Promise.all([findPasskey(db, account.id, response.id), findDevice(db, presentedToken)]);
+    const knownDeviceId = passkey && presented && (await isKnownDevice(db, presented.id, passkey.user_id)) ? presented.id : undefined;
+    // Reserved before the signature is checked: parallel guesses cannot pass a limit.
+    const reservation = await ctx.throttle.reserve(passkeyLimits({ credentialId: response.id, userId: passkey?.user_id, address, knownDeviceId }));
+    const context = requestContext(request);
+    const refuse = async (reason: string, message: string) => {
+      const lockouts = await reservation.fail();
+      if (passkey) {
+        await recordLockouts(db, lockouts, {
+          user: { id: passkey.user_id, account_id: account.id, email: passkey.user_email, name: passkey.user_name },
+          step: 'second_factor',
+          address,
+          deviceId: presented?.id,
+          userAgent,
+        });
+      }
+      await recordAudit(db, {
+        accountId: account.id,
+        actorId: null,
+        subjectUserId: passkey?.user_id ?? null,
+        action: 'sign_in.failed',
+        details: { method: 'passkey', reason },
+        request: context,
+      });
+      throw new ApiError('security_key_rejected', message);
+    };
+    if (!passkey) return refuse('unknown_credential', 'This security key is not set up to sign in to this account without a password.');
+    let result;
+    try {
+      result = await verifyPasskeyAssertion(db, ctx.rp, passkey, { response, expectedChallenge });
+    } catch (error) {
+      await reservation.release();
+      throw error;
+    }
+    if (!result.ok) {
+      if (result.cloneSuspected) {
+        await recordAudit(db, { accountId: account.id, actorId: passkey.user_id, action: 'security_key.counter_regression', details: { methodId: passkey.id }, request: context });
+      }
+      return refuse(result.cloneSuspected ? 'counter_regression' : 'not_verified', result.message);
+    }
+    await reservation.succeed();
+
+    // The key proved possession and the user (PIN or fingerprint): both factors, now.
+    const signedIn = await db.transaction().execute(async (trx) => {
+      const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
+      const created = await ctx.sessions.create(trx, { userId: passkey.user_id, accountId: account.id, state: 'active', clientAddress: address, userAgent, deviceId: device.id });
+      const passed = await ctx.sessions.passSecondFactor(trx, created.session);
+      await recordDeviceSignIn(trx, { deviceId: device.id, userId: passkey.user_id, accountId: account.id });
+      await recordAudit(trx, {
+        accountId: account.id,
+        actorId: passkey.user_id,
+        action: 'sign_in.succeeded',
+        details: { method: 'passkey', methodId: passkey.id },
+        request: { ...context, deviceId: device.id },
+      });
+      return { ...passed, deviceToken: newDeviceToken ?? presentedToken! };
+    });
+    setSessionCookie(ctx, reply, signedIn.token, signedIn.session.expires_at);
+    setDeviceCookie(reply, signedIn.deviceToken, secure);
+    reply.code(201);
+    return {
+      token: signedIn.token,
+      deviceToken: signedIn.deviceToken,
+      session: sessionView(signedIn.session),
+      user: userView({ id: passkey.user_id, name: passkey.user_name, email: passkey.user_email, role: passkey.user_role }),
+      methods: [],
+      account: { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 },
+    };
+  });
+}
+
+/** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
+export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
