@@ -24,7 +24,7 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-function startInstance(name: string, port: number, env: Record<string, string>): Promise<Instance> {
+export function startInstance(name: string, port: number, env: Record<string, string>): Promise<Instance> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/cli.ts'), 'serve'], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'test' },
@@ -105,6 +105,8 @@ export async function startInstances(adminUrl: string, count = 2) {
   return {
     instances,
     databaseUrl: database.url,
+    /** What every instance was started with: start another (or restart one) with startInstance. */
+    env,
     async close() {
       await Promise.all(instances.map((i) => i.stop()));
       await database.drop();
