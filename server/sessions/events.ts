@@ -2,7 +2,20 @@
 // revoking sessions delivers `session.revoked` to every stream of those sessions at once.
 // With several instances, a relay (see store/postgres-relay.ts) carries revocations between them.
 
-export type RevocationReason = 'two_factor_required' | 'two_factor_reset' | 'signed_out' | 'expired';
+/** Why a session ended: pushed as `session.revoked`, and the `reason` of its next 401. */
+export type RevocationReason =
+  | 'two_factor_required'
+  | 'two_factor_reset'
+  | 'signed_out'
+  | 'expired'
+  /** A method was added from another session: one that never passed a second factor ends. */
+  | 'second_factor_added'
+  /** Ended by its user from "Your sessions". */
+  | 'signed_out_elsewhere'
+  | 'deactivated'
+  | 'password_changed'
+  /** The user answered "This wasn't me" to a security notification. */
+  | 'not_me';
 
 export interface SessionRevokedEvent {
   type: 'session.revoked';
@@ -11,12 +24,26 @@ export interface SessionRevokedEvent {
 
 type Listener = (event: SessionRevokedEvent) => void;
 
+/** What an account's signed-in clients are told when an admin saves its security settings. */
+export interface AccountUpdate {
+  requireTwoFactor: boolean;
+}
+
+export interface AccountUpdatedEvent extends AccountUpdate {
+  type: 'account.updated';
+}
+
+type AccountListener = (event: AccountUpdatedEvent) => void;
+
 export interface RevocationRelay {
   publish(sessionIds: string[], reason: RevocationReason): Promise<void>;
+  /** Carries `account.updated` to the other instances. */
+  publishAccountUpdated?(accountId: string, update: AccountUpdate): Promise<void>;
 }
 
 export class SessionEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly accountListeners = new Map<string, Set<AccountListener>>();
   private relay: RevocationRelay | undefined;
 
   useRelay(relay: RevocationRelay): void {
@@ -31,6 +58,31 @@ export class SessionEvents {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(sessionId);
     };
+  }
+
+  /** A stream also hears its account's `account.updated`. */
+  subscribeAccount(accountId: string, listener: AccountListener): () => void {
+    let set = this.accountListeners.get(accountId);
+    if (!set) this.accountListeners.set(accountId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.accountListeners.delete(accountId);
+    };
+  }
+
+  /** Delivers `account.updated` to the streams of that account held by this instance. */
+  deliverAccountUpdated(accountId: string, update: AccountUpdate): void {
+    const set = this.accountListeners.get(accountId);
+    if (!set) return;
+    const event: AccountUpdatedEvent = { type: 'account.updated', requireTwoFactor: update.requireTwoFactor };
+    for (const listener of [...set]) listener(event);
+  }
+
+  /** Delivers `account.updated` here and, through the relay, on every other instance. */
+  async publishAccountUpdated(accountId: string, update: AccountUpdate): Promise<void> {
+    this.deliverAccountUpdated(accountId, update);
+    await this.relay?.publishAccountUpdated?.(accountId, update);
   }
 
   /** Sessions with a stream open on this instance. */

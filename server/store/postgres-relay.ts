@@ -14,10 +14,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
-import type { RevocationReason, RevocationRelay, SessionEvents } from '../sessions/events.js';
+import type { AccountUpdate, RevocationReason, RevocationRelay, SessionEvents } from '../sessions/events.js';
 import type { Database } from './schema.js';
 
 export const REVOCATION_CHANNEL = 'agentdesk_session_revoked';
+/** `account.updated` (an admin saved the security settings): `{i, a: accountId, d: update}`. */
+export const ACCOUNT_CHANNEL = 'agentdesk_account_updated';
 /** PostgreSQL refuses payloads of 8000 bytes or more; ids are ASCII, so length = bytes. */
 const MAX_PAYLOAD = 7900;
 const REASONS: ReadonlySet<string> = new Set<RevocationReason>(['two_factor_required', 'two_factor_reset', 'signed_out', 'expired']);
@@ -93,6 +95,11 @@ export class PostgresRelay implements RevocationRelay {
     await sql`select pg_notify(${REVOCATION_CHANNEL}, p) from unnest(${payloads}::text[]) as p`.execute(this.options.db);
   }
 
+  async publishAccountUpdated(accountId: string, update: AccountUpdate): Promise<void> {
+    const payload = JSON.stringify({ i: this.instanceId, a: accountId, d: { requireTwoFactor: update.requireTwoFactor } });
+    await sql`select pg_notify(${ACCOUNT_CHANNEL}, ${payload})`.execute(this.options.db);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -111,6 +118,7 @@ export class PostgresRelay implements RevocationRelay {
       try {
         await client.connect();
         await client.query(`listen ${REVOCATION_CHANNEL}`);
+        await client.query(`listen ${ACCOUNT_CHANNEL}`);
       } catch (error) {
         client.removeAllListeners('end');
         client.removeAllListeners('error');
@@ -178,6 +186,7 @@ export class PostgresRelay implements RevocationRelay {
   }
 
   private onNotification(message: pg.Notification): void {
+    if (message.channel === ACCOUNT_CHANNEL) return this.onAccountUpdated(message.payload);
     if (message.channel !== REVOCATION_CHANNEL || !message.payload) return;
     let payload: Payload;
     try {
@@ -188,5 +197,17 @@ export class PostgresRelay implements RevocationRelay {
     if (payload.i === this.instanceId || !REASONS.has(payload.r) || typeof payload.s !== 'string') return;
     this.received += 1;
     this.options.events.deliver(payload.s.split(' '), payload.r);
+  }
+
+  private onAccountUpdated(raw: string | undefined): void {
+    let payload: { i?: unknown; a?: unknown; d?: { requireTwoFactor?: unknown } };
+    try {
+      payload = JSON.parse(raw ?? '') as typeof payload;
+    } catch {
+      return;
+    }
+    if (payload.i === this.instanceId || typeof payload.a !== 'string' || typeof payload.d?.requireTwoFactor !== 'boolean') return;
+    this.received += 1;
+    this.options.events.deliverAccountUpdated(payload.a, { requireTwoFactor: payload.d.requireTwoFactor });
   }
 }

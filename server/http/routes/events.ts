@@ -1,14 +1,36 @@
 // GET /events: a server-sent event stream per session. `session.revoked` (with a reason) is
-// pushed the moment the session is revoked; then the stream ends.
+// pushed the moment the session is revoked, or when it expires; then the stream ends.
+// `account.updated` (`{requireTwoFactor}`) is pushed to every stream of the account when an
+// admin saves its security settings. A session may hold a few streams, a user a few more: an
+// open stream costs a socket and memory, and one stolen token must not hold thousands.
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
+import { ApiError } from '../errors.js';
+import type { RevocationReason } from '../../sessions/events.js';
 
 const HEARTBEAT_MS = 25_000;
+/** Streams open at once on one instance, per session and per user (its devices and tabs). */
+export const MAX_STREAMS_PER_SESSION = 5;
+export const MAX_STREAMS_PER_USER = 20;
+/** setTimeout's longest delay; a later expiry is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function countUp(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function countDown(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left <= 0) counts.delete(key);
+  else counts.set(key, left);
+}
 
 export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const open = new Set<ServerResponse>();
+  const perSession = new Map<string, number>();
+  const perUser = new Map<string, number>();
   // One timer for every stream keeps proxies from closing idle connections.
   const heartbeat = setInterval(() => {
     for (const res of open) res.write(': keep-alive\n\n');
@@ -19,10 +41,19 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     for (const res of open) res.end();
   });
 
-  app.get('/events', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'Server-sent events for this session (session.revoked)' } }, (request, reply) => {
+  app.get('/events', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'Server-sent events for this session (session.revoked, account.updated)' } }, (request, reply) => {
     const auth = authOf(request);
+    const sessionId = auth.session.id;
+    const userId = auth.user.id;
+    if ((perSession.get(sessionId) ?? 0) >= MAX_STREAMS_PER_SESSION || (perUser.get(userId) ?? 0) >= MAX_STREAMS_PER_USER) {
+      throw new ApiError('too_many_streams', undefined, 30);
+    }
+    countUp(perSession, sessionId);
+    countUp(perUser, userId);
     reply.hijack();
     const res = reply.raw;
+    // A peer that vanished (laptop lid closed) is noticed by TCP keep-alive, freeing its slot.
+    res.socket?.setKeepAlive(true, 60_000);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -31,13 +62,59 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
     res.write('retry: 3000\n\nevent: ready\ndata: {}\n\n');
     open.add(res);
-    const unsubscribe = ctx.events.subscribe(auth.session.id, (event) => {
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify({ reason: event.reason })}\n\n`);
+
+    let ended = false;
+    let expiryTimer: NodeJS.Timeout | undefined;
+    const revoked = (reason: RevocationReason) => {
+      if (ended) return;
+      res.write(`event: session.revoked\ndata: ${JSON.stringify({ reason })}\n\n`);
       res.end();
+      cleanUp();
+    };
+    const unsubscribe = ctx.events.subscribe(sessionId, (event) => revoked(event.reason));
+    const unsubscribeAccount = ctx.events.subscribeAccount(auth.account.id, (event) => {
+      if (!ended) res.write(`event: account.updated\ndata: ${JSON.stringify({ requireTwoFactor: event.requireTwoFactor })}\n\n`);
     });
-    res.on('close', () => {
+
+    // The stream ends when the session does. Its idle expiry moves while it is used elsewhere,
+    // so the row is read again when the timer fires rather than trusting the value seen here.
+    const armExpiry = (expiresAt: number) => {
+      expiryTimer = setTimeout(checkExpiry, Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS));
+      expiryTimer.unref();
+    };
+    const checkExpiry = () => {
+      ctx.db
+        .selectFrom('sessions')
+        .select(['expires_at', 'revoked_at', 'revoked_reason'])
+        .where('id', '=', sessionId)
+        .executeTakeFirst()
+        .then(
+          (row) => {
+            if (ended) return;
+            if (!row) revoked('expired');
+            else if (row.revoked_at !== null) revoked((row.revoked_reason as RevocationReason | null) ?? 'signed_out');
+            else if (Number(row.expires_at) <= Date.now()) revoked('expired');
+            else armExpiry(Number(row.expires_at));
+          },
+          (error: unknown) => {
+            // The store is unreachable for now: look again shortly rather than end a live session.
+            request.log.warn({ err: error }, 'event stream: could not read the session');
+            if (!ended) armExpiry(Date.now() + 5_000);
+          },
+        );
+    };
+    armExpiry(Number(auth.session.expires_at));
+
+    function cleanUp() {
+      if (ended) return;
+      ended = true;
+      clearTimeout(expiryTimer);
       open.delete(res);
       unsubscribe();
-    });
+      unsubscribeAccount();
+      countDown(perSession, sessionId);
+      countDown(perUser, userId);
+    }
+    res.on('close', cleanUp);
   });
 }
