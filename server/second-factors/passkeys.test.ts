@@ -173,6 +173,20 @@ describe('sign in with a security key alone', () => {
     assert.equal(there.body.error.code, 'security_key_rejected');
   });
 
+  test('a deactivated user cannot sign in with their key; reactivated, they can', async () => {
+    await setPasswordless(true);
+    const { user, key, credential } = await userWithPasskey('Dee');
+    const off = await server.call('PATCH', `/account/users/${user.id}`, { token: adminToken, body: { status: 'deactivated' } });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    const refused = await signInWithKey(key, credential);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.code, 'security_key_rejected');
+    const on = await server.call('PATCH', `/account/users/${user.id}`, { token: adminToken, body: { status: 'active' } });
+    assert.equal(on.status, 200);
+    const back = await signInWithKey(key, credential);
+    assert.equal(back.status, 201);
+  });
+
   test('a key registered as a second factor only cannot sign in alone', async () => {
     await setPasswordless(true);
     const u = await createUser(server, adminToken, slug, 'Second');

@@ -130,6 +130,8 @@ export async function findPasskey(db: Db, accountId: string, credentialId: strin
     .where('m.type', '=', 'security_key')
     .where('m.confirmed', '=', 1)
     .where('m.discoverable', '=', 1)
+    // A deactivated (or not yet invited-in) user's key signs nobody in: it reads as unknown.
+    .where('u.status', '=', 'active')
     .executeTakeFirst();
 }
 export type Passkey = NonNullable<Awaited<ReturnType<typeof findPasskey>>>;
