@@ -31,18 +31,24 @@ test('the first account is created from the console, then signed in to with the 
   await page.getByRole('button', { name: 'Create account' }).click();
 
   const focusedId = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id);
-  // Back on sign-in with the account remembered; Tab order is account, email, password, submit.
+  // Back on sign-in, told the account exists, with its short name and the admin's email filled
+  // in and the cursor in the password field.
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByTestId('account-created').innerText(), 'Your account “initech” is ready. Sign in with the password you just chose.');
+  assert.equal(await page.getByLabel('Account').inputValue(), 'initech');
+  assert.equal(await page.getByLabel('Email').inputValue(), 'peter@initech.test');
+  assert.equal(await focusedId(), 'sign-in-password');
+  await recordScreen(page, 'first-run-account-created');
   // An account exists now: signup is closed, and the link with it.
   assert.equal(await page.getByRole('button', { name: 'Create an account' }).count(), 0);
-  await page.keyboard.press('Tab');
-  assert.equal(await focusedId(), 'sign-in-account');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('initech');
-  await page.keyboard.press('Tab');
+  // Tab order is account, email, password, submit.
+  await page.keyboard.press('Shift+Tab');
   assert.equal(await focusedId(), 'sign-in-email');
-  await page.keyboard.type('peter@initech.test');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focusedId(), 'sign-in-account');
   await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedId(), 'sign-in-password');
   await page.keyboard.type('wrong password');
   await page.keyboard.press('Enter');
   await page.getByText('The account, email or password is not right.').waitFor();

@@ -19,6 +19,9 @@ export class IdentityApi {
     const text = await response.text();
     const payload = text ? JSON.parse(text) : null;
     if (!response.ok) throw new IdentityApiError(response.status, payload?.error?.code ?? 'unknown', payload?.error?.message ?? text);
+    // Passing the second step and the first method's enrollment rotate the token: the old one
+    // ends, so follow the new one as the desktop does.
+    if (this.token && typeof payload?.token === 'string') this.token = payload.token;
     return payload as T;
   }
 
@@ -53,7 +56,10 @@ export async function seedAccount(baseUrl: string, codes: AuthenticatorCodes, sl
     slug,
     admin: { email, secret, api },
     async createUser(userName, userEmail, role = 'agent') {
-      await api.call('POST', '/account/users', { name: userName, email: userEmail, password, role });
+      // Invited (no mail configured: the admin gets the link), then the invitee chooses the password.
+      const invited = await api.call<{ invitation: { link: string } }>('POST', '/account/users', { name: userName, email: userEmail, role });
+      const token = new URL(invited.invitation.link.replace('#/', '')).searchParams.get('token');
+      await new IdentityApi(baseUrl).call('POST', '/invitations/accept', { token, password });
     },
   };
 }
