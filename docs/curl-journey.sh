@@ -13,7 +13,9 @@ SECRET=$(echo "$TOTP" | jq -r .secret); ID=$(echo "$TOTP" | jq -r .id)
 curl -s $API/me/methods/totp/$ID/confirm -H "$J" -H "authorization: Bearer $ADMIN" \
   -d "{\"code\":\"$(npm run -s agentdesk -- totp-code $SECRET)\"}" | jq -c '{method: .method.name, recoveryCodes: (.recoveryCodes|length), session: .session.state}'
 # 3. An agent without 2FA signs in and opens the event stream
-curl -s $API/account/users -H "$J" -H "authorization: Bearer $ADMIN" -d '{"name":"Ana Agent","email":"ana@acme.test","password":"another good password","role":"agent"}' | jq -c .user
+#    (invited: without mail configured the admin gets the link; Ana opens it and chooses her password)
+LINK=$(curl -s $API/account/users -H "$J" -H "authorization: Bearer $ADMIN" -d '{"name":"Ana Agent","email":"ana@acme.test","role":"agent"}' | jq -r .invitation.link)
+curl -s $API/invitations/accept -H "$J" -d "{\"token\":\"${LINK##*token=}\",\"password\":\"another good password\"}" | jq -c .user
 AGENT=$(curl -s $API/sessions -H "$J" -d '{"account":"acme","email":"ana@acme.test","password":"another good password"}' | jq -r .token)
 curl -sN $API/events -H "authorization: Bearer $AGENT" > "${EVENTS_FILE:-/tmp/agent-events.txt}" &
 sleep 1
