@@ -8,7 +8,6 @@ import { stringify } from 'csv-stringify';
 import { Type } from 'typebox';
 import { requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
-import type { MailMessage } from '../../mail/mailer.js';
 import { resetTwoFactor } from '../../people/accounts.js';
 import { importInvitations, checkImport, parseImportCsv, MAX_IMPORT_ROWS } from '../../people/bulk-import.js';
 import { acceptInvitation, describeInvitation, invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
@@ -220,7 +219,6 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const limits: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(request.ip) }];
     const address = await ctx.throttle.reserve(limits);
     await address.fail();
-    let mail: MailMessage | undefined;
     // Keyed by what was typed: an unknown email is throttled the same way, and the answer is
     // 202 either way, so the limit tells nothing about whether the email exists.
     const target = await ctx.throttle.reserve([{ name: 'passwordResetTarget', key: limitKeys.passwordResetTarget(passwordSubject(account, email)) }]).catch((error: unknown) => {
@@ -229,9 +227,15 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
     if (target) {
       await target.fail();
-      mail = await requestPasswordReset(db, { account, email, publicOrigin, request: requestContext(request) });
+      // Looked up and written after the answer: its time cannot tell whether the email exists.
+      const context = requestContext(request);
+      setImmediate(() => {
+        requestPasswordReset(db, { account, email, publicOrigin, request: context }).then(
+          (mail) => mail && ctx.mail.sendLater([mail]),
+          (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),
+        );
+      });
     }
-    if (mail) ctx.mail.sendLater([mail]);
     reply.code(202);
     return { accepted: true };
   });
