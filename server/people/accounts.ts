@@ -9,6 +9,7 @@ import { hashPassword } from './passwords.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { isUniqueViolation } from './invitations.js';
+import { notify } from '../notifications/security-activity.js';
 
 export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role'>) {
   return { id: u.id, name: u.name, email: u.email, role: u.role };
@@ -75,8 +76,10 @@ export async function resetTwoFactor(
       accountId: input.accountId,
       actorId: input.actorId,
       action: 'user.two_factor_reset',
+      subjectUserId: user.id,
       details: { userId: user.id, email: user.email, removedMethods, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length },
     });
+    await notify(trx, { accountId: input.accountId, userId: user.id, kind: 'two_factor_reset', details: { removedMethods, byAdmin: input.actorId } });
     return { removedMethods, sessionIds };
   });
   await events.publishRevoked(result.sessionIds, 'two_factor_reset');

@@ -13,6 +13,7 @@ import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
 import { issueLinks, linkUrl, peekLink, takeLink } from './links.js';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.js';
+import { notify } from '../notifications/security-activity.js';
 
 interface ResetTarget {
   id: string;
@@ -89,6 +90,7 @@ export async function completePasswordReset(db: Kysely<Database>, events: Sessio
     if (!user) throw new ApiError('invalid_link');
     const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'password_changed');
     await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: 'user.password_reset', details: { userId: user.id, email: user.email, revokedSessions: sessionIds.length }, request: input.request });
+    await notify(trx, { accountId: user.account_id, userId: user.id, kind: 'password_changed', details: { byResetLink: true }, request: input.request });
     const account = await trx.selectFrom('accounts').select('slug').where('id', '=', user.account_id).executeTakeFirstOrThrow();
     return { sessionIds, account: account.slug, email: user.email };
   });
@@ -122,6 +124,7 @@ export async function changePassword(
     const ids = ended.map((r) => r.id);
     await trx.deleteFrom('user_links').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute();
     await recordAudit(trx, { accountId: input.accountId, actorId: user.id, action: 'user.password_changed', details: { userId: user.id, email: user.email, revokedSessions: ids.length }, request: input.request });
+    await notify(trx, { accountId: input.accountId, userId: user.id, kind: 'password_changed', request: input.request });
     return ids;
   });
   await events.publishRevoked(sessionIds, 'password_changed');

@@ -250,6 +250,13 @@ const rolloutEnrolmentPolicyAndSecurityActivity: Migration = {
       .addColumn('mailed_at', 'bigint')
       .execute();
     await db.schema.createIndex('security_notifications_user').on('security_notifications').columns(['user_id', 'id']).execute();
+    // The mail outbox (notifications/security-mail.ts) finds what is left to send by this index.
+    await db.schema
+      .createIndex('security_notifications_unmailed')
+      .on('security_notifications')
+      .column('created_at')
+      .where(sql.ref('mailed_at'), 'is', null)
+      .execute();
     await db.schema
       .createIndex('security_notifications_open_alerts')
       .on('security_notifications')

@@ -8,6 +8,7 @@ import { auditCsv, recordAudit, requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { ENROLLMENT_CODE_MINUTES, EnrollmentCodes } from '../../enforcement/enrollment-policy.js';
 import { DeploymentDayRunner, startDeploymentDays } from '../../enforcement/schedule.js';
+import { SecurityMailOutbox } from '../../notifications/security-mail.js';
 import { listActivity, markRead, notify, openAlerts, reportNotMe, resolveAlert } from '../../notifications/security-activity.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
 import { secondFactorLimits } from '../../sessions/throttling.js';
@@ -43,6 +44,10 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const runner = new DeploymentDayRunner(db, ctx.events, app.log);
   app.addHook('onReady', async () => startDeploymentDays(ctx, runner));
   app.addHook('onClose', async () => runner.stop());
+  // And mails the security notifications its share of requests (or another instance's) wrote.
+  const outbox = new SecurityMailOutbox(db, ctx.mail, ctx.rp.origins[0]!, app.log);
+  app.addHook('onReady', async () => outbox.start());
+  app.addHook('onClose', async () => outbox.stop());
 
   r.post('/account/users/:id/enrollment-code', { config: { auth: 'admin' }, schema: { params: IdParams, body: IssueEnrollmentCodeBody, tags: ['admin'], summary: 'Issue a one-time enrolment code for a user (shown once; requires a recent second factor)' } }, async (request, reply) => {
     const auth = authOf(request);

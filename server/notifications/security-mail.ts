@@ -1,0 +1,97 @@
+// Security notifications by email, where mail is configured. A notification row is written in
+// the transaction of the change it reports; this outbox, on every instance, sends the rows not
+// yet mailed: each is claimed with a conditional update first, so of several instances exactly
+// one sends it, and a change never goes unmailed because the request that made it ended early.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Mailer } from '../mail/mailer.js';
+import type { Database } from '../store/schema.js';
+
+/** Older notifications are not mailed any more (mail was configured later, or was down a day). */
+const MAIL_WITHIN_MS = 24 * 3_600_000;
+
+export function describeActivity(kind: string, details: Record<string, unknown>): string {
+  const method = details.type === 'security_key' ? 'security key' : 'authenticator app';
+  const named = typeof details.name === 'string' && details.name ? ` “${details.name}”` : '';
+  switch (kind) {
+    case 'method_added':
+      return `A ${method}${named} was added as a second factor of your account`;
+    case 'method_removed':
+      return `The ${method}${named} was removed from your account`;
+    case 'recovery_codes_regenerated':
+      return 'New recovery codes were generated for your account; the old ones no longer work';
+    case 'two_factor_reset':
+      return 'An administrator reset your two-factor authentication: your methods and recovery codes were removed';
+    case 'password_changed':
+      return details.byResetLink ? 'Your password was changed with a reset link' : 'Your password was changed';
+    case 'new_device_sign_in':
+      return 'Someone signed in to your account from a new device';
+    case 'enrollment_code_redeemed':
+      return 'An enrolment code from your administrator was used to set up two-factor authentication on your account';
+    default:
+      return 'The security of your account changed';
+  }
+}
+
+export class SecurityMailOutbox {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly mail: Mailer,
+    private readonly publicOrigin: string,
+    private readonly log: FastifyBaseLogger,
+    private readonly pollMs = 1_000,
+  ) {}
+
+  start(): void {
+    if (!this.mail.configured) return;
+    this.timer = setInterval(() => void this.flush(), this.pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  flush(): Promise<void> {
+    if (!this.mail.configured) return Promise.resolve();
+    this.running ??= this.send()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'security mail: outbox failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async send(): Promise<void> {
+    const now = Date.now();
+    const rows = await this.db
+      .selectFrom('security_notifications as n')
+      .innerJoin('users as u', 'u.id', 'n.user_id')
+      .innerJoin('accounts as a', 'a.id', 'n.account_id')
+      .select(['n.id', 'n.kind', 'n.details', 'n.created_at', 'u.email', 'u.name as user_name', 'a.name as account_name'])
+      .where('n.mailed_at', 'is', null)
+      .where('n.created_at', '>', now - MAIL_WITHIN_MS)
+      .orderBy('n.id')
+      .limit(200)
+      .execute();
+    for (const r of rows) {
+      const claimed = await this.db.updateTable('security_notifications').set({ mailed_at: Date.now() }).where('id', '=', r.id).where('mailed_at', 'is', null).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      void this.mail.send({
+        to: r.email,
+        template: 'security_notification',
+        data: {
+          accountName: r.account_name,
+          userName: r.user_name,
+          what: describeActivity(r.kind, JSON.parse(r.details) as Record<string, unknown>),
+          when: new Date(Number(r.created_at)),
+          notMeLink: `${this.publicOrigin}/#/security?activity=${r.id}`,
+        },
+      });
+    }
+  }
+}
