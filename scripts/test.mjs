@@ -106,14 +106,6 @@ function pathFor(runtime) {
   return [dirname(runtime.node), ...parts].join(delimiter);
 }
 
-/** Runs a tool from node_modules on a runtime; returns its exit code. */
-function runTool(runtime, script, toolArgs) {
-  const r = spawnSync(runtime.node, [join(runtime.cwd, 'node_modules', script), ...toolArgs], {
-    cwd: runtime.cwd, stdio: 'inherit', env: { ...process.env, ...runtime.env },
-  });
-  return r.status ?? 1;
-}
-
 /** Runs node's test runner over `files`, echoing its output; returns its pass/fail counts. */
 function runTests(runtime, files, env, extraArgs = [], concurrency = process.env.TEST_CONCURRENCY ?? 2) {
   return new Promise((resolvePass) => {
@@ -173,44 +165,59 @@ async function pass(runtime, label, files, env, extraArgs, concurrency, detail =
   rows.push({ what: `Node ${runtime.version} · ${label}`, result: `${r.passed} passed, ${r.failed} failed`, took });
 }
 
-function step(what, fn) {
-  const started = Date.now();
-  const ok = fn();
-  rows.push({ what, result: ok ? 'ok' : 'FAILED', took: seconds(Date.now() - started) });
-  if (!ok) failed += 1;
-  return ok;
+/** Runs a tool from node_modules on a runtime, its output shown; resolves to its exit code. */
+function runToolAsync(runtime, script, toolArgs) {
+  return new Promise((done) => {
+    const child = spawn(runtime.node, [join(runtime.cwd, 'node_modules', script), ...toolArgs], {
+      cwd: runtime.cwd, stdio: 'inherit', env: { ...process.env, ...runtime.env },
+    });
+    child.on('error', () => done(1));
+    child.on('close', (code) => done(code ?? 1));
+  });
 }
 
+// Set-up, at once: the type-check (on this Node) and the copies for the other Node lines (a
+// native rebuild is one compiler process; tsc is one more).
+const setup = [];
 if (!only.length) {
-  const here = runtimeFor(currentMajor);
-  step(`type-check (Node ${process.version})`, () => runTool(here, 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']) === 0);
+  const started = Date.now();
+  setup.push(runToolAsync(runtimeFor(currentMajor), 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']).then((code) => {
+    rows.push({ what: `type-check (Node ${process.version})`, result: code === 0 ? 'ok' : 'FAILED', took: seconds(Date.now() - started) });
+    if (code !== 0) failed += 1;
+  }));
 }
 
 // Each Node line that can run here, in order; a line that cannot is reported once.
-const runtimes = [];
+const found = [];
 for (const major of wanted) {
   const runtime = runtimeFor(major);
+  found.push(runtime);
   if (!runtime) {
     const required = ciFlag;
     console.log(`Node ${major} passes SKIPPED: no Node ${major} here (node scripts/node-runtimes.mjs fetch ${major} fetches it from the npm registry)${required ? ' (required in CI: failing)' : ''}`);
     if (required) fail(`Node ${major}: not installed`);
     else rows.push({ what: `Node ${major}`, result: 'skipped: not installed' });
-    continue;
-  }
-  if (!runtime.cwd) {
+  } else if (!runtime.cwd) {
     const started = Date.now();
-    try {
-      console.log(`\nPreparing the copy of the project for Node ${runtime.version}`);
-      const tree = prepareTree(major, runtime.nodeDir);
+    console.log(`Preparing a copy of the project for Node ${runtime.version}`);
+    setup.push(prepareTree(major, runtime.nodeDir).then((tree) => {
       runtime.cwd = tree.dir;
+      runtime.tree = tree;
       runtime.env = { PATH: pathFor(runtime) };
-      rows.push({ what: `Node ${runtime.version}: copy in ${relative(repoRoot, tree.dir)}${tree.reused ? '' : tree.rebuilt.length ? `, rebuilt ${tree.rebuilt.join(', ')}` : ''}`, result: tree.reused ? 'reused' : 'ok', took: seconds(Date.now() - started) });
-    } catch (error) {
+      const how = tree.reused ? 'node_modules reused' : tree.rebuilt.length ? `rebuilt ${tree.rebuilt.join(', ')}` : tree.fromCache?.length ? `${tree.fromCache.join(', ')} from the cache` : 'made';
+      rows.push({ what: `Node ${runtime.version}: copy of the project (${how})`, result: 'ok', took: seconds(Date.now() - started) });
+    }, (error) => {
       console.log(`Node ${runtime.version} passes FAILED: its copy of the project could not be prepared: ${error.message}`);
       fail(`Node ${runtime.version}: copy of the project`);
-      continue;
-    }
+      runtime.unusable = true;
+    }));
   }
+}
+await Promise.all(setup);
+
+const runtimes = [];
+for (const runtime of found) {
+  if (!runtime || runtime.unusable) continue;
   const check = checkNativeModules(runtime.node, runtime.cwd);
   console.log(`Native modules on Node ${runtime.version}: ${check.text}`);
   if (!check.ok) fail(`Node ${runtime.version}: native modules`);
@@ -236,7 +243,10 @@ for (const [index, runtime] of runtimes.entries()) {
       else rows.push({ what: 'end-to-end journeys', result: 'skipped: no Chromium' });
     } else if (endToEnd.length) {
       // The end-to-end tests load the renderer the web console serves: build it first, there.
-      const built = step(`build the renderer (Node ${runtime.version})`, () => runTool(runtime, 'vite/bin/vite.js', ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) === 0);
+      const started = Date.now();
+      const built = (await runToolAsync(runtime, 'vite/bin/vite.js', ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'])) === 0;
+      rows.push({ what: `build the renderer (Node ${runtime.version})`, result: built ? 'ok' : 'FAILED', took: seconds(Date.now() - started) });
+      if (!built) failed += 1;
       if (built) {
         await pass(runtime, 'SQLite · end-to-end journeys, one browser at a time', endToEnd, { AGENTDESK_TEST_DATABASE_URL: '', CHROMIUM_PATH: browser }, ['--test-reporter=spec'], 1);
         // What they wrote (screenshots) belongs in our tree, not only in the copy.
@@ -264,6 +274,8 @@ for (const [index, runtime] of runtimes.entries()) {
     }
   }
 }
+
+for (const runtime of runtimes) runtime.tree?.remove();
 
 if (rows.length > 1) {
   console.log('\nPasses:');
