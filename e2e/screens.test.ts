@@ -223,6 +223,7 @@ test('My security follows the account setting the moment an admin saves it (acco
 test('Your sessions: every sign-in listed with this device marked; one signed out from here, then everywhere else', async (t) => {
   const jo = await agentWithApp('Jo Agent', 'jo@acme.test');
   const elsewhere = await IdentityApi.signIn(journey.server.url, account.slug, 'jo@acme.test', password);
+  await elsewhere.call('POST', '/sessions/current/second-factor', { method: 'totp', code: await codes.next(jo) });
   const listed = await elsewhere.call('GET', '/me/sessions').catch(() => null);
   if (!listed?.sessions) {
     t.skip('this server does not list sessions yet (GET /me/sessions)');
@@ -250,6 +251,7 @@ test('Your sessions: every sign-in listed with this device marked; one signed ou
   await card.getByRole('button', { name: 'Sign out everywhere else' }).click();
   await card.getByText(/Signed out \d+ other sessions?\.|You were not signed in anywhere else\./).waitFor();
   await other.page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 5000 });
+  assert.equal(await other.page.getByTestId('signed-out-reason').innerText(), 'This session was ended from “Your sessions” on another device. Sign in again.');
   await assert.rejects(elsewhere.call('GET', '/me'), /401/);
   assert.equal((await card.getByRole('listitem').count()), 1);
   await page.getByTestId('app-home').waitFor();

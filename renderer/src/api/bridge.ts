@@ -24,6 +24,13 @@ function withTypedErrors(api: AgentDeskApi): AgentDeskApi {
   return wrapped as unknown as AgentDeskApi;
 }
 
+/**
+ * The desktop app (its preload installed the bridge) rather than a browser. Electron cancels a
+ * window's closing without asking when a page objects in beforeunload, so the desktop keeps
+ * such things in main instead.
+ */
+export const isDesktop = window.agentdesk !== undefined;
+
 let connection: Connection | undefined;
 const raw: AgentDeskApi = withTypedErrors(
   window.agentdesk ??

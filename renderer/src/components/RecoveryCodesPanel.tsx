@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { isDesktop } from '../api/bridge';
 
 /** Recovery codes, shown once: copy, download, and an explicit "I have saved them". */
 export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { codes: string[]; onDone: () => void; doneLabel?: string }) {
@@ -8,8 +9,10 @@ export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { 
   const text = codes.join('\n') + '\n';
 
   // Until the user confirms, leaving or reloading asks first (the codes are kept for this tab
-  // either way, and shown again after a reload).
+  // either way, and shown again after a reload). On the desktop main keeps them, and an
+  // objection here would silently stop the window from closing.
   useEffect(() => {
+    if (isDesktop) return;
     function warn(event: BeforeUnloadEvent) {
       event.preventDefault();
       event.returnValue = '';
