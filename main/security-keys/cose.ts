@@ -29,14 +29,44 @@ export function coseEc2Key(publicKey: KeyObject, alg: number): CborMap {
   ]);
 }
 
-/** Reads an EC2 P-256 COSE key into a KeyObject (used for the key's key-agreement key). */
-export function publicKeyFromCose(cose: unknown): KeyObject {
+function p256Coordinates(cose: unknown): { x: Uint8Array; y: Uint8Array } {
   if (!(cose instanceof Map)) throw new CtapProtocolError('unexpected_response', 'Expected a COSE key map.');
   const x = cose.get(Cose.X);
   const y = cose.get(Cose.Y);
   if (cose.get(Cose.KTY) !== Cose.KTY_EC2 || cose.get(Cose.CRV) !== Cose.CRV_P256 || !(x instanceof Uint8Array) || !(y instanceof Uint8Array) || x.length !== 32 || y.length !== 32) {
     throw new CtapProtocolError('unexpected_response', 'The security key sent an unsupported COSE key.');
   }
+  return { x, y };
+}
+
+/** The uncompressed point (0x04 || x || y) of an EC2 P-256 COSE key; not checked to be on the curve. */
+export function rawPointFromCose(cose: unknown): Uint8Array {
+  const { x, y } = p256Coordinates(cose);
+  const raw = new Uint8Array(65);
+  raw[0] = 0x04;
+  raw.set(x, 1);
+  raw.set(y, 33);
+  return raw;
+}
+
+// SubjectPublicKeyInfo of an id-ecPublicKey on prime256v1, up to the BIT STRING's point (RFC 5480).
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+/**
+ * DER SubjectPublicKeyInfo of an EC2 P-256 COSE key, assembled without a KeyObject round trip
+ * (the server checks the key itself when it verifies the attestation).
+ */
+export function spkiFromCose(cose: unknown): Uint8Array {
+  const raw = rawPointFromCose(cose);
+  const spki = new Uint8Array(P256_SPKI_PREFIX.length + raw.length);
+  spki.set(P256_SPKI_PREFIX, 0);
+  spki.set(raw, P256_SPKI_PREFIX.length);
+  return spki;
+}
+
+/** Reads an EC2 P-256 COSE key into a KeyObject, checking the point is on the curve. */
+export function publicKeyFromCose(cose: unknown): KeyObject {
+  const { x, y } = p256Coordinates(cose);
   try {
     return createPublicKey({
       key: { kty: 'EC', crv: 'P-256', x: Buffer.from(x).toString('base64url'), y: Buffer.from(y).toString('base64url') },

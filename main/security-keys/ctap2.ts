@@ -1,4 +1,4 @@
-import { CtapError, CtapProtocolError } from './errors.js';
+import { CtapError, CtapProtocolError, SecurityKeyError } from './errors.js';
 import { CtapHidCommand, KeepaliveStatus } from './ctaphid-frames.js';
 import type { CtapHidDevice } from './ctaphid.js';
 import { decodeCborMap, encodeCbor, read, type CborMap } from './cbor.js';
@@ -147,6 +147,9 @@ export class Ctap2Session {
     const request = new Uint8Array(1 + body.length);
     request[0] = command;
     request.set(body, 1);
+    const limit = Math.min(this.hid.maxRequestSize, this.hid.maxMessageSize);
+    // The key would refuse it every time (CTAP 2.1 §6.4 maxMsgSize): say so, never retry it.
+    if (request.length > limit) throw new SecurityKeyError('request_too_large', `This request (${request.length} bytes) is too large for this security key, which takes ${limit}. Try another key or another sign-in method.`);
     let touchAnnounced = false;
     const reply = await this.hid.call(CtapHidCommand.CBOR, request, {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CtapHidError, SecurityKeyError } from './errors.js';
 import type { CtapHidOptions } from './ctaphid.js';
 import { openSecurityKey, type OpenSecurityKey } from './security-key.js';
@@ -114,14 +113,14 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
           }
         }
       }
-      const woken = new Promise<void>((resolve) => (wake = resolve));
-      const timer = new AbortController();
-      await Promise.race([
-        woken,
-        aborted,
-        sleep(Math.max(1, Math.min(options.pollIntervalMs, options.deadline - Date.now())), undefined, { signal: timer.signal }).catch(() => undefined),
-      ]);
-      timer.abort();
+      // A plain timer cleared on wake-up: aborting a timers/promises sleep builds an AbortError each turn.
+      let timer: NodeJS.Timeout | undefined;
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, Math.max(1, Math.min(options.pollIntervalMs, options.deadline - Date.now())));
+      });
+      await Promise.race([woken, aborted]);
+      clearTimeout(timer);
     }
   } finally {
     for (const entry of running.values()) entry.controller.abort();

@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { CtapProtocolError } from './errors.js';
-import { Cose, publicKeyFromCose } from './cose.js';
+import { Cose, rawPointFromCose } from './cose.js';
 import type { CborMap } from './cbor.js';
 
 // PIN/UV auth protocols one and two, platform side (CTAP 2.1 §6.5.6 and §6.5.7). Both agree an
@@ -16,12 +16,15 @@ export interface PinUvAuthProtocol {
 }
 
 function ecdh(peer: unknown): { keyAgreement: CborMap; z: Uint8Array } {
-  const peerKey: KeyObject = publicKeyFromCose(peer);
-  const peerPoint = Buffer.from(peerKey.export({ format: 'jwk' }).x!, 'base64url');
-  const peerY = Buffer.from(peerKey.export({ format: 'jwk' }).y!, 'base64url');
   const ours = createECDH('prime256v1');
   ours.generateKeys();
-  const z = ours.computeSecret(Buffer.concat([Buffer.of(0x04), peerPoint, peerY]));
+  let z: Buffer;
+  try {
+    // computeSecret checks that the point is on P-256; no KeyObject round trip needed.
+    z = ours.computeSecret(rawPointFromCose(peer));
+  } catch (error) {
+    throw new CtapProtocolError('unexpected_response', 'The security key sent a point that is not on P-256.', { cause: error });
+  }
   const raw = ours.getPublicKey();
   const keyAgreement = new Map<number, unknown>([
     [Cose.KTY, Cose.KTY_EC2],

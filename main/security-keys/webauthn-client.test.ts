@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+import { decode } from 'cborg';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -61,6 +63,11 @@ test('CTAP2 key: register then authenticate, both accepted by @simplewebauthn/se
   assert.equal(info.fmt, 'packed');
   assert.equal(response.authenticatorAttachment, 'cross-platform');
   assert.deepEqual(events, ['touch_needed', 'processing', 'done']);
+  // response.publicKey is the same P-256 key as the attested COSE key, as DER SPKI.
+  const spki = createPublicKey({ key: Buffer.from(response.response.publicKey!, 'base64url'), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  const cose = decode(credential.publicKey, { useMaps: true }) as Map<number, Uint8Array>;
+  assert.equal(spki.x, Buffer.from(cose.get(-2)!).toString('base64url'));
+  assert.equal(spki.y, Buffer.from(cose.get(-3)!).toString('base64url'));
   const { verification } = await authenticate(client, credential);
   assert.ok(verification.authenticationInfo.newCounter > 0);
 });

@@ -7,7 +7,7 @@ import type {
 import { CtapError, CtapStatus, SecurityKeyError, U2fStatusError } from './errors.js';
 import { buildClientData, checkOrigin, fromBase64Url, sha256, toBase64Url } from './client-data.js';
 import { encodeCbor } from './cbor.js';
-import { Cose, publicKeyFromCose, publicKeyFromRawP256, coseEc2Key } from './cose.js';
+import { Cose, spkiFromCose, publicKeyFromRawP256, coseEc2Key } from './cose.js';
 import { AuthDataFlag, buildAuthenticatorData, parseAuthenticatorData } from './authenticator-data.js';
 import { ctap2RequestSize, getAssertionParameters, makeCredentialParameters, type CredentialDescriptor, type GetAssertionRequest, type GetAssertionResponse, type MakeCredentialRequest } from './ctap2.js';
 import { fitCredentialList } from './credential-lists.js';
@@ -169,7 +169,10 @@ export class SecurityKeyClient {
         options: { ...(rk && { rk: true }), ...(plan === 'builtin' && { uv: true }) },
         ...(pinUv && { pinUvAuthParam: pinUv.param, pinUvAuthProtocol: pinUv.protocol }),
       });
-      const exclude = await this.#fitCredentialList(key, rpId, excludeList, control, 'exclude', ctap2RequestSize(makeCredentialParameters(request([], PIN_UV_ROOM))));
+      // Sized before any PIN is asked, so a request that cannot fit never costs the agent a PIN.
+      const baseSize = excludeList.length > 0 || plan === 'pin' ? ctap2RequestSize(makeCredentialParameters(request([], PIN_UV_ROOM))) : 0;
+      if (plan === 'pin') checkFits(baseSize, key.hid.maxRequestSize);
+      const exclude = excludeList.length > 0 ? await this.#fitCredentialList(key, rpId, excludeList, control, 'exclude', baseSize) : [];
 
       const makeCredential = async (pinUv?: { param: Uint8Array; protocol: number }) =>
         key.ctap2.makeCredential(request(exclude, pinUv), { signal: control.signal, timeoutMs: remaining(control), onTouchNeeded: control.touchNeeded });
@@ -241,11 +244,11 @@ export class SecurityKeyClient {
         options: plan === 'builtin' ? { uv: true } : {},
         ...(pinUv && { pinUvAuthParam: pinUv.param, pinUvAuthProtocol: pinUv.protocol }),
       });
-      const baseSize = ctap2RequestSize(getAssertionParameters(request([], PIN_UV_ROOM)));
       let allowed = allowList;
       if (allowList.length > 0 && (plan === 'pin' || allowList.length > 1)) {
         // Learn silently which credential this key holds, so a PIN is never asked for a key
         // that cannot answer and long lists fit the key's limits.
+        const baseSize = ctap2RequestSize(getAssertionParameters(request([], PIN_UV_ROOM)));
         allowed = await this.#fitCredentialList(key, rpId, allowList, control, 'allow', baseSize);
         if (allowed.length === 0) {
           // credProtect level 3 credentials stay invisible to a probe without UV: after the PIN
@@ -254,9 +257,6 @@ export class SecurityKeyClient {
           allowed = fitCredentialList(usableIds(info, allowList), baseSize, key.hid.maxRequestSize, info.maxCredentialCountInList ?? 1).batches[0] ?? [];
           if (allowed.length === 0) throw new SecurityKeyError('request_too_large');
         }
-      } else {
-        checkFits(baseSize, key.hid.maxRequestSize);
-        if (allowList.length === 1 && fitCredentialList(allowList, baseSize, key.hid.maxRequestSize, 1).unfit.length > 0) throw new SecurityKeyError('request_too_large');
       }
       let pinUv: { param: Uint8Array; protocol: number } | undefined;
       let assertions: GetAssertionResponse[];
@@ -304,8 +304,8 @@ export class SecurityKeyClient {
     const ceremony: Ceremony = {
       options,
       emit(event) {
-        // Several keys report the same state; tell the UI once per change.
-        const fingerprint = JSON.stringify(event);
+        // Several keys report the same state; tell the UI once per change (the message follows from the rest).
+        const fingerprint = event.type === 'pin_needed' ? `${event.type}:${event.retries}:${event.wrongPin}` : event.type;
         if (fingerprint === last) return;
         last = fingerprint;
         options.onProgress?.(event);
@@ -499,7 +499,7 @@ function registrationResponse(
   const alg = cose instanceof Map ? cose.get(Cose.ALG) : undefined;
   let publicKey: string | undefined;
   try {
-    publicKey = toBase64Url(new Uint8Array(publicKeyFromCose(cose).export({ type: 'spki', format: 'der' })));
+    publicKey = toBase64Url(spkiFromCose(cose));
   } catch {
     // Not an EC2 P-256 key: the server reads the key from attestationObject instead.
   }

@@ -26,13 +26,28 @@ export class CtapHidDeviceSimulator {
   #busy: { cid: number; cancel: AbortController } | undefined;
   /** Counts, for tests that check the client's behaviour on the wire. */
   readonly stats = { cancels: 0, winks: 0, requests: 0, inits: 0, tooLarge: 0 };
+  /**
+   * CPU time (µs) spent being the key: taking reports, and each request from its start to the
+   * answer sent. The bench subtracts it to find the client's own share. Exact while requests
+   * finish without waiting (an instant touch); a real wait would also count what ran meanwhile.
+   */
+  cpuTimeUs = 0;
 
   constructor(
     private readonly port: DevicePort,
     private readonly handler: HidMessageHandler,
     private readonly version = { major: 1, minor: 0, build: 0 },
   ) {
-    port.onReport((report) => this.#onReport(report));
+    port.onReport((report) => {
+      const start = process.cpuUsage();
+      this.#onReport(report);
+      this.#charge(start);
+    });
+  }
+
+  #charge(start: NodeJS.CpuUsage): void {
+    const used = process.cpuUsage(start);
+    this.cpuTimeUs += used.user + used.system;
   }
 
   #send(cid: number, cmd: number, payload: Uint8Array): void {
@@ -157,11 +172,15 @@ export class CtapHidDeviceSimulator {
   #run(cid: number, cmd: number, work: (signal: AbortSignal) => Promise<Uint8Array>): void {
     const cancel = new AbortController();
     this.#busy = { cid, cancel };
-    work(cancel.signal)
+    const pending = work(cancel.signal);
+    // The synchronous start was charged with the report that completed the request.
+    const start = process.cpuUsage();
+    pending
       .then(
         (reply) => this.#send(cid, cmd, reply),
         () => this.#error(cid, CtapHidErrorCode.OTHER),
       )
+      .then(() => this.#charge(start))
       .finally(() => {
         if (this.#busy?.cancel === cancel) this.#busy = undefined;
       });

@@ -11,6 +11,22 @@ export interface DevicePort {
 let nextMemoryId = 1;
 
 /**
+ * Reports written in one turn of the event loop arrive together in the next, in order: as
+ * asynchronous as a bus, without one event-loop turn per 64-byte report.
+ */
+function deliveryQueue(deliver: (report: Uint8Array) => void): (report: Uint8Array) => void {
+  let queued: Uint8Array[] = [];
+  const flush = () => {
+    const batch = queued;
+    queued = [];
+    for (const report of batch) deliver(report);
+  };
+  return (report) => {
+    if (queued.push(report) === 1) setImmediate(flush);
+  };
+}
+
+/**
  * An in-process link: the host end is a SecurityKeyTransport, the device end a DevicePort.
  * Delivery is asynchronous both ways, as on a real bus.
  */
@@ -23,6 +39,12 @@ export function createMemoryLink(productName = 'Memory security key'): {
   let deviceHandler: ((report: Uint8Array) => void) | undefined;
   let unplugged = false;
   let opened = false;
+  const toDevice = deliveryQueue((report) => {
+    if (!unplugged) deviceHandler?.(report);
+  });
+  const toHost = deliveryQueue((report) => {
+    if (opened && !unplugged) inbox.push(report);
+  });
 
   const host = {
     id,
@@ -35,10 +57,7 @@ export function createMemoryLink(productName = 'Memory security key'): {
     async write(report: Uint8Array) {
       if (unplugged || !opened) throw new CtapHidError('closed', 'The security key was removed.');
       if (report.length !== HID_REPORT_SIZE) throw new CtapHidError('invalid_report', `report must be ${HID_REPORT_SIZE} bytes`);
-      const copy = Uint8Array.from(report);
-      setImmediate(() => {
-        if (!unplugged) deviceHandler?.(copy);
-      });
+      toDevice(Uint8Array.from(report));
     },
     read(timeoutMs: number) {
       return inbox.read(timeoutMs);
@@ -57,10 +76,7 @@ export function createMemoryLink(productName = 'Memory security key'): {
       deviceHandler = handler;
     },
     send(report) {
-      const copy = Uint8Array.from(report);
-      setImmediate(() => {
-        if (opened && !unplugged) inbox.push(copy);
-      });
+      toHost(Uint8Array.from(report));
     },
   };
   return { host, device };
