@@ -61,7 +61,7 @@ async function secondStep(kind: 'totp' | 'security_key', users: number) {
           methods.push({
             id: newId(), user_id: user.id, account_id: account.accountId, type: 'security_key', name: 'YubiKey', confirmed: 1,
             created_at: now, last_used_at: null, totp_secret: null, totp_last_step: null, credential_id: credentialId,
-            public_key: coseKey(publicKey).toString('base64url'), sign_count: 0, transports: JSON.stringify(['usb']), clone_warning_at: null,
+            public_key: coseKey(publicKey).toString('base64url'), sign_count: 0, transports: JSON.stringify(['usb']), clone_warning_at: null, session_id: null,
           });
           ops.push({ token: session.token, credentialId, privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) });
         }

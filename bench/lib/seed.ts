@@ -63,7 +63,7 @@ export async function seedAccount(db: Kysely<Database>, box: SecretBox, slug: st
       .execute();
     await trx
       .insertInto('users')
-      .values({ id: adminId, account_id: accountId, name: 'Bench Admin', email: `admin@${slug}.test`, password_hash: passwordHash, role: 'admin', has_two_factor: 1, created_at: now })
+      .values({ id: adminId, account_id: accountId, name: 'Bench Admin', email: `admin@${slug}.test`, password_hash: passwordHash, role: 'admin', has_two_factor: 1, created_at: now, locked_until: null })
       .execute();
     await trx.insertInto('methods').values(totpMethod(box, adminId, accountId, secret, now)).execute();
   });
@@ -84,6 +84,7 @@ export function userRow(accountId: string, i: number, slug: string, passwordHash
     role: 'agent',
     has_two_factor: hasTwoFactor ? 1 : 0,
     created_at: now,
+    locked_until: null,
   };
 }
 
@@ -110,6 +111,7 @@ export function sessionRow(
       revoked_reason: null,
       client_address: '127.0.0.1',
       user_agent: 'AgentDesk bench',
+      device_id: null,
     },
   };
 }

@@ -18,8 +18,9 @@ describe('Require two-factor authentication', () => {
     server = await startTestServer({ openSignup: true });
     const acc = await createAccount(server, slug);
     const first = await signIn(server, slug, acc.user.email);
-    adminSecret = (await enrolTotp(server, first.token)).secret;
-    adminToken = first.token;
+    const enrolled = await enrolTotp(server, first.token);
+    adminSecret = enrolled.secret;
+    adminToken = enrolled.token;
   });
   after(() => server.close());
 
@@ -106,7 +107,7 @@ describe('Require two-factor authentication', () => {
     assert.equal((await server.call('POST', '/me/recovery-codes', { token: next.token, body: {} })).body.error.code, 'enrollment_required');
     const enrolled = await enrolTotp(server, next.token);
     assert.equal(enrolled.recoveryCodes.length, 10);
-    const me = await server.call('GET', '/me', { token: next.token });
+    const me = await server.call('GET', '/me', { token: enrolled.token });
     assert.equal(me.body.session.state, 'active');
     assert.equal(me.body.recoveryCodesLeft, 10);
 
@@ -132,27 +133,27 @@ describe('Require two-factor authentication', () => {
   test('while it is on, a user cannot remove their last method', async () => {
     const erin = await createUser(server, adminToken, slug, 'Erin');
     const s = await signIn(server, slug, erin.email);
-    const { methodId } = await enrolTotp(server, s.token);
-    const res = await server.call('DELETE', `/me/methods/${methodId}`, { token: s.token });
+    const { methodId, token } = await enrolTotp(server, s.token);
+    const res = await server.call('DELETE', `/me/methods/${methodId}`, { token });
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, 'last_method_required');
-    assert.equal((await server.call('GET', '/me', { token: s.token })).body.methods.length, 1);
+    assert.equal((await server.call('GET', '/me', { token })).body.methods.length, 1);
   });
 
   test('turning it off signs out nobody, keeps methods, and lets users remove them', async () => {
     const frank = await createUser(server, adminToken, slug, 'Frank');
     const s = await signIn(server, slug, frank.email);
-    const { methodId } = await enrolTotp(server, s.token);
+    const { methodId, token } = await enrolTotp(server, s.token);
     const res = await setEnforcement(false, false);
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { requireTwoFactor: false, signedOutUsers: 0, revokedSessions: 0 });
-    const me = await server.call('GET', '/me', { token: s.token });
+    const me = await server.call('GET', '/me', { token });
     assert.equal(me.status, 200);
     assert.equal(me.body.methods.length, 1);
     assert.equal(me.body.account.requireTwoFactor, false);
-    const removed = await server.call('DELETE', `/me/methods/${methodId}`, { token: s.token });
+    const removed = await server.call('DELETE', `/me/methods/${methodId}`, { token });
     assert.equal(removed.status, 204);
-    const after = await server.call('GET', '/me', { token: s.token });
+    const after = await server.call('GET', '/me', { token });
     assert.equal(after.body.methods.length, 0);
     assert.equal(after.body.recoveryCodesLeft, 0);
     const list = await server.call('GET', '/account/users', { token: adminToken });
@@ -184,8 +185,8 @@ describe('Require two-factor authentication', () => {
   test('an admin reset removes the user\'s methods and recovery codes and signs them out', async () => {
     const hal = await createUser(server, adminToken, slug, 'Hal');
     const s = await signIn(server, slug, hal.email);
-    await enrolTotp(server, s.token);
-    const stream = openEvents(server, s.token);
+    const { token } = await enrolTotp(server, s.token);
+    const stream = openEvents(server, token);
     await stream.ready;
     const res = await server.call('DELETE', `/account/users/${hal.id}/two-factor`, { token: adminToken });
     assert.equal(res.status, 200);
@@ -203,12 +204,12 @@ describe('Require two-factor authentication', () => {
     for (let round = 0; round < 4; round++) {
       const u = await createUser(server, adminToken, slug, `Race${round}`);
       const s = await signIn(server, slug, u.email);
-      const { methodId } = await enrolTotp(server, s.token);
+      const { methodId, token } = await enrolTotp(server, s.token);
       const [removal] = await Promise.all([
-        server.call('DELETE', `/me/methods/${methodId}`, { token: s.token }),
+        server.call('DELETE', `/me/methods/${methodId}`, { token }),
         setEnforcement(true),
       ]);
-      const me = await server.call('GET', '/me', { token: s.token });
+      const me = await server.call('GET', '/me', { token });
       if (removal.status === 204) {
         // Removed first: the save then found the user without a method and signed them out.
         assert.equal(me.status, 401, `round ${round}`);

@@ -219,7 +219,9 @@ export async function applySecuritySettings(
       .execute();
     // And every session that never passed a second factor, of users who do have a method too:
     // a password alone opens nothing once 2FA is required (found by a partial index).
-    const passwordOnly = await trx
+    // (Only when the requirement itself turns on: tightening the policy while it is on leaves
+    // users with a key mid-sign-in alone.)
+    const passwordOnly = !turningOn ? [] : await trx
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
       .where('account_id', '=', input.accountId)

@@ -1,6 +1,7 @@
 // Builds the HTTP server: Fastify with schema validation, one error shape, authentication,
 // the API routes under /api/v1, the OpenAPI document and (optionally) the web console.
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -230,6 +231,12 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   });
 
   limitConnectionsPerAddress(app, ctx.config.maxConnectionsPerAddress);
+  // `Expect: 100-continue` is answered by Node itself; any other expectation is refused in our
+  // error shape rather than Node's bare 417.
+  app.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify(errorBody('expectation_failed', 'The only expectation this server meets is 100-continue.'));
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  });
 
   // A Host header that is not a host name (or address) and port is refused before any route
   // reads it (RFC 9112 §3.2: answer 400).

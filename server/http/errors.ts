@@ -26,6 +26,7 @@ export const errorStatus = {
   too_many_streams: 429,
   request_timeout: 408,
   headers_too_large: 431,
+  expectation_failed: 417,
   admin_method_required: 409,
   last_method_required: 409,
   method_already_registered: 409,
@@ -71,6 +72,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   too_many_streams: 'Too many event streams are open for this session or user. Close one first.',
   request_timeout: 'The request took too long to arrive.',
   headers_too_large: 'The request headers are too large.',
+  expectation_failed: 'The only expectation this server meets is 100-continue.',
   admin_method_required: 'Set up two-factor authentication for yourself before requiring it.',
   last_method_required:
     'Your administrator requires two-factor authentication, so you cannot remove your last method.',

@@ -125,6 +125,7 @@ export const MethodView = Type.Object({
   name: Type.String(),
   createdAt: Type.String(),
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  passwordless: Type.Optional(Type.Boolean({ description: 'Security keys: registered for sign-in without a password.' })),
 });
 export const AccountView = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), requireTwoFactor: Type.Boolean() });
 export const ErrorView = Type.Object({

@@ -102,7 +102,7 @@ export async function acceptTotp(
 }
 
 /** A new authenticator-app method row, its secret sealed; `confirmed` once a code has matched. */
-export function totpMethodRow(box: SecretBox, input: { userId: string; accountId: string; secret: string; name?: string; confirmed: boolean; now: number }): MethodsTable {
+export function totpMethodRow(box: SecretBox, input: { userId: string; accountId: string; secret: string; name?: string; confirmed: boolean; now: number; sessionId?: string }): MethodsTable {
   return {
     id: newId(),
     user_id: input.userId,
@@ -119,5 +119,6 @@ export function totpMethodRow(box: SecretBox, input: { userId: string; accountId
     sign_count: null,
     transports: null,
     clone_warning_at: null,
+    session_id: input.sessionId ?? null,
   };
 }

@@ -79,8 +79,8 @@ describe('second step', () => {
     // Even the right code waits for the lock to expire.
     const locked = await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'totp', code: right } });
     assert.equal(locked.status, 429);
-    // The lock expires: move the window into the past and the right code passes.
-    await server.db.updateTable('throttles').set({ window_started_at: Date.now() - 6 * 60_000 }).where('key', '=', `second-factor:${u.id}`).execute();
+    // The lock runs out (moved into the past here) and the right code passes.
+    await server.db.updateTable('throttles').set({ locked_until: Date.now() - 1 }).where('key', '=', `2f:u:${u.id}`).execute();
     const ok = await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'totp', code: right } });
     assert.equal(ok.status, 200);
   });
@@ -103,24 +103,24 @@ describe('second step', () => {
   test('recovery codes alone do not count as having 2FA', async () => {
     const u = await userWithTotp('Fay');
     const s = await signIn(server, slug, u.email);
-    await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'recovery_code', code: u.recoveryCodes[0] } });
-    const removed = await server.call('DELETE', `/me/methods/${u.methodId}`, { token: s.token });
+    const { token } = (await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'recovery_code', code: u.recoveryCodes[0] } })).body;
+    const removed = await server.call('DELETE', `/me/methods/${u.methodId}`, { token });
     assert.equal(removed.status, 204);
     const users = await server.call('GET', '/account/users', { token: adminToken });
     assert.equal(users.body.users.find((x: { id: string }) => x.id === u.id).twoFactorEnabled, false);
-    assert.equal((await server.call('GET', '/me', { token: s.token })).body.recoveryCodesLeft, 0);
+    assert.equal((await server.call('GET', '/me', { token })).body.recoveryCodesLeft, 0);
     assert.equal((await signIn(server, slug, u.email)).session.state, 'active');
   });
 
   test('regenerating recovery codes needs a recent second factor and replaces the old ones', async () => {
     const u = await userWithTotp('Gil');
     const s = await signIn(server, slug, u.email);
-    await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'totp', code: totpCode(u.secret, Date.now() + 30_000) } });
+    const { token } = (await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'totp', code: totpCode(u.secret, Date.now() + 30_000) } })).body;
     await server.db.updateTable('sessions').set({ second_factor_at: Date.now() - 11 * 60_000 }).where('user_id', '=', u.id).execute();
-    const stale = await server.call('POST', '/me/recovery-codes', { token: s.token, body: {} });
+    const stale = await server.call('POST', '/me/recovery-codes', { token, body: {} });
     assert.equal(stale.body.error.code, 'reauthentication_required');
     await server.db.updateTable('sessions').set({ second_factor_at: Date.now() }).where('user_id', '=', u.id).execute();
-    const fresh = await server.call('POST', '/me/recovery-codes', { token: s.token, body: {} });
+    const fresh = await server.call('POST', '/me/recovery-codes', { token, body: {} });
     assert.equal(fresh.status, 200);
     assert.equal(fresh.body.recoveryCodes.length, 10);
     const next = await signIn(server, slug, u.email);
@@ -146,12 +146,12 @@ describe('second step', () => {
   test('a second method needs a recent second factor and brings no new recovery codes', async () => {
     const u = await userWithTotp('Ivy');
     const s = await signIn(server, slug, u.email);
-    await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'totp', code: totpCode(u.secret, Date.now() + 30_000) } });
-    const second = await enrolTotp(server, s.token);
+    const { token } = (await server.call('POST', '/sessions/current/second-factor', { token: s.token, body: { method: 'totp', code: totpCode(u.secret, Date.now() + 30_000) } })).body;
+    const second = await enrolTotp(server, token);
     assert.equal(second.recoveryCodes, undefined);
-    const me = await server.call('GET', '/me', { token: s.token });
+    const me = await server.call('GET', '/me', { token: second.token });
     assert.equal(me.body.methods.length, 2);
-    const rename = await server.call('PATCH', `/me/methods/${second.methodId}`, { token: s.token, body: { name: 'Work phone' } });
+    const rename = await server.call('PATCH', `/me/methods/${second.methodId}`, { token: second.token, body: { name: 'Work phone' } });
     assert.equal(rename.body.method.name, 'Work phone');
   });
 

@@ -3,6 +3,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery } from '../store/prepared.js';
+import { judgeSession } from './assurance.js';
 import type { RevocationReason, SessionEvents } from './events.js';
 import type { AccountsTable, Database, SessionsTable, UsersTable } from '../store/schema.js';
 
@@ -69,7 +70,7 @@ export class Sessions {
 
   async create(
     db: Kysely<Database> | Transaction<Database>,
-    input: { userId: string; accountId: string; state: SessionState; clientAddress?: string; userAgent?: string | undefined },
+    input: { userId: string; accountId: string; state: SessionState; clientAddress?: string; userAgent?: string | undefined; deviceId?: string | null },
   ): Promise<{ token: string; session: SessionsTable }> {
     const now = Date.now();
     const token = newToken();
@@ -87,6 +88,7 @@ export class Sessions {
       revoked_reason: null,
       client_address: input.clientAddress ?? null,
       user_agent: input.userAgent?.slice(0, 300) ?? null,
+      device_id: input.deviceId ?? null,
     };
     await db.insertInto('sessions').values(session).execute();
     return { token, session };
@@ -98,11 +100,12 @@ export class Sessions {
     if (row.revoked_at !== null) return { ok: false, reason: (row.revoked_reason as RevocationReason) ?? 'signed_out' };
     const now = Date.now();
     if (row.expires_at <= now) return { ok: false, reason: 'expired' };
-    // A password step that raced an enforcement save could have made an active session for a
-    // user without 2FA after the save revoked the others; such a session is revoked here.
-    if (row.state === 'active' && row.account_require_two_factor === 1 && row.user_has_two_factor === 0) {
-      await this.revoke([row.id], 'two_factor_required');
-      return { ok: false, reason: 'two_factor_required' };
+    // Judged against the user's methods now: a session that never passed a second factor ends
+    // once the user has one, wherever it was added, and whatever raced what (sessions/assurance.ts).
+    const judgement = judgeSession(row, { has_two_factor: row.user_has_two_factor }, { require_two_factor: row.account_require_two_factor });
+    if (!judgement.ok) {
+      await this.revoke([row.id], judgement.reason);
+      return { ok: false, reason: judgement.reason };
     }
     if (now - row.last_seen_at > TOUCH_INTERVAL) {
       const expiresAt = this.expiry(row.state, row.created_at, now);
@@ -127,6 +130,7 @@ export class Sessions {
       revoked_reason: null,
       client_address: row.client_address,
       user_agent: row.user_agent,
+      device_id: row.device_id,
     };
     return {
       ok: true,
@@ -151,19 +155,47 @@ export class Sessions {
     };
   }
 
-  /** The user proved a second factor: the session becomes (or stays) active, re-authenticated now. */
-  async markSecondFactor(
+  /**
+   * The user proved a second factor: the session becomes (or stays) active, re-authenticated
+   * now, under a new token (OWASP ASVS 5.0 7.2.4): the token that came before it ends here.
+   * The session keeps its id, so its event streams go on.
+   */
+  async passSecondFactor(
     db: Kysely<Database> | Transaction<Database>,
     session: SessionsTable,
     now = Date.now(),
-  ): Promise<SessionsTable> {
+  ): Promise<{ session: SessionsTable; token: string }> {
     const expiresAt = this.expiry('active', session.created_at, now);
+    const token = newToken();
+    const tokenHash = hashToken(token);
     await db
       .updateTable('sessions')
-      .set({ state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt })
+      .set({ state: 'active', token_hash: tokenHash, second_factor_at: now, last_seen_at: now, expires_at: expiresAt })
       .where('id', '=', session.id)
       .execute();
-    return { ...session, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt };
+    return { session: { ...session, token_hash: tokenHash, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt }, token };
+  }
+
+  /**
+   * Revokes, inside `trx`, every live session of the user that never passed a second factor
+   * (other than `exceptId`): called when the user gets a method. Returns their ids.
+   */
+  static async revokePasswordOnlySessions(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { userId: string; exceptId?: string | undefined },
+    reason: RevocationReason,
+    now = Date.now(),
+  ): Promise<string[]> {
+    let query = trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('user_id', '=', input.userId)
+      .where('revoked_at', 'is', null)
+      .where('second_factor_at', 'is', null)
+      .where('state', '!=', 'two_factor_required');
+    if (input.exceptId) query = query.where('id', '!=', input.exceptId);
+    const rows = await query.returning('id').execute();
+    return rows.map((r) => r.id);
   }
 
   /** Revokes sessions and tells their open event streams. */
@@ -207,7 +239,13 @@ export class Sessions {
     const now = Date.now();
     await this.db.deleteFrom('sessions').where('expires_at', '<', now - olderThanMs).execute();
     await this.db.deleteFrom('challenges').where('expires_at', '<', now).execute();
-    await this.db.deleteFrom('throttles').where('window_started_at', '<', now - 24 * 60 * MINUTE).execute();
+    // Limits with nothing in flight, unlocked, and no failure for a day are empty.
+    await this.db
+      .deleteFrom('throttles')
+      .where('reserved_at', '<', now - 24 * 60 * MINUTE)
+      .where((eb) => eb.or([eb('last_failure_at', 'is', null), eb('last_failure_at', '<', now - 24 * 60 * MINUTE)]))
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .execute();
   }
 }
 

@@ -14,7 +14,6 @@
 // agent's typos never block another agent behind the same office address: per-address limits
 // are per user and address, and the address-wide one applies only to unknown devices, with a
 // concurrency cap so that a flood from one address cannot starve everyone else's sign-in.
-import { EventEmitter } from 'node:events';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database } from '../store/schema.js';
@@ -150,8 +149,8 @@ interface Row {
 const STALE_RESERVATION_MS = 30_000;
 /** How long an attempt waits for a place held by attempts in flight before it is refused. */
 const MAX_WAIT_MS = 10_000;
-/** Other instances release places too: without a local wake-up, look again this often. */
-const POLL_MS = 100;
+/** Other instances release places too: without a local wake-up, look again after about this long. */
+const POLL_MS = 250;
 
 function effective(row: Row | undefined, rule: LimitRule, now: number) {
   if (!row) return { failures: 0, inFlight: 0, lockedUntil: null as number | null };
@@ -171,8 +170,8 @@ function lockDuration(rule: LimitRule, failures: number): number {
 type Db = Kysely<Database> | Transaction<Database>;
 
 export class Throttle {
-  /** Wakes attempts of this process waiting on a key when a place in it is released. */
-  private readonly released = new EventEmitter().setMaxListeners(0);
+  /** Attempts of this process waiting for a place in a key, first come first served. */
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -238,7 +237,8 @@ export class Throttle {
       if (result.ok) return new Reservation(this, limits);
       if (!result.wait) throw result.error;
       if (Date.now() >= deadline) throw new LimitReached(undefined, 1);
-      await this.waitForRelease(limits, Math.min(POLL_MS, deadline - Date.now()));
+      // Jittered, so that waiters do not all look again at the same moment.
+      await this.waitForRelease(limits, Math.min(POLL_MS + Math.random() * POLL_MS, deadline - Date.now()));
     }
   }
 
@@ -246,12 +246,28 @@ export class Throttle {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        for (const l of limits) this.released.off(l.key, done);
+        for (const l of limits) {
+          const queue = this.waiting.get(l.key);
+          const i = queue?.indexOf(done) ?? -1;
+          if (i >= 0) queue!.splice(i, 1);
+          if (queue?.length === 0) this.waiting.delete(l.key);
+        }
         resolve();
       };
       const timer = setTimeout(done, ms);
-      for (const l of limits) this.released.once(l.key, done);
+      for (const l of limits) {
+        let queue = this.waiting.get(l.key);
+        if (!queue) this.waiting.set(l.key, (queue = []));
+        queue.push(done);
+      }
     });
+  }
+
+  /** A place was released: the next waiter looks again; a lock refuses them all at once. */
+  private wake(key: string, all: boolean): void {
+    const queue = this.waiting.get(key);
+    if (!queue) return;
+    for (const waiter of all ? [...queue] : queue.slice(0, 1)) waiter();
   }
 
   /** Ends a reservation: a failure counts (and may lock); a success counts nothing and clears. */
@@ -295,7 +311,7 @@ export class Throttle {
       return locked;
     };
     const locked = db.isTransaction ? await run(db) : await this.db.transaction().execute(run);
-    for (const l of limits) this.released.emit(l.key);
+    for (const l of limits) this.wake(l.key, locked.some((x) => x.key === l.key));
     return locked;
   }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { userView } from '../../people/accounts.js';
-import { recordAudit } from '../../audit/audit.js';
+import { recordAudit, requestContext } from '../../audit/audit.js';
 import { authOf, SESSION_COOKIE } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
@@ -17,7 +17,7 @@ import { recordLockouts } from '../../sessions/lockouts.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { passwordLimits, passwordSubject, secondFactorLimits } from '../../sessions/throttling.js';
 import { acceptTotp } from '../../second-factors/totp.js';
-import { accountPolicy, passwordSignInState, requireMethodAllowed } from '../../second-factors/policy.js';
+import { codeStepUnder, holdForSecurityKey } from '../../second-factors/policy.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
@@ -63,7 +63,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       db
         .selectFrom('users as u')
         .innerJoin('accounts as a', 'a.id', 'u.account_id')
-        .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.has_security_key', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification', 'a.second_factor_policy'])
+        .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
         .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
         .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
         .executeTakeFirst(),
@@ -90,15 +90,17 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
         deviceId: presented?.id,
         userAgent,
       });
+      // A wrong password for a real user is in the admins' log, with where it came from.
+      if (found) await recordAudit(db, { accountId: found.account_id, actorId: null, subjectUserId: found.id, action: 'sign_in.failed', details: { step: 'password' }, request: { address, userAgent: userAgent?.slice(0, 300) ?? null, deviceId: presented?.id ?? null } });
       throw new ApiError('invalid_credentials');
     }
     await reservation.succeed();
     await recordSignIn(db, found.id);
-    // Under "security keys only" an app alone does not count (second-factors/policy.ts).
-    const state = passwordSignInState(found, found);
+    const state = found.has_two_factor === 1 ? 'two_factor_required' : found.require_two_factor === 1 ? 'enrollment_required' : 'active';
     const { token, session, deviceToken } = await db.transaction().execute(async (trx) => {
       const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
       const created = await ctx.sessions.create(trx, { userId: found.id, accountId: found.account_id, state, clientAddress: address, userAgent, deviceId: device.id });
+      await recordAudit(trx, { accountId: found.account_id, actorId: found.id, action: 'sign_in.succeeded', details: { step: 'password', state }, request: { address, userAgent: userAgent?.slice(0, 300) ?? null, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: found.id, accountId: found.account_id });
       return { ...created, deviceToken: newDeviceToken ?? presentedToken! };
@@ -135,8 +137,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const auth = authOf(request);
     const body = request.body;
     let passed: Awaited<ReturnType<typeof ctx.sessions.passSecondFactor>>;
-    // Under "security keys only" an app's code is refused before anything is counted (second-factors/policy.ts).
-    if (body.method === 'totp') requireMethodAllowed(await accountPolicy(db, auth.account.id), 'totp');
+    // Under "security keys only" an app's code is refused before anything is counted, or (a user
+    // with no key yet) only lets them add one (second-factors/policy.ts).
+    const codeStep = body.method === 'security_key' ? 'active' : await codeStepUnder(db, { accountId: auth.account.id, userId: auth.user.id, method: body.method });
     if (body.method === 'security_key') {
       const result = await verifySecurityKeyAssertion(db, ctx.rp, {
         sessionId: auth.session.id,
@@ -185,7 +188,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
           await reservation.succeed(trx);
           const done = await ctx.sessions.passSecondFactor(trx, auth.session);
           await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
-          return done;
+          return codeStep === 'add_security_key' ? { ...done, session: await holdForSecurityKey(trx, done.session) } : done;
         });
       } catch (error) {
         await reservation.release();
@@ -193,10 +196,12 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       if (!result) {
         await recordLockouts(db, await reservation.fail(), lockoutContext(request, auth));
+        await recordAudit(db, { accountId: auth.account.id, actorId: null, subjectUserId: auth.user.id, action: 'sign_in.failed', details: { step: 'second_factor', method: body.method }, request: requestContext(request) });
         throw new ApiError('invalid_code');
       }
       passed = result;
     }
+    await recordAudit(db, { accountId: auth.account.id, actorId: auth.user.id, action: 'sign_in.succeeded', details: { step: auth.session.state === 'active' ? 'reauthentication' : 'second_factor', method: body.method }, request: requestContext(request) });
     setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
     return { token: passed.token, session: sessionView(passed.session) };
   });

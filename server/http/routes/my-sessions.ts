@@ -1,0 +1,78 @@
+// "Your sessions": the signed-in user's own sessions (device, address, last seen), and ending
+// any of them — one, or every other — on every device and instance at once.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { recordAudit, requestContext } from '../../audit/audit.js';
+import { authOf } from '../auth.js';
+import type { ServerContext } from '../../context.js';
+import { ApiError } from '../errors.js';
+import { IdParams } from '../schemas.js';
+import { describeDevice } from '../../sessions/devices.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = ctx;
+
+  r.get('/me/sessions', { config: { auth: 'active' }, schema: { tags: ['me'], summary: 'My sessions: device, address, last seen' } }, async (request) => {
+    const auth = authOf(request);
+    const rows = await db
+      .selectFrom('sessions')
+      .select(['id', 'state', 'created_at', 'last_seen_at', 'second_factor_at', 'client_address', 'user_agent', 'device_id'])
+      .where('user_id', '=', auth.user.id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', Date.now())
+      .orderBy('last_seen_at', 'desc')
+      .limit(200)
+      .execute();
+    return {
+      sessions: rows.map((s) => ({
+        id: s.id,
+        current: s.id === auth.session.id,
+        state: s.state,
+        device: describeDevice(s.user_agent),
+        userAgent: s.user_agent,
+        address: s.client_address,
+        createdAt: iso(s.created_at),
+        lastSeenAt: iso(s.last_seen_at),
+        secondFactorAt: iso(s.second_factor_at),
+      })),
+    };
+  });
+
+  r.delete('/me/sessions/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
+    const auth = authOf(request);
+    const session = await db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', '=', request.params.id)
+      .where('user_id', '=', auth.user.id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!session) throw new ApiError('not_found', 'No such session of yours is open.');
+    await recordAudit(db, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.ended', details: { sessions: 1 }, request: requestContext(request) });
+    await ctx.sessions.revoke([session.id], session.id === auth.session.id ? 'signed_out' : 'signed_out_elsewhere');
+    reply.code(204);
+    return reply.send();
+  });
+
+  r.delete('/me/sessions', { config: { auth: 'active' }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
+    const auth = authOf(request);
+    const now = Date.now();
+    const ids = await db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: 'signed_out_elsewhere' })
+        .where('user_id', '=', auth.user.id)
+        .where('id', '!=', auth.session.id)
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .execute();
+      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.ended', details: { sessions: rows.length, everywhereElse: true }, request: requestContext(request) });
+      return rows.map((x) => x.id);
+    });
+    await ctx.events.publishRevoked(ids, 'signed_out_elsewhere');
+    return { revokedSessions: ids.length };
+  });
+}
