@@ -21,13 +21,16 @@ const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 10;
 export const ENROLLMENT_CODE_MINUTES = { min: 10, max: 10_080, default: 1_440 };
 
-export type EnrolmentPermission = 'password' | 'known_device' | 'enrollment_code';
+export type EnrolmentPermission = 'password' | 'known_device' | 'enrollment_code' | 'second_factor';
 
 /**
  * Why this session may set up a first method, or `enrollment_code_required`. Sessions that are
  * not in `enrollment_required` (an active user adding a method) are not this function's concern.
  */
 export async function enrolmentPermission(db: Db, auth: Pick<AuthenticatedSession, 'session' | 'user' | 'account'>): Promise<EnrolmentPermission | null> {
+  // Held at enrolment after passing a second factor (an app under "security keys only", to add
+  // a key: second-factors/policy.ts): the user proved a factor, not only the password.
+  if (auth.session.second_factor_at !== null) return 'second_factor';
   const account = await db
     .selectFrom('accounts')
     .select(['enrollment_policy', 'two_factor_required_since', 'settings_updated_at', 'created_at'])

@@ -7,13 +7,15 @@ import { policyOf, refreshSecurityKeyFlag } from './policy.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at'>) {
+export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at' | 'discoverable'>) {
   return {
     id: m.id,
     type: m.type,
     name: m.name,
     createdAt: new Date(Number(m.created_at)).toISOString(),
     lastUsedAt: m.last_used_at === null ? null : new Date(Number(m.last_used_at)).toISOString(),
+    // A security key registered for sign-in without a password (second-factors/passkeys.ts).
+    ...(m.type === 'security_key' ? { passwordless: m.discoverable === 1 } : {}),
   };
 }
 export type MethodView = ReturnType<typeof methodView>;
@@ -22,7 +24,7 @@ export type MethodView = ReturnType<typeof methodView>;
 export async function listMethods(db: Db, userId: string): Promise<MethodView[]> {
   const rows = await db
     .selectFrom('methods')
-    .select(['id', 'type', 'name', 'created_at', 'last_used_at'])
+    .select(['id', 'type', 'name', 'created_at', 'last_used_at', 'discoverable'])
     .where('user_id', '=', userId)
     .where('confirmed', '=', 1)
     .execute();

@@ -2,11 +2,11 @@
 // security keys only (phishing-resistant: a code typed into a look-alike page can be replayed by
 // whoever runs it; a key signs for our origin only). Under "security_keys" an authenticator app
 // no longer passes the second step, and a user whose only method is an app counts as having no
-// method: in the impact preview, at enforcement, and at sign-in (they must add a key).
+// method: in the impact preview and at enforcement, and their app only lets them add a key.
 // Recovery codes keep working under both: they are the way back for a user who lost their key.
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
-import type { AccountsTable, Database, MethodsTable, UsersTable } from '../store/schema.js';
+import type { AccountsTable, Database, MethodsTable, SessionsTable, UsersTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -46,19 +46,31 @@ export function hasAcceptedMethod(
 }
 
 /**
- * The state a password sign-in starts in. A user with an accepted method passes the second
- * step; one whose only method the policy refuses (an app under "security keys only") must add a
- * key, whether or not 2FA is required, since they chose 2FA and their app no longer counts.
+ * How a second step by code (app or recovery code) counts under the policy. Under "security
+ * keys only" a user who has a key must use it (an app code is refused, a recovery code still
+ * works); a user whose only method is an app proves it with the app, or a recovery code, only to
+ * add a key: the session passes a second factor (so it may add a method beside the app) but
+ * stays at enrolment. A password alone never adds a key beside someone's app.
  */
-export function passwordSignInState(
-  account: Pick<AccountsTable, 'require_two_factor' | 'second_factor_policy'>,
-  user: Pick<UsersTable, 'has_two_factor' | 'has_security_key'>,
-): 'two_factor_required' | 'enrollment_required' | 'active' {
-  const policy = policyOf(account);
-  if (hasAcceptedMethod(policy, user)) return 'two_factor_required';
-  if (user.has_two_factor === 1) return 'enrollment_required';
-  return account.require_two_factor === 1 ? 'enrollment_required' : 'active';
+export async function codeStepUnder(db: Db, input: { accountId: string; userId: string; method: 'totp' | 'recovery_code' }): Promise<'active' | 'add_security_key'> {
+  const policy = await accountPolicy(db, input.accountId);
+  if (policy === 'any') return 'active';
+  const user = await db.selectFrom('users').select('has_security_key').where('id', '=', input.userId).executeTakeFirstOrThrow();
+  if (user.has_security_key === 1) {
+    requireMethodAllowed(policy, input.method);
+    return 'active';
+  }
+  return 'add_security_key';
 }
+
+/** The session passed a code but must add a security key before anything else (see codeStepUnder). */
+export async function holdForSecurityKey<S extends SessionsTable>(db: Db, session: S, now = Date.now()): Promise<S> {
+  const expiresAt = Math.min(Number(session.expires_at), now + ENROLMENT_LIFETIME_MS);
+  await db.updateTable('sessions').set({ state: 'enrollment_required', expires_at: expiresAt }).where('id', '=', session.id).execute();
+  return { ...session, state: 'enrollment_required', expires_at: expiresAt };
+}
+/** As long as an enrolment session lives (sessions/sessions.ts). */
+const ENROLMENT_LIFETIME_MS = 30 * 60_000;
 
 /** Brings users.has_security_key in step with the user's confirmed security keys. */
 export async function refreshSecurityKeyFlag(db: Db, userId: string): Promise<boolean> {

@@ -20,6 +20,8 @@ import {
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
 import { sessionView } from '../../sessions/sessions.js';
+import { methodAllowed, policyOf } from '../../second-factors/policy.js';
+import { authOf } from '../auth.js';
 import { setSessionCookie } from './sessions.js';
 
 const strict = { additionalProperties: false } as const;
@@ -41,6 +43,7 @@ export const PasskeySignInBody = Type.Object(
 export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
+  securityPolicyRoute(app, ctx);
   const secure = ctx.rp.origins.some((o) => o.startsWith('https:'));
 
   r.post('/sessions/passkey-options', { schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
@@ -130,3 +133,20 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
 /** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
 export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
+
+/** GET /me/security-policy: what the account accepts, for My security and enrolment to explain it. */
+export function securityPolicyRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/me/security-policy', { config: { auth: 'enroll' }, schema: { tags: ['me'], summary: "The account's second-factor policy and whether keys may sign in alone" } }, async (request) => {
+    const account = await ctx.db
+      .selectFrom('accounts')
+      .select(['second_factor_policy', 'passwordless_sign_in'])
+      .where('id', '=', authOf(request).account.id)
+      .executeTakeFirstOrThrow();
+    const policy = policyOf(account);
+    return {
+      secondFactorPolicy: policy,
+      passwordlessSignIn: account.passwordless_sign_in === 1,
+      allowedMethods: (['security_key', 'totp'] as const).filter((type) => methodAllowed(policy, type)),
+    };
+  });
+}
