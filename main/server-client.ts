@@ -3,7 +3,6 @@
 // DesktopError carrying the server's stable error code, which crosses IPC as plain data.
 import type {
   AccountSummary,
-  AccountUser,
   AuditPage,
   AuthenticatorAppSetup,
   CreateAccountInput,
@@ -23,7 +22,22 @@ import type {
   TwoFactorReset,
   TypedSecondFactor,
   User,
+  UserListQuery,
+  UserPage,
+  InvitationSent,
+  UserChange,
+  UserChanged,
+  LinkSent,
+  ImportResult,
+  InvitationPreview,
 } from '../preload/agentdesk-api.js';
+
+/** The users list's query string (also the export's, which ignores sort and page). */
+export function usersQuery(query: UserListQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  return params.size ? `?${params}` : '';
+}
 
 /** An error with the stable code the renderer branches on (server codes and ClientErrorCode). */
 export class DesktopError extends Error {
@@ -148,7 +162,9 @@ export class ServerClient {
    * is sent only when the server issued one before (an older server would refuse the field).
    */
   async signIn(input: SignInInput, deviceToken?: string | null): Promise<SignedIn> {
-    const answer = await this.call<SignedIn>('POST', '/sessions', deviceToken ? { ...input, deviceToken } : input, null);
+    // Only the three fields from the renderer: the device token is main's to send, never the page's.
+    const body = { account: input.account, email: input.email, password: input.password };
+    const answer = await this.call<SignedIn>('POST', '/sessions', deviceToken ? { ...body, deviceToken } : body, null);
     if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
     return answer;
   }
@@ -219,12 +235,85 @@ export class ServerClient {
     return this.call<SecuritySettingsSaved>('PUT', '/account/security-settings', input);
   }
 
-  async listUsers(): Promise<AccountUser[]> {
-    return (await this.call<{ users: AccountUser[] }>('GET', '/account/users')).users;
+  listUsers(query: UserListQuery = {}) {
+    return this.call<UserPage>('GET', `/account/users${usersQuery(query)}`);
   }
 
-  async createUser(input: NewUserInput): Promise<User> {
-    return (await this.call<{ user: User }>('POST', '/account/users', input)).user;
+  inviteUser(input: NewUserInput) {
+    return this.call<InvitationSent>('POST', '/account/users', input);
+  }
+
+  updateUser(userId: string, change: UserChange) {
+    return this.call<UserChanged>('PATCH', `/account/users/${encodeURIComponent(userId)}`, change);
+  }
+
+  deleteUser(userId: string) {
+    return this.call<{ revokedSessions: number }>('DELETE', `/account/users/${encodeURIComponent(userId)}`);
+  }
+
+  resendInvitation(userId: string) {
+    return this.call<InvitationSent>('POST', `/account/users/${encodeURIComponent(userId)}/invitation`);
+  }
+
+  sendPasswordReset(userId: string) {
+    return this.call<LinkSent>('POST', `/account/users/${encodeURIComponent(userId)}/password-reset`);
+  }
+
+  async liftLockout(userId: string): Promise<void> {
+    await this.call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
+  }
+
+  /** The compliance report: CSV, not JSON. */
+  async exportUsers(filters: UserListQuery = {}): Promise<string> {
+    const response = await this.csvRequest('GET', `/account/users/export${usersQuery(filters)}`);
+    return response.text();
+  }
+
+  async importUsers(csv: string, dryRun: boolean): Promise<ImportResult> {
+    const response = await this.csvRequest('POST', `/account/users/import${dryRun ? '?dryRun=true' : ''}`, csv);
+    return (await response.json()) as ImportResult;
+  }
+
+  /** A request whose body or answer is CSV; errors come back as JSON like every other call's. */
+  private async csvRequest(method: 'GET' | 'POST', path: string, csv?: string): Promise<Response> {
+    const token = this.token();
+    const headers: Record<string, string> = { accept: 'text/csv, application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (csv !== undefined) headers['content-type'] = 'text/csv';
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, { method, headers, ...(csv !== undefined && { body: csv }), redirect: 'error', signal: AbortSignal.timeout(60_000) });
+    } catch {
+      throw new DesktopError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
+    }
+    this.hooks.onAnswer?.();
+    if (!response.ok) {
+      const payload = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+      const code = typeof payload?.error?.code === 'string' ? payload.error.code : 'unexpected_response';
+      const message = typeof payload?.error?.message === 'string' ? payload.error.message : `The server answered ${response.status}.`;
+      throw new DesktopError(code, message, response.status, null, false, null);
+    }
+    return response;
+  }
+
+  previewInvitation(token: string) {
+    return this.call<InvitationPreview>('POST', '/invitations/preview', { token }, null);
+  }
+
+  acceptInvitation(token: string, password: string) {
+    return this.call<{ account: { name: string; slug: string }; user: User }>('POST', '/invitations/accept', { token, password }, null);
+  }
+
+  async requestPasswordReset(account: string, email: string): Promise<void> {
+    await this.call('POST', '/password-resets', { account, email }, null);
+  }
+
+  completePasswordReset(token: string, newPassword: string) {
+    return this.call<{ account: string; email: string }>('POST', '/password-resets/complete', { token, newPassword }, null);
+  }
+
+  changePassword(currentPassword: string, newPassword: string) {
+    return this.call<{ revokedSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
   resetUserTwoFactor(userId: string) {
