@@ -11,6 +11,7 @@
 // event-loop turns and any waiting the client causes.
 //
 //   npm run bench:ctap [-- --rounds 200]
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { SecurityKeyClient } from '../main/security-keys/webauthn-client.js';
@@ -98,12 +99,12 @@ function summarise(label: string, samples: Sample[]): Figure[] {
 }
 
 const figures = [...(await scenario('CTAP2', undefined)), ...(await scenario('CTAP2 + PIN (protocol 2)', '135790'))];
-console.log(`bench:ctap — ${rounds} rounds per operation, in-memory transport, software authenticator\n`);
+console.log(`bench:ctap — ${rounds} rounds per operation, in-memory transport, software authenticator, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs\n`);
 console.log(table(figures));
 console.log('\nclient CPU per operation (p50), against the 1 ms target, and its share of the CPU the operation took:');
 for (const f of figures.filter((f) => f.figure.endsWith('client CPU'))) {
   const share = (f.details?.shareOfCpu as number) * 100;
   console.log(`  ${f.figure.replace(/ client CPU$/, '').padEnd(36)} ${f.latency!.p50.toFixed(3)} ms  (${(f.latency!.p50 / CLIENT_TARGET_MS).toFixed(2)} x target, ${share.toFixed(0)} % of CPU)  ${f.pass ? 'pass' : 'SHORT'}`);
 }
-const path = writeResults('ctap', figures, { rounds, transport: 'memory', node: process.version });
+const path = writeResults('ctap', figures, { rounds, transport: 'memory', node: process.version, loadAverage: loadavg()[0] });
 console.log(`\nwritten ${path}`);

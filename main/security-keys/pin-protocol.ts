@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, randomBytes } from 'node:crypto';
 import { CtapProtocolError } from './errors.js';
 import { Cose, rawPointFromCose } from './cose.js';
 import type { CborMap } from './cbor.js';
@@ -59,16 +59,19 @@ export const pinProtocolOne: PinUvAuthProtocol = {
 };
 
 const HKDF_SALT = new Uint8Array(32);
+// info || 0x01: the first (and only) HKDF-Expand block.
+const HMAC_KEY_INFO = Buffer.from('CTAP2 HMAC key\x01', 'latin1');
+const AES_KEY_INFO = Buffer.from('CTAP2 AES key\x01', 'latin1');
 
 export const pinProtocolTwo: PinUvAuthProtocol = {
   version: 2,
   encapsulate(peer) {
     const { keyAgreement, z } = ecdh(peer);
-    const hmacKey = new Uint8Array(hkdfSync('sha256', z, HKDF_SALT, 'CTAP2 HMAC key', 32));
-    const aesKey = new Uint8Array(hkdfSync('sha256', z, HKDF_SALT, 'CTAP2 AES key', 32));
+    // HKDF-SHA-256 (RFC 5869) with one extract for both keys: each wants 32 bytes, one expand block.
+    const prk = hmac(HKDF_SALT, z);
     const sharedSecret = new Uint8Array(64);
-    sharedSecret.set(hmacKey, 0);
-    sharedSecret.set(aesKey, 32);
+    sharedSecret.set(hmac(prk, HMAC_KEY_INFO), 0);
+    sharedSecret.set(hmac(prk, AES_KEY_INFO), 32);
     return { keyAgreement, sharedSecret };
   },
   encrypt(key, plaintext) {
