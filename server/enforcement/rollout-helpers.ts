@@ -24,6 +24,13 @@ export async function passTotp(server: ApiClient, token: string, secret: string,
   return (res.body.token as string | undefined) ?? token;
 }
 
+/** Passes the second step with a recovery code (codes of one authenticator step are accepted once per user). */
+export async function passRecoveryCode(server: ApiClient, token: string, code: string): Promise<string> {
+  const res = await server.call('POST', '/sessions/current/second-factor', { token, body: { method: 'recovery_code', code } });
+  assert.equal(res.status, 200, `second step (recovery code): ${JSON.stringify(res.body)}`);
+  return (res.body.token as string | undefined) ?? token;
+}
+
 /** Adds and confirms an authenticator app on `token`; returns the secret, recovery codes and the token to use next. */
 export async function addTotp(server: ApiClient, token: string) {
   const start = await server.call('POST', '/me/methods/totp', { token, body: {} });
@@ -53,12 +60,20 @@ export async function accountWithAdmin(server: ApiClient, slug: string) {
 }
 
 /** A user invited by the admin who accepted with PASSWORD (or, before invitations, created with it). */
-export async function addUser(server: ApiClient, adminToken: string, slug: string, name: string, role: 'agent' | 'admin' = 'agent') {
+export async function addUser(
+  server: ApiClient,
+  adminToken: string,
+  slug: string,
+  name: string,
+  role: 'agent' | 'admin' = 'agent',
+  /** Where mail is configured the link is emailed, not answered: how to read it from the mail. */
+  emailedLink?: (email: string) => Promise<string>,
+) {
   const email = `${name.toLowerCase()}@${slug}.test`;
   let res = await server.call('POST', '/account/users', { token: adminToken, body: { name, email, role } });
   if (res.status === 400) res = await server.call('POST', '/account/users', { token: adminToken, body: { name, email, password: PASSWORD, role } });
   assert.equal(res.status, 201, `create user: ${JSON.stringify(res.body)}`);
-  const link = res.body.invitation?.link as string | undefined;
+  const link = (res.body.invitation?.link as string | undefined) ?? (res.body.invitation && emailedLink ? await emailedLink(email) : undefined);
   if (link) {
     const token = new URL(link.replace('#/', '')).searchParams.get('token');
     const accepted = await server.call('POST', '/invitations/accept', { body: { token, password: PASSWORD } });

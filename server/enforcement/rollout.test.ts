@@ -175,7 +175,7 @@ describe('Who may enrol at next sign-in', () => {
     assert.equal(s.body.enrollment, 'known_device');
   });
 
-  test('a stolen password at forced enrolment: refused from a new device, passes with an admin code, and the real user and admins are told', async () => {
+  test('a stolen password at forced enrolment is refused from a new device; the real user enrols from the desk she used before', async () => {
     // Ana signs in at her desk before the requirement: that device is known to her.
     const ana = await addUser(server, admin.token, slug, 'Ana');
     const desk = await signInOn(server, slug, ana.email);
@@ -213,6 +213,22 @@ describe('Who may enrol at next sign-in', () => {
     assert.ok(refused.address, 'the refused attempt carries the address');
     const added = (await auditOf(server, admin.token, `&userId=${ana.id}&action=method.added`))[0]!;
     assert.ok(added.address && added.deviceId, 'the method carries address and device');
+  });
+
+  test('a thief who talks an admin into a code gets in, but the real user and the admins are told, with the thief’s address and device', async () => {
+    const jo = await addUser(server, admin.token, slug, 'Jo');
+    const thief = await signInOn(server, slug, jo.email);
+    const code = (await issue(jo.id)).body.code;
+    assert.equal((await server.call('POST', '/sessions/current/enrollment-code', { token: thief.token, body: { code }, headers: { 'user-agent': 'ThiefBrowser/1.0' } })).status, 200);
+    await addTotp(server, thief.token);
+    // Jo is told of both (in the app, and by email where mail is configured: see notifications/).
+    const told = await server.db.selectFrom('security_notifications').select(['kind', 'user_agent', 'address']).where('user_id', '=', jo.id).orderBy('id').execute();
+    assert.deepEqual(told.map((n) => n.kind), ['enrollment_code_redeemed', 'method_added']);
+    assert.equal(told[0]!.user_agent, 'ThiefBrowser/1.0');
+    // The admins' log names where it came from.
+    const redeemed = (await auditOf(server, admin.token, `&userId=${jo.id}&action=enrollment_code.redeemed`))[0]!;
+    assert.equal(redeemed.userAgent, 'ThiefBrowser/1.0');
+    assert.ok(redeemed.address && redeemed.deviceId);
   });
 
   test('a user created after the requirement needs a code; the code is single use, shown once, stored hashed and audited', async () => {
