@@ -9,7 +9,7 @@ import {
   verifyRegistrationResponse,
   type WebAuthnCredential,
 } from '@simplewebauthn/server';
-import { SecurityKeyClient, type PinRequest, type SecurityKeyProgress } from './webauthn-client.js';
+import { SecurityKeyClient, type KeyAccount, type PinRequest, type SecurityKeyProgress } from './webauthn-client.js';
 import { ctap2RequestSize, makeCredentialParameters } from './ctap2.js';
 import { CtapError, CtapStatus, SecurityKeyError } from './errors.js';
 import { listDiscovery } from './transport/list-discovery.js';
@@ -377,4 +377,86 @@ test('key slow to check the PIN: cancel during it sends CTAPHID_CANCEL and ends 
   await assert.rejects(pending, (e: unknown) => e instanceof SecurityKeyError && e.code === 'cancelled');
   assert.ok(Date.now() - started < 2_000);
   assert.equal(authenticators[0]!.simulator!.stats.cancels, 1);
+});
+
+// Passwordless: the key finds the agent's discoverable credential (no allow list), the PIN is
+// asked as for any UV-required request, and several accounts are fetched with
+// authenticatorGetNextAssertion (CTAP 2.1 §6.3) for the agent to choose from.
+async function registerPasskey(client: SecurityKeyClient, userName: string, userDisplayName: string, requestPin: () => Promise<string>) {
+  return register(client, { userName, userDisplayName, userID: new TextEncoder().encode(`user:${userName}`), authenticatorSelection: { residentKey: 'required', userVerification: 'required' }, extensions: { credProps: true } as never }, { requestPin });
+}
+
+test('passwordless registration asks for a discoverable credential with the user entity, behind the PIN', async () => {
+  const { client, authenticators } = setup({ pin: '8080' });
+  const prompts: string[] = [];
+  const { response, info } = await registerPasskey(client, 'ana@acme.test', 'Ana Agent', async () => (prompts.push('pin'), '8080'));
+  assert.equal(info.userVerified, true);
+  assert.deepEqual(prompts, ['pin']);
+  assert.deepEqual(response.clientExtensionResults, { credProps: { rk: true } });
+  const stored = [...authenticators[0]!.credentials.values()];
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0]!.resident, true);
+  assert.deepEqual({ name: stored[0]!.user?.name, displayName: stored[0]!.user?.displayName }, { name: 'ana@acme.test', displayName: 'Ana Agent' });
+});
+
+test('passwordless sign-in, two accounts on the key: both fetched (getNextAssertion), the agent chooses, the server verifies', async () => {
+  const { client, authenticators } = setup({ pin: '8080' });
+  const requestPin = async () => '8080';
+  const ana = await registerPasskey(client, 'ana@acme.test', 'Ana Agent', requestPin);
+  const bob = await registerPasskey(client, 'bob@acme.test', 'Bob Agent', requestPin);
+  const options = await generateAuthenticationOptions({ rpID, userVerification: 'required' });
+  assert.equal(options.allowCredentials, undefined);
+  let offered: KeyAccount[] = [];
+  const pins: string[] = [];
+  const response = await client.getAssertion(options, {
+    origin,
+    timeoutMs: 3_000,
+    requestPin: async () => (pins.push('asked'), '8080'),
+    chooseAccount: async (accounts) => ((offered = accounts), accounts.findIndex((a) => a.name === 'bob@acme.test')),
+  });
+  assert.deepEqual(pins, ['asked']);
+  assert.deepEqual(offered.map((a) => [a.name, a.displayName, Buffer.from(a.userHandle, 'base64url').toString()]).sort(), [
+    ['ana@acme.test', 'Ana Agent', 'user:ana@acme.test'],
+    ['bob@acme.test', 'Bob Agent', 'user:bob@acme.test'],
+  ]);
+  assert.equal(response.id, bob.credential.id);
+  assert.equal(Buffer.from(response.response.userHandle!, 'base64url').toString(), 'user:bob@acme.test');
+  assert.equal(response.type, 'public-key');
+  assert.equal(response.authenticatorAttachment, 'cross-platform');
+  const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: rpID, credential: bob.credential, requireUserVerification: true });
+  assert.equal(v.verified, true);
+  assert.equal(v.authenticationInfo.userVerified, true);
+  assert.notEqual(ana.credential.id, bob.credential.id);
+  assert.equal(authenticators[0]!.credentials.size, 2);
+});
+
+test('passwordless sign-in: an account chooser left open ends with the deadline and is told to close', async () => {
+  const { client } = setup({ pin: '8080' });
+  const requestPin = async () => '8080';
+  await registerPasskey(client, 'ana@acme.test', 'Ana Agent', requestPin);
+  await registerPasskey(client, 'bob@acme.test', 'Bob Agent', requestPin);
+  const options = await generateAuthenticationOptions({ rpID, userVerification: 'required' });
+  let chooser: AbortSignal | undefined;
+  const started = Date.now();
+  await assert.rejects(
+    client.getAssertion(options, { origin, timeoutMs: 1_000, requestPin, chooseAccount: (_accounts, { signal }) => ((chooser = signal), new Promise(() => {})) }),
+    (e: unknown) => e instanceof SecurityKeyError && e.code === 'timeout',
+  );
+  assert.ok(Date.now() - started < 2_500);
+  assert.equal(chooser?.aborted, true);
+});
+
+test('passwordless sign-in with no passkey on the key: NO_CREDENTIALS after the PIN, in plain words', async () => {
+  const { client } = setup({ pin: '8080' });
+  const options = await generateAuthenticationOptions({ rpID, userVerification: 'required' });
+  await assert.rejects(client.getAssertion(options, { origin, timeoutMs: 3_000, requestPin: async () => '8080' }), (e: unknown) => e instanceof CtapError && e.status === CtapStatus.NO_CREDENTIALS);
+});
+
+test('passwordless sign-in on a U2F-only key: typed not_supported at once', async () => {
+  const { client } = setup({ mode: 'u2f' });
+  const options = await generateAuthenticationOptions({ rpID, userVerification: 'required' });
+  const started = Date.now();
+  await assert.rejects(client.getAssertion(options, { origin, timeoutMs: 3_000 }), (e: unknown) => e instanceof SecurityKeyError && e.code === 'not_supported');
+  assert.ok(Date.now() - started < 1_000);
+  await assert.rejects(registerPasskey(client, 'ana@acme.test', 'Ana', async () => '0000'), (e: unknown) => e instanceof SecurityKeyError && e.code === 'not_supported');
 });

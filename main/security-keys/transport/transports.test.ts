@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { UdpTransport, parseEndpoint, udpDiscoveryFromEnvironment } from './udp.js';
 import { SoftAuthenticator } from '../testing/soft-authenticator.js';
 import { serveOverUdp } from '../testing/udp-simulator.js';
@@ -92,4 +92,29 @@ test('node-hid enumeration runs for real (an empty list without keys is fine)', 
   for (const d of devices) assert.equal(typeof d.path, 'string');
   const transports = await hid.createHidDiscovery().list();
   assert.equal(transports.length, devices.length);
+});
+
+test('UDP: passwordless sign-in with two accounts on the key, over datagrams (getNextAssertion, chosen account verified)', async () => {
+  const authenticator = new SoftAuthenticator({ pin: '2468', keepaliveIntervalMs: 10 });
+  const listen = await reserveFreeUdpPort();
+  const server = await serveOverUdp(authenticator, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+  try {
+    const discovery = udpDiscoveryFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${server.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` });
+    assert.ok(discovery);
+    const client = new SecurityKeyClient({ discovery, pollIntervalMs: 20 });
+    const ceremony = { origin: 'http://localhost:3000', timeoutMs: 5_000, requestPin: async () => '2468' };
+    const credentials = new Map<string, Awaited<ReturnType<typeof verifyRegistrationResponse>>>();
+    for (const name of ['ana@acme.test', 'bob@acme.test']) {
+      const options = await generateRegistrationOptions({ rpName: 'AgentDesk', rpID: 'localhost', userName: name, userID: new TextEncoder().encode(name), authenticatorSelection: { residentKey: 'required', userVerification: 'required' } });
+      const response = await client.createCredential(options, ceremony);
+      credentials.set(name, await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ceremony.origin, expectedRPID: 'localhost' }));
+    }
+    const options = await generateAuthenticationOptions({ rpID: 'localhost', userVerification: 'required' });
+    const response = await client.getAssertion(options, { ...ceremony, chooseAccount: async (accounts) => accounts.findIndex((a) => a.name === 'ana@acme.test') });
+    assert.equal(Buffer.from(response.response.userHandle!, 'base64url').toString(), 'ana@acme.test');
+    const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ceremony.origin, expectedRPID: 'localhost', credential: credentials.get('ana@acme.test')!.registrationInfo!.credential, requireUserVerification: true });
+    assert.equal(v.verified, true);
+  } finally {
+    await server.close();
+  }
 });
