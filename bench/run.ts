@@ -1,7 +1,7 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, fanout, enforce (SQLite, and PostgreSQL when its binaries
+// Names: totp, security-key, sign-in, burst, fanout, enforce (SQLite, and PostgreSQL when its binaries
 // are installed or DATABASE_URL is set; `enforce-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
@@ -17,16 +17,18 @@ import { RESULTS_DIR, table, writeResults, type Figure } from './lib/report.js';
 import { BENCH_LOG_LEVEL } from './lib/server-process.js';
 import { runSecurityKey, runTotp } from './second-step.js';
 import { runSignIn } from './sign-in.js';
+import { runBurst } from './burst.js';
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
   totp: runTotp,
   'security-key': runSecurityKey,
   'sign-in': runSignIn,
+  burst: runBurst,
   fanout: () => runFanout(),
   enforce: () => runEnforce({ postgres: postgresAvailable() || Boolean(process.env.DATABASE_URL) }),
   'enforce-sqlite': () => runEnforce({ postgres: false }),
 };
-const all = ['totp', 'security-key', 'sign-in', 'fanout', 'enforce'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {

@@ -10,8 +10,10 @@ curl -s $API/accounts -H "$J" -d '{"name":"Acme Support","slug":"acme","admin":{
 ADMIN=$(curl -s $API/sessions -H "$J" -d '{"account":"acme","email":"alice@acme.test","password":"correct horse battery"}' | jq -r .token)
 TOTP=$(curl -s $API/me/methods/totp -H "$J" -H "authorization: Bearer $ADMIN" -d '{}')
 SECRET=$(echo "$TOTP" | jq -r .secret); ID=$(echo "$TOTP" | jq -r .id)
-curl -s $API/me/methods/totp/$ID/confirm -H "$J" -H "authorization: Bearer $ADMIN" \
-  -d "{\"code\":\"$(npm run -s agentdesk -- totp-code $SECRET)\"}" | jq -c '{method: .method.name, recoveryCodes: (.recoveryCodes|length), session: .session.state}'
+CONFIRM=$(curl -s $API/me/methods/totp/$ID/confirm -H "$J" -H "authorization: Bearer $ADMIN" \
+  -d "{\"code\":\"$(npm run -s agentdesk -- totp-code $SECRET)\"}")
+echo "$CONFIRM" | jq -c '{method: .method.name, recoveryCodes: (.recoveryCodes|length), session: .session.state}'
+ADMIN=$(echo "$CONFIRM" | jq -r .token)   # passing a second factor issues a new token; the old one ended
 # 3. An agent without 2FA signs in and opens the event stream
 #    (invited: without mail configured the admin gets the link; Ana opens it and chooses her password)
 LINK=$(curl -s $API/account/users -H "$J" -H "authorization: Bearer $ADMIN" -d '{"name":"Ana Agent","email":"ana@acme.test","role":"agent"}' | jq -r .invitation.link)

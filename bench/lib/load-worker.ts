@@ -25,7 +25,7 @@ export interface LoadJob {
   port: number;
   origin: string;
   levels: Level[];
-  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password}; argon2_raw: {hash, password} */
+  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?}; argon2_raw: {hash, password} */
   ops: any[];
   /** sign_in and argon2_raw reuse their ops round-robin; the second step never reuses one. */
   reuse?: boolean;
@@ -122,7 +122,7 @@ async function runOp(index: number): Promise<string | null> {
       return r.status === 200 ? null : `${r.status} ${r.text}`;
     }
     case 'sign_in': {
-      const r = await request('POST', '/api/v1/sessions', undefined, { account: op.account, email: op.email, password: op.password });
+      const r = await request('POST', '/api/v1/sessions', undefined, { account: op.account, email: op.email, password: op.password, ...(op.deviceToken ? { deviceToken: op.deviceToken } : {}) });
       return r.status === 201 ? null : `${r.status} ${r.text}`;
     }
     case 'argon2_raw': {

@@ -7,7 +7,7 @@ import type { SecretBox } from '../../server/crypto/secret-box.js';
 import { hashToken, newId, newToken } from '../../server/crypto/tokens.js';
 import { totpMethodRow } from '../../server/second-factors/totp.js';
 import { hashPassword } from '../../server/people/passwords.js';
-import type { Database, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
+import type { Database, DevicesTable, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
 
 export const BENCH_PASSWORD = 'correct horse battery staple';
 const HOUR = 3_600_000;
@@ -126,4 +126,13 @@ export function benchPasswordHash(): Promise<string> {
 /** Refreshes planner statistics on PostgreSQL, as autovacuum would after a bulk load. */
 export async function analyze(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   if (dialect === 'postgres') await sql`analyze`.execute(db);
+}
+
+/** A device (desktop app or browser) and the token it keeps. */
+export function deviceRow(now: number): { token: string; row: DevicesTable } {
+  const token = newToken();
+  return {
+    token,
+    row: { id: newId(), token_hash: hashToken(token), created_at: now, last_seen_at: now, created_address: '127.0.0.1', last_address: '127.0.0.1', user_agent: 'AgentDesk bench' },
+  };
 }

@@ -13,7 +13,8 @@
 // not signed in on; a known device (sessions/devices.ts) has its own budget, per device. And one
 // agent's typos never block another agent behind the same office address: per-address limits
 // are per user and address, and the address-wide one applies only to unknown devices, with a
-// concurrency cap so that a flood from one address cannot starve everyone else's sign-in.
+// concurrency cap (one hash at a time) so that a flood from one address cannot starve
+// everyone else's sign-in.
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database } from '../store/schema.js';
@@ -41,8 +42,8 @@ export const limitRules = {
   passwordUserAddress: { limit: 10, ...backOff, locksUser: true },
   /** Password for one account+email from anywhere, on devices the user has not used. */
   passwordUser: { limit: 50, ...backOff, locksUser: true },
-  /** Any password from one address on an unknown device: spraying. Hashes two at a time. */
-  passwordAddress: { limit: 100, concurrency: 2, ...backOff },
+  /** Any password from one address on an unknown device: spraying. Hashed one at a time, so a flood from one address holds one core at most. */
+  passwordAddress: { limit: 100, concurrency: 1, ...backOff },
   /** Password for one account+email on a device that user has signed in on. */
   passwordDevice: { limit: 10, ...backOff },
   /** Second-step codes (authenticator and recovery) of one user on devices they have not used. */
@@ -150,7 +151,7 @@ const STALE_RESERVATION_MS = 30_000;
 /** How long an attempt waits for a place held by attempts in flight before it is refused. */
 const MAX_WAIT_MS = 10_000;
 /** Other instances release places too: without a local wake-up, look again after about this long. */
-const POLL_MS = 250;
+const POLL_MS = 1000;
 
 function effective(row: Row | undefined, rule: LimitRule, now: number) {
   if (!row) return { failures: 0, inFlight: 0, lockedUntil: null as number | null };
