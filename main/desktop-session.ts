@@ -8,7 +8,8 @@
 // start, and whenever the server answers anything. Contact-centre desks are shared: a sign-out
 // that only forgot the token locally would leave the session alive for whoever finds it.
 import type { AccountUpdated, CurrentSession, MethodAdded, SessionRevoked, SignInInput } from '../preload/agentdesk-api.js';
-import { DesktopError, ServerClient } from './server-client.js';
+import { DesktopError, ServerClient, type SignedIn } from './server-client.js';
+import type { PasskeySignInServer } from './security-key-ceremony.js';
 import { backoffDelay, connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
 import type { SessionStore } from './session-store.js';
 
@@ -80,6 +81,24 @@ export class DesktopSession {
       await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);
     }
     // One session per app: signing in as someone else ends the previous session everywhere.
+    if (this.#token && this.#token !== answer.token) await this.#endCurrent();
+    await this.#hold(answer.account.slug, answer.token);
+    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+  }
+
+  /**
+   * Sign in with a security key alone: `ceremony` runs the key against the two passkey calls
+   * (main/security-key-ceremony.ts signInWithPasskey); the answer is held as a password sign-in's is.
+   */
+  async signInWithPasskey(account: string, ceremony: (server: PasskeySignInServer<SignedIn>) => Promise<SignedIn>): Promise<CurrentSession> {
+    const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
+    const answer = await ceremony({
+      passkeyOptions: (slug) => this.client.passkeyOptions(slug),
+      signInWithPasskey: (slug, response) => this.client.signInWithPasskey(slug, response, deviceToken),
+    });
+    if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
+      await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);
+    }
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
     return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };

@@ -4,7 +4,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentDeskApi } from '../preload/agentdesk-api.js';
-import { CreateAccountBody, CreateUserBody, Id, MethodName, SecuritySettingsBody, SignInBody } from '../server/http/schemas.js';
+import { CreateAccountBody, Email, Id, MethodName, Password, PersonName, Role, SecondFactorPolicy, SecuritySettingsBody, SignInBody } from '../server/http/schemas.js';
 import type { InvokeName } from './ipc-channels.js';
 import { DesktopError } from './server-client.js';
 
@@ -13,6 +13,9 @@ const None = Type.Tuple([]);
 const Code = Type.String({ minLength: 1, maxLength: 32 });
 // CTAP2 §6.5.1: a PIN is at least 4 code points and at most 63 bytes of UTF-8.
 const Pin = Type.String({ minLength: 1, maxLength: 63 });
+// An invitation or reset link's token: 32 random bytes, base64url.
+const LinkToken = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+const UserStatus = Type.Union([Type.Literal('invited'), Type.Literal('active'), Type.Literal('deactivated')]);
 
 export const ipcArguments = {
   getSignupStatus: None,
@@ -23,22 +26,65 @@ export const ipcArguments = {
     Type.Union([Type.Object({ method: Type.Literal('totp'), code: Code }, strict), Type.Object({ method: Type.Literal('recovery_code'), code: Code }, strict)]),
   ]),
   useSecurityKey: None,
+  signInWithSecurityKey: Type.Tuple([Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), autofill: Type.Optional(Type.Boolean()) }, strict)]),
+  getSecurityPolicy: None,
   signOut: None,
   submitSecurityKeyPin: Type.Tuple([Pin]),
   cancelSecurityKey: None,
   getMe: None,
   startAuthenticatorApp: Type.Union([None, Type.Tuple([MethodName])]),
   confirmAuthenticatorApp: Type.Tuple([Id, Code]),
-  addSecurityKey: Type.Tuple([MethodName]),
+  addSecurityKey: Type.Union([Type.Tuple([MethodName]), Type.Tuple([MethodName, Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict)])]),
   renameMethod: Type.Tuple([Id, MethodName]),
   removeMethod: Type.Tuple([Id]),
   regenerateRecoveryCodes: None,
   getSecuritySettings: None,
-  getEnforcementImpact: None,
+  getEnforcementImpact: Type.Union([None, Type.Tuple([SecondFactorPolicy])]),
   saveSecuritySettings: Type.Tuple([SecuritySettingsBody]),
-  listUsers: None,
-  createUser: Type.Tuple([CreateUserBody]),
+  listUsers: Type.Union([
+    None,
+    Type.Tuple([
+      Type.Object(
+        {
+          q: Type.Optional(Type.String({ maxLength: 120 })),
+          twoFactor: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key')])),
+          role: Type.Optional(Role),
+          status: Type.Optional(UserStatus),
+          sort: Type.Optional(Type.String({ pattern: '^-?(?:name|email|lastSignIn|created)$' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999 })),
+        },
+        strict,
+      ),
+    ]),
+  ]),
+  inviteUser: Type.Tuple([Type.Object({ name: PersonName, email: Email, role: Role }, strict)]),
   resetUserTwoFactor: Type.Tuple([Id]),
+  updateUser: Type.Tuple([Id, Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 })]),
+  deleteUser: Type.Tuple([Id]),
+  resendInvitation: Type.Tuple([Id]),
+  sendPasswordReset: Type.Tuple([Id]),
+  liftLockout: Type.Tuple([Id]),
+  exportUsers: Type.Union([
+    None,
+    Type.Tuple([
+      Type.Object(
+        {
+          q: Type.Optional(Type.String({ maxLength: 120 })),
+          twoFactor: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key')])),
+          role: Type.Optional(Role),
+          status: Type.Optional(UserStatus),
+        },
+        strict,
+      ),
+    ]),
+  ]),
+  importUsers: Type.Tuple([Type.String({ maxLength: 4 * 1024 * 1024 }), Type.Boolean()]),
+  previewInvitation: Type.Tuple([LinkToken]),
+  acceptInvitation: Type.Tuple([LinkToken, Password]),
+  requestPasswordReset: Type.Tuple([Type.String({ minLength: 1, maxLength: 64 }), Type.String({ minLength: 1, maxLength: 254 })]),
+  completePasswordReset: Type.Tuple([LinkToken, Password]),
+  changePassword: Type.Tuple([Type.String({ minLength: 1, maxLength: 256 }), Password]),
   listAuditEvents: Type.Union([
     None,
     Type.Tuple([

@@ -33,8 +33,8 @@ export interface SecurityKeyCeremoniesOptions {
 export interface PasskeySignInServer<T> {
   /** POST /api/v1/sessions/passkey-options {account} → WebAuthn request options (allowCredentials empty, userVerification required). */
   passkeyOptions(account: string): Promise<unknown>;
-  /** POST /api/v1/sessions/passkey {account, response}. */
-  signInWithPasskey(account: string, response: AuthenticationResponseJSON): Promise<T>;
+  /** POST /api/v1/sessions/passkey {account, response} (with what it needs of the options, such as their challengeId). */
+  signInWithPasskey(account: string, response: AuthenticationResponseJSON, requestOptions: PublicKeyCredentialRequestOptionsJSON): Promise<T>;
 }
 
 export interface PasskeySignInOptions {
@@ -61,10 +61,10 @@ export class SecurityKeyCeremonies {
     });
   }
 
-  /** Registers a new security key under `name`. */
-  register(client: ServerClient, name: string): Promise<MethodAdded> {
+  /** Registers a new security key under `name`; `passwordless`: to sign in with it alone (a passkey). */
+  register(client: ServerClient, name: string, registration: { passwordless?: boolean } = {}): Promise<MethodAdded> {
     return this.#run(async (ceremony) => {
-      const options = (await client.securityKeyRegistrationOptions()) as unknown as PublicKeyCredentialCreationOptionsJSON;
+      const options = (await client.securityKeyRegistrationOptions(registration.passwordless)) as unknown as PublicKeyCredentialCreationOptionsJSON;
       const response = await this.options.authenticator.createCredential(options, ceremony);
       return client.addSecurityKey(name, response);
     });
@@ -79,7 +79,7 @@ export class SecurityKeyCeremonies {
     return this.#run(async (ceremony) => {
       const requestOptions = (await server.passkeyOptions(account)) as PublicKeyCredentialRequestOptionsJSON;
       const response = await this.options.authenticator.getAssertion(requestOptions, { ...ceremony, ...(options.chooseAccount && { chooseAccount: options.chooseAccount }) });
-      return server.signInWithPasskey(account, response);
+      return server.signInWithPasskey(account, response, requestOptions);
     });
   }
 

@@ -14,6 +14,8 @@ import type {
   MySession,
   NewUserInput,
   SaveSecuritySettingsInput,
+  SecondFactorPolicy,
+  SecurityPolicy,
   SecuritySettings,
   SecuritySettingsSaved,
   Session,
@@ -169,6 +171,24 @@ export class ServerClient {
     return answer;
   }
 
+  /** Sign in with a security key alone, step 1: WebAuthn request options for the account (no token). */
+  passkeyOptions(account: string) {
+    return this.call<Record<string, unknown>>('POST', '/sessions/passkey-options', { account }, null);
+  }
+
+  /** Step 2: the key's assertion; answers as signIn does (the token is main's, never the renderer's). */
+  async signInWithPasskey(account: string, response: unknown, deviceToken?: string | null): Promise<SignedIn> {
+    const body = { account, response };
+    const answer = await this.call<SignedIn>('POST', '/sessions/passkey', deviceToken ? { ...body, deviceToken } : body, null);
+    if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
+    return answer;
+  }
+
+  /** What the account accepts (second-factor policy, passwordless sign-in). */
+  securityPolicy() {
+    return this.call<SecurityPolicy>('GET', '/me/security-policy');
+  }
+
   currentSession(token?: string | null) {
     return this.call<CurrentSession>('GET', '/sessions/current', undefined, token === undefined ? this.token() : token);
   }
@@ -203,8 +223,9 @@ export class ServerClient {
   }
 
   /** WebAuthn creation options (PublicKeyCredentialCreationOptionsJSON) for a new security key. */
-  securityKeyRegistrationOptions() {
-    return this.call<Record<string, unknown>>('POST', '/me/methods/security-keys/options', {});
+  /** `passwordless`: for sign-in with the key alone (a discoverable credential, user verification). */
+  securityKeyRegistrationOptions(passwordless?: boolean) {
+    return this.call<Record<string, unknown>>('POST', '/me/methods/security-keys/options', passwordless ? { passwordless: true } : {});
   }
 
   async addSecurityKey(name: string, response: unknown): Promise<MethodAdded> {
@@ -227,8 +248,8 @@ export class ServerClient {
     return this.call<SecuritySettings>('GET', '/account/security-settings');
   }
 
-  enforcementImpact() {
-    return this.call<EnforcementImpact>('GET', '/account/security-settings/impact');
+  enforcementImpact(secondFactorPolicy?: SecondFactorPolicy) {
+    return this.call<EnforcementImpact>('GET', `/account/security-settings/impact${secondFactorPolicy ? `?secondFactorPolicy=${secondFactorPolicy}` : ''}`);
   }
 
   saveSecuritySettings(input: SaveSecuritySettingsInput) {

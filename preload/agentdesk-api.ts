@@ -25,6 +25,8 @@ export interface Method {
   name: string;
   createdAt: string;
   lastUsedAt: string | null;
+  /** Security keys: registered for sign-in with the key alone, without a password. */
+  passwordless?: boolean;
 }
 
 export interface Session {
@@ -99,9 +101,22 @@ export interface MethodAdded {
  */
 export type UserVerificationPolicy = 'discouraged' | 'preferred' | 'required';
 
+/** `any`: authenticator apps and security keys; `security_keys`: security keys only (phishing-resistant). */
+export type SecondFactorPolicy = 'any' | 'security_keys';
+
+/** What the account accepts (GET /me/security-policy), for My security and enrolment. */
+export interface SecurityPolicy {
+  secondFactorPolicy: SecondFactorPolicy;
+  /** Sign in with a security key alone is on for this account. */
+  passwordlessSignIn: boolean;
+  allowedMethods: MethodType[];
+}
+
 export interface SecuritySettings {
   requireTwoFactor: boolean;
   userVerification: UserVerificationPolicy;
+  passwordlessSignIn: boolean;
+  secondFactorPolicy: SecondFactorPolicy;
   updatedAt: string | null;
   updatedBy: { id: string; name: string; email: string } | null;
 }
@@ -112,6 +127,10 @@ export interface SaveSecuritySettingsInput {
   acknowledged: boolean;
   /** Left out: unchanged. */
   userVerification?: UserVerificationPolicy;
+  /** Sign in with a security key alone; left out: unchanged. */
+  passwordlessSignIn?: boolean;
+  /** Left out: unchanged. Turning on security_keys while 2FA is required needs `acknowledged`. */
+  secondFactorPolicy?: SecondFactorPolicy;
 }
 
 export interface SecuritySettingsSaved {
@@ -123,20 +142,94 @@ export interface SecuritySettingsSaved {
 export interface EnforcementImpact {
   usersWithoutTwoFactor: number;
   sessionsToRevoke: number;
-  users: { id: string; name: string; email: string }[];
+  /** The policy this impact was counted under. */
+  secondFactorPolicy?: SecondFactorPolicy;
+  /** Under security_keys: how many of them have only an authenticator app. */
+  usersWithOnlyAuthenticatorApp?: number;
+  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean }[];
 }
+
+export type UserStatus = 'invited' | 'active' | 'deactivated';
 
 export interface AccountUser extends User {
+  status: UserStatus;
   twoFactorEnabled: boolean;
+  /** The kinds of method the user has set up. */
+  methodTypes: MethodType[];
   methodCount: number;
   createdAt: string;
+  lastSignInAt: string | null;
+  /** Set while sign-ins from new devices are refused after wrong attempts (an admin may lift it). */
+  lockedUntil: string | null;
 }
 
+/** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */
+export interface UserListQuery {
+  q?: string;
+  twoFactor?: 'none' | 'totp' | 'security_key';
+  role?: Role;
+  status?: UserStatus;
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface UserPage {
+  users: AccountUser[];
+  /** Every user matching the search and filters, over all pages. */
+  total: number;
+}
+
+/** Invited by name, email and role: the user chooses their own password from the link. */
 export interface NewUserInput {
   name: string;
   email: string;
-  password: string;
   role: Role;
+}
+
+/** A one-time link sent to a user: emailed, or (no mail configured) `link` for the admin to hand over. */
+export interface LinkSent {
+  expiresAt: string;
+  emailed: boolean;
+  link?: string;
+}
+
+export interface InvitationSent {
+  user: User & { status: UserStatus };
+  invitation: LinkSent;
+}
+
+export interface UserChange {
+  role?: Role;
+  status?: 'active' | 'deactivated';
+}
+
+export interface UserChanged {
+  user: User & { status: UserStatus };
+  revokedSessions: number;
+}
+
+export interface ImportRowError {
+  line: number;
+  email: string;
+  code: string;
+  message: string;
+}
+
+/** A bulk invitation's preview (dryRun) or result. */
+export interface ImportResult {
+  dryRun: boolean;
+  counts: { rows: number; valid: number; invalid: number };
+  errors?: ImportRowError[];
+  emailed?: boolean;
+  invitations?: { user: User & { status: UserStatus }; expiresAt: string; link?: string }[];
+}
+
+/** Whose invitation a link is, shown before the invitee chooses a password. */
+export interface InvitationPreview {
+  user: { name: string; email: string };
+  account: { name: string; slug: string };
+  expiresAt: string;
 }
 
 export interface TwoFactorReset {
@@ -230,6 +323,12 @@ export interface AgentDeskApi {
   passSecondFactor(input: TypedSecondFactor): Promise<Session>;
   /** Pass the second step (or re-authenticate) by touching a security key. */
   useSecurityKey(): Promise<Session>;
+  /**
+   * Sign in with a security key alone (no password: the key's PIN or fingerprint). `autofill`
+   * waits for the browser's passkey autofill on the email field instead of opening its dialog
+   * (web console only; the desktop ignores it); cancel it with cancelSecurityKey().
+   */
+  signInWithSecurityKey(input: { account: string; autofill?: boolean }): Promise<CurrentSession>;
   signOut(): Promise<void>;
   /** Pushed by the server when this session is revoked (enforcement, reset, signed out). */
   onSessionRevoked(callback: (event: SessionRevoked) => void): Unsubscribe;
@@ -243,7 +342,9 @@ export interface AgentDeskApi {
   getMe(): Promise<Me>;
   startAuthenticatorApp(name?: string): Promise<AuthenticatorAppSetup>;
   confirmAuthenticatorApp(id: string, code: string): Promise<MethodAdded>;
-  addSecurityKey(name: string): Promise<MethodAdded>;
+  /** `passwordless`: the key keeps a sign-in credential and checks its PIN or fingerprint, to sign in with it alone. */
+  addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
+  getSecurityPolicy(): Promise<SecurityPolicy>;
   renameMethod(id: string, name: string): Promise<Method>;
   removeMethod(id: string): Promise<void>;
   regenerateRecoveryCodes(): Promise<string[]>;
@@ -265,10 +366,28 @@ export interface AgentDeskApi {
 
   // Admin
   getSecuritySettings(): Promise<SecuritySettings>;
-  getEnforcementImpact(): Promise<EnforcementImpact>;
+  /** Under the account's second-factor policy, or the one given (the admin's unsaved choice). */
+  getEnforcementImpact(secondFactorPolicy?: SecondFactorPolicy): Promise<EnforcementImpact>;
   saveSecuritySettings(input: SaveSecuritySettingsInput): Promise<SecuritySettingsSaved>;
-  listUsers(): Promise<AccountUser[]>;
-  createUser(input: NewUserInput): Promise<User>;
+  listUsers(query?: UserListQuery): Promise<UserPage>;
+  inviteUser(input: NewUserInput): Promise<InvitationSent>;
   resetUserTwoFactor(userId: string): Promise<TwoFactorReset>;
+  updateUser(userId: string, change: UserChange): Promise<UserChanged>;
+  deleteUser(userId: string): Promise<{ revokedSessions: number }>;
+  resendInvitation(userId: string): Promise<InvitationSent>;
+  sendPasswordReset(userId: string): Promise<LinkSent>;
+  liftLockout(userId: string): Promise<void>;
+  /** The compliance report (CSV text) with the list's filters. */
+  exportUsers(filters?: Omit<UserListQuery, 'sort' | 'limit' | 'offset'>): Promise<string>;
+  /** Bulk invitation from a CSV file (name, email, role): a preview (dryRun) or all rows or none. */
+  importUsers(csv: string, dryRun: boolean): Promise<ImportResult>;
+
+  // People: invitations and passwords
+  previewInvitation(token: string): Promise<InvitationPreview>;
+  acceptInvitation(token: string, password: string): Promise<{ account: { name: string; slug: string }; user: User }>;
+  /** Always succeeds (the server answers the same whether or not the email exists). */
+  requestPasswordReset(account: string, email: string): Promise<void>;
+  completePasswordReset(token: string, newPassword: string): Promise<{ account: string; email: string }>;
+  changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }>;
   listAuditEvents(page?: { limit?: number; before?: string }): Promise<AuditPage>;
 }

@@ -22,6 +22,33 @@ import { ApiError } from './api-error';
 
 const base = '/api/v1';
 
+/** The users list's query string (also the export's, which ignores sort and page). */
+function usersQuery(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query) as [string, unknown][]) if (value !== undefined && value !== '') params.set(key, String(value));
+  return params.size ? `?${params}` : '';
+}
+
+/** A request whose body or answer is CSV (the export, the bulk invitation); errors are JSON as usual. */
+async function csvRequest(method: 'GET' | 'POST', path: string, csv?: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(base + path, {
+      method,
+      credentials: 'same-origin',
+      headers: csv === undefined ? { accept: 'text/csv, application/json' } : { accept: 'application/json', 'content-type': 'text/csv' },
+      body: csv,
+    });
+  } catch {
+    throw new ApiError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
+  }
+  if (!response.ok) {
+    const payload = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new ApiError(payload?.error?.code ?? 'unexpected_response', payload?.error?.message ?? `The server answered ${response.status}.`, response.status, null, false, null);
+  }
+  return response;
+}
+
 type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 async function call<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
@@ -244,6 +271,23 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
         return (await rotating(() => call<{ session: Session }>('POST', '/sessions/current/second-factor', { method: 'security_key', response }))).session;
       }),
 
+    // A passkey: the browser lists the credentials its keys hold for us (or offers them in the
+    // email field's autofill), asks for the PIN or fingerprint, and the server signs that user in.
+    signInWithSecurityKey: async ({ account, autofill }) => {
+      const ceremony = async () => {
+        const { challengeId, ...optionsJSON } = await call<PublicKeyCredentialRequestOptionsJSON & { challengeId: string }>('POST', '/sessions/passkey-options', { account });
+        const response = await startAuthentication({ optionsJSON, useBrowserAutofill: autofill === true });
+        emitProgress({ step: 'processing' });
+        return call<CurrentSession & { token?: string; deviceToken?: string }>('POST', '/sessions/passkey', { account, challengeId, response });
+      };
+      // Autofill waits quietly in the background: no "touch your key" until the agent picks one.
+      const answer = autofill ? await ceremony().catch((error: unknown) => { throw securityKeyFailure(error); }) : await withSecurityKey(ceremony);
+      connectEvents();
+      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+    },
+
+    getSecurityPolicy: () => call('GET', '/me/security-policy'),
+
     // Throws network_error when the server cannot be reached: the session then still lives, and
     // the app must keep trying rather than show the sign-in screen.
     signOut: async () => {
@@ -282,9 +326,9 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
       return methodAdded(added);
     },
 
-    addSecurityKey: (name) =>
+    addSecurityKey: (name, registration) =>
       withSecurityKey(async () => {
-        const optionsJSON = await call<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/methods/security-keys/options', {});
+        const optionsJSON = await call<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/methods/security-keys/options', registration?.passwordless ? { passwordless: true } : {});
         const response = await startRegistration({ optionsJSON });
         emitProgress({ step: 'processing' });
         const added = await rotating(() => call<MethodAdded & { token?: string }>('POST', '/me/methods/security-keys', { name, response }));
@@ -319,13 +363,41 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
 
     getSecuritySettings: () => call('GET', '/account/security-settings'),
 
-    getEnforcementImpact: () => call('GET', '/account/security-settings/impact'),
+    getEnforcementImpact: (secondFactorPolicy) => call('GET', `/account/security-settings/impact${secondFactorPolicy ? `?secondFactorPolicy=${secondFactorPolicy}` : ''}`),
 
     saveSecuritySettings: (input) => call('PUT', '/account/security-settings', input),
 
-    listUsers: async () => (await call<{ users: Awaited<ReturnType<AgentDeskApi['listUsers']>> }>('GET', '/account/users')).users,
+    listUsers: (query = {}) => call('GET', `/account/users${usersQuery(query)}`),
 
-    createUser: async (input) => (await call<{ user: Awaited<ReturnType<AgentDeskApi['createUser']>> }>('POST', '/account/users', input)).user,
+    inviteUser: (input) => call('POST', '/account/users', input),
+
+    updateUser: (userId, change) => call('PATCH', `/account/users/${encodeURIComponent(userId)}`, change),
+
+    deleteUser: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}`),
+
+    resendInvitation: (userId) => call('POST', `/account/users/${encodeURIComponent(userId)}/invitation`),
+
+    sendPasswordReset: (userId) => call('POST', `/account/users/${encodeURIComponent(userId)}/password-reset`),
+
+    liftLockout: async (userId) => {
+      await call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
+    },
+
+    exportUsers: async (filters = {}) => (await csvRequest('GET', `/account/users/export${usersQuery(filters)}`)).text(),
+
+    importUsers: async (csv, dryRun) => (await csvRequest('POST', `/account/users/import${dryRun ? '?dryRun=true' : ''}`, csv)).json(),
+
+    previewInvitation: (token) => call('POST', '/invitations/preview', { token }),
+
+    acceptInvitation: (token, password) => call('POST', '/invitations/accept', { token, password }),
+
+    requestPasswordReset: async (account, email) => {
+      await call('POST', '/password-resets', { account, email });
+    },
+
+    completePasswordReset: (token, newPassword) => call('POST', '/password-resets/complete', { token, newPassword }),
+
+    changePassword: (currentPassword, newPassword) => call('PUT', '/me/password', { currentPassword, newPassword }),
 
     resetUserTwoFactor: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`),
 
