@@ -24,6 +24,7 @@ const reads = new Set<string>([
   'getSecuritySettings',
   'getEnforcementImpact',
   'listUsers',
+  'exportUsers',
   'listAuditEvents',
   'listMySessions',
 ]);

@@ -1,0 +1,110 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ImportResult } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { Notice } from '../components/Notice';
+import { useSession } from '../session-context';
+import { downloadCsv } from './download';
+
+/** Bulk invitation: pick a CSV (name, email, role), see the preview with each row's errors, then import all rows or none. */
+export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void; onImported: (count: number, emailed: boolean) => void }) {
+  const { sensitive } = useSession();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [csv, setCsv] = useState<string | null>(null);
+  const [preview, setPreview] = useState<ImportResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+
+  async function pick(file: File | undefined) {
+    setPreview(null);
+    setError(null);
+    if (!file) return;
+    const text = await file.text();
+    setCsv(text);
+    setBusy(true);
+    try {
+      setPreview(await agentdesk.importUsers(text, true));
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function importAll() {
+    if (!csv) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const admins = /(^|,)\s*admin\s*(,|$)/im.test(csv);
+      const done = admins ? await sensitive(() => agentdesk.importUsers(csv, false)) : await agentdesk.importUsers(csv, false);
+      if (!done) return;
+      if (!done.emailed && done.invitations?.length) {
+        const lines = ['name,email,invitation link', ...done.invitations.map((i) => [i.user.name, i.user.email, i.link ?? ''].map((c) => `"${c.replace(/"/g, '""')}"`).join(','))];
+        downloadCsv(lines.join('\r\n'), 'invitation-links.csv');
+      }
+      onImported(done.counts.valid, done.emailed === true);
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog dialog-wide" aria-labelledby="import-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
+      <h2 id="import-title">Import users from CSV</h2>
+      <p className="muted small">A header line naming the columns name, email and role (admin or agent), then one line per user. You see what would happen before anything is created; then every row is imported, or none.</p>
+      <div className="field">
+        <label htmlFor="import-file">CSV file</label>
+        <input id="import-file" type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
+      </div>
+      {busy ? <p role="status">Checking…</p> : null}
+      {error ? <Notice tone="error">{error}</Notice> : null}
+      {preview ? (
+        <div role="region" aria-labelledby="import-preview-title">
+          <h3 id="import-preview-title">Preview</h3>
+          <p role="status">
+            {preview.counts.rows.toLocaleString('en')} rows: {preview.counts.valid.toLocaleString('en')} ready to invite, {preview.counts.invalid.toLocaleString('en')} with errors.
+          </p>
+          {preview.errors?.length ? (
+            <div className="import-errors" tabIndex={0} role="group" aria-label="Rows with errors">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Line</th>
+                    <th scope="col">Email</th>
+                    <th scope="col">Problem</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {preview.errors.map((e) => (
+                    <tr key={`${e.line}-${e.code}`}>
+                      <td>{e.line}</td>
+                      <td>{e.email}</td>
+                      <td>{e.message}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {preview.counts.invalid ? <Notice tone="warning">Fix these rows in the file and choose it again: nothing is imported while a row has an error.</Notice> : null}
+        </div>
+      ) : null}
+      <div className="dialog-actions inline-form">
+        <button type="button" className="button-secondary" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" disabled={busy || !preview || preview.counts.invalid > 0 || preview.counts.valid === 0} onClick={() => void importAll()}>
+          {preview && !preview.counts.invalid ? `Invite ${preview.counts.valid.toLocaleString('en')} users` : 'Invite users'}
+        </button>
+      </div>
+    </dialog>
+  );
+}
