@@ -14,7 +14,9 @@ import { serveOverUdp } from './security-keys/testing/udp-simulator.js';
 import { createDesktopHandlers, dispatch } from './desktop-handlers.js';
 import { DesktopSession } from './desktop-session.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
-import { SecurityKeyCeremonies, securityKeyAuthenticatorFromEnvironment } from './security-key-ceremony.js';
+import { SecurityKeyCeremonies, securityKeyAuthenticatorFromEnvironment, type PasskeySignInServer } from './security-key-ceremony.js';
+import { DesktopError } from './server-client.js';
+import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse, type WebAuthnCredential } from '@simplewebauthn/server';
 import { connectServer, type ServerConnection } from './server-connection.js';
 import { MemorySessionStore } from './session-store.js';
 
@@ -142,5 +144,96 @@ describe('security keys through main', () => {
     const result = await invoke('useSecurityKey');
     assert.equal(result.ok ? 'ok' : result.error.code, 'security_key_cancelled');
     assert.equal(key.pinRetries, retriesBefore);
+  });
+});
+
+// The ceremonies main runs, against the software authenticator over UDP, without the identity
+// service: the passkey endpoints (POST /sessions/passkey-options, /sessions/passkey) are served
+// here by a relying party made of @simplewebauthn/server's own functions, the same ones the
+// server's verification uses.
+describe('security-key ceremonies: passkey sign-in and an unanswered PIN prompt', () => {
+  const origin = 'http://localhost:3000';
+  let key: SoftAuthenticator;
+  let simulator: { close(): Promise<void> };
+  let authenticator: ReturnType<typeof securityKeyAuthenticatorFromEnvironment>;
+  const progress: SecurityKeyProgress[] = [];
+  let onProgress: (p: SecurityKeyProgress) => void = () => {};
+  const newCeremonies = (timeoutMs?: number) =>
+    new SecurityKeyCeremonies({ authenticator, origin, ...(timeoutMs !== undefined && { timeoutMs }), onProgress: (p) => (progress.push(p), setImmediate(() => onProgress(p))) });
+  const passkeys = new Map<string, WebAuthnCredential>();
+  const calls: { account: string; challengeId?: unknown; userHandle?: string }[] = [];
+  const relyingParty: PasskeySignInServer<{ account: string; userHandle: string }> = {
+    async passkeyOptions() {
+      return { ...(await generateAuthenticationOptions({ rpID: 'localhost', userVerification: 'required' })), challengeId: 'challenge-1' };
+    },
+    async signInWithPasskey(account, response, options) {
+      const credential = passkeys.get(response.id);
+      assert.ok(credential, 'a registered passkey');
+      const v = await verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: 'localhost', credential, requireUserVerification: true });
+      assert.equal(v.verified, true);
+      calls.push({ account, challengeId: (options as { challengeId?: unknown }).challengeId, userHandle: response.response.userHandle! });
+      return { account, userHandle: Buffer.from(response.response.userHandle!, 'base64url').toString() };
+    },
+  };
+
+  before(async () => {
+    key = new SoftAuthenticator({ pin: PIN });
+    const listen = await reserveFreeUdpPort();
+    const served = await serveOverUdp(key, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+    simulator = served;
+    authenticator = securityKeyAuthenticatorFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${served.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` });
+    for (const name of ['ana@acme.test', 'bob@acme.test']) {
+      const options = await generateRegistrationOptions({ rpName: 'AgentDesk', rpID: 'localhost', userName: name, userID: new TextEncoder().encode(name), authenticatorSelection: { residentKey: 'required', userVerification: 'required' } });
+      const response = await authenticator.createCredential(options, { origin, requestPin: async () => PIN });
+      const v = await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: 'localhost' });
+      passkeys.set(v.registrationInfo!.credential.id, v.registrationInfo!.credential);
+    }
+  });
+
+  after(async () => {
+    await simulator.close();
+  });
+
+  test('passkey sign-in: the PIN through submitPin, the agent picks an account, the server gets {account, response} with the userHandle', async () => {
+    const ceremonies = newCeremonies();
+    progress.length = 0;
+    onProgress = (p) => {
+      if (p.step === 'pin_needed') ceremonies.submitPin(PIN);
+    };
+    let offered: string[] = [];
+    const signedIn = await ceremonies.signInWithPasskey(relyingParty, 'acme', {
+      chooseAccount: async (accounts) => ((offered = accounts.map((a) => a.name ?? '')), offered.indexOf('bob@acme.test')),
+    });
+    assert.deepEqual(signedIn, { account: 'acme', userHandle: 'bob@acme.test' });
+    assert.deepEqual(offered.sort(), ['ana@acme.test', 'bob@acme.test']);
+    assert.equal(calls.at(-1)?.challengeId, 'challenge-1', 'the options reach the second call');
+    assert.deepEqual(progress.filter((p) => p.step === 'pin_needed'), [{ step: 'pin_needed', retriesLeft: 8, wrongPin: false }]);
+    assert.deepEqual(progress.at(-1), { step: 'done' });
+  });
+
+  // Issue 13: on the desktop a PIN prompt left open outlived the server's timeout indefinitely.
+  test('a PIN prompt nobody answers ends at the ceremony timeout, and a PIN sent afterwards goes nowhere', async () => {
+    const ceremonies = newCeremonies(1_000);
+    progress.length = 0;
+    onProgress = () => {};
+    const retries = key.pinRetries;
+    const started = Date.now();
+    await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof DesktopError && e.code === 'security_key_cancelled' && /PIN wasn't entered in time/.test(e.message));
+    assert.ok(Date.now() - started < 3_000, `ended after ${Date.now() - started} ms`);
+    assert.ok(progress.some((p) => p.step === 'pin_needed'));
+    assert.deepEqual(progress.at(-1), { step: 'cancelled' }, 'the renderer is told to close the prompt');
+    ceremonies.submitPin('0000');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(key.pinRetries, retries, 'the late PIN was not tried on the key');
+  });
+
+  test('cancel while the PIN prompt is open ends the passkey sign-in at once', async () => {
+    const ceremonies = newCeremonies(10_000);
+    onProgress = (p) => {
+      if (p.step === 'pin_needed') ceremonies.cancel();
+    };
+    const started = Date.now();
+    await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof DesktopError && e.code === 'security_key_cancelled');
+    assert.ok(Date.now() - started < 2_000);
   });
 });

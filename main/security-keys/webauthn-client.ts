@@ -465,7 +465,10 @@ async function untilAborted<T>(answer: Promise<T>, signal: AbortSignal, timeoutM
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([answer, aborted]);
+    const value = await Promise.race([answer, aborted]);
+    // A prompt that answered while closing (undefined, say) loses to the reason it was closed for.
+    if (signal.aborted) throw reason();
+    return value;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
