@@ -11,12 +11,19 @@ import { CreateAccountScreen } from './screens/CreateAccountScreen';
 import { EnrollmentScreen } from './screens/EnrollmentScreen';
 import { SecondStepScreen } from './screens/SecondStepScreen';
 import { SignInScreen } from './screens/SignInScreen';
+import { AcceptInvitationScreen } from './screens/AcceptInvitationScreen';
+import { ResetPasswordScreen } from './screens/ResetPasswordScreen';
+import { takeLinkFromAddress } from './screens/people-links';
 import { describeSessionRevoked } from './session-revoked-reasons';
 import { SessionProvider } from './session-context';
 
 type Stage =
   | { name: 'loading' }
-  | { name: 'sign_in'; notice: string | null; created?: { account: string; email: string } }
+  | { name: 'sign_in'; notice: string | null; created?: { account: string; email: string }; prefill?: { account: string; email: string } }
+  /** An invitation's link (token from the address, or pasted on the desktop): choose a password. */
+  | { name: 'accept_invitation'; token: string | null }
+  /** A forgotten password: ask for a link, or choose a new password from one. */
+  | { name: 'reset_password'; token: string | null; account?: string }
   | { name: 'create_account'; firstRun: boolean }
   | { name: 'signed_in'; current: CurrentSession }
   /** "Sign out" was pressed and the server has not confirmed yet: the session may still live. */
@@ -70,9 +77,13 @@ export function App() {
       void loadSignupStatus().then(setSignup);
       return;
     }
+    // An emailed link opens its screen, whoever is signed in on this browser.
+    const link = takeLinkFromAddress();
     void Promise.all([agentdesk.getCurrentSession().catch(() => null), loadSignupStatus()]).then(([current, status]) => {
       setSignup(status);
-      if (current) setStage({ name: 'signed_in', current });
+      if (link?.screen === 'invitation') setStage({ name: 'accept_invitation', token: link.token });
+      else if (link?.screen === 'reset-password') setStage({ name: 'reset_password', token: link.token });
+      else if (current) setStage({ name: 'signed_in', current });
       // Nobody can sign in yet: open straight on creating the organisation and its admin.
       else if (status.firstRun) setStage({ name: 'create_account', firstRun: true });
       else setStage({ name: 'sign_in', notice: null });
@@ -140,8 +151,22 @@ export function App() {
         <SignInScreen
           notice={stage.notice}
           created={stage.created ?? null}
+          prefill={stage.prefill ?? null}
+          onForgotPassword={(account) => setStage({ name: 'reset_password', token: null, account })}
+          onHaveInvitation={() => setStage({ name: 'accept_invitation', token: null })}
           onSignedIn={onChange}
           onCreateAccount={signup.open ? () => setStage({ name: 'create_account', firstRun: false }) : null}
+        />
+      );
+    case 'accept_invitation':
+      return <AcceptInvitationScreen token={stage.token} onBack={() => signedOut(null)} onAccepted={(prefill) => setStage({ name: 'sign_in', notice: null, prefill })} />;
+    case 'reset_password':
+      return (
+        <ResetPasswordScreen
+          token={stage.token}
+          {...(stage.account ? { account: stage.account } : {})}
+          onBack={() => signedOut(null)}
+          onDone={(prefill) => setStage({ name: 'sign_in', notice: null, prefill })}
         />
       );
     case 'create_account':

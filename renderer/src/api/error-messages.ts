@@ -23,6 +23,8 @@ const messages: Record<string, string> = {
   security_key_unavailable: 'This device could not use a security key. Try another method.',
   security_key_pin_blocked: 'This security key’s PIN is blocked. Reset the key or use another method.',
   challenge_expired: 'That request expired. Start again.',
+  passwordless_disabled: 'Signing in with a security key alone is not turned on for this account. Sign in with your email and password.',
+  method_not_allowed: 'Your administrator accepts security keys only. Use your security key, or a recovery code.',
   reauthentication_required: 'Confirm your second factor to make this change.',
   acknowledgement_required: 'Tick “I understand” before saving.',
   admin_method_required: 'Set up a two-factor method of your own before requiring it for everyone.',
@@ -35,6 +37,14 @@ const messages: Record<string, string> = {
   not_found: 'That no longer exists. Refresh and try again.',
   invalid_request: 'Some details are missing or not valid. Check the form and try again.',
   network_error: 'The AgentDesk server cannot be reached. Check your connection and try again.',
+  password_too_common: 'That password is on a list of common or leaked passwords. Choose another: a few unrelated words work well.',
+  current_password_incorrect: 'Your current password is not right.',
+  invalid_link: 'This link is not valid, was already used or has expired. Ask for a new one.',
+  last_admin_required: 'The account needs at least one active administrator: make someone else an admin first.',
+  not_invited: 'This user has already accepted their invitation.',
+  user_deactivated: 'This user is deactivated. Reactivate them first.',
+  invalid_csv: 'The file is not a CSV with the columns name, email and role.',
+  import_rejected: 'Some rows have errors, so nothing was imported. Fix them and try again.',
 };
 
 export function describeError(error: unknown): string {

@@ -11,6 +11,7 @@ import { SecurityKeySetup } from '../components/SecurityKeySetup';
 import { formatDateTime } from '../dates';
 import { describeMethod, methodTypeLabel } from '../method-names';
 import { MySessionsCard } from './MySessionsCard';
+import { ChangePasswordPanel } from './ChangePasswordPanel';
 import { useSession } from '../session-context';
 
 type Adding = 'totp' | 'security_key' | null;
@@ -130,6 +131,8 @@ export function MySecurityScreen() {
               </div>
             </section>
           ) : null}
+
+          <ChangePasswordPanel />
 
           <MySessionsCard />
         </>

@@ -4,6 +4,7 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../components/AuthCard';
 import { Notice } from '../components/Notice';
+import { PasskeySignIn } from '../components/PasskeySignIn';
 
 const lastAccountKey = 'agentdesk.lastAccount';
 
@@ -21,16 +22,23 @@ export function SignInScreen({
   created = null,
   onSignedIn,
   onCreateAccount,
+  prefill = null,
+  onForgotPassword,
+  onHaveInvitation,
 }: {
   notice: string | null;
+  /** After choosing a password from a link: the account and email filled in, and said so. */
+  prefill?: { account: string; email: string } | null;
+  onForgotPassword?: (account: string) => void;
+  onHaveInvitation?: () => void;
   /** The account just created on this screen's way here: said so, and its admin's details filled in. */
   created?: { account: string; email: string } | null;
   onSignedIn: (current: CurrentSession) => void;
   /** Null when this server does not let a new account be created. */
   onCreateAccount: (() => void) | null;
 }) {
-  const [account, setAccount] = useState(() => created?.account ?? rememberedAccount());
-  const [email, setEmail] = useState(created?.email ?? '');
+  const [account, setAccount] = useState(() => created?.account ?? prefill?.account ?? rememberedAccount());
+  const [email, setEmail] = useState(created?.email ?? prefill?.email ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -63,6 +71,11 @@ export function SignInScreen({
           </span>
         </Notice>
       ) : null}
+      {prefill ? (
+        <Notice tone="success" title="Password set">
+          <span data-testid="password-set">Sign in with your new password.</span>
+        </Notice>
+      ) : null}
       {notice ? (
         <Notice tone="warning" title="You were signed out">
           <span data-testid="signed-out-reason">{notice}</span>
@@ -88,7 +101,7 @@ export function SignInScreen({
         </div>
         <div className="field">
           <label htmlFor="sign-in-email">Email</label>
-          <input id="sign-in-email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input id="sign-in-email" name="email" type="email" autoComplete="username webauthn" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </div>
         <div className="field">
           <label htmlFor="sign-in-password">Password</label>
@@ -98,7 +111,7 @@ export function SignInScreen({
             type="password"
             autoComplete="current-password"
             required
-            autoFocus={created !== null}
+            autoFocus={created !== null || prefill !== null}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
@@ -108,6 +121,22 @@ export function SignInScreen({
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <PasskeySignIn account={account} disabled={busy} onSignedIn={onSignedIn} />
+      {onForgotPassword || onHaveInvitation ? (
+        <p className="auth-footer">
+          {onForgotPassword ? (
+            <button type="button" className="button-link" onClick={() => onForgotPassword(account.trim())}>
+              Forgot your password?
+            </button>
+          ) : null}
+          {onForgotPassword && onHaveInvitation ? ' · ' : null}
+          {onHaveInvitation ? (
+            <button type="button" className="button-link" onClick={onHaveInvitation}>
+              I have an invitation link
+            </button>
+          ) : null}
+        </p>
+      ) : null}
       {onCreateAccount ? (
         <p className="auth-footer">
           New to AgentDesk?{' '}

@@ -1,0 +1,116 @@
+import { useState, type FormEvent } from 'react';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { AuthCard } from '../components/AuthCard';
+import { Notice } from '../components/Notice';
+import { NewPasswordFields } from './NewPasswordFields';
+import { parseLink } from './people-links';
+
+/**
+ * A forgotten password: ask for a link (the answer is the same whether or not the email is
+ * known), then, from the emailed link (or one pasted in on the desktop), choose a new password.
+ * Every session ends; the user then signs in as usual, second step included.
+ */
+export function ResetPasswordScreen({ token: initial, account: initialAccount, onDone, onBack }: { token: string | null; account?: string; onDone: (prefill: { account: string; email: string }) => void; onBack: () => void }) {
+  const [token, setToken] = useState<string | null>(initial);
+  const [account, setAccount] = useState(initialAccount ?? '');
+  const [email, setEmail] = useState('');
+  const [asked, setAsked] = useState(false);
+  const [pasted, setPasted] = useState('');
+  const [password, setPassword] = useState('');
+  const [valid, setValid] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function ask(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await agentdesk.requestPasswordReset(account.trim(), email.trim());
+      setAsked(true);
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function usePasted(event: FormEvent) {
+    event.preventDefault();
+    const link = parseLink(pasted, 'reset-password');
+    if (!link) setError('That is not a password reset link. Copy the whole link from the email.');
+    else {
+      setError(null);
+      setToken(link.token);
+    }
+  }
+
+  async function complete(event: FormEvent) {
+    event.preventDefault();
+    if (!token || !valid) return;
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await agentdesk.completePasswordReset(token, password));
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  const back = (
+    <p className="auth-footer">
+      <button type="button" className="button-link" onClick={onBack}>Back to sign in</button>
+    </p>
+  );
+
+  if (token) {
+    return (
+      <AuthCard title="Choose a new password">
+        <p>Choosing a new password signs you out everywhere. Then sign in with it and your second factor as usual.</p>
+        <form className="stack" onSubmit={(e) => void complete(e)}>
+          <NewPasswordFields idPrefix="reset" onChange={(value, ok) => { setPassword(value); setValid(ok); }} />
+          {error ? <Notice tone="error">{error}</Notice> : null}
+          <button type="submit" className="button-wide" disabled={busy || !valid}>
+            {busy ? 'Saving…' : 'Set new password'}
+          </button>
+        </form>
+        {back}
+      </AuthCard>
+    );
+  }
+
+  return (
+    <AuthCard title="Forgot your password?">
+      {asked ? (
+        <Notice tone="success" title="Check your email">
+          If {email.trim()} has an account at “{account.trim()}”, a link to choose a new password is on its way. It works once, for 30 minutes. No email? Ask your administrator to send you a link.
+        </Notice>
+      ) : (
+        <form className="stack" onSubmit={(e) => void ask(e)}>
+          <div className="field">
+            <label htmlFor="reset-account">Account</label>
+            <input id="reset-account" autoComplete="organization" autoCapitalize="none" spellCheck={false} required value={account} onChange={(e) => setAccount(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="reset-email">Email</label>
+            <input id="reset-email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          </div>
+          {error ? <Notice tone="error">{error}</Notice> : null}
+          <button type="submit" className="button-wide" disabled={busy}>
+            Email me a link
+          </button>
+        </form>
+      )}
+      <form className="stack" onSubmit={usePasted}>
+        <div className="field">
+          <label htmlFor="reset-link">Have a link already? Paste it here</label>
+          <input id="reset-link" autoComplete="off" spellCheck={false} value={pasted} onChange={(e) => setPasted(e.target.value)} />
+        </div>
+        <button type="submit" className="button-secondary">Use this link</button>
+      </form>
+      {back}
+    </AuthCard>
+  );
+}
