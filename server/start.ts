@@ -3,6 +3,7 @@ import { buildApp, createContext } from './http/app.js';
 import { defaultConfig, type Config } from './config.js';
 import { openStore } from './store/database.js';
 import { reserveFreePort } from './free-port.js';
+import type { ServerContext } from './context.js';
 
 export interface RunningServer {
   url: string;
@@ -10,14 +11,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: Partial<Config> = {}): Promise<RunningServer & { context: import('./context.js').ServerContext }> {
+export async function startServer(options: Partial<Config> = {}): Promise<RunningServer & { context: ServerContext }> {
   const config = defaultConfig(options);
   // The relying party's origin names the port, so a random port is chosen before the app is built.
   const port = config.port === 0 ? await reserveFreePort(config.host) : config.port;
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const context = createContext({ ...config, port }, store, port);
-  const app = await buildApp(context);
-  await app.listen({ host: config.host, port });
+  let context: ServerContext;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  try {
+    // Refuses to start on a bad secret key (AGENTDESK_SECRET_KEY_FILE readable by others).
+    context = createContext({ ...config, port }, store, port);
+    app = await buildApp(context);
+    await app.listen({ host: config.host, port });
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await store.close();
+    throw error;
+  }
   // Ended sessions, spent challenges and stale throttle windows are forgotten hourly.
   const housekeeping = setInterval(() => {
     context.sessions.purgeEnded().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));

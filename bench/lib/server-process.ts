@@ -49,6 +49,8 @@ export async function startServerProcess(options: { dataDir: string; env?: Recor
         PORT: String(port),
         AGENTDESK_DATA_DIR: options.dataDir,
         LOG_LEVEL: BENCH_LOG_LEVEL,
+        // All load comes from 127.0.0.1 (10,000 event streams in the fan-out): no per-address cap.
+        AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS: '0',
         ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
         ...options.env,
       },
