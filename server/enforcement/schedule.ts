@@ -18,6 +18,9 @@ export interface AppliedSchedule {
   scheduledFor: number;
   signedOutUsers: number;
   revokedSessions: number;
+  /** When this instance started applying it, and when it had committed and published. */
+  startedAt: number;
+  publishedAt: number;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
   const applied: AppliedSchedule[] = [];
   for (const account of due) {
     const scheduledFor = Number(account.two_factor_scheduled_at);
+    const startedAt = Date.now();
     const result = await db.transaction().execute(async (trx) => {
       // The claim. On PostgreSQL a second instance's UPDATE waits for this row lock, then
       // re-reads the row (READ COMMITTED): the schedule is gone, so it updates nothing.
@@ -61,7 +65,7 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
     if (!result) continue;
     await events.publishRevoked(result.sessionIds, 'two_factor_required');
     await events.publishAccountUpdated(account.id, { requireTwoFactor: true });
-    applied.push({ accountId: account.id, scheduledFor, signedOutUsers: result.signedOutUsers, revokedSessions: result.sessionIds.length });
+    applied.push({ accountId: account.id, scheduledFor, signedOutUsers: result.signedOutUsers, revokedSessions: result.sessionIds.length, startedAt, publishedAt: Date.now() });
   }
   return applied;
 }
@@ -118,7 +122,7 @@ export class DeploymentDayRunner {
         try {
           const applied = await applyDueSchedules(this.db, this.events);
           for (const a of applied) {
-            this.log.info({ accountId: a.accountId, scheduledFor: new Date(a.scheduledFor).toISOString(), signedOutUsers: a.signedOutUsers, revokedSessions: a.revokedSessions, lateMs: Date.now() - a.scheduledFor }, 'deployment day: two-factor authentication now required');
+            this.log.info({ accountId: a.accountId, scheduledFor: new Date(a.scheduledFor).toISOString(), signedOutUsers: a.signedOutUsers, revokedSessions: a.revokedSessions, startedLateMs: a.startedAt - a.scheduledFor, publishedLateMs: a.publishedAt - a.scheduledFor }, 'deployment day: two-factor authentication now required');
           }
           this.arm(await nextScheduleAt(this.db));
         } catch (error) {
