@@ -65,15 +65,26 @@ describe('users list, export and import', () => {
     assert.deepEqual(kinds, ['security_key']);
   });
 
+  test('the impact preview\'s filters: who has no security key, and who of them is signed in now', async () => {
+    assert.deepEqual(await names('?twoFactor=no_security_key'), ['=Dot', 'Admin list', 'Bea', 'Cy']);
+    const bea = await signIn(server, slug, 'bea@list.test');
+    const live = await list('?twoFactor=none&signedIn=true');
+    assert.deepEqual(live.users.map((u) => u.name), ['Bea']);
+    assert.equal((live.users[0] as unknown as { signedIn: boolean }).signedIn, true);
+    assert.deepEqual(await names('?twoFactor=none&signedIn=false'), ['=Dot']);
+    await server.call('DELETE', '/sessions/current', { token: bea.token });
+    assert.equal((await list('?twoFactor=none&signedIn=true')).total, 0);
+  });
+
   test('last sign-in is recorded and sortable; never signed in sorts as the oldest', async () => {
-    // Signed in so far: the admin, then Cy (to set up the app). Abe, Bea and Dot never did.
+    // Signed in so far: the admin, Cy (to set up the app), then Bea. Abe and Dot never did.
     const users = (await list('?sort=-lastSignIn')).users;
-    assert.deepEqual(users.map((u) => u.name).slice(0, 2), ['Cy', 'Admin list']);
+    assert.deepEqual(users.map((u) => u.name).slice(0, 3), ['Bea', 'Cy', 'Admin list']);
     assert.ok(Date.parse(users[0]!.lastSignInAt!) > Date.now() - 60_000);
-    assert.deepEqual(users.slice(2).map((u) => u.lastSignInAt), [null, null, null]);
+    assert.deepEqual(users.slice(3).map((u) => u.lastSignInAt), [null, null]);
     const up = (await list('?sort=lastSignIn')).users;
-    assert.deepEqual(up.slice(0, 3).map((u) => u.lastSignInAt), [null, null, null]);
-    assert.deepEqual(up.slice(3).map((u) => u.name), ['Admin list', 'Cy']);
+    assert.deepEqual(up.slice(0, 2).map((u) => u.lastSignInAt), [null, null]);
+    assert.deepEqual(up.slice(2).map((u) => u.name), ['Admin list', 'Cy', 'Bea']);
   });
 
   test('a lock-out shows on the row until it passes', async () => {

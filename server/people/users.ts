@@ -4,7 +4,8 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, UserStatus, UsersTable } from '../store/schema.js';
 
-export type TwoFactorFilter = 'none' | 'totp' | 'security_key';
+/** `none`: no method at all; `no_security_key`: no security key (who "security keys only" would sign out). */
+export type TwoFactorFilter = 'none' | 'totp' | 'security_key' | 'no_security_key';
 export type UserSort = 'name' | 'email' | 'lastSignIn' | 'created';
 
 export interface UserFilters {
@@ -12,6 +13,12 @@ export interface UserFilters {
   twoFactor?: TwoFactorFilter | undefined;
   role?: UsersTable['role'] | undefined;
   status?: UserStatus | undefined;
+  /** Only users who have (true) or have not (false) a live session now. */
+  signedIn?: boolean | undefined;
+}
+
+function hasLiveSession(now: number) {
+  return sql<boolean>`exists (select 1 from sessions s where s.user_id = u.id and s.revoked_at is null and s.expires_at > ${now})`;
 }
 
 const sortColumns = { name: 'u.name', email: 'u.email', lastSignIn: 'u.last_sign_in_at', created: 'u.created_at' } as const;
@@ -34,7 +41,9 @@ export function filteredUsers(db: Kysely<Database>, accountId: string, filters: 
     q = q.where(sql<boolean>`(u.email like ${like} escape '\\' or lower(u.name) like ${like} escape '\\')`);
   }
   if (filters.twoFactor === 'none') q = q.where('u.has_two_factor', '=', 0);
+  else if (filters.twoFactor === 'no_security_key') q = q.where('u.has_security_key', '=', 0);
   else if (filters.twoFactor) q = q.where(hasMethodOfType(filters.twoFactor));
+  if (filters.signedIn !== undefined) q = q.where(filters.signedIn ? hasLiveSession(Date.now()) : sql<boolean>`not ${hasLiveSession(Date.now())}`);
   if (filters.role) q = q.where('u.role', '=', filters.role);
   if (filters.status) q = q.where('u.status', '=', filters.status);
   return q;
@@ -68,7 +77,14 @@ async function methodKinds(db: Kysely<Database>, userIds: string[]): Promise<Map
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
-function listedUser(r: UserRow, kinds: Set<'totp' | 'security_key'> | undefined, now: number) {
+/** Which of these users have a live session now. */
+async function signedInNow(db: Kysely<Database>, userIds: string[], now: number): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db.selectFrom('sessions').select('user_id').distinct().where('user_id', 'in', userIds).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  return new Set(rows.map((r) => r.user_id));
+}
+
+function listedUser(r: UserRow, kinds: Set<'totp' | 'security_key'> | undefined, now: number, signedIn?: boolean) {
   const methodTypes = (['totp', 'security_key'] as const).filter((k) => kinds?.has(k));
   return {
     id: r.id,
@@ -83,6 +99,7 @@ function listedUser(r: UserRow, kinds: Set<'totp' | 'security_key'> | undefined,
     createdAt: iso(r.created_at)!,
     lastSignInAt: iso(r.last_sign_in_at),
     lockedUntil: r.locked_until !== null && Number(r.locked_until) > now ? iso(r.locked_until) : null,
+    ...(signedIn === undefined ? {} : { signedIn }),
   };
 }
 
@@ -105,9 +122,9 @@ export async function listUsers(
     page.orderBy('u.id', direction).limit(options.limit).offset(options.offset).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  const kinds = await methodKinds(db, rows.map((r) => r.id));
   const now = Date.now();
-  return { users: rows.map((r) => listedUser(r, kinds.get(r.id), now)), total: Number(total.n) };
+  const [kinds, live] = await Promise.all([methodKinds(db, rows.map((r) => r.id)), signedInNow(db, rows.map((r) => r.id), now)]);
+  return { users: rows.map((r) => listedUser(r, kinds.get(r.id), now, live.has(r.id))), total: Number(total.n) };
 }
 
 /**

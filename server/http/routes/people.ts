@@ -24,7 +24,7 @@ const strict = { additionalProperties: false } as const;
 /** A link's token: 32 random bytes, base64url. */
 const LinkToken = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 const Status = Type.Union([Type.Literal('invited'), Type.Literal('active'), Type.Literal('deactivated')]);
-const TwoFactor = Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key')]);
+const TwoFactor = Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key'), Type.Literal('no_security_key')]);
 const Sort = Type.String({ pattern: '^-?(?:name|email|lastSignIn|created)$', description: 'name, email, lastSignIn or created; a leading "-" sorts descending.' });
 
 const filterFields = {
@@ -32,6 +32,7 @@ const filterFields = {
   twoFactor: Type.Optional(TwoFactor),
   role: Type.Optional(Role),
   status: Type.Optional(Status),
+  signedIn: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
 };
 export const ListUsersQuery = Type.Object(
   {
@@ -72,6 +73,8 @@ function exportRow(u: ListedUser): string[] {
   return [u.name, u.email, u.role, u.status, u.methodTypes.map((t) => methodLabels[t]).join('; ') || 'none', u.lastSignInAt ?? ''].map(csvSafe);
 }
 
+const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? undefined : value === 'true');
+
 function sortOf(sort: string | undefined): { sort: UserSort; descending: boolean } {
   if (!sort) return { sort: 'name', descending: false };
   return { sort: sort.replace(/^-/, '') as UserSort, descending: sort.startsWith('-') };
@@ -96,12 +99,12 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.get('/account/users', { config: { auth: 'admin' }, schema: { querystring: ListUsersQuery, tags: ['admin'], summary: 'Users: search, filters, sort, pages with the total, 2FA methods, last sign-in' } }, async (request) => {
     const q = request.query;
-    return listUsers(db, authOf(request).account.id, { ...q, ...sortOf(q.sort), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) });
+    return listUsers(db, authOf(request).account.id, { ...q, signedIn: flag(q.signedIn), ...sortOf(q.sort), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) });
   });
 
   r.get('/account/users/export', { config: { auth: 'admin' }, schema: { querystring: ExportUsersQuery, tags: ['admin'], summary: 'The compliance report as CSV (the same filters as the list), streamed' } }, async (request, reply) => {
     const auth = authOf(request);
-    const filters: UserFilters = request.query;
+    const filters: UserFilters = { ...request.query, signedIn: flag(request.query.signedIn) };
     const rows = Readable.from(
       (async function* () {
         yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in'];
