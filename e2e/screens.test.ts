@@ -143,11 +143,12 @@ test('at 400 px in the dark theme nothing scrolls sideways and every screen keep
   await assertNoSidewaysScroll(page, 'security settings');
   await recordScreen(page, 'dark-narrow-admin-security-settings', { fullPage: true });
   await page.getByRole('button', { name: 'Users' }).click();
-  await page.getByText('Alice Admin').first().waitFor();
+  await page.getByText('alice@acme.test').filter({ visible: true }).first().waitFor();
   await assertNoSidewaysScroll(page, 'users');
   await recordScreen(page, 'dark-narrow-admin-users', { fullPage: true });
   await page.getByRole('button', { name: 'Audit log' }).click();
-  await page.getByText('Created the account').first().waitFor();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  await page.getByText('Created the account').filter({ visible: true }).first().waitFor();
   await assertNoSidewaysScroll(page, 'audit log');
   await page.getByRole('button', { name: 'My security' }).click();
   await page.getByRole('heading', { name: 'Two-factor methods' }).waitFor();
