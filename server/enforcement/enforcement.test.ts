@@ -178,6 +178,8 @@ describe('Require two-factor authentication', () => {
       body: { method: 'totp', code: totpCode(adminSecret, Date.now() + 30_000) },
     });
     assert.equal(reauth.status, 200);
+    // Re-authenticating passed a second factor: the session goes on under the new token.
+    adminToken = reauth.body.token;
     assert.equal((await setEnforcement(true)).status, 200);
     assert.equal((await setEnforcement(false)).status, 200);
   });
