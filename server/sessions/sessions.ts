@@ -239,6 +239,8 @@ export class Sessions {
     const now = Date.now();
     await this.db.deleteFrom('sessions').where('expires_at', '<', now - olderThanMs).execute();
     await this.db.deleteFrom('challenges').where('expires_at', '<', now).execute();
+    // A device unseen for longer than its cookie can live is gone from the desk too.
+    await this.db.deleteFrom('devices').where('last_seen_at', '<', now - 400 * 24 * 60 * MINUTE).execute();
     // Limits with nothing in flight, unlocked, and no failure for a day are empty.
     await this.db
       .deleteFrom('throttles')
