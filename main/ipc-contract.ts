@@ -10,6 +10,13 @@ import { DesktopError } from './server-client.js';
 
 const strict = { additionalProperties: false } as const;
 const None = Type.Tuple([]);
+const ActivityId = Type.String({ pattern: '^[0-9a-z]{1,64}$' });
+const AuditFilterFields = {
+  userId: Type.Optional(Id),
+  action: Type.Optional(Type.String({ pattern: '^[a-z_.]{1,64}$' })),
+  from: Type.Optional(Type.String({ minLength: 10, maxLength: 40 })),
+  to: Type.Optional(Type.String({ minLength: 10, maxLength: 40 })),
+};
 const Code = Type.String({ minLength: 1, maxLength: 32 });
 // CTAP2 §6.5.1: a PIN is at least 4 code points and at most 63 bytes of UTF-8.
 const Pin = Type.String({ minLength: 1, maxLength: 63 });
@@ -47,9 +54,10 @@ export const ipcArguments = {
       Type.Object(
         {
           q: Type.Optional(Type.String({ maxLength: 120 })),
-          twoFactor: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key')])),
+          twoFactor: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key'), Type.Literal('no_security_key')])),
           role: Type.Optional(Role),
           status: Type.Optional(UserStatus),
+          signedIn: Type.Optional(Type.Boolean()),
           sort: Type.Optional(Type.String({ pattern: '^-?(?:name|email|lastSignIn|created)$' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999 })),
@@ -71,9 +79,10 @@ export const ipcArguments = {
       Type.Object(
         {
           q: Type.Optional(Type.String({ maxLength: 120 })),
-          twoFactor: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key')])),
+          twoFactor: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key'), Type.Literal('no_security_key')])),
           role: Type.Optional(Role),
           status: Type.Optional(UserStatus),
+          signedIn: Type.Optional(Type.Boolean()),
         },
         strict,
       ),
@@ -89,11 +98,19 @@ export const ipcArguments = {
     None,
     Type.Tuple([
       Type.Object(
-        { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), before: Type.Optional(Type.String({ pattern: '^[0-9a-z]{1,64}$' })) },
+        { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), before: Type.Optional(Type.String({ pattern: '^[0-9a-z]{1,64}$' })), ...AuditFilterFields },
         strict,
       ),
     ]),
   ]),
+  exportAuditEvents: Type.Union([None, Type.Tuple([Type.Object(AuditFilterFields, strict)])]),
+  issueEnrollmentCode: Type.Union([Type.Tuple([Id]), Type.Tuple([Id, Type.Integer({ minimum: 10, maximum: 10_080 })])]),
+  redeemEnrollmentCode: Type.Tuple([Type.String({ minLength: 1, maxLength: 32 })]),
+  listSecurityActivity: None,
+  markSecurityActivityRead: Type.Union([None, Type.Tuple([ActivityId])]),
+  reportNotMe: Type.Tuple([ActivityId]),
+  listSecurityAlerts: None,
+  resolveSecurityAlert: Type.Tuple([Id]),
   getPendingRecoveryCodes: None,
   confirmRecoveryCodesSaved: None,
   listMySessions: None,

@@ -41,7 +41,13 @@ export interface AccountSummary {
   name: string;
   slug: string;
   requireTwoFactor: boolean;
+  /** Deployment day: when 2FA becomes required (GET /me only), or null. */
+  twoFactorScheduledAt?: string | null;
+  /** Who may set up a first method at a forced enrolment (GET /me only). */
+  enrollment?: EnrollmentPolicy;
 }
+
+export type EnrollmentPolicy = 'password' | 'known_device';
 
 /** What a signed-in client knows about itself: answer of sign-in and of session restore. */
 export interface CurrentSession {
@@ -119,6 +125,11 @@ export interface SecuritySettings {
   secondFactorPolicy: SecondFactorPolicy;
   updatedAt: string | null;
   updatedBy: { id: string; name: string; email: string } | null;
+  /** Deployment day: when the requirement takes effect, and who set it. */
+  scheduledAt?: string | null;
+  scheduledBy?: { id: string; name: string; email: string } | null;
+  requiredSince?: string | null;
+  enrollment?: EnrollmentPolicy;
 }
 
 export interface SaveSecuritySettingsInput {
@@ -131,12 +142,65 @@ export interface SaveSecuritySettingsInput {
   passwordlessSignIn?: boolean;
   /** Left out: unchanged. Turning on security_keys while 2FA is required needs `acknowledged`. */
   secondFactorPolicy?: SecondFactorPolicy;
+  /** Deployment day (ISO time in the future, with requireTwoFactor: true); null cancels; left out: unchanged. */
+  startsAt?: string | null;
+  /** Left out: unchanged. */
+  enrollment?: EnrollmentPolicy;
 }
 
 export interface SecuritySettingsSaved {
   requireTwoFactor: boolean;
   signedOutUsers: number;
   revokedSessions: number;
+  scheduledAt?: string | null;
+}
+
+/** An admin's one-time enrolment code, shown once. */
+export interface EnrollmentCode {
+  code: string;
+  expiresAt: string;
+}
+
+export type SecurityActivityKind =
+  | 'method_added'
+  | 'method_removed'
+  | 'recovery_codes_regenerated'
+  | 'two_factor_reset'
+  | 'password_changed'
+  | 'new_device_sign_in'
+  | 'enrollment_code_redeemed'
+  | (string & {});
+
+/** Something that changed on the user's account (GET /me/security-activity). */
+export interface SecurityActivity {
+  id: string;
+  kind: SecurityActivityKind;
+  at: string;
+  details: Record<string, unknown>;
+  address: string | null;
+  userAgent: string | null;
+  read: boolean;
+  /** When the user answered "This wasn't me". */
+  notMeAt: string | null;
+}
+
+export interface SecurityActivityPage {
+  activity: SecurityActivity[];
+  unread: number;
+  nextCursor: string | null;
+}
+
+/** A "This wasn't me" the admins have not resolved yet. */
+export interface SecurityAlert extends SecurityActivity {
+  user: { id: string; name: string; email: string };
+}
+
+export interface AuditFilter {
+  userId?: string;
+  action?: string;
+  /** ISO times: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
 }
 
 export interface EnforcementImpact {
@@ -161,12 +225,17 @@ export interface AccountUser extends User {
   lastSignInAt: string | null;
   /** Set while sign-ins from new devices are refused after wrong attempts (an admin may lift it). */
   lockedUntil: string | null;
+  /** Has a live session now. */
+  signedIn?: boolean;
 }
 
 /** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */
 export interface UserListQuery {
   q?: string;
-  twoFactor?: 'none' | 'totp' | 'security_key';
+  /** `no_security_key`: whom "security keys only" would sign out. */
+  twoFactor?: 'none' | 'totp' | 'security_key' | 'no_security_key';
+  /** Only users with (true) or without (false) a live session now. */
+  signedIn?: boolean;
   role?: Role;
   status?: UserStatus;
   sort?: string;
@@ -241,8 +310,13 @@ export interface AuditEvent {
   id: string;
   at: string;
   actor: { id: string; name: string; email: string } | null;
+  /** The user the entry is about, when not the actor. */
+  subject?: { id: string; name: string; email: string } | null;
   action: string;
   details: Record<string, unknown>;
+  address?: string | null;
+  userAgent?: string | null;
+  deviceId?: string | null;
 }
 
 export interface AuditPage {
@@ -389,5 +463,20 @@ export interface AgentDeskApi {
   requestPasswordReset(account: string, email: string): Promise<void>;
   completePasswordReset(token: string, newPassword: string): Promise<{ account: string; email: string }>;
   changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }>;
-  listAuditEvents(page?: { limit?: number; before?: string }): Promise<AuditPage>;
+  listAuditEvents(page?: { limit?: number; before?: string } & AuditFilter): Promise<AuditPage>;
+  /** The filtered audit log as CSV text. */
+  exportAuditEvents(filter?: AuditFilter): Promise<string>;
+
+  // Rolling 2FA out: enrolment codes, security activity, admins' alerts
+  /** An admin issues a one-time enrolment code for a user (needs a recent second factor). */
+  issueEnrollmentCode(userId: string, expiresInMinutes?: number): Promise<EnrollmentCode>;
+  /** An enrollment_required session from an unknown device redeems its admin's code. */
+  redeemEnrollmentCode(code: string): Promise<void>;
+  listSecurityActivity(): Promise<SecurityActivityPage>;
+  /** Marks one notification read, or all of them without an id. */
+  markSecurityActivityRead(id?: string): Promise<void>;
+  /** "This wasn't me": every session of mine ends (this one too) and the admins are alerted. */
+  reportNotMe(id: string): Promise<{ revokedSessions: number }>;
+  listSecurityAlerts(): Promise<SecurityAlert[]>;
+  resolveSecurityAlert(id: string): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { EnforcementImpact, SecuritySettings, SecuritySettingsSaved, UserVerificationPolicy } from '../../../preload/agentdesk-api';
+import type { EnforcementImpact, SecondFactorPolicy, SecuritySettings, SecuritySettingsSaved, UserVerificationPolicy } from '../../../preload/agentdesk-api';
+import { describeSignInMethodsSaved, SignInMethodsSettings } from './SignInMethodsSettings';
 import { agentdesk } from '../api/bridge';
+import { ImpactPreview, impactSentence } from './ImpactPreview';
 import { useConnectionGeneration } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
@@ -51,6 +53,8 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const [settings, setSettings] = useState<SecuritySettings | null>(null);
   const [wanted, setWanted] = useState(false);
   const [pinPolicy, setPinPolicy] = useState<UserVerificationPolicy>('discouraged');
+  const [factorPolicy, setFactorPolicy] = useState<SecondFactorPolicy>('any');
+  const [passwordless, setPasswordless] = useState(false);
   const [impact, setImpact] = useState<EnforcementImpact | null>(null);
   const [understood, setUnderstood] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -65,6 +69,8 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         setSettings(s);
         setWanted(s.requireTwoFactor);
         setPinPolicy(s.userVerification);
+        setFactorPolicy(s.secondFactorPolicy ?? 'any');
+        setPasswordless(s.passwordlessSignIn ?? false);
       },
       (e: unknown) => setError(describeError(e)),
     );
@@ -73,20 +79,25 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const turningOn = settings !== null && wanted && !settings.requireTwoFactor;
   const turningOff = settings !== null && !wanted && settings.requireTwoFactor;
   const pinPolicyChanged = settings !== null && pinPolicy !== settings.userVerification;
+  const factorPolicyChanged = settings !== null && factorPolicy !== (settings.secondFactorPolicy ?? 'any');
+  const passwordlessChanged = settings !== null && passwordless !== (settings.passwordlessSignIn ?? false);
+  // "Security keys only" while 2FA stays required signs out whoever has no key: the same warning.
+  const tightening = settings !== null && wanted && settings.requireTwoFactor && factorPolicy === 'security_keys' && settings.secondFactorPolicy !== 'security_keys';
+  const warns = turningOn || tightening;
   const adminHasMethod = current.methods.length > 0;
 
   useEffect(() => {
-    if (!turningOn) return;
+    if (!warns) return;
     let live = true;
     setImpact(null);
-    agentdesk.getEnforcementImpact().then(
+    agentdesk.getEnforcementImpact(factorPolicy).then(
       (i) => live && setImpact(i),
       (e: unknown) => live && setError(describeError(e)),
     );
     return () => {
       live = false;
     };
-  }, [turningOn]);
+  }, [warns, factorPolicy]);
 
   function toggle() {
     setWanted(!wanted);
@@ -113,14 +124,34 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           requireTwoFactor: wanted,
           // Only turning the requirement on has a warning to acknowledge; keeping it on while
           // changing the key policy signs nobody out, but the server still wants the flag.
-          acknowledged: turningOn ? understood : wanted,
+          acknowledged: warns ? understood : wanted,
           ...(pinPolicyChanged ? { userVerification: pinPolicy } : {}),
+          ...(factorPolicyChanged ? { secondFactorPolicy: factorPolicy } : {}),
+          ...(passwordlessChanged ? { passwordlessSignIn: passwordless } : {}),
         }),
       );
       if (saved) {
-        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, userVerification: pinPolicy, updatedAt: new Date().toISOString(), updatedBy: current.user });
+        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, userVerification: pinPolicy, secondFactorPolicy: factorPolicy, passwordlessSignIn: passwordless, updatedAt: new Date().toISOString(), updatedBy: current.user });
         setUnderstood(false);
-        setResult([requireChanged ? describeSaved(saved) : '', pinPolicyChanged ? describePinPolicy(pinPolicy) : ''].filter(Boolean).join(' '));
+        setResult(
+          [
+            requireChanged || tightening
+              ? saved.requireTwoFactor
+                ? `Two-factor authentication is now required. ${impactSentence(
+                    // Counted again after the save: the same words as the warning, with today's numbers.
+                    (await agentdesk.listUsers({ twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none', limit: 1 }).catch(() => ({ total: saved.signedOutUsers }))).total,
+                    saved.signedOutUsers,
+                    true,
+                    saved.revokedSessions,
+                  )}`
+                : describeSaved(saved)
+              : '',
+            pinPolicyChanged ? describePinPolicy(pinPolicy) : '',
+            describeSignInMethodsSaved({ ...(factorPolicyChanged && { policy: factorPolicy }), ...(passwordlessChanged && { passwordless }) }),
+          ]
+            .filter(Boolean)
+            .join(' '),
+        );
         void refresh();
       }
     } catch (failure) {
@@ -134,7 +165,9 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     return error ? <Notice tone="error">{error}</Notice> : <p role="status">Loading security settings…</p>;
   }
 
-  const canSave = turningOn ? understood && adminHasMethod && impact !== null : turningOff || (pinPolicyChanged && adminHasMethod);
+  const canSave = warns
+    ? understood && adminHasMethod && impact !== null
+    : turningOff || ((pinPolicyChanged || factorPolicyChanged || passwordlessChanged) && adminHasMethod);
   // 'preferred' is offered only to an account that already has it (set through the API).
   const offeredPolicies = pinPolicies.filter((p) => p.value !== 'preferred' || settings.userVerification === 'preferred');
 
@@ -187,11 +220,14 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         </Notice>
       ) : null}
 
-      {turningOn && adminHasMethod ? (
+      {warns && adminHasMethod ? (
         <div className="warning-box" role="region" aria-labelledby="enforce-warning-title">
           <p className="warning-title" id="enforce-warning-title">
-            Everyone without a two-factor method will be signed out
+            {factorPolicy === 'security_keys' ? 'Everyone without a security key will be signed out' : 'Everyone without a two-factor method will be signed out'}
           </p>
+          {factorPolicy === 'security_keys' ? (
+            <p>Under “Security keys only”, a user whose only method is an authenticator app counts as having no method: they must add a security key.</p>
+          ) : null}
           <p>
             Upon save, any user without a two-factor authentication method will be signed out on every device, and will have to set up at
             least one method at their next sign-in to use AgentDesk. Tell your agents beforehand and make sure they have their phone or
@@ -199,22 +235,8 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           </p>
           {impact === null ? (
             <p role="status">Checking who will be signed out…</p>
-          ) : impact.usersWithoutTwoFactor === 0 ? (
-            <p data-testid="enforcement-impact">Everyone already has a method: nobody will be signed out.</p>
           ) : (
-            <>
-              <p data-testid="enforcement-impact">
-                <strong>{plural(impact.usersWithoutTwoFactor, 'user', 'users')}</strong> will be signed out
-                {impact.sessionsToRevoke ? ` (${plural(impact.sessionsToRevoke, 'open session', 'open sessions')})` : ''}:
-              </p>
-              <ul className="impact-list" aria-label="Users who will be signed out">
-                {impact.users.map((user) => (
-                  <li key={user.id}>
-                    {user.name} <span className="muted">({user.email})</span>
-                  </li>
-                ))}
-              </ul>
-            </>
+            <ImpactPreview impact={impact} policy={factorPolicy} />
           )}
           <div className="checkbox">
             <input id="enforce-understood" type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
@@ -262,6 +284,22 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           ))}
         </fieldset>
       </div>
+
+      <SignInMethodsSettings
+        policy={factorPolicy}
+        passwordless={passwordless}
+        onPolicy={(p) => {
+          setFactorPolicy(p);
+          setUnderstood(false);
+          setResult(null);
+          setError(null);
+        }}
+        onPasswordless={(on) => {
+          setPasswordless(on);
+          setResult(null);
+          setError(null);
+        }}
+      />
 
       {error ? <Notice tone="error">{error}</Notice> : null}
       {result ? (
