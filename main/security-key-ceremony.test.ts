@@ -213,14 +213,17 @@ describe('security-key ceremonies: passkey sign-in and an unanswered PIN prompt'
 
   // Issue 13: on the desktop a PIN prompt left open outlived the server's timeout indefinitely.
   test('a PIN prompt nobody answers ends at the ceremony timeout, and a PIN sent afterwards goes nowhere', async () => {
-    const ceremonies = newCeremonies(1_000);
+    const ceremonies = newCeremonies(2_500);
     progress.length = 0;
-    onProgress = () => {};
+    let promptedAt = 0;
+    onProgress = (p) => {
+      if (p.step === 'pin_needed') promptedAt = Date.now();
+    };
     const retries = key.pinRetries;
     const started = Date.now();
     await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof DesktopError && e.code === 'security_key_cancelled' && /PIN wasn't entered in time/.test(e.message));
-    assert.ok(Date.now() - started < 3_000, `ended after ${Date.now() - started} ms`);
-    assert.ok(progress.some((p) => p.step === 'pin_needed'));
+    assert.ok(promptedAt > 0, 'the PIN prompt was open');
+    assert.ok(Date.now() - started < 4_000, `ended ${Date.now() - started} ms after the start, the timeout being 2500 ms`);
     assert.deepEqual(progress.at(-1), { step: 'cancelled' }, 'the renderer is told to close the prompt');
     ceremonies.submitPin('0000');
     await new Promise((resolve) => setTimeout(resolve, 50));

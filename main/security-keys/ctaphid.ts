@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CtapHidError, SecurityKeyError } from './errors.js';
+import { randomBytesFromPool } from './random-pool.js';
 import {
   BROADCAST_CID,
   Capability,
@@ -92,7 +92,7 @@ export class CtapHidDevice {
   }
 
   static async #handshake(transport: SecurityKeyTransport, full: Required<CtapHidOptions>): Promise<CtapHidDevice> {
-    const nonce = randomBytes(8);
+    const nonce = randomBytesFromPool(8);
     for (const report of encodeMessage(BROADCAST_CID, CtapHidCommand.INIT, nonce)) await transport.write(report);
     const assembler = new MessageAssembler(BROADCAST_CID);
     const deadline = Date.now() + full.initTimeoutMs;

@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac } from 'node:crypto';
 import { CtapProtocolError } from './errors.js';
+import { randomBytesFromPool } from './random-pool.js';
 import { Cose, rawPointFromCose } from './cose.js';
 import type { CborMap } from './cbor.js';
 
@@ -75,7 +76,7 @@ export const pinProtocolTwo: PinUvAuthProtocol = {
     return { keyAgreement, sharedSecret };
   },
   encrypt(key, plaintext) {
-    const iv = randomBytes(16);
+    const iv = randomBytesFromPool(16);
     const out = new Uint8Array(16 + plaintext.length);
     out.set(iv, 0);
     out.set(aesCbc(true, aesPart(key), iv, plaintext), 16);

@@ -297,9 +297,18 @@ export class SecurityKeyClient {
   async #ceremony<T>(options: CeremonyOptions, serverTimeout: number | undefined, attempt: (key: OpenSecurityKey, control: AttemptControl, ceremony: Ceremony) => Promise<T>): Promise<T> {
     const timeoutMs = options.timeoutMs ?? serverTimeout ?? DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new SecurityKeyError('timeout')), timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    // One signal for the whole ceremony: the lifetime timer or the caller's abort (linked by hand,
+    // since AbortSignal.any is slow on Node 20).
+    const ending = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ending.abort(new SecurityKeyError('timeout'));
+    }, timeoutMs);
+    const cancel = () => ending.abort(new SecurityKeyError('cancelled'));
+    if (options.signal?.aborted) cancel();
+    else options.signal?.addEventListener('abort', cancel, { once: true });
+    const signal = ending.signal;
     let last: string | undefined;
     const ceremony: Ceremony = {
       options,
@@ -329,10 +338,11 @@ export class SecurityKeyClient {
         ceremony.emit({ type: 'cancelled' });
         throw new SecurityKeyError('cancelled', undefined, { cause: error });
       }
-      if (timeout.signal.aborted) throw error instanceof SecurityKeyError && error.code === 'timeout' ? error : new SecurityKeyError('timeout', undefined, { cause: error });
+      if (timedOut) throw error instanceof SecurityKeyError && error.code === 'timeout' ? error : new SecurityKeyError('timeout', undefined, { cause: error });
       throw error;
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
     }
   }
 
