@@ -59,6 +59,14 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     completePasswordReset: (token, newPassword) => api.completePasswordReset(token, newPassword),
     changePassword: (currentPassword, newPassword) => api.changePassword(currentPassword, newPassword),
     listAuditEvents: (page) => api.listAuditEvents(page),
+    exportAuditEvents: (filter) => api.exportAuditEvents(filter),
+    issueEnrollmentCode: (userId, expiresInMinutes) => api.issueEnrollmentCode(userId, expiresInMinutes),
+    redeemEnrollmentCode: (code) => api.redeemEnrollmentCode(code),
+    listSecurityActivity: () => api.listSecurityActivity(),
+    markSecurityActivityRead: (id) => api.markSecurityActivityRead(id),
+    reportNotMe: (id) => api.reportNotMe(id),
+    listSecurityAlerts: () => api.listSecurityAlerts(),
+    resolveSecurityAlert: (id) => api.resolveSecurityAlert(id),
   };
 }
 

@@ -33,6 +33,14 @@ import type {
   ImportResult,
   InvitationPreview,
 } from '../preload/agentdesk-api.js';
+import type { AuditFilter, EnrollmentCode, SecurityActivityPage, SecurityAlert } from '../preload/agentdesk-api.js';
+
+/** The audit log's filters as query parameters (list and CSV export). */
+function auditQuery(filter: AuditFilter): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const key of ['userId', 'action', 'from', 'to'] as const) if (filter[key]) query.set(key, filter[key]!);
+  return query;
+}
 
 /** The users list's query string (also the export's, which ignores sort and page). */
 export function usersQuery(query: UserListQuery): string {
@@ -341,11 +349,44 @@ export class ServerClient {
     return this.call<TwoFactorReset>('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`);
   }
 
-  listAuditEvents(page: { limit?: number; before?: string } = {}) {
-    const query = new URLSearchParams();
+  listAuditEvents(page: { limit?: number; before?: string } & AuditFilter = {}) {
+    const query = auditQuery(page);
     if (page.limit) query.set('limit', String(page.limit));
     if (page.before) query.set('before', page.before);
     return this.call<AuditPage>('GET', `/account/audit-events${query.size ? `?${query}` : ''}`);
+  }
+
+  async exportAuditEvents(filter: AuditFilter = {}): Promise<string> {
+    const query = auditQuery(filter);
+    return (await this.csvRequest('GET', `/account/audit-events/export${query.size ? `?${query}` : ''}`)).text();
+  }
+
+  issueEnrollmentCode(userId: string, expiresInMinutes?: number) {
+    return this.call<EnrollmentCode>('POST', `/account/users/${encodeURIComponent(userId)}/enrollment-code`, expiresInMinutes ? { expiresInMinutes } : {});
+  }
+
+  async redeemEnrollmentCode(code: string): Promise<void> {
+    await this.call<unknown>('POST', '/sessions/current/enrollment-code', { code });
+  }
+
+  listSecurityActivity() {
+    return this.call<SecurityActivityPage>('GET', '/me/security-activity');
+  }
+
+  async markSecurityActivityRead(id?: string): Promise<void> {
+    await this.call<unknown>('POST', id ? `/me/security-activity/${encodeURIComponent(id)}/read` : '/me/security-activity/read', {});
+  }
+
+  reportNotMe(id: string) {
+    return this.call<{ revokedSessions: number }>('POST', `/me/security-activity/${encodeURIComponent(id)}/not-me`, {});
+  }
+
+  async listSecurityAlerts(): Promise<SecurityAlert[]> {
+    return (await this.call<{ alerts: SecurityAlert[] }>('GET', '/account/security-alerts')).alerts;
+  }
+
+  async resolveSecurityAlert(id: string): Promise<void> {
+    await this.call<unknown>('POST', `/account/security-alerts/${encodeURIComponent(id)}/resolve`, {});
   }
 
   async listMySessions(): Promise<MySession[]> {

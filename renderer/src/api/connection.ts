@@ -26,6 +26,9 @@ const reads = new Set<string>([
   'listUsers',
   'exportUsers',
   'listAuditEvents',
+  'exportAuditEvents',
+  'listSecurityActivity',
+  'listSecurityAlerts',
   'listMySessions',
 ]);
 

@@ -19,6 +19,14 @@ import type {
   SessionRevoked,
 } from '../../../preload/agentdesk-api';
 import { ApiError } from './api-error';
+import type { AuditFilter, SecurityAlert } from '../../../preload/agentdesk-api';
+
+/** The audit log's filters as query parameters (list and CSV export). */
+function auditQuery(filter: AuditFilter): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const key of ['userId', 'action', 'from', 'to'] as const) if (filter[key]) query.set(key, filter[key]!);
+  return query;
+}
 
 const base = '/api/v1';
 
@@ -402,11 +410,37 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
     resetUserTwoFactor: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`),
 
     listAuditEvents: (page = {}) => {
-      const query = new URLSearchParams();
+      const query = auditQuery(page);
       if (page.limit) query.set('limit', String(page.limit));
       if (page.before) query.set('before', page.before);
       const suffix = query.size ? `?${query}` : '';
       return call('GET', `/account/audit-events${suffix}`);
+    },
+
+    exportAuditEvents: async (filter = {}) => {
+      const query = auditQuery(filter);
+      return (await csvRequest('GET', `/account/audit-events/export${query.size ? `?${query}` : ''}`)).text();
+    },
+
+    issueEnrollmentCode: (userId, expiresInMinutes) =>
+      call('POST', `/account/users/${encodeURIComponent(userId)}/enrollment-code`, expiresInMinutes ? { expiresInMinutes } : {}),
+
+    redeemEnrollmentCode: async (code) => {
+      await call('POST', '/sessions/current/enrollment-code', { code });
+    },
+
+    listSecurityActivity: () => call('GET', '/me/security-activity'),
+
+    markSecurityActivityRead: async (id) => {
+      await call('POST', id ? `/me/security-activity/${encodeURIComponent(id)}/read` : '/me/security-activity/read', {});
+    },
+
+    reportNotMe: (id) => call('POST', `/me/security-activity/${encodeURIComponent(id)}/not-me`, {}),
+
+    listSecurityAlerts: async () => (await call<{ alerts: SecurityAlert[] }>('GET', '/account/security-alerts')).alerts,
+
+    resolveSecurityAlert: async (id) => {
+      await call('POST', `/account/security-alerts/${encodeURIComponent(id)}/resolve`, {});
     },
   };
 }
