@@ -60,7 +60,7 @@ async function signIn(page: Page, account: string, email: string): Promise<void>
   await page.getByLabel('Account').fill(account);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 describe('AgentDesk desktop (Electron)', { skip }, () => {

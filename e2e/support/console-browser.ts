@@ -47,7 +47,7 @@ export async function fillSignIn(page: Page, account: string, email: string): Pr
 
 export async function signIn(page: Page, account: string, email: string): Promise<void> {
   await fillSignIn(page, account, email);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** Signs in someone with an authenticator app, through the second step. */

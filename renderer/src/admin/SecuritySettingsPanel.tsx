@@ -8,6 +8,7 @@ import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
 import { hasRecentSecondFactor, useSession } from '../session-context';
+import { RolloutSettings } from '../rollout/RolloutSettings';
 
 function plural(n: number, one: string, many: string) {
   return `${n} ${n === 1 ? one : many}`;
@@ -256,6 +257,8 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           </p>
         </div>
       ) : null}
+
+      <RolloutSettings adminHasMethod={adminHasMethod} />
 
       <div className="setting-divider">
         <fieldset className="setting-group" aria-describedby="pin-policy-hint">

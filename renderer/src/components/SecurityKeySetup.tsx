@@ -4,11 +4,13 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
+import { PasswordlessKeyOption } from './PasswordlessKeyOption';
 
 /** Register a USB security key under a name the user will recognise later. */
 export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
   const id = useId();
   const [name, setName] = useState('Security key');
+  const [passwordless, setPasswordless] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -17,7 +19,7 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
     setBusy(true);
     setError(null);
     try {
-      onAdded(await agentdesk.addSecurityKey(name.trim()));
+      onAdded(await agentdesk.addSecurityKey(name.trim(), passwordless ? { passwordless: true } : undefined));
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);
@@ -35,6 +37,7 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
           </p>
           <input id={`${id}-name`} aria-describedby={`${id}-hint`} maxLength={64} required value={name} disabled={busy} onChange={(e) => setName(e.target.value)} />
         </div>
+        <PasswordlessKeyOption id={id} checked={passwordless} disabled={busy} onChange={setPasswordless} />
         <div className="button-row">
           <button type="submit" disabled={busy || !name.trim()}>
             Add security key

@@ -5,6 +5,8 @@ import { AuthenticatorAppSetup } from '../components/AuthenticatorAppSetup';
 import { AuthCard } from '../components/AuthCard';
 import { RecoveryCodesPanel } from '../components/RecoveryCodesPanel';
 import { SecurityKeySetup } from '../components/SecurityKeySetup';
+import { useSecurityPolicy } from '../components/SecurityKeysOnlyNotice';
+import { EnrollmentCodeGate } from '../rollout/EnrollmentCodeGate';
 
 type Step = 'choose' | 'totp' | 'security_key' | 'recovery_codes';
 
@@ -12,6 +14,8 @@ type Step = 'choose' | 'totp' | 'security_key' | 'recovery_codes';
 export function EnrollmentScreen({ current, onDone, onSignOut }: { current: CurrentSession; onDone: (added: MethodAdded) => void; onSignOut: () => void }) {
   const [step, setStep] = useState<Step>('choose');
   const [added, setAdded] = useState<MethodAdded | null>(null);
+  // Under "security keys only" an app is not offered (second-factors/policy.ts on the server).
+  const keysOnly = useSecurityPolicy()?.secondFactorPolicy === 'security_keys';
 
   function methodAdded(result: MethodAdded) {
     setAdded(result);
@@ -21,7 +25,10 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
 
   return (
     <AuthCard title="Set up two-factor authentication" wide>
-      {step !== 'recovery_codes' ? (
+      {step !== 'recovery_codes' && keysOnly ? (
+        <p data-testid="enrol-security-keys-only">{current.account.name} accepts security keys only: add a USB security key to continue.</p>
+      ) : null}
+      {step !== 'recovery_codes' && !keysOnly ? (
         <p>
           {current.account.name} requires two-factor authentication. Besides your password, you will confirm each sign-in with a code
           from an app on your phone or with a USB security key, so a stolen password alone cannot open your account.
@@ -29,16 +36,20 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
       ) : null}
 
       {step === 'choose' ? (
+        <EnrollmentCodeGate>
         <div className="choice-grid" role="group" aria-label="Choose a method">
-          <button type="button" className="choice" onClick={() => setStep('totp')}>
-            <span className="choice-title">Authenticator app</span>
-            <span className="choice-text">Scan a QR code with Google Authenticator or a similar app on your phone.</span>
-          </button>
+          {!keysOnly ? (
+            <button type="button" className="choice" onClick={() => setStep('totp')}>
+              <span className="choice-title">Authenticator app</span>
+              <span className="choice-text">Scan a QR code with Google Authenticator or a similar app on your phone.</span>
+            </button>
+          ) : null}
           <button type="button" className="choice" onClick={() => setStep('security_key')}>
             <span className="choice-title">Security key</span>
             <span className="choice-text">Use a USB key such as a YubiKey: touch it to sign in.</span>
           </button>
         </div>
+        </EnrollmentCodeGate>
       ) : null}
       {step === 'totp' ? <AuthenticatorAppSetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'security_key' ? <SecurityKeySetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}

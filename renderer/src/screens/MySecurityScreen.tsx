@@ -1,4 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
+import { SecurityActivityCard } from '../rollout/SecurityActivityCard';
 import type { Method, MethodAdded } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { useReconnected } from '../api/connection';
@@ -8,6 +9,7 @@ import { FocusHeading } from '../components/FocusHeading';
 import { Notice } from '../components/Notice';
 import { RecoveryCodesPanel } from '../components/RecoveryCodesPanel';
 import { SecurityKeySetup } from '../components/SecurityKeySetup';
+import { SecurityKeysOnlyNotice, useSecurityPolicy } from '../components/SecurityKeysOnlyNotice';
 import { formatDateTime } from '../dates';
 import { describeMethod, methodTypeLabel } from '../method-names';
 import { MySessionsCard } from './MySessionsCard';
@@ -25,6 +27,7 @@ export function MySecurityScreen() {
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
   const methods = current.methods;
   const enforced = current.account.requireTwoFactor;
+  const policy = useSecurityPolicy();
 
   async function reload() {
     const me = await agentdesk.getMe();
@@ -81,6 +84,7 @@ export function MySecurityScreen() {
               <h2 id="methods-title">Two-factor methods</h2>
               <span className={methods.length ? 'badge badge-on' : 'badge badge-off'}>{methods.length ? 'On' : 'Off'}</span>
             </div>
+            <SecurityKeysOnlyNotice policy={policy} methods={methods} onAddKey={() => setAdding('security_key')} />
             {methods.length === 0 ? (
               <p>
                 You have no second factor yet.{' '}
@@ -104,9 +108,11 @@ export function MySecurityScreen() {
             )}
             {adding === null ? (
               <div className="button-row">
-                <button type="button" className="button-secondary" onClick={() => setAdding('totp')}>
-                  Add authenticator app
-                </button>
+                {policy?.secondFactorPolicy !== 'security_keys' ? (
+                  <button type="button" className="button-secondary" onClick={() => setAdding('totp')}>
+                    Add authenticator app
+                  </button>
+                ) : null}
                 <button type="button" className="button-secondary" onClick={() => setAdding('security_key')}>
                   Add security key
                 </button>
@@ -131,6 +137,8 @@ export function MySecurityScreen() {
               </div>
             </section>
           ) : null}
+
+          <SecurityActivityCard />
 
           <ChangePasswordPanel />
 
@@ -183,7 +191,8 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
           {method.name}
         </p>
         <p className="muted small">
-          {methodTypeLabel[method.type]} · Added {formatDateTime(method.createdAt)} · Last used {formatDateTime(method.lastUsedAt)}
+          {methodTypeLabel[method.type]}
+          {method.passwordless ? ' · Signs you in without a password' : ''} · Added {formatDateTime(method.createdAt)} · Last used {formatDateTime(method.lastUsedAt)}
         </p>
         {removalBlocked && mode === 'view' ? (
           <p className="small muted" id={`${id}-blocked`}>

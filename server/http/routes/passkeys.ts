@@ -20,6 +20,7 @@ import {
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
 import { sessionView } from '../../sessions/sessions.js';
+import { listMethods } from '../../second-factors/methods.js';
 import { methodAllowed, policyOf } from '../../second-factors/policy.js';
 import { authOf } from '../auth.js';
 import { setSessionCookie } from './sessions.js';
@@ -125,7 +126,8 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
       deviceToken: signedIn.deviceToken,
       session: sessionView(signedIn.session),
       user: userView({ id: passkey.user_id, name: passkey.user_name, email: passkey.user_email, role: passkey.user_role }),
-      methods: [],
+      // Signed in already: the methods are for My security, not a second step.
+      methods: await listMethods(db, passkey.user_id),
       account: { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 },
     };
   });
