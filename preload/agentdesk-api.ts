@@ -59,6 +59,8 @@ export interface CurrentSession {
 
 export interface Me extends CurrentSession {
   recoveryCodesLeft: number;
+  /** At a forced enrolment: false when this device needs an admin's enrolment code first. */
+  mayEnrol?: boolean;
 }
 
 export interface SignInInput {

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
-import type { AuditEvent } from '../../../preload/agentdesk-api';
+import { useEffect, useId, useState } from 'react';
+import type { AuditEvent, AuditFilter } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
-import { formatDateTime } from '../dates';
+import { fullTime } from '../rollout/when';
 
 const actionNames: Record<string, string> = {
   'account.created': 'Created the account',
@@ -17,6 +17,27 @@ const actionNames: Record<string, string> = {
   'recovery_code.used': 'Signed in with a recovery code',
   'recovery_codes.regenerated': 'Generated new recovery codes',
   'security_key.counter_regression': 'Security key may be cloned (signature counter went back)',
+  'sign_in.succeeded': 'Signed in',
+  'sign_in.failed': 'Failed sign-in',
+  'sign_in.locked_out': 'Locked out after wrong attempts',
+  'session.ended': 'Ended a session',
+  'enrollment_code.issued': 'Issued an enrolment code',
+  'enrollment_code.redeemed': 'Used an enrolment code',
+  'enrollment_code.refused': 'Entered a wrong enrolment code',
+  'security_activity.not_me': 'Reported “This wasn’t me”',
+  'security_alert.resolved': 'Marked an alert as dealt with',
+  'user.invited': 'Invited a user',
+  'user.invitation_accepted': 'Accepted the invitation',
+  'user.invitation_resent': 'Sent an invitation again',
+  'user.invitation_revoked': 'Revoked an invitation',
+  'user.deactivated': 'Deactivated a user',
+  'user.reactivated': 'Reactivated a user',
+  'user.deleted': 'Deleted a user',
+  'user.role_changed': 'Changed a role',
+  'user.password_changed': 'Changed their password',
+  'user.password_reset': 'Reset their password with a link',
+  'user.password_reset_sent': 'Sent a password reset link',
+  'user.lockout_lifted': 'Lifted a lock-out',
 };
 
 const detailNames: Record<string, string> = {
@@ -29,7 +50,36 @@ const detailNames: Record<string, string> = {
   name: 'Name',
   email: 'Email',
   role: 'Role',
+  enrollment: 'Who may enrol',
+  startsAt: 'Deployment day',
+  deploymentDay: 'Applied on deployment day',
+  step: 'Step',
+  state: 'Then',
+  method: 'With',
+  expiresAt: 'Expires',
+  kind: 'About',
+  scope: 'Locked',
+  recoveryCodesLeft: 'Recovery codes left',
+  remaining: 'Methods left',
+  secondFactorPolicy: 'Second factors',
+  passwordlessSignIn: 'Sign in with a key alone',
 };
+
+const stateNames: Record<string, string> = {
+  active: 'signed in',
+  two_factor_required: 'second step',
+  enrollment_required: 'must set up 2FA',
+  password: 'password',
+  second_factor: 'second step',
+  reauthentication: 're-authentication',
+  known_device: 'known devices or an enrolment code',
+  totp: 'authenticator app',
+  recovery_code: 'recovery code',
+  passkey: 'security key alone',
+};
+
+/** The filter's choice of actions, by what an admin looks for. */
+const actionChoices = Object.keys(actionNames).sort((a, b) => actionNames[a]!.localeCompare(actionNames[b]!));
 
 const methodTypes: Record<string, string> = { totp: 'authenticator app', security_key: 'security key' };
 const pinPolicies: Record<string, string> = { discouraged: 'when the key demands it', preferred: 'when the key has one', required: 'always' };
@@ -49,23 +99,52 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'string' && value in methodTypes) return methodTypes[value]!;
   if (typeof value === 'string' && Object.hasOwn(pinPolicies, value)) return pinPolicies[value]!;
+  if (typeof value === 'string' && Object.hasOwn(stateNames, value)) return stateNames[value]!;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return fullTime(value);
   return String(value);
 }
 
 /** Internal ids mean nothing to an admin; names, emails and counts do. */
 function visibleDetails(details: Record<string, unknown> | undefined): [string, unknown][] {
-  return Object.entries(details ?? {}).filter(([key]) => !/Id$|^id$/.test(key));
+  return Object.entries(details ?? {}).filter(([key]) => !/Id$|^id$|^limit$|^userId$/.test(key));
 }
 
-/** Who changed what and when, and how many users and sessions it signed out; newest first. */
+/** The day (yyyy-mm-dd, the admin's time zone) as the start of that day, ISO. */
+function dayStart(day: string, plusDays = 0): string | undefined {
+  if (!day) return undefined;
+  const d = new Date(`${day}T00:00`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  d.setDate(d.getDate() + plusDays);
+  return d.toISOString();
+}
+
+/**
+ * Who changed what and when, from where, and how many users and sessions it signed out;
+ * newest first, filtered by user, action and date, exported as CSV.
+ */
 export function AuditLogPanel() {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [users, setUsers] = useState<{ id: string; name: string; email: string }[]>([]);
+  const [userId, setUserId] = useState('');
+  const [action, setAction] = useState('');
+  const [fromDay, setFromDay] = useState('');
+  const [toDay, setToDay] = useState('');
+  const ids = { user: useId(), action: useId(), from: useId(), to: useId() };
+
+  const filter = (): AuditFilter => ({
+    ...(userId ? { userId } : {}),
+    ...(action ? { action } : {}),
+    ...(dayStart(fromDay) ? { from: dayStart(fromDay)! } : {}),
+    // "To" a day includes that whole day.
+    ...(dayStart(toDay, 1) ? { to: dayStart(toDay, 1)! } : {}),
+  });
 
   async function load(before?: string) {
     try {
-      const page = await agentdesk.listAuditEvents({ limit: 25, ...(before ? { before } : {}) });
+      setError(null);
+      const page = await agentdesk.listAuditEvents({ limit: 25, ...filter(), ...(before ? { before } : {}) });
       setEvents((old) => (before && old ? [...old, ...page.events] : page.events));
       setNextCursor(page.nextCursor);
     } catch (failure) {
@@ -73,8 +152,26 @@ export function AuditLogPanel() {
     }
   }
 
+  async function exportCsv() {
+    try {
+      const csv = await agentdesk.exportAuditEvents(filter());
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `audit-log-${new Date().toISOString().slice(0, 10)}.csv`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (failure) {
+      setError(describeError(failure));
+    }
+  }
+
   useEffect(() => {
     void load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [userId, action, fromDay, toDay]);
+  useEffect(() => {
+    agentdesk.listUsers({ limit: 1000 }).then((page) => setUsers(page.users), () => undefined);
   }, []);
   // Back from a lost connection: the newest page again.
   useReconnected(() => {
@@ -82,31 +179,78 @@ export function AuditLogPanel() {
     void load();
   });
 
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return (
     <section className="card" aria-labelledby="audit-title">
       <h2 id="audit-title">Audit log</h2>
+      <div className="filter-row" role="group" aria-label="Filter the audit log">
+        <div>
+          <label htmlFor={ids.user}>User</label>
+          <select id={ids.user} value={userId} onChange={(e) => setUserId(e.target.value)}>
+            <option value="">Everyone</option>
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.email})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={ids.action}>What</label>
+          <select id={ids.action} value={action} onChange={(e) => setAction(e.target.value)}>
+            <option value="">Everything</option>
+            {actionChoices.map((a) => (
+              <option key={a} value={a}>
+                {actionNames[a]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={ids.from}>From</label>
+          <input id={ids.from} type="date" value={fromDay} onChange={(e) => setFromDay(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor={ids.to}>To</label>
+          <input id={ids.to} type="date" value={toDay} onChange={(e) => setToDay(e.target.value)} />
+        </div>
+        <div className="filter-actions">
+          <button type="button" className="button-secondary" onClick={() => void exportCsv()}>
+            Export CSV
+          </button>
+        </div>
+      </div>
+      <p className="muted small">Times are in your time zone ({zone}).</p>
       {error ? <Notice tone="error">{error}</Notice> : null}
       {events === null ? (
         !error && <p role="status">Loading the audit log…</p>
       ) : events.length === 0 ? (
-        <p>Nothing recorded yet.</p>
+        <p>Nothing recorded{userId || action || fromDay || toDay ? ' that matches these filters' : ' yet'}.</p>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table data-testid="audit-table">
             <thead>
               <tr>
                 <th scope="col">When</th>
                 <th scope="col">Who</th>
                 <th scope="col">What</th>
+                <th scope="col">From</th>
                 <th scope="col">Details</th>
               </tr>
             </thead>
             <tbody>
               {events.map((event) => (
                 <tr key={event.id}>
-                  <td className="small nowrap">{formatDateTime(event.at)}</td>
-                  <td>{event.actor ? event.actor.name : <span className="muted">System</span>}</td>
+                  <td className="small nowrap">{fullTime(event.at)}</td>
+                  <td>
+                    {event.actor ? event.actor.name : <span className="muted">System</span>}
+                    {event.subject && event.subject.id !== event.actor?.id ? <span className="muted small"> about {event.subject.name}</span> : null}
+                  </td>
                   <td>{describeAction(event.action)}</td>
+                  <td className="small">
+                    {event.address ?? <span className="muted">—</span>}
+                    {event.userAgent ? <span className="detail muted">{describeAgent(event.userAgent)}</span> : null}
+                  </td>
                   <td className="small">
                     {visibleDetails(event.details).map(([key, value]) => (
                       <span key={key} className="detail">
@@ -129,4 +273,11 @@ export function AuditLogPanel() {
       ) : null}
     </section>
   );
+}
+
+/** "Chrome on Linux", "AgentDesk desktop on Windows": what an admin recognises. */
+function describeAgent(ua: string): string {
+  const app = /AgentDesk/i.test(ua) ? 'AgentDesk desktop' : /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : ua.split(/[ /]/)[0] ?? ua;
+  const os = /Windows/.test(ua) ? 'Windows' : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Linux/.test(ua) ? 'Linux' : '';
+  return os ? `${app} on ${os}` : app;
 }

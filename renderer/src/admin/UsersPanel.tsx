@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { EnrollmentCodeShown } from '../rollout/EnrollmentCodeShown';
 import type { AccountUser, InvitationSent, LinkSent, Role, UserListQuery, UserPage, UserStatus } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { useConnectionGeneration } from '../api/connection';
@@ -91,6 +92,9 @@ export function UsersPanel() {
       list.push({ label: 'Lift lock-out', run: () => void act(user, async () => { await agentdesk.liftLockout(user.id); return `${user.name} can sign in again from any device.`; }, { sensitive: true }) });
     }
     if (user.twoFactorEnabled) list.push({ label: 'Reset two-factor', run: () => setConfirming({ user, action: 'reset' }), danger: true });
+    if (!user.twoFactorEnabled && user.status === 'active') {
+      list.push({ label: 'Issue enrolment code', run: () => void act(user, async () => <EnrollmentCodeShown name={user.name} issued={await agentdesk.issueEnrollmentCode(user.id)} />, { sensitive: true }) });
+    }
     const otherRole: Role = user.role === 'admin' ? 'agent' : 'admin';
     list.push({
       label: otherRole === 'admin' ? 'Make admin' : 'Make agent',

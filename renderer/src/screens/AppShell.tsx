@@ -5,6 +5,8 @@ import { Notice } from '../components/Notice';
 import { useRoute, type Route } from '../routes';
 import { useSession } from '../session-context';
 import { MySecurityScreen } from './MySecurityScreen';
+import { DeploymentDayBanner } from '../rollout/DeploymentDayBanner';
+import { SecurityAlertsBanner } from '../rollout/SecurityAlertsBanner';
 
 const mySecurity: Route = { view: 'security' };
 const adminHome: Route = { view: 'admin', tab: 'security' };
@@ -54,7 +56,9 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
           Sign out
         </button>
       </header>
+      <DeploymentDayBanner onSetUp={() => go(mySecurity)} />
       <main id="content" className="content" data-testid="app-home" tabIndex={-1}>
+        {isAdmin && view === 'admin' ? <SecurityAlertsBanner /> : null}
         {suggestTwoFactor && view !== 'security' ? (
           <Notice tone="info" title="Protect your account">
             <p>Turn on two-factor authentication so a stolen password alone cannot open your account.</p>

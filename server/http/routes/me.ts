@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Transaction } from 'kysely';
 import { userView } from '../../people/accounts.js';
 import { recordAudit, requestContext, type RequestContext } from '../../audit/audit.js';
-import { assertMayEnrol } from '../../enforcement/enrollment-policy.js';
+import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollment-policy.js';
 import { accountRollout } from '../../enforcement/rollout-view.js';
 import { notify } from '../../notifications/security-activity.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
@@ -94,6 +94,8 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       methods: await listMethods(db, auth.user.id),
       recoveryCodesLeft: await ctx.recoveryCodes.remaining(db, auth.user.id),
       account: { ...accountView(auth.account), ...(await accountRollout(db, auth.account.id)) },
+      // At a forced enrolment: whether this session may set up a method, or needs an enrolment code.
+      mayEnrol: auth.session.state !== 'enrollment_required' || (await enrolmentPermission(db, auth)) !== null,
       session: sessionView(auth.session),
     };
   });

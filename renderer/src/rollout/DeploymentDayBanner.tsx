@@ -1,0 +1,38 @@
+import './rollout.css';
+import { useEffect, useState } from 'react';
+import type { Me } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { deploymentDayText } from './when';
+
+/**
+ * On every screen of a user without a method while a deployment day is set: when 2FA becomes
+ * required (in their time zone) and a button to set it up now.
+ */
+export function DeploymentDayBanner({ onSetUp }: { onSetUp: () => void }) {
+  const [me, setMe] = useState<Me | null>(null);
+  useEffect(() => {
+    let live = true;
+    const load = () => agentdesk.getMe().then((m) => live && setMe(m), () => undefined);
+    void load();
+    // The admin moved or cancelled it, or the user added a method meanwhile.
+    const off = agentdesk.onAccountUpdated(() => void load());
+    const timer = setInterval(() => void load(), 60_000);
+    return () => {
+      live = false;
+      off();
+      clearInterval(timer);
+    };
+  }, []);
+  const at = me?.account.twoFactorScheduledAt;
+  if (!me || !at || me.methods.length > 0 || me.account.requireTwoFactor) return null;
+  return (
+    <div className="deployment-banner" role="region" aria-label="Two-factor authentication deadline" data-testid="deployment-day-banner">
+      <p>
+        From <strong>{deploymentDayText(at)}</strong>, {me.account.name} requires two-factor authentication.
+      </p>
+      <button type="button" className="button-primary button-small" onClick={onSetUp}>
+        Set it up now
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import './rollout.css';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { Notice } from '../components/Notice';
+
+/**
+ * At a forced enrolment from a device this user had not used before the requirement: the
+ * account accepts a first method only with an enrolment code from an administrator. Until one
+ * is redeemed, this asks for it instead of showing the methods.
+ */
+export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
+  const [mayEnrol, setMayEnrol] = useState<boolean | null>(null);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  useEffect(() => {
+    agentdesk.getMe().then((me) => setMayEnrol(me.mayEnrol !== false), () => setMayEnrol(true));
+  }, []);
+  if (mayEnrol === null) return <p>Loading…</p>;
+  if (mayEnrol) return <>{children}</>;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await agentdesk.redeemEnrollmentCode(code.trim());
+      setMayEnrol(true);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      setError(code === 'invalid_code' ? 'That enrolment code is not right, has expired or was already used. Check it with your administrator.' : describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="stack" onSubmit={(e) => void submit(e)} data-testid="enrollment-code-form">
+      <Notice tone="info" title="Ask your administrator for an enrolment code">
+        <p>
+          This device has not been used with your account before, so a password alone is not enough to set up two-factor authentication
+          here. Ask an administrator for a one-time enrolment code (they issue it from your row in Admin → Users), then enter it below.
+        </p>
+      </Notice>
+      {error ? <Notice tone="error">{error}</Notice> : null}
+      <label htmlFor={id}>Enrolment code</label>
+      <input
+        id={id}
+        name="enrollment-code"
+        autoComplete="one-time-code"
+        autoCapitalize="characters"
+        spellCheck={false}
+        placeholder="ABCDE-FGHJK"
+        maxLength={32}
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+        required
+      />
+      <div className="button-row">
+        <button type="submit" className="button-primary" disabled={busy || code.trim().length < 10}>
+          Continue
+        </button>
+      </div>
+    </form>
+  );
+}
