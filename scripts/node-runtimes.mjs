@@ -102,7 +102,12 @@ export function fetchNode(major) {
     const r = spawnSync(process.execPath, [npmCli(), 'pack', pkg, '--pack-destination', work, '--json', '--silent'], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000,
     });
-    if (r.status !== 0) throw new Error(`npm pack ${pkg} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' / ')}`);
+    if (r.status !== 0) {
+      let why;
+      try { why = JSON.parse(r.stdout).error?.summary; } catch { /* not npm's JSON error */ }
+      why ||= (r.stderr || r.stdout || String(r.error ?? `exit ${r.status}`)).trim().split('\n').slice(-3).join(' / ');
+      throw new Error(`npm pack ${pkg} failed: ${why}`);
+    }
     const [{ version, filename }] = JSON.parse(r.stdout);
     const dest = join(cacheDir(), `node-v${version}`);
     if (versionOf(dest) === `v${version}`) return dest;
