@@ -94,7 +94,8 @@ export class DesktopSession {
     const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
     const answer = await ceremony({
       passkeyOptions: (slug) => this.client.passkeyOptions(slug),
-      signInWithPasskey: (slug, response) => this.client.signInWithPasskey(slug, response, deviceToken),
+      signInWithPasskey: (slug, response, requestOptions) =>
+        this.client.signInWithPasskey(slug, response, deviceToken, (requestOptions as { challengeId?: unknown }).challengeId),
     });
     if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
       await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);

@@ -185,8 +185,9 @@ export class ServerClient {
   }
 
   /** Step 2: the key's assertion; answers as signIn does (the token is main's, never the renderer's). */
-  async signInWithPasskey(account: string, response: unknown, deviceToken?: string | null): Promise<SignedIn> {
-    const body = { account, response };
+  async signInWithPasskey(account: string, response: unknown, deviceToken?: string | null, challengeId?: unknown): Promise<SignedIn> {
+    // The options' challengeId names the challenge; without one the server finds it by the signed value.
+    const body = { account, response, ...(typeof challengeId === 'string' && { challengeId }) };
     const answer = await this.call<SignedIn>('POST', '/sessions/passkey', deviceToken ? { ...body, deviceToken } : body, null);
     if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
     return answer;
