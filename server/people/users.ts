@@ -137,7 +137,9 @@ export async function* allUsers(db: Kysely<Database>, accountId: string, filters
     let q = filteredUsers(db, accountId, filters).select(userColumns);
     if (after) {
       const { name, id } = after;
-      q = q.where((eb) => eb.or([eb('u.name', '>', name), eb.and([eb('u.name', '=', name), eb('u.id', '>', id)])]));
+      // A row-value comparison: both stores seek the (account_id, name, id) index to it, where
+      // `name > ? or (name = ? and id > ?)` made SQLite scan from the start on every batch.
+      q = q.where((eb) => eb(eb.refTuple('u.name', 'u.id'), '>', eb.tuple(name, id)));
     }
     const rows = await q.orderBy('u.name').orderBy('u.id').limit(batchSize).execute();
     if (rows.length === 0) return;
