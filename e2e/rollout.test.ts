@@ -1,0 +1,103 @@
+// Rolling 2FA out in Chromium: the deployment-day banner for users without a method and the
+// admin's countdown; security activity with "This wasn't me" and the admins' alert; and a
+// forced enrolment from a new device that asks for the admin's enrolment code. Every screen is
+// checked with axe (recordScreen).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AuthenticatorCodes } from './support/authenticator-codes.js';
+import { openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
+import { IdentityApi, password, seedAccount, type SeededAccount } from './support/identity-api.js';
+import { consoleJourney } from './support/journey.js';
+
+const codes = new AuthenticatorCodes();
+let account: SeededAccount;
+const journey = consoleJourney({}, async ({ server }) => {
+  account = await seedAccount(server.url, codes);
+});
+
+test('deployment day: every screen of a user without a method says when, the admin sees the countdown and who is missing', async () => {
+  await account.createUser('Ben Agent', 'ben@acme.test');
+  const startsAt = new Date(Date.now() + 3 * 86_400_000);
+  startsAt.setSeconds(0, 0);
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, startsAt: startsAt.toISOString() });
+
+  const ben = await openConsole(journey.browser, journey.server.url);
+  await signIn(ben.page, 'acme', 'ben@acme.test');
+  const banner = ben.page.getByTestId('deployment-day-banner');
+  await banner.waitFor();
+  const text = await banner.innerText();
+  assert.match(text, /requires two-factor authentication/);
+  // The time in the user's own time zone (the browser's), with the weekday.
+  const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' }).format(startsAt);
+  assert.ok(text.includes(weekday), text);
+  await recordScreen(ben.page, 'deployment-day-banner');
+  await banner.getByRole('button', { name: 'Set it up now' }).click();
+  await ben.page.getByRole('heading', { name: 'My security' }).waitFor();
+
+  const admin = await openConsole(journey.browser, journey.server.url);
+  await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
+  await admin.page.getByRole('heading', { name: 'Authentication' }).waitFor();
+  const scheduled = admin.page.getByTestId('deployment-day-scheduled');
+  await scheduled.waitFor();
+  assert.match(await scheduled.innerText(), /in 3 days|in 2 days 23 hours/);
+  assert.match(await admin.page.getByTestId('still-missing').innerText(), /Ben Agent/);
+  await recordScreen(admin.page, 'admin-deployment-day', { fullPage: true });
+  // Cancelled from the same page: the banner goes at the user's next look.
+  await admin.page.getByRole('button', { name: 'Cancel deployment day' }).click();
+  await admin.page.getByTestId('rollout-result').waitFor();
+  await ben.page.reload();
+  await ben.page.getByRole('heading', { name: 'My security' }).waitFor();
+  assert.equal(await ben.page.getByTestId('deployment-day-banner').count(), 0);
+  await ben.context.close();
+  await admin.context.close();
+});
+
+test("security activity lists what changed, unread first; \"This wasn't me\" signs the user out and alerts the admins", async () => {
+  await account.createUser('Dee Agent', 'dee@acme.test');
+  const deeApi = await IdentityApi.signIn(journey.server.url, 'acme', 'dee@acme.test', password);
+  const secret = await deeApi.enrollAuthenticatorApp(codes);
+  const dee = await openConsole(journey.browser, journey.server.url);
+  await signInWithCode(dee.page, 'acme', 'dee@acme.test', secret, codes);
+  const activity = dee.page.getByTestId('security-activity');
+  await activity.waitFor();
+  await activity.getByText('Authenticator app “Authenticator app” added').or(activity.getByText(/Authenticator app.* added/)).first().waitFor();
+  await recordScreen(dee.page, 'my-security-activity', { fullPage: true });
+  await activity.getByRole('button', { name: 'This wasn’t me' }).first().click();
+  await activity.getByRole('button', { name: 'Yes, this wasn’t me' }).click();
+  // Every session ends, this one too: back to sign-in.
+  await dee.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor({ timeout: 5000 });
+
+  const admin = await openConsole(journey.browser, journey.server.url);
+  await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
+  const alerts = admin.page.getByTestId('security-alerts');
+  await alerts.waitFor();
+  assert.match(await alerts.innerText(), /Dee Agent/);
+  await recordScreen(admin.page, 'admin-security-alert');
+  await dee.context.close();
+  await admin.context.close();
+});
+
+test('a forced enrolment from a new device asks for an enrolment code; with the admin’s code the methods are offered', async () => {
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true });
+  await account.createUser('Cara Agent', 'cara@acme.test');
+  const cara = await openConsole(journey.browser, journey.server.url);
+  await signIn(cara.page, 'acme', 'cara@acme.test');
+  const form = cara.page.getByTestId('enrollment-code-form');
+  await form.waitFor();
+  assert.match(await form.innerText(), /Ask your administrator for an enrolment code/);
+  assert.equal(await cara.page.getByRole('button', { name: /Authenticator app/ }).count(), 0);
+  await recordScreen(cara.page, 'enrollment-code-required');
+
+  const { users } = await account.admin.api.call<{ users: { id: string; email: string }[] }>('GET', '/account/users?q=cara');
+  const caraId = users.find((u) => u.email === 'cara@acme.test')!.id;
+  const wrong = form.getByLabel('Enrolment code');
+  await wrong.fill('AAAAA-AAAAA');
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await form.getByText('That enrolment code is not right').waitFor();
+  const issued = await account.admin.api.call<{ code: string }>('POST', `/account/users/${caraId}/enrollment-code`, {});
+  await wrong.fill(issued.code.toLowerCase());
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await cara.page.getByRole('button', { name: /Authenticator app/ }).waitFor();
+  await recordScreen(cara.page, 'enrollment-after-code');
+  await cara.context.close();
+});
