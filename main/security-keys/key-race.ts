@@ -91,14 +91,18 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
   try {
     for (;;) {
       if (outcome) break;
-      if (options.signal.aborted) {
+      const pastDeadline = Date.now() >= options.deadline;
+      if (options.signal.aborted || pastDeadline) {
         // The key the agent chose ends with its own account of what it was doing (a PIN prompt
-        // that timed out, say); attempts end promptly since their signals are aborted too.
-        if (winner !== undefined) await Promise.allSettled([...running.values()].map((e) => e.done));
+        // that timed out, say); its attempt ends promptly once its signal is aborted.
+        if (winner !== undefined) {
+          if (!options.signal.aborted) for (const entry of running.values()) entry.controller.abort(new SecurityKeyError('timeout'));
+          await Promise.allSettled([...running.values()].map((e) => e.done));
+        }
         if (outcome) break;
+        if (!options.signal.aborted) throw new SecurityKeyError('timeout');
         throw options.signal.reason instanceof Error ? options.signal.reason : new SecurityKeyError('cancelled');
       }
-      if (Date.now() >= options.deadline) throw new SecurityKeyError('timeout');
       if (winner === undefined) {
         const transports = await options.discovery.list().catch(() => []);
         lastPresent = transports.map((t) => t.id);
