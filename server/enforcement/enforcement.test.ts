@@ -127,7 +127,7 @@ describe('Require two-factor authentication', () => {
   test('saving again while it is on needs no new acknowledgement and signs nobody out', async () => {
     const res = await setEnforcement(true, false);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { requireTwoFactor: true, signedOutUsers: 0, revokedSessions: 0 });
+    assert.deepEqual(res.body, { requireTwoFactor: true, signedOutUsers: 0, revokedSessions: 0, scheduledAt: null });
   });
 
   test('while it is on, a user cannot remove their last method', async () => {
@@ -146,7 +146,7 @@ describe('Require two-factor authentication', () => {
     const { methodId, token } = await enrolTotp(server, s.token);
     const res = await setEnforcement(false, false);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { requireTwoFactor: false, signedOutUsers: 0, revokedSessions: 0 });
+    assert.deepEqual(res.body, { requireTwoFactor: false, signedOutUsers: 0, revokedSessions: 0, scheduledAt: null });
     const me = await server.call('GET', '/me', { token });
     assert.equal(me.status, 200);
     assert.equal(me.body.methods.length, 1);
