@@ -90,6 +90,16 @@ export function App() {
     });
   }, []);
 
+  // A link opened in a tab that already shows the console changes only the hash.
+  useEffect(() => {
+    function onHashChange() {
+      const link = takeLinkFromAddress();
+      if (link) setStage(link.screen === 'invitation' ? { name: 'accept_invitation', token: link.token } : { name: 'reset_password', token: link.token });
+    }
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
+  }, []);
+
   // The server pushes this when an admin requires 2FA, resets ours, or signs us out elsewhere.
   useEffect(
     () =>

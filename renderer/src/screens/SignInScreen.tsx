@@ -63,7 +63,7 @@ export function SignInScreen({
   }
 
   return (
-    <AuthCard title="Sign in" focusHeading={created === null}>
+    <AuthCard title="Sign in" focusHeading={created === null && prefill === null}>
       {created ? (
         <Notice tone="success" title="Account created">
           <span data-testid="account-created">
