@@ -87,7 +87,7 @@ test('signing out while the server is down says so and keeps trying; the sign-in
   assert.equal(await sessionStatus(page), 200);
 
   await server.stop();
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Could not sign out yet' }).waitFor({ timeout: 10_000 });
   assert.match(await page.getByTestId('sign-out-pending').innerText(), /still active/);
   await recordScreen(page, 'sign-out-pending');
@@ -112,7 +112,7 @@ test('a reload while the sign-out is still unconfirmed resumes it instead of sig
   // The network drops every sign-out request; everything else still reaches the server.
   const refuse = (route: import('playwright-core').Route) => route.abort('internetdisconnected');
   await page.route('**/api/v1/sessions/current', (route) => (route.request().method() === 'DELETE' ? refuse(route) : route.continue()));
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Could not sign out yet' }).waitFor({ timeout: 10_000 });
   await page.reload();
   await page.getByRole('heading', { name: 'Could not sign out yet' }).waitFor({ timeout: 10_000 });

@@ -151,7 +151,7 @@ describe('AgentDesk desktop (Electron)', { skip }, () => {
     desktop = await launchDesktop({ AGENTDESK_SERVER_URL: server.url }, dir);
     try {
       await desktop.window.getByTestId('app-home').waitFor();
-      await desktop.window.getByRole('button', { name: 'Sign out' }).click();
+      await desktop.window.getByRole('button', { name: 'Sign out', exact: true }).click();
       await desktop.window.getByRole('heading', { name: 'Sign in' }).waitFor();
     } finally {
       await desktop.close();
@@ -189,7 +189,7 @@ describe('AgentDesk desktop (Electron)', { skip }, () => {
 
       // The account now demands user verification: the key's PIN, asked for by the desktop.
       await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: false, acknowledged: false, userVerification: 'required' });
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await signIn(page, 'umbrella', 'kim@umbrella.test');
       await page.getByRole('button', { name: 'Use security key' }).click();
       await page.getByLabel('Security key PIN').fill('0000');

@@ -62,7 +62,7 @@ test('the first account is created from the console, then signed in to with the 
   await page.getByText('Protect your account').waitFor();
   await page.reload();
   await page.getByTestId('app-home').waitFor();
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await page.getByLabel('Account').inputValue(), 'initech', 'the last account is remembered');
   // A fresh load asks the server again: still no link, and no first-run screen.

@@ -48,7 +48,7 @@ test('a wrong code is explained; a recovery code signs in once; recovery codes c
   await page.getByText('9 of 10 recovery codes left.').waitFor();
 
   // A used recovery code does not work twice.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await signIn(page, account.slug, 'dan@acme.test');
   await page.getByRole('button', { name: 'Use a recovery code' }).click();
   await page.getByLabel('Recovery code').fill(dan.recoveryCodes[0]!);

@@ -69,7 +69,7 @@ test('an agent registers a security key, and signs in with it', async () => {
   await page.getByText('Desk YubiKey', { exact: true }).waitFor();
 
   // Sign out and in again: the second step offers the key first (last used first).
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await signIn(page, 'acme', 'kim@acme.test');
   await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   await page.getByRole('button', { name: 'Use security key' }).waitFor();
