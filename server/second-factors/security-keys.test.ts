@@ -53,7 +53,8 @@ describe('security keys', () => {
     const ok = await server.call('POST', '/sessions/current/second-factor', { token: next.token, body: { method: 'security_key', response } });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.session.state, 'active');
-    const me = await server.call('GET', '/me', { token: next.token });
+    // Passing the second step rotated the token: the session goes on under the new one.
+    const me = await server.call('GET', '/me', { token: ok.body.token });
     assert.ok(me.body.methods[0].lastUsedAt);
   });
 
@@ -86,7 +87,8 @@ describe('security keys', () => {
     const response = key.getAssertion(credential, options.body, origin);
     const first = await server.call('POST', '/sessions/current/second-factor', { token: next.token, body: { method: 'security_key', response } });
     assert.equal(first.status, 200);
-    const second = await server.call('POST', '/sessions/current/second-factor', { token: next.token, body: { method: 'security_key', response } });
+    // Replayed on the session it just activated (re-authentication): the challenge is gone.
+    const second = await server.call('POST', '/sessions/current/second-factor', { token: first.body.token, body: { method: 'security_key', response } });
     assert.equal(second.body.error.code, 'challenge_expired');
   });
 
@@ -96,7 +98,7 @@ describe('security keys', () => {
     const key = new SoftAuthenticator();
     const { credential, res } = await register(s.token, key);
     assert.equal(res.status, 201);
-    const options = await server.call('POST', '/me/methods/security-keys/options', { token: s.token, body: {} });
+    const options = await server.call('POST', '/me/methods/security-keys/options', { token: res.body.token, body: {} });
     assert.deepEqual(options.body.excludeCredentials.map((c: { id: string }) => c.id), [credential.id.toString('base64url')]);
   });
 
@@ -147,10 +149,11 @@ describe('security keys', () => {
     const admin = await signIn(server, slug, `admin@${slug}.test`);
     // The admin needs a method and a recent second factor to change the policy.
     const key = new SoftAuthenticator();
-    await register(admin.token, key, 'Admin key');
-    const put = await server.call('PUT', '/account/security-settings', { token: admin.token, body: { requireTwoFactor: false, acknowledged: false, userVerification: 'required' } });
+    const adminToken2 = (await register(admin.token, key, 'Admin key')).res.body.token as string;
+    const put = await server.call('PUT', '/account/security-settings', { token: adminToken2, body: { requireTwoFactor: false, acknowledged: false, userVerification: 'required' } });
     assert.equal(put.status, 200);
-    const u = await createUser(server, adminToken, slug, 'Quin');
+    // (The admin's password-only session ended when their key was added from another one.)
+    const u = await createUser(server, adminToken2, slug, 'Quin');
     const s = await signIn(server, slug, u.email);
     const options = await server.call('POST', '/me/methods/security-keys/options', { token: s.token, body: {} });
     assert.equal(options.body.authenticatorSelection.userVerification, 'required');
@@ -159,6 +162,6 @@ describe('security keys', () => {
     assert.equal(refused.body.error.code, 'security_key_rejected');
     const { res } = await register(s.token, new SoftAuthenticator(1, true), 'With PIN');
     assert.equal(res.status, 201);
-    await server.call('PUT', '/account/security-settings', { token: admin.token, body: { requireTwoFactor: false, acknowledged: false, userVerification: 'discouraged' } });
+    await server.call('PUT', '/account/security-settings', { token: adminToken2, body: { requireTwoFactor: false, acknowledged: false, userVerification: 'discouraged' } });
   });
 });
