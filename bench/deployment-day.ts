@@ -49,7 +49,7 @@ async function json(res: Response) {
   return body;
 }
 
-export async function runDeploymentDay(options: { streams?: number; log?: (s: string) => void } = {}): Promise<Figure[]> {
+export async function runDeploymentDay(options: { streams?: number; log?: (s: string) => void; /** Compare: an admin's save upon the same setup instead of a schedule. */ now?: boolean } = {}): Promise<Figure[]> {
   const streams = options.streams ?? 10_000;
   const log = options.log ?? ((s: string) => console.log(s));
   let cluster: PrivateCluster | undefined;
@@ -106,8 +106,8 @@ export async function runDeploymentDay(options: { streams?: number; log?: (s: st
     const failed = readies.reduce((n, r) => n + r.failed, 0);
     log(`  ${opened.toLocaleString('en-US')} streams open on two instances (${failed} failed)`);
 
-    const startsAt = Date.now() + LEAD_MS;
-    await json(await fetch(`${base}/account/security-settings`, { method: 'PUT', headers: headers(adminToken), body: JSON.stringify({ requireTwoFactor: true, acknowledged: true, startsAt: new Date(startsAt).toISOString() }) }));
+    const startsAt = options.now ? Date.now() : Date.now() + LEAD_MS;
+    await json(await fetch(`${base}/account/security-settings`, { method: 'PUT', headers: headers(adminToken), body: JSON.stringify({ requireTwoFactor: true, acknowledged: true, ...(options.now ? {} : { startsAt: new Date(startsAt).toISOString() }) }) }));
     const done = await Promise.all(children.map((c) => {
       const wait = reply<{ arrivals: number[]; missing: number }>(c, 'done');
       c.send({ type: 'collect', timeoutMs: LEAD_MS + 30_000 });
@@ -116,14 +116,16 @@ export async function runDeploymentDay(options: { streams?: number; log?: (s: st
     const delays = done.flatMap((d) => d.arrivals.map((a) => a - startsAt)).sort((a, b) => a - b);
     const missing = done.reduce((n, d) => n + d.missing, 0) + failed;
     const audit = await json(await fetch(`http://127.0.0.1:${servers[1]!.port}/api/v1/account/audit-events?action=security_settings.updated&limit=50`, { headers: headers(adminToken) }).catch(() => new Response('{"events":[]}')));
-    const applications = (audit.events ?? []).filter((e: any) => e.details?.deploymentDay).length;
+    const applications = (audit.events ?? []).filter((e: any) => e.details?.deploymentDay || (options.now && e.details?.requireTwoFactor?.to)).length;
     const p50 = percentile(delays, 50);
     const p99 = percentile(delays, 99);
     const max = delays[delays.length - 1] ?? NaN;
     const details = { streams, opened, failed, missing, p50, p99, max, applications, earliest: delays[0], loadAverage: loadavg()[0] };
     return [
       {
-        figure: `deployment day, ${streams.toLocaleString('en-US')} streams on 2 instances: startsAt → last session.revoked`,
+        figure: options.now
+          ? `immediate save (for comparison), ${streams.toLocaleString('en-US')} streams on 2 instances: save → last session.revoked`
+          : `deployment day, ${streams.toLocaleString('en-US')} streams on 2 instances: startsAt → last session.revoked`,
         value: max,
         unit: 'ms (max)',
         target: `< ${DEPLOYMENT_DAY_TARGET_MS} ms, applied once`,
@@ -150,7 +152,9 @@ export async function runDeploymentDay(options: { streams?: number; log?: (s: st
 }
 
 if (isMain(import.meta.url)) {
-  const figures = await runDeploymentDay({ streams: process.argv[2] ? Number(process.argv[2]) : undefined });
-  writeResults('deployment-day', figures);
+  const count = process.argv.slice(2).find((a) => /^\d+$/.test(a));
+  const now = process.argv.includes('--now');
+  const figures = await runDeploymentDay({ streams: count ? Number(count) : undefined, now });
+  writeResults(now ? 'deployment-day-vs-save' : 'deployment-day', figures, { loadAverage: loadavg() });
   console.log(table(figures));
 }
