@@ -81,12 +81,14 @@ export function App() {
     const link = takeLinkFromAddress();
     void Promise.all([agentdesk.getCurrentSession().catch(() => null), loadSignupStatus()]).then(([current, status]) => {
       setSignup(status);
-      if (link?.screen === 'invitation') setStage({ name: 'accept_invitation', token: link.token });
-      else if (link?.screen === 'reset-password') setStage({ name: 'reset_password', token: link.token });
-      else if (current) setStage({ name: 'signed_in', current });
+      // Only the first screen: a link opened meanwhile (hashchange below) has already chosen one.
+      const settle = (next: Stage) => setStage((shown) => (shown.name === 'loading' ? next : shown));
+      if (link?.screen === 'invitation') settle({ name: 'accept_invitation', token: link.token });
+      else if (link?.screen === 'reset-password') settle({ name: 'reset_password', token: link.token });
+      else if (current) settle({ name: 'signed_in', current });
       // Nobody can sign in yet: open straight on creating the organisation and its admin.
-      else if (status.firstRun) setStage({ name: 'create_account', firstRun: true });
-      else setStage({ name: 'sign_in', notice: null });
+      else if (status.firstRun) settle({ name: 'create_account', firstRun: true });
+      else settle({ name: 'sign_in', notice: null });
     });
   }, []);
 
