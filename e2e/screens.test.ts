@@ -1,7 +1,7 @@
 // Screens of issue 14: where focus lands on the second step, recovery codes that survive a
-// reload (and a warning before leaving them), how a new method is announced, a lock-out, the
-// narrow (400 px), wide (1600 px) and dark layouts with axe, My security following the
-// account's setting as it changes, and "Your sessions".
+// reload (and a warning before leaving them), how a new method is announced, the narrow
+// (400 px), wide (1600 px) and dark layouts with axe, My security following the account's
+// setting as it changes, and "Your sessions". (The lock-out screen: second-step.test.ts.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -102,30 +102,6 @@ test('a new authenticator app reads as English; its recovery codes warn before a
   await page.getByTestId('app-home').waitFor();
   assert.equal(askedAgain, false);
   assert.equal(await shown.count(), 0);
-  await context.close();
-});
-
-test('a lock-out says how long, to ask an administrator, and offers no recovery code', async () => {
-  const secret = await agentWithApp('Hal Agent', 'hal@acme.test');
-  const { context, page } = await open();
-  await signIn(page, account.slug, 'hal@acme.test');
-  await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
-  // The server's lock-out answer as docs/api.md gives it (429 too_many_attempts, locked), sent
-  // for this one request so the screen can be seen without twenty wrong codes.
-  await page.route('**/api/v1/sessions/current/second-factor', (route) =>
-    route.fulfill({
-      status: 429,
-      contentType: 'application/json',
-      body: JSON.stringify({ error: { code: 'too_many_attempts', message: 'Locked.', retryAfterSeconds: 900, locked: true } }),
-    }),
-  );
-  await page.getByLabel('Code from your authenticator app').fill(codes.wrong(secret));
-  const locked = page.getByTestId('locked-out');
-  await locked.waitFor();
-  assert.match(await locked.innerText(), /locked for 15 minutes\. Ask your administrator to lift the lock-out/);
-  assert.equal(await page.getByRole('button', { name: 'Use a recovery code' }).count(), 0);
-  assert.equal(await page.getByLabel('Code from your authenticator app').count(), 0);
-  await recordScreen(page, 'second-step-locked-out');
   await context.close();
 });
 

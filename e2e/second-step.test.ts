@@ -85,7 +85,7 @@ test('a wrong code is explained; a recovery code signs in once; recovery codes c
   await context.close();
 });
 
-test('repeated wrong codes are throttled with a clear wait', async () => {
+test('repeated wrong codes lock the second step: the screen says how long, to ask an administrator, and offers no recovery code', async () => {
   const eve = await agentWithAuthenticatorApp('Eve Agent', 'eve@acme.test');
   const { context, page } = await openConsole(journey.browser, journey.server.url);
   await signIn(page, account.slug, 'eve@acme.test');
@@ -94,11 +94,14 @@ test('repeated wrong codes are throttled with a clear wait', async () => {
     await typeCode(page, codes.wrong(eve.secret));
     await page.getByText('That code is not right.').waitFor();
   }
-  // The sixth try is refused without being checked, even with the right code.
+  // The sixth try is refused without being checked, even with the right code: a lock-out
+  // (429 too_many_attempts, locked), which recovery codes share.
   await typeCode(page, await codes.next(eve.secret));
-  const throttled = page.getByRole('alert').filter({ hasText: 'Too many attempts.' });
-  await throttled.waitFor();
-  assert.match(await throttled.innerText(), /Too many attempts\. Try again in \d+ (seconds|minutes)\./);
-  await recordScreen(page, 'second-step-throttled');
+  const locked = page.getByTestId('locked-out');
+  await locked.waitFor();
+  assert.match(await locked.innerText(), /sign-in to this account is locked for \d+ (seconds|minutes|hours)\. Ask your administrator to lift the lock-out/);
+  assert.equal(await page.getByRole('button', { name: 'Use a recovery code' }).count(), 0);
+  assert.equal(await page.getByLabel('Code from your authenticator app').count(), 0);
+  await recordScreen(page, 'second-step-locked-out');
   await context.close();
 });
