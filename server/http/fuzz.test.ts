@@ -13,7 +13,7 @@ import { PASSWORD, startTestServer, type TestServer } from '../testing/harness.j
 import { buildRequest, rawRequest } from '../testing/raw-http.js';
 
 /** Cases per route and per way of signing in (none, a valid bearer token, a valid cookie). */
-const RUNS = Number(process.env.AGENTDESK_FUZZ_RUNS ?? 20);
+const RUNS = Number(process.env.AGENTDESK_FUZZ_RUNS ?? 10);
 const SEED = process.env.AGENTDESK_FUZZ_SEED ? Number(process.env.AGENTDESK_FUZZ_SEED) : undefined;
 
 interface JsonSchema {
