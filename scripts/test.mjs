@@ -26,6 +26,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { checkNativeModules, findNode, prepareTree, repoRoot } from './node-runtimes.mjs';
 
 /** The Node lines tested, the first on every file, the others on the server and security-key suites. */
@@ -120,19 +121,30 @@ function runTests(runtime, files, env, extraArgs = [], concurrency = process.env
       stdio: ['inherit', 'pipe', 'inherit'],
       env: { ...process.env, NODE_ENV: 'test', ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...runtime.env, ...env },
     });
-    let tail = '';
+    // The runner's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`) comes before its list of
+    // failures, which can be long: read every line as it comes and keep the last of each.
+    const counts = { pass: 0, fail: 0, cancelled: 0 };
+    let partial = '';
+    const read = (text) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop();
+      for (const line of lines) {
+        const m = /^\S* ?(pass|fail|cancelled) (\d+)$/.exec(stripAnsi(line).trimEnd());
+        if (m) counts[m[1]] = Number(m[2]);
+      }
+    };
+    const decoder = new StringDecoder('utf8');
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-8192);
+      read(decoder.write(chunk));
     });
     child.on('error', (error) => {
       console.log(`Could not start ${runtime.node}: ${error.message}`);
     });
     child.on('close', (code) => {
-      const text = stripAnsi(tail);
-      const count = (name) => Number(new RegExp(`^\\S* ?${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-      const passed = count('pass');
-      let failed = count('fail') + count('cancelled');
+      read(`${decoder.end()}\n`);
+      const passed = counts.pass;
+      let failed = counts.fail + counts.cancelled;
       // A runner that died before its summary still counts as a failure.
       if (code !== 0 && failed === 0) failed = 1;
       resolvePass({ passed, failed });
