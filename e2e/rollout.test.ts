@@ -12,7 +12,7 @@ import { consoleJourney } from './support/journey.js';
 const codes = new AuthenticatorCodes();
 let account: SeededAccount;
 const journey = consoleJourney({}, async ({ server }) => {
-  account = await seedAccount(server.url, codes);
+  account = await seedAccount(server.url, codes, 'acme', 'Acme Support', 'known_device');
 });
 
 test('deployment day: every screen of a user without a method says when, the admin sees the countdown and who is missing', async () => {

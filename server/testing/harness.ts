@@ -70,12 +70,18 @@ export async function startTestServer(overrides: Partial<Config> = {}) {
 
 export const PASSWORD = 'correct horse battery staple';
 
-/** Creates an account with its admin through the API (open signup) and signs the admin in. */
-export async function createAccount(server: ApiClient, slug: string) {
+/**
+ * Creates an account with its admin through the API (open signup). New accounts let a first
+ * method be set up only from a known device or with an enrolment code (enforcement/
+ * enrollment-policy.ts, tested in enforcement/rollout.test.ts); the tests built on this helper
+ * follow the article's flow, where the password is enough, unless they ask for `known_device`.
+ */
+export async function createAccount(server: ApiClient & { db?: TestServer['db'] }, slug: string, enrollment: 'password' | 'known_device' = 'password') {
   const res = await server.call('POST', '/accounts', {
     body: { name: `${slug} Ltd`, slug, admin: { name: `Admin ${slug}`, email: `admin@${slug}.test`, password: PASSWORD } },
   });
   if (res.status !== 201) throw new Error(`create account: ${res.status} ${JSON.stringify(res.body)}`);
+  if (enrollment === 'password' && server.db) await server.db.updateTable('accounts').set({ enrollment_policy: 'password' }).where('id', '=', res.body.account.id).execute();
   return res.body as { account: { id: string; slug: string }; user: { id: string; email: string } };
 }
 
