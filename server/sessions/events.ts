@@ -2,20 +2,25 @@
 // revoking sessions delivers `session.revoked` to every stream of those sessions at once.
 // With several instances, a relay (see store/postgres-relay.ts) carries revocations between them.
 
-/** Why a session ended: pushed as `session.revoked`, and the `reason` of its next 401. */
-export type RevocationReason =
-  | 'two_factor_required'
-  | 'two_factor_reset'
-  | 'signed_out'
-  | 'expired'
+/**
+ * Why a session ended: pushed as `session.revoked`, and the `reason` of its next 401. The one
+ * list: the relay between instances accepts exactly these.
+ */
+export const REVOCATION_REASONS = [
+  'two_factor_required',
+  'two_factor_reset',
+  'signed_out',
+  'expired',
   /** A method was added from another session: one that never passed a second factor ends. */
-  | 'second_factor_added'
+  'second_factor_added',
   /** Ended by its user from "Your sessions". */
-  | 'signed_out_elsewhere'
-  | 'deactivated'
-  | 'password_changed'
+  'signed_out_elsewhere',
+  'deactivated',
+  'password_changed',
   /** The user answered "This wasn't me" to a security notification. */
-  | 'not_me';
+  'not_me',
+] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 export interface SessionRevokedEvent {
   type: 'session.revoked';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SessionEvents, type SessionRevokedEvent } from '../sessions/events.js';
+import { REVOCATION_REASONS, SessionEvents, type SessionRevokedEvent } from '../sessions/events.js';
 import { openStore, type Store } from './database.js';
 import { PostgresRelay, REVOCATION_CHANNEL, revocationPayloads } from './postgres-relay.js';
 import { freshPostgresDatabase } from '../testing/postgres.js';
@@ -73,6 +73,17 @@ describe('PostgreSQL revocation relay', { skip }, () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(onA.length, 1, 'delivered locally once, its own notification skipped');
     assert.equal(a.relay.received, 0);
+  });
+
+  // A reason the relay did not know was dropped on the other instances: the stream never heard.
+  test('every revocation reason reaches the other instances as it was given', { timeout: 10_000 }, async () => {
+    const a = await instance();
+    const b = await instance();
+    for (const reason of REVOCATION_REASONS) {
+      const onB = listen(b.events, `reason-${reason}`);
+      await a.events.publishRevoked([`reason-${reason}`], reason);
+      assert.deepEqual(await onB, { type: 'session.revoked', reason });
+    }
   });
 
   test('notifications that are not ours are ignored', async () => {

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
-import type { AccountUpdate, RevocationReason, RevocationRelay, SessionEvents } from '../sessions/events.js';
+import { REVOCATION_REASONS, type AccountUpdate, type RevocationReason, type RevocationRelay, type SessionEvents } from '../sessions/events.js';
 import type { Database } from './schema.js';
 
 export const REVOCATION_CHANNEL = 'agentdesk_session_revoked';
@@ -22,7 +22,7 @@ export const REVOCATION_CHANNEL = 'agentdesk_session_revoked';
 export const ACCOUNT_CHANNEL = 'agentdesk_account_updated';
 /** PostgreSQL refuses payloads of 8000 bytes or more; ids are ASCII, so length = bytes. */
 const MAX_PAYLOAD = 7900;
-const REASONS: ReadonlySet<string> = new Set<RevocationReason>(['two_factor_required', 'two_factor_reset', 'signed_out', 'expired']);
+const REASONS: ReadonlySet<string> = new Set<RevocationReason>(REVOCATION_REASONS);
 
 interface Payload {
   /** Sending instance. */
