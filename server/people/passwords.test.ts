@@ -127,27 +127,6 @@ describe('passwords', () => {
     assert.equal(again.body.error.code, 'invalid_link');
   });
 
-  test('the unknown-email answer takes about as long as the known one', async () => {
-    // Attack: telling which emails have accounts by how long the answer takes.
-    const u = await user('Tim');
-    const time = async (email: string) => {
-      const t = performance.now();
-      await server.call('POST', '/password-resets', { body: { account: slug, email } });
-      return performance.now() - t;
-    };
-    const known: number[] = [];
-    const unknown: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      known.push(await time(u.email));
-      // The same unknown email each time, as the known one: both then update throttle rows that exist.
-      unknown.push(await time('ghost@pwd.test'));
-    }
-    // The fastest of each: what the work takes, without the noise of a shared machine. Before the
-    // lookup moved after the answer, a known email took about twice as long (95 ms against 48).
-    const [k, n] = [Math.min(...known), Math.min(...unknown)];
-    assert.ok(Math.abs(k - n) < 25 || Math.max(k, n) / Math.min(k, n) < 1.25, `known ${k} ms, unknown ${n} ms`);
-  });
-
   test('reset requests for one email are throttled, still answered 202', async () => {
     // Attack: flooding a user's mailbox with reset links.
     const u = await user('Flo');
@@ -186,6 +165,39 @@ describe('reset links without mail', () => {
       assert.equal(res.body.emailed, false);
       assert.match(res.body.link, /#\/reset-password\?token=/);
       assert.equal((await server.call('POST', '/password-resets/complete', { body: { token: linkToken(res.body.link), newPassword: NEW_PASSWORD } })).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('reset request timing', () => {
+  // Without mail here: the test's own SMTP server (in this process) parsing a message would be
+  // timed along with the server's answer.
+  test('the unknown-email answer takes about as long as the known one', async () => {
+    // Attack: telling which emails have accounts by how long the answer takes.
+    const server = await startTestServer({ openSignup: true });
+    try {
+      const acc = await createAccount(server, 'timing');
+      const first = await signIn(server, 'timing', acc.user.email);
+      const token = (await enrolTotp(server, first.token)).token ?? first.token;
+      const u = await createUser(server, token, 'timing', 'Tim');
+      const time = async (email: string) => {
+        const t = performance.now();
+        await server.call('POST', '/password-resets', { body: { account: 'timing', email } });
+        return performance.now() - t;
+      };
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        known.push(await time(u.email));
+        // The same unknown email each time, as the known one: both then update throttle rows that exist.
+        unknown.push(await time('ghost@pwd.test'));
+      }
+      // The fastest of each: what the work takes, without the noise of a shared machine. Before the
+      // lookup moved after the answer, a known email took about twice as long (95 ms against 48).
+      const [k, n] = [Math.min(...known), Math.min(...unknown)];
+      assert.ok(Math.abs(k - n) < 25 || Math.max(k, n) / Math.min(k, n) < 1.25, `known ${k} ms, unknown ${n} ms`);
     } finally {
       await server.close();
     }
