@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CDPSession, Page } from 'playwright-core';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
-import { openConsole, recordScreen, signIn } from './support/console-browser.js';
-import { seedAccount } from './support/identity-api.js';
+import { openConsole, recordScreen, signIn, signInWithCode } from './support/console-browser.js';
+import { IdentityApi, IdentityApiError, password, seedAccount } from './support/identity-api.js';
 import { consoleJourney } from './support/journey.js';
 
 const journey = consoleJourney({ openSignup: true });
@@ -73,5 +73,44 @@ test('with passwordless sign-in off, the key alone signs nobody in and the page 
   await page.getByRole('button', { name: 'Sign in with a security key' }).click();
   await page.getByTestId('passkey-error').filter({ hasText: 'not turned on for this account' }).waitFor();
   assert.equal(await page.getByTestId('app-home').count(), 0);
+  await context.close();
+});
+
+test('the admin accepts security keys only while 2FA is required: the same warning lists who has only an app, and they are signed out', async () => {
+  const account = await seedAccount(journey.server.url, codes, 'initech', 'Initech Help');
+  await account.createUser('Appy Agent', 'appy@initech.test');
+  const appy = await IdentityApi.signIn(journey.server.url, 'initech', 'appy@initech.test', password);
+  await appy.enrollAuthenticatorApp(codes);
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true });
+  assert.equal((await appy.call<{ user: { email: string } }>('GET', '/me')).user.email, 'appy@initech.test');
+
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
+  await plugInPasskeyCapableKey(page);
+  await signInWithCode(page, 'initech', account.admin.email, account.admin.secret, codes);
+  // The admin's own key first: accepting security keys only needs one.
+  await page.goto('/#/security');
+  await page.getByRole('button', { name: 'Add security key' }).click();
+  await page.getByLabel('Name for this key').fill('Admin key');
+  await page.getByRole('button', { name: 'Add security key' }).click();
+  await page.getByText('Admin key', { exact: true }).waitFor();
+
+  await page.goto('/#/admin/security');
+  await page.getByRole('heading', { name: 'Authentication' }).waitFor();
+  await page.getByRole('group', { name: 'Accepted second factors' }).getByRole('radio', { name: 'Security keys only' }).check();
+  await page.getByText('Everyone without a security key will be signed out').waitFor();
+  await page.getByTestId('enforcement-impact').waitFor();
+  await recordScreen(page, 'admin-security-keys-only-impact', { fullPage: true });
+  const warning = page.getByRole('region', { name: 'Everyone without a security key will be signed out' });
+  assert.match(await warning.innerText(), /Appy Agent \(appy@initech\.test\) — authenticator app only/);
+  const save = page.getByRole('button', { name: 'Save', exact: true });
+  assert.equal(await save.isDisabled(), true, 'not before "I understand"');
+  await page.getByLabel('I understand').check();
+  await recordScreen(page, 'admin-security-keys-only-warning', { fullPage: true });
+  await save.click();
+  const result = page.getByTestId('save-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /signed out \(1 session ended\)/);
+  assert.match(await result.innerText(), /Only security keys are accepted/);
+  await assert.rejects(appy.call('GET', '/me'), (e: unknown) => e instanceof IdentityApiError && e.status === 401);
   await context.close();
 });
