@@ -38,7 +38,7 @@ test('the README journey works with curl: sign-in → enforce → forced enrolme
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
     assert.match(run.stdout, /"recoveryCodes":10,"session":"active"/);
-    assert.match(run.stdout, /\{"requireTwoFactor":true,"signedOutUsers":1,"revokedSessions":1\}/);
+    assert.match(run.stdout, /\{"requireTwoFactor":true,"signedOutUsers":1,"revokedSessions":1,"scheduledAt":null\}/);
     assert.match(readFileSync(eventsFile, 'utf8'), /event: session.revoked\ndata: \{"reason":"two_factor_required"\}/);
     assert.match(lines.at(-2)!, /"reason":"two_factor_required"/);
     assert.match(lines.at(-1)!, /"state":"enrollment_required"/);
