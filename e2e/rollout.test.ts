@@ -43,7 +43,7 @@ test('deployment day: every screen of a user without a method says when, the adm
   assert.match(await admin.page.getByTestId('still-missing').innerText(), /Ben Agent/);
   await recordScreen(admin.page, 'admin-deployment-day', { fullPage: true });
   // Cancelled from the same page: the banner goes at the user's next look.
-  await admin.page.getByRole('button', { name: 'Cancel deployment day' }).click();
+  await admin.page.getByRole('button', { name: 'Drop the deployment day' }).click();
   await admin.page.getByTestId('rollout-result').waitFor();
   await ben.page.reload();
   await ben.page.getByRole('heading', { name: 'My security' }).waitFor();

@@ -117,7 +117,7 @@ export function RolloutSettings({ adminHasMethod, onSaved }: { adminHasMethod: b
           {!scheduled ? (
             <div className="checkbox">
               <input id="schedule-understood" type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
-              <label htmlFor="schedule-understood">I understand that at that time everyone without a method will be signed out</label>
+              <label htmlFor="schedule-understood">At that time, everyone without a method is signed out: schedule it anyway</label>
             </div>
           ) : null}
           {!adminHasMethod ? <p className="muted small">Set up a method of your own first.</p> : null}
@@ -134,7 +134,7 @@ export function RolloutSettings({ adminHasMethod, onSaved }: { adminHasMethod: b
             </button>
             {scheduled ? (
               <button type="button" className="button-secondary" disabled={busy} onClick={() => void save({ startsAt: null }, () => 'The deployment day is cancelled. Nothing changes for anyone.')}>
-                Cancel deployment day
+                Drop the deployment day
               </button>
             ) : null}
           </div>
@@ -173,7 +173,7 @@ export function RolloutSettings({ adminHasMethod, onSaved }: { adminHasMethod: b
             disabled={busy || enrollment === (settings.enrollment ?? 'password')}
             onClick={() => void save({ enrollment }, () => (enrollment === 'known_device' ? 'New devices now need an enrolment code to set up a first method.' : 'The password alone is now enough to set up a first method.'))}
           >
-            Save enrolment rule
+            Use this enrolment rule
           </button>
         </div>
       </fieldset>
