@@ -91,7 +91,7 @@ describe('second step', () => {
     const a = await signIn(server, slug, u.email);
     const ok = await server.call('POST', '/sessions/current/second-factor', { token: a.token, body: { method: 'recovery_code', code: first!.toUpperCase().replace('-', ' ') } });
     assert.equal(ok.status, 200);
-    const me = await server.call('GET', '/me', { token: a.token });
+    const me = await server.call('GET', '/me', { token: ok.body.token });
     assert.equal(me.body.recoveryCodesLeft, 9);
     const b = await signIn(server, slug, u.email);
     const again = await server.call('POST', '/sessions/current/second-factor', { token: b.token, body: { method: 'recovery_code', code: first } });

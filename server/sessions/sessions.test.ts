@@ -136,7 +136,8 @@ describe('sessions', () => {
     const rival = await enrolTotp(server, rivalFirst.token);
     const reset = await server.call('DELETE', `/account/users/${adminId}/two-factor`, { token: rival.token });
     assert.equal(reset.status, 404);
-    const audit = await server.call('GET', '/account/audit-events', { token: rivalToken });
+    // (rivalToken, a password-only session, ended when the rival admin added a method.)
+    const audit = await server.call('GET', '/account/audit-events', { token: rival.token });
     assert.ok(audit.body.events.every((e: { actor: { email: string } | null }) => !e.actor || e.actor.email.endsWith('rival.test')));
     // The same email in two accounts is two different users.
     assert.equal((await signIn(server, 'rival', 'r@rival.test')).session.state, 'two_factor_required');
