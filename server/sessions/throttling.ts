@@ -173,6 +173,33 @@ type Db = Kysely<Database> | Transaction<Database>;
 export class Throttle {
   /** Attempts of this process waiting for a place in a key, first come first served. */
   private readonly waiting = new Map<string, Array<() => void>>();
+  /** Places this process holds per key (a lower bound of what the store counts). */
+  private readonly inFlightHere = new Map<string, number>();
+  /**
+   * Locks of the limits with a concurrency cap (the address-wide ones) that this process has
+   * seen: refused without asking the store again. No admin lifts those, so none goes stale early.
+   */
+  private readonly locksHere = new Map<string, number>();
+
+  private placeLeftHere(limits: Limit[]): boolean {
+    return limits.every((l) => {
+      const rule: LimitRule = limitRules[l.name];
+      return (this.inFlightHere.get(l.key) ?? 0) < (rule.concurrency ?? rule.limit);
+    });
+  }
+
+  private knownLock(limits: Limit[], now: number): LimitReached | undefined {
+    for (const l of limits) {
+      const until = this.locksHere.get(l.key);
+      if (until === undefined) continue;
+      if (until <= now) {
+        this.locksHere.delete(l.key);
+        continue;
+      }
+      return new LimitReached({ name: l.name, key: l.key, lockedUntil: until }, Math.max(1, Math.ceil((until - now) / 1000)));
+    }
+    return undefined;
+  }
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -234,9 +261,24 @@ export class Throttle {
   async reserve(limits: Limit[]): Promise<Reservation> {
     const deadline = Date.now() + MAX_WAIT_MS;
     for (;;) {
+      // What this process already knows spares the store a transaction per waiting attempt:
+      // a flood of 400 guesses from one address waits here, not in 400 transactions.
+      const known = this.knownLock(limits, Date.now());
+      if (known) throw known;
+      if (!this.placeLeftHere(limits)) {
+        if (Date.now() >= deadline) throw new LimitReached(undefined, 1);
+        await this.waitForRelease(limits, Math.min(POLL_MS + Math.random() * POLL_MS, deadline - Date.now()));
+        continue;
+      }
       const result = await this.tryReserve(limits, Date.now());
-      if (result.ok) return new Reservation(this, limits);
-      if (!result.wait) throw result.error;
+      if (result.ok) {
+        for (const l of limits) this.inFlightHere.set(l.key, (this.inFlightHere.get(l.key) ?? 0) + 1);
+        return new Reservation(this, limits);
+      }
+      if (!result.wait) {
+        if (result.error.lockout && (limitRules[result.error.lockout.name] as LimitRule).concurrency !== undefined) this.locksHere.set(result.error.lockout.key, result.error.lockout.lockedUntil);
+        throw result.error;
+      }
       if (Date.now() >= deadline) throw new LimitReached(undefined, 1);
       // Jittered, so that waiters do not all look again at the same moment.
       await this.waitForRelease(limits, Math.min(POLL_MS + Math.random() * POLL_MS, deadline - Date.now()));
@@ -311,7 +353,17 @@ export class Throttle {
       }
       return locked;
     };
-    const locked = db.isTransaction ? await run(db) : await this.db.transaction().execute(run);
+    let locked: Lockout[];
+    try {
+      locked = db.isTransaction ? await run(db) : await this.db.transaction().execute(run);
+    } finally {
+      for (const l of limits) {
+        const n = (this.inFlightHere.get(l.key) ?? 1) - 1;
+        if (n > 0) this.inFlightHere.set(l.key, n);
+        else this.inFlightHere.delete(l.key);
+      }
+    }
+    for (const l of locked) if ((limitRules[l.name] as LimitRule).concurrency !== undefined) this.locksHere.set(l.key, l.lockedUntil);
     for (const l of limits) this.wake(l.key, locked.some((x) => x.key === l.key));
     return locked;
   }

@@ -58,21 +58,30 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const userAgent = request.headers['user-agent'];
     const subject = passwordSubject(slug, email);
     const presentedToken = presentedDeviceToken(request, request.body.deviceToken);
-    const [presented, found] = await Promise.all([
-      findDevice(db, presentedToken),
+    const lookUp = () =>
       db
         .selectFrom('users as u')
         .innerJoin('accounts as a', 'a.id', 'u.account_id')
         .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
         .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
         .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
-        .executeTakeFirst(),
-    ]);
+        .executeTakeFirst();
+    const presented = await findDevice(db, presentedToken);
     // A device this user signed in on has its own budget: an attacker elsewhere cannot use it up.
+    let found = presented ? await lookUp() : undefined;
     const knownDeviceId = found && presented && (await isKnownDevice(db, presented.id, found.id)) ? presented.id : undefined;
     // Every limit is reserved before the password is hashed (throttled by the name typed, so
-    // unknown emails lock the same way).
+    // unknown emails lock the same way). Without a device token nothing needs the user first:
+    // a flood waits for its place before it costs even a lookup.
     const reservation = await ctx.throttle.reserve(passwordLimits({ subject, address, knownDeviceId }));
+    if (!presented) {
+      try {
+        found = await lookUp();
+      } catch (error) {
+        await reservation.release();
+        throw error;
+      }
+    }
     let ok: boolean;
     try {
       // Invited (no password yet) and deactivated users get a wrong password's answer and cost.
