@@ -17,7 +17,7 @@
 // everyone else's sign-in.
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
-import type { Database } from '../store/schema.js';
+import type { Database, ThrottlesTable } from '../store/schema.js';
 
 export interface LimitRule {
   /** Failures before the limit locks. */
@@ -137,14 +137,7 @@ function describeWait(seconds: number): string {
   return `${minutes} minutes`;
 }
 
-interface Row {
-  key: string;
-  failures: number;
-  in_flight: number;
-  reserved_at: number;
-  last_failure_at: number | null;
-  locked_until: number | null;
-}
+type Row = ThrottlesTable;
 
 /** A reservation left by a process that died is forgotten after this long. */
 const STALE_RESERVATION_MS = 30_000;
