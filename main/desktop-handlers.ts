@@ -27,6 +27,7 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     getSecurityPolicy: () => api.securityPolicy(),
     signOut: () => session.signOut(),
     submitSecurityKeyPin: (pin) => securityKeys.submitPin(pin),
+    chooseSecurityKeyAccount: (index) => securityKeys.chooseAccount(index),
     cancelSecurityKey: () => securityKeys.cancel(),
     getMe: () => api.me(),
     startAuthenticatorApp: (name) => api.startAuthenticatorApp(name),

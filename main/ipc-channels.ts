@@ -13,6 +13,7 @@ export const invokeChannels = {
   getSecurityPolicy: 'agentdesk:get-security-policy',
   signOut: 'agentdesk:sign-out',
   submitSecurityKeyPin: 'agentdesk:submit-security-key-pin',
+  chooseSecurityKeyAccount: 'agentdesk:choose-security-key-account',
   cancelSecurityKey: 'agentdesk:cancel-security-key',
   getMe: 'agentdesk:get-me',
   startAuthenticatorApp: 'agentdesk:start-authenticator-app',

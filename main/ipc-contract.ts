@@ -37,6 +37,7 @@ export const ipcArguments = {
   getSecurityPolicy: None,
   signOut: None,
   submitSecurityKeyPin: Type.Tuple([Pin]),
+  chooseSecurityKeyAccount: Type.Tuple([Type.Integer({ minimum: 0, maximum: 255 })]),
   cancelSecurityKey: None,
   getMe: None,
   startAuthenticatorApp: Type.Union([None, Type.Tuple([MethodName])]),

@@ -103,6 +103,39 @@ describe('desktop: sign in with a security key alone', () => {
     assert.ok(await store.getDeviceToken(connection.storeKey));
   });
 
+  // Before, the first account on the key was signed in without asking: no chooser ever showed.
+  test('a key holding two accounts of this service: the screen lists both and signs in the one the agent chose', { timeout: 30_000 }, async () => {
+    // Bea, a second agent, registers her passkey on the same key (a shared desk's key).
+    const invited = await invoke('inviteUser', { name: 'Bea', email: 'bea@acme.test', role: 'agent' });
+    assert.ok(invited.ok, JSON.stringify(invited));
+    const token = new URL(invited.value.invitation.link.replace('#/', '')).searchParams.get('token')!;
+    assert.ok((await invoke('acceptInvitation', token, PASSWORD)).ok);
+    assert.ok((await invoke('signOut')).ok);
+    assert.ok((await invoke('signIn', { account: 'acme', email: 'bea@acme.test', password: PASSWORD })).ok);
+    assert.ok((await invoke('addSecurityKey', 'Bea passkey', { passwordless: true })).ok);
+    assert.equal([...key.credentials.values()].filter((c) => c.resident).length, 2);
+    assert.ok((await invoke('signOut')).ok);
+
+    progress.length = 0;
+    let offered: { name: string | null }[] = [];
+    const chosen = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const ask = progress.find((p) => p.step === 'choose_account');
+        if (!ask || ask.step !== 'choose_account') return;
+        clearInterval(poll);
+        offered = ask.accounts;
+        // The agent picks Bea on the screen; the preload answers through IPC.
+        void invoke('chooseSecurityKeyAccount', offered.findIndex((a) => a.name === 'bea@acme.test')).then(() => resolve());
+      }, 10);
+    });
+    const signedIn = await invoke('signInWithSecurityKey', { account: 'acme' });
+    await chosen;
+    assert.ok(signedIn.ok, JSON.stringify(signedIn));
+    assert.deepEqual(offered.map((a) => a.name).sort(), ['ada@acme.test', 'bea@acme.test']);
+    assert.equal(signedIn.value.user.email, 'bea@acme.test');
+    assert.equal((await invoke('chooseSecurityKeyAccount', 300)).ok ? 'ok' : 'refused', 'refused', 'an index out of range is refused in main');
+  });
+
   test('bad arguments from the renderer are refused in main before anything reaches the key or the server', async () => {
     progress.length = 0;
     for (const args of [[], [{}], [{ account: '' }], [{ account: 'acme', extra: 1 }], [{ account: 'acme', autofill: 'yes' }], ['acme']]) {

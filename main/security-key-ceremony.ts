@@ -45,6 +45,8 @@ export interface PasskeySignInOptions {
 interface Running {
   abort: AbortController;
   pin: ((pin: string | undefined) => void) | undefined;
+  /** Answers an open account chooser (passkey sign-in with several accounts on the key). */
+  choose: ((index: number | undefined) => void) | undefined;
 }
 
 export class SecurityKeyCeremonies {
@@ -78,9 +80,18 @@ export class SecurityKeyCeremonies {
   signInWithPasskey<T>(server: PasskeySignInServer<T>, account: string, options: PasskeySignInOptions = {}): Promise<T> {
     return this.#run(async (ceremony) => {
       const requestOptions = (await server.passkeyOptions(account)) as PublicKeyCredentialRequestOptionsJSON;
-      const response = await this.options.authenticator.getAssertion(requestOptions, { ...ceremony, ...(options.chooseAccount && { chooseAccount: options.chooseAccount }) });
+      const response = await this.options.authenticator.getAssertion(requestOptions, { ...ceremony, chooseAccount: options.chooseAccount ?? ceremony.chooseAccount });
       return server.signInWithPasskey(account, response, requestOptions);
     });
+  }
+
+  /** The account the agent chose from the list `choose_account` showed; ignored when none is open. */
+  chooseAccount(index: number): void {
+    const running = this.#running;
+    if (!running?.choose) return;
+    const answer = running.choose;
+    running.choose = undefined;
+    answer(index);
   }
 
   /** The PIN the renderer asked the agent for; ignored when no key is waiting for one. */
@@ -98,12 +109,14 @@ export class SecurityKeyCeremonies {
     running.abort.abort();
     running.pin?.(undefined);
     running.pin = undefined;
+    running.choose?.(undefined);
+    running.choose = undefined;
   }
 
   async #run<T>(ceremony: (options: CeremonyOptions) => Promise<T>): Promise<T> {
     // A new request replaces one the screen has left behind.
     this.cancel();
-    const running: Running = { abort: new AbortController(), pin: undefined };
+    const running: Running = { abort: new AbortController(), pin: undefined, choose: undefined };
     this.#running = running;
     const emit = (progress: SecurityKeyProgress) => {
       if (this.#running === running) this.options.onProgress(progress);
@@ -126,6 +139,17 @@ export class SecurityKeyCeremonies {
             // done / cancelled are said once the server has answered.
           }
         },
+        // Several accounts for this service on the key: the screen lists them, the agent picks one.
+        chooseAccount: (accounts, request) =>
+          new Promise<number | undefined>((resolve) => {
+            if (running.abort.signal.aborted || request.signal.aborted) return resolve(undefined);
+            running.choose = resolve;
+            request.signal.addEventListener('abort', () => {
+              if (running.choose === resolve) running.choose = undefined;
+              resolve(undefined);
+            }, { once: true });
+            emit({ step: 'choose_account', accounts: accounts.map((a) => ({ name: a.name ?? null, displayName: a.displayName ?? null })) });
+          }),
         requestPin: (request) =>
           new Promise<string | undefined>((resolve) => {
             if (running.abort.signal.aborted || request.signal.aborted) return resolve(undefined);

@@ -366,10 +366,13 @@ export interface MySession {
  * Progress of a security-key ceremony. The desktop drives the key itself over HID and reports
  * every step; the browser only knows "waiting" and "done", so it sends touch_needed, processing
  * and done/cancelled. On `pin_needed` the UI asks for the PIN and answers with
- * `submitSecurityKeyPin(pin)` or `cancelSecurityKey()`.
+ * `submitSecurityKeyPin(pin)` or `cancelSecurityKey()`. On `choose_account` (a passkey sign-in
+ * with a key that holds several accounts for this service) it lists them and answers with
+ * `chooseSecurityKeyAccount(index)` or `cancelSecurityKey()`.
  */
 export type SecurityKeyProgress =
   | { step: 'touch_needed' }
+  | { step: 'choose_account'; accounts: { name: string | null; displayName: string | null }[] }
   | { step: 'pin_needed'; retriesLeft: number | null; wrongPin: boolean }
   | { step: 'processing' }
   | { step: 'done' }
@@ -412,6 +415,8 @@ export interface AgentDeskApi {
   // Security keys: progress and PIN, shared by useSecurityKey and addSecurityKey
   onSecurityKeyProgress(callback: (progress: SecurityKeyProgress) => void): Unsubscribe;
   submitSecurityKeyPin(pin: string): void;
+  /** The account the agent chose on `choose_account` (its index in that list). */
+  chooseSecurityKeyAccount(index: number): void;
   cancelSecurityKey(): void;
 
   // My security

@@ -38,6 +38,7 @@ const api = {
   onSessionRevoked: (callback) => subscribe<SessionRevoked>(pushChannels.sessionRevoked, callback),
   onSecurityKeyProgress: (callback) => subscribe<SecurityKeyProgress>(pushChannels.securityKeyProgress, callback),
   submitSecurityKeyPin: (pin) => void call('submitSecurityKeyPin', pin).catch(() => {}),
+  chooseSecurityKeyAccount: (index) => void call('chooseSecurityKeyAccount', index).catch(() => {}),
   cancelSecurityKey: () => void call('cancelSecurityKey').catch(() => {}),
   getMe: () => call('getMe'),
   startAuthenticatorApp: (name) => call('startAuthenticatorApp', name),

@@ -321,6 +321,8 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
 
     // The browser asks for the PIN in its own dialog; nothing to forward here.
     submitSecurityKeyPin: () => {},
+    // The browser shows its own account chooser.
+    chooseSecurityKeyAccount: () => {},
 
     cancelSecurityKey: () => WebAuthnAbortService.cancelCeremony(),
 

@@ -13,6 +13,7 @@ export function SecurityKeyStatus() {
   if (!progress || progress.step === 'done' || progress.step === 'cancelled') return null;
 
   if (progress.step === 'pin_needed') return <SecurityKeyPinPrompt retriesLeft={progress.retriesLeft} wrongPin={progress.wrongPin} />;
+  if (progress.step === 'choose_account') return <SecurityKeyAccountChooser accounts={progress.accounts} />;
 
   return (
     <div className="key-status" role="status">
@@ -56,5 +57,31 @@ function SecurityKeyPinPrompt({ retriesLeft, wrongPin }: { retriesLeft: number |
         Cancel
       </button>
     </form>
+  );
+}
+
+/** A passkey sign-in with a key that holds several accounts for this service: which one. */
+function SecurityKeyAccountChooser({ accounts }: { accounts: { name: string | null; displayName: string | null }[] }) {
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  return (
+    <div className="key-status key-accounts" role="group" aria-labelledby="key-accounts-title">
+      <div className="grow">
+        <p className="key-status-title" id="key-accounts-title">Which account do you want to sign in to?</p>
+        <p className="muted">Your security key holds more than one.</p>
+        <ul className="key-account-list">
+          {accounts.map((account, i) => (
+            <li key={i}>
+              <button ref={i === 0 ? first : undefined} type="button" className="button-secondary" onClick={() => agentdesk.chooseSecurityKeyAccount(i)}>
+                {account.displayName && account.name && account.displayName !== account.name ? `${account.displayName} (${account.name})` : (account.name ?? account.displayName ?? `Account ${i + 1}`)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+      <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
+        Cancel
+      </button>
+    </div>
   );
 }
