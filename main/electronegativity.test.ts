@@ -15,6 +15,8 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const scanner = join(root, 'node_modules', '@doyensec', 'electronegativity', 'dist', 'index.js');
+/** The scanner's translation download fails at once (see the file). */
+const offlineGot = join(root, 'main', 'testing', 'offline-got.cjs');
 const electronVersion = (JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
 
 interface Finding {
@@ -49,7 +51,7 @@ function parseCsv(text: string): string[][] {
 async function scan(dir: string): Promise<{ findings: Finding[]; log: string }> {
   const out = join(dir, '..', `${dir.split(/[\\/]/).pop()}-results.csv`);
   // Checks that need the network (Electron's release list) are left out: the version is pinned in package.json.
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [scanner, '-i', dir, '-r', '-v', 'false', '-x', 'AvailableSecurityFixesGlobalCheck', '-e', electronVersion, '-o', out], { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--require', offlineGot, scanner, '-i', dir, '-r', '-v', 'false', '-x', 'AvailableSecurityFixesGlobalCheck', '-e', electronVersion, '-o', out], { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 });
   const [, ...rows] = parseCsv(readFileSync(out, 'utf8'));
   const findings = rows.filter((r) => r.length >= 6).map(([issue, severity, confidence, file, location, sample]) => ({ issue: issue!, severity: severity!, confidence: confidence!, file: file!, location: location!, sample: sample! }));
   return { findings, log: stdout + stderr };
