@@ -150,12 +150,12 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   // The admin sees everyone's status and the audit entry with its counts.
   await admin.page.getByRole('button', { name: 'Users' }).click();
   const anaRow = admin.page.getByRole('row', { name: /Ana Agent/ });
-  await anaRow.getByText('On · 1 method').waitFor();
+  await anaRow.getByText('Authenticator app', { exact: true }).waitFor();
   await recordScreen(admin.page, 'admin-users');
   // The screen is in the address: a reload stays on it.
   assert.match(admin.page.url(), /#\/admin\/users$/);
   await admin.page.reload();
-  await admin.page.getByRole('row', { name: /Ana Agent/ }).getByText('On · 1 method').waitFor();
+  await admin.page.getByRole('row', { name: /Ana Agent/ }).getByText('Authenticator app', { exact: true }).waitFor();
   assert.equal(await admin.page.getByRole('button', { name: 'Users' }).getAttribute('aria-current'), 'page');
   await admin.page.getByRole('button', { name: 'Audit log' }).click();
   await admin.page.getByRole('table').waitFor();

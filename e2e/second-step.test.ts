@@ -73,10 +73,12 @@ test('a wrong code is explained; a recovery code signs in once; recovery codes c
   const admin = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(admin.page, account.slug, account.admin.email, account.admin.secret, codes);
   await admin.page.getByRole('button', { name: 'Users' }).click();
-  await admin.page.getByRole('button', { name: 'Reset two-factor for Dan Agent' }).click();
+  // Each row's actions are in its menu; the confirmation and the result show next to the row.
+  await admin.page.getByRole('button', { name: 'Actions for Dan Agent' }).click();
+  await admin.page.getByRole('menu', { name: 'Actions for Dan Agent' }).getByRole('menuitem', { name: 'Reset two-factor' }).click();
   await recordScreen(admin.page, 'admin-reset-2fa-confirm');
-  await admin.page.getByRole('row', { name: /Dan Agent/ }).getByRole('button', { name: 'Reset', exact: true }).click();
-  await admin.page.getByText('Dan Agent’s two-factor authentication was reset: 1 method(s) removed, 1 session(s) signed out.').waitFor();
+  await admin.page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await admin.page.getByText('Two-factor authentication reset: 1 method(s) removed, 1 session(s) signed out.').waitFor();
   const reason = page.getByTestId('signed-out-reason');
   await reason.waitFor({ timeout: 1000 });
   assert.equal(await reason.innerText(), 'Your administrator reset your two-factor authentication. Sign in to set it up again.');

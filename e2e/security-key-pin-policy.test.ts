@@ -63,7 +63,8 @@ test('the admin makes security keys always ask for their PIN; the next user is a
   assert.equal(await always.isChecked(), true);
   await admin.page.getByRole('button', { name: 'Audit log' }).click();
   assert.match(admin.page.url(), /#\/admin\/audit$/);
-  const change = admin.page.getByRole('row', { name: /Changed security settings/ });
+  // Newest first: the change just saved.
+  const change = admin.page.getByRole('row', { name: /Changed security settings/ }).first();
   await change.waitFor();
   assert.match(await change.innerText(), /Alice Admin[\s\S]*Security-key PIN: when the key demands it → always/);
 

@@ -61,13 +61,20 @@ test('last method kept while required; turning the requirement off signs nobody 
 
   // Someone added now is not asked to set up 2FA.
   await admin.page.getByRole('button', { name: 'Users' }).click();
-  await admin.page.getByLabel('Name').fill('Cleo Agent');
-  await admin.page.getByLabel('Email').fill('cleo@acme.test');
-  await admin.page.getByLabel('Temporary password').fill(password);
-  await admin.page.getByRole('button', { name: 'Add user' }).click();
-  await admin.page.getByText('Cleo Agent can now sign in with cleo@acme.test.').waitFor();
-  await admin.page.getByRole('row', { name: /Cleo Agent/ }).getByText('Not set up').waitFor();
+  // Added by invitation: Cleo chooses her own password from the link the admin hands over.
+  await admin.page.getByRole('button', { name: 'Add a user' }).click();
+  const addDialog = admin.page.getByRole('dialog', { name: 'Add a user' });
+  await addDialog.getByLabel('Name').fill('Cleo Agent');
+  await addDialog.getByLabel('Email').fill('cleo@acme.test');
+  await admin.page.keyboard.press('Enter');
+  const link = await admin.page.getByLabel('Invitation link for Cleo Agent').inputValue();
   await recordScreen(admin.page, 'admin-add-user', { fullPage: true });
+  const accepted = await fetch(`${journey.server.url}/api/v1/invitations/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: new URL(link.replace('#/', '')).searchParams.get('token'), password }),
+  });
+  assert.equal(accepted.status, 200);
 
   const cleo = await openConsole(journey.browser, journey.server.url);
   await signIn(cleo.page, 'acme', 'cleo@acme.test');
