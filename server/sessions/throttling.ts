@@ -163,6 +163,9 @@ function lockDuration(rule: LimitRule, failures: number): number {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Rows are inserted and locked in key order, the one order every reservation agrees on. */
+const byKey = (limits: Limit[]) => [...limits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
 export class Throttle {
   /** Attempts of this process waiting for a place in a key, first come first served. */
   private readonly waiting = new Map<string, Array<() => void>>();
@@ -198,8 +201,11 @@ export class Throttle {
 
   private async rows(trx: Db, keys: string[], forUpdate: boolean): Promise<Map<string, Row>> {
     let query = trx.selectFrom('throttles').selectAll().where('key', 'in', keys);
-    // PostgreSQL: lock the rows so concurrent reservations take turns (SQLite has one writer).
-    if (forUpdate && trx.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate();
+    // PostgreSQL: lock the rows so concurrent reservations take turns (SQLite has one writer),
+    // always in key order. Locked in the order the scan meets them (heap order, which every
+    // update changes), two reservations sharing two rows each held one the other waited for:
+    // "deadlock detected", a 500 for a correct sign-in.
+    if (forUpdate && trx.getExecutor().adapter instanceof PostgresAdapter) query = query.orderBy('key').forUpdate();
     const out = new Map<string, Row>();
     for (const r of await query.execute()) out.set(r.key, r as Row);
     return out;
@@ -210,7 +216,7 @@ export class Throttle {
     return this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('throttles')
-        .values(limits.map((l) => ({ key: l.key, failures: 0, in_flight: 0, reserved_at: now, last_failure_at: null, locked_until: null })))
+        .values(byKey(limits).map((l) => ({ key: l.key, failures: 0, in_flight: 0, reserved_at: now, last_failure_at: null, locked_until: null })))
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
       const rows = await this.rows(trx, limits.map((l) => l.key), true);
