@@ -49,7 +49,7 @@ export type ApiClient = Pick<ReturnType<typeof apiClient>, 'call'>;
 export async function startTestServer(overrides: Partial<Config> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-test-'));
   const pg = process.env.AGENTDESK_TEST_DATABASE_URL ? await freshPostgresDatabase(process.env.AGENTDESK_TEST_DATABASE_URL) : undefined;
-  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: (process.env.AGENTDESK_TEST_LOG as Config['logLevel'] | undefined) ?? 'silent', databaseUrl: pg?.url, ...overrides });
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: process.env.AGENTDESK_TEST_LOG ?? 'silent', databaseUrl: pg?.url, ...overrides });
   const base = `${server.url}/api/v1`;
 
   const { call } = apiClient(base);
