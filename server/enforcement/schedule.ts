@@ -18,8 +18,9 @@ export interface AppliedSchedule {
   scheduledFor: number;
   signedOutUsers: number;
   revokedSessions: number;
-  /** When this instance started applying it, and when it had committed and published. */
+  /** When this instance started applying it, committed it, and had published it. */
   startedAt: number;
+  committedAt: number;
   publishedAt: number;
 }
 
@@ -63,9 +64,10 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
       return applied;
     });
     if (!result) continue;
+    const committedAt = Date.now();
     await events.publishRevoked(result.sessionIds, 'two_factor_required');
     await events.publishAccountUpdated(account.id, { requireTwoFactor: true });
-    applied.push({ accountId: account.id, scheduledFor, signedOutUsers: result.signedOutUsers, revokedSessions: result.sessionIds.length, startedAt, publishedAt: Date.now() });
+    applied.push({ accountId: account.id, scheduledFor, signedOutUsers: result.signedOutUsers, revokedSessions: result.sessionIds.length, startedAt, committedAt, publishedAt: Date.now() });
   }
   return applied;
 }
@@ -122,7 +124,7 @@ export class DeploymentDayRunner {
         try {
           const applied = await applyDueSchedules(this.db, this.events);
           for (const a of applied) {
-            this.log.info({ accountId: a.accountId, scheduledFor: new Date(a.scheduledFor).toISOString(), signedOutUsers: a.signedOutUsers, revokedSessions: a.revokedSessions, startedLateMs: a.startedAt - a.scheduledFor, publishedLateMs: a.publishedAt - a.scheduledFor }, 'deployment day: two-factor authentication now required');
+            this.log.info({ accountId: a.accountId, scheduledFor: new Date(a.scheduledFor).toISOString(), signedOutUsers: a.signedOutUsers, revokedSessions: a.revokedSessions, startedLateMs: a.startedAt - a.scheduledFor, committedLateMs: a.committedAt - a.scheduledFor, publishedLateMs: a.publishedAt - a.scheduledFor }, 'deployment day: two-factor authentication now required');
           }
           this.arm(await nextScheduleAt(this.db));
         } catch (error) {

@@ -258,9 +258,15 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     reply.code(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // The address is read while the connection is open: after it closed (an event stream ending,
+  // thousands at once on a deployment day) each read of it asks the kernel again, and fails.
+  const addresses = new WeakMap<object, string>();
+  app.addHook('onRequest', async (request) => {
+    addresses.set(request, request.ip);
+  });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip },
+      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: addresses.get(request) },
       'request',
     );
   });

@@ -29,6 +29,9 @@ export interface SessionRevokedEvent {
 
 type Listener = (event: SessionRevokedEvent) => void;
 
+/** Sessions delivered to per event-loop turn by publishRevoked. */
+const DELIVERY_SLICE = 500;
+
 /** What an account's signed-in clients are told when an admin saves its security settings. */
 export interface AccountUpdate {
   requireTwoFactor: boolean;
@@ -114,7 +117,24 @@ export class SessionEvents {
   /** Delivers here and, through the relay, on every other instance. */
   async publishRevoked(sessionIds: string[], reason: RevocationReason): Promise<void> {
     if (sessionIds.length === 0) return;
-    this.deliver(sessionIds, reason);
-    await this.relay?.publish(sessionIds, reason);
+    // The other instances are told first, so they push to their streams while this one pushes
+    // to its own, rather than after: a deployment day's last sign-out is then one delivery, not two.
+    const relayed = this.relay?.publish(sessionIds, reason);
+    try {
+      await this.deliverInTurns(sessionIds, reason);
+    } finally {
+      await relayed;
+    }
+  }
+
+  /**
+   * Delivers like deliver(), a slice of sessions per event-loop turn: ending thousands of
+   * streams takes a while, and requests arriving meanwhile (and the relay's query) go on.
+   */
+  async deliverInTurns(sessionIds: string[], reason: RevocationReason): Promise<void> {
+    for (let i = 0; i < sessionIds.length; i += DELIVERY_SLICE) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.deliver(sessionIds.slice(i, i + DELIVERY_SLICE), reason);
+    }
   }
 }

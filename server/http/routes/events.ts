@@ -67,8 +67,8 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     let expiryTimer: NodeJS.Timeout | undefined;
     const revoked = (reason: RevocationReason) => {
       if (ended) return;
-      res.write(`event: session.revoked\ndata: ${JSON.stringify({ reason })}\n\n`);
-      res.end();
+      // One write: the event and the end of the stream leave together.
+      res.end(`event: session.revoked\ndata: ${JSON.stringify({ reason })}\n\n`);
       cleanUp();
     };
     const unsubscribe = ctx.events.subscribe(sessionId, (event) => revoked(event.reason));
