@@ -113,6 +113,10 @@ export async function runDeploymentDay(options: { streams?: number; log?: (s: st
       c.send({ type: 'collect', timeoutMs: LEAD_MS + 30_000 });
       return wait;
     }));
+    done.forEach((d, h) => {
+      const own = d.arrivals.map((a) => a - startsAt).sort((a, b) => a - b);
+      log(`  instance ${h + 1}: ${own.length.toLocaleString('en-US')} sign-outs pushed, first ${Math.round(own[0] ?? NaN)} ms, p50 ${Math.round(percentile(own, 50))} ms, last ${Math.round(own[own.length - 1] ?? NaN)} ms after startsAt`);
+    });
     const delays = done.flatMap((d) => d.arrivals.map((a) => a - startsAt)).sort((a, b) => a - b);
     const missing = done.reduce((n, d) => n + d.missing, 0) + failed;
     const audit = await json(await fetch(`http://127.0.0.1:${servers[1]!.port}/api/v1/account/audit-events?action=security_settings.updated&limit=50`, { headers: headers(adminToken) }).catch(() => new Response('{"events":[]}')));

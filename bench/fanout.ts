@@ -72,7 +72,9 @@ export async function runFanout(options: { streams?: number; log?: (s: string) =
     const headers = (token?: string) => ({ 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) });
     // The admin signs in for real and passes the second step (a recent second factor).
     const first = await json(await fetch(`${base}/sessions`, { method: 'POST', headers: headers(), body: JSON.stringify({ account: seeded.account.slug, email: seeded.account.admin.email, password: BENCH_PASSWORD }) }));
-    await json(await fetch(`${base}/sessions/current/second-factor`, { method: 'POST', headers: headers(first.token), body: JSON.stringify({ method: 'totp', code: totpCode(seeded.account.admin.totpSecret) }) }));
+    // The second step rotates the token (session assurance): the old one no longer works.
+    const passed = await json(await fetch(`${base}/sessions/current/second-factor`, { method: 'POST', headers: headers(first.token), body: JSON.stringify({ method: 'totp', code: totpCode(seeded.account.admin.totpSecret) }) }));
+    const adminToken: string = passed.token ?? first.token;
     const rssBefore = server.rssMb();
 
     const openStart = performance.now();
@@ -95,7 +97,7 @@ export async function runFanout(options: { streams?: number; log?: (s: string) =
 
     const cpuBefore = cpuMsOf(server.pid);
     const t0 = performance.timeOrigin + performance.now();
-    const saved = await json(await fetch(`${base}/account/security-settings`, { method: 'PUT', headers: headers(first.token), body: JSON.stringify({ requireTwoFactor: true, acknowledged: true }) }));
+    const saved = await json(await fetch(`${base}/account/security-settings`, { method: 'PUT', headers: headers(adminToken), body: JSON.stringify({ requireTwoFactor: true, acknowledged: true }) }));
     const saveMs = performance.timeOrigin + performance.now() - t0;
     const done = await Promise.all(children.map((c) => {
       const wait = reply<{ arrivals: number[]; missing: number }>(c, 'done');
