@@ -54,6 +54,15 @@ export const limitRules = {
   passkeyCredential: { limit: 10, ...backOff },
   /** Any passkey sign-in from one address on an unknown device. */
   passkeyAddress: { limit: 100, ...backOff },
+  /**
+   * Passkey sign-in challenges stored for one address (POST /sessions/passkey-options), whether
+   * or not a sign-in follows: every one counts, a passkey sign-in that succeeds from the address
+   * clears the count, and it is forgotten after a quiet spell as long as a challenge lives (3
+   * min: a count older than every challenge it let through protects nothing, their rows are
+   * purged), so the lock is no longer either. At most about this many live rows per address; a
+   * floor of hundreds of agents behind one NAT starting their shift stays well under it.
+   */
+  passkeyOptionsAddress: { limit: 1000, baseLockMs: MINUTE, maxLockMs: 3 * MINUTE, forgetAfterMs: 3 * MINUTE },
   /** Reset links asked for one account+email (people/password-resets.ts): every request counts. */
   passwordResetTarget: { limit: 5, ...backOff },
   /** Reset links asked for from one address, whatever the email. */
@@ -80,6 +89,7 @@ export const limitKeys = {
   secondFactorDevice: (deviceId: string, userId: string) => `2f:d:${deviceId}|${userId}`,
   passkeyCredential: (credentialId: string) => `pk:c:${credentialId}`,
   passkeyAddress: (address: string) => `pk:a:${address}`,
+  passkeyOptionsAddress: (address: string) => `pk:o:${address}`,
   passwordResetTarget: (subject: string) => `rs:t:${subject}`,
   passwordResetAddress: (address: string) => `rs:a:${address}`,
   linkAddress: (address: string) => `ln:a:${address}`,

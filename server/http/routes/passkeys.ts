@@ -19,6 +19,7 @@ import {
 } from '../../second-factors/passkeys.js';
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
+import { limitKeys, LimitReached, type Limit } from '../../sessions/throttling.js';
 import { sessionView } from '../../sessions/sessions.js';
 import { listMethods } from '../../second-factors/methods.js';
 import { methodAllowed, policyOf } from '../../second-factors/policy.js';
@@ -41,6 +42,18 @@ export const PasskeySignInBody = Type.Object(
   strict,
 );
 
+/** The limit on challenges stored for one address (POST /sessions/passkey-options). */
+const optionsLimits = (address: string): Limit[] => [{ name: 'passkeyOptionsAddress', key: limitKeys.passkeyOptionsAddress(address) }];
+
+/** The address's limit, told as what it is: no wrong attempt, and nothing an admin lifts. */
+function tooManyOptions(reached: LimitReached): ApiError {
+  const seconds = reached.retryAfterSeconds ?? 1;
+  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+  const error = new ApiError('too_many_attempts', `Too many sign-ins with a security key were started from this network. Try again in ${wait}.`, seconds);
+  error.extra = reached.extra;
+  return error;
+}
+
 export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
@@ -49,6 +62,12 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.post('/sessions/passkey-options', { schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
     const account = await passwordlessAccount(db, request.body.account);
+    // Each answer stores a challenge row, for nobody yet: every one counts against the address
+    // before it is stored (an account with the switch off stores nothing and counts nothing).
+    const reservation = await ctx.throttle.reserve(optionsLimits(request.ip)).catch((error: unknown) => {
+      throw error instanceof LimitReached ? tooManyOptions(error) : error;
+    });
+    await reservation.fail();
     return passkeyOptions(db, ctx.rp, account);
   });
 
@@ -102,6 +121,13 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return refuse(result.cloneSuspected ? 'counter_regression' : 'not_verified', result.message);
     }
     await reservation.succeed();
+    // A challenge from this address was used by its owner: the floor behind it is signing in,
+    // not flooding, so its count of challenges starts again (a lock already set runs out).
+    const options = await ctx.throttle.reserve(optionsLimits(address)).catch((error: unknown) => {
+      if (error instanceof LimitReached) return undefined;
+      throw error;
+    });
+    await options?.succeed();
 
     // The key proved possession and the user (PIN or fingerprint): both factors, now.
     const signedIn = await db.transaction().execute(async (trx) => {
