@@ -21,9 +21,9 @@ import { newId } from '../server/crypto/tokens.js';
 import { startServer } from '../server/start.js';
 import { filteredUsers } from '../server/people/users.js';
 import { totpCode } from '../server/testing/totp-reference.js';
-import type { Database, MethodsTable, UsersTable } from '../server/store/schema.js';
+import type { Database, MethodsTable, SessionsTable, UsersTable } from '../server/store/schema.js';
 import { below, isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
-import { analyze, benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, totpMethod, totpSecret } from './lib/seed.js';
+import { analyze, benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, sessionRow, totpMethod, totpSecret } from './lib/seed.js';
 import { freshDatabase, postgresAvailable, startPrivateCluster, type PrivateCluster } from './postgres.js';
 
 const LIST_TARGET_MS = 50;
@@ -80,6 +80,7 @@ async function explain(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', acc
     ['search', { q: 'okaf' }, 'u.name'],
     ['authenticator app', { twoFactor: 'totp' }, 'u.name'],
     ['last sign-in', {}, 'u.last_sign_in_at'],
+    ['impact: no 2FA, signed in now', { twoFactor: 'none', signedIn: true }, 'u.name'],
   ];
   for (const [name, filters, order] of cases) {
     const q = filteredUsers(db, accountId, filters).select(['u.id', 'u.name']).orderBy(sql.ref(order), 'desc').limit(50).compile();
@@ -110,6 +111,7 @@ export async function usersOnce(options: { users: number; databaseUrl?: string |
     for (let start = 0; start < options.users; start += BATCH) {
       const users: UsersTable[] = [];
       const methods: MethodsTable[] = [];
+      const sessions: SessionsTable[] = [];
       for (let i = start; i < Math.min(options.users, start + BATCH); i++) {
         const app = i % 5 < 2;
         const key = i % 5 === 2;
@@ -121,6 +123,7 @@ export async function usersOnce(options: { users: number; databaseUrl?: string |
           password_hash: i % 50 === 7 ? '' : passwordHash,
           role: i % 500 === 0 ? 'admin' : 'agent',
           has_two_factor: app || key ? 1 : 0,
+          has_totp: app ? 1 : 0,
           has_security_key: key ? 1 : 0,
           created_at: now - i * 1000,
           locked_until: null,
@@ -128,12 +131,16 @@ export async function usersOnce(options: { users: number; databaseUrl?: string |
           last_sign_in_at: i % 10 === 9 || i % 50 === 7 ? null : now - ((i * 7919) % 2_592_000) * 1000,
         };
         users.push(user);
+        // A fifth of the floor is signed in now (half of them without 2FA, before it is required); a tenth ended a session earlier (revoked rows stay).
+        if (i % 10 === 1 || i % 10 === 3) sessions.push(sessionRow(user.id, account.accountId, 'active', now).row);
+        if (i % 10 === 4) sessions.push({ ...sessionRow(user.id, account.accountId, 'active', now).row, revoked_at: now - 60_000, revoked_reason: 'signed_out' });
         if (app) methods.push(totpMethod(box, user.id, account.accountId, totpSecret(), now));
         if (key) methods.push({ ...totpMethod(box, user.id, account.accountId, totpSecret(), now), type: 'security_key', totp_secret: null, credential_id: `cred-${user.id}`, public_key: 'pk', sign_count: 0 });
       }
       await db.transaction().execute(async (trx) => {
         await insertMany(trx, 'users', users);
         await insertMany(trx, 'methods', methods);
+        await insertMany(trx, 'sessions', sessions);
       });
     }
     await analyze(db, server.context.store.dialect);

@@ -63,7 +63,7 @@ export async function seedAccount(db: Kysely<Database>, box: SecretBox, slug: st
       .execute();
     await trx
       .insertInto('users')
-      .values({ id: adminId, account_id: accountId, name: 'Bench Admin', email: `admin@${slug}.test`, password_hash: passwordHash, role: 'admin', has_two_factor: 1, created_at: now, locked_until: null })
+      .values({ id: adminId, account_id: accountId, name: 'Bench Admin', email: `admin@${slug}.test`, password_hash: passwordHash, role: 'admin', has_two_factor: 1, has_totp: 1, created_at: now, locked_until: null })
       .execute();
     await trx.insertInto('methods').values(totpMethod(box, adminId, accountId, secret, now)).execute();
   });
@@ -83,6 +83,8 @@ export function userRow(accountId: string, i: number, slug: string, passwordHash
     password_hash: passwordHash,
     role: 'agent',
     has_two_factor: hasTwoFactor ? 1 : 0,
+    // The bench's users with a method have an authenticator app.
+    has_totp: hasTwoFactor ? 1 : 0,
     created_at: now,
     locked_until: null,
   };

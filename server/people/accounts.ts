@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../crypto/tokens.js';
 import { ApiError } from '../http/errors.js';
+import { NO_METHOD_FLAGS } from '../second-factors/method-flags.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { hashPassword } from './passwords.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -69,7 +70,7 @@ export async function resetTwoFactor(
     if (!user) throw new ApiError('not_found', 'No such user in this account.');
     const removed = await trx.deleteFrom('methods').where('user_id', '=', user.id).executeTakeFirst();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
-    await trx.updateTable('users').set({ has_two_factor: 0, has_security_key: 0 }).where('id', '=', user.id).execute();
+    await trx.updateTable('users').set(NO_METHOD_FLAGS).where('id', '=', user.id).execute();
     const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'two_factor_reset');
     const removedMethods = Number(removed.numDeletedRows);
     await recordAudit(trx, {

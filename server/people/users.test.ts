@@ -65,6 +65,25 @@ describe('users list, export and import', () => {
     assert.deepEqual(kinds, ['security_key']);
   });
 
+  test('search finds a substring anywhere in the name or email, in either case, after a rename and not after a deletion; quotes and wildcards are plain text', async () => {
+    assert.deepEqual(await names('?q=DMIN%20L'), ['Admin list']);
+    assert.deepEqual(await names('?q=t%40list.te'), ['=Dot']);
+    // Characters with a meaning to the store's search syntax are only text to match.
+    for (const q of ['%22be', 'a%22b', '%25', '_', 'b*', 'NEAR(', 'abe%20OR%20bea']) {
+      const res = await list(`?q=${q}`);
+      assert.deepEqual(res.users, [], q);
+      assert.equal(res.total, 0, q);
+    }
+    await server.db.updateTable('users').set({ name: 'Beatrix' }).where('id', '=', ids.Bea!).execute();
+    assert.deepEqual(await names('?q=trix'), ['Beatrix']);
+    await server.db.updateTable('users').set({ name: 'Bea' }).where('id', '=', ids.Bea!).execute();
+    assert.deepEqual(await names('?q=trix'), []);
+    const zed = await createUser(server, adminToken, slug, 'Zedquarry');
+    assert.deepEqual(await names('?q=QUARR'), ['Zedquarry']);
+    assert.equal((await server.call('DELETE', `/account/users/${zed.id}`, { token: adminToken })).status, 200);
+    assert.deepEqual(await names('?q=quarr'), []);
+  });
+
   test('the impact preview\'s filters: who has no security key, and who of them is signed in now', async () => {
     assert.deepEqual(await names('?twoFactor=no_security_key'), ['=Dot', 'Admin list', 'Bea', 'Cy']);
     const bea = await signIn(server, slug, 'bea@list.test');

@@ -1,7 +1,8 @@
 // The users list at scale: search (name, email), filters (2FA method kind, role, status), sort,
 // pages with the total, and the compliance export that streams every matching user. Every sort
-// has an index led by account_id (store/migrations.ts), so a page is a range scan.
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+// and filter has an index led by account_id (store/migrations.ts), so a page is a range scan;
+// method kinds are read from the users row's flags (second-factors/method-flags.ts).
+import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, UserStatus, UsersTable } from '../store/schema.js';
 
 /** `none`: no method at all; `no_security_key`: no security key (who "security keys only" would sign out). */
@@ -17,8 +18,9 @@ export interface UserFilters {
   signedIn?: boolean | undefined;
 }
 
-function hasLiveSession(now: number) {
-  return sql<boolean>`exists (select 1 from sessions s where s.user_id = u.id and s.revoked_at is null and s.expires_at > ${now})`;
+/** The account's users with a live session: found from its sessions (index sessions_account). */
+function liveSessionUsers(accountId: string, now: number) {
+  return sql`(select s.user_id from sessions s where s.account_id = ${accountId} and s.revoked_at is null and s.expires_at > ${now})`;
 }
 
 const sortColumns = { name: 'u.name', email: 'u.email', lastSignIn: 'u.last_sign_in_at', created: 'u.created_at' } as const;
@@ -29,51 +31,51 @@ function likePattern(q: string): string {
   return `%${q.trim().toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
 }
 
-function hasMethodOfType(type: 'totp' | 'security_key') {
-  return sql<boolean>`exists (select 1 from methods m where m.user_id = u.id and m.type = ${type} and m.confirmed = 1)`;
+/** An FTS5 phrase: the text in double quotes, its own double quotes doubled. */
+function ftsPhrase(q: string): string {
+  return `"${q.trim().replace(/"/g, '""')}"`;
+}
+
+/**
+ * A substring of the name or the email, either case. On SQLite a query of three characters or
+ * more is looked up in the trigram index users_search (each of its trigrams must match, so the
+ * phrase finds exactly the substrings); shorter ones, and PostgreSQL (its pg_trgm indexes serve
+ * LIKE), compare with LIKE.
+ */
+function matchesSearch(db: Kysely<Database>, q: string) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  if (!postgres && [...q.trim()].length >= 3) {
+    return sql<boolean>`u.rowid in (select rowid from users_search where users_search match ${ftsPhrase(q)})`;
+  }
+  const like = likePattern(q);
+  // The escape character is named: PostgreSQL defaults to backslash, SQLite has none.
+  return sql<boolean>`(u.email like ${like} escape '\\' or lower(u.name) like ${like} escape '\\')`;
 }
 
 export function filteredUsers(db: Kysely<Database>, accountId: string, filters: UserFilters): UsersQuery {
   let q = db.selectFrom('users as u').where('u.account_id', '=', accountId);
-  if (filters.q && filters.q.trim()) {
-    const like = likePattern(filters.q);
-    // The escape character is named: PostgreSQL defaults to backslash, SQLite has none.
-    q = q.where(sql<boolean>`(u.email like ${like} escape '\\' or lower(u.name) like ${like} escape '\\')`);
-  }
+  if (filters.q && filters.q.trim()) q = q.where(matchesSearch(db, filters.q));
   if (filters.twoFactor === 'none') q = q.where('u.has_two_factor', '=', 0);
   else if (filters.twoFactor === 'no_security_key') q = q.where('u.has_security_key', '=', 0);
-  else if (filters.twoFactor) q = q.where(hasMethodOfType(filters.twoFactor));
-  if (filters.signedIn !== undefined) q = q.where(filters.signedIn ? hasLiveSession(Date.now()) : sql<boolean>`not ${hasLiveSession(Date.now())}`);
+  else if (filters.twoFactor === 'totp') q = q.where('u.has_totp', '=', 1);
+  else if (filters.twoFactor === 'security_key') q = q.where('u.has_security_key', '=', 1);
+  if (filters.signedIn !== undefined) {
+    const live = liveSessionUsers(accountId, Date.now());
+    q = q.where(filters.signedIn ? sql<boolean>`u.id in ${live}` : sql<boolean>`u.id not in ${live}`);
+  }
   if (filters.role) q = q.where('u.role', '=', filters.role);
   if (filters.status) q = q.where('u.status', '=', filters.status);
   return q;
 }
 
-const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.status', 'u.has_two_factor', 'u.created_at', 'u.last_sign_in_at', 'u.locked_until'] as const;
+const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.status', 'u.has_two_factor', 'u.has_totp', 'u.has_security_key', 'u.created_at', 'u.last_sign_in_at', 'u.locked_until'] as const;
 
 type UserRow = Pick<UsersTable, 'id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'created_at' | 'locked_until'> & {
+  has_totp?: number | undefined;
+  has_security_key?: number | undefined;
   status?: UserStatus | undefined;
   last_sign_in_at?: number | null | undefined;
 };
-
-/** The confirmed method kinds of each user, for one page or batch of users. */
-async function methodKinds(db: Kysely<Database>, userIds: string[]): Promise<Map<string, Set<'totp' | 'security_key'>>> {
-  const kinds = new Map<string, Set<'totp' | 'security_key'>>();
-  if (userIds.length === 0) return kinds;
-  const rows = await db
-    .selectFrom('methods')
-    .select(['user_id', 'type'])
-    .distinct()
-    .where('user_id', 'in', userIds)
-    .where('confirmed', '=', 1)
-    .execute();
-  for (const r of rows) {
-    let set = kinds.get(r.user_id);
-    if (!set) kinds.set(r.user_id, (set = new Set()));
-    set.add(r.type);
-  }
-  return kinds;
-}
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
@@ -84,8 +86,8 @@ async function signedInNow(db: Kysely<Database>, userIds: string[], now: number)
   return new Set(rows.map((r) => r.user_id));
 }
 
-function listedUser(r: UserRow, kinds: Set<'totp' | 'security_key'> | undefined, now: number, signedIn?: boolean) {
-  const methodTypes = (['totp', 'security_key'] as const).filter((k) => kinds?.has(k));
+function listedUser(r: UserRow, now: number, signedIn?: boolean) {
+  const methodTypes = [...(r.has_totp === 1 ? ['totp' as const] : []), ...(r.has_security_key === 1 ? ['security_key' as const] : [])];
   return {
     id: r.id,
     name: r.name,
@@ -118,13 +120,16 @@ export async function listUsers(
     column === 'u.last_sign_in_at'
       ? page.orderBy(sql`u.last_sign_in_at ${sql.raw(direction)} ${sql.raw(direction === 'asc' ? 'nulls first' : 'nulls last')}`)
       : page.orderBy(column, direction);
-  const [rows, total] = await Promise.all([
-    page.orderBy('u.id', direction).limit(options.limit).offset(options.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+  const rows = await page.orderBy('u.id', direction).limit(options.limit).offset(options.offset).execute();
+  // A page that is not full ends the list: its total is known without counting again (a search
+  // matching a few users would otherwise be looked for twice).
+  const total =
+    rows.length < options.limit && (rows.length > 0 || options.offset === 0)
+      ? options.offset + rows.length
+      : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const now = Date.now();
-  const [kinds, live] = await Promise.all([methodKinds(db, rows.map((r) => r.id)), signedInNow(db, rows.map((r) => r.id), now)]);
-  return { users: rows.map((r) => listedUser(r, kinds.get(r.id), now, live.has(r.id))), total: Number(total.n) };
+  const live = await signedInNow(db, rows.map((r) => r.id), now);
+  return { users: rows.map((r) => listedUser(r, now, live.has(r.id))), total };
 }
 
 /**
@@ -143,9 +148,8 @@ export async function* allUsers(db: Kysely<Database>, accountId: string, filters
     }
     const rows = await q.orderBy('u.name').orderBy('u.id').limit(batchSize).execute();
     if (rows.length === 0) return;
-    const kinds = await methodKinds(db, rows.map((r) => r.id));
     const now = Date.now();
-    for (const r of rows) yield listedUser(r, kinds.get(r.id), now);
+    for (const r of rows) yield listedUser(r, now);
     if (rows.length < batchSize) return;
     const last = rows[rows.length - 1]!;
     after = { name: last.name, id: last.id };

@@ -1,9 +1,10 @@
 // A user's second-factor methods as a whole: listing, renaming, removing (with the rule that
-// the last one stays while the account requires 2FA), and the has_two_factor flag.
+// the last one stays while the account requires 2FA); the users row's flags follow (method-flags.ts).
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database, MethodsTable } from '../store/schema.js';
-import { policyOf, refreshSecurityKeyFlag } from './policy.js';
+import { refreshMethodFlags } from './method-flags.js';
+import { policyOf } from './policy.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -45,13 +46,6 @@ export async function countMethods(db: Db, userId: string): Promise<number> {
   return Number(row.n);
 }
 
-/** Brings users.has_two_factor in step with the user's confirmed methods. */
-export async function refreshTwoFactorFlag(db: Db, userId: string): Promise<boolean> {
-  const has = (await countMethods(db, userId)) > 0;
-  await db.updateTable('users').set({ has_two_factor: has ? 1 : 0 }).where('id', '=', userId).execute();
-  return has;
-}
-
 export async function findOwnMethod(db: Db, userId: string, methodId: string): Promise<MethodsTable> {
   const row = await db
     .selectFrom('methods')
@@ -91,14 +85,14 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
   const remaining = (await countMethods(trx, input.userId)) - 1;
   if (remaining === 0 && account.require_two_factor === 1) throw new ApiError('last_method_required');
   await trx.deleteFrom('methods').where('id', '=', method.id).execute();
+  const flags = await refreshMethodFlags(trx, input.userId);
   // Under "security keys only" the last key is the last method that counts (second-factors/policy.ts).
-  if (method.type === 'security_key' && !(await refreshSecurityKeyFlag(trx, input.userId)) && account.require_two_factor === 1 && policyOf(account) === 'security_keys') {
+  if (method.type === 'security_key' && !flags.securityKey && account.require_two_factor === 1 && policyOf(account) === 'security_keys') {
     throw new ApiError('last_method_required', 'Your administrator requires a security key, so you cannot remove your last one.');
   }
   if (remaining === 0) {
     // Recovery codes alone are not 2FA, and without a method they have nothing to recover.
     await trx.deleteFrom('recovery_codes').where('user_id', '=', input.userId).execute();
-    await trx.updateTable('users').set({ has_two_factor: 0 }).where('id', '=', input.userId).execute();
   }
   return { method, remaining };
 }

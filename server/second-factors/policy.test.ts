@@ -208,20 +208,28 @@ describe('second-factor policy: security keys only', () => {
     assert.equal((await server.call('DELETE', `/me/methods/${app.id}`, { token: key.token })).status, 204);
   });
 
-  test('users.has_security_key follows the keys: removing the key, or an admin reset, clears it', async () => {
+  test('the users row\'s method flags follow the methods: adding, removing, or an admin reset', async () => {
     const a = await account();
-    const flag = async (id: string) => (await server.db.selectFrom('users').select('has_security_key').where('id', '=', id).executeTakeFirstOrThrow()).has_security_key;
-    assert.equal(await flag(a.keyed.id), 1);
-    assert.equal(await flag(a.app.id), 0);
+    const flags = async (id: string) => {
+      const row = await server.db.selectFrom('users').select(['has_two_factor', 'has_totp', 'has_security_key']).where('id', '=', id).executeTakeFirstOrThrow();
+      return [row.has_two_factor, row.has_totp, row.has_security_key];
+    };
+    assert.deepEqual(await flags(a.keyed.id), [1, 0, 1]);
+    assert.deepEqual(await flags(a.app.id), [1, 1, 0]);
     const reset = await server.call('DELETE', `/account/users/${a.keyed.id}/two-factor`, { token: a.adminToken });
     assert.equal(reset.status, 200, JSON.stringify(reset.body));
-    assert.equal(await flag(a.keyed.id), 0);
+    assert.deepEqual(await flags(a.keyed.id), [0, 0, 0]);
     const u = await createUser(server, a.adminToken, a.slug, 'Remo');
     const totp = await enrolTotp(server, (await signIn(server, a.slug, u.email)).token);
+    assert.deepEqual(await flags(u.id), [1, 1, 0]);
     const key = await addKey(totp.token);
-    assert.equal(await flag(u.id), 1);
+    assert.deepEqual(await flags(u.id), [1, 1, 1]);
+    const methods = (await server.call('GET', '/me', { token: key.token })).body.methods as { id: string; type: string }[];
+    const app = methods.find((m) => m.type === 'totp')!;
+    assert.equal((await server.call('DELETE', `/me/methods/${app.id}`, { token: key.token })).status, 204);
+    assert.deepEqual(await flags(u.id), [1, 0, 1]);
     assert.equal((await server.call('DELETE', `/me/methods/${key.methodId}`, { token: key.token })).status, 204);
-    assert.equal(await flag(u.id), 0);
+    assert.deepEqual(await flags(u.id), [0, 0, 0]);
   });
 
   test('bad input on secondFactorPolicy gets invalid_request and changes nothing', async () => {

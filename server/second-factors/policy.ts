@@ -72,20 +72,6 @@ export async function holdForSecurityKey<S extends SessionsTable>(db: Db, sessio
 /** As long as an enrolment session lives (sessions/sessions.ts). */
 const ENROLMENT_LIFETIME_MS = 30 * 60_000;
 
-/** Brings users.has_security_key in step with the user's confirmed security keys. */
-export async function refreshSecurityKeyFlag(db: Db, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('methods')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('type', '=', 'security_key')
-    .where('confirmed', '=', 1)
-    .limit(1)
-    .executeTakeFirst();
-  await db.updateTable('users').set({ has_security_key: row ? 1 : 0 }).where('id', '=', userId).execute();
-  return row !== undefined;
-}
-
 /** The account's policy, read on its own (the session's account row does not carry it). */
 export async function accountPolicy(db: Db, accountId: string): Promise<SecondFactorPolicy> {
   const row = await db.selectFrom('accounts').select('second_factor_policy').where('id', '=', accountId).executeTakeFirst();

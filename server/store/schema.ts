@@ -39,6 +39,8 @@ export interface UsersTable {
   locked_until: number | null;
   /** Kept in step with confirmed security keys, so "security keys only" finds users without one by index. */
   has_security_key?: number;
+  /** Kept in step with confirmed authenticator apps (second-factors/method-flags.ts), for the users list. */
+  has_totp?: number;
   /** `invited` until the invitation is accepted (no usable password: password_hash is ''),
    * `deactivated` by an admin (people/lifecycle.ts). Optional here: the column has a default. */
   status?: UserStatus;

@@ -11,6 +11,7 @@ import { authOf, requireRecentSecondFactor } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../../second-factors/methods.js';
+import { flagsForKind } from '../../second-factors/method-flags.js';
 import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
 import { registerSecurityKey, registrationOptions } from '../../second-factors/security-keys.js';
 import { accountPolicy, requireMethodAllowed } from '../../second-factors/policy.js';
@@ -46,8 +47,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
    */
   async function activateMethod(trx: Transaction<Database>, auth: AuthenticatedSession, method: MethodsTable, context?: RequestContext) {
     const passwordOnly = auth.session.second_factor_at === null;
-    const flag = method.type === 'security_key' ? { has_two_factor: 1, has_security_key: 1 } : { has_two_factor: 1 };
-    let flip = trx.updateTable('users').set(flag).where('id', '=', auth.user.id);
+    let flip = trx.updateTable('users').set(flagsForKind(method.type)).where('id', '=', auth.user.id);
     if (passwordOnly) flip = flip.where('has_two_factor', '=', 0);
     const flipped = await flip.executeTakeFirst();
     if (Number(flipped.numUpdatedRows) !== 1) {
