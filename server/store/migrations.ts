@@ -382,9 +382,8 @@ const usersRoleAndStatusIndexes: Migration = {
  * - users.has_totp joins has_two_factor and has_security_key: all three are set from the
  *   methods by one function (second-factors/method-flags.ts), so the list filters, counts and
  *   shows each user's method kinds from the users row, by index, without reading methods.
- * - "Signed in now" is found from the account's sessions (sessions_account) rather than by
- *   probing every listed user's sessions. The index holds no column a request or a revocation
- *   changes, so it costs nothing when sessions are used or ended.
+ * - "Signed in now" is found from the account's live sessions (sessions_account) rather than
+ *   by probing every listed user's sessions.
  * - On SQLite, a search of three characters or more uses a trigram full-text index of name and
  *   email (FTS5, kept in step by triggers, keyed by the users rowid, which VACUUM keeps on
  *   SQLite 3.53); PostgreSQL has its pg_trgm indexes already.
@@ -405,7 +404,14 @@ const usersMethodFlagsAndSearch: Migration = {
     await db.schema.createIndex('users_account_totp_name').on('users').columns(['account_id', 'has_totp', 'name', 'id']).execute();
     await db.schema.createIndex('users_account_security_key_name').on('users').columns(['account_id', 'has_security_key', 'name', 'id']).execute();
     await db.schema.dropIndex('users_account_security_key').execute();
-    await db.schema.createIndex('sessions_account').on('sessions').column('account_id').execute();
+    if (postgres) {
+      await db.schema.createIndex('sessions_account').on('sessions').column('account_id').execute();
+    } else {
+      // SQLite reads the live sessions from the index alone; their rows are not fetched. A
+      // revocation removes the entry and a touch (at most once a minute) moves it: on PostgreSQL
+      // the same columns would cost those updates their HOT path, so it keeps the plain index.
+      await sql`create index sessions_account on sessions (account_id, user_id, expires_at) where revoked_at is null`.execute(db);
+    }
     if (!postgres) {
       await sql`create virtual table users_search using fts5(name, email, content='users', content_rowid='rowid', tokenize='trigram')`.execute(db);
       await sql`insert into users_search(users_search) values ('rebuild')`.execute(db);
