@@ -19,7 +19,7 @@ import { totpCode } from '../server/testing/totp-reference.js';
 import { BENCH_DIR } from './lib/paths.js';
 import { isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
-import { benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, sessionRow, userRow } from './lib/seed.js';
+import { analyze, benchPasswordHash, BENCH_PASSWORD, insertMany, seedAccount, sessionRow, userRow } from './lib/seed.js';
 import { startPrivateCluster, type PrivateCluster } from './postgres.js';
 
 export const DEPLOYMENT_DAY_TARGET_MS = 1000;
@@ -79,6 +79,7 @@ export async function runDeploymentDay(options: { streams?: number; log?: (s: st
       await insertMany(trx, 'users', users);
       await insertMany(trx, 'sessions', sessions);
     });
+    await analyze(store.db, 'postgres');
     await store.close();
 
     for (let i = 0; i < 2; i++) {

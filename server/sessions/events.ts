@@ -29,8 +29,6 @@ export interface SessionRevokedEvent {
 
 type Listener = (event: SessionRevokedEvent) => void;
 
-/** Sessions delivered to per event-loop turn by publishRevoked. */
-const DELIVERY_SLICE = 500;
 
 /** What an account's signed-in clients are told when an admin saves its security settings. */
 export interface AccountUpdate {
@@ -118,23 +116,17 @@ export class SessionEvents {
   async publishRevoked(sessionIds: string[], reason: RevocationReason): Promise<void> {
     if (sessionIds.length === 0) return;
     // The other instances are told first, so they push to their streams while this one pushes
-    // to its own, rather than after: a deployment day's last sign-out is then one delivery, not two.
+    // to its own, rather than after: a deployment day's last sign-out is then one delivery, not
+    // two. One turn of the event loop lets the relay's statement leave before the loop below.
     const relayed = this.relay?.publish(sessionIds, reason);
+    if (relayed) await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      await this.deliverInTurns(sessionIds, reason);
+      // In one go: every stream gets its event before any of their sockets' closing is handled
+      // (delivered in slices, the closes of one slice delayed the next: 10,000 streams' last
+      // event came at 1.9 s instead of 0.5 s). 10,000 writes hold the loop for about 0.5 s.
+      this.deliver(sessionIds, reason);
     } finally {
       await relayed;
-    }
-  }
-
-  /**
-   * Delivers like deliver(), a slice of sessions per event-loop turn: ending thousands of
-   * streams takes a while, and requests arriving meanwhile (and the relay's query) go on.
-   */
-  async deliverInTurns(sessionIds: string[], reason: RevocationReason): Promise<void> {
-    for (let i = 0; i < sessionIds.length; i += DELIVERY_SLICE) {
-      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      this.deliver(sessionIds.slice(i, i + DELIVERY_SLICE), reason);
     }
   }
 }
