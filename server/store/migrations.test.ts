@@ -1,0 +1,72 @@
+// Upgrading a store that already holds people: the migration that added users.has_totp, the
+// per-flag list indexes and (on SQLite) the trigram search index must bring existing rows in,
+// not only rows written after it. A store at the migration before it is filled, then migrated.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { migrationProvider, migrations } from './migrations.js';
+import { filteredUsers } from '../people/users.js';
+import { freshPostgresDatabase } from '../testing/postgres.js';
+import type { Database } from './schema.js';
+
+const FLAGS_AND_SEARCH = '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags';
+
+describe('migrations: method flags and search on a store that already has users', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  async function openRaw(): Promise<Kysely<any>> {
+    let db: Kysely<any>;
+    if (process.env.AGENTDESK_TEST_DATABASE_URL) {
+      const database = await freshPostgresDatabase(process.env.AGENTDESK_TEST_DATABASE_URL);
+      db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+      cleanups.push(() => database.drop());
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'agentdesk-migrations-'));
+      db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(join(dir, 'agentdesk.sqlite')) }) });
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    }
+    cleanups.push(() => db.destroy());
+    return db;
+  }
+
+  test('existing users get has_totp from their methods and are found by the search', async () => {
+    const names = Object.keys(migrations).sort();
+    const before = names[names.indexOf(FLAGS_AND_SEARCH) - 1]!;
+    assert.ok(before, 'the migration before it');
+    const db = await openRaw();
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    assert.equal((await migrator.migrateTo(before)).error, undefined);
+
+    const now = Date.now();
+    await db.insertInto('accounts').values({ id: 'acc', slug: 'upgrade', name: 'Upgrade', require_two_factor: 0, created_at: now }).execute();
+    const user = (id: string, name: string, hasTwoFactor: number, hasKey: number) => ({
+      id, account_id: 'acc', name, email: `${id}@upgrade.test`, password_hash: 'x', role: 'agent', has_two_factor: hasTwoFactor, has_security_key: hasKey, created_at: now,
+    });
+    await db.insertInto('users').values([user('app', 'Apolline Okafor', 1, 0), user('key', 'Keanu Kowalski', 1, 1), user('none', 'Nadia Novak', 0, 0)]).execute();
+    const method = (id: string, userId: string, type: string, confirmed: number) => ({ id, user_id: userId, account_id: 'acc', type, name: type, confirmed, created_at: now });
+    await db.insertInto('methods').values([method('m1', 'app', 'totp', 1), method('m2', 'key', 'security_key', 1), method('m3', 'none', 'totp', 0)]).execute();
+
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+    const flags = await db.selectFrom('users').select(['id', 'has_totp', 'has_security_key']).orderBy('id').execute();
+    assert.deepEqual(flags.map((f) => [f.id, Number(f.has_totp), Number(f.has_security_key)]), [['app', 1, 0], ['key', 0, 1], ['none', 0, 0]]);
+    const found = async (q: string) => (await filteredUsers(db as Kysely<Database>, 'acc', { q }).select('u.name').orderBy('u.name').execute()).map((r) => r.name);
+    assert.deepEqual(await found('okaf'), ['Apolline Okafor']);
+    assert.deepEqual(await found('KOWAL'), ['Keanu Kowalski']);
+    assert.deepEqual(await found('none@upgrade'), ['Nadia Novak']);
+    assert.deepEqual(await found('an'), ['Keanu Kowalski']);
+    assert.deepEqual(await found('OV'), ['Nadia Novak']);
+    const byKind = async (twoFactor: 'totp' | 'security_key' | 'none') => (await filteredUsers(db as Kysely<Database>, 'acc', { twoFactor }).select('u.id').execute()).map((r) => r.id);
+    assert.deepEqual(await byKind('totp'), ['app']);
+    assert.deepEqual(await byKind('security_key'), ['key']);
+    assert.deepEqual(await byKind('none'), ['none']);
+  });
+});
