@@ -89,6 +89,12 @@ async function explain(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', acc
     const plan = dialect === 'sqlite' ? await sql.raw<{ detail: string }>('explain query plan ' + text).execute(db) : await sql.raw<{ 'QUERY PLAN': string }>('explain analyze ' + text).execute(db);
     for (const row of plan.rows) log(`    ${'detail' in row ? row.detail : row['QUERY PLAN']}`);
   }
+  // The page's total: every page of the whole list counts the account's users.
+  const count = filteredUsers(db, accountId, {}).select((eb) => eb.fn.countAll().as('n')).compile();
+  const countText = inline(count.sql, count.parameters);
+  log(`  ${dialect} plan, the total of the whole list:`);
+  const plan = dialect === 'sqlite' ? await sql.raw<{ detail: string }>('explain query plan ' + countText).execute(db) : await sql.raw<{ 'QUERY PLAN': string }>('explain analyze ' + countText).execute(db);
+  for (const row of plan.rows) log(`    ${'detail' in row ? row.detail : row['QUERY PLAN']}`);
 }
 function inline(text: string, parameters: readonly unknown[]): string {
   let i = 0;

@@ -123,13 +123,19 @@ export async function listUsers(
   // The page's ids first, from the index alone, then their rows: skipping to a deep page
   // (offset 50,000) then reads index entries, not 50,000 rows (PostgreSQL: 72 ms → see bench).
   const pageIds = inListOrder(base.select('u.id')).limit(options.limit).offset(options.offset);
-  const rows = await inListOrder(db.selectFrom('users as u').select(userColumns).where('u.id', 'in', pageIds)).execute();
-  // A page that is not full ends the list: its total is known without counting again (a search
-  // matching a few users would otherwise be looked for twice).
-  const total =
-    rows.length < options.limit && (rows.length > 0 || options.offset === 0)
-      ? options.offset + rows.length
-      : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const rowsQuery = inListOrder(db.selectFrom('users as u').select(userColumns).where('u.id', 'in', pageIds));
+  const count = async () => Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  let rows: Awaited<ReturnType<typeof rowsQuery.execute>>;
+  let total: number;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    // Two connections: the page and its count run side by side.
+    [rows, total] = await Promise.all([rowsQuery.execute(), count()]);
+  } else {
+    // One connection, one query at a time: a page that is not full ends the list, and its total
+    // is known without counting again (a search matching a few users is not looked for twice).
+    rows = await rowsQuery.execute();
+    total = rows.length < options.limit && (rows.length > 0 || options.offset === 0) ? options.offset + rows.length : await count();
+  }
   const now = Date.now();
   const live = await signedInNow(db, rows.map((r) => r.id), now);
   return { users: rows.map((r) => listedUser(r, now, live.has(r.id))), total };
