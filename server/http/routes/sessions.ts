@@ -1,4 +1,6 @@
 // Sign-in, the second step, the current session and sign-out.
+import type { Transaction } from 'kysely';
+import type { Database } from '../../store/schema.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -146,6 +148,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const auth = authOf(request);
     const body = request.body;
     let passed: Awaited<ReturnType<typeof ctx.sessions.passSecondFactor>>;
+    // The success is audited in the transaction that activates the session: both or neither.
+    const auditSuccess = (trx: Transaction<Database>) =>
+      recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'sign_in.succeeded', details: { step: auth.session.state === 'active' ? 'reauthentication' : 'second_factor', method: body.method }, request: requestContext(request) });
     // Under "security keys only" an app's code is refused before anything is counted, or (a user
     // with no key yet) only lets them add one (second-factors/policy.ts).
     const codeStep = body.method === 'security_key' ? 'active' : await codeStepUnder(db, { accountId: auth.account.id, userId: auth.user.id, method: body.method });
@@ -165,6 +170,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       passed = await db.transaction().execute(async (trx) => {
         const done = await ctx.sessions.passSecondFactor(trx, auth.session);
         await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
+        await auditSuccess(trx);
         return done;
       });
     } else {
@@ -197,6 +203,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
           await reservation.succeed(trx);
           const done = await ctx.sessions.passSecondFactor(trx, auth.session);
           await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
+          await auditSuccess(trx);
           return codeStep === 'add_security_key' ? { ...done, session: await holdForSecurityKey(trx, done.session) } : done;
         });
       } catch (error) {
@@ -210,7 +217,6 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       passed = result;
     }
-    await recordAudit(db, { accountId: auth.account.id, actorId: auth.user.id, action: 'sign_in.succeeded', details: { step: auth.session.state === 'active' ? 'reauthentication' : 'second_factor', method: body.method }, request: requestContext(request) });
     setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
     return { token: passed.token, session: sessionView(passed.session) };
   });
