@@ -52,8 +52,8 @@ export function hasAcceptedMethod(
  * add a key: the session passes a second factor (so it may add a method beside the app) but
  * stays at enrolment. A password alone never adds a key beside someone's app.
  */
-export async function codeStepUnder(db: Db, input: { accountId: string; userId: string; method: 'totp' | 'recovery_code' }): Promise<'active' | 'add_security_key'> {
-  const policy = await accountPolicy(db, input.accountId);
+export async function codeStepUnder(db: Db, input: { policy: SecondFactorPolicy; userId: string; method: 'totp' | 'recovery_code' }): Promise<'active' | 'add_security_key'> {
+  const { policy } = input;
   if (policy === 'any') return 'active';
   const user = await db.selectFrom('users').select('has_security_key').where('id', '=', input.userId).executeTakeFirstOrThrow();
   if (user.has_security_key === 1) {
@@ -72,8 +72,3 @@ export async function holdForSecurityKey<S extends SessionsTable>(db: Db, sessio
 /** As long as an enrolment session lives (sessions/sessions.ts). */
 const ENROLMENT_LIFETIME_MS = 30 * 60_000;
 
-/** The account's policy, read on its own (the session's account row does not carry it). */
-export async function accountPolicy(db: Db, accountId: string): Promise<SecondFactorPolicy> {
-  const row = await db.selectFrom('accounts').select('second_factor_policy').where('id', '=', accountId).executeTakeFirst();
-  return row ? policyOf(row) : 'any';
-}

@@ -21,7 +21,7 @@ const TOUCH_INTERVAL = MINUTE;
 export interface AuthenticatedSession {
   session: SessionsTable;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor'>;
-  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification'>;
+  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy'>;
 }
 
 export type AuthenticationResult =
@@ -57,6 +57,7 @@ export class Sessions {
           'a.slug as account_slug',
           'a.require_two_factor as account_require_two_factor',
           'a.user_verification as account_user_verification',
+          'a.second_factor_policy as account_second_factor_policy',
         ])
         .where('s.token_hash', '=', tokenHash)
         .compile(),
@@ -150,6 +151,7 @@ export class Sessions {
           slug: row.account_slug,
           require_two_factor: row.account_require_two_factor,
           user_verification: row.account_user_verification,
+          second_factor_policy: row.account_second_factor_policy,
         },
       },
     };

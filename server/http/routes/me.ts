@@ -14,7 +14,7 @@ import { countMethods, listMethods, methodView, removeMethod, renameMethod } fro
 import { flagsForKind } from '../../second-factors/method-flags.js';
 import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
 import { registerSecurityKey, registrationOptions } from '../../second-factors/security-keys.js';
-import { accountPolicy, requireMethodAllowed } from '../../second-factors/policy.js';
+import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import type { Database, MethodsTable } from '../../store/schema.js';
@@ -102,7 +102,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.post('/me/methods/totp', { config: { auth: 'enroll' }, schema: { body: AddTotpBody, tags: ['me'], summary: 'Start adding an authenticator app' } }, async (request, reply) => {
     const auth = authOf(request);
-    requireMethodAllowed(await accountPolicy(db, auth.account.id), 'totp');
+    requireMethodAllowed(policyOf(auth.account), 'totp');
     await assertMayEnrol(db, auth);
     await checkMayAddMethod(auth);
     const secret = newTotpSecret();

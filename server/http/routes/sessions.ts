@@ -19,7 +19,7 @@ import { recordLockouts } from '../../sessions/lockouts.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { passwordLimits, passwordSubject, secondFactorLimits } from '../../sessions/throttling.js';
 import { acceptTotp } from '../../second-factors/totp.js';
-import { codeStepUnder, holdForSecurityKey } from '../../second-factors/policy.js';
+import { codeStepUnder, holdForSecurityKey, policyOf } from '../../second-factors/policy.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
@@ -153,7 +153,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'sign_in.succeeded', details: { step: auth.session.state === 'active' ? 'reauthentication' : 'second_factor', method: body.method }, request: requestContext(request) });
     // Under "security keys only" an app's code is refused before anything is counted, or (a user
     // with no key yet) only lets them add one (second-factors/policy.ts).
-    const codeStep = body.method === 'security_key' ? 'active' : await codeStepUnder(db, { accountId: auth.account.id, userId: auth.user.id, method: body.method });
+    const codeStep = body.method === 'security_key' ? 'active' : await codeStepUnder(db, { policy: policyOf(auth.account), userId: auth.user.id, method: body.method });
     if (body.method === 'security_key') {
       const result = await verifySecurityKeyAssertion(db, ctx.rp, {
         sessionId: auth.session.id,
