@@ -29,7 +29,6 @@ export interface SessionRevokedEvent {
 
 type Listener = (event: SessionRevokedEvent) => void;
 
-
 /** What an account's signed-in clients are told when an admin saves its security settings. */
 export interface AccountUpdate {
   requireTwoFactor: boolean;

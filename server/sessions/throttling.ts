@@ -141,7 +141,8 @@ export class LimitReached extends ApiError {
   }
 }
 
-function describeWait(seconds: number): string {
+/** "45 seconds", "3 minutes": a Retry-After in the product's words. */
+export function describeWait(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minutes`;

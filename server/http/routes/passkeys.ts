@@ -19,7 +19,7 @@ import {
 } from '../../second-factors/passkeys.js';
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
-import { limitKeys, LimitReached, type Limit } from '../../sessions/throttling.js';
+import { describeWait, limitKeys, LimitReached, type Limit } from '../../sessions/throttling.js';
 import { sessionView } from '../../sessions/sessions.js';
 import { listMethods } from '../../second-factors/methods.js';
 import { methodAllowed, policyOf } from '../../second-factors/policy.js';
@@ -48,8 +48,7 @@ const optionsLimits = (address: string): Limit[] => [{ name: 'passkeyOptionsAddr
 /** The address's limit, told as what it is: no wrong attempt, and nothing an admin lifts. */
 function tooManyOptions(reached: LimitReached): ApiError {
   const seconds = reached.retryAfterSeconds ?? 1;
-  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
-  const error = new ApiError('too_many_attempts', `Too many sign-ins with a security key were started from this network. Try again in ${wait}.`, seconds);
+  const error = new ApiError('too_many_attempts', `Too many sign-ins with a security key were started from this network. Try again in ${describeWait(seconds)}.`, seconds);
   error.extra = reached.extra;
   return error;
 }
