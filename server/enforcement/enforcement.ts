@@ -2,7 +2,7 @@
 // transaction, stores the setting and revokes every session of every user without a method.
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
@@ -90,18 +90,18 @@ export async function saveSecuritySettings(
   // its acknowledgement are about turning the requirement on (now or on a deployment day);
   // saving other settings while it is already on needs neither.
   const current = await db.selectFrom('accounts').select(['require_two_factor', 'second_factor_policy']).where('id', '=', input.accountId).executeTakeFirstOrThrow();
-  if (typeof startsAt === 'number' && current.require_two_factor === 1) throw new ApiError('already_required');
+  if (typeof startsAt === 'number' && current.require_two_factor === 1) throw new DomainError('already_required');
   const asksToTurnOn = change.requireTwoFactor && current.require_two_factor === 0;
   // "Security keys only" while 2FA is required signs out whoever has no key: an enforcement save too.
   const asksToTighten = change.requireTwoFactor && change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys';
-  if ((asksToTurnOn || asksToTighten) && !change.acknowledged) throw new ApiError('acknowledgement_required');
-  if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new ApiError('admin_method_required');
+  if ((asksToTurnOn || asksToTighten) && !change.acknowledged) throw new DomainError('acknowledgement_required');
+  if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new DomainError('admin_method_required');
   if (change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys') {
     const actor = await db.selectFrom('users').select('has_security_key').where('id', '=', input.actor.id).executeTakeFirstOrThrow();
-    if (actor.has_security_key !== 1) throw new ApiError('admin_method_required', 'Add a security key for yourself before accepting security keys only.');
+    if (actor.has_security_key !== 1) throw new DomainError('admin_method_required', 'Add a security key for yourself before accepting security keys only.');
   }
   if (input.secondFactorAt === null || input.secondFactorAt < Date.now() - input.recentMs) {
-    throw new ApiError('reauthentication_required');
+    throw new DomainError('reauthentication_required');
   }
 
   const result = await db.transaction().execute((trx) =>
@@ -123,11 +123,11 @@ export async function saveSecuritySettings(
 function parseStartsAt(change: SettingsChange): number | null | undefined {
   if (change.startsAt === undefined || change.startsAt === null) return change.startsAt;
   const at = Date.parse(change.startsAt);
-  if (!Number.isFinite(at)) throw new ApiError('invalid_request', 'startsAt is not a date and time.');
-  if (at <= Date.now()) throw new ApiError('schedule_in_past');
-  if (at > Date.now() + MAX_SCHEDULE_AHEAD_MS) throw new ApiError('invalid_request', 'startsAt is more than a year ahead.');
+  if (!Number.isFinite(at)) throw new DomainError('invalid_request', 'startsAt is not a date and time.');
+  if (at <= Date.now()) throw new DomainError('schedule_in_past');
+  if (at > Date.now() + MAX_SCHEDULE_AHEAD_MS) throw new DomainError('invalid_request', 'startsAt is more than a year ahead.');
   // A deployment day turns the requirement on: the save itself leaves it off until then.
-  if (!change.requireTwoFactor) throw new ApiError('invalid_request', 'A deployment day needs requireTwoFactor: true.');
+  if (!change.requireTwoFactor) throw new DomainError('invalid_request', 'A deployment day needs requireTwoFactor: true.');
   return at;
 }
 
@@ -178,9 +178,9 @@ export async function applySecuritySettings(
   const tightening = requireTwoFactor && policy === 'security_keys' && previousPolicy !== 'security_keys';
   const passwordless = change.passwordlessSignIn === undefined ? account.passwordless_sign_in === 1 : change.passwordlessSignIn;
   // Another admin turned it off in the meantime: this save turns it on, unacknowledged.
-  if ((turningOn || tightening || schedules) && !change.acknowledged) throw new ApiError('acknowledgement_required');
+  if ((turningOn || tightening || schedules) && !change.acknowledged) throw new DomainError('acknowledgement_required');
   // Another admin turned it on in the meantime: there is nothing left to schedule.
-  if (schedules && account.require_two_factor === 1) throw new ApiError('already_required');
+  if (schedules && account.require_two_factor === 1) throw new DomainError('already_required');
   const userVerification = change.userVerification ?? account.user_verification;
   const enrollment = change.enrollment ?? account.enrollment_policy;
   const previousSchedule = account.two_factor_scheduled_at === null ? null : Number(account.two_factor_scheduled_at);

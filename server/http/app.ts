@@ -9,7 +9,8 @@ import { registerAuthentication } from './auth.js';
 import type { Config } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { ApiError } from './errors.js';
+import { ApiError, errorStatus } from './errors.js';
+import { DomainError } from '../errors.js';
 import { SessionEvents } from '../sessions/events.js';
 import { RecoveryCodes } from '../second-factors/recovery-codes.js';
 import { accountRoutes } from './routes/account.js';
@@ -200,9 +201,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) {
+    if (error instanceof DomainError) {
       if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
-      return reply.code(error.status).send(
+      return reply.code(errorStatus[error.code]).send(
         errorBody(error.code, error.message, {
           ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
           ...(error.reason ? { reason: error.reason } : {}),

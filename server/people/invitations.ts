@@ -4,7 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { newId, newTimeOrderedId } from '../crypto/tokens.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { issueLinks, linkUrl, peekLink, revokeLinks, takeLink } from './links.js';
@@ -93,7 +93,7 @@ export async function inviteUser(db: Kysely<Database>, inviter: Inviter, invitee
   try {
     return await db.transaction().execute(async (trx) => (await createInvitations(trx, inviter, [invitee]))[0]!);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError('email_taken');
+    if (isUniqueViolation(error)) throw new DomainError('email_taken');
     throw error;
   }
 }
@@ -107,9 +107,9 @@ export async function resendInvitation(db: Kysely<Database>, inviter: Inviter, u
       .where('id', '=', userId)
       .where('account_id', '=', inviter.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
-    if (user.status === 'deactivated') throw new ApiError('user_deactivated');
-    if (user.status !== 'invited') throw new ApiError('not_invited');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
+    if (user.status === 'deactivated') throw new DomainError('user_deactivated');
+    if (user.status !== 'invited') throw new DomainError('not_invited');
     const link = (await issueLinks(trx, { accountId: inviter.accountId, userIds: [user.id], purpose: 'invitation', createdBy: inviter.actor.id })).get(user.id)!;
     await recordAudit(trx, {
       accountId: inviter.accountId,
@@ -135,8 +135,8 @@ export async function revokeInvitation(db: Kysely<Database>, inviter: Inviter, u
       .where('id', '=', userId)
       .where('account_id', '=', inviter.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
-    if (user.status !== 'invited') throw new ApiError('not_invited');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
+    if (user.status !== 'invited') throw new DomainError('not_invited');
     await revokeLinks(trx, [user.id], 'invitation');
     await recordAudit(trx, {
       accountId: inviter.accountId,
@@ -152,14 +152,14 @@ export async function revokeInvitation(db: Kysely<Database>, inviter: Inviter, u
 /** Whose invitation a token is (the accept screen shows it), or invalid_link. */
 export async function describeInvitation(db: Kysely<Database>, token: string) {
   const link = await peekLink(db, 'invitation', token);
-  if (!link) throw new ApiError('invalid_link');
+  if (!link) throw new DomainError('invalid_link');
   const row = await db
     .selectFrom('users as u')
     .innerJoin('accounts as a', 'a.id', 'u.account_id')
     .select(['u.name', 'u.email', 'u.status', 'a.name as account_name', 'a.slug'])
     .where('u.id', '=', link.userId)
     .executeTakeFirst();
-  if (!row || row.status !== 'invited') throw new ApiError('invalid_link');
+  if (!row || row.status !== 'invited') throw new DomainError('invalid_link');
   return { user: { name: row.name, email: row.email }, account: { name: row.account_name, slug: row.slug }, expiresAt: new Date(link.expiresAt).toISOString() };
 }
 
@@ -174,7 +174,7 @@ export async function acceptInvitation(db: Kysely<Database>, input: { token: str
   const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
     const link = await takeLink(trx, 'invitation', input.token);
-    if (!link) throw new ApiError('invalid_link');
+    if (!link) throw new DomainError('invalid_link');
     const updated = await trx
       .updateTable('users')
       .set({ password_hash: passwordHash, status: 'active' })
@@ -182,7 +182,7 @@ export async function acceptInvitation(db: Kysely<Database>, input: { token: str
       .where('status', '=', 'invited')
       .returning(['id', 'name', 'email', 'role', 'account_id'])
       .executeTakeFirst();
-    if (!updated) throw new ApiError('invalid_link');
+    if (!updated) throw new DomainError('invalid_link');
     await recordAudit(trx, {
       accountId: updated.account_id,
       actorId: updated.id,

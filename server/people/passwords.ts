@@ -3,7 +3,7 @@
 // check the length) and not on a list of common or breached passwords.
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 
 const options = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -51,9 +51,9 @@ export function isCommonPassword(password: string): boolean {
 
 /** Throws password_too_common for a password a user may not choose. */
 export function checkNewPassword(password: string, context: { email?: string | undefined } = {}): void {
-  if (isCommonPassword(password)) throw new ApiError('password_too_common');
+  if (isCommonPassword(password)) throw new DomainError('password_too_common');
   const email = context.email?.toLowerCase();
   if (email && (password.toLowerCase() === email || password.toLowerCase() === email.split('@')[0])) {
-    throw new ApiError('password_too_common', 'Choose a password that is not your email address.');
+    throw new DomainError('password_too_common', 'Choose a password that is not your email address.');
   }
 }

@@ -5,7 +5,7 @@
 // method: in the impact preview and at enforcement, and their app only lets them add a key.
 // Recovery codes keep working under both: they are the way back for a user who lost their key.
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { AccountsTable, Database, MethodsTable, SessionsTable, UsersTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -25,7 +25,7 @@ export function methodAllowed(policy: SecondFactorPolicy, type: MethodsTable['ty
 /** Refuses a method the policy does not accept: 403 method_not_allowed, nothing changed. */
 export function requireMethodAllowed(policy: SecondFactorPolicy, type: MethodsTable['type'] | 'recovery_code'): void {
   if (!methodAllowed(policy, type)) {
-    throw new ApiError('method_not_allowed', 'Your administrator accepts security keys only. Use your security key or a recovery code.');
+    throw new DomainError('method_not_allowed', 'Your administrator accepts security keys only. Use your security key or a recovery code.');
   }
 }
 

@@ -3,7 +3,7 @@
 // users list. An admin can lift it; a known device never needed them to.
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { limitRules, passwordSubject, Throttle, type Lockout } from './throttling.js';
 
@@ -63,7 +63,7 @@ export async function liftLockout(db: Kysely<Database>, input: { accountId: stri
       .where('u.id', '=', input.userId)
       .where('u.account_id', '=', input.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
     const cleared = await Throttle.liftUserLimits(trx, { subject: passwordSubject(user.slug, user.email), userId: user.id });
     await trx.updateTable('users').set({ locked_until: null }).where('id', '=', user.id).execute();
     const wasLocked = user.locked_until !== null && Number(user.locked_until) > Date.now();

@@ -16,7 +16,7 @@
 // concurrency cap (one hash at a time) so that a flood from one address cannot starve
 // everyone else's sign-in.
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database, ThrottlesTable } from '../store/schema.js';
 
 export interface LimitRule {
@@ -125,7 +125,7 @@ export interface Lockout {
 }
 
 /** The attempt was refused before any secret was checked. */
-export class LimitReached extends ApiError {
+export class LimitReached extends DomainError {
   constructor(
     readonly lockout: Lockout | undefined,
     retryAfterSeconds: number,

@@ -10,6 +10,7 @@ import { notify } from '../../notifications/security-activity.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
+import { DomainError } from '../../errors.js';
 import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../../second-factors/methods.js';
 import { flagsForKind } from '../../second-factors/method-flags.js';
 import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
@@ -79,7 +80,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       result = await db.transaction().execute(work);
     } catch (error) {
       // Lost the race to another session's first method: this session never proved a factor.
-      if (error instanceof ApiError && error.reason === 'second_factor_added') await ctx.sessions.revoke([auth.session.id], 'second_factor_added');
+      if (error instanceof DomainError && error.reason === 'second_factor_added') await ctx.sessions.revoke([auth.session.id], 'second_factor_added');
       throw error;
     }
     await ctx.events.publishRevoked(result.revoked, 'second_factor_added');

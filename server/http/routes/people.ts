@@ -17,6 +17,7 @@ import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort }
 import { LimitReached, limitKeys, passwordSubject, type Limit } from '../../sessions/throttling.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { DomainError } from '../../errors.js';
 import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
 import type { AuthenticatedSession } from '../../sessions/sessions.js';
 
@@ -203,7 +204,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await reservation.succeed();
       return result;
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_link') await reservation.fail();
+      if (error instanceof DomainError && error.code === 'invalid_link') await reservation.fail();
       else await reservation.release();
       throw error;
     }
@@ -263,7 +264,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await reservation.succeed();
       return result;
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'current_password_incorrect') await reservation.fail();
+      if (error instanceof DomainError && error.code === 'current_password_incorrect') await reservation.fail();
       else await reservation.release();
       throw error;
     }
