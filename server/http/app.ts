@@ -18,6 +18,7 @@ import { peopleRoutes } from './routes/people.js';
 import { Mailer } from '../mail/mailer.js';
 import { eventRoutes } from './routes/events.js';
 import { rolloutRoutes } from './routes/rollout.js';
+import { backgroundJobsPlugin } from '../background-jobs.js';
 import { meRoutes } from './routes/me.js';
 import { mySessionRoutes } from './routes/my-sessions.js';
 import { lockoutRoutes } from './routes/lockouts.js';
@@ -292,12 +293,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   ctx.mail.useLogger(app.log);
   app.addHook('onClose', async () => ctx.mail.close());
 
-  // Listening before the first request is served, so no revocation from another instance is missed.
-  if (ctx.relay) {
-    const relay = ctx.relay;
-    await relay.start(app.log);
-    app.addHook('onClose', async () => relay.close());
-  }
+  await app.register(backgroundJobsPlugin, ctx);
 
   await app.register(
     async (api) => {

@@ -20,7 +20,6 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: AuthenticatedSession | undefined;
-    sessionToken: string | undefined;
   }
 }
 
@@ -60,7 +59,6 @@ function allowed(level: AuthLevel, auth: AuthenticatedSession): void {
 
 export function registerAuthentication(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('auth', undefined);
-  app.decorateRequest('sessionToken', undefined);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
     const level = request.routeOptions.config.auth ?? 'none';
     const bearer = bearerToken(request);
@@ -83,7 +81,6 @@ export function registerAuthentication(app: FastifyInstance, ctx: ServerContext)
     }
     allowed(level, result.value);
     request.auth = result.value;
-    request.sessionToken = token;
   });
 }
 
