@@ -6,7 +6,7 @@
 // Recovery codes keep working under both: they are the way back for a user who lost their key.
 import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../errors.js';
-import type { AccountsTable, Database, MethodsTable, SessionsTable, UsersTable } from '../store/schema.js';
+import type { AccountsTable, Database, MethodsTable, UsersTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -62,13 +62,3 @@ export async function codeStepUnder(db: Db, input: { policy: SecondFactorPolicy;
   }
   return 'add_security_key';
 }
-
-/** The session passed a code but must add a security key before anything else (see codeStepUnder). */
-export async function holdForSecurityKey<S extends SessionsTable>(db: Db, session: S, now = Date.now()): Promise<S> {
-  const expiresAt = Math.min(Number(session.expires_at), now + ENROLMENT_LIFETIME_MS);
-  await db.updateTable('sessions').set({ state: 'enrollment_required', expires_at: expiresAt }).where('id', '=', session.id).execute();
-  return { ...session, state: 'enrollment_required', expires_at: expiresAt };
-}
-/** As long as an enrolment session lives (sessions/sessions.ts). */
-const ENROLMENT_LIFETIME_MS = 30 * 60_000;
-

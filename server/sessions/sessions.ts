@@ -179,6 +179,16 @@ export class Sessions {
   }
 
   /**
+   * The session passed a code but must add a security key before anything else
+   * (second-factors/policy.ts codeStepUnder): back to enrolment, for as long as one lives.
+   */
+  async holdForSecurityKey<S extends SessionsTable>(db: Kysely<Database> | Transaction<Database>, session: S, now = Date.now()): Promise<S> {
+    const expiresAt = Math.min(Number(session.expires_at), now + pendingLifetime.enrollment_required);
+    await db.updateTable('sessions').set({ state: 'enrollment_required', expires_at: expiresAt }).where('id', '=', session.id).execute();
+    return { ...session, state: 'enrollment_required', expires_at: expiresAt };
+  }
+
+  /**
    * Revokes, inside `trx`, every live session of the user that never passed a second factor
    * (other than `exceptId`): called when the user gets a method. Returns their ids.
    */
