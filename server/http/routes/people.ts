@@ -10,14 +10,13 @@ import { requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { resetTwoFactor } from '../../people/accounts.js';
 import { importInvitations, checkImport, parseImportCsv, MAX_IMPORT_ROWS } from '../../people/bulk-import.js';
-import { acceptInvitation, describeInvitation, invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
+import { invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
 import { changeUser, deleteUser } from '../../people/lifecycle.js';
-import { changePassword, completePasswordReset, requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
+import { requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
 import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort } from '../../people/users.js';
-import { LimitReached, limitKeys, passwordSubject, type Limit } from '../../sessions/throttling.js';
+import { acceptInvitationLink, changeMyPassword, completeResetLink, countResetRequest, previewInvitation } from '../../sessions/strategies/links.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { DomainError } from '../../errors.js';
 import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
 import type { AuthenticatedSession } from '../../sessions/sessions.js';
 
@@ -196,41 +195,17 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   // ---- The user's side: no session (links), or their own session (change password).
 
-  /** Tokens presented from one address: a wrong one counts, as a wrong password would. */
-  async function withLinkLimit<T>(address: string, use: () => Promise<T>): Promise<T> {
-    const reservation = await ctx.throttle.reserve([{ name: 'linkAddress', key: limitKeys.linkAddress(address) }]);
-    try {
-      const result = await use();
-      await reservation.succeed();
-      return result;
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'invalid_link') await reservation.fail();
-      else await reservation.release();
-      throw error;
-    }
-  }
-
   r.post('/invitations/preview', { schema: { body: TokenBody, tags: ['people'], summary: 'Whose invitation a link is (before choosing a password)' } }, async (request) => {
-    return withLinkLimit(request.ip, () => describeInvitation(db, request.body.token));
+    return previewInvitation(ctx, { token: request.body.token, address: request.ip });
   });
 
   r.post('/invitations/accept', { schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
-    return withLinkLimit(request.ip, () => acceptInvitation(db, { ...request.body, request: requestContext(request) }));
+    return acceptInvitationLink(ctx, { ...request.body, request: requestContext(request), address: request.ip });
   });
 
   r.post('/password-resets', { schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
     const { account, email } = request.body;
-    const limits: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(request.ip) }];
-    const address = await ctx.throttle.reserve(limits);
-    await address.fail();
-    // Keyed by what was typed: an unknown email is throttled the same way, and the answer is
-    // 202 either way, so the limit tells nothing about whether the email exists.
-    const target = await ctx.throttle.reserve([{ name: 'passwordResetTarget', key: limitKeys.passwordResetTarget(passwordSubject(account, email)) }]).catch((error: unknown) => {
-      if (error instanceof LimitReached) return undefined;
-      throw error;
-    });
-    if (target) {
-      await target.fail();
+    if (await countResetRequest(ctx, { account, email, address: request.ip })) {
       // Looked up and written after the answer: its time cannot tell whether the email exists.
       const context = requestContext(request);
       setImmediate(() => {
@@ -245,28 +220,19 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   r.post('/password-resets/complete', { schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
-    return withLinkLimit(request.ip, () => completePasswordReset(db, ctx.events, { ...request.body, request: requestContext(request) }));
+    return completeResetLink(ctx, { ...request.body, request: requestContext(request), address: request.ip });
   });
 
   r.put('/me/password', { config: { auth: 'active' }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
     const auth = authOf(request);
     if (auth.user.has_two_factor === 1) requireRecentSecondFactor(ctx, auth);
-    const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
-    try {
-      const result = await changePassword(db, ctx.events, {
-        userId: auth.user.id,
-        accountId: auth.account.id,
-        sessionId: auth.session.id,
-        currentPassword: request.body.currentPassword,
-        newPassword: request.body.newPassword,
-        request: requestContext(request),
-      });
-      await reservation.succeed();
-      return result;
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'current_password_incorrect') await reservation.fail();
-      else await reservation.release();
-      throw error;
-    }
+    return changeMyPassword(ctx, {
+      userId: auth.user.id,
+      accountId: auth.account.id,
+      sessionId: auth.session.id,
+      currentPassword: request.body.currentPassword,
+      newPassword: request.body.newPassword,
+      request: requestContext(request),
+    });
   });
 }
