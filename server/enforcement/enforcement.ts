@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
+import { Sessions } from '../sessions/sessions.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
 
@@ -205,32 +206,9 @@ export async function applySecuritySettings(
     .execute();
   let revoked: { id: string; user_id: string }[] = [];
   if (turningOn || tightening) {
-    const flag = acceptedMethodFlag(policy);
-    revoked = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
-      .where('account_id', '=', input.accountId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where('user_id', 'in', (eb) =>
-        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(flag, '=', 0),
-      )
-      .returning(['id', 'user_id'])
-      .execute();
-    // And every session that never passed a second factor, of users who do have a method too:
-    // a password alone opens nothing once 2FA is required (found by a partial index).
-    // (Only when the requirement itself turns on: tightening the policy while it is on leaves
-    // users with a key mid-sign-in alone.)
-    const passwordOnly = !turningOn ? [] : await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
-      .where('account_id', '=', input.accountId)
-      .where('second_factor_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(['id', 'user_id'])
-      .execute();
-    revoked = revoked.concat(passwordOnly);
+    // (Password-only sessions of users who do have a method too only when the requirement
+    // itself turns on: tightening the policy while it is on leaves users with a key mid-sign-in alone.)
+    revoked = await Sessions.revokeUnderRequirement(trx, { accountId: input.accountId, acceptedMethodFlag: acceptedMethodFlag(policy), passwordOnly: turningOn }, now);
   }
   const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
   await recordAudit(trx, {

@@ -113,15 +113,7 @@ export async function changePassword(
   const sessionIds = await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
     // Every other session of the user ends; this one goes on.
-    const ended = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'password_changed' })
-      .where('user_id', '=', user.id)
-      .where('id', '!=', input.sessionId)
-      .where('revoked_at', 'is', null)
-      .returning('id')
-      .execute();
-    const ids = ended.map((r) => r.id);
+    const ids = await Sessions.revokeOtherSessions(trx, { userId: user.id, exceptId: input.sessionId }, 'password_changed', now);
     await trx.deleteFrom('user_links').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute();
     await recordAudit(trx, { accountId: input.accountId, actorId: user.id, action: 'user.password_changed', details: { userId: user.id, email: user.email, revokedSessions: ids.length }, request: input.request });
     await notify(trx, { accountId: input.accountId, userId: user.id, kind: 'password_changed', request: input.request });

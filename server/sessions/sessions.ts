@@ -210,6 +210,59 @@ export class Sessions {
     return rows.map((r) => r.id);
   }
 
+  /** Revokes, inside `trx`, every live session of the user but one (`exceptId`); returns their ids. */
+  static async revokeOtherSessions(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { userId: string; exceptId: string },
+    reason: RevocationReason,
+    now = Date.now(),
+  ): Promise<string[]> {
+    const rows = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('user_id', '=', input.userId)
+      .where('id', '!=', input.exceptId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * 2FA became required in the account (or its policy tightened), inside `trx`: every live
+   * session of a user without a method the policy accepts ends; and when the requirement itself
+   * turns on (`passwordOnly`), every session that never passed a second factor too, whoever
+   * its user (found by a partial index). Returns the ended sessions and their users.
+   */
+  static async revokeUnderRequirement(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { accountId: string; acceptedMethodFlag: 'has_two_factor' | 'has_security_key'; passwordOnly: boolean },
+    now = Date.now(),
+  ): Promise<{ id: string; user_id: string }[]> {
+    const withoutMethod = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+      .where('account_id', '=', input.accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('user_id', 'in', (eb) =>
+        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
+      )
+      .returning(['id', 'user_id'])
+      .execute();
+    if (!input.passwordOnly) return withoutMethod;
+    const passwordOnly = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+      .where('account_id', '=', input.accountId)
+      .where('second_factor_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['id', 'user_id'])
+      .execute();
+    return withoutMethod.concat(passwordOnly);
+  }
+
   /** Revokes sessions and tells their open event streams. */
   async revoke(sessionIds: string[], reason: RevocationReason): Promise<void> {
     if (sessionIds.length === 0) return;

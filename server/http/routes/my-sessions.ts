@@ -8,6 +8,7 @@ import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { IdParams } from '../schemas.js';
 import { describeDevice } from '../../sessions/devices.js';
+import { Sessions } from '../../sessions/sessions.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -61,16 +62,9 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     const auth = authOf(request);
     const now = Date.now();
     const ids = await db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('sessions')
-        .set({ revoked_at: now, revoked_reason: 'signed_out_elsewhere' })
-        .where('user_id', '=', auth.user.id)
-        .where('id', '!=', auth.session.id)
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .execute();
-      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.ended', details: { sessions: rows.length, everywhereElse: true }, request: requestContext(request) });
-      return rows.map((x) => x.id);
+      const ended = await Sessions.revokeOtherSessions(trx, { userId: auth.user.id, exceptId: auth.session.id }, 'signed_out_elsewhere', now);
+      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.ended', details: { sessions: ended.length, everywhereElse: true }, request: requestContext(request) });
+      return ended;
     });
     await ctx.events.publishRevoked(ids, 'signed_out_elsewhere');
     return { revokedSessions: ids.length };
