@@ -16,7 +16,8 @@ import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { newTotpSecret, totpMethodRow, totpProvisioning } from '../../second-factors/totp.js';
-import { accountView, setSessionCookie } from './sessions.js';
+import { accountView } from './sessions.js';
+import { setSessionCookie } from '../cookies.js';
 import { addSecurityKey, confirmTotp, regenerateRecoveryCodes } from '../../second-factors/enrolment.js';
 
 export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {

@@ -8,13 +8,12 @@ import { requestContext } from '../../audit/audit.js';
 import { userView } from '../../people/accounts.js';
 import type { ServerContext } from '../../context.js';
 import { AuthenticationResponse, Id } from '../schemas.js';
-import { presentedDeviceToken, setDeviceCookie } from '../../sessions/devices.js';
+import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
 import { signInWithPasskey, startPasskeySignIn } from '../../sessions/strategies/passkey.js';
 import { sessionView } from '../../sessions/sessions.js';
 import { listMethods } from '../../second-factors/methods.js';
 import { methodAllowed, policyOf } from '../../second-factors/policy.js';
 import { authOf } from '../auth.js';
-import { setSessionCookie } from './sessions.js';
 
 const strict = { additionalProperties: false } as const;
 const AccountSlug = Type.String({ minLength: 1, maxLength: 64 });
@@ -36,7 +35,6 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
   securityPolicyRoute(app, ctx);
-  const secure = ctx.rp.origins.some((o) => o.startsWith('https:'));
 
   r.post('/sessions/passkey-options', { schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
     return startPasskeySignIn(ctx, { account: request.body.account, address: request.ip });
@@ -53,7 +51,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
     const { passkey, account } = signedIn;
     setSessionCookie(ctx, reply, signedIn.token, signedIn.session.expires_at);
-    setDeviceCookie(reply, signedIn.deviceToken, secure);
+    setDeviceCookie(ctx, reply, signedIn.deviceToken);
     reply.code(201);
     return {
       token: signedIn.token,

@@ -1,6 +1,6 @@
 // Sign-in, the second step, the current session and sign-out: parse, call the sign-in flow
 // (sessions/strategies/), answer.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { userView } from '../../people/accounts.js';
 import { requestContext } from '../../audit/audit.js';
@@ -9,22 +9,13 @@ import type { ServerContext } from '../../context.js';
 import { listMethods } from '../../second-factors/methods.js';
 import { EmptyBody, SecondFactorBody, SignInBody } from '../schemas.js';
 import { authenticationOptions } from '../../second-factors/security-keys.js';
-import { presentedDeviceToken, setDeviceCookie } from '../../sessions/devices.js';
+import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { signInWithPassword } from '../../sessions/strategies/password.js';
 import { passSecondStep } from '../../sessions/strategies/second-step.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
-}
-
-function secureCookies(ctx: ServerContext): boolean {
-  return ctx.rp.origins.some((o) => o.startsWith('https:'));
-}
-
-export function setSessionCookie(ctx: ServerContext, reply: FastifyReply, token: string, expiresAt: number): void {
-  const absolute = Math.max(expiresAt, Date.now() + ctx.config.sessionAbsoluteHours * 3_600_000);
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookies(ctx), path: '/', expires: new Date(absolute) });
 }
 
 export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -39,7 +30,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       deviceToken: presentedDeviceToken(request, request.body.deviceToken),
     });
     setSessionCookie(ctx, reply, token, session.expires_at);
-    setDeviceCookie(reply, deviceToken, secureCookies(ctx));
+    setDeviceCookie(ctx, reply, deviceToken);
     reply.code(201);
     return {
       token,
