@@ -15,7 +15,7 @@ import type { Database, MethodsTable } from '../store/schema.js';
 import { flagsForKind } from './method-flags.js';
 import { countMethods, methodView } from './methods.js';
 import { registerSecurityKey } from './security-keys.js';
-import { matchTotp } from './totp.js';
+import { matchTotp, newTotpSecret, totpMethodRow, totpProvisioning } from './totp.js';
 
 type Trx = Transaction<Database>;
 
@@ -76,6 +76,20 @@ async function activate(ctx: ServerContext, auth: AuthenticatedSession, work: ()
   }
   await ctx.events.publishRevoked(result.revoked, 'second_factor_added');
   return result;
+}
+
+/** Starts adding an authenticator app: its secret, shown once, and the QR code's URI. */
+export async function startTotp(ctx: ServerContext, auth: AuthenticatedSession, name: string | undefined) {
+  const secret = newTotpSecret();
+  const now = Date.now();
+  const method = totpMethodRow(ctx.box, { userId: auth.user.id, accountId: auth.account.id, secret, name, confirmed: false, now, sessionId: auth.session.id });
+  await ctx.db.transaction().execute(async (trx) => {
+    // One authenticator app being added at a time: a new one replaces any other pending.
+    await trx.deleteFrom('methods').where('user_id', '=', auth.user.id).where('type', '=', 'totp').where('confirmed', '=', 0).execute();
+    await trx.insertInto('methods').values(method).execute();
+  });
+  const provisioning = await totpProvisioning({ secret, issuer: `AgentDesk (${auth.account.slug})`, accountName: auth.user.email });
+  return { id: method.id, secret, ...provisioning };
 }
 
 /** Confirms an authenticator app being added with a current code: the app becomes a method. */

@@ -15,10 +15,9 @@ import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
-import { newTotpSecret, totpMethodRow, totpProvisioning } from '../../second-factors/totp.js';
 import { accountView } from './sessions.js';
 import { setSessionCookie } from '../cookies.js';
-import { addSecurityKey, confirmTotp, regenerateRecoveryCodes } from '../../second-factors/enrolment.js';
+import { addSecurityKey, confirmTotp, regenerateRecoveryCodes, startTotp } from '../../second-factors/enrolment.js';
 
 export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -53,17 +52,9 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     requireMethodAllowed(policyOf(auth.account), 'totp');
     await assertMayEnrol(db, auth);
     await checkMayAddMethod(auth);
-    const secret = newTotpSecret();
-    const now = Date.now();
-    const method = totpMethodRow(ctx.box, { userId: auth.user.id, accountId: auth.account.id, secret, name: request.body.name, confirmed: false, now, sessionId: auth.session.id });
-    await db.transaction().execute(async (trx) => {
-      // One authenticator app being added at a time: a new one replaces any other pending.
-      await trx.deleteFrom('methods').where('user_id', '=', auth.user.id).where('type', '=', 'totp').where('confirmed', '=', 0).execute();
-      await trx.insertInto('methods').values(method).execute();
-    });
-    const provisioning = await totpProvisioning({ secret, issuer: `AgentDesk (${auth.account.slug})`, accountName: auth.user.email });
+    const started = await startTotp(ctx, auth, request.body.name);
     reply.code(201);
-    return { id: method.id, secret, ...provisioning };
+    return started;
   });
 
   r.post('/me/methods/totp/:id/confirm', { config: { auth: 'enroll' }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code (answers a new token)' } }, async (request, reply) => {
