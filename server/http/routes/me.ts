@@ -1,12 +1,13 @@
 // The signed-in user's own security: methods (authenticator apps, security keys), recovery codes.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { userView } from '../../people/accounts.js';
 import { recordAudit, requestContext } from '../../audit/audit.js';
 import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollment-policy.js';
 import { accountRollout } from '../../enforcement/rollout-view.js';
 import { notify } from '../../notifications/security-activity.js';
-import { authOf, requireRecentSecondFactor } from '../auth.js';
+import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, removeMethod, renameMethod } from '../../second-factors/methods.js';
@@ -14,7 +15,7 @@ import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, 
 import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
-import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
+import { sessionView } from '../../sessions/sessions.js';
 import { accountView } from './sessions.js';
 import { setSessionCookie } from '../cookies.js';
 import { addSecurityKey, confirmTotp, regenerateRecoveryCodes, startTotp } from '../../second-factors/enrolment.js';
@@ -23,18 +24,13 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  /** Adding a method when the user already has one is sensitive: it must be them. */
-  async function checkMayAddMethod(auth: AuthenticatedSession) {
-    if (auth.session.state === 'active' && (await countMethods(db, auth.user.id)) > 0) requireRecentSecondFactor(ctx, auth);
-  }
-
   /** A method was added: the session passed a second factor under a new token. */
   function answerActivated(reply: FastifyReply, activated: Awaited<ReturnType<typeof addSecurityKey>>) {
     setSessionCookie(ctx, reply, activated.token, activated.session.expires_at);
     return activated.body;
   }
 
-  r.get('/me', { config: { auth: 'enroll' }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
+  r.get('/me', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
     const auth = authOf(request);
     return {
       user: userView(auth.user),
@@ -47,27 +43,25 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.post('/me/methods/totp', { config: { auth: 'enroll' }, schema: { body: AddTotpBody, tags: ['me'], summary: 'Start adding an authenticator app' } }, async (request, reply) => {
+  r.post('/me/methods/totp', { config: { access: access.enrollmentSensitive }, schema: { body: AddTotpBody, tags: ['me'], summary: 'Start adding an authenticator app' } }, async (request, reply) => {
     const auth = authOf(request);
     requireMethodAllowed(policyOf(auth.account), 'totp');
     await assertMayEnrol(db, auth);
-    await checkMayAddMethod(auth);
     const started = await startTotp(ctx, auth, request.body.name);
     reply.code(201);
     return started;
   });
 
-  r.post('/me/methods/totp/:id/confirm', { config: { auth: 'enroll' }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code (answers a new token)' } }, async (request, reply) => {
+  r.post('/me/methods/totp/:id/confirm', { config: { access: access.enrollmentSensitive }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code (answers a new token)' } }, async (request, reply) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     const activated = await confirmTotp(ctx, { auth, request: { ...requestContext(request), address: request.ip } }, { methodId: request.params.id, code: request.body.code });
     return answerActivated(reply, activated);
   });
 
-  r.post('/me/methods/security-keys/options', { config: { auth: 'enroll' }, schema: { body: SecurityKeyOptionsBody, tags: ['me'], summary: 'WebAuthn creation options for adding a security key (passwordless: for sign-in with the key alone)' } }, async (request) => {
+  r.post('/me/methods/security-keys/options', { config: { access: access.enrollmentSensitive }, schema: { body: SecurityKeyOptionsBody, tags: ['me'], summary: 'WebAuthn creation options for adding a security key (passwordless: for sign-in with the key alone)' } }, async (request) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
-    await checkMayAddMethod(auth);
     return registrationOptions(db, ctx.rp, {
       sessionId: auth.session.id,
       user: { id: auth.user.id, email: auth.user.email, name: auth.user.name },
@@ -76,17 +70,16 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
   });
 
-  r.post('/me/methods/security-keys', { config: { auth: 'enroll' }, schema: { body: AddSecurityKeyBody, tags: ['me'], summary: 'Add a security key' } }, async (request, reply) => {
+  r.post('/me/methods/security-keys', { config: { access: access.enrollmentSensitive }, schema: { body: AddSecurityKeyBody, tags: ['me'], summary: 'Add a security key' } }, async (request, reply) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
-    await checkMayAddMethod(auth);
     const activated = await addSecurityKey(ctx, { auth, request: { ...requestContext(request), address: request.ip } }, request.body);
     const result = answerActivated(reply, activated);
     reply.code(201);
     return result;
   });
 
-  r.patch('/me/methods/:id', { config: { auth: 'active' }, schema: { params: IdParams, body: RenameMethodBody, tags: ['me'], summary: 'Rename a method' } }, async (request) => {
+  r.patch('/me/methods/:id', { config: { access: access.user }, schema: { params: IdParams, body: RenameMethodBody, tags: ['me'], summary: 'Rename a method' } }, async (request) => {
     const auth = authOf(request);
     const method = await db.transaction().execute(async (trx) => {
       const renamed = await renameMethod(trx, auth.user.id, request.params.id, request.body.name);
@@ -96,9 +89,8 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { method };
   });
 
-  r.delete('/me/methods/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
+  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
     const auth = authOf(request);
-    requireRecentSecondFactor(ctx, auth);
     await db.transaction().execute(async (trx) => {
       const { method, remaining } = await removeMethod(trx, {
         userId: auth.user.id,
@@ -112,10 +104,9 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.send();
   });
 
-  r.post('/me/recovery-codes', { config: { auth: 'active' }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
+  r.post('/me/recovery-codes', { config: { access: access.userSensitive }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
     const auth = authOf(request);
     if ((await countMethods(db, auth.user.id)) === 0) throw new ApiError('not_found', 'Set up a second-factor method first.');
-    requireRecentSecondFactor(ctx, auth);
     const recoveryCodes = await regenerateRecoveryCodes(ctx, { auth, request: { ...requestContext(request), address: request.ip } });
     return { recoveryCodes };
   });

@@ -1,6 +1,7 @@
 // Sign-in, the second step, the current session and sign-out: parse, call the sign-in flow
 // (sessions/strategies/), answer.
 import type { FastifyInstance } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { userView } from '../../people/accounts.js';
 import { requestContext } from '../../audit/audit.js';
@@ -22,7 +23,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  r.post('/sessions', { schema: { body: SignInBody, tags: ['sessions'], summary: 'Sign in with account, email and password' } }, async (request, reply) => {
+  r.post('/sessions', { config: { access: access.public }, schema: { body: SignInBody, tags: ['sessions'], summary: 'Sign in with account, email and password' } }, async (request, reply) => {
     const { token, session, deviceToken, user } = await signInWithPassword(ctx, {
       ...request.body,
       address: request.ip,
@@ -42,7 +43,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.get('/sessions/current', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'The current session, in any state' } }, async (request) => {
+  r.get('/sessions/current', { config: { access: access.anySession }, schema: { tags: ['sessions'], summary: 'The current session, in any state' } }, async (request) => {
     const auth = authOf(request);
     return {
       session: sessionView(auth.session),
@@ -52,18 +53,18 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.post('/sessions/current/security-key-options', { config: { auth: 'second_step' }, schema: { body: EmptyBody, tags: ['sessions'], summary: 'WebAuthn request options for the second step' } }, async (request) => {
+  r.post('/sessions/current/security-key-options', { config: { access: access.secondStep }, schema: { body: EmptyBody, tags: ['sessions'], summary: 'WebAuthn request options for the second step' } }, async (request) => {
     const auth = authOf(request);
     return authenticationOptions(db, ctx.rp, { sessionId: auth.session.id, userId: auth.user.id, userVerification: auth.account.user_verification });
   });
 
-  r.post('/sessions/current/second-factor', { config: { auth: 'second_step' }, schema: { body: SecondFactorBody, tags: ['sessions'], summary: 'Pass the second step (also re-authentication): answers a new token, the old one ends' } }, async (request, reply) => {
+  r.post('/sessions/current/second-factor', { config: { access: access.secondStep }, schema: { body: SecondFactorBody, tags: ['sessions'], summary: 'Pass the second step (also re-authentication): answers a new token, the old one ends' } }, async (request, reply) => {
     const passed = await passSecondStep(ctx, { auth: authOf(request), request: { ...requestContext(request), address: request.ip } }, request.body);
     setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
     return { token: passed.token, session: sessionView(passed.session) };
   });
 
-  r.delete('/sessions/current', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'Sign out' } }, async (request, reply) => {
+  r.delete('/sessions/current', { config: { access: access.anySession }, schema: { tags: ['sessions'], summary: 'Sign out' } }, async (request, reply) => {
     const auth = authOf(request);
     await ctx.sessions.revoke([auth.session.id], 'signed_out');
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
