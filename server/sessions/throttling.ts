@@ -22,7 +22,7 @@
 // (routes/people.ts), and reset mails asked from the owner's own device have their own budget.
 // Every limit that belongs to a user carries the user's id (`userKind`, `throttles.user_id`):
 // each of its locks is on the user's row for the admins, who lift them all (lockouts.ts).
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database, ThrottlesTable } from '../store/schema.js';
 
@@ -506,7 +506,7 @@ export class Throttle {
   static async liftUserLimits(db: Db, input: { subject: string; userId: string; now?: number }): Promise<Array<{ name: LimitName | undefined; key: string; lockedUntil: number | null }>> {
     const escape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
     const now = input.now ?? Date.now();
-    const mine = (eb: any) =>
+    const mine = (eb: ExpressionBuilder<Database, 'throttles'>) =>
       eb.or([
         eb('user_id', '=', input.userId),
         eb('key', '=', limitKeys.passwordUser(input.subject)),
