@@ -44,7 +44,7 @@ export async function recordLockouts(db: Db, lockouts: Lockout[], context: Locko
       subjectUserId: user.id,
       request: { address: context.address, userAgent: context.userAgent?.slice(0, 300) ?? null, deviceId: context.deviceId ?? null },
       details: {
-        scope: locksUser ? 'user' : lockout.name === 'passwordAddress' ? 'address' : 'device',
+        scope: locksUser ? 'user' : ((limitRules[lockout.name] as LimitRule).userKind ?? 'address'),
         userId: user.id,
         name: user.name,
         email: user.email,
