@@ -100,12 +100,13 @@ export const limitRules = {
   passkeyOptionsDevice: { limit: 100, baseLockMs: MINUTE, maxLockMs: 3 * MINUTE, forgetAfterMs: 3 * MINUTE },
   /**
    * Reset links asked for one account+email (people/password-resets.ts) from devices its user has
-   * not signed in on: every request counts. A fixed hour, never longer: a refused request counts
-   * nothing and the lock never grows, so whoever knows the email can send at most 5 mails an
-   * hour to it and cannot hold the lock past the hour. The owner's own device asks with its own
-   * budget (`passwordResetDevice`).
+   * not signed in on: every request counts. Five, then one an hour (each mail sent past the
+   * limit locks for a fixed hour; the count is forgotten after a quiet day): whoever knows the
+   * email can have about 28 mails a day sent to it, fewer than the back-off allowed (about 53).
+   * A refused request counts nothing and the lock never grows, so a stranger cannot renew or
+   * lengthen it; and the owner's own device asks with its own budget (`passwordResetDevice`).
    */
-  passwordResetTarget: { limit: 5, baseLockMs: HOUR, maxLockMs: HOUR, forgetAfterMs: HOUR, userKind: 'password_reset' },
+  passwordResetTarget: { limit: 5, baseLockMs: HOUR, maxLockMs: HOUR, forgetAfterMs: 24 * HOUR, userKind: 'password_reset' },
   /** Reset links asked for one user from a device that user has signed in on. */
   passwordResetDevice: { limit: 5, baseLockMs: HOUR, maxLockMs: HOUR, forgetAfterMs: HOUR, userKind: 'password_reset' },
   /** Reset links asked for from one address, whatever the email. */
