@@ -20,7 +20,7 @@ const strict = { additionalProperties: false } as const;
 const AccountSlug = Type.String({ minLength: 1, maxLength: 64 });
 const DeviceToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
 
-export const PasskeyOptionsBody = Type.Object({ account: AccountSlug }, strict);
+export const PasskeyOptionsBody = Type.Object({ account: AccountSlug, deviceToken: Type.Optional(DeviceToken) }, strict);
 export const PasskeySignInBody = Type.Object(
   {
     account: AccountSlug,
@@ -38,7 +38,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   securityPolicyRoute(app, ctx);
 
   r.post('/sessions/passkey-options', { config: { access: access.public }, schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
-    return startPasskeySignIn(ctx, { account: request.body.account, address: request.ip });
+    return startPasskeySignIn(ctx, { account: request.body.account, address: request.ip, deviceToken: presentedDeviceToken(request, request.body.deviceToken) });
   });
 
   r.post('/sessions/passkey', { config: { access: access.public }, schema: { body: PasskeySignInBody, tags: ['sessions'], summary: 'Sign in with a security key alone (both factors)' } }, async (request, reply) => {

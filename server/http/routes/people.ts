@@ -13,9 +13,10 @@ import { resetTwoFactor } from '../../people/accounts.js';
 import { importInvitations, checkImport, parseImportCsv, MAX_IMPORT_ROWS } from '../../people/bulk-import.js';
 import { invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
 import { assertMayGrantAdmin, changeUser, deleteUser } from '../../people/lifecycle.js';
-import { requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
+import { sendPasswordReset } from '../../people/password-resets.js';
+import { presentedDeviceToken } from '../cookies.js';
 import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort } from '../../people/users.js';
-import { acceptInvitationLink, changeMyPassword, completeResetLink, countResetRequest, previewInvitation } from '../../sessions/strategies/links.js';
+import { acceptInvitationLink, changeMyPassword, completeResetLink, countResetRequest, previewInvitation, resetMailFor } from '../../sessions/strategies/links.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
@@ -50,7 +51,15 @@ export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role
 export const ChangeUserBody = Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 });
 export const TokenBody = Type.Object({ token: LinkToken }, strict);
 export const AcceptInvitationBody = Type.Object({ token: LinkToken, password: Password }, strict);
-export const PasswordResetBody = Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), email: Type.String({ minLength: 1, maxLength: 254 }) }, strict);
+export const PasswordResetBody = Type.Object(
+  {
+    account: Type.String({ minLength: 1, maxLength: 64 }),
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    /** The desktop app's device token (the web console sends its cookie): a device the user signed in on asks with its own budget. */
+    deviceToken: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' })),
+  },
+  strict,
+);
 export const CompleteResetBody = Type.Object({ token: LinkToken, newPassword: Password }, strict);
 export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password }, strict);
 
@@ -198,16 +207,15 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.post('/password-resets', { config: { access: access.public }, schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
     const { account, email } = request.body;
-    if (await countResetRequest(ctx, { account, email, address: request.ip })) {
-      // Looked up and written after the answer: its time cannot tell whether the email exists.
-      const context = requestContext(request);
-      setImmediate(() => {
-        requestPasswordReset(db, { account, email, publicOrigin, request: context }).then(
-          (mail) => mail && ctx.mail.sendLater([mail]),
-          (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),
-        );
-      });
-    }
+    await countResetRequest(ctx, request.ip);
+    const input = { account, email, deviceToken: presentedDeviceToken(request, request.body.deviceToken), publicOrigin, request: requestContext(request) };
+    // Everything that depends on the email runs after the answer (sessions/strategies/links.ts).
+    setImmediate(() => {
+      resetMailFor(ctx, input).then(
+        (mail) => mail && ctx.mail.sendLater([mail]),
+        (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),
+      );
+    });
     reply.code(202);
     return { accepted: true };
   });

@@ -1,7 +1,9 @@
 // An admin's one-time enrolment code, redeemed by a forced enrolment from an unknown device:
-// the session may then set up a first method. Throttled as a second-step code of this user (the
-// same limit: a lock blocks both); the code is spent, and the place released, in one
-// transaction, and of two uses of one code only one spends it.
+// the session may then set up a first method. Throttled per session (sessions/throttling.ts
+// `enrollmentCodeSession`): whoever else holds the password guesses in their own sessions and
+// cannot block the owner's valid code. The place is reserved before the code is checked; the
+// code is spent, and the place released, in one transaction, and of two uses of one code only
+// one spends it.
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
@@ -10,7 +12,7 @@ import { notify } from '../../notifications/security-activity.js';
 import { recordLockouts } from '../lockouts.js';
 import type { AuthenticatedSession } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
-import { codeLimits } from './second-step.js';
+import { enrollmentCodeLimits } from '../throttling.js';
 
 export async function redeemEnrolmentCode(
   ctx: ServerContext,
@@ -20,7 +22,7 @@ export async function redeemEnrolmentCode(
 ): Promise<void> {
   if (auth.session.state !== 'enrollment_required') throw new DomainError('invalid_request', 'Only a session that must set up two-factor authentication redeems an enrolment code.');
   await attempt(ctx, {
-    limits: await codeLimits(ctx, auth),
+    limits: enrollmentCodeLimits({ sessionId: auth.session.id, userId: auth.user.id }),
     wrong: ['invalid_code'],
     verify: async (trx) => {
       const redeemed = await codes.redeem(trx, { userId: auth.user.id, sessionId: auth.session.id, code });

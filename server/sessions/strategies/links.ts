@@ -5,12 +5,31 @@
 import type { RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { acceptInvitation, describeInvitation } from '../../people/invitations.js';
-import { changePassword, completePasswordReset } from '../../people/password-resets.js';
+import { changePassword, completePasswordReset, requestPasswordReset } from '../../people/password-resets.js';
+import { DomainError } from '../../errors.js';
+import { findDevice } from '../devices.js';
 import { attempt, countRequest, type FlowStore } from '../sign-in-flow.js';
-import { limitKeys, passwordSubject, type Limit } from '../throttling.js';
+import { LimitReached, limitKeys, passwordResetLimits } from '../throttling.js';
 
-function withLinkLimit<T>(store: FlowStore, address: string, use: () => Promise<T>): Promise<T> {
-  return attempt(store, { limits: [{ name: 'linkAddress', key: limitKeys.linkAddress(address) }], wrong: ['invalid_link'], check: use });
+/**
+ * Tokens presented from one address: a wrong one counts, as a wrong password would. A locked
+ * address still has its valid tokens honoured: a token is 256 random bits, so the lock guards
+ * no secret, and an office whose NAT a stranger (or a typo-prone colleague) filled with wrong
+ * tokens must not keep a colleague from their own invitation. While locked, a token is looked
+ * up by its hash (one indexed read, before any password is hashed: the domain functions check
+ * the link first) and a wrong one gets the 429, counting nothing and extending nothing.
+ */
+async function withLinkLimit<T>(store: FlowStore, address: string, use: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt(store, { limits: [{ name: 'linkAddress', key: limitKeys.linkAddress(address) }], wrong: ['invalid_link'], check: use });
+  } catch (error) {
+    if (!(error instanceof LimitReached)) throw error;
+    try {
+      return await use();
+    } catch (refused) {
+      throw refused instanceof DomainError && refused.code === 'invalid_link' ? error : refused;
+    }
+  }
 }
 
 /** Whose invitation a link is (before choosing a password). */
@@ -28,22 +47,28 @@ export function completeResetLink(ctx: ServerContext, input: Parameters<typeof c
   return withLinkLimit(ctx, input.address, () => completePasswordReset(ctx.db, ctx.events, input));
 }
 
+/** A reset link asked for from an address: every request counts (429 once it is locked), whatever the email. */
+export async function countResetRequest(store: FlowStore, address: string): Promise<void> {
+  await countRequest(store, [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(address) }]);
+}
+
 /**
- * A reset link asked for: counted against the address (429 once it is locked) and against what
- * was typed. Keyed by what was typed, an unknown email is throttled the same way; the answer is
- * the same either way, so the limit tells nothing about whether the email exists. False: the
- * target's limit is locked and no mail is to be sent.
+ * The reset mail for what was typed, if any is to be sent: run after the answer, so that its
+ * time cannot tell whether the email exists. Keyed by what was typed (an unknown email is
+ * throttled the same way), or by the owner's own device (throttling.ts passwordResetLimits); a
+ * refused request counts nothing, so the lock never renews.
  */
-export async function countResetRequest(store: FlowStore, input: { account: string; email: string; address: string }): Promise<boolean> {
-  const address: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(input.address) }];
-  await countRequest(store, address);
-  return countRequest(store, [{ name: 'passwordResetTarget', key: limitKeys.passwordResetTarget(passwordSubject(input.account, input.email)) }], { quiet: true });
+export async function resetMailFor(ctx: ServerContext, input: { account: string; email: string; deviceToken: string | undefined; publicOrigin: string; request: RequestContext }) {
+  const device = await findDevice(ctx.db, input.deviceToken);
+  const counted = await countRequest(ctx, await passwordResetLimits(ctx.db, { account: input.account, email: input.email, deviceId: device?.id }), { quiet: true });
+  if (!counted) return undefined;
+  return requestPasswordReset(ctx.db, { account: input.account, email: input.email, publicOrigin: input.publicOrigin, request: input.request });
 }
 
 /** The signed-in user changes their password, proving the current one; their other sessions end. */
 export function changeMyPassword(ctx: ServerContext, input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined }) {
   return attempt(ctx, {
-    limits: [{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(input.userId) }],
+    limits: [{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(input.userId), userId: input.userId }],
     wrong: ['current_password_incorrect'],
     check: () => changePassword(ctx.db, ctx.events, input),
   });

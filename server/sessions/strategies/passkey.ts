@@ -17,25 +17,29 @@ import {
 import { deviceForSignIn, findDevice, isKnownDevice, recordDeviceSignIn } from '../devices.js';
 import { recordLockouts } from '../lockouts.js';
 import { attempt, clearRequests, countRequest } from '../sign-in-flow.js';
-import { describeWait, LimitReached, limitKeys, type Limit } from '../throttling.js';
+import { describeWait, LimitReached, limitKeys, passkeyOptionsLimits, type Limit } from '../throttling.js';
 
 /** The limit on challenges stored for one address (POST /sessions/passkey-options). */
 const optionsLimits = (address: string): Limit[] => [{ name: 'passkeyOptionsAddress', key: limitKeys.passkeyOptionsAddress(address) }];
 
-/** The address's limit, told as what it is: no wrong attempt, and nothing an admin lifts. */
+/** The address's or account's limit, told as what it is: no wrong attempt, and nothing an admin lifts. */
 function tooManyOptions(reached: LimitReached): DomainError {
   const seconds = reached.retryAfterSeconds ?? 1;
-  const error = new DomainError('too_many_attempts', `Too many sign-ins with a security key were started from this network. Try again in ${describeWait(seconds)}.`, seconds);
+  const where = reached.lockout?.name === 'passkeyOptionsAccount' ? 'for this account' : reached.lockout?.name === 'passkeyOptionsDevice' ? 'on this device' : 'from this network';
+  const error = new DomainError('too_many_attempts', `Too many sign-ins with a security key were started ${where}. Try again in ${describeWait(seconds)}.`, seconds);
   error.extra = reached.extra;
   return error;
 }
 
 /** The request options of a passkey sign-in for the account. */
-export async function startPasskeySignIn(ctx: ServerContext, input: { account: string; address: string }) {
+export async function startPasskeySignIn(ctx: ServerContext, input: { account: string; address: string; deviceToken: string | undefined }) {
   const account = await passwordlessAccount(ctx.db, input.account);
   // Each answer stores a challenge row, for nobody yet: every one counts against the address
-  // before it is stored (an account with the switch off stores nothing and counts nothing).
-  await countRequest(ctx, optionsLimits(input.address)).catch((error: unknown) => {
+  // and the account (or a known device's own budget) before it is stored (an account with the
+  // switch off stores nothing and counts nothing).
+  const device = await findDevice(ctx.db, input.deviceToken);
+  const limits = await passkeyOptionsLimits(ctx.db, { accountId: account.id, address: input.address, deviceId: device?.id });
+  await countRequest(ctx, limits).catch((error: unknown) => {
     throw error instanceof LimitReached ? tooManyOptions(error) : error;
   });
   return passkeyOptions(ctx.db, ctx.rp, account);
