@@ -26,6 +26,8 @@ function liveSessionUsers(accountId: string, now: number) {
 
 const sortColumns = { name: 'u.name', email: 'u.email', lastSignIn: 'u.last_sign_in_at', created: 'u.created_at' } as const;
 
+// `{}` is Kysely's own type for a query that selects nothing yet.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type UsersQuery = SelectQueryBuilder<Database & { u: UsersTable }, 'u', {}>;
 
 function likePattern(q: string): string {
