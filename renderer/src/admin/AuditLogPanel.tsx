@@ -18,6 +18,7 @@ const actionNames: Record<string, string> = {
   'recovery_codes.regenerated': 'Generated new recovery codes',
   'security_key.counter_regression': 'Security key may be cloned (signature counter went back)',
   'sign_in.succeeded': 'Signed in',
+  'sign_in.enrollment_required': 'Signed in with a password, must set up 2FA',
   'sign_in.failed': 'Failed sign-in',
   'sign_in.locked_out': 'Locked out after wrong attempts',
   'session.ended': 'Ended a session',
