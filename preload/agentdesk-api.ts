@@ -336,6 +336,7 @@ export type SessionRevokedReason =
   | 'deactivated'
   | 'password_changed'
   | 'not_me'
+  | 'signed_out_by_admin'
   | (string & {});
 
 export interface SessionRevoked {

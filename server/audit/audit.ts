@@ -22,6 +22,8 @@ export type AuditAction =
   | 'sign_in.locked_out'
   | 'user.lockout_lifted'
   | 'session.ended'
+  | 'user.signed_out_everywhere'
+  | 'users.signed_out_everywhere'
   | 'enrollment_code.issued'
   | 'enrollment_code.redeemed'
   | 'enrollment_code.refused'
@@ -57,6 +59,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'sign_in.locked_out',
   'user.lockout_lifted',
   'session.ended',
+  'user.signed_out_everywhere',
+  'users.signed_out_everywhere',
   'enrollment_code.issued',
   'enrollment_code.redeemed',
   'enrollment_code.refused',

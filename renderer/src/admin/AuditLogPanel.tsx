@@ -22,6 +22,8 @@ const actionNames: Record<string, string> = {
   'sign_in.failed': 'Failed sign-in',
   'sign_in.locked_out': 'Locked out after wrong attempts',
   'session.ended': 'Ended a session',
+  'user.signed_out_everywhere': 'Signed a user out everywhere',
+  'users.signed_out_everywhere': 'Signed everyone else out everywhere',
   'enrollment_code.issued': 'Issued an enrolment code',
   'enrollment_code.redeemed': 'Used an enrolment code',
   'enrollment_code.refused': 'Entered a wrong enrolment code',
