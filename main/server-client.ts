@@ -293,6 +293,14 @@ export class ServerClient {
     await this.call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
   }
 
+  signUserOutEverywhere(userId: string) {
+    return this.call<{ revokedSessions: number }>('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`);
+  }
+
+  signEveryoneElseOut() {
+    return this.call<{ revokedSessions: number; signedOutUsers: number }>('DELETE', '/account/sessions');
+  }
+
   /** The compliance report: CSV, not JSON. */
   async exportUsers(filters: UserListQuery = {}): Promise<string> {
     const response = await this.csvRequest('GET', `/account/users/export${usersQuery(filters)}`);

@@ -459,6 +459,10 @@ export interface AgentDeskApi {
   resendInvitation(userId: string): Promise<InvitationSent>;
   sendPasswordReset(userId: string): Promise<LinkSent>;
   liftLockout(userId: string): Promise<void>;
+  /** Ends every session of one user of the account, on every device (sensitive). */
+  signUserOutEverywhere(userId: string): Promise<{ revokedSessions: number }>;
+  /** Ends every session of everyone in the account but me (sensitive). */
+  signEveryoneElseOut(): Promise<{ revokedSessions: number; signedOutUsers: number }>;
   /** The compliance report (CSV text) with the list's filters. */
   exportUsers(filters?: Omit<UserListQuery, 'sort' | 'limit' | 'offset'>): Promise<string>;
   /** Bulk invitation from a CSV file (name, email, role): a preview (dryRun) or all rows or none. */

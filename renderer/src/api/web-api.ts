@@ -393,6 +393,10 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
       await call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
     },
 
+    signUserOutEverywhere: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`),
+
+    signEveryoneElseOut: () => call('DELETE', '/account/sessions'),
+
     exportUsers: async (filters = {}) => (await csvRequest('GET', `/account/users/export${usersQuery(filters)}`)).text(),
 
     importUsers: async (csv, dryRun) => (await csvRequest('POST', `/account/users/import${dryRun ? '?dryRun=true' : ''}`, csv)).json(),
