@@ -246,7 +246,7 @@ export class ServerClient {
   }
 
   removeMethod(id: string) {
-    return this.call<void>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
+    return this.call<{ otherSessions: number }>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
   }
 
   async regenerateRecoveryCodes(): Promise<string[]> {
@@ -351,7 +351,7 @@ export class ServerClient {
   }
 
   changePassword(currentPassword: string, newPassword: string) {
-    return this.call<{ revokedSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
+    return this.call<{ revokedSessions: number; otherSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
   resetUserTwoFactor(userId: string) {

@@ -428,7 +428,8 @@ export interface AgentDeskApi {
   addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
   getSecurityPolicy(): Promise<SecurityPolicy>;
   renameMethod(id: string, name: string): Promise<Method>;
-  removeMethod(id: string): Promise<void>;
+  /** `otherSessions`: how many other sessions of mine are live (endOtherSessions ends them). */
+  removeMethod(id: string): Promise<{ otherSessions: number }>;
   regenerateRecoveryCodes(): Promise<string[]>;
   /**
    * Recovery codes issued to this client and not yet confirmed as saved (they survive a reload:
@@ -474,7 +475,8 @@ export interface AgentDeskApi {
   /** Always succeeds (the server answers the same whether or not the email exists). */
   requestPasswordReset(account: string, email: string): Promise<void>;
   completePasswordReset(token: string, newPassword: string): Promise<{ account: string; email: string }>;
-  changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }>;
+  /** Every other session of mine ends (`revokedSessions`); `otherSessions` is what is live besides this one after it. */
+  changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number; otherSessions: number }>;
   listAuditEvents(page?: { limit?: number; before?: string } & AuditFilter): Promise<AuditPage>;
   /** The filtered audit log as CSV text. */
   exportAuditEvents(filter?: AuditFilter): Promise<string>;

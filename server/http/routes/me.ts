@@ -8,6 +8,7 @@ import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollmen
 import { accountRollout } from '../../enforcement/rollout-view.js';
 import { notify } from '../../notifications/security-activity.js';
 import { authOf, requireRecentSecondFactor } from '../auth.js';
+import { countOtherSessions } from '../../sessions/other-sessions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../../second-factors/methods.js';
@@ -195,7 +196,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { method };
   });
 
-  r.delete('/me/methods/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
+  r.delete('/me/methods/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method; the answer says how many other sessions of mine are live (DELETE /me/sessions ends them)' } }, async (request) => {
     const auth = authOf(request);
     requireRecentSecondFactor(ctx, auth);
     await db.transaction().execute(async (trx) => {
@@ -207,8 +208,8 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'method.removed', details: { methodId: method.id, type: method.type, name: method.name, remaining }, request: requestContext(request) });
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_removed', details: { type: method.type, name: method.name, remaining }, request: requestContext(request) });
     });
-    reply.code(204);
-    return reply.send();
+    // A method is often removed because a phone or key is lost: offer to end the other sessions.
+    return { otherSessions: await countOtherSessions(db, { userId: auth.user.id, exceptSessionId: auth.session.id }) };
   });
 
   r.post('/me/recovery-codes', { config: { auth: 'active' }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
