@@ -89,7 +89,7 @@ export interface ServerClientHooks {
 
 /** An enrollment's answer as the renderer gets it: never the token. */
 function withoutToken(answer: MethodAdded & { token?: unknown }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;

@@ -100,6 +100,8 @@ export interface MethodAdded {
   /** Present when this was the user's first method: shown once, never again. */
   recoveryCodes?: string[];
   session: Session;
+  /** How many other sessions of the user are live: the screen offers to end them (ASVS 7.4.3). */
+  otherSessions?: number;
 }
 
 /**

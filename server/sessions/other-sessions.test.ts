@@ -1,6 +1,7 @@
-// ASVS 5.0 7.4.3: after a method is removed or the password changes, the user is offered to end
-// their other sessions: the answer says how many are live, and DELETE /me/sessions ends them at
-// once. A password change ends them by itself (and says none are left).
+// ASVS 5.0 7.4.3: after a factor changes (a method removed or added, new recovery codes, the
+// password), the user is offered to end their other sessions: the answer says how many are live,
+// and DELETE /me/sessions ends them at once. A password change ends them by itself (and says none
+// are left).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
@@ -45,6 +46,28 @@ describe('ending the other sessions after a method or the password changes', () 
     const again = await server.call('DELETE', `/me/methods/${first.methodId}`, { token: deskToken });
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.deepEqual(again.body, { otherSessions: 0 });
+  });
+
+  test('ASVS 7.4.3: adding a method or regenerating recovery codes answers how many other sessions are live too', async () => {
+    // Attack: a thief signed in with the app they enrolled keeps that session after the owner
+    // adds a new method or new recovery codes to take the account back, unless the owner is told.
+    const { totpCode } = await import('../testing/totp-reference.js');
+    const u = await addUser(server, admin.token, slug, 'Sol');
+    const desk = await signInOn(server, slug, u.email);
+    const first = await addTotp(server, desk.token);
+    const phone = await signInOn(server, slug, u.email);
+    await passTotp(server, phone.token, first.secret);
+
+    const start = await server.call('POST', '/me/methods/totp', { token: first.token, body: { name: 'Spare' } });
+    assert.equal(start.status, 201, JSON.stringify(start.body));
+    const confirmed = await server.call('POST', `/me/methods/totp/${start.body.id}/confirm`, { token: first.token, body: { code: totpCode(start.body.secret) } });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    assert.equal(confirmed.body.otherSessions, 1);
+    const token = (confirmed.body.token as string | undefined) ?? first.token;
+    const codes = await server.call('POST', '/me/recovery-codes', { token, body: {} });
+    assert.equal(codes.status, 200, JSON.stringify(codes.body));
+    assert.equal(codes.body.recoveryCodes.length, 10);
+    assert.equal(codes.body.otherSessions, 1);
   });
 
   test('ASVS 7.4.3: changing the password ends every other session at once, and the answer says none are left', async () => {

@@ -149,7 +149,7 @@ export interface WebApiOptions {
 
 /** What a method's enrollment answers, without anything that is not for the screens. */
 function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
 export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {

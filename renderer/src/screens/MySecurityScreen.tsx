@@ -52,6 +52,7 @@ export function MySecurityScreen() {
   function added(result: MethodAdded) {
     setAdding(null);
     setMessage({ tone: 'success', text: `${describeMethod(result.method)} added.` });
+    setOtherSessions(result.otherSessions ?? 0);
     if (result.recoveryCodes?.length) setNewCodes(result.recoveryCodes);
     void reload();
   }
@@ -92,8 +93,8 @@ export function MySecurityScreen() {
       {otherSessions > 0 ? (
         <div className="button-row">
           <p>
-            You are still signed in {otherSessions === 1 ? 'in 1 other place' : `in ${otherSessions} other places`}. If the method was lost or taken,
-            end those sessions too.
+            You are still signed in {otherSessions === 1 ? 'in 1 other place' : `in ${otherSessions} other places`}. If a method or your password
+            was lost or taken, end those sessions too.
           </p>
           <button type="button" className="button-secondary" onClick={() => void endOthers()}>
             {otherSessions === 1 ? 'End your other session' : `End your other ${otherSessions} sessions`}

@@ -81,8 +81,11 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
     await ctx.events.publishRevoked(result.revoked, 'second_factor_added');
     setSessionCookie(ctx, reply, result.token, result.session.expires_at);
-    return result.body;
+    // A factor changed: the answer says how many other sessions are live, to offer ending them.
+    return { ...result.body, otherSessions: await otherSessionsOf(auth) };
   }
+
+  const otherSessionsOf = (auth: AuthenticatedSession) => countOtherSessions(db, { userId: auth.user.id, exceptSessionId: auth.session.id });
 
   r.get('/me', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
     const auth = authOf(request);
@@ -201,7 +204,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_removed', details: { type: method.type, name: method.name, remaining }, request: requestContext(request) });
     });
     // A method is often removed because a phone or key is lost: offer to end the other sessions.
-    return { otherSessions: await countOtherSessions(db, { userId: auth.user.id, exceptSessionId: auth.session.id }) };
+    return { otherSessions: await otherSessionsOf(auth) };
   });
 
   r.post('/me/recovery-codes', { config: { access: access.userSensitive }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
@@ -213,6 +216,6 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'recovery_codes_regenerated', request: requestContext(request) });
       return codes;
     });
-    return { recoveryCodes };
+    return { recoveryCodes, otherSessions: await otherSessionsOf(auth) };
   });
 }
