@@ -16,7 +16,7 @@ import { freshPostgresDatabase } from '../testing/postgres.js';
 import type { Database } from './schema.js';
 
 const FLAGS_AND_SEARCH = '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags';
-const AUDIT_KEEPS_WHO = '2026-12-07-audit-keeps-who';
+const AUDIT_KEEPS_WHO = '2026-12-07-throttles-user-id-audit-keeps-who';
 
 describe('migrations on a store that already has data', () => {
   const cleanups: (() => Promise<void>)[] = [];
