@@ -9,6 +9,7 @@ const reasons: Record<string, string> = {
   signed_out_elsewhere: 'This session was ended from “Your sessions” on another device. Sign in again.',
   deactivated: 'Your administrator deactivated your account. Ask them if you need access again.',
   password_changed: 'Your password was changed. Sign in with the new password.',
+  signed_out_by_admin: 'Your administrator signed you out everywhere. Sign in again.',
   not_me: 'A change on your account was reported as “This wasn’t me”, so every session was ended. Sign in again, and tell your administrator if that was not you.',
 };
 

@@ -1,7 +1,7 @@
 // "Require two-factor authentication": the impact preview and the save that, in one
 // transaction, stores the setting and revokes every session of every user without a method.
-import type { Kysely, Transaction } from 'kysely';
-import { recordAudit, type RequestContext } from '../audit/audit.js';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -150,6 +150,8 @@ export async function applySecuritySettings(
     startsAt?: number | null | undefined;
     /** Set when a deployment day applies the change: the time it was scheduled for. */
     scheduledFor?: number | undefined;
+    /** The actor's name and email as the deployment day kept them (they may be deleted since). */
+    actor?: AuditPerson | undefined;
     request?: RequestContext | undefined;
   },
 ): Promise<{ sessionIds: string[]; signedOutUsers: number; requireTwoFactor: boolean; scheduledAt: number | null }> {
@@ -198,9 +200,7 @@ export async function applySecuritySettings(
       settings_updated_at: now,
       settings_updated_by: input.actorId,
       two_factor_required_since: turningOn ? now : requireTwoFactor ? account.two_factor_required_since : null,
-      ...(scheduledAt !== previousSchedule
-        ? { two_factor_scheduled_at: scheduledAt, two_factor_scheduled_by: scheduledAt === null ? null : input.actorId }
-        : {}),
+      ...(scheduledAt !== previousSchedule ? scheduledBy(scheduledAt, input.actorId) : {}),
     })
     .where('id', '=', input.accountId)
     .execute();
@@ -214,6 +214,7 @@ export async function applySecuritySettings(
   await recordAudit(trx, {
     accountId: input.accountId,
     actorId: input.actorId,
+    actor: input.actor,
     action: 'security_settings.updated',
     details: {
       requireTwoFactor: { from: account.require_two_factor === 1, to: requireTwoFactor },
@@ -232,6 +233,19 @@ export async function applySecuritySettings(
     request: input.request,
   });
   return { sessionIds: revoked.map((r) => r.id), signedOutUsers, requireTwoFactor, scheduledAt };
+}
+
+/** Who set the deployment day, named as they are now: the entry written when it fires names them
+ * even if they are deleted before then. */
+function scheduledBy(scheduledAt: number | null, actorId: string | null) {
+  const set = scheduledAt !== null && actorId !== null;
+  const of = (column: 'name' | 'email') => (set ? (eb: ExpressionBuilder<Database, 'accounts'>) => eb.selectFrom('users').select(column).where('users.id', '=', actorId) : null);
+  return {
+    two_factor_scheduled_at: scheduledAt,
+    two_factor_scheduled_by: set ? actorId : null,
+    two_factor_scheduled_by_name: of('name'),
+    two_factor_scheduled_by_email: of('email'),
+  };
 }
 
 function isoOrNull(ms: number | null): string | null {

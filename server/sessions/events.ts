@@ -19,6 +19,8 @@ export const REVOCATION_REASONS = [
   'password_changed',
   /** The user answered "This wasn't me" to a security notification. */
   'not_me',
+  /** An admin signed this user, or everyone in the account but themselves, out everywhere. */
+  'signed_out_by_admin',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

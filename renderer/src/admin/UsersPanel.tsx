@@ -91,6 +91,15 @@ export function UsersPanel() {
     if (user.lockedUntil) {
       list.push({ label: 'Lift lock-out', run: () => void act(user, async () => { await agentdesk.liftLockout(user.id); return `${user.name} can sign in again from any device.`; }, { sensitive: true }) });
     }
+    if (user.status !== 'invited' && user.id !== current.user.id) {
+      list.push({
+        label: 'Sign out everywhere',
+        run: () => void act(user, async () => {
+          const done = await agentdesk.signUserOutEverywhere(user.id);
+          return done.revokedSessions === 0 ? `${user.name} had no session open.` : `${user.name} was signed out of ${done.revokedSessions} session(s), on every device.`;
+        }, { sensitive: true }),
+      });
+    }
     if (user.twoFactorEnabled) list.push({ label: 'Reset two-factor', run: () => setConfirming({ user, action: 'reset' }), danger: true });
     if (!user.twoFactorEnabled && user.status === 'active') {
       list.push({ label: 'Issue enrolment code', run: () => void act(user, async () => <EnrollmentCodeShown name={user.name} issued={await agentdesk.issueEnrollmentCode(user.id)} />, { sensitive: true }) });

@@ -149,7 +149,7 @@ export interface WebApiOptions {
 
 /** What a method's enrollment answers, without anything that is not for the screens. */
 function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
 export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
@@ -392,6 +392,10 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
     liftLockout: async (userId) => {
       await call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
     },
+
+    signUserOutEverywhere: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`),
+
+    signEveryoneElseOut: () => call('DELETE', '/account/sessions'),
 
     exportUsers: async (filters = {}) => (await csvRequest('GET', `/account/users/export${usersQuery(filters)}`)).text(),
 

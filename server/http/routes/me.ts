@@ -8,6 +8,7 @@ import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollmen
 import { accountRollout } from '../../enforcement/rollout-view.js';
 import { notify } from '../../notifications/security-activity.js';
 import { authOf } from '../auth.js';
+import { countOtherSessions } from '../../sessions/other-sessions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, removeMethod, renameMethod } from '../../second-factors/methods.js';
@@ -15,7 +16,7 @@ import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, 
 import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
-import { sessionView } from '../../sessions/sessions.js';
+import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { accountView } from './sessions.js';
 import { setSessionCookie } from '../cookies.js';
 import { addSecurityKey, confirmTotp, regenerateRecoveryCodes, startTotp } from '../../second-factors/enrolment.js';
@@ -25,10 +26,13 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { db } = ctx;
 
   /** A method was added: the session passed a second factor under a new token. */
-  function answerActivated(reply: FastifyReply, activated: Awaited<ReturnType<typeof addSecurityKey>>) {
+  async function answerActivated(reply: FastifyReply, auth: AuthenticatedSession, activated: Awaited<ReturnType<typeof addSecurityKey>>) {
     setSessionCookie(ctx, reply, activated.token, activated.session.expires_at);
-    return activated.body;
+    // A factor changed: the answer says how many other sessions are live, to offer ending them.
+    return { ...activated.body, otherSessions: await otherSessionsOf(auth) };
   }
+
+  const otherSessionsOf = (auth: AuthenticatedSession) => countOtherSessions(db, { userId: auth.user.id, exceptSessionId: auth.session.id });
 
   r.get('/me', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
     const auth = authOf(request);
@@ -56,7 +60,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     const activated = await confirmTotp(ctx, { auth, request: { ...requestContext(request), address: request.ip } }, { methodId: request.params.id, code: request.body.code });
-    return answerActivated(reply, activated);
+    return answerActivated(reply, auth, activated);
   });
 
   r.post('/me/methods/security-keys/options', { config: { access: access.enrollmentSensitive }, schema: { body: SecurityKeyOptionsBody, tags: ['me'], summary: 'WebAuthn creation options for adding a security key (passwordless: for sign-in with the key alone)' } }, async (request) => {
@@ -74,7 +78,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     const activated = await addSecurityKey(ctx, { auth, request: { ...requestContext(request), address: request.ip } }, request.body);
-    const result = answerActivated(reply, activated);
+    const result = await answerActivated(reply, auth, activated);
     reply.code(201);
     return result;
   });
@@ -89,7 +93,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { method };
   });
 
-  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
+  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method; the answer says how many other sessions of mine are live (DELETE /me/sessions ends them)' } }, async (request) => {
     const auth = authOf(request);
     await db.transaction().execute(async (trx) => {
       const { method, remaining } = await removeMethod(trx, {
@@ -100,14 +104,14 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'method.removed', details: { methodId: method.id, type: method.type, name: method.name, remaining }, request: requestContext(request) });
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_removed', details: { type: method.type, name: method.name, remaining }, request: requestContext(request) });
     });
-    reply.code(204);
-    return reply.send();
+    // A method is often removed because a phone or key is lost: offer to end the other sessions.
+    return { otherSessions: await otherSessionsOf(auth) };
   });
 
   r.post('/me/recovery-codes', { config: { access: access.userSensitive }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
     const auth = authOf(request);
     if ((await countMethods(db, auth.user.id)) === 0) throw new ApiError('not_found', 'Set up a second-factor method first.');
     const recoveryCodes = await regenerateRecoveryCodes(ctx, { auth, request: { ...requestContext(request), address: request.ip } });
-    return { recoveryCodes };
+    return { recoveryCodes, otherSessions: await otherSessionsOf(auth) };
   });
 }
