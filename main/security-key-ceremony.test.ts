@@ -80,14 +80,26 @@ describe('security keys through main', () => {
     assert.equal(added.value.method.type, 'security_key');
     assert.equal(added.value.method.name, 'Desk key');
     assert.equal(added.value.recoveryCodes.length, 10, 'the first method brings recovery codes');
-    assert.deepEqual(progress[0], { step: 'touch_needed' });
-    assert.deepEqual(progress.at(-1), { step: 'done' });
+    // Issue 19: the renderer got touch_needed twice, from the start and again from the key.
+    assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'processing' }, { step: 'done' }], 'each event once, in order');
     assert.equal(key.credentials.size, 1);
   });
 
   test('the same key cannot be registered twice', async () => {
     const again = await invoke('addSecurityKey', 'Same key');
     assert.equal(again.ok ? 'ok' : again.error.code, 'method_already_registered');
+  });
+
+  test('the second step with a key tells the renderer each step once, in order', async () => {
+    assert.ok((await invoke('signOut')).ok);
+    const signedIn = await invoke('signIn', { account: 'acme', email: 'ada@acme.test', password: PASSWORD });
+    assert.ok(signedIn.ok);
+    assert.equal(signedIn.value.session.state, 'two_factor_required');
+    progress.length = 0;
+    const passed = await invoke('useSecurityKey');
+    assert.ok(passed.ok, JSON.stringify(passed));
+    assert.equal(passed.value.state, 'active');
+    assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'processing' }, { step: 'done' }]);
   });
 
   test('with user verification required, the second step asks for the PIN and says when it was wrong', async () => {
@@ -105,11 +117,16 @@ describe('security keys through main', () => {
     assert.ok(passed.ok, JSON.stringify(passed));
     assert.equal(passed.value.state, 'active');
     assert.ok(passed.value.secondFactorAt);
-    assert.deepEqual(progress.filter((p) => p.step === 'pin_needed'), [
+    assert.deepEqual(progress, [
+      { step: 'touch_needed' },
       { step: 'pin_needed', retriesLeft: 8, wrongPin: false },
       { step: 'pin_needed', retriesLeft: 7, wrongPin: true },
+      { step: 'processing' },
+      // The PIN is in: the key now waits for the touch that confirms, then signs.
+      { step: 'touch_needed' },
+      { step: 'processing' },
+      { step: 'done' },
     ]);
-    assert.deepEqual(progress.at(-1), { step: 'done' });
   });
 
   test('cancel stops a key that waits for a touch', async () => {

@@ -118,8 +118,14 @@ export class SecurityKeyCeremonies {
     this.cancel();
     const running: Running = { abort: new AbortController(), pin: undefined, choose: undefined };
     this.#running = running;
+    let showing: SecurityKeyProgress['step'] | undefined;
     const emit = (progress: SecurityKeyProgress) => {
-      if (this.#running === running) this.options.onProgress(progress);
+      if (this.#running !== running) return;
+      // The start already says "touch your key", and the key says it again when it is reached:
+      // the screen hears each state once. Prompts always go, since each waits for its answer.
+      if ((progress.step === 'touch_needed' || progress.step === 'processing') && progress.step === showing) return;
+      showing = progress.step;
+      this.options.onProgress(progress);
     };
     emit({ step: 'touch_needed' });
     try {
