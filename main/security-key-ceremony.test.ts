@@ -257,3 +257,30 @@ describe('security-key ceremonies: passkey sign-in and an unanswered PIN prompt'
     assert.ok(Date.now() - started < 2_000);
   });
 });
+
+// Issue 19: a key that never answered CTAPHID_INIT reached the agent as "wasn't touched in time".
+test('a key silent on INIT reaches the renderer as security_key_not_responding, with what to do', async () => {
+  const silent = new SoftAuthenticator({ answersInit: false });
+  const listen = await reserveFreeUdpPort();
+  const served = await serveOverUdp(silent, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+  try {
+    const progress: SecurityKeyProgress[] = [];
+    const ceremonies = new SecurityKeyCeremonies({
+      authenticator: securityKeyAuthenticatorFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${served.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` }),
+      origin: 'http://localhost:3000',
+      timeoutMs: 30_000,
+      onProgress: (p) => progress.push(p),
+    });
+    const server: PasskeySignInServer<never> = {
+      passkeyOptions: () => generateAuthenticationOptions({ rpID: 'localhost', userVerification: 'required' }),
+      signInWithPasskey: () => assert.fail('no response from a silent key'),
+    };
+    await assert.rejects(
+      ceremonies.signInWithPasskey(server, 'acme'),
+      (e: unknown) => e instanceof DesktopError && e.code === 'security_key_not_responding' && e.message === 'The security key is not responding. Unplug it and plug it in again.',
+    );
+    assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'cancelled' }]);
+  } finally {
+    await served.close();
+  }
+});

@@ -186,6 +186,7 @@ export function securityKeyFailure(error: unknown, cancelled = false): DesktopEr
   if (cancelled || (error instanceof SecurityKeyError && (error.code === 'cancelled' || error.code === 'timeout'))) {
     return new DesktopError('security_key_cancelled', error instanceof SecurityKeyError && error.code === 'timeout' ? error.message : 'The security key request was cancelled or timed out.');
   }
+  if (error instanceof SecurityKeyError && error.code === 'key_not_responding') return new DesktopError('security_key_not_responding', error.message);
   if (error instanceof CtapError) {
     if (BLOCKED.has(error.status)) return new DesktopError('security_key_pin_blocked', error.message);
     if (error.status === CtapStatus.CREDENTIAL_EXCLUDED) return new DesktopError('method_already_registered', 'That security key is already registered.');

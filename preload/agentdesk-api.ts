@@ -383,6 +383,8 @@ export type ClientErrorCode =
   | 'network_error'
   | 'security_key_cancelled'
   | 'security_key_unavailable'
+  /** The key never answered (a wedged firmware): unplugging it is the cure, not touching it. */
+  | 'security_key_not_responding'
   | 'security_key_pin_blocked'
   | 'unexpected_response';
 

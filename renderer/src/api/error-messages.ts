@@ -21,6 +21,7 @@ const messages: Record<string, string> = {
   security_key_rejected: 'That security key was not accepted. Try another key or method.',
   security_key_cancelled: 'The security key request was cancelled or timed out.',
   security_key_unavailable: 'This device could not use a security key. Try another method.',
+  security_key_not_responding: 'The security key is not responding. Unplug it and plug it in again.',
   security_key_pin_blocked: 'This security key’s PIN is blocked. Reset the key or use another method.',
   challenge_expired: 'That request expired. Start again.',
   passwordless_disabled: 'Signing in with a security key alone is not turned on for this account. Sign in with your email and password.',
