@@ -162,6 +162,30 @@ describe('security keys through main', () => {
     assert.equal(result.ok ? 'ok' : result.error.code, 'security_key_cancelled');
     assert.equal(key.pinRetries, retriesBefore);
   });
+
+  // Issue 19: the server's refusal of a key whose counter went backwards reached the agent in
+  // @simplewebauthn's own English ("Response counter value 1 was lower than expected 4").
+  test('a copy of the key (its counter behind the original) is refused as "may be a copy: ask your administrator"', async () => {
+    const copy = new SoftAuthenticator({ pin: PIN });
+    for (const [id, credential] of key.credentials) copy.credentials.set(id, credential);
+    const listen = await reserveFreeUdpPort();
+    const served = await serveOverUdp(copy, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+    try {
+      const copyKeys = new SecurityKeyCeremonies({
+        authenticator: securityKeyAuthenticatorFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${served.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` }),
+        origin: connection.origin,
+        onProgress: (p) => p.step === 'pin_needed' && setImmediate(() => copyKeys.submitPin(PIN)),
+      });
+      const result = await dispatch(createDesktopHandlers({ session, securityKeys: copyKeys }), 'useSecurityKey', [], () => {});
+      assert.ok(!result.ok);
+      assert.deepEqual(
+        { code: result.error.code, reason: result.error.reason, message: result.error.message },
+        { code: 'security_key_rejected', reason: 'counter_regression', message: 'This key may be a copy: ask your administrator.' },
+      );
+    } finally {
+      await served.close();
+    }
+  });
 });
 
 // The ceremonies main runs, against the software authenticator over UDP, without the identity

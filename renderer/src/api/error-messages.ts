@@ -48,8 +48,15 @@ const messages: Record<string, string> = {
   import_rejected: 'Some rows have errors, so nothing was imported. Fix them and try again.',
 };
 
+/** Refusals whose reason changes what the agent should do, by `code:reason`. */
+const messagesByReason: Record<string, string> = {
+  'security_key_rejected:counter_regression': 'This key may be a copy: ask your administrator.',
+};
+
 export function describeError(error: unknown): string {
   const apiError = ApiError.from(error);
+  const byReason = apiError.reason ? messagesByReason[`${apiError.code}:${apiError.reason}`] : undefined;
+  if (byReason) return byReason;
   if (apiError.code === 'too_many_attempts' && apiError.locked) {
     const span = apiError.retryAfterSeconds && apiError.retryAfterSeconds > 0 ? ` for ${durationText(apiError.retryAfterSeconds)}` : '';
     return `Too many wrong attempts: sign-in to this account is locked${span}. Ask your administrator to lift the lock-out, or try again then.`;
