@@ -1,3 +1,4 @@
+import { count } from '../plurals';
 import { useEffect, useRef, useState } from 'react';
 import type { ImportResult } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -102,7 +103,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
           Cancel
         </button>
         <button type="button" disabled={busy || !preview || preview.counts.invalid > 0 || preview.counts.valid === 0} onClick={() => void importAll()}>
-          {preview && !preview.counts.invalid ? `Invite ${preview.counts.valid.toLocaleString('en')} users` : 'Invite users'}
+          {preview && !preview.counts.invalid ? `Invite ${count(preview.counts.valid, { one: 'user', other: 'users' })}` : 'Invite users'}
         </button>
       </div>
     </dialog>
