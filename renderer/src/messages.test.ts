@@ -10,7 +10,7 @@ import { describeMethod } from './method-names';
 import { describeSessionRevoked } from './session-revoked-reasons';
 
 test('each reason the server gives for ending a session has a sentence of its own', () => {
-  const reasons = ['two_factor_required', 'two_factor_reset', 'signed_out', 'expired', 'second_factor_added', 'signed_out_elsewhere', 'deactivated', 'password_changed', 'not_me'];
+  const reasons = ['two_factor_required', 'security_key_required', 'two_factor_reset', 'signed_out', 'expired', 'second_factor_added', 'signed_out_elsewhere', 'deactivated', 'password_changed', 'not_me'];
   const generic = describeSessionRevoked('something_new');
   const sentences = reasons.map(describeSessionRevoked);
   for (const [i, sentence] of sentences.entries()) assert.notEqual(sentence, generic, reasons[i]);
