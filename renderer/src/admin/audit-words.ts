@@ -81,6 +81,8 @@ const valueNames: Record<string, Record<string, string>> = {
     device: 'sign-in on one device',
     passkey: 'security-key sign-in',
     enrollment_code: 'enrolment codes',
+    password_reset: 'password reset links',
+    password_change: 'password change',
   },
   secondFactorPolicy: { any: 'authenticator apps and security keys', security_keys: 'security keys only' },
   role: { admin: 'admin', agent: 'agent' },

@@ -17,8 +17,8 @@ const kindWords: Record<string, string> = {
   device: 'Sign-in on one device',
   passkey: 'Security-key sign-in',
   enrollment_code: 'Enrolment codes',
-  second_step: 'Second step',
-  link: 'Invitation and reset links',
+  password_reset: 'Password reset links',
+  password_change: 'Password change',
 };
 
 /** "Sign-in on one device", "Enrolment codes"; an unknown kind in readable words. */

@@ -12,6 +12,8 @@ export function clockText(ms: number): string {
   return hours ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
 
+const endTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 /**
  * A refusal for too many attempts that counts down to its end ("Try again in 2:41") and calls
  * `onEnded` when the wait is over, so the screen clears itself. Without an end (an older server
@@ -34,10 +36,12 @@ export function LockedNotice({ error, onEnded }: { error: ApiError; onEnded: () 
   return (
     <Notice tone="error" title={title}>
       {error.locked ? 'Too many wrong attempts: sign-in is locked. Ask your administrator to lift the lock-out, or wait. ' : 'Too many attempts. '}
-      <span role="timer" data-testid="lock-countdown">
-        Try again in {clockText(until - now)}
+      {/* The notice is an alert: the ticking clock is hidden from screen readers, which hear the
+          end time once instead of a new announcement every second. */}
+      <span aria-hidden="true">
+        <span data-testid="lock-countdown">Try again in {clockText(until - now)}</span>.
       </span>
-      .
+      <span className="visually-hidden"> Try again at {endTime.format(until)}.</span>
     </Notice>
   );
 }

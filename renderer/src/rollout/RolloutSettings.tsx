@@ -66,7 +66,7 @@ export function RolloutSettings(props: {
   return (
     <div className="setting-divider" data-testid="rollout-settings">
       {props.showDeploymentDay ? (
-        <fieldset className="setting-group">
+        <fieldset className="setting-group deployment-day">
           <legend>Deployment day</legend>
           {scheduled ? (
             <div className="info-box" role="region" aria-label="Scheduled deployment day" data-testid="deployment-day-scheduled">
