@@ -92,6 +92,14 @@ test('Security Settings never shows stale state: a day dropped by "require now",
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true });
   await admin.page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string } | null } }).document.querySelector('[role=switch][aria-labelledby=require-2fa-label]')?.getAttribute('aria-checked') === 'true');
   assert.equal(await admin.page.getByLabel('Require from').count(), 0);
+
+  // "Security keys only" while the admin herself has only an app: said before she saves, Save held.
+  await admin.page.getByLabel('Security keys only').check();
+  assert.match(await admin.page.getByTestId('needs-own-key').innerText(), /your authenticator app no longer confirms your own sign-in/);
+  assert.equal(await admin.page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true);
+  await recordScreen(admin.page, 'admin-keys-only-needs-own-key');
+  await admin.page.getByRole('button', { name: 'Discard changes' }).click();
+  assert.equal(await admin.page.getByTestId('needs-own-key').count(), 0);
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: false, acknowledged: false });
   await admin.context.close();
 });

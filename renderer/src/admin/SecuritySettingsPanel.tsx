@@ -5,7 +5,6 @@ import type {
   SaveSecuritySettingsInput,
   SecondFactorPolicy,
   SecuritySettings,
-  SecuritySettingsSaved,
   UserVerificationPolicy,
 } from '../../../preload/agentdesk-api';
 import { describeSignInMethodsSaved, SignInMethodsSettings } from './SignInMethodsSettings';
@@ -15,49 +14,12 @@ import { ImpactPreview, impactSentence } from './ImpactPreview';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
-import { count } from '../plurals';
 import { hasRecentSecondFactor, useSession } from '../session-context';
 import { localInputValue, RolloutSettings } from '../rollout/RolloutSettings';
 import { deploymentDayText } from '../rollout/when';
 import { useSecuritySettings } from './useSecuritySettings';
-
-function plural(n: number, one: string, many: string) {
-  return count(n, { one, other: many });
-}
-
-const pinPolicies: { value: UserVerificationPolicy; label: string; hint: string }[] = [
-  {
-    value: 'discouraged',
-    label: 'Only when the key demands it',
-    hint: 'The default. A touch is enough, unless the key itself is set to ask for its PIN.',
-  },
-  {
-    value: 'preferred',
-    label: 'When the key has a PIN or fingerprint',
-    hint: 'Keys that can verify their user do so; others need a touch only.',
-  },
-  {
-    value: 'required',
-    label: 'Always',
-    hint: 'Every new key and every sign-in with a key asks for its PIN or fingerprint. Keys without one cannot be used.',
-  },
-];
-
-function describePinPolicy(policy: UserVerificationPolicy): string {
-  if (policy === 'required') return 'Security keys now always ask for their PIN or fingerprint.';
-  if (policy === 'preferred') return 'Security keys now ask for their PIN or fingerprint when they have one.';
-  return 'Security keys now ask for their PIN only when the key demands it.';
-}
-
-function describeSaved(saved: SecuritySettingsSaved): string {
-  if (!saved.requireTwoFactor) return 'Two-factor authentication is no longer required. Nobody was signed out.';
-  if (saved.signedOutUsers === 0) return 'Two-factor authentication is now required. Everyone already had a method, so nobody was signed out.';
-  return `Two-factor authentication is now required. ${plural(saved.signedOutUsers, 'user was', 'users were')} signed out (${plural(
-    saved.revokedSessions,
-    'session',
-    'sessions',
-  )} ended); they will set up a method at their next sign-in.`;
-}
+import { describeKeysOnlySaved, describeSaved } from './settings-saved-words';
+import { describePinPolicy, PinPolicySettings, pinPolicyLabel } from './PinPolicySettings';
 
 /** What the admin changed and has not saved yet; a field left out is as the server has it. */
 interface Draft {
@@ -152,7 +114,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     if (scheduling) unsaved.push(`Deployment day: ${validDay ? deploymentDayText(startsAt!.toISOString()) : 'not a time in the future'}`);
     if (dropping) unsaved.push('Deployment day: dropped');
     if (enrollmentChanged) unsaved.push(`Who may enrol: ${enrollment === 'known_device' ? 'known devices or an enrolment code' : 'anyone with the password'}`);
-    if (pinPolicyChanged) unsaved.push(`Security-key PIN: ${pinPolicies.find((p) => p.value === pinPolicy)?.label.toLowerCase() ?? pinPolicy}`);
+    if (pinPolicyChanged) unsaved.push(`Security-key PIN: ${pinPolicyLabel(pinPolicy).toLowerCase()}`);
     if (factorPolicyChanged) unsaved.push(`Accepted second factors: ${factorPolicy === 'security_keys' ? 'security keys only' : 'authenticator apps and security keys'}`);
     if (passwordlessChanged) unsaved.push(`Sign in with a security key alone: ${onOff(passwordless)}`);
   }
@@ -229,8 +191,6 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     !needsOwnKey &&
     (!warns || (understood && impact !== null)) &&
     (!scheduling || (validDay && (scheduleUnderstood || Boolean(settings.scheduledAt))));
-  // 'preferred' is offered only to an account that already has it (set through the API).
-  const offeredPolicies = pinPolicies.filter((p) => p.value !== 'preferred' || settings.userVerification === 'preferred');
 
   return (
     <section className="card" aria-labelledby="authentication-title">
@@ -330,33 +290,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         onEnrollment={(next) => change({ enrollment: next })}
       />
 
-      <div className="setting-divider">
-        <fieldset className="setting-group" aria-describedby="pin-policy-hint">
-          <legend>Security keys: ask for the key’s PIN</legend>
-          <p className="muted small" id="pin-policy-hint">
-            A touch on the key is always needed. Asking for its PIN (or fingerprint) too means a stolen key alone is not enough.
-          </p>
-          {offeredPolicies.map((policy) => (
-            <div className="radio" key={policy.value}>
-              <input
-                type="radio"
-                id={`pin-policy-${policy.value}`}
-                name="pin-policy"
-                value={policy.value}
-                checked={pinPolicy === policy.value}
-                aria-describedby={`pin-policy-${policy.value}-hint`}
-                onChange={() => change({ userVerification: policy.value })}
-              />
-              <div>
-                <label htmlFor={`pin-policy-${policy.value}`}>{policy.label}</label>
-                <p className="muted small" id={`pin-policy-${policy.value}-hint`}>
-                  {policy.hint}
-                </p>
-              </div>
-            </div>
-          ))}
-        </fieldset>
-      </div>
+      <PinPolicySettings policy={pinPolicy} offerPreferred={settings.userVerification === 'preferred'} onPolicy={(policy) => change({ userVerification: policy })} />
 
       <SignInMethodsSettings
         policy={factorPolicy}
@@ -396,14 +330,4 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
       </div>
     </section>
   );
-}
-
-/** "Security keys only" saved while two-factor authentication was already required. */
-function describeKeysOnlySaved(saved: SecuritySettingsSaved): string {
-  if (saved.signedOutUsers === 0) return 'Only security keys are accepted now. Everyone already had a key, so nobody was signed out.';
-  return `Only security keys are accepted now. ${plural(saved.signedOutUsers, 'user', 'users')} without a security key ${saved.signedOutUsers === 1 ? 'was' : 'were'} signed out (${plural(
-    saved.revokedSessions,
-    'session',
-    'sessions',
-  )} ended); they add a key at their next sign-in.`;
 }
