@@ -330,6 +330,7 @@ export interface AuditPage {
 
 export type SessionRevokedReason =
   | 'two_factor_required'
+  | 'security_key_required'
   | 'two_factor_reset'
   | 'signed_out'
   | 'expired'

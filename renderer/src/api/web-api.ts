@@ -79,7 +79,7 @@ async function call<T>(method: HttpMethod, path: string, body?: unknown): Promis
     payload = null;
   }
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number; locked?: boolean; reason?: string } } | null)?.error;
+    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number; locked?: boolean; reason?: string; lockedUntil?: string } } | null)?.error;
     const retryHeader = Number(response.headers.get('retry-after'));
     throw new ApiError(
       error?.code ?? 'unexpected_response',
@@ -88,6 +88,7 @@ async function call<T>(method: HttpMethod, path: string, body?: unknown): Promis
       error?.retryAfterSeconds ?? (Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null),
       error?.locked === true,
       typeof error?.reason === 'string' ? error.reason : null,
+      typeof error?.lockedUntil === 'string' ? error.lockedUntil : null,
     );
   }
   return payload as T;
