@@ -1,6 +1,7 @@
 // "Your sessions": the signed-in user's own sessions (device, address, last seen), and ending
 // any of them — one, or every other — on every device and instance at once.
 import type { FastifyInstance } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { recordAudit, requestContext } from '../../audit/audit.js';
 import { authOf } from '../auth.js';
@@ -15,7 +16,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  r.get('/me/sessions', { config: { auth: 'active' }, schema: { tags: ['me'], summary: 'My sessions: device, address, last seen' } }, async (request) => {
+  r.get('/me/sessions', { config: { access: access.user }, schema: { tags: ['me'], summary: 'My sessions: device, address, last seen' } }, async (request) => {
     const auth = authOf(request);
     const rows = await db
       .selectFrom('sessions')
@@ -41,7 +42,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     };
   });
 
-  r.delete('/me/sessions/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
+  r.delete('/me/sessions/:id', { config: { access: access.user }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
     const auth = authOf(request);
     const session = await db
       .selectFrom('sessions')
@@ -57,7 +58,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     return reply.send();
   });
 
-  r.delete('/me/sessions', { config: { auth: 'active' }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
+  r.delete('/me/sessions', { config: { access: access.user }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
     const auth = authOf(request);
     const now = Date.now();
     const ids = await db.transaction().execute(async (trx) => {
