@@ -429,6 +429,18 @@ const usersMethodFlagsAndSearch: Migration = {
   },
 };
 
+/**
+ * Every lock an admin can lift (issue 18): a limit that belongs to a user carries the user's id,
+ * so the users list finds every lock of a page's users in one query by id (a partial index: most
+ * rows, the address-wide ones, belong to nobody), and lifting a lock-out clears them all.
+ */
+const throttlesUserId: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('throttles').addColumn('user_id', 'text').execute();
+    await db.schema.createIndex('throttles_user').on('throttles').columns(['user_id', 'locked_until']).where(sql.ref('user_id'), 'is not', null).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -439,6 +451,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-users-status-invitations-and-resets-search-index': usersSearchCoveringIndex,
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status': usersRoleAndStatusIndexes,
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags': usersMethodFlagsAndSearch,
+  '2026-12-07-throttles-user-id': throttlesUserId,
 };
 
 export const migrationProvider: MigrationProvider = {
