@@ -97,7 +97,7 @@ export interface ServerClientHooks {
 
 /** An enrollment's answer as the renderer gets it: never the token. */
 function withoutToken(answer: MethodAdded & { token?: unknown }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -188,8 +188,9 @@ export class ServerClient {
   }
 
   /** Sign in with a security key alone, step 1: WebAuthn request options for the account (no token). */
-  passkeyOptions(account: string) {
-    return this.call<Record<string, unknown>>('POST', '/sessions/passkey-options', { account }, null);
+  passkeyOptions(account: string, deviceToken?: string | null) {
+    // This device's token: a desk the account signed in on asks with its own budget.
+    return this.call<Record<string, unknown>>('POST', '/sessions/passkey-options', deviceToken ? { account, deviceToken } : { account }, null);
   }
 
   /** Step 2: the key's assertion; answers as signIn does (the token is main's, never the renderer's). */
@@ -254,7 +255,7 @@ export class ServerClient {
   }
 
   removeMethod(id: string) {
-    return this.call<void>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
+    return this.call<{ otherSessions: number }>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
   }
 
   async regenerateRecoveryCodes(): Promise<string[]> {
@@ -301,6 +302,14 @@ export class ServerClient {
     await this.call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
   }
 
+  signUserOutEverywhere(userId: string) {
+    return this.call<{ revokedSessions: number }>('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`);
+  }
+
+  signEveryoneElseOut() {
+    return this.call<{ revokedSessions: number; signedOutUsers: number }>('DELETE', '/account/sessions');
+  }
+
   /** The compliance report: CSV, not JSON. */
   async exportUsers(filters: UserListQuery = {}): Promise<string> {
     const response = await this.csvRequest('GET', `/account/users/export${usersQuery(filters)}`);
@@ -342,8 +351,9 @@ export class ServerClient {
     return this.call<{ account: { name: string; slug: string }; user: User }>('POST', '/invitations/accept', { token, password }, null);
   }
 
-  async requestPasswordReset(account: string, email: string): Promise<void> {
-    await this.call('POST', '/password-resets', { account, email }, null);
+  async requestPasswordReset(account: string, email: string, deviceToken?: string | null): Promise<void> {
+    // This device's token: the owner's own desk has its own budget of reset mails.
+    await this.call('POST', '/password-resets', deviceToken ? { account, email, deviceToken } : { account, email }, null);
   }
 
   completePasswordReset(token: string, newPassword: string) {
@@ -351,7 +361,7 @@ export class ServerClient {
   }
 
   changePassword(currentPassword: string, newPassword: string) {
-    return this.call<{ revokedSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
+    return this.call<{ revokedSessions: number; otherSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
   resetUserTwoFactor(userId: string) {

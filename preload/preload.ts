@@ -58,6 +58,8 @@ const api = {
   resendInvitation: (userId) => call('resendInvitation', userId),
   sendPasswordReset: (userId) => call('sendPasswordReset', userId),
   liftLockout: (userId) => call('liftLockout', userId),
+  signUserOutEverywhere: (userId) => call('signUserOutEverywhere', userId),
+  signEveryoneElseOut: () => call('signEveryoneElseOut'),
   exportUsers: (filters) => call('exportUsers', filters),
   importUsers: (csv, dryRun) => call('importUsers', csv, dryRun),
   previewInvitation: (token) => call('previewInvitation', token),
@@ -82,8 +84,5 @@ const api = {
   endMySession: (id) => call('endMySession', id),
   endOtherSessions: () => call('endOtherSessions'),
 } satisfies AgentDeskApi;
-
-/** The bridge as the preload builds it; the renderer's AgentDeskApi must accept it. */
-export type PreloadApi = typeof api;
 
 contextBridge.exposeInMainWorld('agentdesk', api);

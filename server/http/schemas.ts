@@ -1,22 +1,25 @@
 // Request and response schemas (TypeBox → JSON Schema): Fastify validates every body, query and
 // parameter against them, and the OpenAPI document is built from them.
 import { Type, type Static } from 'typebox';
+import { NAME_PATTERN } from '../people/names.js';
 
 const strict = { additionalProperties: false } as const;
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 export const Password = Type.String({ minLength: 10, maxLength: 256, description: 'At least 10 characters.' });
-export const PersonName = Type.String({ minLength: 1, maxLength: 120 });
+const nameRule = { pattern: NAME_PATTERN, description: 'No control characters (line breaks included) and no bidirectional controls.' };
+export const PersonName = Type.String({ minLength: 1, maxLength: 120, ...nameRule });
+export const AccountName = Type.String({ minLength: 1, maxLength: 120, ...nameRule });
 export const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$', description: 'Lower-case letters, digits and hyphens.' });
 export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 export const IdParams = Type.Object({ id: Id }, strict);
-export const MethodName = Type.String({ minLength: 1, maxLength: 64 });
+export const MethodName = Type.String({ minLength: 1, maxLength: 64, ...nameRule });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
 export const UserVerification = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
 
 export const CreateAccountBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 120 }),
+    name: AccountName,
     slug: Slug,
     admin: Type.Object({ name: PersonName, email: Email, password: Password }, strict),
   },
@@ -98,36 +101,3 @@ export const SecuritySettingsBody = Type.Object(
   strict,
 );
 export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
-export const CreateUserBody = Type.Object({ name: PersonName, email: Email, password: Password, role: Role }, strict);
-export const ListUsersQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
-    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
-    q: Type.Optional(Type.String({ maxLength: 120 })),
-  },
-  strict,
-);
-export const AuditQuery = Type.Object(
-  { limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|1[0-9]{2}|200)$' })), before: Type.Optional(Type.String({ pattern: '^[0-9a-z]{1,64}$' })) },
-  strict,
-);
-
-// Response shapes (documented in the OpenAPI document).
-export const SessionView = Type.Object({
-  state: Type.Union([Type.Literal('two_factor_required'), Type.Literal('enrollment_required'), Type.Literal('active')]),
-  expiresAt: Type.String(),
-  secondFactorAt: Type.Union([Type.String(), Type.Null()]),
-});
-export const UserView = Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Role });
-export const MethodView = Type.Object({
-  id: Type.String(),
-  type: Type.Union([Type.Literal('totp'), Type.Literal('security_key')]),
-  name: Type.String(),
-  createdAt: Type.String(),
-  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
-  passwordless: Type.Optional(Type.Boolean({ description: 'Security keys: registered for sign-in without a password.' })),
-});
-export const AccountView = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), requireTwoFactor: Type.Boolean() });
-export const ErrorView = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), retryAfterSeconds: Type.Optional(Type.Integer()), reason: Type.Optional(Type.String()) }),
-});
