@@ -50,7 +50,7 @@ export type ErrorCode = keyof typeof defaultMessages;
 
 /** A refusal: nothing is changed. */
 export class DomainError extends Error {
-  /** Why a session ended, on `unauthenticated` for a revoked session. */
+  /** Why: a session ended (`unauthenticated`), a key may be a copy (`security_key_rejected`: `counter_regression`). */
   reason?: string;
   /** More fields of the error body (e.g. `locked` on too_many_attempts). */
   extra?: Record<string, unknown>;

@@ -2,6 +2,8 @@
 // per `reason` of session.revoked (and of a revoked session's 401).
 const reasons: Record<string, string> = {
   two_factor_required: 'Your administrator now requires two-factor authentication. Sign in to set it up.',
+  // Under "security keys only": most of these users already have an app; what they lack is a key.
+  security_key_required: 'Your administrator now requires a security key. Sign in and add one to keep using AgentDesk.',
   two_factor_reset: 'Your administrator reset your two-factor authentication. Sign in to set it up again.',
   signed_out: 'You were signed out of this session from elsewhere. Sign in again.',
   expired: 'Your session expired. Sign in again.',

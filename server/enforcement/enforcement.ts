@@ -109,7 +109,7 @@ export async function saveSecuritySettings(
     applySecuritySettings(trx, { accountId: input.accountId, actorId: input.actor.id, change, startsAt, request: input.request }),
   );
 
-  await events.publishRevoked(result.sessionIds, 'two_factor_required');
+  await publishRevocations(events, result.revocations);
   // Every open stream of the account learns the setting now (the renderer shows it at once).
   await events.publishAccountUpdated(input.accountId, { requireTwoFactor: result.requireTwoFactor });
   return {
@@ -154,7 +154,7 @@ export async function applySecuritySettings(
     actor?: AuditPerson | undefined;
     request?: RequestContext | undefined;
   },
-): Promise<{ sessionIds: string[]; signedOutUsers: number; requireTwoFactor: boolean; scheduledAt: number | null }> {
+): Promise<{ sessionIds: string[]; revocations: Revocations; signedOutUsers: number; requireTwoFactor: boolean; scheduledAt: number | null }> {
   const { change } = input;
   const schedules = typeof input.startsAt === 'number';
   // Write to the account row first: its lock makes concurrent saves (two admins, two
@@ -205,10 +205,16 @@ export async function applySecuritySettings(
     .where('id', '=', input.accountId)
     .execute();
   let revoked: { id: string; user_id: string }[] = [];
+  const revocations: Revocations = { two_factor_required: [], security_key_required: [] };
   if (turningOn || tightening) {
-    // (Password-only sessions of users who do have a method too only when the requirement
+    // Under "security keys only" what these users lack is a key (most already use an app).
+    // (Password-only sessions of users who do have a method end too only when the requirement
     // itself turns on: tightening the policy while it is on leaves users with a key mid-sign-in alone.)
-    revoked = await Sessions.revokeUnderRequirement(trx, { accountId: input.accountId, acceptedMethodFlag: acceptedMethodFlag(policy), passwordOnly: turningOn }, now);
+    const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
+    const ended = await Sessions.revokeUnderRequirement(trx, { accountId: input.accountId, acceptedMethodFlag: acceptedMethodFlag(policy), reason, passwordOnly: turningOn }, now);
+    revocations[reason] = ended.withoutMethod.map((r) => r.id);
+    revocations.two_factor_required.push(...ended.passwordOnly.map((r) => r.id));
+    revoked = ended.withoutMethod.concat(ended.passwordOnly);
   }
   const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
   await recordAudit(trx, {
@@ -232,7 +238,17 @@ export async function applySecuritySettings(
     at: now,
     request: input.request,
   });
-  return { sessionIds: revoked.map((r) => r.id), signedOutUsers, requireTwoFactor, scheduledAt };
+  return { sessionIds: revoked.map((r) => r.id), revocations, signedOutUsers, requireTwoFactor, scheduledAt };
+}
+
+/** The sessions an enforcement save ended, by the reason each user is told. */
+export type Revocations = Record<'two_factor_required' | 'security_key_required', string[]>;
+
+/** Tells every ended session why, once the save has committed. */
+export async function publishRevocations(events: SessionEvents, revocations: Revocations): Promise<void> {
+  for (const [reason, sessionIds] of Object.entries(revocations) as [keyof Revocations, string[]][]) {
+    if (sessionIds.length) await events.publishRevoked(sessionIds, reason);
+  }
 }
 
 /** Who set the deployment day, named as they are now: the entry written when it fires names them

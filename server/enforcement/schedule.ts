@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { SessionEvents } from '../sessions/events.js';
 import type { Database } from '../store/schema.js';
-import { applySecuritySettings } from './enforcement.js';
+import { applySecuritySettings, publishRevocations } from './enforcement.js';
 
 /** Longest setTimeout Node accepts; a later schedule is re-armed by the poll. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -70,7 +70,7 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
     });
     if (!result) continue;
     const committedAt = Date.now();
-    await events.publishRevoked(result.sessionIds, 'two_factor_required');
+    await publishRevocations(events, result.revocations);
     await events.publishAccountUpdated(account.id, { requireTwoFactor: true });
     applied.push({ accountId: account.id, scheduledFor, signedOutUsers: result.signedOutUsers, revokedSessions: result.sessionIds.length, startedAt, committedAt, publishedAt: Date.now() });
   }

@@ -153,11 +153,14 @@ describe('second-factor policy: security keys only', () => {
     assert.equal(saved.status, 200, JSON.stringify(saved.body));
     const revoked = await server.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select(['users.name', 'sessions.state', 'sessions.revoked_reason']).where('users.account_id', '=', (await server.db.selectFrom('users').select('account_id').where('id', '=', a.app.id).executeTakeFirstOrThrow()).account_id).where('sessions.revoked_at', 'is not', null).execute();
     assert.equal(saved.body.signedOutUsers, 1, JSON.stringify(revoked));
+    // They already use two-factor authentication: what changed is that it must be a key, and the
+    // reason says so (pushed, and on the ended session's 401).
     const event = await stream.next('session.revoked');
-    assert.equal(event.data.reason, 'two_factor_required');
+    assert.equal(event.data.reason, 'security_key_required');
     stream.close();
     const me = await server.call('GET', '/me', { token: appToken });
     assert.equal(me.status, 401);
+    assert.equal(me.body.error.reason, 'security_key_required');
     // The key user's pending session and the admin's session live on.
     assert.equal((await server.call('GET', '/sessions/current', { token: keyedToken })).status, 200);
     assert.equal((await server.call('GET', '/me', { token: a.adminToken })).status, 200);
@@ -177,7 +180,9 @@ describe('second-factor policy: security keys only', () => {
     const saved = await save(a.adminToken, { requireTwoFactor: true, acknowledged: true });
     assert.equal(saved.status, 200);
     assert.ok(saved.body.signedOutUsers >= 1);
-    assert.equal((await server.call('GET', '/me', { token: noneToken })).status, 401);
+    const gone = await server.call('GET', '/me', { token: noneToken });
+    assert.equal(gone.status, 401);
+    assert.equal(gone.body.error.reason, 'security_key_required');
   });
 
   test('an admin without a security key cannot accept security keys only', async () => {

@@ -8,6 +8,8 @@
  */
 export const REVOCATION_REASONS = [
   'two_factor_required',
+  /** "Security keys only" took effect and this user has no key (an app alone no longer counts). */
+  'security_key_required',
   'two_factor_reset',
   'signed_out',
   'expired',

@@ -52,6 +52,8 @@ class PasskeyRefused extends DomainError {
     readonly why: 'unknown_credential' | 'counter_regression' | 'not_verified',
   ) {
     super('security_key_rejected', message);
+    // The key may be a copy: clients say so in their words.
+    if (why === 'counter_regression') this.reason = 'counter_regression';
   }
 }
 

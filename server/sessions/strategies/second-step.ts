@@ -11,7 +11,7 @@ import { codeStepUnder, policyOf } from '../../second-factors/policy.js';
 import { verifySecurityKeyAssertion } from '../../second-factors/security-keys.js';
 import { acceptTotp } from '../../second-factors/totp.js';
 import type { Database } from '../../store/schema.js';
-import { isKnownDevice, recordDeviceSignIn } from '../devices.js';
+import { recordDeviceSignIn } from '../devices.js';
 import { recordLockouts } from '../lockouts.js';
 import type { AuthenticatedSession } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
@@ -46,15 +46,10 @@ interface SecondStepStrategy<M extends Method> {
   failed(ctx: ServerContext, trx: Trx, step: Step, input: InputOf<M>, refusal: DomainError, lockouts: Lockout[]): Promise<void>;
 }
 
-/** The device the session's sign-in came from, if its user has signed in on it before. */
-export async function knownDeviceOf(ctx: Pick<ServerContext, 'db'>, auth: AuthenticatedSession): Promise<string | undefined> {
-  const deviceId = auth.session.device_id;
-  return deviceId && (await isKnownDevice(ctx.db, deviceId, auth.user.id)) ? deviceId : undefined;
-}
-
-/** The limits of a code of this user: a known device has its own budget. */
-export async function codeLimits(ctx: Pick<ServerContext, 'db'>, auth: AuthenticatedSession): Promise<Limit[]> {
-  return secondFactorLimits({ userId: auth.user.id, knownDeviceId: await knownDeviceOf(ctx, auth) });
+/** The limits of a code of this user: a known device (as the session lookup found it) has its own budget. */
+export async function codeLimits(_ctx: Pick<ServerContext, 'db'>, auth: AuthenticatedSession): Promise<Limit[]> {
+  const knownDeviceId = auth.knownDevice && auth.session.device_id ? auth.session.device_id : undefined;
+  return secondFactorLimits({ userId: auth.user.id, knownDeviceId });
 }
 
 /** A wrong code: counted (lock-outs for the admins) and in the audit log. */
@@ -81,6 +76,8 @@ class SecurityKeyRefused extends DomainError {
     readonly methodId: string | undefined,
   ) {
     super('security_key_rejected', message);
+    // The key may be a copy: clients say so in their words.
+    if (cloneSuspected) this.reason = 'counter_regression';
   }
 }
 
