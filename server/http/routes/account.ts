@@ -18,7 +18,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { db } = ctx;
 
   r.post('/accounts', { schema: { body: CreateAccountBody, tags: ['accounts'], summary: 'Create an account and its first admin' } }, async (request, reply) => {
-    const result = await createAccount(db, { ...request.body, openSignup: ctx.config.openSignup });
+    const result = await createAccount(db, ctx.passwords, { ...request.body, openSignup: ctx.config.openSignup, log: request.log });
     reply.code(201);
     return result;
   });

@@ -214,7 +214,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   r.post('/invitations/accept', { schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
-    return withLinkLimit(request.ip, () => acceptInvitation(db, { ...request.body, request: requestContext(request) }));
+    return withLinkLimit(request.ip, () => acceptInvitation(db, ctx.passwords, { ...request.body, request: requestContext(request), log: request.log }));
   });
 
   r.post('/password-resets', { schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
@@ -244,7 +244,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   r.post('/password-resets/complete', { schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
-    return withLinkLimit(request.ip, () => completePasswordReset(db, ctx.events, { ...request.body, request: requestContext(request) }));
+    return withLinkLimit(request.ip, () => completePasswordReset(db, ctx.events, ctx.passwords, { ...request.body, request: requestContext(request), log: request.log }));
   });
 
   r.put('/me/password', { config: { auth: 'active' }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
@@ -252,13 +252,14 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     if (auth.user.has_two_factor === 1) requireRecentSecondFactor(ctx, auth);
     const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
     try {
-      const result = await changePassword(db, ctx.events, {
+      const result = await changePassword(db, ctx.events, ctx.passwords, {
         userId: auth.user.id,
         accountId: auth.account.id,
         sessionId: auth.session.id,
         currentPassword: request.body.currentPassword,
         newPassword: request.body.newPassword,
         request: requestContext(request),
+        log: request.log,
       });
       await reservation.succeed();
       return result;
