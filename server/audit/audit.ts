@@ -35,6 +35,7 @@ export type AuditAction =
   | 'user.reactivated'
   | 'user.deleted'
   | 'user.password_changed'
+  | 'session.password_confirmed'
   | 'user.password_reset_sent'
   | 'user.password_reset'
   | 'users.imported';
@@ -69,6 +70,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.reactivated',
   'user.deleted',
   'user.password_changed',
+  'session.password_confirmed',
   'user.password_reset_sent',
   'user.password_reset',
   'users.imported',

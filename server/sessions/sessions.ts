@@ -15,6 +15,17 @@ const pendingLifetime: Record<Exclude<SessionState, 'active'>, number> = {
   two_factor_required: 10 * MINUTE,
   enrollment_required: 30 * MINUTE,
 };
+/**
+ * A first method may be added only with the password entered this recently (PRODUCT.md; OWASP
+ * ASVS 5.0 7.5.1): a stolen old cookie of a user without a method cannot enrol the thief's app.
+ */
+export const RECENT_PASSWORD_MS = 10 * MINUTE;
+
+/** Whether the password was entered in this session within RECENT_PASSWORD_MS. */
+export function passwordIsRecent(session: Pick<SessionsTable, 'password_at'>, now = Date.now()): boolean {
+  return session.password_at !== null && Number(session.password_at) >= now - RECENT_PASSWORD_MS;
+}
+
 /** last_seen_at is written at most this often, so reads do not each cost a write. */
 const TOUCH_INTERVAL = MINUTE;
 
@@ -71,7 +82,16 @@ export class Sessions {
 
   async create(
     db: Kysely<Database> | Transaction<Database>,
-    input: { userId: string; accountId: string; state: SessionState; clientAddress?: string; userAgent?: string | undefined; deviceId?: string | null },
+    input: {
+      userId: string;
+      accountId: string;
+      state: SessionState;
+      clientAddress?: string;
+      userAgent?: string | undefined;
+      deviceId?: string | null;
+      /** The sign-in checked the password (not a passkey alone): password_at is now. */
+      passwordVerified?: boolean;
+    },
   ): Promise<{ token: string; session: SessionsTable }> {
     const now = Date.now();
     const token = newToken();
@@ -85,6 +105,7 @@ export class Sessions {
       last_seen_at: now,
       expires_at: this.expiry(input.state, now, now),
       second_factor_at: null,
+      password_at: input.passwordVerified ? now : null,
       revoked_at: null,
       revoked_reason: null,
       client_address: input.clientAddress ?? null,
@@ -127,6 +148,7 @@ export class Sessions {
       last_seen_at: row.last_seen_at,
       expires_at: row.expires_at,
       second_factor_at: row.second_factor_at,
+      password_at: row.password_at,
       revoked_at: null,
       revoked_reason: null,
       client_address: row.client_address,
@@ -176,6 +198,14 @@ export class Sessions {
       .where('id', '=', session.id)
       .execute();
     return { session: { ...session, token_hash: tokenHash, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt }, token };
+  }
+
+  /**
+   * The user entered their password again in this session (POST /sessions/current/password).
+   * The column survives passSecondFactor's token rotation: it is the same row.
+   */
+  static async confirmPassword(db: Kysely<Database> | Transaction<Database>, sessionId: string, now = Date.now()): Promise<void> {
+    await db.updateTable('sessions').set({ password_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
   }
 
   /**

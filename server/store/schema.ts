@@ -23,6 +23,8 @@ export interface AccountsTable {
   passwordless_sign_in?: number;
   /** Which methods pass the second step (second-factors/policy.ts); 'any' by default. */
   second_factor_policy?: 'any' | 'security_keys';
+  /** Under "security keys only", whether recovery codes still pass the second step (0 by default; policy.ts). */
+  allow_recovery_codes_under_keys_only?: number;
 }
 
 export interface UsersTable {
@@ -112,6 +114,8 @@ export interface SessionsTable {
   last_seen_at: number;
   expires_at: number;
   second_factor_at: number | null;
+  /** When the password was last entered in this session (sign-in or re-entry); null for a passkey sign-in. */
+  password_at: number | null;
   revoked_at: number | null;
   revoked_reason: string | null;
   client_address: string | null;

@@ -35,6 +35,7 @@ const actionNames: Record<string, string> = {
   'user.deleted': 'Deleted a user',
   'user.role_changed': 'Changed a role',
   'user.password_changed': 'Changed their password',
+  'session.password_confirmed': 'Entered their password again',
   'user.password_reset': 'Reset their password with a link',
   'user.password_reset_sent': 'Sent a password reset link',
   'user.lockout_lifted': 'Lifted a lock-out',

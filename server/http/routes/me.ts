@@ -16,7 +16,7 @@ import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, 
 import { registerSecurityKey, registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
-import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
+import { passwordIsRecent, sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import type { Database, MethodsTable } from '../../store/schema.js';
 import { secondFactorLimits } from '../../sessions/throttling.js';
 import { recordDeviceSignIn } from '../../sessions/devices.js';
@@ -32,9 +32,21 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  /** Adding a method when the user already has one is sensitive: it must be them. */
+  /**
+   * Adding a method when the user already has one is sensitive: it must be them (a recent
+   * second factor). Adding the first needs the password entered in the last 10 minutes (OWASP
+   * ASVS 5.0 7.5.1): an old cookie alone cannot enrol someone else's app.
+   */
   async function checkMayAddMethod(auth: AuthenticatedSession) {
-    if (auth.session.state === 'active' && (await countMethods(db, auth.user.id)) > 0) requireRecentSecondFactor(ctx, auth);
+    if ((await countMethods(db, auth.user.id)) > 0) {
+      if (auth.session.state === 'active') requireRecentSecondFactor(ctx, auth);
+      return;
+    }
+    if (!passwordIsRecent(auth.session)) {
+      const error = new ApiError('reauthentication_required', 'Enter your password again before you set up your first sign-in method.');
+      error.reason = 'password';
+      throw error;
+    }
   }
 
   /**

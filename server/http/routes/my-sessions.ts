@@ -8,6 +8,12 @@ import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { IdParams } from '../schemas.js';
 import { describeDevice } from '../../sessions/devices.js';
+import { Type } from 'typebox';
+import { verifyPassword } from '../../people/passwords.js';
+import { Sessions } from '../../sessions/sessions.js';
+import { limitKeys } from '../../sessions/throttling.js';
+
+export const ConfirmPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -39,6 +45,26 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
         secondFactorAt: iso(s.second_factor_at),
       })),
     };
+  });
+
+  // A user without a method enters their password again before adding their first one (OWASP
+  // ASVS 5.0 7.5.1; routes/me.ts checkMayAddMethod). Guesses share the password change's limit.
+  r.post('/sessions/current/password', { config: { auth: 'enroll' }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method)' } }, async (request) => {
+    const auth = authOf(request);
+    if (auth.user.has_two_factor === 1) throw new ApiError('invalid_request', 'You have a sign-in method: confirm it is you with it instead.');
+    const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
+    const user = await db.selectFrom('users').select('password_hash').where('id', '=', auth.user.id).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(user.password_hash, request.body.password))) {
+      await reservation.fail();
+      throw new ApiError('current_password_incorrect', 'That password is not correct.');
+    }
+    await reservation.succeed();
+    const now = Date.now();
+    await db.transaction().execute(async (trx) => {
+      await Sessions.confirmPassword(trx, auth.session.id, now);
+      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.password_confirmed', details: {}, request: requestContext(request) });
+    });
+    return { passwordAt: iso(now) };
   });
 
   r.delete('/me/sessions/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
