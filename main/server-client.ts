@@ -346,6 +346,10 @@ export class ServerClient {
     return this.call<{ revokedSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
+  confirmPassword(password: string) {
+    return this.call<{ passwordAt: string }>('POST', '/sessions/current/password', { password });
+  }
+
   resetUserTwoFactor(userId: string) {
     return this.call<TwoFactorReset>('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`);
   }

@@ -470,6 +470,8 @@ export interface AgentDeskApi {
   requestPasswordReset(account: string, email: string): Promise<void>;
   completePasswordReset(token: string, newPassword: string): Promise<{ account: string; email: string }>;
   changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }>;
+  /** Enter the password again in this session: a first method needs it within 10 minutes. */
+  confirmPassword(password: string): Promise<{ passwordAt: string }>;
   listAuditEvents(page?: { limit?: number; before?: string } & AuditFilter): Promise<AuditPage>;
   /** The filtered audit log as CSV text. */
   exportAuditEvents(filter?: AuditFilter): Promise<string>;
