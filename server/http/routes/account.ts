@@ -33,7 +33,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const row = await db
       .selectFrom('accounts as a')
       .leftJoin('users as u', 'u.id', 'a.settings_updated_by')
-      .select(['a.require_two_factor', 'a.user_verification', 'a.passwordless_sign_in', 'a.second_factor_policy', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
+      .select(['a.require_two_factor', 'a.user_verification', 'a.passwordless_sign_in', 'a.second_factor_policy', 'a.allow_recovery_codes_under_keys_only', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
       .where('a.id', '=', auth.account.id)
       .executeTakeFirstOrThrow();
     return {
@@ -41,6 +41,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       userVerification: row.user_verification,
       passwordlessSignIn: row.passwordless_sign_in === 1,
       secondFactorPolicy: row.second_factor_policy ?? 'any',
+      allowRecoveryCodesUnderKeysOnly: row.allow_recovery_codes_under_keys_only === 1,
       updatedAt: row.settings_updated_at === null ? null : new Date(Number(row.settings_updated_at)).toISOString(),
       updatedBy: row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
       ...(await rolloutSettings(db, auth.account.id)),
