@@ -125,6 +125,8 @@ export interface SecuritySettings {
   userVerification: UserVerificationPolicy;
   passwordlessSignIn: boolean;
   secondFactorPolicy: SecondFactorPolicy;
+  /** Under "security keys only", recovery codes still pass the second step (off by default). */
+  allowRecoveryCodesUnderKeysOnly?: boolean;
   updatedAt: string | null;
   updatedBy: { id: string; name: string; email: string } | null;
   /** Deployment day: when the requirement takes effect, and who set it. */
@@ -144,6 +146,8 @@ export interface SaveSecuritySettingsInput {
   passwordlessSignIn?: boolean;
   /** Left out: unchanged. Turning on security_keys while 2FA is required needs `acknowledged`. */
   secondFactorPolicy?: SecondFactorPolicy;
+  /** Under "security keys only", recovery codes still pass the second step; left out: unchanged. */
+  allowRecoveryCodesUnderKeysOnly?: boolean;
   /** Deployment day (ISO time in the future, with requireTwoFactor: true); null cancels; left out: unchanged. */
   startsAt?: string | null;
   /** Left out: unchanged. */

@@ -56,6 +56,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const [pinPolicy, setPinPolicy] = useState<UserVerificationPolicy>('discouraged');
   const [factorPolicy, setFactorPolicy] = useState<SecondFactorPolicy>('any');
   const [passwordless, setPasswordless] = useState(false);
+  const [codesUnderKeys, setCodesUnderKeys] = useState(false);
   const [impact, setImpact] = useState<EnforcementImpact | null>(null);
   const [understood, setUnderstood] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -72,6 +73,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         setPinPolicy(s.userVerification);
         setFactorPolicy(s.secondFactorPolicy ?? 'any');
         setPasswordless(s.passwordlessSignIn ?? false);
+        setCodesUnderKeys(s.allowRecoveryCodesUnderKeysOnly ?? false);
       },
       (e: unknown) => setError(describeError(e)),
     );
@@ -82,6 +84,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const pinPolicyChanged = settings !== null && pinPolicy !== settings.userVerification;
   const factorPolicyChanged = settings !== null && factorPolicy !== (settings.secondFactorPolicy ?? 'any');
   const passwordlessChanged = settings !== null && passwordless !== (settings.passwordlessSignIn ?? false);
+  const codesUnderKeysChanged = settings !== null && codesUnderKeys !== (settings.allowRecoveryCodesUnderKeysOnly ?? false);
   // "Security keys only" while 2FA stays required signs out whoever has no key: the same warning.
   const tightening = settings !== null && wanted && settings.requireTwoFactor && factorPolicy === 'security_keys' && settings.secondFactorPolicy !== 'security_keys';
   const warns = turningOn || tightening;
@@ -129,10 +132,11 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           ...(pinPolicyChanged ? { userVerification: pinPolicy } : {}),
           ...(factorPolicyChanged ? { secondFactorPolicy: factorPolicy } : {}),
           ...(passwordlessChanged ? { passwordlessSignIn: passwordless } : {}),
+          ...(codesUnderKeysChanged ? { allowRecoveryCodesUnderKeysOnly: codesUnderKeys } : {}),
         }),
       );
       if (saved) {
-        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, userVerification: pinPolicy, secondFactorPolicy: factorPolicy, passwordlessSignIn: passwordless, updatedAt: new Date().toISOString(), updatedBy: current.user });
+        setSettings({ ...settings, requireTwoFactor: saved.requireTwoFactor, userVerification: pinPolicy, secondFactorPolicy: factorPolicy, passwordlessSignIn: passwordless, allowRecoveryCodesUnderKeysOnly: codesUnderKeys, updatedAt: new Date().toISOString(), updatedBy: current.user });
         setUnderstood(false);
         setResult(
           [
@@ -168,7 +172,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
 
   const canSave = warns
     ? understood && adminHasMethod && impact !== null
-    : turningOff || ((pinPolicyChanged || factorPolicyChanged || passwordlessChanged) && adminHasMethod);
+    : turningOff || ((pinPolicyChanged || factorPolicyChanged || passwordlessChanged || codesUnderKeysChanged) && adminHasMethod);
   // 'preferred' is offered only to an account that already has it (set through the API).
   const offeredPolicies = pinPolicies.filter((p) => p.value !== 'preferred' || settings.userVerification === 'preferred');
 
@@ -303,6 +307,29 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
           setError(null);
         }}
       />
+
+      {factorPolicy === 'security_keys' ? (
+        <div className="checkbox">
+          <input
+            id="recovery-codes-under-keys"
+            type="checkbox"
+            checked={codesUnderKeys}
+            aria-describedby="recovery-codes-under-keys-hint"
+            onChange={(e) => {
+              setCodesUnderKeys(e.target.checked);
+              setResult(null);
+              setError(null);
+            }}
+          />
+          <div>
+            <label htmlFor="recovery-codes-under-keys">Also accept recovery codes</label>
+            <p className="muted small" id="recovery-codes-under-keys-hint">
+              Off by default. A recovery code is typed, so a fake sign-in page can steal and replay it: accepting them makes “security keys
+              only” no longer phishing-resistant. Without them, someone who loses their key needs you to reset their two-factor authentication.
+            </p>
+          </div>
+        </div>
+      ) : null}
 
       {error ? <Notice tone="error">{error}</Notice> : null}
       {result ? (
