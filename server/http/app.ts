@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
-import { registerAuthentication } from './auth.js';
+import { registerAuthentication, requireDeclaredAccess } from './auth.js';
+import { access } from './access.js';
 import type { Config } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -302,6 +303,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
+      // Every operation declares who may call it, or it cannot be registered (http/access.ts).
+      requireDeclaredAccess(api);
       // Answers carry tokens, TOTP secrets and recovery codes: never cached, never sniffed.
       api.addHook('onSend', async (_request, reply, payload) => {
         reply.header('cache-control', 'no-store');
@@ -318,8 +321,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       await api.register(async (people) => peopleRoutes(people, ctx));
       eventRoutes(api, ctx);
       rolloutRoutes(api, ctx);
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-      api.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+      api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
+      api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));
     },
     { prefix: API_PREFIX },
   );

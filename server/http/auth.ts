@@ -1,26 +1,20 @@
 // Authentication of each request: the bearer token (desktop) or the session cookie (web), the
-// session state a route allows, the admin role, and the Origin check for cookie requests that
-// change state (CSRF, on top of SameSite=Strict).
+// operation's declared access (session state, role, recent second factor: http/access.ts) enforced
+// in one place, and the Origin check for cookie requests that change state (CSRF, on top of
+// SameSite=Strict).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { ApiError } from './errors.js';
-import type { AuthenticatedSession } from '../sessions/sessions.js';
+import { passwordIsRecent, type AuthenticatedSession } from '../sessions/sessions.js';
+import { access as declared, assertDeclared, type Access } from './access.js';
+
+const publicAccess = declared.public;
 
 export const SESSION_COOKIE = 'agentdesk_session';
 
-/**
- * Who may call a route: `any` session state; `second_step` (pending second step, or active for
- * re-authentication); `enroll` (enrollment required, or active); `active`; `admin`.
- */
-export type AuthLevel = 'none' | 'any' | 'second_step' | 'enroll' | 'active' | 'admin';
-
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    auth?: AuthLevel;
-  }
   interface FastifyRequest {
     auth: AuthenticatedSession | undefined;
-    sessionToken: string | undefined;
   }
 }
 
@@ -42,30 +36,52 @@ export function checkOrigin(ctx: ServerContext, request: FastifyRequest, require
   if (!ctx.rp.origins.includes(origin)) throw new ApiError('invalid_origin');
 }
 
-function allowed(level: AuthLevel, auth: AuthenticatedSession): void {
+/** Whether the session meets the operation's declared access (server/http/access.ts); throws why not. */
+function enforce(ctx: ServerContext, access: Access, auth: AuthenticatedSession): void {
   const state = auth.session.state;
-  if (level === 'any') return;
-  if (level === 'second_step') {
-    if (state === 'enrollment_required') throw new ApiError('enrollment_required');
-    return;
+  switch (access.state) {
+    case 'none':
+    case 'any':
+      break;
+    case 'second_step':
+      if (state === 'enrollment_required') throw new ApiError('enrollment_required');
+      break;
+    case 'enrollment':
+      if (state === 'two_factor_required') throw new ApiError('second_factor_required');
+      break;
+    case 'active':
+      if (state === 'two_factor_required') throw new ApiError('second_factor_required');
+      if (state === 'enrollment_required') throw new ApiError('enrollment_required');
+      break;
   }
-  if (level === 'enroll') {
-    if (state === 'two_factor_required') throw new ApiError('second_factor_required');
-    return;
+  if (access.role === 'admin' && auth.user.role !== 'admin') throw new ApiError('forbidden');
+  if (access.recentSecondFactor) requireRecentProof(ctx, auth);
+}
+
+/**
+ * A sensitive change needs the strongest factor the user has, passed within the last 10 minutes:
+ * their second factor when they have a method; otherwise (no method: they cannot pass one) the
+ * password, entered in this session within the last 10 minutes (`password_at`: at the password
+ * sign-in, or again by POST /sessions/current/password). Adding a first method is such a change
+ * (OWASP ASVS 5.0 7.5.1): a stolen old cookie cannot enrol the thief's app.
+ */
+export function requireRecentProof(ctx: ServerContext, auth: AuthenticatedSession): void {
+  if (auth.user.has_two_factor === 1) return requireRecentSecondFactor(ctx, auth);
+  if (!passwordIsRecent(auth.session)) {
+    const error = new ApiError('reauthentication_required', 'Enter your password again, then try again.');
+    error.reason = 'password';
+    throw error;
   }
-  if (state === 'two_factor_required') throw new ApiError('second_factor_required');
-  if (state === 'enrollment_required') throw new ApiError('enrollment_required');
-  if (level === 'admin' && auth.user.role !== 'admin') throw new ApiError('forbidden');
 }
 
 export function registerAuthentication(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('auth', undefined);
-  app.decorateRequest('sessionToken', undefined);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
-    const level = request.routeOptions.config.auth ?? 'none';
+    // Routes outside the API (the web console's pages) declare nothing and need no session.
+    const access = request.routeOptions.config.access ?? publicAccess;
     const bearer = bearerToken(request);
     const cookie = bearer ? undefined : request.cookies[SESSION_COOKIE];
-    if (level === 'none') {
+    if (access.state === 'none') {
       // Sign-in and account creation from a browser must come from our own pages.
       if (!SAFE_METHODS.has(request.method)) checkOrigin(ctx, request, false);
       return;
@@ -81,9 +97,21 @@ export function registerAuthentication(app: FastifyInstance, ctx: ServerContext)
       error.reason = result.reason;
       throw error;
     }
-    allowed(level, result.value);
+    enforce(ctx, access, result.value);
     request.auth = result.value;
-    request.sessionToken = token;
+  });
+}
+
+/**
+ * Every operation registered in `app` (and its children) must declare its access; the
+ * declaration is published in the OpenAPI document as `x-agentdesk-access`.
+ */
+export function requireDeclaredAccess(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'HEAD') return; // Fastify's automatic HEAD twin of a GET
+    const declared = route.config?.access;
+    assertDeclared(route.method, route.url, declared);
+    route.schema = { ...route.schema, 'x-agentdesk-access': { ...declared } } as typeof route.schema;
   });
 }
 

@@ -114,7 +114,8 @@ describe('invitations without mail: the admin hands the link over', () => {
     assert.equal(res.body.error.code, 'invalid_request');
   });
 
-  test('inviting an admin is a sensitive change: it needs the admin\'s recent second factor', async () => {
+  test('inviting is a sensitive change: an admin or an agent, it needs the admin\'s recent second factor', async () => {
+    // Attack (issue 18): a stale admin session invited new agents; only admin invitations were checked.
     const stale = Date.now() - 11 * 60_000;
     await server.db.updateTable('sessions').set({ second_factor_at: stale }).where('account_id', '=', (await server.db.selectFrom('accounts').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id).execute();
     const before = await tableCounts(server);
@@ -122,8 +123,11 @@ describe('invitations without mail: the admin hands the link over', () => {
     assert.equal(res.status, 403);
     assert.equal(res.body.error.code, 'reauthentication_required');
     assert.deepEqual(await tableCounts(server), before);
-    // An agent needs no re-authentication.
-    assert.equal((await server.call('POST', '/account/users', { token: adminToken, body: { name: 'Agt', email: 'agt@inv.test', role: 'agent' } })).status, 201);
+    // An agent too: inviting gives access.
+    const agent = await server.call('POST', '/account/users', { token: adminToken, body: { name: 'Agt', email: 'agt@inv.test', role: 'agent' } });
+    assert.equal(agent.status, 403);
+    assert.equal(agent.body.error.code, 'reauthentication_required');
+    assert.deepEqual(await tableCounts(server), before);
     await server.db.updateTable('sessions').set({ second_factor_at: Date.now() }).where('second_factor_at', '=', stale).execute();
   });
 

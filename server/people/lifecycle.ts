@@ -16,6 +16,14 @@ interface Actor {
   request?: RequestContext | undefined;
 }
 
+/**
+ * Only an admin who has a second-factor method of their own makes someone an admin (by
+ * invitation, import or a role change): admin access is never granted from a password alone.
+ */
+export function assertMayGrantAdmin(actor: { has_two_factor: number }): void {
+  if (actor.has_two_factor !== 1) throw new ApiError('admin_method_required', 'Set up two-factor authentication for yourself before making someone an admin.');
+}
+
 /** Takes the account row's lock: changes to its admins take turns (both stores). */
 async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<void> {
   await trx.updateTable('accounts').set({ name: sql`name` }).where('id', '=', accountId).execute();

@@ -1,5 +1,6 @@
 // The signed-in user's own security: methods (authenticator apps, security keys), recovery codes.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Transaction } from 'kysely';
 import { userView } from '../../people/accounts.js';
@@ -7,7 +8,7 @@ import { recordAudit, requestContext, type RequestContext } from '../../audit/au
 import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollment-policy.js';
 import { accountRollout } from '../../enforcement/rollout-view.js';
 import { notify } from '../../notifications/security-activity.js';
-import { authOf, requireRecentSecondFactor } from '../auth.js';
+import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../../second-factors/methods.js';
@@ -16,7 +17,7 @@ import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, 
 import { registerSecurityKey, registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
-import { passwordIsRecent, sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
+import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import type { Database, MethodsTable } from '../../store/schema.js';
 import { secondFactorLimits } from '../../sessions/throttling.js';
 import { recordDeviceSignIn } from '../../sessions/devices.js';
@@ -31,23 +32,6 @@ const PENDING_TOTP_TTL_MS = 10 * 60_000;
 export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
-
-  /**
-   * Adding a method when the user already has one is sensitive: it must be them (a recent
-   * second factor). Adding the first needs the password entered in the last 10 minutes (OWASP
-   * ASVS 5.0 7.5.1): an old cookie alone cannot enrol someone else's app.
-   */
-  async function checkMayAddMethod(auth: AuthenticatedSession) {
-    if ((await countMethods(db, auth.user.id)) > 0) {
-      if (auth.session.state === 'active') requireRecentSecondFactor(ctx, auth);
-      return;
-    }
-    if (!passwordIsRecent(auth.session)) {
-      const error = new ApiError('reauthentication_required', 'Enter your password again before you set up your first sign-in method.');
-      error.reason = 'password';
-      throw error;
-    }
-  }
 
   /**
    * A method became active: flag the user, issue recovery codes with the first, and pass the
@@ -99,7 +83,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return result.body;
   }
 
-  r.get('/me', { config: { auth: 'enroll' }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
+  r.get('/me', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
     const auth = authOf(request);
     return {
       user: userView(auth.user),
@@ -112,11 +96,10 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.post('/me/methods/totp', { config: { auth: 'enroll' }, schema: { body: AddTotpBody, tags: ['me'], summary: 'Start adding an authenticator app' } }, async (request, reply) => {
+  r.post('/me/methods/totp', { config: { access: access.enrollmentSensitive }, schema: { body: AddTotpBody, tags: ['me'], summary: 'Start adding an authenticator app' } }, async (request, reply) => {
     const auth = authOf(request);
     requireMethodAllowed(policyOf(auth.account), 'totp');
     await assertMayEnrol(db, auth);
-    await checkMayAddMethod(auth);
     const secret = newTotpSecret();
     const now = Date.now();
     const method = totpMethodRow(ctx.box, { userId: auth.user.id, accountId: auth.account.id, secret, name: request.body.name, confirmed: false, now, sessionId: auth.session.id });
@@ -130,7 +113,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { id: method.id, secret, ...provisioning };
   });
 
-  r.post('/me/methods/totp/:id/confirm', { config: { auth: 'enroll' }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code (answers a new token)' } }, async (request, reply) => {
+  r.post('/me/methods/totp/:id/confirm', { config: { access: access.enrollmentSensitive }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code (answers a new token)' } }, async (request, reply) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     const pending = await db
@@ -166,10 +149,9 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
   });
 
-  r.post('/me/methods/security-keys/options', { config: { auth: 'enroll' }, schema: { body: SecurityKeyOptionsBody, tags: ['me'], summary: 'WebAuthn creation options for adding a security key (passwordless: for sign-in with the key alone)' } }, async (request) => {
+  r.post('/me/methods/security-keys/options', { config: { access: access.enrollmentSensitive }, schema: { body: SecurityKeyOptionsBody, tags: ['me'], summary: 'WebAuthn creation options for adding a security key (passwordless: for sign-in with the key alone)' } }, async (request) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
-    await checkMayAddMethod(auth);
     return registrationOptions(db, ctx.rp, {
       sessionId: auth.session.id,
       user: { id: auth.user.id, email: auth.user.email, name: auth.user.name },
@@ -178,10 +160,9 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
   });
 
-  r.post('/me/methods/security-keys', { config: { auth: 'enroll' }, schema: { body: AddSecurityKeyBody, tags: ['me'], summary: 'Add a security key' } }, async (request, reply) => {
+  r.post('/me/methods/security-keys', { config: { access: access.enrollmentSensitive }, schema: { body: AddSecurityKeyBody, tags: ['me'], summary: 'Add a security key' } }, async (request, reply) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
-    await checkMayAddMethod(auth);
     const result = await activate(reply, auth, async (trx) => {
       const method = await registerSecurityKey(trx, ctx.rp, {
         sessionId: auth.session.id,
@@ -197,7 +178,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return result;
   });
 
-  r.patch('/me/methods/:id', { config: { auth: 'active' }, schema: { params: IdParams, body: RenameMethodBody, tags: ['me'], summary: 'Rename a method' } }, async (request) => {
+  r.patch('/me/methods/:id', { config: { access: access.user }, schema: { params: IdParams, body: RenameMethodBody, tags: ['me'], summary: 'Rename a method' } }, async (request) => {
     const auth = authOf(request);
     const method = await db.transaction().execute(async (trx) => {
       const renamed = await renameMethod(trx, auth.user.id, request.params.id, request.body.name);
@@ -207,9 +188,8 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { method };
   });
 
-  r.delete('/me/methods/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
+  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
     const auth = authOf(request);
-    requireRecentSecondFactor(ctx, auth);
     await db.transaction().execute(async (trx) => {
       const { method, remaining } = await removeMethod(trx, {
         userId: auth.user.id,
@@ -223,10 +203,9 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.send();
   });
 
-  r.post('/me/recovery-codes', { config: { auth: 'active' }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
+  r.post('/me/recovery-codes', { config: { access: access.userSensitive }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
     const auth = authOf(request);
     if ((await countMethods(db, auth.user.id)) === 0) throw new ApiError('not_found', 'Set up a second-factor method first.');
-    requireRecentSecondFactor(ctx, auth);
     const recoveryCodes = await db.transaction().execute(async (trx) => {
       const codes = await ctx.recoveryCodes.issue(trx, auth.user.id);
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_codes.regenerated', details: {}, request: requestContext(request) });

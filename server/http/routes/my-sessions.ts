@@ -1,6 +1,7 @@
 // "Your sessions": the signed-in user's own sessions (device, address, last seen), and ending
 // any of them — one, or every other — on every device and instance at once.
 import type { FastifyInstance } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { recordAudit, requestContext } from '../../audit/audit.js';
 import { authOf } from '../auth.js';
@@ -21,7 +22,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  r.get('/me/sessions', { config: { auth: 'active' }, schema: { tags: ['me'], summary: 'My sessions: device, address, last seen' } }, async (request) => {
+  r.get('/me/sessions', { config: { access: access.user }, schema: { tags: ['me'], summary: 'My sessions: device, address, last seen' } }, async (request) => {
     const auth = authOf(request);
     const rows = await db
       .selectFrom('sessions')
@@ -49,7 +50,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
 
   // A user without a method enters their password again before adding their first one (OWASP
   // ASVS 5.0 7.5.1; routes/me.ts checkMayAddMethod). Guesses share the password change's limit.
-  r.post('/sessions/current/password', { config: { auth: 'enroll' }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method)' } }, async (request) => {
+  r.post('/sessions/current/password', { config: { access: access.enrollment }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method)' } }, async (request) => {
     const auth = authOf(request);
     if (auth.user.has_two_factor === 1) throw new ApiError('invalid_request', 'You have a sign-in method: confirm it is you with it instead.');
     const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
@@ -67,7 +68,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     return { passwordAt: iso(now) };
   });
 
-  r.delete('/me/sessions/:id', { config: { auth: 'active' }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
+  r.delete('/me/sessions/:id', { config: { access: access.user }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
     const auth = authOf(request);
     const session = await db
       .selectFrom('sessions')
@@ -83,7 +84,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     return reply.send();
   });
 
-  r.delete('/me/sessions', { config: { auth: 'active' }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
+  r.delete('/me/sessions', { config: { access: access.user }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
     const auth = authOf(request);
     const now = Date.now();
     const ids = await db.transaction().execute(async (trx) => {

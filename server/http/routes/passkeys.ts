@@ -1,6 +1,7 @@
 // Sign in with a security key alone: the request options, then the signed assertion, which
 // answers as POST /sessions does with an active session that has passed both factors.
 import type { FastifyInstance } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Type } from 'typebox';
@@ -59,7 +60,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   securityPolicyRoute(app, ctx);
   const secure = ctx.rp.origins.some((o) => o.startsWith('https:'));
 
-  r.post('/sessions/passkey-options', { schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
+  r.post('/sessions/passkey-options', { config: { access: access.public }, schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
     const account = await passwordlessAccount(db, request.body.account);
     // Each answer stores a challenge row, for nobody yet: every one counts against the address
     // before it is stored (an account with the switch off stores nothing and counts nothing).
@@ -70,7 +71,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return passkeyOptions(db, ctx.rp, account);
   });
 
-  r.post('/sessions/passkey', { schema: { body: PasskeySignInBody, tags: ['sessions'], summary: 'Sign in with a security key alone (both factors)' } }, async (request, reply) => {
+  r.post('/sessions/passkey', { config: { access: access.public }, schema: { body: PasskeySignInBody, tags: ['sessions'], summary: 'Sign in with a security key alone (both factors)' } }, async (request, reply) => {
     const body = request.body;
     const response = body.response as AuthenticationResponseJSON;
     const address = request.ip;
@@ -163,7 +164,7 @@ export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(
 
 /** GET /me/security-policy: what the account accepts, for My security and enrolment to explain it. */
 export function securityPolicyRoute(app: FastifyInstance, ctx: ServerContext): void {
-  app.withTypeProvider<TypeBoxTypeProvider>().get('/me/security-policy', { config: { auth: 'enroll' }, schema: { tags: ['me'], summary: "The account's second-factor policy and whether keys may sign in alone" } }, async (request) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/me/security-policy', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: "The account's second-factor policy and whether keys may sign in alone" } }, async (request) => {
     const account = await ctx.db
       .selectFrom('accounts')
       .select(['second_factor_policy', 'passwordless_sign_in'])

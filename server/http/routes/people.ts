@@ -2,6 +2,7 @@
 // them), role and status changes, deletion, reset links; and the user's side: accepting an
 // invitation, changing a password, resetting a forgotten one.
 import type { FastifyInstance } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
@@ -11,11 +12,11 @@ import type { ServerContext } from '../../context.js';
 import { resetTwoFactor } from '../../people/accounts.js';
 import { importInvitations, checkImport, parseImportCsv, MAX_IMPORT_ROWS } from '../../people/bulk-import.js';
 import { acceptInvitation, describeInvitation, invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
-import { changeUser, deleteUser } from '../../people/lifecycle.js';
+import { assertMayGrantAdmin, changeUser, deleteUser } from '../../people/lifecycle.js';
 import { changePassword, completePasswordReset, requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
 import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort } from '../../people/users.js';
 import { LimitReached, limitKeys, passwordSubject, type Limit } from '../../sessions/throttling.js';
-import { authOf, requireRecentSecondFactor } from '../auth.js';
+import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
 import type { AuthenticatedSession } from '../../sessions/sessions.js';
@@ -56,12 +57,6 @@ export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ m
 /** The import file: 10,000 rows of name, email and role fit well within this. */
 const IMPORT_BODY_LIMIT = 4 * 1024 * 1024;
 
-/** A sensitive change (PRODUCT.md): the admin's own method, passed within the last minutes. */
-function requireSensitive(ctx: ServerContext, auth: AuthenticatedSession): void {
-  if (auth.user.has_two_factor !== 1) throw new ApiError('admin_method_required', 'Set up two-factor authentication for yourself first.');
-  requireRecentSecondFactor(ctx, auth);
-}
-
 /** Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return) as a formula. */
 export function csvSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
@@ -97,12 +92,12 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { expiresAt: new Date(sent.expiresAt).toISOString(), emailed: ctx.mail.configured, ...(ctx.mail.configured ? {} : { link: sent.link }) };
   }
 
-  r.get('/account/users', { config: { auth: 'admin' }, schema: { querystring: ListUsersQuery, tags: ['admin'], summary: 'Users: search, filters, sort, pages with the total, 2FA methods, last sign-in' } }, async (request) => {
+  r.get('/account/users', { config: { access: access.admin }, schema: { querystring: ListUsersQuery, tags: ['admin'], summary: 'Users: search, filters, sort, pages with the total, 2FA methods, last sign-in' } }, async (request) => {
     const q = request.query;
     return listUsers(db, authOf(request).account.id, { ...q, signedIn: flag(q.signedIn), ...sortOf(q.sort), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) });
   });
 
-  r.get('/account/users/export', { config: { auth: 'admin' }, schema: { querystring: ExportUsersQuery, tags: ['admin'], summary: 'The compliance report as CSV (the same filters as the list), streamed' } }, async (request, reply) => {
+  r.get('/account/users/export', { config: { access: access.admin }, schema: { querystring: ExportUsersQuery, tags: ['admin'], summary: 'The compliance report as CSV (the same filters as the list), streamed' } }, async (request, reply) => {
     const auth = authOf(request);
     const filters: UserFilters = { ...request.query, signedIn: flag(request.query.signedIn) };
     const rows = Readable.from(
@@ -122,15 +117,15 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.send(rows.pipe(csv));
   });
 
-  r.post('/account/users/import', { config: { auth: 'admin' }, bodyLimit: IMPORT_BODY_LIMIT, schema: { querystring: ImportQuery, tags: ['admin'], summary: `Bulk invitation from a CSV (name, email, role; at most ${MAX_IMPORT_ROWS} rows): a dry run, or all rows or none` } }, async (request, reply) => {
+  r.post('/account/users/import', { config: { access: access.adminSensitive }, bodyLimit: IMPORT_BODY_LIMIT, schema: { querystring: ImportQuery, tags: ['admin'], summary: `Bulk invitation from a CSV (name, email, role; at most ${MAX_IMPORT_ROWS} rows): a dry run, or all rows or none` } }, async (request, reply) => {
     const auth = authOf(request);
     if (typeof request.body !== 'string') throw new ApiError('unsupported_media_type', 'Send the file as text/csv.');
     const rows = parseImportCsv(request.body);
+    if (request.query.dryRun !== 'true' && rows.some((row) => row.role === 'admin')) assertMayGrantAdmin(auth.user);
     if (request.query.dryRun === 'true') {
       const check = await checkImport(db, auth.account.id, rows);
       return { dryRun: true, counts: check.counts, errors: check.errors };
     }
-    if (rows.some((row) => row.role === 'admin')) requireSensitive(ctx, auth);
     const inviter = inviterOf(request, auth);
     const { check, sent } = await importInvitations(db, inviter, rows);
     ctx.mail.sendLater(sent.map((s) => invitationMail(inviter, s)));
@@ -143,9 +138,9 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.post('/account/users', { config: { auth: 'admin' }, schema: { body: InviteUserBody, tags: ['admin'], summary: 'Invite a user (inviting an admin needs a recent second factor)' } }, async (request, reply) => {
+  r.post('/account/users', { config: { access: access.adminSensitive }, schema: { body: InviteUserBody, tags: ['admin'], summary: 'Invite a user (inviting an admin needs a recent second factor)' } }, async (request, reply) => {
     const auth = authOf(request);
-    if (request.body.role === 'admin') requireSensitive(ctx, auth);
+    if (request.body.role === 'admin') assertMayGrantAdmin(auth.user);
     const inviter = inviterOf(request, auth);
     const sent = await inviteUser(db, inviter, request.body);
     ctx.mail.sendLater([invitationMail(inviter, sent)]);
@@ -153,19 +148,18 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { user: sent.user, invitation: invitationAnswer(sent) };
   });
 
-  r.patch('/account/users/:id', { config: { auth: 'admin' }, schema: { params: IdParams, body: ChangeUserBody, tags: ['admin'], summary: 'Change a role, deactivate or reactivate (role changes and deactivation need a recent second factor)' } }, async (request) => {
+  r.patch('/account/users/:id', { config: { access: access.adminSensitive }, schema: { params: IdParams, body: ChangeUserBody, tags: ['admin'], summary: 'Change a role, deactivate or reactivate (role changes and deactivation need a recent second factor)' } }, async (request) => {
     const auth = authOf(request);
-    if (request.body.role !== undefined || request.body.status === 'deactivated') requireSensitive(ctx, auth);
+    if (request.body.role === 'admin') assertMayGrantAdmin(auth.user);
     return changeUser(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, request: requestContext(request) }, request.params.id, request.body);
   });
 
-  r.delete('/account/users/:id', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Delete a user (needs a recent second factor); the audit log keeps their name' } }, async (request) => {
+  r.delete('/account/users/:id', { config: { access: access.adminSensitive }, schema: { params: IdParams, tags: ['admin'], summary: 'Delete a user (needs a recent second factor); the audit log keeps their name' } }, async (request) => {
     const auth = authOf(request);
-    requireSensitive(ctx, auth);
     return deleteUser(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, request: requestContext(request) }, request.params.id);
   });
 
-  r.post('/account/users/:id/invitation', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Send the invitation again (a new link; the old one stops working)' } }, async (request) => {
+  r.post('/account/users/:id/invitation', { config: { access: access.adminSensitive }, schema: { params: IdParams, tags: ['admin'], summary: 'Send the invitation again (a new link; the old one stops working)' } }, async (request) => {
     const auth = authOf(request);
     const inviter = inviterOf(request, auth);
     const sent = await resendInvitation(db, inviter, request.params.id);
@@ -173,23 +167,22 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { user: sent.user, invitation: invitationAnswer(sent) };
   });
 
-  r.delete('/account/users/:id/invitation', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Revoke a pending invitation' } }, async (request, reply) => {
+  r.delete('/account/users/:id/invitation', { config: { access: access.adminSensitive }, schema: { params: IdParams, tags: ['admin'], summary: 'Revoke a pending invitation' } }, async (request, reply) => {
     const auth = authOf(request);
     await revokeInvitation(db, inviterOf(request, auth), request.params.id);
     reply.code(204);
     return reply.send();
   });
 
-  r.post('/account/users/:id/password-reset', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: 'Send a user a password reset link' } }, async (request) => {
+  r.post('/account/users/:id/password-reset', { config: { access: access.adminSensitive }, schema: { params: IdParams, tags: ['admin'], summary: 'Send a user a password reset link' } }, async (request) => {
     const auth = authOf(request);
     const sent = await sendPasswordReset(db, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id, publicOrigin, request: requestContext(request) });
     ctx.mail.sendLater([sent.mail]);
     return { expiresAt: new Date(sent.expiresAt).toISOString(), emailed: ctx.mail.configured, ...(ctx.mail.configured ? {} : { link: sent.link }) };
   });
 
-  r.delete('/account/users/:id/two-factor', { config: { auth: 'admin' }, schema: { params: IdParams, tags: ['admin'], summary: "Reset a user's 2FA (requires a recent second factor)" } }, async (request) => {
+  r.delete('/account/users/:id/two-factor', { config: { access: access.adminSensitive }, schema: { params: IdParams, tags: ['admin'], summary: "Reset a user's 2FA (requires a recent second factor)" } }, async (request) => {
     const auth = authOf(request);
-    requireSensitive(ctx, auth);
     return resetTwoFactor(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id });
   });
 
@@ -209,15 +202,15 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
   }
 
-  r.post('/invitations/preview', { schema: { body: TokenBody, tags: ['people'], summary: 'Whose invitation a link is (before choosing a password)' } }, async (request) => {
+  r.post('/invitations/preview', { config: { access: access.public }, schema: { body: TokenBody, tags: ['people'], summary: 'Whose invitation a link is (before choosing a password)' } }, async (request) => {
     return withLinkLimit(request.ip, () => describeInvitation(db, request.body.token));
   });
 
-  r.post('/invitations/accept', { schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
+  r.post('/invitations/accept', { config: { access: access.public }, schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
     return withLinkLimit(request.ip, () => acceptInvitation(db, ctx.passwords, { ...request.body, request: requestContext(request), log: request.log }));
   });
 
-  r.post('/password-resets', { schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
+  r.post('/password-resets', { config: { access: access.public }, schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
     const { account, email } = request.body;
     const limits: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(request.ip) }];
     const address = await ctx.throttle.reserve(limits);
@@ -243,13 +236,12 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { accepted: true };
   });
 
-  r.post('/password-resets/complete', { schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
+  r.post('/password-resets/complete', { config: { access: access.public }, schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
     return withLinkLimit(request.ip, () => completePasswordReset(db, ctx.events, ctx.passwords, { ...request.body, request: requestContext(request), log: request.log }));
   });
 
-  r.put('/me/password', { config: { auth: 'active' }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
+  r.put('/me/password', { config: { access: access.userSensitive }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
     const auth = authOf(request);
-    if (auth.user.has_two_factor === 1) requireRecentSecondFactor(ctx, auth);
     const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
     try {
       const result = await changePassword(db, ctx.events, ctx.passwords, {

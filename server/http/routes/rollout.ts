@@ -2,6 +2,7 @@
 // unknown device), each user's security activity with "This wasn't me", the admins' alerts,
 // the audit log's CSV export, and the deployment-day runner of this instance.
 import type { FastifyInstance } from 'fastify';
+import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { auditCsv, recordAudit, requestContext } from '../../audit/audit.js';
@@ -13,7 +14,7 @@ import { listActivity, markRead, notify, openAlerts, reportNotMe, resolveAlert }
 import { recordLockouts } from '../../sessions/lockouts.js';
 import { secondFactorLimits } from '../../sessions/throttling.js';
 import { knownDeviceOf } from './sessions.js';
-import { authOf, requireRecentSecondFactor } from '../auth.js';
+import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { AuditFilterQuery, auditFilter } from './audit-query.js';
 import { EmptyBody, Id, IdParams } from '../schemas.js';
@@ -49,9 +50,8 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.addHook('onReady', async () => outbox.start());
   app.addHook('onClose', async () => outbox.stop());
 
-  r.post('/account/users/:id/enrollment-code', { config: { auth: 'admin' }, schema: { params: IdParams, body: IssueEnrollmentCodeBody, tags: ['admin'], summary: 'Issue a one-time enrolment code for a user (shown once; requires a recent second factor)' } }, async (request, reply) => {
+  r.post('/account/users/:id/enrollment-code', { config: { access: access.adminSensitive }, schema: { params: IdParams, body: IssueEnrollmentCodeBody, tags: ['admin'], summary: 'Issue a one-time enrolment code for a user (shown once; requires a recent second factor)' } }, async (request, reply) => {
     const auth = authOf(request);
-    requireRecentSecondFactor(ctx, auth);
     const user = await db.selectFrom('users').select(['id']).where('id', '=', request.params.id).where('account_id', '=', auth.account.id).executeTakeFirst();
     if (!user) throw new ApiError('not_found', 'No such user.');
     const issued = await db.transaction().execute((trx) =>
@@ -67,7 +67,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { code: issued.code, expiresAt: new Date(issued.expiresAt).toISOString() };
   });
 
-  r.post('/sessions/current/enrollment-code', { config: { auth: 'enroll' }, schema: { body: RedeemEnrollmentCodeBody, tags: ['sessions'], summary: "Redeem an admin's one-time enrolment code: this session may then set up a first method" } }, async (request) => {
+  r.post('/sessions/current/enrollment-code', { config: { access: access.enrollment }, schema: { body: RedeemEnrollmentCodeBody, tags: ['sessions'], summary: "Redeem an admin's one-time enrolment code: this session may then set up a first method" } }, async (request) => {
     const auth = authOf(request);
     if (auth.session.state !== 'enrollment_required') throw new ApiError('invalid_request', 'Only a session that must set up two-factor authentication redeems an enrolment code.');
     const context = requestContext(request);
@@ -104,36 +104,36 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { mayEnrol: true };
   });
 
-  r.get('/me/security-activity', { config: { auth: 'active' }, schema: { querystring: ActivityQuery, tags: ['me'], summary: 'What changed on my account, newest first' } }, async (request) => {
+  r.get('/me/security-activity', { config: { access: access.user }, schema: { querystring: ActivityQuery, tags: ['me'], summary: 'What changed on my account, newest first' } }, async (request) => {
     const auth = authOf(request);
     return listActivity(db, auth.user.id, { limit: Number(request.query.limit ?? 50), before: request.query.before });
   });
 
-  r.post('/me/security-activity/read', { config: { auth: 'active' }, schema: { body: EmptyBody, tags: ['me'], summary: 'Mark all my security activity read' } }, async (request) => {
+  r.post('/me/security-activity/read', { config: { access: access.user }, schema: { body: EmptyBody, tags: ['me'], summary: 'Mark all my security activity read' } }, async (request) => {
     return { marked: await markRead(db, authOf(request).user.id) };
   });
 
-  r.post('/me/security-activity/:id/read', { config: { auth: 'active' }, schema: { params: ActivityParams, body: EmptyBody, tags: ['me'], summary: 'Mark one security notification read' } }, async (request) => {
+  r.post('/me/security-activity/:id/read', { config: { access: access.user }, schema: { params: ActivityParams, body: EmptyBody, tags: ['me'], summary: 'Mark one security notification read' } }, async (request) => {
     return { marked: await markRead(db, authOf(request).user.id, request.params.id) };
   });
 
-  r.post('/me/security-activity/:id/not-me', { config: { auth: 'active' }, schema: { params: ActivityParams, body: EmptyBody, tags: ['me'], summary: "\"This wasn't me\": end every session of mine and alert the admins" } }, async (request) => {
+  r.post('/me/security-activity/:id/not-me', { config: { access: access.user }, schema: { params: ActivityParams, body: EmptyBody, tags: ['me'], summary: "\"This wasn't me\": end every session of mine and alert the admins" } }, async (request) => {
     const auth = authOf(request);
     return reportNotMe(db, ctx.events, { accountId: auth.account.id, userId: auth.user.id, notificationId: request.params.id, request: requestContext(request) });
   });
 
-  r.get('/account/security-alerts', { config: { auth: 'admin' }, schema: { tags: ['admin'], summary: '"This wasn\'t me" answers not yet resolved' } }, async (request) => {
+  r.get('/account/security-alerts', { config: { access: access.admin }, schema: { tags: ['admin'], summary: '"This wasn\'t me" answers not yet resolved' } }, async (request) => {
     return { alerts: await openAlerts(db, authOf(request).account.id) };
   });
 
-  r.post('/account/security-alerts/:id/resolve', { config: { auth: 'admin' }, schema: { params: Type.Object({ id: Id }, strict), body: EmptyBody, tags: ['admin'], summary: 'Mark an alert as dealt with' } }, async (request, reply) => {
+  r.post('/account/security-alerts/:id/resolve', { config: { access: access.admin }, schema: { params: Type.Object({ id: Id }, strict), body: EmptyBody, tags: ['admin'], summary: 'Mark an alert as dealt with' } }, async (request, reply) => {
     const auth = authOf(request);
     await resolveAlert(db, { accountId: auth.account.id, actorId: auth.user.id, notificationId: request.params.id, request: requestContext(request) });
     reply.code(204);
     return reply.send();
   });
 
-  r.get('/account/audit-events/export', { config: { auth: 'admin' }, schema: { querystring: AuditFilterQuery, tags: ['admin'], summary: 'The audit log as CSV (same filters as the list)' } }, async (request, reply) => {
+  r.get('/account/audit-events/export', { config: { access: access.admin }, schema: { querystring: AuditFilterQuery, tags: ['admin'], summary: 'The audit log as CSV (same filters as the list)' } }, async (request, reply) => {
     const auth = authOf(request);
     const filter = auditFilter(request.query);
     reply.header('content-type', 'text/csv; charset=utf-8');

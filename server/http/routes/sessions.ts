@@ -1,5 +1,6 @@
 // Sign-in, the second step, the current session and sign-out.
 import type { Transaction } from 'kysely';
+import { access } from '../access.js';
 import type { Database } from '../../store/schema.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
@@ -54,7 +55,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  r.post('/sessions', { schema: { body: SignInBody, tags: ['sessions'], summary: 'Sign in with account, email and password' } }, async (request, reply) => {
+  r.post('/sessions', { config: { access: access.public }, schema: { body: SignInBody, tags: ['sessions'], summary: 'Sign in with account, email and password' } }, async (request, reply) => {
     const { account: slug, email, password } = request.body;
     const address = request.ip;
     const userAgent = request.headers['user-agent'];
@@ -129,7 +130,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.get('/sessions/current', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'The current session, in any state' } }, async (request) => {
+  r.get('/sessions/current', { config: { access: access.anySession }, schema: { tags: ['sessions'], summary: 'The current session, in any state' } }, async (request) => {
     const auth = authOf(request);
     return {
       session: sessionView(auth.session),
@@ -139,12 +140,12 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.post('/sessions/current/security-key-options', { config: { auth: 'second_step' }, schema: { body: EmptyBody, tags: ['sessions'], summary: 'WebAuthn request options for the second step' } }, async (request) => {
+  r.post('/sessions/current/security-key-options', { config: { access: access.secondStep }, schema: { body: EmptyBody, tags: ['sessions'], summary: 'WebAuthn request options for the second step' } }, async (request) => {
     const auth = authOf(request);
     return authenticationOptions(db, ctx.rp, { sessionId: auth.session.id, userId: auth.user.id, userVerification: auth.account.user_verification });
   });
 
-  r.post('/sessions/current/second-factor', { config: { auth: 'second_step' }, schema: { body: SecondFactorBody, tags: ['sessions'], summary: 'Pass the second step (also re-authentication): answers a new token, the old one ends' } }, async (request, reply) => {
+  r.post('/sessions/current/second-factor', { config: { access: access.secondStep }, schema: { body: SecondFactorBody, tags: ['sessions'], summary: 'Pass the second step (also re-authentication): answers a new token, the old one ends' } }, async (request, reply) => {
     const auth = authOf(request);
     const body = request.body;
     let passed: Awaited<ReturnType<typeof ctx.sessions.passSecondFactor>>;
@@ -221,7 +222,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { token: passed.token, session: sessionView(passed.session) };
   });
 
-  r.delete('/sessions/current', { config: { auth: 'any' }, schema: { tags: ['sessions'], summary: 'Sign out' } }, async (request, reply) => {
+  r.delete('/sessions/current', { config: { access: access.anySession }, schema: { tags: ['sessions'], summary: 'Sign out' } }, async (request, reply) => {
     const auth = authOf(request);
     await ctx.sessions.revoke([auth.session.id], 'signed_out');
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
