@@ -64,7 +64,7 @@ export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => v
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="password-reauth-title" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
       <h2 id="password-reauth-title">Confirm it’s you</h2>
-      <p>Enter your password again before you set up your first sign-in method.</p>
+      <p>You have no two-factor method yet, so enter your password again to continue (it must have been entered in the last 10 minutes).</p>
       <form className="stack" onSubmit={(e) => void submit(e)}>
         <div className="field">
           <label htmlFor="password-reauth-input">Password</label>
