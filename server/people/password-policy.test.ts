@@ -119,6 +119,12 @@ describe('password policy', () => {
     assert.match(slugged.body.error.message, /policy/);
     const email = await places.change(userToken, `thaddeus@${slug}.test!`);
     assert.equal(email.body.error.code, 'password_too_common');
+    // The product's and the roles' words, whoever the user (ASVS 6.1.2's examples).
+    for (const word of ['AgentDesk rocks my world', 'the best support ever!', 'i am the admin here ok']) {
+      const res = await places.change(userToken, word);
+      assert.equal(res.body.error.code, 'password_too_common', word);
+      assert.match(res.body.error.message, /name of this service or a role/, word);
+    }
     // A password free of those words is taken.
     const ok = await places.change(userToken, 'plover-quince-marmalade-7');
     assert.equal(ok.status, 200, JSON.stringify(ok.body));

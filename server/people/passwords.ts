@@ -147,9 +147,15 @@ export interface PasswordContext {
   names?: ReadonlyArray<string | undefined>;
 }
 
-/** The words a password may not contain: each name and name part of 4 or more characters. */
+/**
+ * Words of the product and of the people who use it (ASVS 6.1.2 gives product names and role
+ * names as examples): refused in every password, whoever chooses it.
+ */
+export const PRODUCT_WORDS: readonly string[] = ['agentdesk', 'agent', 'admin', 'support', 'helpdesk'];
+
+/** The words a password may not contain: the product's, and each name and name part of 4 or more characters. */
 export function contextWords(context: PasswordContext): string[] {
-  const words = new Set<string>();
+  const words = new Set<string>(PRODUCT_WORDS);
   const add = (value: string | undefined) => {
     const v = value?.trim().toLowerCase();
     if (!v) return;
@@ -171,7 +177,12 @@ export function checkNewPassword(password: string, context: PasswordContext = {}
   const p = password.toLowerCase();
   const word = contextWords(context).find((w) => p.includes(w));
   if (word !== undefined) {
-    throw new ApiError('password_too_common', `Choose a password that does not contain your name, your email address or your account's name ("${word}").`);
+    throw new ApiError(
+      'password_too_common',
+      PRODUCT_WORDS.includes(word)
+        ? `Choose a password that does not contain the name of this service or a role ("${word}").`
+        : `Choose a password that does not contain your name, your email address or your account's name ("${word}").`,
+    );
   }
 }
 
