@@ -346,8 +346,10 @@ export class ServerClient {
     return this.call<{ revokedSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
-  confirmPassword(password: string) {
-    return this.call<{ passwordAt: string }>('POST', '/sessions/current/password', { password });
+  /** Re-authentication by password: answers a new token, adopted like the second step's. */
+  async confirmPassword(password: string) {
+    const answer = await this.#rotating<{ passwordAt: string; token?: string }>('POST', '/sessions/current/password', { password });
+    return { passwordAt: answer.passwordAt };
   }
 
   resetUserTwoFactor(userId: string) {

@@ -62,18 +62,21 @@ describe('a first method needs a recent password', () => {
     // The owner, entering the password again, may go on; the re-entry is audited.
     const again = await server.call('POST', '/sessions/current/password', { token: stolen, body: { password: PASSWORD } });
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    const start = await server.call('POST', '/me/methods/totp', { token: stolen, body: {} });
+    // ASVS 7.2.4: re-authentication answers a new token; the one it came with ends.
+    assert.equal((await server.call('GET', '/me', { token: stolen })).status, 401);
+    const owner = again.body.token as string;
+    const start = await server.call('POST', '/me/methods/totp', { token: owner, body: {} });
     assert.equal(start.status, 201, JSON.stringify(start.body));
     const audit = await server.db.selectFrom('audit_events').select(['action', 'actor_id']).where('action', '=', 'session.password_confirmed').execute();
     assert.deepEqual(audit.map((a) => a.actor_id), [u.id]);
 
     // Passing the second factor rotates the token; the time the password was entered goes with it.
-    const passwordAt = (await sessionRow(stolen)).password_at;
-    const confirm = await server.call('POST', `/me/methods/totp/${start.body.id}/confirm`, { token: stolen, body: { code: totpCode(start.body.secret) } });
+    const passwordAt = (await sessionRow(owner)).password_at;
+    const confirm = await server.call('POST', `/me/methods/totp/${start.body.id}/confirm`, { token: owner, body: { code: totpCode(start.body.secret) } });
     assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
     const rotated = await sessionRow(confirm.body.token);
     assert.equal(Number(rotated.password_at), Number(passwordAt));
-    assert.notEqual(rotated.token_hash, hashToken(stolen));
+    assert.notEqual(rotated.token_hash, hashToken(owner));
   });
 
   test('a user with a method confirms with a recent second factor, not with the password', async () => {

@@ -201,11 +201,20 @@ export class Sessions {
   }
 
   /**
-   * The user entered their password again in this session (POST /sessions/current/password).
-   * The column survives passSecondFactor's token rotation: it is the same row.
+   * The user entered their password again in this session (POST /sessions/current/password):
+   * re-authentication, so under a new token like passSecondFactor (OWASP ASVS 5.0 7.2.4); the
+   * token it came with ends here. The state, the second factor and the expiry stay as they were.
+   * password_at survives passSecondFactor's rotation in turn: it is the same row.
    */
-  static async confirmPassword(db: Kysely<Database> | Transaction<Database>, sessionId: string, now = Date.now()): Promise<void> {
-    await db.updateTable('sessions').set({ password_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+  async confirmPassword(
+    db: Kysely<Database> | Transaction<Database>,
+    session: SessionsTable,
+    now = Date.now(),
+  ): Promise<{ session: SessionsTable; token: string }> {
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    await db.updateTable('sessions').set({ token_hash: tokenHash, password_at: now, last_seen_at: now }).where('id', '=', session.id).where('revoked_at', 'is', null).execute();
+    return { session: { ...session, token_hash: tokenHash, password_at: now, last_seen_at: now }, token };
   }
 
   /**

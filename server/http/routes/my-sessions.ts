@@ -11,7 +11,8 @@ import { IdParams } from '../schemas.js';
 import { describeDevice } from '../../sessions/devices.js';
 import { Type } from 'typebox';
 import { verifyPassword } from '../../people/passwords.js';
-import { Sessions } from '../../sessions/sessions.js';
+import { sessionView } from '../../sessions/sessions.js';
+import { setSessionCookie } from './sessions.js';
 import { limitKeys } from '../../sessions/throttling.js';
 
 export const ConfirmPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
@@ -50,7 +51,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
 
   // A user without a method enters their password again before adding their first one (OWASP
   // ASVS 5.0 7.5.1; routes/me.ts checkMayAddMethod). Guesses share the password change's limit.
-  r.post('/sessions/current/password', { config: { access: access.enrollment }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method)' } }, async (request) => {
+  r.post('/sessions/current/password', { config: { access: access.enrollment }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method): answers a new token' } }, async (request, reply) => {
     const auth = authOf(request);
     if (auth.user.has_two_factor === 1) throw new ApiError('invalid_request', 'You have a sign-in method: confirm it is you with it instead.');
     const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
@@ -61,11 +62,14 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     }
     await reservation.succeed();
     const now = Date.now();
-    await db.transaction().execute(async (trx) => {
-      await Sessions.confirmPassword(trx, auth.session.id, now);
+    const passed = await db.transaction().execute(async (trx) => {
+      const done = await ctx.sessions.confirmPassword(trx, auth.session, now);
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.password_confirmed', details: {}, request: requestContext(request) });
+      return done;
     });
-    return { passwordAt: iso(now) };
+    // Re-authentication rotates the token (ASVS 7.2.4): the web console gets the new cookie.
+    setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
+    return { token: passed.token, session: sessionView(passed.session), passwordAt: iso(now) };
   });
 
   r.delete('/me/sessions/:id', { config: { access: access.user }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
