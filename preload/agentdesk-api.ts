@@ -59,6 +59,8 @@ export interface CurrentSession {
 
 export interface Me extends CurrentSession {
   recoveryCodesLeft: number;
+  /** Unused codes of the old, shorter format remain: the user should generate new ones. */
+  recoveryCodesOutdated?: boolean;
   /** At a forced enrolment: false when this device needs an admin's enrolment code first. */
   mayEnrol?: boolean;
 }

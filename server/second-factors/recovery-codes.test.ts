@@ -42,6 +42,7 @@ describe('recovery codes', () => {
     const typed = recoveryCodes[3]!.toUpperCase().replace(/-/g, ' ');
     const res = await server.call('POST', '/sessions/current/second-factor', { token: pending.token, body: { method: 'recovery_code', code: typed } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((await server.call('GET', '/me', { token: res.body.token })).body.recoveryCodesOutdated, false);
   });
 
   test('codes of the old format (10 characters) keep working until the user regenerates them', async () => {
@@ -58,12 +59,15 @@ describe('recovery codes', () => {
     const first = await signIn(server, slug, u.email);
     const ok = await server.call('POST', '/sessions/current/second-factor', { token: first.token, body: { method: 'recovery_code', code: old[0] } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    // My security asks the user to replace them.
+    assert.equal((await server.call('GET', '/me', { token: ok.body.token })).body.recoveryCodesOutdated, true);
     const reuse = await signIn(server, slug, u.email);
     assert.equal((await server.call('POST', '/sessions/current/second-factor', { token: reuse.token, body: { method: 'recovery_code', code: old[0] } })).body.error.code, 'invalid_code');
     // Regenerating replaces every code, the old ones too.
     const regenerated = await server.call('POST', '/me/recovery-codes', { token: ok.body.token, body: {} });
     assert.equal(regenerated.status, 200, JSON.stringify(regenerated.body));
     assert.equal((regenerated.body.recoveryCodes as string[])[0]!.length, 27);
+    assert.equal((await server.call('GET', '/me', { token: ok.body.token })).body.recoveryCodesOutdated, false);
     const after = await signIn(server, slug, u.email);
     assert.equal((await server.call('POST', '/sessions/current/second-factor', { token: after.token, body: { method: 'recovery_code', code: old[1] } })).body.error.code, 'invalid_code');
     assert.ok(enrolled.recoveryCodes.length === 10);

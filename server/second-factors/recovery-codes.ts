@@ -37,7 +37,7 @@ export class RecoveryCodes {
     await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
     await db
       .insertInto('recovery_codes')
-      .values(codes.map((code) => ({ id: newId(), user_id: userId, code_hash: this.hash(code), used_at: null })))
+      .values(codes.map((code) => ({ id: newId(), user_id: userId, code_hash: this.hash(code), used_at: null, strong: 1 })))
       .execute();
     return codes;
   }
@@ -54,6 +54,12 @@ export class RecoveryCodes {
       .where('used_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Whether the user still holds unused codes of the old, 10-character format (asked to regenerate). */
+  async outdated(db: Db, userId: string): Promise<boolean> {
+    const row = await db.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).where('used_at', 'is', null).where('strong', '=', 0).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   async remaining(db: Db, userId: string): Promise<number> {

@@ -434,11 +434,14 @@ const usersMethodFlagsAndSearch: Migration = {
  * this session (sign-in or re-entry); a first method needs it within 10 minutes. Existing
  * sessions have none, so they must enter it again. accounts.allow_recovery_codes_under_keys_only:
  * whether recovery codes pass the second step under "security keys only"; off for every account.
+ * recovery_codes.strong: 0 for the 10-character codes issued so far (My security asks for new ones).
  */
 const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('sessions').addColumn('password_at', 'bigint').execute();
     await db.schema.alterTable('accounts').addColumn('allow_recovery_codes_under_keys_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    // Every code issued so far is a 10-character one: the user is asked to regenerate them.
+    await db.schema.alterTable('recovery_codes').addColumn('strong', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   },
 };
 

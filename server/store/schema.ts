@@ -102,6 +102,8 @@ export interface RecoveryCodesTable {
   user_id: string;
   code_hash: string;
   used_at: number | null;
+  /** 1: a 24-character code (~118.9 bits); 0: one of the 10-character codes issued before (recovery-codes.ts). */
+  strong?: number;
 }
 
 export interface SessionsTable {
