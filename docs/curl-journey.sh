@@ -12,7 +12,8 @@ TOTP=$(curl -s $API/me/methods/totp -H "$J" -H "authorization: Bearer $ADMIN" -d
 SECRET=$(echo "$TOTP" | jq -r .secret); ID=$(echo "$TOTP" | jq -r .id)
 CONFIRM=$(curl -s $API/me/methods/totp/$ID/confirm -H "$J" -H "authorization: Bearer $ADMIN" \
   -d "{\"code\":\"$(npm run -s agentdesk -- totp-code $SECRET)\"}")
-echo "$CONFIRM" | jq -c '{method: .method.name, recoveryCodes: (.recoveryCodes|length), session: .session.state}'
+echo "$CONFIRM" | jq -c '{method: .method.name, session: .session.state}'
+echo "$CONFIRM" | jq -c .recoveryCodes   # the 10 recovery codes, shown this once: keep them somewhere safe
 ADMIN=$(echo "$CONFIRM" | jq -r .token)   # passing a second factor issues a new token; the old one ended
 # 3. An agent without 2FA signs in and opens the event stream
 #    (invited: without mail configured the admin gets the link; Ana opens it and chooses her password)

@@ -56,7 +56,7 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     importUsers: (csv, dryRun) => api.importUsers(csv, dryRun),
     previewInvitation: (token) => api.previewInvitation(token),
     acceptInvitation: (token, password) => api.acceptInvitation(token, password),
-    requestPasswordReset: (account, email) => api.requestPasswordReset(account, email),
+    requestPasswordReset: (account, email) => session.requestPasswordReset(account, email),
     completePasswordReset: (token, newPassword) => api.completePasswordReset(token, newPassword),
     changePassword: (currentPassword, newPassword) => api.changePassword(currentPassword, newPassword),
     confirmPassword: (password) => api.confirmPassword(password),

@@ -67,12 +67,7 @@ function desktop(connection: ServerConnection, store = new MemorySessionStore())
 
 /** An agent with a password: invited and accepted (a server that still takes a password from the admin: created with it). */
 async function addAgent(admin: ReturnType<typeof desktop>, connection: ServerConnection, name: string, email: string): Promise<{ email: string }> {
-  let invited: { invitation?: { link?: string } };
-  try {
-    invited = await admin.session.client.call('POST', '/account/users', { name, email, role: 'agent' });
-  } catch (error) {
-    throw error;
-  }
+  const invited: { invitation?: { link?: string } } = await admin.session.client.call('POST', '/account/users', { name, email, role: 'agent' });
   const token = new URL(invited.invitation!.link!.replace('#/', '')).searchParams.get('token');
   const accepted = await fetch(`${connection.url}/api/v1/invitations/accept`, {
     method: 'POST',

@@ -86,6 +86,11 @@ export class DesktopSession {
     return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
   }
 
+  /** Asks for a reset link from this device (its token: the owner's own desk is never silenced by strangers). */
+  async requestPasswordReset(account: string, email: string): Promise<void> {
+    await this.client.requestPasswordReset(account, email, await this.#options.store.getDeviceToken(this.#storeKey));
+  }
+
   /**
    * Sign in with a security key alone: `ceremony` runs the key against the two passkey calls
    * (main/security-key-ceremony.ts signInWithPasskey); the answer is held as a password sign-in's is.
@@ -93,7 +98,7 @@ export class DesktopSession {
   async signInWithPasskey(account: string, ceremony: (server: PasskeySignInServer<SignedIn>) => Promise<SignedIn>): Promise<CurrentSession> {
     const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
     const answer = await ceremony({
-      passkeyOptions: (slug) => this.client.passkeyOptions(slug),
+      passkeyOptions: (slug) => this.client.passkeyOptions(slug, deviceToken),
       signInWithPasskey: (slug, response, requestOptions) =>
         this.client.signInWithPasskey(slug, response, deviceToken, (requestOptions as { challengeId?: unknown }).challengeId),
     });

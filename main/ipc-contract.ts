@@ -1,5 +1,5 @@
 // The schema of every IPC message's arguments, checked in main before any handler runs. The
-// bodies reuse the server's own schemas (server/schemas.ts), so main refuses exactly what the
+// bodies reuse the server's own schemas (server/http/schemas.ts), so main refuses exactly what the
 // server would, before it leaves the machine.
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';

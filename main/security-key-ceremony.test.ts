@@ -47,7 +47,6 @@ describe('security keys through main', () => {
       AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}`,
     });
     session = new DesktopSession({ server: connection.url, storeKey: connection.storeKey, store: new MemorySessionStore(), onRevoked: () => {}, log: () => {} });
-    let handlers: ReturnType<typeof createDesktopHandlers>;
     const securityKeys = new SecurityKeyCeremonies({
       authenticator,
       origin: connection.origin,
@@ -57,7 +56,7 @@ describe('security keys through main', () => {
         setImmediate(() => onProgress(p));
       },
     });
-    handlers = createDesktopHandlers({ session, securityKeys });
+    const handlers = createDesktopHandlers({ session, securityKeys });
     invoke = (name, ...args) => dispatch(handlers, name, args, () => {}) as any;
 
     const created = await invoke('createAccount', { name: 'Acme', slug: 'acme', admin: { name: 'Ada', email: 'ada@acme.test', password: PASSWORD } });

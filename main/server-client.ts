@@ -180,8 +180,9 @@ export class ServerClient {
   }
 
   /** Sign in with a security key alone, step 1: WebAuthn request options for the account (no token). */
-  passkeyOptions(account: string) {
-    return this.call<Record<string, unknown>>('POST', '/sessions/passkey-options', { account }, null);
+  passkeyOptions(account: string, deviceToken?: string | null) {
+    // This device's token: a desk the account signed in on asks with its own budget.
+    return this.call<Record<string, unknown>>('POST', '/sessions/passkey-options', deviceToken ? { account, deviceToken } : { account }, null);
   }
 
   /** Step 2: the key's assertion; answers as signIn does (the token is main's, never the renderer's). */
@@ -334,8 +335,9 @@ export class ServerClient {
     return this.call<{ account: { name: string; slug: string }; user: User }>('POST', '/invitations/accept', { token, password }, null);
   }
 
-  async requestPasswordReset(account: string, email: string): Promise<void> {
-    await this.call('POST', '/password-resets', { account, email }, null);
+  async requestPasswordReset(account: string, email: string, deviceToken?: string | null): Promise<void> {
+    // This device's token: the owner's own desk has its own budget of reset mails.
+    await this.call('POST', '/password-resets', deviceToken ? { account, email, deviceToken } : { account, email }, null);
   }
 
   completePasswordReset(token: string, newPassword: string) {

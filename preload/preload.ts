@@ -83,7 +83,4 @@ const api = {
   endOtherSessions: () => call('endOtherSessions'),
 } satisfies AgentDeskApi;
 
-/** The bridge as the preload builds it; the renderer's AgentDeskApi must accept it. */
-export type PreloadApi = typeof api;
-
 contextBridge.exposeInMainWorld('agentdesk', api);

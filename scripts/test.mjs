@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The one test command: type-check, build what the end-to-end tests load, then run every
-// `*.test.ts` under node's own test runner, on each supported Node.js line and each store.
+// The one test command: type-check (the Node code and the renderer) and lint, build what the
+// end-to-end tests load, then run every `*.test.ts` under node's own test runner, on each
+// supported Node.js line and each store.
 //
 // A full run (no files named) is a matrix of passes, each opened by a header naming its Node and
 // its store:
@@ -16,9 +17,11 @@
 // except in CI (CI=true or AGENTDESK_REQUIRE_POSTGRES=1), where that is a failure.
 // The end-to-end files run one at a time because each drives a Chromium and asserts timings
 // (signed out within a second): on a 2-core machine two browsers at once starve each other.
-// The last line sums every pass: `N passed, N failed`; the exit code is non-zero on any failure.
+// The last line sums every pass: `N passed, N failed, N skipped` (a failed set-up step counts as
+// a failure); the exit code is non-zero on any failure.
 //
 //   node scripts/test.mjs [--store=sqlite|postgres] [--node=all|24|20|current] [files...]
+//   node scripts/test.mjs --checks-only    (the type-checks and the lint alone, no test)
 //
 // Named files run on the Node running this script only (--node=current), unless --node says
 // otherwise; with --node=all, the lines after the first run only those of them in the server and
@@ -42,6 +45,7 @@ const ciFlag = process.env.CI === 'true' || process.env.CI === '1';
 const inCi = ciFlag || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';
 const pgUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
 const currentMajor = Number(process.versions.node.split('.')[0]);
+const checksOnly = args.includes('--checks-only');
 const nodeArg = option('node') ?? (only.length ? 'current' : 'all');
 process.chdir(repoRoot);
 
@@ -77,6 +81,7 @@ function findTests(dir) {
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- ESC is what an ANSI colour code starts with
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const seconds = (ms) => {
   const s = Math.round(ms / 1000);
@@ -121,15 +126,15 @@ function runTests(runtime, files, env, extraArgs = [], concurrency = process.env
       stdio: ['inherit', 'pipe', 'inherit'],
       env: { ...process.env, NODE_ENV: 'test', ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...runtime.env, ...env },
     });
-    // The runner's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`) comes before its list of
-    // failures, which can be long: read every line as it comes and keep the last of each.
-    const counts = { pass: 0, fail: 0, cancelled: 0 };
+    // The runner's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`, `ℹ skipped N`) comes before
+    // its list of failures, which can be long: read every line as it comes and keep the last of each.
+    const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
     let partial = '';
     const read = (text) => {
       const lines = (partial + text).split('\n');
       partial = lines.pop();
       for (const line of lines) {
-        const m = /^\S* ?(pass|fail|cancelled) (\d+)$/.exec(stripAnsi(line).trimEnd());
+        const m = /^\S* ?(pass|fail|cancelled|skipped) (\d+)$/.exec(stripAnsi(line).trimEnd());
         if (m) counts[m[1]] = Number(m[2]);
       }
     };
@@ -147,7 +152,7 @@ function runTests(runtime, files, env, extraArgs = [], concurrency = process.env
       let failed = counts.fail + counts.cancelled;
       // A runner that died before its summary still counts as a failure.
       if (code !== 0 && failed === 0) failed = 1;
-      resolvePass({ passed, failed });
+      resolvePass({ passed, failed, skipped: counts.skipped });
     });
   });
 }
@@ -162,6 +167,7 @@ const postgresOnly = (f) => f.endsWith('.postgres.test.ts');
 const runStarted = Date.now();
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 /** One row per pass and per setup step, for the summary before the closing line. */
 const rows = [];
 const fail = (what) => { failed += 1; rows.push({ what, result: 'FAILED' }); };
@@ -171,10 +177,11 @@ async function pass(runtime, label, files, env, extraArgs, concurrency, detail =
   const started = Date.now();
   const r = await runTests(runtime, files, env, extraArgs, concurrency);
   const took = seconds(Date.now() - started);
-  console.log(`--- Node ${runtime.version} · ${label}: ${r.passed} passed, ${r.failed} failed, in ${took}`);
+  console.log(`--- Node ${runtime.version} · ${label}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, in ${took}`);
   passed += r.passed;
   failed += r.failed;
-  rows.push({ what: `Node ${runtime.version} · ${label}`, result: `${r.passed} passed, ${r.failed} failed`, took });
+  skipped += r.skipped;
+  rows.push({ what: `Node ${runtime.version} · ${label}`, result: `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`, took });
 }
 
 /** Runs a tool from node_modules on a runtime, its output shown; resolves to its exit code. */
@@ -188,20 +195,31 @@ function runToolAsync(runtime, script, toolArgs) {
   });
 }
 
-// Set-up, at once: the type-check (on this Node) and the copies for the other Node lines (a
-// native rebuild is one compiler process; tsc is one more).
+/** A set-up step: runs a tool on this Node, its output shown, and records its row. */
+async function setupStep(what, script, toolArgs) {
+  const started = Date.now();
+  const code = await runToolAsync(runtimeFor(currentMajor), script, toolArgs);
+  rows.push({ what, result: code === 0 ? 'ok' : 'FAILED', took: seconds(Date.now() - started) });
+  if (code !== 0) failed += 1;
+}
+
+// Set-up, at once: the type-checks and the lint (on this Node) and the copies for the other Node
+// lines (a native rebuild is one compiler process; tsc is one more, the lint another). The two
+// type-checks run one after the other: two tsc at once would starve the rebuild on 2 cores.
 const setup = [];
 if (!only.length) {
-  const started = Date.now();
-  setup.push(runToolAsync(runtimeFor(currentMajor), 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']).then((code) => {
-    rows.push({ what: `type-check (Node ${process.version})`, result: code === 0 ? 'ok' : 'FAILED', took: seconds(Date.now() - started) });
-    if (code !== 0) failed += 1;
-  }));
+  setup.push((async () => {
+    await setupStep(`type-check: Node code (Node ${process.version})`, 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']);
+    await setupStep('type-check: renderer', 'typescript/bin/tsc', ['-p', 'renderer/tsconfig.json', '--noEmit']);
+  })());
+  // Errors only (`npm run lint` lists the warnings too); its cache (under .tmp/, ignored by git)
+  // makes a second run check only the files changed since.
+  setup.push(setupStep('lint (eslint.config.js)', 'eslint/bin/eslint.js', ['--quiet', '--cache', '--cache-location', '.tmp/eslint-cache', '.']));
 }
 
 // Each Node line that can run here, in order; a line that cannot is reported once.
 const found = [];
-for (const major of wanted) {
+for (const major of checksOnly ? [] : wanted) {
   const runtime = runtimeFor(major);
   found.push(runtime);
   if (!runtime) {
@@ -295,5 +313,5 @@ if (rows.length > 1) {
   for (const r of rows) console.log(`  ${r.what.padEnd(width)}  ${r.result}${r.took ? ` (${r.took})` : ''}`);
   console.log(`  ${'all of it'.padEnd(width)}  ${seconds(Date.now() - runStarted)}`);
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 ? 0 : 1);

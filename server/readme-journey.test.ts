@@ -37,7 +37,12 @@ test('the README journey works with curl: sign-in → enforce → forced enrolme
     });
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
-    assert.match(run.stdout, /"recoveryCodes":10,"session":"active"/);
+    assert.match(run.stdout, /\{"method":"[^"]+","session":"active"\}/);
+    // The recovery codes are shown, not only counted: a user of the README keeps them.
+    const codes = lines.find((line) => line.startsWith('["'));
+    assert.ok(codes, run.stdout);
+    assert.equal(new Set(JSON.parse(codes) as string[]).size, 10);
+    for (const code of JSON.parse(codes) as string[]) assert.match(code, /^[a-z2-9]{5}-[a-z2-9]{5}$/);
     assert.match(run.stdout, /\{"requireTwoFactor":true,"signedOutUsers":1,"revokedSessions":1,"scheduledAt":null\}/);
     assert.match(readFileSync(eventsFile, 'utf8'), /event: session.revoked\ndata: \{"reason":"two_factor_required"\}/);
     assert.match(lines.at(-2)!, /"reason":"two_factor_required"/);

@@ -16,7 +16,7 @@ let all = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const dt = profile.timeDeltas[i] ?? 0;
   all += dt;
-  let node = byId.get(profile.samples[i]!)!;
+  const node = byId.get(profile.samples[i]!)!;
   self.set(key(node), (self.get(key(node)) ?? 0) + dt);
   const seen = new Set<string>();
   for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {

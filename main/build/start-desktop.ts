@@ -1,5 +1,6 @@
 // npm start — builds the renderer and the desktop bundles, then launches Electron on the
-// embedded server. Where the Electron binary is missing it says so in one line and exits 1.
+// embedded server. Where the Electron binary is missing it says so in one line, with the command
+// that fetches it, and exits 1.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildDesktop } from './build-desktop.js';
@@ -8,7 +9,7 @@ import { findElectronBinary, missingElectronLine } from './electron-binary.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const electron = findElectronBinary();
 if (!electron.found) {
-  console.error(missingElectronLine(electron.reason));
+  console.error(missingElectronLine(electron.reason, electron.version));
   process.exit(1);
 }
 

@@ -64,19 +64,6 @@ export function spkiFromCose(cose: unknown): Uint8Array {
   return spki;
 }
 
-/** Reads an EC2 P-256 COSE key into a KeyObject, checking the point is on the curve. */
-export function publicKeyFromCose(cose: unknown): KeyObject {
-  const { x, y } = p256Coordinates(cose);
-  try {
-    return createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: Buffer.from(x).toString('base64url'), y: Buffer.from(y).toString('base64url') },
-      format: 'jwk',
-    });
-  } catch (error) {
-    throw new CtapProtocolError('unexpected_response', 'The security key sent a point that is not on P-256.', { cause: error });
-  }
-}
-
 /** Raw uncompressed point (0x04 || x || y), as U2F carries public keys. */
 export function publicKeyFromRawP256(raw: Uint8Array): KeyObject {
   if (raw.length !== 65 || raw[0] !== 0x04) throw new CtapProtocolError('invalid_apdu', 'Expected an uncompressed P-256 public key.');

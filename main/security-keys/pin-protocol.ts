@@ -94,7 +94,3 @@ function aesPart(key: Uint8Array): Uint8Array {
   return key.length === 64 ? key.subarray(32) : key;
 }
 
-export function pinProtocol(version: number): PinUvAuthProtocol | undefined {
-  return version === 2 ? pinProtocolTwo : version === 1 ? pinProtocolOne : undefined;
-}
-

@@ -1,5 +1,5 @@
 // Random identifiers and tokens, and the one-way hash under which tokens are stored.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A session token: 32 random bytes (256 bits), base64url. */
 export function newToken(): string {
@@ -29,10 +29,4 @@ export function newTimeOrderedId(now = Date.now()): string {
     sequence.toString(36).padStart(4, '0') +
     randomBytes(6).toString('hex')
   );
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }

@@ -278,7 +278,7 @@ describe('Who may enrol at next sign-in', () => {
     assert.equal(late.body.error.code, 'invalid_code');
   });
 
-  test('guessing enrolment codes is throttled like any second-step code, and parallel guesses cannot pass the limit', async () => {
+  test('guessing enrolment codes is throttled per session, and parallel guesses cannot pass the limit', async () => {
     // Attack: brute-forcing an enrolment code with many parallel requests.
     const fay = await addUser(server, admin.token, slug, 'Fay');
     const s = await signInOn(server, slug, fay.email);

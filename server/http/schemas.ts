@@ -99,36 +99,3 @@ export const SecuritySettingsBody = Type.Object(
   strict,
 );
 export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
-export const CreateUserBody = Type.Object({ name: PersonName, email: Email, password: Password, role: Role }, strict);
-export const ListUsersQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
-    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
-    q: Type.Optional(Type.String({ maxLength: 120 })),
-  },
-  strict,
-);
-export const AuditQuery = Type.Object(
-  { limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|1[0-9]{2}|200)$' })), before: Type.Optional(Type.String({ pattern: '^[0-9a-z]{1,64}$' })) },
-  strict,
-);
-
-// Response shapes (documented in the OpenAPI document).
-export const SessionView = Type.Object({
-  state: Type.Union([Type.Literal('two_factor_required'), Type.Literal('enrollment_required'), Type.Literal('active')]),
-  expiresAt: Type.String(),
-  secondFactorAt: Type.Union([Type.String(), Type.Null()]),
-});
-export const UserView = Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Role });
-export const MethodView = Type.Object({
-  id: Type.String(),
-  type: Type.Union([Type.Literal('totp'), Type.Literal('security_key')]),
-  name: Type.String(),
-  createdAt: Type.String(),
-  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
-  passwordless: Type.Optional(Type.Boolean({ description: 'Security keys: registered for sign-in without a password.' })),
-});
-export const AccountView = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), requireTwoFactor: Type.Boolean() });
-export const ErrorView = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), retryAfterSeconds: Type.Optional(Type.Integer()), reason: Type.Optional(Type.String()) }),
-});

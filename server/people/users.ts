@@ -4,6 +4,7 @@
 // method kinds are read from the users row's flags (second-factors/method-flags.ts).
 import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, UserStatus, UsersTable } from '../store/schema.js';
+import { userLocks, type UserLock } from '../sessions/lockouts.js';
 
 /** `none`: no method at all; `no_security_key`: no security key (who "security keys only" would sign out). */
 export type TwoFactorFilter = 'none' | 'totp' | 'security_key' | 'no_security_key';
@@ -25,6 +26,8 @@ function liveSessionUsers(accountId: string, now: number) {
 
 const sortColumns = { name: 'u.name', email: 'u.email', lastSignIn: 'u.last_sign_in_at', created: 'u.created_at' } as const;
 
+// `{}` is Kysely's own type for a query that selects nothing yet.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type UsersQuery = SelectQueryBuilder<Database & { u: UsersTable }, 'u', {}>;
 
 function likePattern(q: string): string {
@@ -86,7 +89,10 @@ async function signedInNow(db: Kysely<Database>, userIds: string[], now: number)
   return new Set(rows.map((r) => r.user_id));
 }
 
-function listedUser(r: UserRow, now: number, signedIn?: boolean) {
+function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserLock[] = []) {
+  const accountWide = r.locked_until !== null && Number(r.locked_until) > now ? iso(r.locked_until) : null;
+  // Kept for older clients: the latest end of any lock on the user (ISO strings sort by time).
+  const lockedUntil = lockouts.reduce<string | null>((latest, l) => (latest === null || l.until > latest ? l.until : latest), accountWide);
   const methodTypes = [...(r.has_totp === 1 ? ['totp' as const] : []), ...(r.has_security_key === 1 ? ['security_key' as const] : [])];
   return {
     id: r.id,
@@ -100,7 +106,9 @@ function listedUser(r: UserRow, now: number, signedIn?: boolean) {
     methodCount: methodTypes.length,
     createdAt: iso(r.created_at)!,
     lastSignInAt: iso(r.last_sign_in_at),
-    lockedUntil: r.locked_until !== null && Number(r.locked_until) > now ? iso(r.locked_until) : null,
+    lockedUntil,
+    /** Every lock on the user now, whatever its key: an admin lifts them all (DELETE …/lockout). */
+    lockouts: lockouts.map(({ kind, until, deviceId, address }) => ({ kind, until, ...(deviceId ? { deviceId } : {}), ...(address ? { address } : {}) })),
     ...(signedIn === undefined ? {} : { signedIn }),
   };
 }
@@ -137,8 +145,10 @@ export async function listUsers(
     total = rows.length < options.limit && (rows.length > 0 || options.offset === 0) ? options.offset + rows.length : await count();
   }
   const now = Date.now();
-  const live = await signedInNow(db, rows.map((r) => r.id), now);
-  return { users: rows.map((r) => listedUser(r, now, live.has(r.id))), total };
+  const ids = rows.map((r) => r.id);
+  // One query each for the page's users, by id: live sessions and locks.
+  const [live, locks] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now)]);
+  return { users: rows.map((r) => listedUser(r, now, live.has(r.id), locks.get(r.id))), total };
 }
 
 /**
@@ -158,7 +168,8 @@ export async function* allUsers(db: Kysely<Database>, accountId: string, filters
     const rows = await q.orderBy('u.name').orderBy('u.id').limit(batchSize).execute();
     if (rows.length === 0) return;
     const now = Date.now();
-    for (const r of rows) yield listedUser(r, now);
+    const locks = await userLocks(db, rows.map((r) => r.id), now);
+    for (const r of rows) yield listedUser(r, now, undefined, locks.get(r.id));
     if (rows.length < batchSize) return;
     const last = rows[rows.length - 1]!;
     after = { name: last.name, id: last.id };

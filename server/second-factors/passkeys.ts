@@ -23,13 +23,16 @@ const CEREMONY_TIMEOUT_MS = 2 * MINUTE;
 /**
  * The limits of a passkey sign-in, reserved before the signature is checked. On a device the
  * user has signed in on, that device's own second-factor budget only (an attacker elsewhere
- * cannot use it up); otherwise the credential, its user's second-factor limit and the address.
+ * cannot use it up); otherwise the credential from this address, and the address. Nothing
+ * user-wide: a credential id is not a secret and a signature cannot be guessed, so whoever sends
+ * bad signatures for it from elsewhere has no way to make the real key answer 429 from a new
+ * device (before, five of them filled the user's second-factor limit). What stays bounded is
+ * the work one address can cause (100 failures) and the tries at one key from one address (10).
  */
 export function passkeyLimits(input: { credentialId: string; userId?: string | undefined; address: string; knownDeviceId?: string | undefined }): Limit[] {
   if (input.userId && input.knownDeviceId) return secondFactorLimits({ userId: input.userId, knownDeviceId: input.knownDeviceId });
   return [
-    { name: 'passkeyCredential', key: limitKeys.passkeyCredential(input.credentialId) },
-    ...(input.userId ? secondFactorLimits({ userId: input.userId }) : []),
+    { name: 'passkeyCredential', key: limitKeys.passkeyCredential(input.credentialId, input.address), userId: input.userId },
     { name: 'passkeyAddress', key: limitKeys.passkeyAddress(input.address) },
   ];
 }

@@ -9,7 +9,7 @@
 // lost their key is then an admin's 2FA reset).
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
-import type { AccountsTable, Database, MethodsTable, SessionsTable, UsersTable } from '../store/schema.js';
+import type { AccountsTable, Database, MethodsTable, SessionsTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -38,14 +38,6 @@ export function requireMethodAllowed(policy: SecondFactorPolicy, type: MethodsTa
  */
 export function acceptedMethodFlag(policy: SecondFactorPolicy): 'has_two_factor' | 'has_security_key' {
   return policy === 'security_keys' ? 'has_security_key' : 'has_two_factor';
-}
-
-/** Whether the user has a method the policy accepts. */
-export function hasAcceptedMethod(
-  policy: SecondFactorPolicy,
-  user: Pick<UsersTable, 'has_two_factor' | 'has_security_key'>,
-): boolean {
-  return policy === 'security_keys' ? user.has_security_key === 1 : user.has_two_factor === 1;
 }
 
 /**

@@ -15,7 +15,14 @@
 // are per user and address, and the address-wide one applies only to unknown devices, with a
 // concurrency cap (one hash at a time) so that a flood from one address cannot starve
 // everyone else's sign-in.
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+//
+// Nor can anyone without a secret deny its owner: a limit whose failures a stranger can cause
+// without the secret is keyed so that they fall on the stranger (a passkey's credential per
+// address, an enrolment code per session), a valid 256-bit link token passes its address's lock
+// (routes/people.ts), and reset mails asked from the owner's own device have their own budget.
+// Every limit that belongs to a user carries the user's id (`userKind`, `throttles.user_id`):
+// each of its locks is on the user's row for the admins, who lift them all (lockouts.ts).
+import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database, ThrottlesTable } from '../store/schema.js';
 
@@ -31,27 +38,43 @@ export interface LimitRule {
   forgetAfterMs: number;
   /** Locking this limit refuses the user's sign-ins from unknown devices (shown to admins). */
   locksUser?: boolean;
+  /**
+   * What a lock of this limit is on the user's row in the users list (people/users.ts), when the
+   * limit belongs to one user: its rows carry `user_id`, so every lock of a user is found by id
+   * and an admin lifts them all (sessions/lockouts.ts). Limits with no kind belong to nobody.
+   */
+  userKind?: LockKind;
 }
+
+/** The kinds of lock an admin sees on a user's row. */
+export type LockKind = 'new_devices' | 'address' | 'device' | 'passkey' | 'enrollment_code' | 'password_reset' | 'password_change';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const backOff = { baseLockMs: MINUTE, maxLockMs: 30 * MINUTE, forgetAfterMs: 12 * HOUR };
+/** The window of the account's count of passkey challenges: as long as a challenge lives. */
+export const PASSKEY_OPTIONS_WINDOW_MS = 3 * MINUTE;
 
 export const limitRules = {
   /** Password for one account+email from one address, on a device the user has not used. */
-  passwordUserAddress: { limit: 10, ...backOff, locksUser: true },
+  passwordUserAddress: { limit: 10, ...backOff, locksUser: true, userKind: 'address' },
   /** Password for one account+email from anywhere, on devices the user has not used. */
-  passwordUser: { limit: 50, ...backOff, locksUser: true },
+  passwordUser: { limit: 50, ...backOff, locksUser: true, userKind: 'new_devices' },
   /** Any password from one address on an unknown device: spraying. Hashed one at a time, so a flood from one address holds one core at most. */
   passwordAddress: { limit: 100, concurrency: 1, ...backOff },
   /** Password for one account+email on a device that user has signed in on. */
-  passwordDevice: { limit: 10, ...backOff },
+  passwordDevice: { limit: 10, ...backOff, userKind: 'device' },
   /** Second-step codes (authenticator and recovery) of one user on devices they have not used. */
-  secondFactorUser: { limit: 5, ...backOff, locksUser: true },
+  secondFactorUser: { limit: 5, ...backOff, locksUser: true, userKind: 'new_devices' },
   /** Second-step codes of one user on a device they have signed in on. */
-  secondFactorDevice: { limit: 5, ...backOff },
-  /** Sign-in with a security key alone (second-factors/passkeys.ts): one credential id, on devices its user has not used. */
-  passkeyCredential: { limit: 10, ...backOff },
+  secondFactorDevice: { limit: 5, ...backOff, userKind: 'device' },
+  /**
+   * Sign-in with a security key alone (second-factors/passkeys.ts): one credential id from one
+   * address, on devices its user has not used. Keyed by the address too: credential ids are not
+   * secret, and a signature cannot be guessed, so a stranger's bad signatures elsewhere must not
+   * refuse the real key (they count against their own address only).
+   */
+  passkeyCredential: { limit: 10, ...backOff, userKind: 'passkey' },
   /** Any passkey sign-in from one address on an unknown device. */
   passkeyAddress: { limit: 100, ...backOff },
   /**
@@ -63,14 +86,47 @@ export const limitRules = {
    * floor of hundreds of agents behind one NAT starting their shift stays well under it.
    */
   passkeyOptionsAddress: { limit: 1000, baseLockMs: MINUTE, maxLockMs: 3 * MINUTE, forgetAfterMs: 3 * MINUTE },
-  /** Reset links asked for one account+email (people/password-resets.ts): every request counts. */
-  passwordResetTarget: { limit: 5, ...backOff },
+  /**
+   * Passkey sign-in challenges stored for one account from devices none of its users signed in
+   * on: a bound on the live rows that many addresses together can make the account hold (each
+   * address stays under its own 1,000). Counted per 3-minute window (the key names the window),
+   * so real sign-ins all day never add up to it and no success needs to clear it: at most
+   * 10,000 a window, about 20,000 live rows at once (a challenge lives 3 minutes). A device
+   * an agent of the account signed in on asks with its own budget (`passkeyOptionsDevice`), so
+   * a flood that fills this cap keeps no desk of the account from signing in.
+   */
+  passkeyOptionsAccount: { limit: 10_000, baseLockMs: MINUTE, maxLockMs: 3 * MINUTE, forgetAfterMs: PASSKEY_OPTIONS_WINDOW_MS },
+  /** Passkey sign-in challenges asked from one device known to the account. */
+  passkeyOptionsDevice: { limit: 100, baseLockMs: MINUTE, maxLockMs: 3 * MINUTE, forgetAfterMs: 3 * MINUTE },
+  /**
+   * Reset links asked for one account+email (people/password-resets.ts) from devices its user has
+   * not signed in on: every request counts. Five, then one an hour (each mail sent past the
+   * limit locks for a fixed hour; the count is forgotten after a quiet day): whoever knows the
+   * email can have about 28 mails a day sent to it, fewer than the back-off allowed (about 53).
+   * A refused request counts nothing and the lock never grows, so a stranger cannot renew or
+   * lengthen it; and the owner's own device asks with its own budget (`passwordResetDevice`).
+   */
+  passwordResetTarget: { limit: 5, baseLockMs: HOUR, maxLockMs: HOUR, forgetAfterMs: 24 * HOUR, userKind: 'password_reset' },
+  /** Reset links asked for one user from a device that user has signed in on. */
+  passwordResetDevice: { limit: 5, baseLockMs: HOUR, maxLockMs: HOUR, forgetAfterMs: HOUR, userKind: 'password_reset' },
   /** Reset links asked for from one address, whatever the email. */
   passwordResetAddress: { limit: 50, ...backOff },
-  /** Wrong or spent invitation and reset tokens presented from one address. */
+  /**
+   * Wrong or spent invitation and reset tokens presented from one address. A valid token passes
+   * even when the address is locked (routes/people.ts): tokens are 256-bit random, so the lock
+   * protects no secret; it only makes a locked address's wrong tokens cheap to refuse.
+   */
   linkAddress: { limit: 20, ...backOff },
   /** Wrong current passwords when changing one's password. */
-  passwordChangeUser: { limit: 5, ...backOff },
+  passwordChangeUser: { limit: 5, ...backOff, userKind: 'password_change' },
+  /**
+   * Wrong enrolment codes in one session (POST /sessions/current/enrollment-code). Per session,
+   * not per user: whoever else has the password gets five guesses a session and no say over the
+   * owner's session. The code (10 of 31 characters, ~49.5 bits, valid a week at most) is what
+   * bounds guessing: a million sessions a day at five guesses each, for the whole week, finds it
+   * with odds under 1 in 20 million (3.5e7 of 8.2e14).
+   */
+  enrollmentCodeSession: { limit: 5, ...backOff, userKind: 'enrollment_code' },
 } satisfies Record<string, LimitRule>;
 
 export type LimitName = keyof typeof limitRules;
@@ -87,18 +143,24 @@ export const limitKeys = {
   passwordDevice: (deviceId: string, subject: string) => `pw:d:${deviceId}|${subject}`,
   secondFactorUser: (userId: string) => `2f:u:${userId}`,
   secondFactorDevice: (deviceId: string, userId: string) => `2f:d:${deviceId}|${userId}`,
-  passkeyCredential: (credentialId: string) => `pk:c:${credentialId}`,
+  passkeyCredential: (credentialId: string, address: string) => `pk:c:${credentialId}|${address}`,
   passkeyAddress: (address: string) => `pk:a:${address}`,
   passkeyOptionsAddress: (address: string) => `pk:o:${address}`,
+  passkeyOptionsAccount: (accountId: string, window: string) => `pk:oa:${accountId}|${window}`,
+  passkeyOptionsDevice: (deviceId: string, accountId: string) => `pk:od:${deviceId}|${accountId}`,
   passwordResetTarget: (subject: string) => `rs:t:${subject}`,
+  passwordResetDevice: (deviceId: string, userId: string) => `rs:d:${deviceId}|${userId}`,
   passwordResetAddress: (address: string) => `rs:a:${address}`,
   linkAddress: (address: string) => `ln:a:${address}`,
   passwordChangeUser: (userId: string) => `pc:u:${userId}`,
+  enrollmentCodeSession: (sessionId: string) => `ec:s:${sessionId}`,
 } satisfies Record<LimitName, (...args: string[]) => string>;
 
 export interface Limit {
   name: LimitName;
   key: string;
+  /** The user the limit belongs to, when known: written on its row, so the admin sees its lock. */
+  userId?: string | undefined;
 }
 
 /** The limits of a password attempt: a known device has its own; otherwise user, user+address, address. */
@@ -113,8 +175,66 @@ export function passwordLimits(input: { subject: string; address: string; knownD
 
 /** The limits of a second-step code (or recovery code, or a first code at enrolment). */
 export function secondFactorLimits(input: { userId: string; knownDeviceId?: string | undefined }): Limit[] {
-  if (input.knownDeviceId) return [{ name: 'secondFactorDevice', key: limitKeys.secondFactorDevice(input.knownDeviceId, input.userId) }];
-  return [{ name: 'secondFactorUser', key: limitKeys.secondFactorUser(input.userId) }];
+  const { userId } = input;
+  if (input.knownDeviceId) return [{ name: 'secondFactorDevice', key: limitKeys.secondFactorDevice(input.knownDeviceId, userId), userId }];
+  return [{ name: 'secondFactorUser', key: limitKeys.secondFactorUser(userId), userId }];
+}
+
+/**
+ * The limit of a reset-link request for account+email: from a device the user signed in on, that
+ * device's own budget (a stranger who knows the email cannot use it up, so the owner's own
+ * request always sends a mail); from anywhere else, the email's. Looked up after the 202 is
+ * sent (routes/people.ts): neither the answer nor its time tells whether the email exists.
+ */
+export async function passwordResetLimits(db: Db, input: { account: string; email: string; deviceId?: string | undefined }): Promise<Limit[]> {
+  const subject = passwordSubject(input.account, input.email);
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select('u.id')
+    .where('a.slug', '=', input.account.toLowerCase())
+    .where('u.email', '=', input.email.trim().toLowerCase())
+    .executeTakeFirst();
+  if (user && input.deviceId) {
+    const known = await db.selectFrom('device_users').select('device_id').where('device_id', '=', input.deviceId).where('user_id', '=', user.id).executeTakeFirst();
+    if (known) return [{ name: 'passwordResetDevice', key: limitKeys.passwordResetDevice(input.deviceId, user.id), userId: user.id }];
+  }
+  return [{ name: 'passwordResetTarget', key: limitKeys.passwordResetTarget(subject), userId: user?.id }];
+}
+
+/**
+ * The limits of a passkey sign-in's options (each answer stores a challenge row): a device that a
+ * user of the account signed in on has its own budget; any other asks against its address and
+ * the account's window, so that a flood from many addresses fills the account's cap and keeps
+ * no desk of the account from signing in.
+ */
+export async function passkeyOptionsLimits(db: Db, input: { accountId: string; address: string; deviceId?: string | undefined; now?: number }): Promise<Limit[]> {
+  if (input.deviceId) {
+    const known = await db.selectFrom('device_users').select('device_id').where('device_id', '=', input.deviceId).where('account_id', '=', input.accountId).limit(1).executeTakeFirst();
+    if (known) return [{ name: 'passkeyOptionsDevice', key: limitKeys.passkeyOptionsDevice(input.deviceId, input.accountId) }];
+  }
+  const window = String(Math.floor((input.now ?? Date.now()) / PASSKEY_OPTIONS_WINDOW_MS));
+  return [
+    { name: 'passkeyOptionsAddress', key: limitKeys.passkeyOptionsAddress(input.address) },
+    { name: 'passkeyOptionsAccount', key: limitKeys.passkeyOptionsAccount(input.accountId, window) },
+  ];
+}
+
+/** The limits of an enrolment code: the session's own (see `enrollmentCodeSession`). */
+export function enrollmentCodeLimits(input: { sessionId: string; userId: string }): Limit[] {
+  return [{ name: 'enrollmentCodeSession', key: limitKeys.enrollmentCodeSession(input.sessionId), userId: input.userId }];
+}
+
+/** The kind of a limit from its key (the prefix each `limitKeys` entry writes before its first argument). */
+const keyPrefixes: Array<[string, LimitName]> = (Object.keys(limitKeys) as LimitName[])
+  .map((name): [string, LimitName] => {
+    const key = (limitKeys[name] as (...args: string[]) => string)('\u0000', '\u0000');
+    return [key.slice(0, key.indexOf('\u0000')), name];
+  })
+  .sort((a, b) => b[0].length - a[0].length);
+
+export function limitOfKey(key: string): LimitName | undefined {
+  return keyPrefixes.find(([prefix]) => key.startsWith(prefix))?.[1];
 }
 
 /** A lock that an attempt ran into, or that a failure just set. */
@@ -137,7 +257,8 @@ export class LimitReached extends ApiError {
         : 'Too many attempts at once. Try again in a moment.',
       retryAfterSeconds,
     );
-    this.extra = { locked: lockout !== undefined };
+    // When the lock ends, for the locked screen's countdown (it clears itself at that moment).
+    this.extra = { locked: lockout !== undefined, ...(lockout ? { lockedUntil: new Date(lockout.lockedUntil).toISOString() } : {}) };
   }
 }
 
@@ -227,7 +348,7 @@ export class Throttle {
     return this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('throttles')
-        .values(byKey(limits).map((l) => ({ key: l.key, failures: 0, in_flight: 0, reserved_at: now, last_failure_at: null, locked_until: null })))
+        .values(byKey(limits).map((l) => ({ key: l.key, user_id: l.userId ?? null, failures: 0, in_flight: 0, reserved_at: now, last_failure_at: null, locked_until: null })))
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
       const rows = await this.rows(trx, limits.map((l) => l.key), true);
@@ -357,7 +478,7 @@ export class Throttle {
         }
         await trx
           .updateTable('throttles')
-          .set({ in_flight: inFlight, failures, last_failure_at: now, locked_until: lockedUntil })
+          .set({ in_flight: inFlight, failures, last_failure_at: now, locked_until: lockedUntil, ...(l.userId ? { user_id: l.userId } : {}) })
           .where('key', '=', l.key)
           .execute();
       }
@@ -378,22 +499,27 @@ export class Throttle {
     return locked;
   }
 
-  /** Forgets the limits of a user (an admin lifted the lock-out). */
-  static async liftUserLimits(db: Db, input: { subject: string; userId: string }): Promise<number> {
+  /**
+   * Forgets every limit of a user (an admin lifted the lock-out): the rows that carry the user's
+   * id, and the ones keyed by the email typed that may predate it (written before the user
+   * existed, or by a version without `user_id`). Answers what was cleared, for the audit log.
+   */
+  static async liftUserLimits(db: Db, input: { subject: string; userId: string; now?: number }): Promise<Array<{ name: LimitName | undefined; key: string; lockedUntil: number | null }>> {
     const escape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-    const result = await db
-      .deleteFrom('throttles')
-      .where((eb) =>
-        eb.or([
-          eb('key', '=', limitKeys.passwordUser(input.subject)),
-          eb('key', '=', limitKeys.secondFactorUser(input.userId)),
-          eb('key', 'like', sqlLike(`${escape('pw:ua:' + input.subject + '|')}%`)),
-          eb('key', 'like', sqlLike(`pw:d:%${escape('|' + input.subject)}`)),
-          eb('key', 'like', sqlLike(`2f:d:%${escape('|' + input.userId)}`)),
-        ]),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const now = input.now ?? Date.now();
+    const mine = (eb: ExpressionBuilder<Database, 'throttles'>) =>
+      eb.or([
+        eb('user_id', '=', input.userId),
+        eb('key', '=', limitKeys.passwordUser(input.subject)),
+        eb('key', '=', limitKeys.secondFactorUser(input.userId)),
+        eb('key', '=', limitKeys.passwordResetTarget(input.subject)),
+        eb('key', 'like', sqlLike(`${escape('pw:ua:' + input.subject + '|')}%`)),
+        eb('key', 'like', sqlLike(`pw:d:%${escape('|' + input.subject)}`)),
+        eb('key', 'like', sqlLike(`2f:d:%${escape('|' + input.userId)}`)),
+      ]);
+    const rows = await db.selectFrom('throttles').select(['key', 'locked_until']).where(mine).execute();
+    if (rows.length > 0) await db.deleteFrom('throttles').where(mine).execute();
+    return rows.map((r) => ({ name: limitOfKey(r.key), key: r.key, lockedUntil: r.locked_until !== null && Number(r.locked_until) > now ? Number(r.locked_until) : null }));
   }
 }
 

@@ -430,6 +430,18 @@ const usersMethodFlagsAndSearch: Migration = {
 };
 
 /**
+ * Every lock an admin can lift (issue 18): a limit that belongs to a user carries the user's id,
+ * so the users list finds every lock of a page's users in one query by id (a partial index: most
+ * rows, the address-wide ones, belong to nobody), and lifting a lock-out clears them all.
+ */
+const throttlesUserId: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('throttles').addColumn('user_id', 'text').execute();
+    await db.schema.createIndex('throttles_user').on('throttles').columns(['user_id', 'locked_until']).where(sql.ref('user_id'), 'is not', null).execute();
+  },
+};
+
+/**
  * OWASP ASVS 5.0 V6/V7 (issue 18). sessions.password_at: when the password was last entered in
  * this session (sign-in or re-entry); a first method needs it within 10 minutes. Existing
  * sessions have none, so they must enter it again. accounts.allow_recovery_codes_under_keys_only:
@@ -455,7 +467,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-users-status-invitations-and-resets-search-index': usersSearchCoveringIndex,
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status': usersRoleAndStatusIndexes,
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags': usersMethodFlagsAndSearch,
-  '2026-12-07-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
+  '2026-12-07-throttles-user-id': throttlesUserId,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
 };
 
 export const migrationProvider: MigrationProvider = {

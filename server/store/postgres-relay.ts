@@ -1,7 +1,8 @@
 // Carries `session.revoked` between server instances on one PostgreSQL database with
-// LISTEN/NOTIFY: no extra service. The instance that revokes delivers to its own streams first
-// (SessionEvents.publishRevoked), then notifies; every other instance delivers to the streams it
-// holds. Each notification names its sender, so an instance skips its own.
+// LISTEN/NOTIFY: no extra service. The instance that revokes sends the notification first, then
+// delivers to its own streams while the others deliver to theirs (SessionEvents.publishRevoked);
+// every other instance delivers to the streams it holds. Each notification names its sender, so
+// an instance skips its own.
 //
 // A NOTIFY payload must stay under 8000 bytes, so a large revocation (an enforcement save over
 // 100,000 agents) is split into chunks of session ids, all sent by one statement in one

@@ -138,6 +138,8 @@ export interface ChallengesTable {
 /** One limit, named by what it keys on (see sessions/throttling.ts). */
 export interface ThrottlesTable {
   key: string;
+  /** The user the limit belongs to (sessions/throttling.ts `userKind`), so their locks are found by id. */
+  user_id: string | null;
   /** Wrong secrets since the last success, forgotten after a quiet period. */
   failures: number;
   /** Attempts reserved and not yet finished: parallel guesses count before they are checked. */

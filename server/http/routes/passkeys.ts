@@ -20,7 +20,7 @@ import {
 } from '../../second-factors/passkeys.js';
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
-import { describeWait, limitKeys, LimitReached, type Limit } from '../../sessions/throttling.js';
+import { describeWait, limitKeys, LimitReached, passkeyOptionsLimits, type Limit } from '../../sessions/throttling.js';
 import { sessionView } from '../../sessions/sessions.js';
 import { listMethods } from '../../second-factors/methods.js';
 import { methodAllowed, policyOf } from '../../second-factors/policy.js';
@@ -31,7 +31,7 @@ const strict = { additionalProperties: false } as const;
 const AccountSlug = Type.String({ minLength: 1, maxLength: 64 });
 const DeviceToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
 
-export const PasskeyOptionsBody = Type.Object({ account: AccountSlug }, strict);
+export const PasskeyOptionsBody = Type.Object({ account: AccountSlug, deviceToken: Type.Optional(DeviceToken) }, strict);
 export const PasskeySignInBody = Type.Object(
   {
     account: AccountSlug,
@@ -46,10 +46,11 @@ export const PasskeySignInBody = Type.Object(
 /** The limit on challenges stored for one address (POST /sessions/passkey-options). */
 const optionsLimits = (address: string): Limit[] => [{ name: 'passkeyOptionsAddress', key: limitKeys.passkeyOptionsAddress(address) }];
 
-/** The address's limit, told as what it is: no wrong attempt, and nothing an admin lifts. */
+/** The address's or account's limit, told as what it is: no wrong attempt, and nothing an admin lifts. */
 function tooManyOptions(reached: LimitReached): ApiError {
   const seconds = reached.retryAfterSeconds ?? 1;
-  const error = new ApiError('too_many_attempts', `Too many sign-ins with a security key were started from this network. Try again in ${describeWait(seconds)}.`, seconds);
+  const where = reached.lockout?.name === 'passkeyOptionsAccount' ? 'for this account' : reached.lockout?.name === 'passkeyOptionsDevice' ? 'on this device' : 'from this network';
+  const error = new ApiError('too_many_attempts', `Too many sign-ins with a security key were started ${where}. Try again in ${describeWait(seconds)}.`, seconds);
   error.extra = reached.extra;
   return error;
 }
@@ -63,8 +64,11 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post('/sessions/passkey-options', { config: { access: access.public }, schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
     const account = await passwordlessAccount(db, request.body.account);
     // Each answer stores a challenge row, for nobody yet: every one counts against the address
-    // before it is stored (an account with the switch off stores nothing and counts nothing).
-    const reservation = await ctx.throttle.reserve(optionsLimits(request.ip)).catch((error: unknown) => {
+    // and the account (or a known device's own budget) before it is stored (an account with the
+    // switch off stores nothing and counts nothing).
+    const device = await findDevice(db, presentedDeviceToken(request, request.body.deviceToken));
+    const limits = await passkeyOptionsLimits(db, { accountId: account.id, address: request.ip, deviceId: device?.id });
+    const reservation = await ctx.throttle.reserve(limits).catch((error: unknown) => {
       throw error instanceof LimitReached ? tooManyOptions(error) : error;
     });
     await reservation.fail();

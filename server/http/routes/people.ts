@@ -15,7 +15,8 @@ import { acceptInvitation, describeInvitation, invitationMail, inviteUser, resen
 import { assertMayGrantAdmin, changeUser, deleteUser } from '../../people/lifecycle.js';
 import { changePassword, completePasswordReset, requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
 import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort } from '../../people/users.js';
-import { LimitReached, limitKeys, passwordSubject, type Limit } from '../../sessions/throttling.js';
+import { LimitReached, limitKeys, passwordResetLimits, type Limit, type Reservation } from '../../sessions/throttling.js';
+import { findDevice, presentedDeviceToken } from '../../sessions/devices.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
@@ -50,7 +51,15 @@ export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role
 export const ChangeUserBody = Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 });
 export const TokenBody = Type.Object({ token: LinkToken }, strict);
 export const AcceptInvitationBody = Type.Object({ token: LinkToken, password: Password }, strict);
-export const PasswordResetBody = Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), email: Type.String({ minLength: 1, maxLength: 254 }) }, strict);
+export const PasswordResetBody = Type.Object(
+  {
+    account: Type.String({ minLength: 1, maxLength: 64 }),
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    /** The desktop app's device token (the web console sends its cookie): a device the user signed in on asks with its own budget. */
+    deviceToken: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' })),
+  },
+  strict,
+);
 export const CompleteResetBody = Type.Object({ token: LinkToken, newPassword: Password }, strict);
 export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password }, strict);
 
@@ -188,9 +197,26 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   // ---- The user's side: no session (links), or their own session (change password).
 
-  /** Tokens presented from one address: a wrong one counts, as a wrong password would. */
+  /**
+   * Tokens presented from one address: a wrong one counts, as a wrong password would. A locked
+   * address still has its valid tokens honoured: a token is 256 random bits, so the lock guards
+   * no secret, and an office whose NAT a stranger (or a typo-prone colleague) filled with wrong
+   * tokens must not keep a colleague from their own invitation. While locked, a token is looked
+   * up by its hash (one indexed read, before any password is hashed: the domain functions check
+   * the link first) and a wrong one gets the 429, counting nothing and extending nothing.
+   */
   async function withLinkLimit<T>(address: string, use: () => Promise<T>): Promise<T> {
-    const reservation = await ctx.throttle.reserve([{ name: 'linkAddress', key: limitKeys.linkAddress(address) }]);
+    let reservation: Reservation;
+    try {
+      reservation = await ctx.throttle.reserve([{ name: 'linkAddress', key: limitKeys.linkAddress(address) }]);
+    } catch (error) {
+      if (!(error instanceof LimitReached)) throw error;
+      try {
+        return await use();
+      } catch (refused) {
+        throw refused instanceof ApiError && refused.code === 'invalid_link' ? error : refused;
+      }
+    }
     try {
       const result = await use();
       await reservation.succeed();
@@ -215,23 +241,25 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const limits: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(request.ip) }];
     const address = await ctx.throttle.reserve(limits);
     await address.fail();
-    // Keyed by what was typed: an unknown email is throttled the same way, and the answer is
-    // 202 either way, so the limit tells nothing about whether the email exists.
-    const target = await ctx.throttle.reserve([{ name: 'passwordResetTarget', key: limitKeys.passwordResetTarget(passwordSubject(account, email)) }]).catch((error: unknown) => {
-      if (error instanceof LimitReached) return undefined;
-      throw error;
+    const presentedToken = presentedDeviceToken(request, request.body.deviceToken);
+    const context = requestContext(request);
+    // Everything that depends on the email runs after the answer: its time cannot tell whether
+    // the email exists. Keyed by what was typed (an unknown email is throttled the same way), or
+    // by the owner's own device (sessions/throttling.ts passwordResetLimits); a refused request
+    // counts nothing, so the lock never renews.
+    setImmediate(() => {
+      (async () => {
+        const device = await findDevice(db, presentedToken);
+        const target = await ctx.throttle.reserve(await passwordResetLimits(db, { account, email, deviceId: device?.id })).catch((error: unknown) => {
+          if (error instanceof LimitReached) return undefined;
+          throw error;
+        });
+        if (!target) return;
+        await target.fail();
+        const mail = await requestPasswordReset(db, { account, email, publicOrigin, request: context });
+        if (mail) ctx.mail.sendLater([mail]);
+      })().catch((error: unknown) => request.log.error({ err: error }, 'password reset request failed'));
     });
-    if (target) {
-      await target.fail();
-      // Looked up and written after the answer: its time cannot tell whether the email exists.
-      const context = requestContext(request);
-      setImmediate(() => {
-        requestPasswordReset(db, { account, email, publicOrigin, request: context }).then(
-          (mail) => mail && ctx.mail.sendLater([mail]),
-          (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),
-        );
-      });
-    }
     reply.code(202);
     return { accepted: true };
   });
@@ -242,7 +270,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.put('/me/password', { config: { access: access.userSensitive }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
     const auth = authOf(request);
-    const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id) }]);
+    const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id), userId: auth.user.id }]);
     try {
       const result = await changePassword(db, ctx.events, ctx.passwords, {
         userId: auth.user.id,

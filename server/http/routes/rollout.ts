@@ -12,8 +12,7 @@ import { DeploymentDayRunner, startDeploymentDays } from '../../enforcement/sche
 import { SecurityMailOutbox } from '../../notifications/security-mail.js';
 import { listActivity, markRead, notify, openAlerts, reportNotMe, resolveAlert } from '../../notifications/security-activity.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
-import { secondFactorLimits } from '../../sessions/throttling.js';
-import { knownDeviceOf } from './sessions.js';
+import { enrollmentCodeLimits } from '../../sessions/throttling.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { AuditFilterQuery, auditFilter } from './audit-query.js';
@@ -71,10 +70,11 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const auth = authOf(request);
     if (auth.session.state !== 'enrollment_required') throw new ApiError('invalid_request', 'Only a session that must set up two-factor authentication redeems an enrolment code.');
     const context = requestContext(request);
-    // Throttled as a second-step code of this user (the same limit: a lock blocks both), the
-    // place reserved before the code is checked; the code is spent, and the place released, in
-    // one transaction, and of two uses of one code only one spends it.
-    const reservation = await ctx.throttle.reserve(secondFactorLimits({ userId: auth.user.id, knownDeviceId: await knownDeviceOf(ctx, auth) }));
+    // Throttled per session (sessions/throttling.ts `enrollmentCodeSession`): whoever else holds
+    // the password guesses in their own sessions and cannot block the owner's valid code. The
+    // place is reserved before the code is checked; the code is spent, and the place released,
+    // in one transaction, and of two uses of one code only one spends it.
+    const reservation = await ctx.throttle.reserve(enrollmentCodeLimits({ sessionId: auth.session.id, userId: auth.user.id }));
     let ok: boolean;
     try {
       ok = await db.transaction().execute(async (trx) => {
