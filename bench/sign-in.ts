@@ -6,7 +6,7 @@
 //
 //   npm run bench -- sign-in
 import type { DevicesTable, DeviceUsersTable, MethodsTable, UsersTable } from '../server/store/schema.js';
-import { LEVELS, runLoad, type LevelResult } from './lib/load.js';
+import { LEVELS, mergeRounds as merge, runLoad, type LevelResult } from './lib/load.js';
 import { isMain, table, writeResults, type Figure } from './lib/report.js';
 import { withSeededServer } from './lib/scenario.js';
 import { BENCH_LOG_LEVEL } from './lib/server-process.js';
@@ -15,15 +15,6 @@ import { loadFigures } from './second-step.js';
 
 export const SIGN_IN_RATIO_TARGET = 0.9;
 const USERS = 500;
-
-/** Several windows of one level as one: summed operations over summed time; latencies of the middle round. */
-function merge(rounds: LevelResult[]): LevelResult {
-  const ops = rounds.reduce((n, r) => n + r.ops, 0);
-  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
-  const middle = [...rounds].sort((a, b) => a.throughput - b.throughput)[Math.floor(rounds.length / 2)]!;
-  const cpu = rounds.filter((r) => r.serverCpuMsPerOp !== undefined);
-  return { ...middle, ops, seconds, throughput: ops / seconds, ...(cpu.length ? { serverCpuMsPerOp: cpu.reduce((n, r) => n + r.serverCpuMsPerOp! * r.ops, 0) / Math.max(1, cpu.reduce((n, r) => n + r.ops, 0)) } : {}), errors: rounds.reduce((n, r) => n + r.errors, 0), errorSamples: rounds.flatMap((r) => r.errorSamples).slice(0, 3) };
-}
 
 export async function runSignIn(): Promise<Figure[]> {
   // Agents with an authenticator app at their own desks (a device they signed in on before): the

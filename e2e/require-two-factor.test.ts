@@ -124,6 +124,9 @@ test('requiring 2FA signs out the agent without a method at once, who then enrol
   await ana.page.getByText('Acme Support requires two-factor authentication').waitFor();
   await recordScreen(ana.page, 'enrollment-choose-method');
   await ana.page.getByRole('button', { name: /Authenticator app/ }).click();
+  // The focus moves to the new step's heading, not back to the page.
+  await ana.page.getByRole('heading', { name: 'Set up an authenticator app' }).waitFor();
+  assert.equal(await ana.page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string; textContent: string } } }).document.activeElement.textContent), 'Set up an authenticator app');
   const secret = await readSetupSecret(ana.page);
   await ana.page.getByRole('img', { name: /QR code/ }).waitFor();
   await recordScreen(ana.page, 'enrollment-authenticator-app', { fullPage: true });

@@ -52,6 +52,8 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     resendInvitation: (userId) => api.resendInvitation(userId),
     sendPasswordReset: (userId) => api.sendPasswordReset(userId),
     liftLockout: (userId) => api.liftLockout(userId),
+    signUserOutEverywhere: (userId) => api.signUserOutEverywhere(userId),
+    signEveryoneElseOut: () => api.signEveryoneElseOut(),
     exportUsers: (filters) => api.exportUsers(filters),
     importUsers: (csv, dryRun) => api.importUsers(csv, dryRun),
     previewInvitation: (token) => api.previewInvitation(token),

@@ -33,6 +33,8 @@ export const invokeChannels = {
   resendInvitation: 'agentdesk:resend-invitation',
   sendPasswordReset: 'agentdesk:send-password-reset',
   liftLockout: 'agentdesk:lift-lockout',
+  signUserOutEverywhere: 'agentdesk:sign-user-out-everywhere',
+  signEveryoneElseOut: 'agentdesk:sign-everyone-else-out',
   exportUsers: 'agentdesk:export-users',
   importUsers: 'agentdesk:import-users',
   previewInvitation: 'agentdesk:preview-invitation',

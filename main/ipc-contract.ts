@@ -74,6 +74,8 @@ export const ipcArguments = {
   resendInvitation: Type.Tuple([Id]),
   sendPasswordReset: Type.Tuple([Id]),
   liftLockout: Type.Tuple([Id]),
+  signUserOutEverywhere: Type.Tuple([Id]),
+  signEveryoneElseOut: None,
   exportUsers: Type.Union([
     None,
     Type.Tuple([

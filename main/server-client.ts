@@ -89,7 +89,7 @@ export interface ServerClientHooks {
 
 /** An enrollment's answer as the renderer gets it: never the token. */
 function withoutToken(answer: MethodAdded & { token?: unknown }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -247,7 +247,7 @@ export class ServerClient {
   }
 
   removeMethod(id: string) {
-    return this.call<void>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
+    return this.call<{ otherSessions: number }>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
   }
 
   async regenerateRecoveryCodes(): Promise<string[]> {
@@ -292,6 +292,14 @@ export class ServerClient {
 
   async liftLockout(userId: string): Promise<void> {
     await this.call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
+  }
+
+  signUserOutEverywhere(userId: string) {
+    return this.call<{ revokedSessions: number }>('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`);
+  }
+
+  signEveryoneElseOut() {
+    return this.call<{ revokedSessions: number; signedOutUsers: number }>('DELETE', '/account/sessions');
   }
 
   /** The compliance report: CSV, not JSON. */
@@ -345,7 +353,7 @@ export class ServerClient {
   }
 
   changePassword(currentPassword: string, newPassword: string) {
-    return this.call<{ revokedSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
+    return this.call<{ revokedSessions: number; otherSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
   /** Re-authentication by password: answers a new token, adopted like the second step's. */

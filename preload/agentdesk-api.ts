@@ -102,6 +102,8 @@ export interface MethodAdded {
   /** Present when this was the user's first method: shown once, never again. */
   recoveryCodes?: string[];
   session: Session;
+  /** How many other sessions of the user are live: the screen offers to end them (ASVS 7.4.3). */
+  otherSessions?: number;
 }
 
 /**
@@ -334,6 +336,7 @@ export interface AuditPage {
 
 export type SessionRevokedReason =
   | 'two_factor_required'
+  | 'security_key_required'
   | 'two_factor_reset'
   | 'signed_out'
   | 'expired'
@@ -342,6 +345,7 @@ export type SessionRevokedReason =
   | 'deactivated'
   | 'password_changed'
   | 'not_me'
+  | 'signed_out_by_admin'
   | (string & {});
 
 export interface SessionRevoked {
@@ -433,7 +437,8 @@ export interface AgentDeskApi {
   addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
   getSecurityPolicy(): Promise<SecurityPolicy>;
   renameMethod(id: string, name: string): Promise<Method>;
-  removeMethod(id: string): Promise<void>;
+  /** `otherSessions`: how many other sessions of mine are live (endOtherSessions ends them). */
+  removeMethod(id: string): Promise<{ otherSessions: number }>;
   regenerateRecoveryCodes(): Promise<string[]>;
   /**
    * Recovery codes issued to this client and not yet confirmed as saved (they survive a reload:
@@ -464,6 +469,10 @@ export interface AgentDeskApi {
   resendInvitation(userId: string): Promise<InvitationSent>;
   sendPasswordReset(userId: string): Promise<LinkSent>;
   liftLockout(userId: string): Promise<void>;
+  /** Ends every session of one user of the account, on every device (sensitive). */
+  signUserOutEverywhere(userId: string): Promise<{ revokedSessions: number }>;
+  /** Ends every session of everyone in the account but me (sensitive). */
+  signEveryoneElseOut(): Promise<{ revokedSessions: number; signedOutUsers: number }>;
   /** The compliance report (CSV text) with the list's filters. */
   exportUsers(filters?: Omit<UserListQuery, 'sort' | 'limit' | 'offset'>): Promise<string>;
   /** Bulk invitation from a CSV file (name, email, role): a preview (dryRun) or all rows or none. */
@@ -475,7 +484,8 @@ export interface AgentDeskApi {
   /** Always succeeds (the server answers the same whether or not the email exists). */
   requestPasswordReset(account: string, email: string): Promise<void>;
   completePasswordReset(token: string, newPassword: string): Promise<{ account: string; email: string }>;
-  changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }>;
+  /** Every other session of mine ends (`revokedSessions`); `otherSessions` is what is live besides this one after it. */
+  changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number; otherSessions: number }>;
   /** Enter the password again in this session: a first method needs it within 10 minutes. */
   confirmPassword(password: string): Promise<{ passwordAt: string }>;
   listAuditEvents(page?: { limit?: number; before?: string } & AuditFilter): Promise<AuditPage>;

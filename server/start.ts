@@ -12,11 +12,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: Partial<Config> = {}): Promise<RunningServer & { context: ServerContext }> {
+/** `onStatement`: see StoreOptions (store/database.ts); the benchmarks count statements with it. */
+export async function startServer(options: Partial<Config> = {}, hooks: { onStatement?: (sql: string) => void } = {}): Promise<RunningServer & { context: ServerContext }> {
   const config = defaultConfig(options);
   // The relying party's origin names the port, so a random port is chosen before the app is built.
   const port = config.port === 0 ? await reserveFreePort(config.host) : config.port;
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, onStatement: hooks.onStatement });
   let context: ServerContext;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {

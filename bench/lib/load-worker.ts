@@ -11,7 +11,7 @@ import argon2 from 'argon2';
 import { SoftAuthenticator, type SoftCredential } from '../../server/testing/soft-webauthn.js';
 import { totpCode } from '../../server/testing/totp-reference.js';
 
-export type LoadKind = 'totp' | 'security_key' | 'sign_in' | 'argon2_raw';
+export type LoadKind = 'totp' | 'security_key' | 'sign_in' | 'argon2_raw' | 'floor';
 
 export interface Level {
   concurrency: number;
@@ -25,7 +25,7 @@ export interface LoadJob {
   port: number;
   origin: string;
   levels: Level[];
-  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?}; argon2_raw: {hash, password} */
+  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?}; argon2_raw: {hash, password}; floor: {value} */
   ops: any[];
   /** sign_in and argon2_raw reuse their ops round-robin; the second step never reuses one. */
   reuse?: boolean;
@@ -124,6 +124,11 @@ async function runOp(index: number): Promise<string | null> {
     case 'sign_in': {
       const r = await request('POST', '/api/v1/sessions', undefined, { account: op.account, email: op.email, password: op.password, ...(op.deviceToken ? { deviceToken: op.deviceToken } : {}) });
       return r.status === 201 ? null : `${r.status} ${r.text}`;
+    }
+    case 'floor': {
+      // One row written by a bare route (bench/lib/floor-server.ts).
+      const r = await request('POST', '/rows', undefined, { value: op.value });
+      return r.status === 200 ? null : `${r.status} ${r.text}`;
     }
     case 'argon2_raw': {
       const ok = await argon2.verify(op.hash, op.password);

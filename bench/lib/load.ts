@@ -28,3 +28,12 @@ export async function runLoad(job: LoadJob, workDir: string, env: Record<string,
   if (code !== 0) throw new Error(`load worker (${job.kind}) exited with ${code}`);
   return JSON.parse(out.trim().split('\n').pop()!) as LevelResult[];
 }
+
+/** Several windows of one level as one: summed operations over summed time; latencies of the middle round. */
+export function mergeRounds(rounds: LevelResult[]): LevelResult {
+  const ops = rounds.reduce((n, r) => n + r.ops, 0);
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  const middle = [...rounds].sort((a, b) => a.throughput - b.throughput)[Math.floor(rounds.length / 2)]!;
+  const cpu = rounds.filter((r) => r.serverCpuMsPerOp !== undefined);
+  return { ...middle, ops, seconds, throughput: ops / seconds, ...(cpu.length ? { serverCpuMsPerOp: cpu.reduce((n, r) => n + r.serverCpuMsPerOp! * r.ops, 0) / Math.max(1, cpu.reduce((n, r) => n + r.ops, 0)) } : {}), errors: rounds.reduce((n, r) => n + r.errors, 0), errorSamples: rounds.flatMap((r) => r.errorSamples).slice(0, 3), exhausted: rounds.some((r) => r.exhausted) };
+}

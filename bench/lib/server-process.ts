@@ -87,3 +87,30 @@ export async function startServerProcess(options: { dataDir: string; env?: Recor
     },
   };
 }
+
+/** The floor (bench/lib/floor-server.ts) in a process of its own, listening on 127.0.0.1. */
+export async function startFloorProcess(dataDir: string): Promise<{ pid: number; port: number; host: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/floor-server.ts', dataDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`floor server exited at start (${code})`)));
+  });
+  return {
+    pid: child.pid!,
+    port,
+    host: '127.0.0.1',
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

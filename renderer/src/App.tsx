@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { CurrentSession, SignupStatus } from '../../preload/agentdesk-api';
 import { ApiError } from './api/api-error';
 import { agentdesk } from './api/bridge';
-import { useConnectionGeneration } from './api/connection';
+import { useConnection, useConnectionGeneration } from './api/connection';
 import { AuthCard } from './components/AuthCard';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { Notice } from './components/Notice';
@@ -239,6 +239,8 @@ export function App() {
  */
 function SigningOut({ failed, onFailed, onDone }: { failed: boolean; onFailed: () => void; onDone: () => void }) {
   const generation = useConnectionGeneration();
+  // While the server cannot be reached, the connection banner's Retry is the one button.
+  const { online } = useConnection();
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let live = true;
@@ -271,9 +273,11 @@ function SigningOut({ failed, onFailed, onDone }: { failed: boolean; onFailed: (
               screen once the server has ended it.
             </span>
           </Notice>
-          <button type="button" className="button-secondary" onClick={() => setAttempt((n) => n + 1)}>
-            Try again now
-          </button>
+          {online ? (
+            <button type="button" className="button-secondary" onClick={() => setAttempt((n) => n + 1)}>
+              Try again now
+            </button>
+          ) : null}
         </>
       ) : (
         <p role="status">Ending your session…</p>

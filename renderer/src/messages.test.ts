@@ -3,14 +3,20 @@
 // gets its own sentence, a lock-out names its length and the way out, and a method added under
 // its default name reads as English.
 import { test } from 'node:test';
+import type { AccountUser } from '../../preload/agentdesk-api';
 import assert from 'node:assert/strict';
-import { ApiError } from './api/api-error';
+import { ApiError, refusedUntil } from './api/api-error';
+import { describeDetailName, describeValue, visibleDetails } from './admin/audit-words';
+import { liveLockouts, lockoutKindText, untilText } from './admin/lockouts';
+import { clockText } from './components/LockedNotice';
+import { count } from './plurals';
+import { activityText } from './rollout/activity-text';
 import { describeError } from './api/error-messages';
 import { describeMethod } from './method-names';
 import { describeSessionRevoked } from './session-revoked-reasons';
 
 test('each reason the server gives for ending a session has a sentence of its own', () => {
-  const reasons = ['two_factor_required', 'two_factor_reset', 'signed_out', 'expired', 'second_factor_added', 'signed_out_elsewhere', 'deactivated', 'password_changed', 'not_me'];
+  const reasons = ['two_factor_required', 'security_key_required', 'two_factor_reset', 'signed_out', 'expired', 'second_factor_added', 'signed_out_elsewhere', 'deactivated', 'password_changed', 'not_me', 'signed_out_by_admin'];
   const generic = describeSessionRevoked('something_new');
   const sentences = reasons.map(describeSessionRevoked);
   for (const [i, sentence] of sentences.entries()) assert.notEqual(sentence, generic, reasons[i]);
@@ -31,4 +37,56 @@ test('"Authenticator app added", not "Authenticator app “Authenticator app” 
   assert.equal(describeMethod({ type: 'security_key', name: 'security key ' }), 'Security key');
   assert.equal(describeMethod({ type: 'security_key', name: 'Blue YubiKey' }), 'Security key “Blue YubiKey”');
   assert.equal(describeMethod({ type: 'totp', name: 'Phone' }), 'Authenticator app “Phone”');
+});
+
+test('security activity names a method once when it kept its default name', () => {
+  assert.equal(activityText({ kind: 'method_added', details: { type: 'totp', name: 'Authenticator app' } }), 'Authenticator app added');
+  assert.equal(activityText({ kind: 'method_removed', details: { type: 'security_key', name: 'Blue YubiKey' } }), 'Security key “Blue YubiKey” removed');
+});
+
+test('counts use the plural rules: "0 sessions", "1 session", never "session(s)"', () => {
+  const sessions = (n: number) => count(n, { one: 'session', other: 'sessions' });
+  assert.deepEqual([0, 1, 2, 1204].map(sessions), ['0 sessions', '1 session', '2 sessions', '1,204 sessions']);
+});
+
+test('a lock counts down as a clock reads, from lockedUntil when the server gives it, else from retryAfterSeconds', () => {
+  assert.equal(clockText(161_000), '2:41');
+  assert.equal(clockText(59_001), '1:00');
+  assert.equal(clockText(3_725_000), '1:02:05');
+  assert.equal(clockText(-5), '0:00');
+  const now = Date.parse('2026-12-07T10:00:00Z');
+  const until = '2026-12-07T10:02:41Z';
+  assert.equal(refusedUntil(ApiError.from({ code: 'too_many_attempts', retryAfterSeconds: 900, locked: true, lockedUntil: until }), now), Date.parse(until));
+  assert.equal(refusedUntil(ApiError.from({ code: 'too_many_attempts', retryAfterSeconds: 30 }), now), now + 30_000);
+  assert.equal(refusedUntil(ApiError.from({ code: 'too_many_attempts' }), now), null);
+  assert.equal(refusedUntil(ApiError.from({ code: 'invalid_code', retryAfterSeconds: 30 }), now), null);
+});
+
+test("a user's lock-outs on the Users row: each kind in words with its end; an older server's lockedUntil alone still shows", () => {
+  const base: AccountUser = { id: 'u', name: 'Dana', email: 'd@x', role: 'agent', status: 'active', twoFactorEnabled: true, methodTypes: ['totp'], methodCount: 1, createdAt: '', lastSignInAt: null, lockedUntil: null };
+  const now = Date.parse('2026-12-07T10:00:00Z');
+  const later = '2026-12-07T10:30:00Z';
+  const listed = { ...base, lockedUntil: null, lockouts: [{ kind: 'device', until: later, deviceId: 'd1' }, { kind: 'enrollment_code', until: '2026-12-07T09:00:00Z' }] };
+  assert.deepEqual(liveLockouts(listed, now).map((l) => l.kind), ['device'], 'a lock already over is left out');
+  assert.deepEqual(liveLockouts({ ...base, lockedUntil: later }, now), [{ kind: 'new_devices', until: later }]);
+  assert.deepEqual(liveLockouts({ ...base, lockedUntil: null }, now), []);
+  assert.equal(lockoutKindText('device'), 'Sign-in on one device');
+  assert.equal(lockoutKindText('some_new_kind'), 'Some new kind');
+  assert.match(untilText(later, new Date(now)), /^until \d{1,2}[:.]\d{2}/);
+});
+
+test('audit details read as words: no raw keys, no "on → on", policies named', () => {
+  assert.equal(describeDetailName('lockedUntil'), 'Locked until');
+  assert.equal(describeDetailName('someNewDetail'), 'Some new detail');
+  assert.equal(describeDetailName('scope'), 'What was locked');
+  assert.equal(describeValue('device', 'scope'), 'sign-in on one device');
+  assert.equal(describeValue({ from: 'security_keys', to: 'any' }, 'secondFactorPolicy'), 'security keys only → authenticator apps and security keys');
+  assert.deepEqual(
+    visibleDetails({ requireTwoFactor: { from: true, to: true }, secondFactorPolicy: { from: 'any', to: 'security_keys' }, deviceId: 'x' }).map(([k]) => k),
+    ['secondFactorPolicy'],
+  );
+});
+
+test('under "security keys only" the signed-out app user is told it is a key they lack', () => {
+  assert.equal(describeSessionRevoked('security_key_required'), 'Your administrator now requires a security key. Sign in and add one to keep using AgentDesk.');
 });

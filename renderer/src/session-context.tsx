@@ -61,9 +61,8 @@ export function SessionProvider({
 
   const sensitive = useCallback(
     async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
-      if (!hasRecentSecondFactor(latest.current.session) && latest.current.methods.length > 0) {
-        if (!(await askForSecondFactor())) return undefined;
-      }
+      // The server decides (its declared access): a refused sensitive change changed nothing,
+      // so it is asked again once the user has passed their second factor.
       try {
         return await action();
       } catch (error) {

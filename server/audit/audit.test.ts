@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
-import { accountWithAdmin, addTotp, addUser, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../enforcement/rollout-helpers.js';
 
 describe('Audit log', () => {
   let server: TestServer;
@@ -88,6 +88,57 @@ describe('Audit log', () => {
     assert.ok(lee);
     // The details cell starts with '{', and no cell starts with a bare '=' for a spreadsheet.
     assert.ok(!/(^|,)=/.test(lee), lee);
+  });
+
+  test('the audit keeps who: after a user is deleted, entries by and about them still name them, in the API and the CSV', async () => {
+    // Attack: covering tracks — an admin invites a backdoor admin and is then deleted; "who invited
+    // the backdoor admin" must not become blank (the entry keeps the name and email as they were).
+    const dana = await addUser(server, admin.token, slug, 'Dana', 'admin');
+    const first = await signInOn(server, slug, dana.email);
+    const { secret } = await addTotp(server, first.token);
+    const danaToken = await passTotp(server, (await signInOn(server, slug, dana.email, first.deviceToken)).token, secret);
+    const invited = await server.call('POST', '/account/users', { token: danaToken, body: { name: 'Backdoor', email: 'backdoor@audited.test', role: 'admin' } });
+    assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    const backdoorId = invited.body.user.id as string;
+    const deleted = await server.call('DELETE', `/account/users/${dana.id}`, { token: admin.token });
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+
+    const danaAsShown = { id: dana.id, name: 'Dana', email: dana.email };
+    const invitation = (await list('&action=user.invited')).find((e) => e.subject?.id === backdoorId);
+    assert.deepEqual(invitation?.actor, danaAsShown);
+    assert.deepEqual(invitation?.subject, { id: backdoorId, name: 'Backdoor', email: 'backdoor@audited.test' });
+    const deletion = (await list('&action=user.deleted')).find((e) => e.subject?.id === dana.id);
+    assert.deepEqual(deletion?.subject, danaAsShown);
+    assert.equal(deletion?.actor?.email, admin.email);
+    const hers = await list(`&userId=${dana.id}`);
+    assert.ok(hers.some((e) => e.action === 'sign_in.succeeded'));
+    for (const e of hers) {
+      if (e.actor?.id === dana.id) assert.deepEqual(e.actor, danaAsShown, e.action);
+      if (e.subject?.id === dana.id) assert.deepEqual(e.subject, danaAsShown, e.action);
+    }
+
+    const res = await fetch(`${server.base}/account/audit-events/export?action=user.invited`, { headers: { authorization: `Bearer ${admin.token}` } });
+    assert.equal(res.status, 200);
+    const row = (await res.text()).split('\r\n').find((r) => r.includes('backdoor@audited.test'));
+    assert.ok(row?.includes(',user.invited,Dana,dana@audited.test,Backdoor,backdoor@audited.test,'), row);
+  });
+
+  test('a password alone into forced enrolment is audited as its own action, not as a sign-in', async () => {
+    // Attack: a stolen password used where 2FA is required reads in the log like a real sign-in
+    // ("Signed in"), hiding that only the password was passed and the session may only enrol.
+    const other = await accountWithAdmin(server, 'audited-enrol');
+    const u = await addUser(server, other.token, 'audited-enrol', 'Nia');
+    const on = await server.call('PUT', '/account/security-settings', { token: other.token, body: { requireTwoFactor: true, acknowledged: true } });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    const s = await signInOn(server, 'audited-enrol', u.email);
+    assert.equal(s.state, 'enrollment_required');
+    const res = await server.call('GET', `/account/audit-events?userId=${u.id}`, { token: other.token });
+    const actions = (res.body.events as any[]).map((e) => e.action);
+    assert.ok(actions.includes('sign_in.enrollment_required'), JSON.stringify(actions));
+    assert.ok(!actions.includes('sign_in.succeeded'), JSON.stringify(actions));
+    const filtered = await server.call('GET', '/account/audit-events?action=sign_in.enrollment_required', { token: other.token });
+    assert.equal(filtered.status, 200);
+    assert.deepEqual(filtered.body.events.map((e: any) => [e.actor.id, e.details.state]), [[u.id, 'enrollment_required']]);
   });
 
   test('bad filters are refused with a clear code', async () => {

@@ -17,10 +17,13 @@ export type AuditAction =
   | 'recovery_code.used'
   | 'security_key.counter_regression'
   | 'sign_in.succeeded'
+  | 'sign_in.enrollment_required'
   | 'sign_in.failed'
   | 'sign_in.locked_out'
   | 'user.lockout_lifted'
   | 'session.ended'
+  | 'user.signed_out_everywhere'
+  | 'users.signed_out_everywhere'
   | 'enrollment_code.issued'
   | 'enrollment_code.redeemed'
   | 'enrollment_code.refused'
@@ -52,10 +55,13 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'recovery_code.used',
   'security_key.counter_regression',
   'sign_in.succeeded',
+  'sign_in.enrollment_required',
   'sign_in.failed',
   'sign_in.locked_out',
   'user.lockout_lifted',
   'session.ended',
+  'user.signed_out_everywhere',
+  'users.signed_out_everywhere',
   'enrollment_code.issued',
   'enrollment_code.redeemed',
   'enrollment_code.refused',
@@ -93,6 +99,12 @@ export function requestContext(request: FastifyRequest): RequestContext {
   };
 }
 
+/** A person as an audit entry names them: as they were when it was written. */
+export interface AuditPerson {
+  name: string;
+  email: string;
+}
+
 export async function recordAudit(
   db: Kysely<Database> | Transaction<Database>,
   entry: {
@@ -103,23 +115,37 @@ export async function recordAudit(
     at?: number;
     /** The user the entry is about, when not the actor. */
     subjectUserId?: string | null;
+    /** Name and email to keep for the actor or subject when their users row is gone or about to
+     * change (a deleted user, a deployment day's admin); otherwise read from users by id here. */
+    actor?: AuditPerson | undefined;
+    subject?: AuditPerson | undefined;
     request?: RequestContext | undefined;
   },
 ): Promise<void> {
   const at = entry.at ?? Date.now();
+  const subjectUserId = entry.subjectUserId ?? null;
   await db
     .insertInto('audit_events')
-    .values({
-      id: newTimeOrderedId(at),
-      account_id: entry.accountId,
-      actor_id: entry.actorId,
-      action: entry.action,
-      details: JSON.stringify(entry.details),
-      at,
-      subject_user_id: entry.subjectUserId ?? null,
-      address: entry.request?.address ?? null,
-      user_agent: entry.request?.userAgent ?? null,
-      device_id: entry.request?.deviceId ?? null,
+    .values((eb) => {
+      // Who, as they are now: read in the same statement, so an entry costs no extra round trip.
+      const person = (id: string | null, given: AuditPerson | undefined, column: keyof AuditPerson) =>
+        given ? given[column] : id === null ? null : eb.selectFrom('users').select(column).where('id', '=', id);
+      return {
+        id: newTimeOrderedId(at),
+        account_id: entry.accountId,
+        actor_id: entry.actorId,
+        actor_name: person(entry.actorId, entry.actor, 'name'),
+        actor_email: person(entry.actorId, entry.actor, 'email'),
+        action: entry.action,
+        details: JSON.stringify(entry.details),
+        at,
+        subject_user_id: subjectUserId,
+        subject_name: person(subjectUserId, entry.subject, 'name'),
+        subject_email: person(subjectUserId, entry.subject, 'email'),
+        address: entry.request?.address ?? null,
+        user_agent: entry.request?.userAgent ?? null,
+        device_id: entry.request?.deviceId ?? null,
+      };
     })
     .execute();
 }
@@ -135,10 +161,10 @@ export interface AuditFilter {
 }
 
 function filtered(db: Kysely<Database>, accountId: string, filter: AuditFilter) {
+  // Names and emails come from the entry itself, never from users: a deleted or renamed user's
+  // entries still say who it was at the time.
   let query = db
     .selectFrom('audit_events as e')
-    .leftJoin('users as u', 'u.id', 'e.actor_id')
-    .leftJoin('users as s', 's.id', 'e.subject_user_id')
     .select([
       'e.id',
       'e.at',
@@ -149,10 +175,10 @@ function filtered(db: Kysely<Database>, accountId: string, filter: AuditFilter) 
       'e.address',
       'e.user_agent',
       'e.device_id',
-      'u.name as actor_name',
-      'u.email as actor_email',
-      's.name as subject_name',
-      's.email as subject_email',
+      'e.actor_name',
+      'e.actor_email',
+      'e.subject_name',
+      'e.subject_email',
     ])
     .where('e.account_id', '=', accountId);
   if (filter.userId) {

@@ -1,7 +1,7 @@
 // "Require two-factor authentication": the impact preview and the save that, in one
 // transaction, stores the setting and revokes every session of every user without a method.
-import type { Kysely, Transaction } from 'kysely';
-import { recordAudit, type RequestContext } from '../audit/audit.js';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { ApiError } from '../http/errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import type { AccountsTable, Database } from '../store/schema.js';
@@ -110,7 +110,7 @@ export async function saveSecuritySettings(
     applySecuritySettings(trx, { accountId: input.accountId, actorId: input.actor.id, change, startsAt, request: input.request }),
   );
 
-  await events.publishRevoked(result.sessionIds, 'two_factor_required');
+  await publishRevocations(events, result.revocations);
   // Every open stream of the account learns the setting now (the renderer shows it at once).
   await events.publishAccountUpdated(input.accountId, { requireTwoFactor: result.requireTwoFactor });
   return {
@@ -151,9 +151,11 @@ export async function applySecuritySettings(
     startsAt?: number | null | undefined;
     /** Set when a deployment day applies the change: the time it was scheduled for. */
     scheduledFor?: number | undefined;
+    /** The actor's name and email as the deployment day kept them (they may be deleted since). */
+    actor?: AuditPerson | undefined;
     request?: RequestContext | undefined;
   },
-): Promise<{ sessionIds: string[]; signedOutUsers: number; requireTwoFactor: boolean; scheduledAt: number | null }> {
+): Promise<{ sessionIds: string[]; revocations: Revocations; signedOutUsers: number; requireTwoFactor: boolean; scheduledAt: number | null }> {
   const { change } = input;
   const schedules = typeof input.startsAt === 'number';
   // Write to the account row first: its lock makes concurrent saves (two admins, two
@@ -202,18 +204,19 @@ export async function applySecuritySettings(
       settings_updated_at: now,
       settings_updated_by: input.actorId,
       two_factor_required_since: turningOn ? now : requireTwoFactor ? account.two_factor_required_since : null,
-      ...(scheduledAt !== previousSchedule
-        ? { two_factor_scheduled_at: scheduledAt, two_factor_scheduled_by: scheduledAt === null ? null : input.actorId }
-        : {}),
+      ...(scheduledAt !== previousSchedule ? scheduledBy(scheduledAt, input.actorId) : {}),
     })
     .where('id', '=', input.accountId)
     .execute();
   let revoked: { id: string; user_id: string }[] = [];
+  const revocations: Revocations = { two_factor_required: [], security_key_required: [] };
   if (turningOn || tightening) {
     const flag = acceptedMethodFlag(policy);
+    // Under "security keys only" what these users lack is a key (most already use an app).
+    const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
     revoked = await trx
       .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+      .set({ revoked_at: now, revoked_reason: reason })
       .where('account_id', '=', input.accountId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
@@ -222,6 +225,7 @@ export async function applySecuritySettings(
       )
       .returning(['id', 'user_id'])
       .execute();
+    revocations[reason] = revoked.map((r) => r.id);
     // And every session that never passed a second factor, of users who do have a method too:
     // a password alone opens nothing once 2FA is required (found by a partial index).
     // (Only when the requirement itself turns on: tightening the policy while it is on leaves
@@ -235,12 +239,14 @@ export async function applySecuritySettings(
       .where('expires_at', '>', now)
       .returning(['id', 'user_id'])
       .execute();
+    revocations.two_factor_required.push(...passwordOnly.map((r) => r.id));
     revoked = revoked.concat(passwordOnly);
   }
   const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
   await recordAudit(trx, {
     accountId: input.accountId,
     actorId: input.actorId,
+    actor: input.actor,
     action: 'security_settings.updated',
     details: {
       requireTwoFactor: { from: account.require_two_factor === 1, to: requireTwoFactor },
@@ -259,7 +265,30 @@ export async function applySecuritySettings(
     at: now,
     request: input.request,
   });
-  return { sessionIds: revoked.map((r) => r.id), signedOutUsers, requireTwoFactor, scheduledAt };
+  return { sessionIds: revoked.map((r) => r.id), revocations, signedOutUsers, requireTwoFactor, scheduledAt };
+}
+
+/** The sessions an enforcement save ended, by the reason each user is told. */
+export type Revocations = Record<'two_factor_required' | 'security_key_required', string[]>;
+
+/** Tells every ended session why, once the save has committed. */
+export async function publishRevocations(events: SessionEvents, revocations: Revocations): Promise<void> {
+  for (const [reason, sessionIds] of Object.entries(revocations) as [keyof Revocations, string[]][]) {
+    if (sessionIds.length) await events.publishRevoked(sessionIds, reason);
+  }
+}
+
+/** Who set the deployment day, named as they are now: the entry written when it fires names them
+ * even if they are deleted before then. */
+function scheduledBy(scheduledAt: number | null, actorId: string | null) {
+  const set = scheduledAt !== null && actorId !== null;
+  const of = (column: 'name' | 'email') => (set ? (eb: ExpressionBuilder<Database, 'accounts'>) => eb.selectFrom('users').select(column).where('users.id', '=', actorId) : null);
+  return {
+    two_factor_scheduled_at: scheduledAt,
+    two_factor_scheduled_by: set ? actorId : null,
+    two_factor_scheduled_by_name: of('name'),
+    two_factor_scheduled_by_email: of('email'),
+  };
 }
 
 function isoOrNull(ms: number | null): string | null {

@@ -9,15 +9,16 @@ function iso(ms: number | null): string | null {
 
 /** The admin's view: the deployment day and who scheduled it, and the enrolment policy. */
 export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
+  // Who set the day as they were then, even if they have been deleted since.
   const row = await db
-    .selectFrom('accounts as a')
-    .leftJoin('users as s', 's.id', 'a.two_factor_scheduled_by')
-    .select(['a.two_factor_scheduled_at', 'a.two_factor_required_since', 'a.enrollment_policy', 's.id as by_id', 's.name as by_name', 's.email as by_email'])
-    .where('a.id', '=', accountId)
+    .selectFrom('accounts')
+    .select(['two_factor_scheduled_at', 'two_factor_required_since', 'enrollment_policy', 'two_factor_scheduled_by', 'two_factor_scheduled_by_name', 'two_factor_scheduled_by_email'])
+    .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
+  const by = row.two_factor_scheduled_by;
   return {
     scheduledAt: iso(row.two_factor_scheduled_at),
-    scheduledBy: row.two_factor_scheduled_at !== null && row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
+    scheduledBy: row.two_factor_scheduled_at !== null && by ? { id: by, name: row.two_factor_scheduled_by_name ?? '', email: row.two_factor_scheduled_by_email ?? '' } : null,
     requiredSince: iso(row.two_factor_required_since),
     enrollment: row.enrollment_policy,
   };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
 import { applyDueSchedules } from './schedule.js';
-import { accountWithAdmin, addTotp, addUser, signInOn } from './rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from './rollout-helpers.js';
 
 async function auditOf(server: TestServer, token: string, query = '') {
   const res = await server.call('GET', `/account/audit-events?limit=200${query}`, { token });
@@ -152,6 +152,29 @@ describe('Deployment day', () => {
     const applied = (await auditOf(server, admin.token, '&action=security_settings.updated')).length - before;
     assert.equal(applied, 1, `applied ${applied} times (${results.flat().length} by the racing checks)`);
     assert.ok(results.flat().length <= 1);
+    assert.equal((await put({ requireTwoFactor: false, acknowledged: false })).status, 200);
+  });
+
+  test('a deployment day scheduled by an admin deleted since fires as that admin, with the name and email they had', async () => {
+    // Attack: covering tracks — an admin schedules the requirement and is deleted before it fires;
+    // the entry that signs everyone out must still say who scheduled it, not a blank actor.
+    const eve = await addUser(server, admin.token, slug, 'Eve', 'admin');
+    const first = await signInOn(server, slug, eve.email);
+    const { secret } = await addTotp(server, first.token);
+    const eveToken = await passTotp(server, (await signInOn(server, slug, eve.email, first.deviceToken)).token, secret);
+    const startsAt = Date.now() + 60_000;
+    assert.equal((await put({ requireTwoFactor: true, acknowledged: true, startsAt: new Date(startsAt).toISOString() }, eveToken)).status, 200);
+    const deleted = await server.call('DELETE', `/account/users/${eve.id}`, { token: admin.token });
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    const eveAsShown = { id: eve.id, name: 'Eve', email: eve.email };
+    // The admin's page still says who set the day.
+    assert.deepEqual((await settings()).scheduledBy, eveAsShown);
+
+    const applied = await applyDueSchedules(server.db, server.context.events, startsAt + 1);
+    assert.equal(applied.length, 1);
+    const entry = (await auditOf(server, admin.token, '&action=security_settings.updated'))[0]!;
+    assert.equal(entry.details.deploymentDay, new Date(startsAt).toISOString());
+    assert.deepEqual(entry.actor, eveAsShown);
     assert.equal((await put({ requireTwoFactor: false, acknowledged: false })).status, 200);
   });
 });

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { SessionEvents } from '../sessions/events.js';
 import type { Database } from '../store/schema.js';
-import { applySecuritySettings } from './enforcement.js';
+import { applySecuritySettings, publishRevocations } from './enforcement.js';
 
 /** Longest setTimeout Node accepts; a later schedule is re-armed by the poll. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -49,7 +49,7 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
         .where('id', '=', account.id)
         .where('two_factor_scheduled_at', '=', scheduledFor)
         .where('two_factor_scheduled_at', '<=', now)
-        .returning(['two_factor_scheduled_by', 'require_two_factor'])
+        .returning(['two_factor_scheduled_by', 'two_factor_scheduled_by_name', 'two_factor_scheduled_by_email', 'require_two_factor'])
         .executeTakeFirst();
       if (!claimed) return null;
       // Already on (cannot normally happen: turning it on clears the schedule): nothing to do.
@@ -57,15 +57,20 @@ export async function applyDueSchedules(db: Kysely<Database>, events: SessionEve
       const applied = await applySecuritySettings(trx, {
         accountId: account.id,
         actorId: claimed.two_factor_scheduled_by,
+        // As they were when they set the day: they may have been deleted since.
+        actor:
+          claimed.two_factor_scheduled_by_name !== null && claimed.two_factor_scheduled_by_email !== null
+            ? { name: claimed.two_factor_scheduled_by_name, email: claimed.two_factor_scheduled_by_email }
+            : undefined,
         change: { requireTwoFactor: true, acknowledged: true },
         scheduledFor,
       });
-      await trx.updateTable('accounts').set({ two_factor_scheduled_by: null }).where('id', '=', account.id).execute();
+      await trx.updateTable('accounts').set({ two_factor_scheduled_by: null, two_factor_scheduled_by_name: null, two_factor_scheduled_by_email: null }).where('id', '=', account.id).execute();
       return applied;
     });
     if (!result) continue;
     const committedAt = Date.now();
-    await events.publishRevoked(result.sessionIds, 'two_factor_required');
+    await publishRevocations(events, result.revocations);
     await events.publishAccountUpdated(account.id, { requireTwoFactor: true });
     applied.push({ accountId: account.id, scheduledFor, signedOutUsers: result.signedOutUsers, revokedSessions: result.sessionIds.length, startedAt, committedAt, publishedAt: Date.now() });
   }

@@ -21,6 +21,7 @@ import { rolloutRoutes } from './routes/rollout.js';
 import { meRoutes } from './routes/me.js';
 import { mySessionRoutes } from './routes/my-sessions.js';
 import { lockoutRoutes } from './routes/lockouts.js';
+import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -316,6 +317,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       meRoutes(api, ctx);
       mySessionRoutes(api, ctx);
       lockoutRoutes(api, ctx);
+      adminSignOutRoutes(api, ctx);
       accountRoutes(api, ctx);
       // Its own scope: the CSV body parser of the bulk invitation applies to its routes only.
       await api.register(async (people) => peopleRoutes(people, ctx));

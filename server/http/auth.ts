@@ -93,7 +93,9 @@ export function registerAuthentication(app: FastifyInstance, ctx: ServerContext)
     if (!result.ok) {
       const error = new ApiError('unauthenticated', result.reason === 'two_factor_required'
         ? 'Your administrator now requires two-factor authentication. Sign in to set it up.'
-        : undefined);
+        : result.reason === 'security_key_required'
+          ? 'Your administrator now requires a security key. Sign in to add one.'
+          : undefined);
       error.reason = result.reason;
       throw error;
     }

@@ -40,6 +40,7 @@ const idRoutes = [
   { method: 'PATCH', path: '/me/methods/{id}', body: { name: 'x' } },
   { method: 'POST', path: '/me/methods/totp/{id}/confirm', body: { code: '123456' } },
   { method: 'DELETE', path: '/account/users/{id}/two-factor' },
+  { method: 'DELETE', path: '/account/users/{id}/sessions' },
 ];
 
 describe('bad input changes nothing', () => {

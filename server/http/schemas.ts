@@ -1,22 +1,25 @@
 // Request and response schemas (TypeBox → JSON Schema): Fastify validates every body, query and
 // parameter against them, and the OpenAPI document is built from them.
 import { Type, type Static } from 'typebox';
+import { NAME_PATTERN } from '../people/names.js';
 
 const strict = { additionalProperties: false } as const;
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 export const Password = Type.String({ minLength: 10, maxLength: 256, description: 'At least 10 characters.' });
-export const PersonName = Type.String({ minLength: 1, maxLength: 120 });
+const nameRule = { pattern: NAME_PATTERN, description: 'No control characters (line breaks included) and no bidirectional controls.' };
+export const PersonName = Type.String({ minLength: 1, maxLength: 120, ...nameRule });
+export const AccountName = Type.String({ minLength: 1, maxLength: 120, ...nameRule });
 export const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$', description: 'Lower-case letters, digits and hyphens.' });
 export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 export const IdParams = Type.Object({ id: Id }, strict);
-export const MethodName = Type.String({ minLength: 1, maxLength: 64 });
+export const MethodName = Type.String({ minLength: 1, maxLength: 64, ...nameRule });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
 export const UserVerification = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
 
 export const CreateAccountBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 120 }),
+    name: AccountName,
     slug: Slug,
     admin: Type.Object({ name: PersonName, email: Email, password: Password }, strict),
   },

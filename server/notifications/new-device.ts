@@ -6,11 +6,14 @@ import { notify } from './security-activity.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Called before the device is recorded as the user's (sessions/devices.ts), in the same transaction. */
+/**
+ * Called when `deviceId` has just become one of the user's devices (sessions/devices.ts
+ * recordDeviceSignIn, in the same transaction): told unless it is the user's first device.
+ */
 export async function notifyIfNewDevice(db: Db, input: { deviceId: string | null; userId: string; accountId: string }, now = Date.now()): Promise<void> {
   if (!input.deviceId) return;
-  const seen = await db.selectFrom('device_users').select(['device_id']).where('user_id', '=', input.userId).limit(2).execute();
-  if (seen.length === 0 || seen.some((d) => d.device_id === input.deviceId)) return;
+  const other = await db.selectFrom('device_users').select(['device_id']).where('user_id', '=', input.userId).where('device_id', '!=', input.deviceId).limit(1).executeTakeFirst();
+  if (!other) return;
   const device = await db.selectFrom('devices').select(['last_address', 'user_agent']).where('id', '=', input.deviceId).executeTakeFirst();
   await notify(db, {
     accountId: input.accountId,

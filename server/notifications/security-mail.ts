@@ -12,10 +12,12 @@ const MAIL_WITHIN_MS = 24 * 3_600_000;
 
 export function describeActivity(kind: string, details: Record<string, unknown>): string {
   const method = details.type === 'security_key' ? 'security key' : 'authenticator app';
-  const named = typeof details.name === 'string' && details.name ? ` “${details.name}”` : '';
+  // A method under its default name is not named twice ("authenticator app “Authenticator app”").
+  const name = typeof details.name === 'string' ? details.name.trim() : '';
+  const named = name && name.toLowerCase() !== method ? ` “${name}”` : '';
   switch (kind) {
     case 'method_added':
-      return `A ${method}${named} was added as a second factor of your account`;
+      return `${method === 'authenticator app' ? 'An' : 'A'} ${method}${named} was added as a second factor of your account`;
     case 'method_removed':
       return `The ${method}${named} was removed from your account`;
     case 'recovery_codes_regenerated':

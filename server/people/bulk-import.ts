@@ -7,11 +7,12 @@ import type { Kysely } from 'kysely';
 import { ApiError } from '../http/errors.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
+import { hasForbiddenCharacters } from './names.js';
 import { createInvitations, isUniqueViolation, type Invitee, type Inviter, type SentInvitation } from './invitations.js';
 
 export const MAX_IMPORT_ROWS = 10_000;
 
-export type RowErrorCode = 'missing_name' | 'name_too_long' | 'invalid_email' | 'unknown_role' | 'duplicate_in_file' | 'email_taken';
+export type RowErrorCode = 'missing_name' | 'name_too_long' | 'invalid_name' | 'invalid_email' | 'unknown_role' | 'duplicate_in_file' | 'email_taken';
 
 export interface RowError {
   /** The line of the file (the header is line 1). */
@@ -24,6 +25,7 @@ export interface RowError {
 const rowMessages: Record<RowErrorCode, string> = {
   missing_name: 'The name is empty.',
   name_too_long: 'The name is longer than 120 characters.',
+  invalid_name: 'The name holds a line break, a control character or a bidirectional control.',
   invalid_email: 'This is not an email address.',
   unknown_role: 'The role must be admin or agent.',
   duplicate_in_file: 'This email appears on an earlier line of the file.',
@@ -73,6 +75,7 @@ export async function checkImport(db: Kysely<Database>, accountId: string, rows:
     const fail = (code: RowErrorCode) => errors.push({ line: row.line, email: row.email, code, message: rowMessages[code] });
     if (!row.name) fail('missing_name');
     else if (row.name.length > 120) fail('name_too_long');
+    else if (hasForbiddenCharacters(row.name)) fail('invalid_name');
     else if (email.length > 254 || !EMAIL.test(email)) fail('invalid_email');
     else if (row.role !== 'admin' && row.role !== 'agent') fail('unknown_role');
     else if (seen.has(email)) fail('duplicate_in_file');

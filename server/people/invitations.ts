@@ -22,7 +22,7 @@ export interface Invitee {
 export interface Inviter {
   accountId: string;
   accountName: string;
-  actor: { id: string; name: string };
+  actor: { id: string; name: string; email: string };
   publicOrigin: string;
   request?: RequestContext | undefined;
 }
@@ -70,10 +70,14 @@ export async function createInvitations(trx: Db, inviter: Inviter, invitees: Inv
     id: newTimeOrderedId(now),
     account_id: inviter.accountId,
     actor_id: inviter.actor.id,
+    actor_name: inviter.actor.name,
+    actor_email: inviter.actor.email,
     action: 'user.invited' as const,
     details: JSON.stringify({ userId: u.id, name: u.name, email: u.email, role: u.role, ...(options.imported ? { imported: true } : {}) }),
     at: now,
     subject_user_id: u.id,
+    subject_name: u.name,
+    subject_email: u.email,
     address: inviter.request?.address ?? null,
     user_agent: inviter.request?.userAgent ?? null,
     device_id: inviter.request?.deviceId ?? null,

@@ -107,6 +107,8 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
     await trx.deleteFrom('users').where('id', '=', user.id).execute();
     await recordAudit(trx, {
       ...auditOf(actor, user.id),
+      // The row is gone: the entry keeps who it was.
+      subject: { name: user.name, email: user.email },
       action: 'user.deleted',
       details: { userId: user.id, name: user.name, email: user.email, role: user.role, status: user.status ?? 'active', revokedSessions: ids.length },
     });

@@ -9,6 +9,7 @@ import { ApiError } from '../http/errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
+import { countOtherSessions } from '../sessions/other-sessions.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
 import { issueLinks, linkUrl, peekLink, takeLink } from './links.js';
@@ -144,5 +145,6 @@ export async function changePassword(
     return ids;
   });
   await events.publishRevoked(sessionIds, 'password_changed');
-  return { revokedSessions: sessionIds.length };
+  // Every other session already ended above; the count says so (and catches one opened since).
+  return { revokedSessions: sessionIds.length, otherSessions: await countOtherSessions(db, { userId: user.id, exceptSessionId: input.sessionId }) };
 }

@@ -194,11 +194,14 @@ describe('second-factor policy: security keys only', () => {
     assert.equal(saved.status, 200, JSON.stringify(saved.body));
     const revoked = await server.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select(['users.name', 'sessions.state', 'sessions.revoked_reason']).where('users.account_id', '=', (await server.db.selectFrom('users').select('account_id').where('id', '=', a.app.id).executeTakeFirstOrThrow()).account_id).where('sessions.revoked_at', 'is not', null).execute();
     assert.equal(saved.body.signedOutUsers, 1, JSON.stringify(revoked));
+    // They already use two-factor authentication: what changed is that it must be a key, and the
+    // reason says so (pushed, and on the ended session's 401).
     const event = await stream.next('session.revoked');
-    assert.equal(event.data.reason, 'two_factor_required');
+    assert.equal(event.data.reason, 'security_key_required');
     stream.close();
     const me = await server.call('GET', '/me', { token: appToken });
     assert.equal(me.status, 401);
+    assert.equal(me.body.error.reason, 'security_key_required');
     // The key user's pending session and the admin's session live on.
     assert.equal((await server.call('GET', '/sessions/current', { token: keyedToken })).status, 200);
     assert.equal((await server.call('GET', '/me', { token: a.adminToken })).status, 200);
@@ -218,7 +221,9 @@ describe('second-factor policy: security keys only', () => {
     const saved = await save(a.adminToken, { requireTwoFactor: true, acknowledged: true });
     assert.equal(saved.status, 200);
     assert.ok(saved.body.signedOutUsers >= 1);
-    assert.equal((await server.call('GET', '/me', { token: noneToken })).status, 401);
+    const gone = await server.call('GET', '/me', { token: noneToken });
+    assert.equal(gone.status, 401);
+    assert.equal(gone.body.error.reason, 'security_key_required');
   });
 
   test('an admin without a security key cannot accept security keys only', async () => {
@@ -246,7 +251,7 @@ describe('second-factor policy: security keys only', () => {
     assert.equal(me.body.methods.length, 2);
     // The app can go: the key stays.
     const app = me.body.methods.find((m: any) => m.type === 'totp');
-    assert.equal((await server.call('DELETE', `/me/methods/${app.id}`, { token: key.token })).status, 204);
+    assert.equal((await server.call('DELETE', `/me/methods/${app.id}`, { token: key.token })).status, 200);
   });
 
   test('the users row\'s method flags follow the methods: adding, removing, or an admin reset', async () => {
@@ -267,9 +272,9 @@ describe('second-factor policy: security keys only', () => {
     assert.deepEqual(await flags(u.id), [1, 1, 1]);
     const methods = (await server.call('GET', '/me', { token: key.token })).body.methods as { id: string; type: string }[];
     const app = methods.find((m) => m.type === 'totp')!;
-    assert.equal((await server.call('DELETE', `/me/methods/${app.id}`, { token: key.token })).status, 204);
+    assert.equal((await server.call('DELETE', `/me/methods/${app.id}`, { token: key.token })).status, 200);
     assert.deepEqual(await flags(u.id), [1, 0, 1]);
-    assert.equal((await server.call('DELETE', `/me/methods/${key.methodId}`, { token: key.token })).status, 204);
+    assert.equal((await server.call('DELETE', `/me/methods/${key.methodId}`, { token: key.token })).status, 200);
     assert.deepEqual(await flags(u.id), [0, 0, 0]);
   });
 

@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Database, MethodsTable } from '../store/schema.js';
 import { newId } from '../crypto/tokens.js';
+import { preparedStatement } from '../store/prepared.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -75,6 +76,16 @@ export function matchTotp(secret: string, code: string, afterStep: number | null
   return matched;
 }
 
+/** The step of an accepted code, recorded only if it is later than the last one (compiled once). */
+const spendStep = preparedStatement(['step', 'now', 'id'], (db: Kysely<Database>, a: { step: number; now: number; id: string }) =>
+  db
+    .updateTable('methods')
+    .set({ totp_last_step: a.step, last_used_at: a.now })
+    .where('id', '=', a.id)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', a.step)]))
+    .compile(),
+);
+
 /**
  * Checks `code` against the user's authenticator apps and, if one matches a step newer than its
  * last accepted one, records that step. Two requests with the same code: one wins the update.
@@ -90,13 +101,8 @@ export async function acceptTotp(
     if (!method.totp_secret) continue;
     const step = matchTotp(box.open(method.totp_secret), code, method.totp_last_step, nowMs);
     if (step === null) continue;
-    const updated = await db
-      .updateTable('methods')
-      .set({ totp_last_step: step, last_used_at: nowMs })
-      .where('id', '=', method.id)
-      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) return method.id;
+    const updated = await spendStep(db, { step, now: nowMs, id: method.id });
+    if (Number(updated.numAffectedRows) === 1) return method.id;
   }
   return null;
 }

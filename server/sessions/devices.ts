@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import type { Database, DevicesTable } from '../store/schema.js';
 import { notifyIfNewDevice } from '../notifications/new-device.js';
+import { preparedStatement } from '../store/prepared.js';
 
 export const DEVICE_COOKIE = 'agentdesk_device';
 /** Browsers cap cookie lifetimes at 400 days (RFC 6265bis). */
@@ -66,15 +67,27 @@ export async function deviceForSignIn(
   return { device, token };
 }
 
-/** The user completed a sign-in on the device: from now on it is known to them. */
+/** The device recorded as the user's (or seen again); answers when the user first signed in on it. Compiled once: every second step runs it. */
+const recordDeviceUser = preparedStatement(
+  ['deviceId', 'userId', 'accountId', 'now'],
+  (db: Kysely<Database>, a: { deviceId: string; userId: string; accountId: string; now: number }) =>
+    db
+      .insertInto('device_users')
+      .values({ device_id: a.deviceId, user_id: a.userId, account_id: a.accountId, first_signed_in_at: a.now, last_signed_in_at: a.now })
+      .onConflict((oc) => oc.columns(['device_id', 'user_id']).doUpdateSet({ last_signed_in_at: a.now }))
+      .returning('first_signed_in_at')
+      .compile(),
+);
+
+/**
+ * The user completed a sign-in on the device: from now on it is known to them. One statement on
+ * a known device; on a device new to the user, its "new device" notice (notifications/new-device.ts).
+ */
 export async function recordDeviceSignIn(db: Db, input: { deviceId: string | null; userId: string; accountId: string }, now = Date.now()): Promise<void> {
   if (!input.deviceId) return;
-  await notifyIfNewDevice(db, input, now);
-  await db
-    .insertInto('device_users')
-    .values({ device_id: input.deviceId, user_id: input.userId, account_id: input.accountId, first_signed_in_at: now, last_signed_in_at: now })
-    .onConflict((oc) => oc.columns(['device_id', 'user_id']).doUpdateSet({ last_signed_in_at: now }))
-    .execute();
+  const recorded = (await recordDeviceUser(db, { deviceId: input.deviceId, userId: input.userId, accountId: input.accountId, now })).rows[0];
+  // A row that was there before keeps its first sign-in: only a new one has it now.
+  if (recorded && Number(recorded.first_signed_in_at) === now) await notifyIfNewDevice(db, { deviceId: input.deviceId, userId: input.userId, accountId: input.accountId }, now);
 }
 
 export function setDeviceCookie(reply: FastifyReply, token: string, secure: boolean): void {

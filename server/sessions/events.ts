@@ -8,6 +8,8 @@
  */
 export const REVOCATION_REASONS = [
   'two_factor_required',
+  /** "Security keys only" took effect and this user has no key (an app alone no longer counts). */
+  'security_key_required',
   'two_factor_reset',
   'signed_out',
   'expired',
@@ -19,6 +21,8 @@ export const REVOCATION_REASONS = [
   'password_changed',
   /** The user answered "This wasn't me" to a security notification. */
   'not_me',
+  /** An admin signed this user, or everyone in the account but themselves, out everywhere. */
+  'signed_out_by_admin',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

@@ -2,7 +2,7 @@
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
 import type { Kysely, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
-import { prepareQuery } from '../store/prepared.js';
+import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
 import type { RevocationReason, SessionEvents } from './events.js';
 import type { AccountsTable, Database, SessionsTable, UsersTable } from '../store/schema.js';
@@ -31,6 +31,11 @@ const TOUCH_INTERVAL = MINUTE;
 
 export interface AuthenticatedSession {
   session: SessionsTable;
+  /**
+   * The session's device is one its user completed a sign-in on (sessions/devices.ts), as the
+   * request's session lookup found it: such a device has its own limits (sessions/throttling.ts).
+   */
+  knownDevice: boolean;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor'>;
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy'>;
 }
@@ -43,6 +48,15 @@ export interface SessionLifetimes {
   idleMs: number;
   absoluteMs: number;
 }
+
+/** The second step's write (passSecondFactor), compiled once. */
+const activate = preparedStatement(['tokenHash', 'now', 'expiresAt', 'id'], (db: Kysely<Database>, a: { tokenHash: string; now: number; expiresAt: number; id: string }) =>
+  db
+    .updateTable('sessions')
+    .set({ state: 'active', token_hash: a.tokenHash, second_factor_at: a.now, last_seen_at: a.now, expires_at: a.expiresAt })
+    .where('id', '=', a.id)
+    .compile(),
+);
 
 export class Sessions {
   private readonly findByTokenHash;
@@ -58,8 +72,12 @@ export class Sessions {
         .selectFrom('sessions as s')
         .innerJoin('users as u', 'u.id', 's.user_id')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
+        // Whether the user signed in on the session's device before: the second step's limits
+        // depend on it, and the lookup answers it by primary key instead of a query of its own.
+        .leftJoin('device_users as du', (join) => join.onRef('du.device_id', '=', 's.device_id').onRef('du.user_id', '=', 's.user_id'))
         .selectAll('s')
         .select([
+          'du.device_id as known_device_id',
           'u.name as user_name',
           'u.email as user_email',
           'u.role as user_role',
@@ -159,6 +177,7 @@ export class Sessions {
       ok: true,
       value: {
         session,
+        knownDevice: row.known_device_id !== null,
         user: {
           id: row.user_id,
           account_id: row.account_id,
@@ -192,11 +211,7 @@ export class Sessions {
     const expiresAt = this.expiry('active', session.created_at, now);
     const token = newToken();
     const tokenHash = hashToken(token);
-    await db
-      .updateTable('sessions')
-      .set({ state: 'active', token_hash: tokenHash, second_factor_at: now, last_seen_at: now, expires_at: expiresAt })
-      .where('id', '=', session.id)
-      .execute();
+    await activate(db, { tokenHash, now, expiresAt, id: session.id });
     return { session: { ...session, token_hash: tokenHash, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt }, token };
   }
 

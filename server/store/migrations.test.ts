@@ -1,6 +1,7 @@
 // Upgrading a store that already holds people: the migration that added users.has_totp, the
-// per-flag list indexes and (on SQLite) the trigram search index must bring existing rows in,
-// not only rows written after it. A store at the migration before it is filled, then migrated.
+// per-flag list indexes and (on SQLite) the trigram search index, and the one that makes the
+// audit keep who, must bring existing rows in, not only rows written after them. A store at the
+// migration before each is filled, then migrated.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +16,9 @@ import { freshPostgresDatabase } from '../testing/postgres.js';
 import type { Database } from './schema.js';
 
 const FLAGS_AND_SEARCH = '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags';
+const AUDIT_KEEPS_WHO = '2026-12-07-throttles-user-id-audit-keeps-who';
 
-describe('migrations: method flags and search on a store that already has users', () => {
+describe('migrations on a store that already has data', () => {
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c();
@@ -68,5 +70,38 @@ describe('migrations: method flags and search on a store that already has users'
     assert.deepEqual(await byKind('totp'), ['app']);
     assert.deepEqual(await byKind('security_key'), ['key']);
     assert.deepEqual(await byKind('none'), ['none']);
+  });
+
+  test('existing audit entries and deployment days keep who: from users, or from the entry of their deletion', async () => {
+    const names = Object.keys(migrations).sort();
+    const before = names[names.indexOf(AUDIT_KEEPS_WHO) - 1]!;
+    const db = await openRaw();
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    assert.equal((await migrator.migrateTo(before)).error, undefined);
+
+    const now = Date.now();
+    await db.insertInto('accounts').values({ id: 'acc', slug: 'upgrade', name: 'Upgrade', require_two_factor: 0, created_at: now, two_factor_scheduled_at: now + 60_000, two_factor_scheduled_by: 'gone' }).execute();
+    await db.insertInto('users').values({ id: 'kept', account_id: 'acc', name: 'Kept Admin', email: 'kept@upgrade.test', password_hash: 'x', role: 'admin', has_two_factor: 1, created_at: now }).execute();
+    const entry = (id: string, actor: string | null, subject: string | null, action: string, details: object = {}) => ({
+      id, account_id: 'acc', actor_id: actor, subject_user_id: subject, action, details: JSON.stringify(details), at: now,
+    });
+    await db.insertInto('audit_events').values([
+      entry('e1', 'gone', 'kept', 'user.role_changed'),
+      entry('e2', 'kept', 'gone', 'user.deleted', { userId: 'gone', name: 'Gone Admin', email: 'gone@upgrade.test' }),
+      entry('e3', null, 'kept', 'sign_in.failed'),
+      entry('e4', 'never-known', null, 'method.added'),
+    ]).execute();
+
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+    const rows = await db.selectFrom('audit_events').select(['id', 'actor_name', 'actor_email', 'subject_name', 'subject_email']).orderBy('id').execute();
+    assert.deepEqual(rows.map((r) => [r.id, r.actor_name, r.actor_email, r.subject_name, r.subject_email]), [
+      ['e1', 'Gone Admin', 'gone@upgrade.test', 'Kept Admin', 'kept@upgrade.test'],
+      ['e2', 'Kept Admin', 'kept@upgrade.test', 'Gone Admin', 'gone@upgrade.test'],
+      ['e3', null, null, 'Kept Admin', 'kept@upgrade.test'],
+      ['e4', null, null, null, null],
+    ]);
+    const account = await db.selectFrom('accounts').select(['two_factor_scheduled_by_name', 'two_factor_scheduled_by_email']).executeTakeFirstOrThrow();
+    assert.deepEqual(account, { two_factor_scheduled_by_name: 'Gone Admin', two_factor_scheduled_by_email: 'gone@upgrade.test' });
   });
 });

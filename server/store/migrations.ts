@@ -442,6 +442,59 @@ const throttlesUserId: Migration = {
 };
 
 /**
+ * The audit keeps who (issue 18): an entry read its actor's and subject's name and email from
+ * users, so after a deletion "who invited the backdoor admin" was blank. Each entry now stores
+ * them as they were when it was written, and so does a deployment day for the admin who set it.
+ * Existing entries are filled from users where the user is still there, then from the
+ * `user.deleted` entries, which recorded the deleted user's name and email in their details.
+ */
+const auditKeepsWho: Migration = {
+  async up(db: Kysely<any>) {
+    for (const column of ['actor_name', 'actor_email', 'subject_name', 'subject_email']) {
+      await db.schema.alterTable('audit_events').addColumn(column, 'text').execute();
+    }
+    await db.schema.alterTable('accounts').addColumn('two_factor_scheduled_by_name', 'text').execute();
+    await db.schema.alterTable('accounts').addColumn('two_factor_scheduled_by_email', 'text').execute();
+    const of = (column: 'name' | 'email', id: string) => (eb: any) => eb.selectFrom('users').select(column).where('users.id', '=', eb.ref(id));
+    await db
+      .updateTable('audit_events')
+      .set((eb: any) => ({ actor_name: of('name', 'audit_events.actor_id')(eb), actor_email: of('email', 'audit_events.actor_id')(eb) }))
+      .where('actor_id', 'is not', null)
+      .execute();
+    await db
+      .updateTable('audit_events')
+      .set((eb: any) => ({ subject_name: of('name', 'audit_events.subject_user_id')(eb), subject_email: of('email', 'audit_events.subject_user_id')(eb) }))
+      .where('subject_user_id', 'is not', null)
+      .execute();
+    await db
+      .updateTable('accounts')
+      .set((eb: any) => ({ two_factor_scheduled_by_name: of('name', 'accounts.two_factor_scheduled_by')(eb), two_factor_scheduled_by_email: of('email', 'accounts.two_factor_scheduled_by')(eb) }))
+      .where('two_factor_scheduled_by', 'is not', null)
+      .execute();
+    const deletions = await db.selectFrom('audit_events').select(['account_id', 'details']).where('action', '=', 'user.deleted').execute();
+    for (const row of deletions) {
+      const gone = JSON.parse(row.details) as { userId?: unknown; name?: unknown; email?: unknown };
+      if (typeof gone.userId !== 'string' || typeof gone.name !== 'string' || typeof gone.email !== 'string') continue;
+      const base = (role: 'actor' | 'subject') =>
+        db
+          .updateTable('audit_events')
+          .where('account_id', '=', row.account_id)
+          .where(role === 'actor' ? 'actor_id' : 'subject_user_id', '=', gone.userId)
+          .where(`${role}_name`, 'is', null);
+      await base('actor').set({ actor_name: gone.name, actor_email: gone.email }).execute();
+      await base('subject').set({ subject_name: gone.name, subject_email: gone.email }).execute();
+      await db
+        .updateTable('accounts')
+        .set({ two_factor_scheduled_by_name: gone.name, two_factor_scheduled_by_email: gone.email })
+        .where('id', '=', row.account_id)
+        .where('two_factor_scheduled_by', '=', gone.userId)
+        .where('two_factor_scheduled_by_name', 'is', null)
+        .execute();
+    }
+  },
+};
+
+/**
  * OWASP ASVS 5.0 V6/V7 (issue 18). sessions.password_at: when the password was last entered in
  * this session (sign-in or re-entry); a first method needs it within 10 minutes. Existing
  * sessions have none, so they must enter it again. accounts.allow_recovery_codes_under_keys_only:
@@ -468,6 +521,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status': usersRoleAndStatusIndexes,
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags': usersMethodFlagsAndSearch,
   '2026-12-07-throttles-user-id': throttlesUserId,
+  '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
 };
 

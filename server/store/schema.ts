@@ -14,6 +14,10 @@ export interface AccountsTable {
   /** Deployment day (enforcement/schedule.ts): when the requirement takes effect, and who set it. */
   two_factor_scheduled_at: Generated<number | null>;
   two_factor_scheduled_by: Generated<string | null>;
+  /** The scheduling admin's name and email as they were when the day was set: the entry written
+   * when it fires names them even if they were deleted meanwhile. */
+  two_factor_scheduled_by_name: Generated<string | null>;
+  two_factor_scheduled_by_email: Generated<string | null>;
   /** When the requirement last took effect: devices used before it are known devices. */
   two_factor_required_since: Generated<number | null>;
   /** Who may set up a first method at a forced enrolment (enforcement/enrollment-policy.ts). */
@@ -179,6 +183,12 @@ export interface AuditEventsTable {
   at: number;
   /** The user the entry is about, when not the actor (a reset, an issued enrolment code). */
   subject_user_id: string | null;
+  /** The actor's and the subject's name and email as they were when the entry was written, so
+   * the log still says who after a user is deleted (audit/audit.ts). */
+  actor_name: string | null;
+  actor_email: string | null;
+  subject_name: string | null;
+  subject_email: string | null;
   /** The request it came from: client address, device and user agent. */
   address: string | null;
   user_agent: string | null;

@@ -5,110 +5,7 @@ import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { fullTime } from '../rollout/when';
-
-const actionNames: Record<string, string> = {
-  'account.created': 'Created the account',
-  'security_settings.updated': 'Changed security settings',
-  'user.created': 'Added a user',
-  'user.two_factor_reset': 'Reset a user’s two-factor authentication',
-  'method.added': 'Added a two-factor method',
-  'method.removed': 'Removed a two-factor method',
-  'method.renamed': 'Renamed a two-factor method',
-  'recovery_code.used': 'Signed in with a recovery code',
-  'recovery_codes.regenerated': 'Generated new recovery codes',
-  'security_key.counter_regression': 'Security key may be cloned (signature counter went back)',
-  'sign_in.succeeded': 'Signed in',
-  'sign_in.failed': 'Failed sign-in',
-  'sign_in.locked_out': 'Locked out after wrong attempts',
-  'session.ended': 'Ended a session',
-  'enrollment_code.issued': 'Issued an enrolment code',
-  'enrollment_code.redeemed': 'Used an enrolment code',
-  'enrollment_code.refused': 'Entered a wrong enrolment code',
-  'security_activity.not_me': 'Reported “This wasn’t me”',
-  'security_alert.resolved': 'Marked an alert as dealt with',
-  'user.invited': 'Invited a user',
-  'user.invitation_accepted': 'Accepted the invitation',
-  'user.invitation_resent': 'Sent an invitation again',
-  'user.invitation_revoked': 'Revoked an invitation',
-  'user.deactivated': 'Deactivated a user',
-  'user.reactivated': 'Reactivated a user',
-  'user.deleted': 'Deleted a user',
-  'user.role_changed': 'Changed a role',
-  'user.password_changed': 'Changed their password',
-  'session.password_confirmed': 'Entered their password again',
-  'user.password_reset': 'Reset their password with a link',
-  'user.password_reset_sent': 'Sent a password reset link',
-  'user.lockout_lifted': 'Lifted a lock-out',
-};
-
-const detailNames: Record<string, string> = {
-  requireTwoFactor: 'Require 2FA',
-  userVerification: 'Security-key PIN',
-  signedOutUsers: 'Users signed out',
-  revokedSessions: 'Sessions ended',
-  removedMethods: 'Methods removed',
-  type: 'Type',
-  name: 'Name',
-  email: 'Email',
-  role: 'Role',
-  enrollment: 'Who may enrol',
-  startsAt: 'Deployment day',
-  deploymentDay: 'Applied on deployment day',
-  step: 'Step',
-  state: 'Then',
-  method: 'With',
-  expiresAt: 'Expires',
-  kind: 'About',
-  scope: 'Locked',
-  recoveryCodesLeft: 'Recovery codes left',
-  remaining: 'Methods left',
-  secondFactorPolicy: 'Second factors',
-  passwordlessSignIn: 'Sign in with a key alone',
-};
-
-const stateNames: Record<string, string> = {
-  active: 'signed in',
-  two_factor_required: 'second step',
-  enrollment_required: 'must set up 2FA',
-  password: 'password',
-  second_factor: 'second step',
-  reauthentication: 're-authentication',
-  known_device: 'known devices or an enrolment code',
-  totp: 'authenticator app',
-  recovery_code: 'recovery code',
-  passkey: 'security key alone',
-};
-
-/** The filter's choice of actions, by what an admin looks for. */
-const actionChoices = Object.keys(actionNames).sort((a, b) => actionNames[a]!.localeCompare(actionNames[b]!));
-
-const methodTypes: Record<string, string> = { totp: 'authenticator app', security_key: 'security key' };
-const pinPolicies: Record<string, string> = { discouraged: 'when the key demands it', preferred: 'when the key has one', required: 'always' };
-
-function describeAction(action: string): string {
-  return actionNames[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());
-}
-
-function describeValue(value: unknown): string {
-  if (value === true) return 'on';
-  if (value === false) return 'off';
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'object' && 'from' in value && 'to' in value) {
-    const change = value as { from: unknown; to: unknown };
-    return `${describeValue(change.from)} → ${describeValue(change.to)}`;
-  }
-  if (typeof value === 'object') return JSON.stringify(value);
-  if (typeof value === 'string' && value in methodTypes) return methodTypes[value]!;
-  if (typeof value === 'string' && Object.hasOwn(pinPolicies, value)) return pinPolicies[value]!;
-  if (typeof value === 'string' && Object.hasOwn(stateNames, value)) return stateNames[value]!;
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return fullTime(value);
-  return String(value);
-}
-
-/** Internal ids mean nothing to an admin; names, emails and counts do. */
-function visibleDetails(details: Record<string, unknown> | undefined): [string, unknown][] {
-  return Object.entries(details ?? {}).filter(([key]) => !/Id$|^id$|^limit$|^userId$/.test(key));
-}
+import { actionChoices, describeAction, describeDetailName, describeValue, visibleDetails } from './audit-words';
 
 /** The day (yyyy-mm-dd, the admin's time zone) as the start of that day, ISO. */
 function dayStart(day: string, plusDays = 0): string | undefined {
@@ -202,7 +99,7 @@ export function AuditLogPanel() {
             <option value="">Everything</option>
             {actionChoices.map((a) => (
               <option key={a} value={a}>
-                {actionNames[a]}
+                {describeAction(a)}
               </option>
             ))}
           </select>
@@ -255,7 +152,7 @@ export function AuditLogPanel() {
                   <td className="small">
                     {visibleDetails(event.details).map(([key, value]) => (
                       <span key={key} className="detail">
-                        {detailNames[key] ?? key}: {describeValue(value)}
+                        {describeDetailName(key)}: {describeValue(value, key)}
                       </span>
                     ))}
                   </td>

@@ -4,11 +4,12 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { downloadCsv } from './download';
+import { count } from '../plurals';
 
 const PAGE = 100;
 
 function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+  return count(n, { one, other: many });
 }
 
 /** The warning's sentence, the same before saving and after: who must set up 2FA, and how many of them get signed out. */

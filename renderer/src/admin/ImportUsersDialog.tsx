@@ -1,3 +1,4 @@
+import { count } from '../plurals';
 import { useEffect, useRef, useState } from 'react';
 import type { ImportResult } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -28,7 +29,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
     setCsv(text);
     setBusy(true);
     try {
-      setPreview(await agentdesk.importUsers(text, true));
+      setPreview((await sensitive(() => agentdesk.importUsers(text, true))) ?? null);
     } catch (failure) {
       setError(describeError(failure));
     } finally {
@@ -42,7 +43,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
     setError(null);
     try {
       const admins = /(^|,)\s*admin\s*(,|$)/im.test(csv);
-      const done = admins ? await sensitive(() => agentdesk.importUsers(csv, false)) : await agentdesk.importUsers(csv, false);
+      const done = await sensitive(() => agentdesk.importUsers(csv, false));
       if (!done) return;
       if (!done.emailed && done.invitations?.length) {
         const lines = ['name,email,invitation link', ...done.invitations.map((i) => [i.user.name, i.user.email, i.link ?? ''].map((c) => `"${c.replace(/"/g, '""')}"`).join(','))];
@@ -102,7 +103,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
           Cancel
         </button>
         <button type="button" disabled={busy || !preview || preview.counts.invalid > 0 || preview.counts.valid === 0} onClick={() => void importAll()}>
-          {preview && !preview.counts.invalid ? `Invite ${preview.counts.valid.toLocaleString('en')} users` : 'Invite users'}
+          {preview && !preview.counts.invalid ? `Invite ${count(preview.counts.valid, { one: 'user', other: 'users' })}` : 'Invite users'}
         </button>
       </div>
     </dialog>

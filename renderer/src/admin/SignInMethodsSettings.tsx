@@ -1,4 +1,5 @@
 import type { SecondFactorPolicy } from '../../../preload/agentdesk-api';
+import { Notice } from '../components/Notice';
 
 const policies: { value: SecondFactorPolicy; label: string; hint: string }[] = [
   {
@@ -32,11 +33,16 @@ export function SignInMethodsSettings({
   passwordless,
   onPolicy,
   onPasswordless,
+  needsOwnKey,
+  onSetUpOwnMethod,
 }: {
   policy: SecondFactorPolicy;
   passwordless: boolean;
   onPolicy: (policy: SecondFactorPolicy) => void;
   onPasswordless: (on: boolean) => void;
+  /** "Security keys only" is chosen and the admin has no key: said before she saves, not after. */
+  needsOwnKey: boolean;
+  onSetUpOwnMethod: () => void;
 }) {
   return (
     <>
@@ -65,6 +71,17 @@ export function SignInMethodsSettings({
               </div>
             </div>
           ))}
+          {needsOwnKey ? (
+            <Notice tone="warning" title="Add a security key of your own first">
+              <p data-testid="needs-own-key">
+                Under “Security keys only” your authenticator app no longer confirms your own sign-in. Add a security key under My security,
+                then come back to save this.
+              </p>
+              <button type="button" className="button-secondary" onClick={onSetUpOwnMethod}>
+                Add a security key
+              </button>
+            </Notice>
+          ) : null}
         </fieldset>
       </div>
       <div className="setting-divider">

@@ -13,6 +13,8 @@ export class ApiError extends Error {
     readonly locked = false,
     /** On a 401 for a session the server ended: why (the reasons of session.revoked). */
     readonly reason: string | null = null,
+    /** When a lock-out ends (ISO time), on servers that say so; else count from retryAfterSeconds. */
+    readonly lockedUntil: string | null = null,
   ) {
     super(message);
   }
@@ -21,7 +23,7 @@ export class ApiError extends Error {
   static from(error: unknown): ApiError {
     if (error instanceof ApiError) return error;
     if (error && typeof error === 'object') {
-      const e = error as { code?: unknown; message?: unknown; status?: unknown; retryAfterSeconds?: unknown; locked?: unknown; reason?: unknown };
+      const e = error as { code?: unknown; message?: unknown; status?: unknown; retryAfterSeconds?: unknown; locked?: unknown; reason?: unknown; lockedUntil?: unknown };
       const code = typeof e.code === 'string' ? e.code : 'unexpected_response';
       return new ApiError(
         code,
@@ -30,6 +32,7 @@ export class ApiError extends Error {
         typeof e.retryAfterSeconds === 'number' ? e.retryAfterSeconds : null,
         e.locked === true,
         typeof e.reason === 'string' ? e.reason : null,
+        typeof e.lockedUntil === 'string' ? e.lockedUntil : null,
       );
     }
     return new ApiError('unexpected_response', String(error));
@@ -38,4 +41,12 @@ export class ApiError extends Error {
 
 export function errorCode(error: unknown): string {
   return ApiError.from(error).code;
+}
+
+/** When a refusal for too many attempts ends (ms since epoch), or null when it does not say. */
+export function refusedUntil(error: ApiError, now = Date.now()): number | null {
+  if (error.code !== 'too_many_attempts') return null;
+  const until = error.lockedUntil ? Date.parse(error.lockedUntil) : NaN;
+  if (Number.isFinite(until)) return until;
+  return error.retryAfterSeconds && error.retryAfterSeconds > 0 ? now + error.retryAfterSeconds * 1000 : null;
 }

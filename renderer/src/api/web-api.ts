@@ -79,7 +79,7 @@ async function call<T>(method: HttpMethod, path: string, body?: unknown): Promis
     payload = null;
   }
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number; locked?: boolean; reason?: string } } | null)?.error;
+    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number; locked?: boolean; reason?: string; lockedUntil?: string } } | null)?.error;
     const retryHeader = Number(response.headers.get('retry-after'));
     throw new ApiError(
       error?.code ?? 'unexpected_response',
@@ -88,6 +88,7 @@ async function call<T>(method: HttpMethod, path: string, body?: unknown): Promis
       error?.retryAfterSeconds ?? (Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null),
       error?.locked === true,
       typeof error?.reason === 'string' ? error.reason : null,
+      typeof error?.lockedUntil === 'string' ? error.lockedUntil : null,
     );
   }
   return payload as T;
@@ -149,7 +150,7 @@ export interface WebApiOptions {
 
 /** What a method's enrollment answers, without anything that is not for the screens. */
 function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }) };
+  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
 export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
@@ -392,6 +393,10 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
     liftLockout: async (userId) => {
       await call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
     },
+
+    signUserOutEverywhere: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`),
+
+    signEveryoneElseOut: () => call('DELETE', '/account/sessions'),
 
     exportUsers: async (filters = {}) => (await csvRequest('GET', `/account/users/export${usersQuery(filters)}`)).text(),
 

@@ -1,9 +1,10 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useCallback, useId, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../preload/agentdesk-api';
 import { ApiError } from '../api/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
+import { LockedNotice } from './LockedNotice';
 import { Notice } from './Notice';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
 
@@ -27,8 +28,13 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
-  // A lock-out blocks every way in, recovery codes too: nothing to offer but the wait.
-  const [locked, setLocked] = useState(false);
+  // A lock-out blocks every way in, recovery codes too: nothing to offer but the wait, counted
+  // down; the form comes back by itself when it ends.
+  const [locked, setLocked] = useState<ApiError | null>(null);
+  const unlock = useCallback(() => {
+    setLocked(null);
+    setError(null);
+  }, []);
 
   async function pass(action: () => Promise<Session>) {
     setBusy(true);
@@ -37,7 +43,8 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
       onPassed(await action());
     } catch (failure) {
       setError(describeError(failure));
-      setLocked(ApiError.from(failure).locked);
+      const refusal = ApiError.from(failure);
+      setLocked(refusal.locked ? refusal : null);
       setAttempt((n) => n + 1);
       setBusy(false);
     }
@@ -46,9 +53,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
   if (locked) {
     return (
       <div className="second-factor" data-testid="locked-out">
-        <Notice tone="error" title="Sign-in locked">
-          {error}
-        </Notice>
+        <LockedNotice error={locked} onEnded={unlock} />
       </div>
     );
   }

@@ -4,30 +4,9 @@ import type { SecurityActivity } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
+import { activityText } from './activity-text';
 import { fullTime } from './when';
 
-export function activityText(a: Pick<SecurityActivity, 'kind' | 'details'>): string {
-  const method = a.details.type === 'security_key' ? 'Security key' : 'Authenticator app';
-  const named = typeof a.details.name === 'string' && a.details.name ? ` “${a.details.name}”` : '';
-  switch (a.kind) {
-    case 'method_added':
-      return `${method}${named} added`;
-    case 'method_removed':
-      return `${method}${named} removed`;
-    case 'recovery_codes_regenerated':
-      return 'New recovery codes generated';
-    case 'two_factor_reset':
-      return 'Two-factor authentication reset by an administrator';
-    case 'password_changed':
-      return a.details.byResetLink ? 'Password changed with a reset link' : 'Password changed';
-    case 'new_device_sign_in':
-      return 'Sign-in from a new device';
-    case 'enrollment_code_redeemed':
-      return 'Enrolment code from your administrator used';
-    default:
-      return 'Security change';
-  }
-}
 
 /** My security → Security activity: newest first, unread marked, "This wasn't me". */
 export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void }) {

@@ -4,7 +4,7 @@ import type { SecurityAlert } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
-import { activityText } from './SecurityActivityCard';
+import { activityText } from './activity-text';
 import { fullTime } from './when';
 
 /** On the admin's pages: users who answered "This wasn't me" and are not dealt with yet. */

@@ -1,8 +1,8 @@
 // How a deployment day and audit times read: the user's own time zone, in full.
-const dayAndTime = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
 
-/** "Monday 2 March, 09:00" in the user's time zone. */
+/** "Monday 2 March, 09:00 CET": in the user's time zone, which it names. */
 export function deploymentDayText(iso: string): string {
   return dayAndTime.format(new Date(iso)).replace(' at ', ', ');
 }

@@ -4,6 +4,7 @@ import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { useSession } from '../session-context';
 import { NewPasswordFields } from './NewPasswordFields';
+import { count } from '../plurals';
 
 /** My security → Password: the current password, a recent second factor when I have a method, then the new one. */
 export function ChangePasswordPanel() {
@@ -24,7 +25,7 @@ export function ChangePasswordPanel() {
       const change = () => agentdesk.changePassword(currentPassword, password);
       const done = current.methods.length ? await sensitive(change) : await change();
       if (done) {
-        setMessage({ tone: 'success', text: done.revokedSessions ? `Password changed. ${done.revokedSessions} other session(s) were signed out.` : 'Password changed.' });
+        setMessage({ tone: 'success', text: done.revokedSessions ? `Password changed. ${count(done.revokedSessions, { one: 'other session was', other: 'other sessions were' })} signed out.` : 'Password changed.' });
         setCurrentPassword('');
         setFormKey((k) => k + 1);
       }

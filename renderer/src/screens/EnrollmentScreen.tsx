@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CurrentSession, MethodAdded } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { AuthenticatorAppSetup } from '../components/AuthenticatorAppSetup';
@@ -16,6 +16,23 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
   const [added, setAdded] = useState<MethodAdded | null>(null);
   // Under "security keys only" an app is not offered (second-factors/policy.ts on the server).
   const keysOnly = useSecurityPolicy()?.secondFactorPolicy === 'security_keys';
+  // Each new step takes the focus at its heading (back at the choice: its first button), so a
+  // keyboard or screen-reader user is not dropped at the top of the page.
+  const stepArea = useRef<HTMLDivElement>(null);
+  const firstStep = useRef(true);
+  useEffect(() => {
+    if (firstStep.current) {
+      firstStep.current = false;
+      return;
+    }
+    const heading = stepArea.current?.querySelector<HTMLElement>('h2');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    } else {
+      stepArea.current?.querySelector<HTMLElement>('button')?.focus();
+    }
+  }, [step]);
 
   function methodAdded(result: MethodAdded) {
     setAdded(result);
@@ -35,6 +52,7 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
         </p>
       ) : null}
 
+      <div ref={stepArea} data-testid="enrollment-step">
       {step === 'choose' ? (
         <EnrollmentCodeGate>
         <div className="choice-grid" role="group" aria-label="Choose a method">
@@ -59,6 +77,7 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
             onDone(added);
           }} />
       ) : null}
+      </div>
 
       <p className="auth-footer">
         <button type="button" className="button-link" onClick={onSignOut}>

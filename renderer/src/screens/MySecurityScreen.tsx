@@ -26,6 +26,10 @@ export function MySecurityScreen() {
   const [adding, setAdding] = useState<Adding>(null);
   const [newCodes, setNewCodes] = useState<string[] | null>(null);
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
+  /** After a method is removed: how many other sessions are live, offered to be ended. */
+  const [otherSessions, setOtherSessions] = useState(0);
+  /** Read the sessions list again once the others were ended from here. */
+  const [sessionsVersion, setSessionsVersion] = useState(0);
   const methods = current.methods;
   const enforced = current.account.requireTwoFactor;
   const policy = useSecurityPolicy();
@@ -53,6 +57,7 @@ export function MySecurityScreen() {
   function added(result: MethodAdded) {
     setAdding(null);
     setMessage({ tone: 'success', text: `${describeMethod(result.method)} added.` });
+    setOtherSessions(result.otherSessions ?? 0);
     if (result.recoveryCodes?.length) setNewCodes(result.recoveryCodes);
     void reload();
   }
@@ -75,10 +80,32 @@ export function MySecurityScreen() {
     }
   }
 
+  async function endOthers() {
+    try {
+      const done = await agentdesk.endOtherSessions();
+      setOtherSessions(0);
+      setMessage({ tone: 'success', text: `${done.revokedSessions} other session(s) signed out.` });
+      setSessionsVersion((v) => v + 1);
+    } catch (failure) {
+      setMessage({ tone: 'error', text: describeError(failure) });
+    }
+  }
+
   return (
     <div className="page page-columns">
       <FocusHeading>My security</FocusHeading>
       {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
+      {otherSessions > 0 ? (
+        <div className="button-row">
+          <p>
+            You are still signed in {otherSessions === 1 ? 'in 1 other place' : `in ${otherSessions} other places`}. If a method or your password
+            was lost or taken, end those sessions too.
+          </p>
+          <button type="button" className="button-secondary" onClick={() => void endOthers()}>
+            {otherSessions === 1 ? 'End your other session' : `End your other ${otherSessions} sessions`}
+          </button>
+        </div>
+      ) : null}
 
       {newCodes ? (
         <RecoveryCodesPanel codes={newCodes} doneLabel="Done" onDone={codesSaved} />
@@ -103,8 +130,9 @@ export function MySecurityScreen() {
                     method={method}
                     isLast={methods.length === 1}
                     enforced={enforced}
-                    onChanged={(text) => {
+                    onChanged={(text, others) => {
                       setMessage({ tone: 'success', text });
+                      setOtherSessions(others ?? 0);
                       void reload();
                     }}
                   />
@@ -150,14 +178,14 @@ export function MySecurityScreen() {
 
           <ChangePasswordPanel />
 
-          <MySessionsCard />
+          <MySessionsCard key={sessionsVersion} />
         </>
       )}
     </div>
   );
 }
 
-function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; isLast: boolean; enforced: boolean; onChanged: (text: string) => void }) {
+function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; isLast: boolean; enforced: boolean; onChanged: (text: string, otherSessions?: number) => void }) {
   const { sensitive } = useSession();
   const id = useId();
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
@@ -180,11 +208,8 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
   async function remove() {
     setError(null);
     try {
-      const done = await sensitive(async () => {
-        await agentdesk.removeMethod(method.id);
-        return true;
-      });
-      if (done) onChanged(`${describeMethod(method)} removed.`);
+      const done = await sensitive(() => agentdesk.removeMethod(method.id));
+      if (done) onChanged(`${describeMethod(method)} removed.`, done.otherSessions);
       else setMode('view');
     } catch (failure) {
       setError(describeError(failure));

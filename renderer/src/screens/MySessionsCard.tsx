@@ -9,6 +9,7 @@ import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
+import { count } from '../plurals';
 
 type Feedback = { tone: 'success' | 'error'; text: string };
 /** A session as listed, and whether this screen just signed it out. */
@@ -19,7 +20,7 @@ function deviceName(session: MySession): string {
 }
 
 function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return count(n, { one, other: many });
 }
 
 function listFailure(error: unknown): string {

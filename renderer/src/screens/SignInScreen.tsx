@@ -1,8 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import type { CurrentSession } from '../../../preload/agentdesk-api';
+import { ApiError, refusedUntil } from '../api/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../components/AuthCard';
+import { LockedNotice } from '../components/LockedNotice';
 import { Notice } from '../components/Notice';
 import { PasskeySignIn } from '../components/PasskeySignIn';
 
@@ -42,11 +44,15 @@ export function SignInScreen({
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Too many attempts with a known end: counted down, and gone when it ends.
+  const [refused, setRefused] = useState<ApiError | null>(null);
+  const refusalEnded = useCallback(() => setRefused(null), []);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setRefused(null);
     try {
       const current = await agentdesk.signIn({ account: account.trim(), email: email.trim(), password });
       try {
@@ -56,7 +62,9 @@ export function SignInScreen({
       }
       onSignedIn(current);
     } catch (failure) {
-      setError(describeError(failure));
+      const refusal = ApiError.from(failure);
+      if (refusedUntil(refusal) !== null) setRefused(refusal);
+      else setError(describeError(failure));
       setPassword('');
       setBusy(false);
     }
@@ -117,6 +125,7 @@ export function SignInScreen({
           />
         </div>
         {error ? <Notice tone="error">{error}</Notice> : null}
+        {refused ? <LockedNotice key={refused.lockedUntil ?? refused.retryAfterSeconds} error={refused} onEnded={refusalEnded} /> : null}
         <button type="submit" className="button-wide" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -9,6 +9,7 @@ import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollmen
 import { accountRollout } from '../../enforcement/rollout-view.js';
 import { notify } from '../../notifications/security-activity.js';
 import { authOf } from '../auth.js';
+import { countOtherSessions } from '../../sessions/other-sessions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, methodView, removeMethod, renameMethod } from '../../second-factors/methods.js';
@@ -80,8 +81,11 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
     await ctx.events.publishRevoked(result.revoked, 'second_factor_added');
     setSessionCookie(ctx, reply, result.token, result.session.expires_at);
-    return result.body;
+    // A factor changed: the answer says how many other sessions are live, to offer ending them.
+    return { ...result.body, otherSessions: await otherSessionsOf(auth) };
   }
+
+  const otherSessionsOf = (auth: AuthenticatedSession) => countOtherSessions(db, { userId: auth.user.id, exceptSessionId: auth.session.id });
 
   r.get('/me', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
     const auth = authOf(request);
@@ -189,7 +193,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { method };
   });
 
-  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method' } }, async (request, reply) => {
+  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method; the answer says how many other sessions of mine are live (DELETE /me/sessions ends them)' } }, async (request) => {
     const auth = authOf(request);
     await db.transaction().execute(async (trx) => {
       const { method, remaining } = await removeMethod(trx, {
@@ -200,8 +204,8 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'method.removed', details: { methodId: method.id, type: method.type, name: method.name, remaining }, request: requestContext(request) });
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_removed', details: { type: method.type, name: method.name, remaining }, request: requestContext(request) });
     });
-    reply.code(204);
-    return reply.send();
+    // A method is often removed because a phone or key is lost: offer to end the other sessions.
+    return { otherSessions: await otherSessionsOf(auth) };
   });
 
   r.post('/me/recovery-codes', { config: { access: access.userSensitive }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
@@ -213,6 +217,6 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'recovery_codes_regenerated', request: requestContext(request) });
       return codes;
     });
-    return { recoveryCodes };
+    return { recoveryCodes, otherSessions: await otherSessionsOf(auth) };
   });
 }

@@ -93,7 +93,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
   function inviterOf(request: Parameters<typeof requestContext>[0], auth: AuthenticatedSession): Inviter {
-    return { accountId: auth.account.id, accountName: auth.account.name, actor: { id: auth.user.id, name: auth.user.name }, publicOrigin, request: requestContext(request) };
+    return { accountId: auth.account.id, accountName: auth.account.name, actor: { id: auth.user.id, name: auth.user.name, email: auth.user.email }, publicOrigin, request: requestContext(request) };
   }
 
   /** What the admin is told about a link: emailed, or (no mail configured) the link to hand over. */

@@ -112,7 +112,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const { token, session, deviceToken } = await db.transaction().execute(async (trx) => {
       const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
       const created = await ctx.sessions.create(trx, { userId: found.id, accountId: found.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
-      await recordAudit(trx, { accountId: found.account_id, actorId: found.id, action: 'sign_in.succeeded', details: { step: 'password', state }, request: { address, userAgent: userAgent?.slice(0, 300) ?? null, deviceId: device.id } });
+      // A password alone into forced enrolment is not a sign-in: its own action in the log.
+      await recordAudit(trx, { accountId: found.account_id, actorId: found.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state }, request: { address, userAgent: userAgent?.slice(0, 300) ?? null, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: found.id, accountId: found.account_id });
       return { ...created, deviceToken: newDeviceToken ?? presentedToken! };

@@ -1,0 +1,69 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { InvitationSent, Role } from '../../../preload/agentdesk-api';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { Notice } from '../components/Notice';
+import { useSession } from '../session-context';
+
+/** "Add a user": name, email and role; the invitation link is emailed or handed over. */
+export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; onInvited: (sent: InvitationSent) => void }) {
+  const { sensitive } = useSession();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [form, setForm] = useState({ name: '', email: '', role: 'agent' as Role });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      const input = { name: form.name.trim(), email: form.email.trim(), role: form.role };
+      // Inviting gives access (an agent or an admin): a sensitive change, the server may ask for a fresh second factor first.
+      const sent = await sensitive(() => agentdesk.inviteUser(input));
+      if (sent) onInvited(sent);
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="invite-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
+      <h2 id="invite-title">Add a user</h2>
+      <p className="muted small">They get a one-time link to choose their own password. Nobody else ever knows it.</p>
+      <form onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="new-user-name">Name</label>
+          <input id="new-user-name" required maxLength={120} autoFocus value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-user-email">Email</label>
+          <input id="new-user-email" type="email" required maxLength={254} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-user-role">Role</label>
+          <select id="new-user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+            <option value="agent">Agent</option>
+            <option value="admin">Admin</option>
+          </select>
+        </div>
+        {error ? <Notice tone="error">{error}</Notice> : null}
+        <div className="dialog-actions inline-form">
+          <button type="button" className="button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" disabled={busy}>
+            Send invitation
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,47 @@
+import { useEffect, useState } from 'react';
+import { ApiError, refusedUntil } from '../api/api-error';
+import { describeError } from '../api/error-messages';
+import { Notice } from './Notice';
+
+/** "2:41", "1:02:05": what is left of a wait, as a clock reads it. */
+export function clockText(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+const endTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/**
+ * A refusal for too many attempts that counts down to its end ("Try again in 2:41") and calls
+ * `onEnded` when the wait is over, so the screen clears itself. Without an end (an older server
+ * that gives none), the refusal's own words, unchanged.
+ */
+export function LockedNotice({ error, onEnded }: { error: ApiError; onEnded: () => void }) {
+  const [until] = useState(() => refusedUntil(error));
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until === null) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [until]);
+  useEffect(() => {
+    if (until !== null && now >= until) onEnded();
+  }, [until, now, onEnded]);
+
+  const title = error.locked ? 'Sign-in locked' : 'Too many attempts';
+  if (until === null) return <Notice tone="error" title={title}>{describeError(error)}</Notice>;
+  return (
+    <Notice tone="error" title={title}>
+      {error.locked ? 'Too many wrong attempts: sign-in is locked. Ask your administrator to lift the lock-out, or wait. ' : 'Too many attempts. '}
+      {/* The notice is an alert: the ticking clock is hidden from screen readers, which hear the
+          end time once instead of a new announcement every second. */}
+      <span aria-hidden="true">
+        <span data-testid="lock-countdown">Try again in {clockText(until - now)}</span>.
+      </span>
+      <span className="visually-hidden"> Try again at {endTime.format(until)}.</span>
+    </Notice>
+  );
+}
