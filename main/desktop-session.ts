@@ -7,7 +7,7 @@
 // ended); while the server cannot be reached, the queue is sent again with back-off, on every
 // start, and whenever the server answers anything. Contact-centre desks are shared: a sign-out
 // that only forgot the token locally would leave the session alive for whoever finds it.
-import type { AccountUpdated, CurrentSession, MethodAdded, SessionRevoked, SignInInput } from '../preload/agentdesk-api.js';
+import type { AccountUpdated, CurrentSession, MethodAdded, ServerConnectionChanged, SessionRevoked, SignInInput } from '../preload/agentdesk-api.js';
 import { DesktopError, ServerClient, type SignedIn } from './server-client.js';
 import type { PasskeySignInServer } from './security-key-ceremony.js';
 import { backoffDelay, connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
@@ -22,6 +22,8 @@ export interface DesktopSessionOptions {
   onRevoked(event: SessionRevoked): void;
   /** An admin saved the account's security settings (pushed on the event stream). */
   onAccountUpdated?(event: AccountUpdated): void;
+  /** The event stream lost the server, or has it back: each change once, for the window's banner. */
+  onServerConnection?(event: ServerConnectionChanged): void;
   log?(line: string): void;
   /** Tunes the event stream's reconnects (tests). */
   events?: Pick<SessionEventsOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs'>;
@@ -37,6 +39,8 @@ export class DesktopSession {
   #token: string | null = null;
   #account: string | null = null;
   #events: SessionEventsConnection | undefined;
+  /** The window was told the stream dropped and not yet that it is back (kept across a token's new stream). */
+  #streamDown = false;
   /** Recovery codes shown and not yet confirmed as saved: kept here (never on disk) across a reload. */
   #pendingCodes: string[] | null = null;
   /** Requests that may give the session a new token, in flight. */
@@ -242,11 +246,20 @@ export class DesktopSession {
       ...(this.#options.log && { log: this.#options.log }),
       onRevoked: (reason) => void this.#revoked(token, reason),
       onAccountUpdated: (event) => this.#options.onAccountUpdated?.(event),
+      onConnectionChange: (state) => this.#streamState(state),
       // Back in touch with the server: what it has not confirmed yet goes now.
       onConnected: () => {
+        // Also the first `ready` of a stream opened after a drop with a new token.
+        this.#streamState('restored');
         if (this.#revocationsPending) void this.flushRevocations();
       },
     });
+  }
+
+  #streamState(state: ServerConnectionChanged['state']): void {
+    if (this.#streamDown === (state === 'dropped')) return;
+    this.#streamDown = state === 'dropped';
+    this.#options.onServerConnection?.({ state });
   }
 
   /** The server gave this session a new token and ended the old one: keep and use the new one. */

@@ -58,6 +58,7 @@ async function start(): Promise<void> {
       log,
       onRevoked: (event) => pushToRenderers(pushChannels.sessionRevoked, event),
       onAccountUpdated: (event) => pushToRenderers(pushChannels.accountUpdated, event),
+      onServerConnection: (event) => pushToRenderers(pushChannels.serverConnection, event),
     });
     desktopSession = session;
     const securityKeys = new SecurityKeyCeremonies({

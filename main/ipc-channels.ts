@@ -63,6 +63,7 @@ export const pushChannels = {
   sessionRevoked: 'agentdesk:session-revoked',
   securityKeyProgress: 'agentdesk:security-key-progress',
   accountUpdated: 'agentdesk:account-updated',
+  serverConnection: 'agentdesk:server-connection',
 } as const;
 
 /** Every AgentDeskApi function but the push subscriptions is one invoke message. */

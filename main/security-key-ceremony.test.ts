@@ -79,14 +79,26 @@ describe('security keys through main', () => {
     assert.equal(added.value.method.type, 'security_key');
     assert.equal(added.value.method.name, 'Desk key');
     assert.equal(added.value.recoveryCodes.length, 10, 'the first method brings recovery codes');
-    assert.deepEqual(progress[0], { step: 'touch_needed' });
-    assert.deepEqual(progress.at(-1), { step: 'done' });
+    // Issue 19: the renderer got touch_needed twice, from the start and again from the key.
+    assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'processing' }, { step: 'done' }], 'each event once, in order');
     assert.equal(key.credentials.size, 1);
   });
 
   test('the same key cannot be registered twice', async () => {
     const again = await invoke('addSecurityKey', 'Same key');
     assert.equal(again.ok ? 'ok' : again.error.code, 'method_already_registered');
+  });
+
+  test('the second step with a key tells the renderer each step once, in order', async () => {
+    assert.ok((await invoke('signOut')).ok);
+    const signedIn = await invoke('signIn', { account: 'acme', email: 'ada@acme.test', password: PASSWORD });
+    assert.ok(signedIn.ok);
+    assert.equal(signedIn.value.session.state, 'two_factor_required');
+    progress.length = 0;
+    const passed = await invoke('useSecurityKey');
+    assert.ok(passed.ok, JSON.stringify(passed));
+    assert.equal(passed.value.state, 'active');
+    assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'processing' }, { step: 'done' }]);
   });
 
   test('with user verification required, the second step asks for the PIN and says when it was wrong', async () => {
@@ -104,11 +116,16 @@ describe('security keys through main', () => {
     assert.ok(passed.ok, JSON.stringify(passed));
     assert.equal(passed.value.state, 'active');
     assert.ok(passed.value.secondFactorAt);
-    assert.deepEqual(progress.filter((p) => p.step === 'pin_needed'), [
+    assert.deepEqual(progress, [
+      { step: 'touch_needed' },
       { step: 'pin_needed', retriesLeft: 8, wrongPin: false },
       { step: 'pin_needed', retriesLeft: 7, wrongPin: true },
+      { step: 'processing' },
+      // The PIN is in: the key now waits for the touch that confirms, then signs.
+      { step: 'touch_needed' },
+      { step: 'processing' },
+      { step: 'done' },
     ]);
-    assert.deepEqual(progress.at(-1), { step: 'done' });
   });
 
   test('cancel stops a key that waits for a touch', async () => {
@@ -143,6 +160,30 @@ describe('security keys through main', () => {
     const result = await invoke('useSecurityKey');
     assert.equal(result.ok ? 'ok' : result.error.code, 'security_key_cancelled');
     assert.equal(key.pinRetries, retriesBefore);
+  });
+
+  // Issue 19: the server's refusal of a key whose counter went backwards reached the agent in
+  // @simplewebauthn's own English ("Response counter value 1 was lower than expected 4").
+  test('a copy of the key (its counter behind the original) is refused as "may be a copy: ask your administrator"', async () => {
+    const copy = new SoftAuthenticator({ pin: PIN });
+    for (const [id, credential] of key.credentials) copy.credentials.set(id, credential);
+    const listen = await reserveFreeUdpPort();
+    const served = await serveOverUdp(copy, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+    try {
+      const copyKeys = new SecurityKeyCeremonies({
+        authenticator: securityKeyAuthenticatorFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${served.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` }),
+        origin: connection.origin,
+        onProgress: (p) => p.step === 'pin_needed' && setImmediate(() => copyKeys.submitPin(PIN)),
+      });
+      const result = await dispatch(createDesktopHandlers({ session, securityKeys: copyKeys }), 'useSecurityKey', [], () => {});
+      assert.ok(!result.ok);
+      assert.deepEqual(
+        { code: result.error.code, reason: result.error.reason, message: result.error.message },
+        { code: 'security_key_rejected', reason: 'counter_regression', message: 'This key may be a copy: ask your administrator.' },
+      );
+    } finally {
+      await served.close();
+    }
   });
 });
 
@@ -238,4 +279,31 @@ describe('security-key ceremonies: passkey sign-in and an unanswered PIN prompt'
     await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof DesktopError && e.code === 'security_key_cancelled');
     assert.ok(Date.now() - started < 2_000);
   });
+});
+
+// Issue 19: a key that never answered CTAPHID_INIT reached the agent as "wasn't touched in time".
+test('a key silent on INIT reaches the renderer as security_key_not_responding, with what to do', async () => {
+  const silent = new SoftAuthenticator({ answersInit: false });
+  const listen = await reserveFreeUdpPort();
+  const served = await serveOverUdp(silent, { host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: listen });
+  try {
+    const progress: SecurityKeyProgress[] = [];
+    const ceremonies = new SecurityKeyCeremonies({
+      authenticator: securityKeyAuthenticatorFromEnvironment({ AGENTDESK_SECURITY_KEY_UDP: `127.0.0.1:${served.address.port}`, AGENTDESK_SECURITY_KEY_UDP_LISTEN: `127.0.0.1:${listen}` }),
+      origin: 'http://localhost:3000',
+      timeoutMs: 30_000,
+      onProgress: (p) => progress.push(p),
+    });
+    const server: PasskeySignInServer<never> = {
+      passkeyOptions: () => generateAuthenticationOptions({ rpID: 'localhost', userVerification: 'required' }),
+      signInWithPasskey: () => assert.fail('no response from a silent key'),
+    };
+    await assert.rejects(
+      ceremonies.signInWithPasskey(server, 'acme'),
+      (e: unknown) => e instanceof DesktopError && e.code === 'security_key_not_responding' && e.message === 'The security key is not responding. Unplug it and plug it in again.',
+    );
+    assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'cancelled' }]);
+  } finally {
+    await served.close();
+  }
 });

@@ -118,8 +118,14 @@ export class SecurityKeyCeremonies {
     this.cancel();
     const running: Running = { abort: new AbortController(), pin: undefined, choose: undefined };
     this.#running = running;
+    let showing: SecurityKeyProgress['step'] | undefined;
     const emit = (progress: SecurityKeyProgress) => {
-      if (this.#running === running) this.options.onProgress(progress);
+      if (this.#running !== running) return;
+      // The start already says "touch your key", and the key says it again when it is reached:
+      // the screen hears each state once. Prompts always go, since each waits for its answer.
+      if ((progress.step === 'touch_needed' || progress.step === 'processing') && progress.step === showing) return;
+      showing = progress.step;
+      this.options.onProgress(progress);
     };
     emit({ step: 'touch_needed' });
     try {
@@ -180,6 +186,7 @@ export function securityKeyFailure(error: unknown, cancelled = false): DesktopEr
   if (cancelled || (error instanceof SecurityKeyError && (error.code === 'cancelled' || error.code === 'timeout'))) {
     return new DesktopError('security_key_cancelled', error instanceof SecurityKeyError && error.code === 'timeout' ? error.message : 'The security key request was cancelled or timed out.');
   }
+  if (error instanceof SecurityKeyError && error.code === 'key_not_responding') return new DesktopError('security_key_not_responding', error.message);
   if (error instanceof CtapError) {
     if (BLOCKED.has(error.status)) return new DesktopError('security_key_pin_blocked', error.message);
     if (error.status === CtapStatus.CREDENTIAL_EXCLUDED) return new DesktopError('method_already_registered', 'That security key is already registered.');

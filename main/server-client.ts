@@ -49,6 +49,14 @@ export function usersQuery(query: UserListQuery): string {
   return params.size ? `?${params}` : '';
 }
 
+/**
+ * Refusals the agent is told in our words rather than the server's, by code and reason: what
+ * the agent can do about them. A counter regression is not the agent's to investigate.
+ */
+const messagesByReason: Record<string, string> = {
+  'security_key_rejected:counter_regression': 'This key may be a copy: ask your administrator.',
+};
+
 /** An error with the stable code the renderer branches on (server codes and ClientErrorCode). */
 export class DesktopError extends Error {
   override readonly name = 'DesktopError';
@@ -59,10 +67,10 @@ export class DesktopError extends Error {
     readonly retryAfterSeconds: number | null = null,
     /** 429 of a lock-out (`locked: true`) rather than a short throttle. */
     readonly locked = false,
-    /** 401 of a session the server ended: why (the reasons of session.revoked). */
+    /** Why: a session the server ended (401, the reasons of session.revoked), a key that may be a copy (security_key_rejected: counter_regression). */
     readonly reason: string | null = null,
   ) {
-    super(message);
+    super((reason && messagesByReason[`${code}:${reason}`]) || message);
   }
 }
 

@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ServerConnectionChanged } from '../preload/agentdesk-api.js';
+import { createAccount, startTestServer } from '../server/testing/harness.js';
+import { DesktopSession } from './desktop-session.js';
 import { EventStreamParser, backoffDelay, connectSessionEvents } from './session-events.js';
+import { MemorySessionStore } from './session-store.js';
 
 test('the parser handles CRLF, split chunks, comments and multi-line data', () => {
   const parser = new EventStreamParser();
@@ -52,6 +56,7 @@ test('a dropped stream is reopened with back-off and the bearer token, then a re
     setTimeout(() => res.end('event: session.revoked\ndata: {"reason":"two_factor_reset"}\n\n'), 20);
   });
   const reasons: string[] = [];
+  const changes: string[] = [];
   let connected = 0;
   await new Promise<void>((resolve) => {
     connectSessionEvents({
@@ -60,6 +65,7 @@ test('a dropped stream is reopened with back-off and the bearer token, then a re
       initialDelayMs: 10,
       maxDelayMs: 50,
       onConnected: () => connected++,
+      onConnectionChange: (state) => changes.push(state),
       onRevoked: (reason) => {
         reasons.push(reason);
         resolve();
@@ -67,6 +73,7 @@ test('a dropped stream is reopened with back-off and the bearer token, then a re
     });
   });
   assert.deepEqual(reasons, ['two_factor_reset']);
+  assert.deepEqual(changes, ['dropped', 'restored', 'dropped', 'restored'], 'each drop and each return, once');
   assert.equal(connected, 2);
   assert.equal(server.connections, 3);
   assert.deepEqual(new Set(tokens), new Set(['Bearer tok']));
@@ -80,8 +87,10 @@ test('a reconnect the server refuses with 401 means the session ended while away
     if (n === 0) return res.destroy();
     res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"unauthenticated","message":"x"}}');
   });
-  const reason = await new Promise<string>((resolve) => connectSessionEvents({ url: server.url, token: 't', initialDelayMs: 10, onRevoked: resolve }));
+  const changes: string[] = [];
+  const reason = await new Promise<string>((resolve) => connectSessionEvents({ url: server.url, token: 't', initialDelayMs: 10, onRevoked: resolve, onConnectionChange: (state) => changes.push(state) }));
   assert.equal(reason, 'expired');
+  assert.deepEqual(changes, ['dropped', 'restored'], 'a 401 is an answer: the server is back');
   await server.close();
 });
 
@@ -126,4 +135,50 @@ test('account.updated is handed on with its setting; the stream stays open', asy
   assert.equal(connection.closed, false);
   connection.close();
   await server.close();
+});
+
+/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) assert.fail(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// Issue 19: main did not tell the window when its own event stream dropped; the banner came up
+// only when a call failed. Now the window hears `dropped` once per outage, then `restored`.
+test('the server stopped and started again: main tells the window its stream dropped, once, then that it is back', async () => {
+  const server = await startTestServer({ openSignup: true });
+  const changes: ServerConnectionChanged[] = [];
+  let session: DesktopSession | undefined;
+  try {
+    const account = await createAccount(server, 'outage');
+    session = new DesktopSession({
+      server: server.url,
+      store: new MemorySessionStore(),
+      onRevoked: () => assert.fail('the session outlives a server restart'),
+      onServerConnection: (event) => changes.push(event),
+      events: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    const signedIn = await session.signIn({ account: 'outage', email: account.user.email, password: 'correct horse battery staple' });
+    assert.equal(signedIn.session.state, 'active');
+    await until(() => server.context.events.openStreams === 1, 'main holds the stream');
+    assert.deepEqual(changes, [], 'nothing to say while the stream is up');
+
+    await server.stop();
+    await until(() => changes.length >= 1, 'dropped');
+    // Several reconnects fail meanwhile: the window is told once.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual(changes, [{ state: 'dropped' }]);
+
+    await server.start();
+    await until(() => changes.length >= 2, 'restored');
+    assert.deepEqual(changes, [{ state: 'dropped' }, { state: 'restored' }]);
+    assert.equal(session.signedIn, true);
+    assert.equal((await session.current())?.session.state, 'active', 'the same session, served by the restarted server');
+  } finally {
+    session?.close();
+    await server.close();
+  }
 });

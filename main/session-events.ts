@@ -1,7 +1,8 @@
 // The server-sent event stream of the signed-in session, held by main (the renderer never sees
 // the token). `session.revoked` ends the session at once; a dropped connection is reopened with
 // exponential back-off, and a reconnect the server refuses (401) means the session ended while
-// we were away.
+// we were away. The stream is main's first sign that the server went away and came back: each
+// change is reported once, for the window's connection banner.
 
 export interface SessionEventsOptions {
   /** GET /api/v1/events of the server. */
@@ -12,6 +13,11 @@ export interface SessionEventsOptions {
   onAccountUpdated?(event: { requireTwoFactor: boolean }): void;
   /** Called on every `ready`, i.e. each time the stream is (re)established. */
   onConnected?(): void;
+  /**
+   * The stream dropped (or could not be opened) and is being retried: `dropped`, once per
+   * outage; it is back (`ready`, or the server answered the reconnect at all): `restored`.
+   */
+  onConnectionChange?(state: 'dropped' | 'restored'): void;
   log?(line: string): void;
   /** First retry delay; doubles up to maxDelayMs. */
   initialDelayMs?: number;
@@ -96,6 +102,7 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   const log = options.log ?? (() => {});
   let closed = false;
+  let down = false;
   let attempt = 0;
   let current: AbortController | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -112,8 +119,18 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
     options.onRevoked(reason);
   };
 
+  const reachable = () => {
+    if (!down) return;
+    down = false;
+    options.onConnectionChange?.('restored');
+  };
+
   const scheduleReconnect = (why: string) => {
     if (closed) return;
+    if (!down) {
+      down = true;
+      options.onConnectionChange?.('dropped');
+    }
     const delay = backoffDelay(attempt++, initial, max);
     log(`AgentDesk: event stream ${why}; reconnecting in ${delay} ms`);
     retryTimer = setTimeout(() => void open(), delay);
@@ -137,7 +154,8 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
       });
       if (response.status === 401) {
         await response.body?.cancel();
-        // The server no longer knows this session: it ended while the stream was down.
+        // The server answers again, and no longer knows this session: it ended while the stream was down.
+        reachable();
         revoked('expired');
         return;
       }
@@ -153,6 +171,7 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
         for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
           if (event.event === 'ready') {
             attempt = 0;
+            reachable();
             options.onConnected?.();
           } else if (event.event === 'session.revoked') {
             revoked(reasonOf(event.data));

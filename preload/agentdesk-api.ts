@@ -352,6 +352,14 @@ export interface SessionRevoked {
   reason: SessionRevokedReason;
 }
 
+/**
+ * The client's own event stream lost the server (`dropped`) or has it back (`restored`): the
+ * same connection banner as a call that could not reach the server. Each change once.
+ */
+export interface ServerConnectionChanged {
+  state: 'dropped' | 'restored';
+}
+
 /** Pushed to every open client of the account when an admin saves its security settings. */
 export interface AccountUpdated {
   requireTwoFactor: boolean;
@@ -393,6 +401,8 @@ export type ClientErrorCode =
   | 'network_error'
   | 'security_key_cancelled'
   | 'security_key_unavailable'
+  /** The key never answered (a wedged firmware): unplugging it is the cure, not touching it. */
+  | 'security_key_not_responding'
   | 'security_key_pin_blocked'
   | 'unexpected_response';
 
@@ -421,6 +431,8 @@ export interface AgentDeskApi {
   signOut(): Promise<void>;
   /** Pushed by the server when this session is revoked (enforcement, reset, signed out). */
   onSessionRevoked(callback: (event: SessionRevoked) => void): Unsubscribe;
+  /** The event stream to the server dropped or came back (main's on the desktop, the page's in a browser). */
+  onServerConnection(callback: (event: ServerConnectionChanged) => void): Unsubscribe;
 
   // Security keys: progress and PIN, shared by useSecurityKey and addSecurityKey
   onSecurityKeyProgress(callback: (progress: SecurityKeyProgress) => void): Unsubscribe;

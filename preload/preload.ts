@@ -3,7 +3,7 @@
 // unsubscribe, and nothing else — no ipcRenderer, no channel names, no Electron event objects.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { invokeChannels, pushChannels, type InvokeName, type IpcResult } from '../main/ipc-channels.js';
-import type { AccountUpdated, AgentDeskApi, SecurityKeyProgress, SessionRevoked, Unsubscribe } from './agentdesk-api.js';
+import type { AccountUpdated, AgentDeskApi, SecurityKeyProgress, ServerConnectionChanged, SessionRevoked, Unsubscribe } from './agentdesk-api.js';
 
 type Answer<K extends InvokeName> = Awaited<ReturnType<AgentDeskApi[K]>>;
 
@@ -36,6 +36,7 @@ const api = {
   getSecurityPolicy: () => call('getSecurityPolicy'),
   signOut: () => call('signOut'),
   onSessionRevoked: (callback) => subscribe<SessionRevoked>(pushChannels.sessionRevoked, callback),
+  onServerConnection: (callback) => subscribe<ServerConnectionChanged>(pushChannels.serverConnection, callback),
   onSecurityKeyProgress: (callback) => subscribe<SecurityKeyProgress>(pushChannels.securityKeyProgress, callback),
   submitSecurityKeyPin: (pin) => void call('submitSecurityKeyPin', pin).catch(() => {}),
   chooseSecurityKeyAccount: (index) => void call('chooseSecurityKeyAccount', index).catch(() => {}),

@@ -102,7 +102,7 @@ export class CtapHidDevice {
       if (remaining <= 0) {
         throw foreignNonces > 0
           ? new CtapHidError('nonce_mismatch', 'The security key answered CTAPHID_INIT with a different nonce.')
-          : new CtapHidError('timeout', 'The security key did not answer CTAPHID_INIT.');
+          : new CtapHidError('no_init_answer', 'The security key did not answer CTAPHID_INIT.');
       }
       let message;
       try {

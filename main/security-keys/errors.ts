@@ -146,6 +146,7 @@ export class CtapError extends Error {
 
 export type CtapHidErrorReason =
   | 'timeout' // no report in time
+  | 'no_init_answer' // CTAPHID_INIT unanswered: a wedged key (or nothing listening), not one waiting for a touch
   | 'invalid_report' // not a 64-byte report
   | 'unexpected_continuation' // continuation frame where an initialisation frame was due
   | 'interrupted' // new initialisation frame in the middle of a message
@@ -193,7 +194,8 @@ export type SecurityKeyErrorCode =
   | 'pin_not_set'
   | 'pin_required'
   | 'request_too_large' // the request cannot fit the key's maxMsgSize, however its lists are cut
-  | 'no_security_key';
+  | 'no_security_key'
+  | 'key_not_responding'; // every key present stays silent on CTAPHID_INIT
 
 const clientMessages: Record<SecurityKeyErrorCode, string> = {
   cancelled: 'Security key request cancelled.',
@@ -204,6 +206,7 @@ const clientMessages: Record<SecurityKeyErrorCode, string> = {
   pin_required: 'A PIN is needed to use this security key.',
   request_too_large: "This sign-in request is too large for this security key. Try another key or another sign-in method.",
   no_security_key: 'No security key found. Insert your security key.',
+  key_not_responding: 'The security key is not responding. Unplug it and plug it in again.',
 };
 
 /** Outcomes decided by the WebAuthn client itself rather than by a key. */

@@ -14,6 +14,13 @@ export interface AttemptControl {
   touchNeeded(): void;
 }
 
+/**
+ * How many times in a row every key present may leave CTAPHID_INIT unanswered before the request
+ * ends as "not responding": a wedged key does not come back without being plugged in again, and
+ * waiting out the whole ceremony would end it as an untouched key.
+ */
+export const SILENT_INIT_LIMIT = 3;
+
 export type KeyAttempt<T> = (key: OpenSecurityKey, control: AttemptControl) => Promise<T>;
 
 export interface RaceOptions {
@@ -35,6 +42,7 @@ export interface RaceOptions {
 export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceOptions): Promise<T> {
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const droppedOut = new Map<string, unknown>(); // by transport id, until the key is unplugged
+  const silentInits = new Map<string, number>(); // INITs left unanswered in a row, by transport id
   let winner: string | undefined;
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   let wake: () => void = () => undefined;
@@ -66,7 +74,13 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
     const done = (async () => {
       let key: OpenSecurityKey | undefined;
       try {
-        key = await open();
+        try {
+          key = await open();
+          silentInits.delete(transportId);
+        } catch (error) {
+          if (error instanceof CtapHidError && error.reason === 'no_init_answer') silentInits.set(transportId, (silentInits.get(transportId) ?? 0) + 1);
+          throw error;
+        }
         if (signal.aborted) throw new SecurityKeyError('cancelled');
         const value = await attempt(key, control);
         if (winner === undefined || winner === transportId) {
@@ -87,6 +101,9 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
     running.set(transportId, { controller, done });
   };
 
+  /** Keys are present and every one of them left INIT unanswered at least `times` in a row. */
+  const allSilent = (times: number) => winner === undefined && lastPresent.length > 0 && lastPresent.every((id) => (silentInits.get(id) ?? 0) >= times);
+
   const aborted = new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   try {
     for (;;) {
@@ -100,12 +117,17 @@ export async function raceSecurityKeys<T>(attempt: KeyAttempt<T>, options: RaceO
           await Promise.allSettled([...running.values()].map((e) => e.done));
         }
         if (outcome) break;
+        const cancelled = options.signal.aborted && !(options.signal.reason instanceof SecurityKeyError && options.signal.reason.code === 'timeout');
+        // Out of time with only silent keys: nobody could have touched them.
+        if (!cancelled && allSilent(1)) throw new SecurityKeyError('key_not_responding');
         if (!options.signal.aborted) throw new SecurityKeyError('timeout');
         throw options.signal.reason instanceof Error ? options.signal.reason : new SecurityKeyError('cancelled');
       }
       if (winner === undefined) {
         const transports = await options.discovery.list().catch(() => []);
         lastPresent = transports.map((t) => t.id);
+        for (const id of silentInits.keys()) if (!lastPresent.includes(id)) silentInits.delete(id);
+        if (allSilent(SILENT_INIT_LIMIT)) throw new SecurityKeyError('key_not_responding');
         for (const id of droppedOut.keys()) {
           // Unplugged keys may come back and deserve a new try; transport hiccups are retried too.
           if (!lastPresent.includes(id) || isTransient(droppedOut.get(id))) droppedOut.delete(id);

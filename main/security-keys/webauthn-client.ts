@@ -338,7 +338,8 @@ export class SecurityKeyClient {
         ceremony.emit({ type: 'cancelled' });
         throw new SecurityKeyError('cancelled', undefined, { cause: error });
       }
-      if (timedOut) throw error instanceof SecurityKeyError && error.code === 'timeout' ? error : new SecurityKeyError('timeout', undefined, { cause: error });
+      // A key that never answered is not one that was not touched.
+      if (timedOut) throw error instanceof SecurityKeyError && (error.code === 'timeout' || error.code === 'key_not_responding') ? error : new SecurityKeyError('timeout', undefined, { cause: error });
       throw error;
     } finally {
       clearTimeout(timer);

@@ -32,6 +32,14 @@ test('a lock-out says how long, to ask an admin, and is not the short throttle',
   assert.equal(describeError(ApiError.from({ code: 'too_many_attempts', retryAfterSeconds: 30 })), 'Too many attempts. Try again in 30 seconds.');
 });
 
+// Issue 19: a counter regression reached the agent as the WebAuthn library's English.
+test('a key refused as a possible copy says so, whatever the server worded; a silent key says to replug it', () => {
+  const copy = ApiError.from({ code: 'security_key_rejected', message: 'Response counter value 2 was lower than expected 4', status: 400, reason: 'counter_regression' });
+  assert.equal(describeError(copy), 'This key may be a copy: ask your administrator.');
+  assert.equal(describeError(ApiError.from({ code: 'security_key_rejected', message: 'x', status: 400 })), 'That security key was not accepted. Try another key or method.');
+  assert.equal(describeError(ApiError.from({ code: 'security_key_not_responding', message: 'x' })), 'The security key is not responding. Unplug it and plug it in again.');
+});
+
 test('"Authenticator app added", not "Authenticator app “Authenticator app” added"', () => {
   assert.equal(describeMethod({ type: 'totp', name: 'Authenticator app' }), 'Authenticator app');
   assert.equal(describeMethod({ type: 'security_key', name: 'security key ' }), 'Security key');

@@ -93,7 +93,7 @@ const defaultMessages: Record<ErrorCode, string> = {
 /** A client error: answered with its status and code, and nothing is changed. */
 export class ApiError extends Error {
   readonly status: number;
-  /** Why a session ended, on `unauthenticated` for a revoked session. */
+  /** Why: a session ended (`unauthenticated`), a key may be a copy (`security_key_rejected`: `counter_regression`). */
   reason?: string;
   /** More fields of the error body (e.g. `locked` on too_many_attempts). */
   extra?: Record<string, unknown>;

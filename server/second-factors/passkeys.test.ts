@@ -263,6 +263,19 @@ describe('sign in with a security key alone', () => {
     assert.equal(home.status, 201, JSON.stringify(home.body));
   });
 
+  test('a passkey whose sign counter went backwards is refused with reason counter_regression', async () => {
+    await setPasswordless(true);
+    const { key, credential } = await userWithPasskey('Copy');
+    credential.counter = 50;
+    assert.equal((await signInWithKey(key, credential)).status, 201);
+    credential.counter = 10; // the copy lags behind the original
+    const copy = await signInWithKey(key, credential);
+    assert.equal(copy.status, 400);
+    assert.equal(copy.body.error.code, 'security_key_rejected');
+    assert.equal(copy.body.error.reason, 'counter_regression');
+    assert.doesNotMatch(copy.body.error.message, /counter value/i);
+  });
+
   test('bad input gets a 4xx with a stable code and changes nothing', async () => {
     await setPasswordless(true);
     const { key, credential } = await userWithPasskey('Bad');

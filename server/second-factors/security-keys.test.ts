@@ -139,6 +139,9 @@ describe('security keys', () => {
     next = await signIn(server, slug, u.email);
     const cloned = await assertWith(next.token, key, credential, 5);
     assert.equal(cloned.body.error.code, 'security_key_rejected');
+    // Issue 19: the agent got the library's own English; clients now read a stable reason.
+    assert.equal(cloned.body.error.reason, 'counter_regression');
+    assert.doesNotMatch(cloned.body.error.message, /counter value/i);
     const row = await server.db.selectFrom('methods').select('clone_warning_at').where('id', '=', res.body.method.id).executeTakeFirstOrThrow();
     assert.ok(row.clone_warning_at);
     const audit = await server.call('GET', '/account/audit-events', { token: adminToken });

@@ -175,6 +175,19 @@ export type AssertionResult =
   | { ok: true; methodId: string }
   | { ok: false; cloneSuspected: boolean; methodId?: string; message: string };
 
+/** What the agent is told of a counter that went backwards: all they can do is tell an admin. */
+const COPY_SUSPECTED = 'This security key may be a copy of the one registered (its signature counter went backwards). Ask your administrator.';
+
+/**
+ * The refusal of an assertion that did not verify: `security_key_rejected`, with
+ * `reason: 'counter_regression'` when the key may be a copy, so clients can say so in their words.
+ */
+export function assertionRefused(result: { cloneSuspected: boolean; message: string }): ApiError {
+  const error = new ApiError('security_key_rejected', result.message);
+  if (result.cloneSuspected) error.reason = 'counter_regression';
+  return error;
+}
+
 /**
  * Verifies an assertion from one of the user's keys. A sign counter that goes backwards flags
  * the key as possibly cloned and refuses the assertion; keys that always report 0 are fine.
@@ -228,7 +241,7 @@ export async function checkAssertion(
     if (cloneSuspected) {
       await db.updateTable('methods').set({ clone_warning_at: Date.now() }).where('id', '=', key.id).execute();
     }
-    return { ok: false, cloneSuspected, methodId: key.id, message };
+    return { ok: false, cloneSuspected, methodId: key.id, message: cloneSuspected ? COPY_SUSPECTED : message };
   }
   if (!verification.verified) return { ok: false, cloneSuspected: false, message: 'The signature did not verify.' };
   await db

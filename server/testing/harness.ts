@@ -49,8 +49,10 @@ export type ApiClient = Pick<ReturnType<typeof apiClient>, 'call'>;
 export async function startTestServer(overrides: Partial<Config> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-test-'));
   const pg = process.env.AGENTDESK_TEST_DATABASE_URL ? await freshPostgresDatabase(process.env.AGENTDESK_TEST_DATABASE_URL) : undefined;
-  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: process.env.AGENTDESK_TEST_LOG ?? 'silent', databaseUrl: pg?.url, ...overrides });
+  const config = { host: '127.0.0.1', port: 0, dataDir, logLevel: process.env.AGENTDESK_TEST_LOG ?? 'silent', databaseUrl: pg?.url, ...overrides };
+  const server = await startServer(config);
   const base = `${server.url}/api/v1`;
+  let running = server;
 
   const { call } = apiClient(base);
 
@@ -60,8 +62,19 @@ export async function startTestServer(overrides: Partial<Config> = {}) {
     dataDir,
     call,
     db: server.context.db,
+    /** Stops the server as a restart or an outage would, keeping its store for `start()`. */
+    async stop() {
+      await running.close();
+    },
+    /**
+     * Starts it again after `stop()`, on the same port over the same store. `db` and `context`
+     * above are still the first instance's (closed): use the API after a restart.
+     */
+    async start() {
+      running = await startServer({ ...config, port: Number(new URL(server.url).port) });
+    },
     async close() {
-      await server.close();
+      await running.close();
       await pg?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

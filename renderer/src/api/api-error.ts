@@ -11,7 +11,7 @@ export class ApiError extends Error {
     readonly retryAfterSeconds: number | null = null,
     /** A lock-out (429 with `locked: true`): waiting is the only way, or an admin lifts it. */
     readonly locked = false,
-    /** On a 401 for a session the server ended: why (the reasons of session.revoked). */
+    /** Why: a session the server ended (401, the reasons of session.revoked), a key that may be a copy (security_key_rejected: counter_regression). */
     readonly reason: string | null = null,
     /** When a lock-out ends (ISO time), on servers that say so; else count from retryAfterSeconds. */
     readonly lockedUntil: string | null = null,

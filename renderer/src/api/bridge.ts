@@ -31,17 +31,12 @@ function withTypedErrors(api: AgentDeskApi): AgentDeskApi {
  */
 export const isDesktop = window.agentdesk !== undefined;
 
-let connection: Connection | undefined;
-const raw: AgentDeskApi = withTypedErrors(
-  window.agentdesk ??
-    createWebApi({
-      // The event stream is the first to notice the server going away, and coming back.
-      onStreamLost: () => connection?.lost(),
-      onStreamOpen: () => connection?.answered(),
-    }),
-);
+const raw: AgentDeskApi = withTypedErrors(window.agentdesk ?? createWebApi());
 // The probe asks the one question that needs no session.
-connection = new Connection(() => raw.getSignupStatus());
+const connection = new Connection(() => raw.getSignupStatus());
 setSharedConnection(connection);
+// The event stream (main's on the desktop, the page's in a browser) is the first to notice the
+// server going away, and coming back: the same banner as a call that could not reach it.
+raw.onServerConnection(({ state }) => (state === 'dropped' ? connection.lost() : connection.answered()));
 
 export const agentdesk: AgentDeskApi = connection.wrap(raw);

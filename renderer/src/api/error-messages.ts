@@ -21,6 +21,7 @@ const messages: Record<string, string> = {
   security_key_rejected: 'That security key was not accepted. Try another key or method.',
   security_key_cancelled: 'The security key request was cancelled or timed out.',
   security_key_unavailable: 'This device could not use a security key. Try another method.',
+  security_key_not_responding: 'The security key is not responding. Unplug it and plug it in again.',
   security_key_pin_blocked: 'This security key’s PIN is blocked. Reset the key or use another method.',
   challenge_expired: 'That request expired. Start again.',
   passwordless_disabled: 'Signing in with a security key alone is not turned on for this account. Sign in with your email and password.',
@@ -47,8 +48,15 @@ const messages: Record<string, string> = {
   import_rejected: 'Some rows have errors, so nothing was imported. Fix them and try again.',
 };
 
+/** Refusals whose reason changes what the agent should do, by `code:reason`. */
+const messagesByReason: Record<string, string> = {
+  'security_key_rejected:counter_regression': 'This key may be a copy: ask your administrator.',
+};
+
 export function describeError(error: unknown): string {
   const apiError = ApiError.from(error);
+  const byReason = apiError.reason ? messagesByReason[`${apiError.code}:${apiError.reason}`] : undefined;
+  if (byReason) return byReason;
   if (apiError.code === 'too_many_attempts' && apiError.locked) {
     const span = apiError.retryAfterSeconds && apiError.retryAfterSeconds > 0 ? ` for ${durationText(apiError.retryAfterSeconds)}` : '';
     return `Too many wrong attempts: sign-in to this account is locked${span}. Ask your administrator to lift the lock-out, or try again then.`;

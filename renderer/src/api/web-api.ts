@@ -15,6 +15,7 @@ import type {
   MethodAdded,
   MySession,
   SecurityKeyProgress,
+  ServerConnectionChanged,
   Session,
   SessionRevoked,
 } from '../../../preload/agentdesk-api';
@@ -141,23 +142,25 @@ function dropPendingCodes(): void {
   }
 }
 
-export interface WebApiOptions {
-  /** The event stream dropped (the server went away, or the network). */
-  onStreamLost?(): void;
-  /** The event stream is (again) open. */
-  onStreamOpen?(): void;
-}
-
 /** What a method's enrollment answers, without anything that is not for the screens. */
 function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
   return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
 }
 
-export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
+export function createWebApi(): AgentDeskApi {
   const revokedListeners = new Set<(event: SessionRevoked) => void>();
+  const connectionListeners = new Set<(event: ServerConnectionChanged) => void>();
+  // The stream is the first to notice the server going away, and coming back: each change once.
+  let streamDown = false;
   const accountListeners = new Set<(event: AccountUpdated) => void>();
   const progressListeners = new Set<(progress: SecurityKeyProgress) => void>();
   let events: EventSource | null = null;
+
+  function streamState(state: ServerConnectionChanged['state']) {
+    if (streamDown === (state === 'dropped')) return;
+    streamDown = state === 'dropped';
+    for (const listener of connectionListeners) listener({ state });
+  }
 
   function emitProgress(progress: SecurityKeyProgress) {
     for (const listener of progressListeners) listener(progress);
@@ -200,11 +203,11 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
       }
     });
     source.addEventListener('open', () => {
-      if (events === source) options.onStreamOpen?.();
+      if (events === source) streamState('restored');
     });
     source.addEventListener('error', () => {
       if (events !== source) return;
-      options.onStreamLost?.();
+      streamState('dropped');
       // The browser reconnects on its own unless the server refused the stream (401: the
       // session ended while we were away); then ask why, as a pushed revocation would say.
       if (source.readyState === EventSource.CLOSED) {
@@ -313,6 +316,11 @@ export function createWebApi(options: WebApiOptions = {}): AgentDeskApi {
     onSessionRevoked: (callback) => {
       revokedListeners.add(callback);
       return () => revokedListeners.delete(callback);
+    },
+
+    onServerConnection: (callback) => {
+      connectionListeners.add(callback);
+      return () => connectionListeners.delete(callback);
     },
 
     onSecurityKeyProgress: (callback) => {

@@ -18,6 +18,7 @@ import {
   takePasskeyChallenge,
   verifyPasskeyAssertion,
 } from '../../second-factors/passkeys.js';
+import { assertionRefused } from '../../second-factors/security-keys.js';
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
 import { describeWait, limitKeys, LimitReached, passkeyOptionsLimits, type Limit } from '../../sessions/throttling.js';
@@ -108,7 +109,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
         details: { method: 'passkey', reason },
         request: context,
       });
-      throw new ApiError('security_key_rejected', message);
+      throw assertionRefused({ cloneSuspected: reason === 'counter_regression', message });
     };
     if (!passkey) return refuse('unknown_credential', 'This security key is not set up to sign in to this account without a password.');
     let result;

@@ -14,7 +14,7 @@ import { listMethods } from '../../second-factors/methods.js';
 import { verifyPassword } from '../../people/passwords.js';
 import { recordSignIn } from '../../people/users.js';
 import { EmptyBody, SecondFactorBody, SignInBody } from '../schemas.js';
-import { authenticationOptions, verifySecurityKeyAssertion } from '../../second-factors/security-keys.js';
+import { assertionRefused, authenticationOptions, verifySecurityKeyAssertion } from '../../second-factors/security-keys.js';
 import { deviceForSignIn, findDevice, isKnownDevice, presentedDeviceToken, recordDeviceSignIn, setDeviceCookie } from '../../sessions/devices.js';
 import { recordLockouts } from '../../sessions/lockouts.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
@@ -167,7 +167,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (result.cloneSuspected) {
           await recordAudit(db, { accountId: auth.account.id, actorId: auth.user.id, action: 'security_key.counter_regression', details: { methodId: result.methodId } });
         }
-        throw new ApiError('security_key_rejected', result.message);
+        throw assertionRefused(result);
       }
       passed = await db.transaction().execute(async (trx) => {
         const done = await ctx.sessions.passSecondFactor(trx, auth.session);
