@@ -71,6 +71,8 @@ export interface SettingsChange {
   passwordlessSignIn?: boolean | undefined;
   /** Which methods count (second-factors/policy.ts); absent leaves it. */
   secondFactorPolicy?: SecondFactorPolicy | undefined;
+  /** Under "security keys only", recovery codes still pass the second step (policy.ts); absent leaves it. */
+  allowRecoveryCodesUnderKeysOnly?: boolean | undefined;
 }
 
 export async function saveSecuritySettings(
@@ -167,7 +169,7 @@ export async function applySecuritySettings(
     .execute();
   const account = await trx
     .selectFrom('accounts')
-    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy'])
+    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy', 'allow_recovery_codes_under_keys_only'])
     .where('id', '=', input.accountId)
     .executeTakeFirstOrThrow();
   // Taken after the lock, so audit entries sort in the order the saves took effect.
@@ -180,6 +182,8 @@ export async function applySecuritySettings(
   // While 2FA is required, accepting security keys only leaves users with just an app without a method.
   const tightening = requireTwoFactor && policy === 'security_keys' && previousPolicy !== 'security_keys';
   const passwordless = change.passwordlessSignIn === undefined ? account.passwordless_sign_in === 1 : change.passwordlessSignIn;
+  const recoveryCodesAllowed = account.allow_recovery_codes_under_keys_only === 1;
+  const allowRecoveryCodes = change.allowRecoveryCodesUnderKeysOnly ?? recoveryCodesAllowed;
   // Another admin turned it off in the meantime: this save turns it on, unacknowledged.
   if ((turningOn || tightening || schedules) && !change.acknowledged) throw new DomainError('acknowledgement_required');
   // Another admin turned it on in the meantime: there is nothing left to schedule.
@@ -197,6 +201,7 @@ export async function applySecuritySettings(
       enrollment_policy: enrollment,
       second_factor_policy: policy,
       passwordless_sign_in: passwordless ? 1 : 0,
+      allow_recovery_codes_under_keys_only: allowRecoveryCodes ? 1 : 0,
       settings_updated_at: now,
       settings_updated_by: input.actorId,
       two_factor_required_since: turningOn ? now : requireTwoFactor ? account.two_factor_required_since : null,
@@ -230,6 +235,7 @@ export async function applySecuritySettings(
       ...(enrollment !== account.enrollment_policy ? { enrollment: { from: account.enrollment_policy, to: enrollment } } : {}),
       ...(policy !== previousPolicy ? { secondFactorPolicy: { from: previousPolicy, to: policy } } : {}),
       ...(passwordless !== (account.passwordless_sign_in === 1) ? { passwordlessSignIn: { from: !passwordless, to: passwordless } } : {}),
+      ...(allowRecoveryCodes !== recoveryCodesAllowed ? { allowRecoveryCodesUnderKeysOnly: { from: recoveryCodesAllowed, to: allowRecoveryCodes } } : {}),
       ...(scheduledAt !== previousSchedule ? { startsAt: { from: isoOrNull(previousSchedule), to: isoOrNull(scheduledAt) } } : {}),
       ...(input.scheduledFor !== undefined ? { deploymentDay: new Date(input.scheduledFor).toISOString() } : {}),
       signedOutUsers,

@@ -30,6 +30,7 @@ import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
 import { Throttle } from '../sessions/throttling.js';
+import { PasswordPolicy } from '../people/passwords.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = 64 * 1024;
@@ -71,6 +72,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     ),
     throttle: new Throttle(store.db),
     recoveryCodes: new RecoveryCodes(box.deriveKey('recovery-codes')),
+    passwords: new PasswordPolicy({ pwnedPasswordsUrl: config.pwnedPasswordsUrl }),
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     recentSecondFactorMs: 10 * 60_000,
   };

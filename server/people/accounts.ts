@@ -6,7 +6,7 @@ import { newId } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
 import { NO_METHOD_FLAGS } from '../second-factors/method-flags.js';
 import type { SessionEvents } from '../sessions/events.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, type PasswordPolicy, type WarnLog } from './passwords.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { isUniqueViolation } from './invitations.js';
@@ -22,8 +22,11 @@ export function normalizeEmail(email: string): string {
 
 export async function createAccount(
   db: Kysely<Database>,
-  input: { name: string; slug: string; admin: { name: string; email: string; password: string }; openSignup: boolean },
+  passwords: PasswordPolicy,
+  input: { name: string; slug: string; admin: { name: string; email: string; password: string }; openSignup: boolean; log?: WarnLog | undefined },
 ) {
+  // The first admin's password meets the same policy as every other (ASVS 6.2.4, 6.2.11, 6.2.12).
+  await passwords.check(input.admin.password, { email: input.admin.email, names: [input.admin.name, input.name, input.slug], log: input.log });
   const passwordHash = await hashPassword(input.admin.password);
   const now = Date.now();
   const accountId = newId();

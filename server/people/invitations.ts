@@ -8,7 +8,7 @@ import { DomainError } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { issueLinks, linkUrl, peekLink, revokeLinks, takeLink } from './links.js';
-import { checkNewPassword, hashPassword, NO_PASSWORD } from './passwords.js';
+import { hashPassword, NO_PASSWORD, type PasswordPolicy, type WarnLog } from './passwords.js';
 import { normalizeEmail } from './accounts.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -171,10 +171,14 @@ export async function describeInvitation(db: Kysely<Database>, token: string) {
  * The invitee chooses their password: the link is taken and the user becomes active in one
  * transaction. They then sign in as usual (and set up 2FA if the account requires it).
  */
-export async function acceptInvitation(db: Kysely<Database>, input: { token: string; password: string; request?: RequestContext | undefined }) {
+export async function acceptInvitation(
+  db: Kysely<Database>,
+  passwords: PasswordPolicy,
+  input: { token: string; password: string; request?: RequestContext | undefined; log?: WarnLog | undefined },
+) {
   // Checked before the link is taken: a refused password leaves the invitation usable.
   const preview = await describeInvitation(db, input.token);
-  checkNewPassword(input.password, { email: preview.user.email });
+  await passwords.check(input.password, { email: preview.user.email, names: [preview.user.name, preview.account.name, preview.account.slug], log: input.log });
   const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
     const link = await takeLink(trx, 'invitation', input.token);

@@ -13,7 +13,7 @@ import { countOtherSessions } from '../sessions/other-sessions.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
 import { issueLinks, linkUrl, peekLink, takeLink } from './links.js';
-import { checkNewPassword, hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword, type PasswordPolicy, type WarnLog } from './passwords.js';
 import { notify } from '../notifications/security-activity.js';
 
 interface ResetTarget {
@@ -71,12 +71,22 @@ export async function sendPasswordReset(db: Kysely<Database>, input: { accountId
 }
 
 /** The new password from a reset link: every session of the user ends. */
-export async function completePasswordReset(db: Kysely<Database>, events: SessionEvents, input: { token: string; newPassword: string; request?: RequestContext | undefined }) {
+export async function completePasswordReset(
+  db: Kysely<Database>,
+  events: SessionEvents,
+  passwords: PasswordPolicy,
+  input: { token: string; newPassword: string; request?: RequestContext | undefined; log?: WarnLog | undefined },
+) {
   const preview = await peekLink(db, 'password_reset', input.token);
   if (!preview) throw new DomainError('invalid_link');
-  const owner = await db.selectFrom('users').select(['email', 'status']).where('id', '=', preview.userId).executeTakeFirst();
+  const owner = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.name', 'u.email', 'u.status', 'a.name as account_name', 'a.slug'])
+    .where('u.id', '=', preview.userId)
+    .executeTakeFirst();
   if (!owner || owner.status !== 'active') throw new DomainError('invalid_link');
-  checkNewPassword(input.newPassword, { email: owner.email });
+  await passwords.check(input.newPassword, { email: owner.email, names: [owner.name, owner.account_name, owner.slug], log: input.log });
   const passwordHash = await hashPassword(input.newPassword);
   const result = await db.transaction().execute(async (trx) => {
     const link = await takeLink(trx, 'password_reset', input.token);
@@ -103,11 +113,17 @@ export async function completePasswordReset(db: Kysely<Database>, events: Sessio
 export async function changePassword(
   db: Kysely<Database>,
   events: SessionEvents,
-  input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined },
+  passwords: PasswordPolicy,
+  input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined; log?: WarnLog | undefined },
 ) {
-  const user = await db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', input.userId).executeTakeFirstOrThrow();
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.id', 'u.name', 'u.email', 'u.password_hash', 'a.name as account_name', 'a.slug'])
+    .where('u.id', '=', input.userId)
+    .executeTakeFirstOrThrow();
   if (!(await verifyPassword(user.password_hash, input.currentPassword))) throw new DomainError('current_password_incorrect');
-  checkNewPassword(input.newPassword, { email: user.email });
+  await passwords.check(input.newPassword, { email: user.email, names: [user.name, user.account_name, user.slug], log: input.log });
   if (input.newPassword === input.currentPassword) throw new DomainError('invalid_request', 'Choose a password different from your current one.');
   const passwordHash = await hashPassword(input.newPassword);
   const now = Date.now();

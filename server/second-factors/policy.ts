@@ -3,7 +3,10 @@
 // whoever runs it; a key signs for our origin only). Under "security_keys" an authenticator app
 // no longer passes the second step, and a user whose only method is an app counts as having no
 // method: in the impact preview and at enforcement, and their app only lets them add a key.
-// Recovery codes keep working under both: they are the way back for a user who lost their key.
+// Recovery codes are typed too, so a look-alike page can replay them as well: under "security
+// keys only" they pass neither the second step nor re-authentication, unless an admin allows them
+// (accounts.allow_recovery_codes_under_keys_only, off by default: the way back for a user who
+// lost their key is then an admin's 2FA reset).
 import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../errors.js';
 import type { AccountsTable, Database, MethodsTable } from '../store/schema.js';
@@ -47,7 +50,16 @@ export function acceptedMethodFlag(policy: SecondFactorPolicy): 'has_two_factor'
 export async function codeStepUnder(db: Db, input: { policy: SecondFactorPolicy; userId: string; method: 'totp' | 'recovery_code' }): Promise<'active' | 'add_security_key'> {
   const { policy } = input;
   if (policy === 'any') return 'active';
-  const user = await db.selectFrom('users').select('has_security_key').where('id', '=', input.userId).executeTakeFirstOrThrow();
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.has_security_key', 'a.allow_recovery_codes_under_keys_only'])
+    .where('u.id', '=', input.userId)
+    .executeTakeFirstOrThrow();
+  // Refused before the code is looked at or the attempt counted: nothing spent, nothing counted.
+  if (input.method === 'recovery_code' && user.allow_recovery_codes_under_keys_only !== 1) {
+    throw new DomainError('method_not_allowed', 'Your administrator accepts security keys only, and recovery codes are turned off. Use your security key, or ask your administrator to reset your two-factor authentication.');
+  }
   if (user.has_security_key === 1) {
     requireMethodAllowed(policy, input.method);
     return 'active';

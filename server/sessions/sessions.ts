@@ -15,6 +15,17 @@ const pendingLifetime: Record<Exclude<SessionState, 'active'>, number> = {
   two_factor_required: 10 * MINUTE,
   enrollment_required: 30 * MINUTE,
 };
+/**
+ * A first method may be added only with the password entered this recently (PRODUCT.md; OWASP
+ * ASVS 5.0 7.5.1): a stolen old cookie of a user without a method cannot enrol the thief's app.
+ */
+export const RECENT_PASSWORD_MS = 10 * MINUTE;
+
+/** Whether the password was entered in this session within RECENT_PASSWORD_MS. */
+export function passwordIsRecent(session: Pick<SessionsTable, 'password_at'>, now = Date.now()): boolean {
+  return session.password_at !== null && Number(session.password_at) >= now - RECENT_PASSWORD_MS;
+}
+
 /** last_seen_at is written at most this often, so reads do not each cost a write. */
 const TOUCH_INTERVAL = MINUTE;
 
@@ -89,7 +100,16 @@ export class Sessions {
 
   async create(
     db: Kysely<Database> | Transaction<Database>,
-    input: { userId: string; accountId: string; state: SessionState; clientAddress?: string; userAgent?: string | undefined; deviceId?: string | null },
+    input: {
+      userId: string;
+      accountId: string;
+      state: SessionState;
+      clientAddress?: string;
+      userAgent?: string | undefined;
+      deviceId?: string | null;
+      /** The sign-in checked the password (not a passkey alone): password_at is now. */
+      passwordVerified?: boolean;
+    },
   ): Promise<{ token: string; session: SessionsTable }> {
     const now = Date.now();
     const token = newToken();
@@ -103,6 +123,7 @@ export class Sessions {
       last_seen_at: now,
       expires_at: this.expiry(input.state, now, now),
       second_factor_at: null,
+      password_at: input.passwordVerified ? now : null,
       revoked_at: null,
       revoked_reason: null,
       client_address: input.clientAddress ?? null,
@@ -145,6 +166,7 @@ export class Sessions {
       last_seen_at: row.last_seen_at,
       expires_at: row.expires_at,
       second_factor_at: row.second_factor_at,
+      password_at: row.password_at,
       revoked_at: null,
       revoked_reason: null,
       client_address: row.client_address,
@@ -201,6 +223,23 @@ export class Sessions {
     const expiresAt = Math.min(Number(session.expires_at), now + pendingLifetime.enrollment_required);
     await db.updateTable('sessions').set({ state: 'enrollment_required', expires_at: expiresAt }).where('id', '=', session.id).execute();
     return { ...session, state: 'enrollment_required', expires_at: expiresAt };
+  }
+
+  /**
+   * The user entered their password again in this session (POST /sessions/current/password):
+   * re-authentication, so under a new token like passSecondFactor (OWASP ASVS 5.0 7.2.4); the
+   * token it came with ends here. The state, the second factor and the expiry stay as they were.
+   * password_at survives passSecondFactor's rotation in turn: it is the same row.
+   */
+  async confirmPassword(
+    db: Kysely<Database> | Transaction<Database>,
+    session: SessionsTable,
+    now = Date.now(),
+  ): Promise<{ session: SessionsTable; token: string }> {
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    await db.updateTable('sessions').set({ token_hash: tokenHash, password_at: now, last_seen_at: now }).where('id', '=', session.id).where('revoked_at', 'is', null).execute();
+    return { session: { ...session, token_hash: tokenHash, password_at: now, last_seen_at: now }, token };
   }
 
   /**

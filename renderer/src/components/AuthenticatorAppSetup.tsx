@@ -5,6 +5,7 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
 import { Notice } from './Notice';
+import { needsPassword, PasswordReauthDialog } from './ReauthDialog';
 
 const wrongCode =
   'That code did not match. Codes change every 30 seconds: enter the newest one. If it keeps failing, make sure your phone sets its clock automatically (an app on a clock more than a minute off makes wrong codes).';
@@ -18,6 +19,7 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
   const [attempt, setAttempt] = useState(0);
   const [copied, setCopied] = useState(false);
   const [generation, setGeneration] = useState(0);
+  const [askPassword, setAskPassword] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -26,7 +28,12 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
     agentdesk
       .startAuthenticatorApp('Authenticator app')
       .then((s) => live && setSetup(s))
-      .catch((e: unknown) => live && setError(describeError(e)));
+      .catch((e: unknown) => {
+        if (!live) return;
+        // A first method needs the password entered in the last 10 minutes: ask, then start again.
+        if (needsPassword(e)) setAskPassword(true);
+        else setError(describeError(e));
+      });
     return () => {
       live = false;
     };
@@ -100,6 +107,12 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
         </div>
       ) : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
+      {askPassword ? (
+        <PasswordReauthDialog
+          onPassed={() => { setAskPassword(false); setGeneration((n) => n + 1); }}
+          onCancel={() => { setAskPassword(false); setError('Your password is needed to set up an authenticator app.'); }}
+        />
+      ) : null}
       <div className="button-row">
         {expired || (!setup && error) ? (
           <button type="button" onClick={() => { setError(null); setGeneration((n) => n + 1); }}>

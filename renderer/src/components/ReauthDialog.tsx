@@ -1,5 +1,9 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../preload/agentdesk-api';
+import { ApiError } from '../api/api-error';
+import { agentdesk } from '../api/bridge';
+import { describeError } from '../api/error-messages';
+import { Notice } from './Notice';
 import { SecondFactorForm } from './SecondFactorForm';
 
 /** A modal asking for a fresh second factor before a sensitive change (as GitHub's sudo mode). */
@@ -27,4 +31,59 @@ export function ReauthDialog({ methods, onPassed, onCancel }: { methods: Method[
       </div>
     </dialog>
   );
+}
+
+/**
+ * The same modal asking for the password instead: a first method needs it entered in the last
+ * 10 minutes (the server answers reauthentication_required with reason "password").
+ */
+export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => void; onCancel: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await agentdesk.confirmPassword(password);
+      onPassed();
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="password-reauth-title" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
+      <h2 id="password-reauth-title">Confirm it’s you</h2>
+      <p>You have no two-factor method yet, so enter your password again to continue (it must have been entered in the last 10 minutes).</p>
+      <form className="stack" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="password-reauth-input">Password</label>
+          <input id="password-reauth-input" type="password" autoComplete="current-password" required maxLength={256} autoFocus value={password} disabled={busy} onChange={(e) => setPassword(e.target.value)} />
+        </div>
+        {error ? <Notice tone="error">{error}</Notice> : null}
+        <div className="dialog-actions">
+          <button type="submit" disabled={busy || !password}>Continue</button>
+          <button type="button" className="button-secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+/** Whether an error asks for the password again (see PasswordReauthDialog). */
+export function needsPassword(error: unknown): boolean {
+  const e = ApiError.from(error);
+  return e.code === 'reauthentication_required' && e.reason === 'password';
 }

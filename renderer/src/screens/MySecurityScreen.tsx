@@ -22,6 +22,7 @@ type Adding = 'totp' | 'security_key' | null;
 export function MySecurityScreen() {
   const { current, refresh, sensitive } = useSession();
   const [recoveryCodesLeft, setRecoveryCodesLeft] = useState<number | null>(null);
+  const [recoveryCodesOutdated, setRecoveryCodesOutdated] = useState(false);
   const [adding, setAdding] = useState<Adding>(null);
   const [newCodes, setNewCodes] = useState<string[] | null>(null);
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
@@ -36,11 +37,15 @@ export function MySecurityScreen() {
   async function reload() {
     const me = await agentdesk.getMe();
     setRecoveryCodesLeft(me.recoveryCodesLeft);
+    setRecoveryCodesOutdated(me.recoveryCodesOutdated ?? false);
     await refresh();
   }
 
   useEffect(() => {
-    agentdesk.getMe().then((me) => setRecoveryCodesLeft(me.recoveryCodesLeft), () => undefined);
+    agentdesk.getMe().then((me) => {
+      setRecoveryCodesLeft(me.recoveryCodesLeft);
+      setRecoveryCodesOutdated(me.recoveryCodesOutdated ?? false);
+    }, () => undefined);
     // Codes shown before a reload and not yet confirmed as saved are shown again.
     agentdesk.getPendingRecoveryCodes().then((codes) => codes && setNewCodes(codes), () => undefined);
   }, []);
@@ -158,6 +163,9 @@ export function MySecurityScreen() {
                 {recoveryCodesLeft === null ? 'Checking…' : `${recoveryCodesLeft} of 10 recovery codes left.`} Use one to sign in if you lose
                 your phone or security key. New codes replace all the old ones.
               </p>
+              {recoveryCodesOutdated ? (
+                <Notice tone="warning">Your recovery codes are of an older, shorter kind that is easier to guess. Generate new ones and keep those instead.</Notice>
+              ) : null}
               <div>
                 <button type="button" className="button-secondary" onClick={() => void regenerate()}>
                   Generate new recovery codes

@@ -10,6 +10,12 @@ import { ApiError } from '../errors.js';
 import { IdParams } from '../schemas.js';
 import { describeDevice } from '../../sessions/devices.js';
 import { Sessions } from '../../sessions/sessions.js';
+import { Type } from 'typebox';
+import { sessionView } from '../../sessions/sessions.js';
+import { setSessionCookie } from '../cookies.js';
+import { confirmMyPassword } from '../../sessions/strategies/links.js';
+
+export const ConfirmPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -41,6 +47,15 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
         secondFactorAt: iso(s.second_factor_at),
       })),
     };
+  });
+
+  // A user without a method enters their password again before adding their first one (OWASP
+  // ASVS 5.0 7.5.1; routes/me.ts checkMayAddMethod). Guesses share the password change's limit.
+  r.post('/sessions/current/password', { config: { access: access.enrollment }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method): answers a new token' } }, async (request, reply) => {
+    const passed = await confirmMyPassword(ctx, { auth: authOf(request), password: request.body.password, request: requestContext(request) });
+    // Re-authentication rotates the token (ASVS 7.2.4): the web console gets the new cookie.
+    setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
+    return { token: passed.token, session: sessionView(passed.session), passwordAt: iso(passed.session.password_at) };
   });
 
   r.delete('/me/sessions/:id', { config: { access: access.user }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {

@@ -202,7 +202,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   r.post('/invitations/accept', { config: { access: access.public }, schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
-    return acceptInvitationLink(ctx, { ...request.body, request: requestContext(request), address: request.ip });
+    return acceptInvitationLink(ctx, { ...request.body, request: requestContext(request), log: request.log, address: request.ip });
   });
 
   r.post('/password-resets', { config: { access: access.public }, schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
@@ -221,7 +221,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   r.post('/password-resets/complete', { config: { access: access.public }, schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
-    return completeResetLink(ctx, { ...request.body, request: requestContext(request), address: request.ip });
+    return completeResetLink(ctx, { ...request.body, request: requestContext(request), log: request.log, address: request.ip });
   });
 
   r.put('/me/password', { config: { access: access.userSensitive }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
@@ -233,6 +233,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       currentPassword: request.body.currentPassword,
       newPassword: request.body.newPassword,
       request: requestContext(request),
+      log: request.log,
     });
   });
 }

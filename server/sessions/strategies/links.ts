@@ -2,7 +2,9 @@
 // goes through the sign-in flow. A link's token presented from an address counts against that
 // address when it is wrong or spent, as a wrong password would; a wrong current password counts
 // against its user.
-import type { RequestContext } from '../../audit/audit.js';
+import { recordAudit, type RequestContext } from '../../audit/audit.js';
+import { verifyPassword } from '../../people/passwords.js';
+import type { AuthenticatedSession } from '../sessions.js';
 import type { ServerContext } from '../../context.js';
 import { acceptInvitation, describeInvitation } from '../../people/invitations.js';
 import { changePassword, completePasswordReset, requestPasswordReset } from '../../people/password-resets.js';
@@ -38,13 +40,13 @@ export function previewInvitation(ctx: ServerContext, input: { token: string; ad
 }
 
 /** An invited user chooses their password (then signs in as usual). */
-export function acceptInvitationLink(ctx: ServerContext, input: Parameters<typeof acceptInvitation>[1] & { address: string }) {
-  return withLinkLimit(ctx, input.address, () => acceptInvitation(ctx.db, input));
+export function acceptInvitationLink(ctx: ServerContext, input: Parameters<typeof acceptInvitation>[2] & { address: string }) {
+  return withLinkLimit(ctx, input.address, () => acceptInvitation(ctx.db, ctx.passwords, input));
 }
 
 /** A new password from a reset link: every session ends. */
-export function completeResetLink(ctx: ServerContext, input: Parameters<typeof completePasswordReset>[2] & { address: string }) {
-  return withLinkLimit(ctx, input.address, () => completePasswordReset(ctx.db, ctx.events, input));
+export function completeResetLink(ctx: ServerContext, input: Parameters<typeof completePasswordReset>[3] & { address: string }) {
+  return withLinkLimit(ctx, input.address, () => completePasswordReset(ctx.db, ctx.events, ctx.passwords, input));
 }
 
 /** A reset link asked for from an address: every request counts (429 once it is locked), whatever the email. */
@@ -66,10 +68,33 @@ export async function resetMailFor(ctx: ServerContext, input: { account: string;
 }
 
 /** The signed-in user changes their password, proving the current one; their other sessions end. */
-export function changeMyPassword(ctx: ServerContext, input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined }) {
+export function changeMyPassword(ctx: ServerContext, input: Parameters<typeof changePassword>[3]) {
   return attempt(ctx, {
     limits: [{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(input.userId), userId: input.userId }],
     wrong: ['current_password_incorrect'],
-    check: () => changePassword(ctx.db, ctx.events, input),
+    check: () => changePassword(ctx.db, ctx.events, ctx.passwords, input),
+  });
+}
+
+/**
+ * A user with no method enters their password again (before adding a first method, or any
+ * sensitive change): re-authentication, answered under a new token (ASVS 7.2.4), counted against
+ * the same per-user limit as a password change.
+ */
+export function confirmMyPassword(ctx: ServerContext, input: { auth: AuthenticatedSession; password: string; request?: RequestContext | undefined }) {
+  const { auth } = input;
+  if (auth.user.has_two_factor === 1) throw new DomainError('invalid_request', 'You have a sign-in method: confirm it is you with it instead.');
+  return attempt(ctx, {
+    limits: [{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id), userId: auth.user.id }],
+    wrong: ['current_password_incorrect'],
+    check: async () => {
+      const user = await ctx.db.selectFrom('users').select('password_hash').where('id', '=', auth.user.id).executeTakeFirstOrThrow();
+      if (!(await verifyPassword(user.password_hash, input.password))) throw new DomainError('current_password_incorrect', 'That password is not correct.');
+    },
+    verify: async (trx) => {
+      const done = await ctx.sessions.confirmPassword(trx, auth.session);
+      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.password_confirmed', details: {}, request: input.request });
+      return done;
+    },
   });
 }

@@ -53,7 +53,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
       await recordSignIn(trx, user.id);
       const state = user.has_two_factor === 1 ? 'two_factor_required' : user.require_two_factor === 1 ? 'enrollment_required' : 'active';
       const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
-      const created = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id });
+      const created = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
       // A password alone into forced enrolment is not a sign-in: its own action in the log.
       await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state }, request: { ...request, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
