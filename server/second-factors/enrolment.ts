@@ -112,6 +112,8 @@ export async function confirmTotp(ctx: ServerContext, { auth, request }: Enrolli
       // Throttled as a second-step code of this user.
       limits,
       wrong: ['invalid_code'],
+      // A code matched in microseconds: checked in the transaction that holds the limits.
+      inline: true,
       verify: async (trx) => {
         const step = matchTotp(ctx.box.open(pending.totp_secret!), input.code.replace(/\s/g, ''), null);
         if (step === null) throw new DomainError('invalid_code', 'That code is not correct. Check that your phone’s clock is set automatically, then enter the code shown now.');

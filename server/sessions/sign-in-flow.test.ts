@@ -122,4 +122,146 @@ describe('one sign-in flow for every way in', () => {
     assert.equal(Number(cleared?.failures), 0);
     assert.equal(Number(cleared?.in_flight), 0);
   });
+
+  // The inline mode (a cheap check in the transaction that holds the limits): the same guarantees.
+  const codeLimitsOf = (userId: string): Limit[] => [{ name: 'secondFactorUser', key: limitKeys.secondFactorUser(userId), userId }];
+  const wrongCode = async () => {
+    throw new DomainError('invalid_code');
+  };
+
+  test('inline: parallel wrong codes, no more are checked than the limit allows, the rest are refused before the check', async () => {
+    const limits = codeLimitsOf('inline-parallel');
+    let checked = 0;
+    const results = await Promise.allSettled(
+      Array.from({ length: 25 }, () =>
+        attempt(flow, {
+          limits,
+          wrong: ['invalid_code'],
+          inline: true,
+          verify: async () => {
+            checked++;
+            throw new DomainError('invalid_code');
+          },
+        }),
+      ),
+    );
+    assert.equal(checked, limitRules.secondFactorUser.limit);
+    const refused = results.filter((r) => r.status === 'rejected' && r.reason instanceof LimitReached);
+    assert.equal(refused.length, 25 - limitRules.secondFactorUser.limit);
+    const first = (refused[0] as PromiseRejectedResult).reason as LimitReached;
+    assert.equal(first.extra?.locked, true, 'the same body as a reserved refusal: locked, lockedUntil, retryAfterSeconds');
+    assert.ok(first.retryAfterSeconds! > 0);
+    const counted = await row(limits[0]!.key);
+    assert.equal(Number(counted?.failures), limitRules.secondFactorUser.limit);
+    assert.ok(Number(counted?.locked_until) > Date.now(), 'the limit is locked');
+    assert.equal(counted?.user_id, 'inline-parallel', 'the row carries its user (the lock shows on their row)');
+    assert.equal(Number(counted?.in_flight), 0);
+  });
+
+  test('inline: a wrong code rolls back what the check wrote; the failure, its lock-outs and records commit together', async () => {
+    const limits = codeLimitsOf('inline-wrong');
+    const lockoutsSeen: number[] = [];
+    for (let i = 0; i < limitRules.secondFactorUser.limit; i++) {
+      await assert.rejects(
+        attempt(flow, {
+          limits,
+          wrong: ['invalid_code'],
+          inline: true,
+          verify: async (trx) => {
+            await trx.insertInto('throttles').values(mark(`probe:inline-wrong-${i}`)).execute();
+            throw new DomainError('invalid_code');
+          },
+          failed: async (trx, _refusal, lockouts) => {
+            lockoutsSeen.push(lockouts.length);
+            await trx.insertInto('throttles').values(mark(`probe:inline-recorded-${i}`)).execute();
+          },
+        }),
+        (error: unknown) => error instanceof DomainError && error.code === 'invalid_code',
+      );
+      assert.equal(await row(`probe:inline-wrong-${i}`), undefined, 'the check wrote nothing that stays');
+      assert.ok(await row(`probe:inline-recorded-${i}`), 'the failure is recorded');
+    }
+    assert.deepEqual(lockoutsSeen, [0, 0, 0, 0, 1], 'the fifth wrong code locks, and the lock-out is handed to the records');
+    // Locked: refused before the code is read.
+    let read = false;
+    await assert.rejects(
+      attempt(flow, {
+        limits,
+        wrong: ['invalid_code'],
+        inline: true,
+        verify: async () => {
+          read = true;
+          return 'signed in';
+        },
+      }),
+      (error: unknown) => error instanceof LimitReached && error.lockout?.key === limits[0]!.key,
+    );
+    assert.equal(read, false, 'a locked limit refuses before the code is checked');
+    assert.equal(Number((await row(limits[0]!.key))?.failures), limitRules.secondFactorUser.limit, 'a refusal counts nothing');
+  });
+
+  test('inline: an error that is not a wrong code counts nothing and keeps nothing the check wrote', async () => {
+    const limits = codeLimitsOf('inline-error');
+    await assert.rejects(
+      attempt(flow, {
+        limits,
+        wrong: ['invalid_code'],
+        inline: true,
+        verify: async (trx) => {
+          await trx.insertInto('throttles').values(mark('probe:inline-error')).execute();
+          throw new DomainError('method_already_confirmed');
+        },
+        failed: async () => assert.fail('not a failure'),
+      }),
+      (error: unknown) => error instanceof DomainError && error.code === 'method_already_confirmed',
+    );
+    assert.equal(await row('probe:inline-error'), undefined);
+    assert.equal(Number((await row(limits[0]!.key))?.failures ?? 0), 0);
+  });
+
+  test('inline: a success commits with the check, and forgets earlier failures', async () => {
+    const limits = codeLimitsOf('inline-success');
+    await assert.rejects(attempt(flow, { limits, wrong: ['invalid_code'], inline: true, verify: wrongCode }));
+    assert.equal(Number((await row(limits[0]!.key))?.failures), 1);
+    const result = await attempt(flow, {
+      limits,
+      wrong: ['invalid_code'],
+      inline: true,
+      verify: async (trx) => {
+        await trx.insertInto('throttles').values(mark('probe:inline-success')).execute();
+        return 'signed in';
+      },
+    });
+    assert.equal(result, 'signed in');
+    assert.ok(await row('probe:inline-success'));
+    const cleared = await row(limits[0]!.key);
+    assert.equal(Number(cleared?.failures), 0);
+    assert.equal(cleared?.locked_until, null);
+  });
+
+  test('inline: a reservation in flight holding the last place (a security key on the same budget) is waited for, not passed', async () => {
+    const limits = codeLimitsOf('inline-mixed');
+    for (let i = 0; i < limitRules.secondFactorUser.limit - 1; i++) {
+      await assert.rejects(attempt(flow, { limits, wrong: ['invalid_code'], inline: true, verify: wrongCode }));
+    }
+    // One guess left: a reserved attempt takes it and is still being checked.
+    const reservation = await flow.throttle.reserve(limits);
+    let checked = false;
+    const inline = attempt(flow, {
+      limits,
+      wrong: ['invalid_code'],
+      inline: true,
+      verify: async () => {
+        checked = true;
+        throw new DomainError('invalid_code');
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(checked, false, 'the inline attempt waits for the place');
+    const locks = await reservation.fail();
+    assert.equal(locks.length, 1, 'the reserved guess used the last place and locked the limit');
+    await assert.rejects(inline, (error: unknown) => error instanceof LimitReached);
+    assert.equal(checked, false, 'no sixth guess was checked');
+    assert.equal(Number((await row(limits[0]!.key))?.failures), limitRules.secondFactorUser.limit);
+  });
 });

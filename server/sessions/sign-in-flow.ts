@@ -4,11 +4,28 @@
 // checked, and what a success and a failure record. This file runs the steps every strategy
 // shares, in one order:
 //
-//   1. every limit is reserved before the secret is checked (parallel guesses cannot pass one);
+//   1. every limit is held before the secret is checked (parallel guesses cannot pass one), and
+//      a locked limit refuses (429) before the secret is read;
 //   2. the secret is checked, and a success recorded and the session moved, in one transaction
-//      (a single-use code is spent, the session activated and the places released together);
+//      (a single-use code is spent, the session activated and the limits cleared together);
 //   3. a wrong secret is counted in one transaction with its lock-outs and audit entry;
 //   4. any other error gives the places back uncounted.
+//
+// Two modes hold the limits. *Reserved* (a secret checked outside the transaction: a password's
+// hash must not hold SQLite's only writer, a security key's challenge is spent whatever follows):
+// a place is taken in each limit in a transaction of its own (Throttle.reserve), the check runs,
+// then a second transaction records the success and releases the places, or counts the failure.
+// *Inline* (`inline: true`, a check of microseconds that runs in `verify`: authenticator and
+// recovery codes, a first code at enrolment, an enrolment code): ONE transaction reads the limit
+// rows (PostgreSQL: inserted if absent, then `SELECT … FOR UPDATE` in key order, so concurrent
+// attempts on the same keys take turns; SQLite: the one connection is held by the transaction),
+// refuses if one is locked, sets a savepoint and runs `verify`. A wrong secret rolls back to the
+// savepoint (whatever the check wrote is undone) and is counted, locked, audited and committed in
+// that same transaction before the refusal is thrown, so the next parallel guess reads the count
+// it left; a success clears the rows' failures only if they had any. No in-flight count is
+// written: 10 statements for a second step by code where the reserved mode ran 16. A limit whose
+// places are held by a reservation in flight (a passkey on the same user's budget) is left to the
+// reserved mode, which waits its turn.
 //
 // Models: better-auth's two-factor `verify-two-factor.ts` (one resolver every factor goes
 // through; `beginAttempt` returns `{recordFailure, restore}`) and Ory Kratos's login
@@ -16,7 +33,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { DomainError, type ErrorCode } from '../errors.js';
 import type { Database } from '../store/schema.js';
-import { LimitReached, type Limit, type Lockout, type Throttle } from './throttling.js';
+import { clearHeldFailures, countHeldFailure, holdLimits, LimitReached, lockedLimit, placesHeld, type Limit, type Lockout, type Throttle } from './throttling.js';
 
 type Trx = Transaction<Database>;
 
@@ -44,10 +61,22 @@ export interface Attempt<Checked, Result> {
   verify?: (trx: Trx, checked: Checked) => Promise<Result>;
   /** A counted failure's records (lock-outs, audit), in the transaction that counts it. */
   failed?: (trx: Trx, refusal: DomainError, lockouts: Lockout[]) => Promise<void>;
+  /**
+   * The secret is cheap to check and `verify` checks it (no `check`): the limits are held by the
+   * transaction that checks it, not reserved in one of their own (see the top of this file).
+   */
+  inline?: boolean;
 }
+
+/** The inline mode's answer when a reservation in flight holds a limit's places: the reserved mode waits for it. */
+const HELD = Symbol('held by a reservation');
 
 /** Runs one attempt: reserve, check, record, move the session; or count the failure and refuse. */
 export async function attempt<Checked, Result>(store: FlowStore, way: Attempt<Checked, Result>): Promise<Result> {
+  if (way.inline && way.verify && !way.check && way.limits.length > 0) {
+    const result = await attemptInline(store, way.limits, way.wrong, way.verify as (trx: Trx) => Promise<Result>, way.failed);
+    if (result !== HELD) return result;
+  }
   const reservation = way.limits.length > 0 ? await store.throttle.reserve(way.limits) : undefined;
   try {
     const checked = way.check ? await way.check() : (undefined as Checked);
@@ -73,6 +102,49 @@ export async function attempt<Checked, Result>(store: FlowStore, way: Attempt<Ch
       await way.failed?.(trx, error, lockouts);
     });
     throw error;
+  }
+}
+
+/** The inline mode: hold the limits, check, and record the outcome, in one transaction. */
+async function attemptInline<Result>(
+  store: FlowStore,
+  limits: Limit[],
+  wrong: readonly ErrorCode[],
+  verify: (trx: Trx) => Promise<Result>,
+  failed: Attempt<unknown, Result>['failed'],
+): Promise<Result | typeof HELD> {
+  const now = Date.now();
+  const trx = await store.db.startTransaction().execute();
+  let ended = false;
+  const commit = async () => {
+    await trx.commit().execute();
+    ended = true;
+  };
+  try {
+    const rows = await holdLimits(trx, limits, now);
+    // Refused before the secret is read.
+    const locked = lockedLimit(limits, rows, now);
+    if (locked) throw locked;
+    if (limits.some((l) => placesHeld(l, rows.get(l.key), now))) return HELD;
+    const checking = await trx.savepoint('check').execute();
+    let result: Result;
+    try {
+      result = await verify(checking);
+    } catch (error) {
+      if (!(error instanceof DomainError && wrong.includes(error.code))) throw error;
+      // The check's writes undone; the failure counted, locked and audited in this transaction.
+      await checking.rollbackToSavepoint('check').execute();
+      const lockouts = await countHeldFailure(trx, limits, rows, now);
+      await failed?.(trx, error, lockouts);
+      await commit();
+      throw error;
+    }
+    await clearHeldFailures(trx, limits, rows);
+    await commit();
+    return result;
+  } finally {
+    // Refused, held, or any other error: nothing is counted.
+    if (!ended) await trx.rollback().execute().catch(() => undefined);
   }
 }
 

@@ -278,7 +278,8 @@ const MAX_WAIT_MS = 10_000;
 /** Other instances release places too: without a local wake-up, look again after about this long. */
 const POLL_MS = 1000;
 
-function effective(row: Row | undefined, rule: LimitRule, now: number) {
+/** What a limit's row counts now: failures forgotten after a quiet period, stale reservations ignored. */
+export function effective(row: Row | undefined, rule: LimitRule, now: number) {
   if (!row) return { failures: 0, inFlight: 0, lockedUntil: null as number | null };
   const forgotten = row.last_failure_at !== null && row.last_failure_at < now - rule.forgetAfterMs;
   return {
@@ -288,12 +289,111 @@ function effective(row: Row | undefined, rule: LimitRule, now: number) {
   };
 }
 
-function lockDuration(rule: LimitRule, failures: number): number {
+/** How long a limit locks at this many failures: doubling past the limit, up to the rule's maximum. */
+export function lockDuration(rule: LimitRule, failures: number): number {
   const past = Math.max(0, failures - rule.limit);
   return Math.min(rule.maxLockMs, rule.baseLockMs * 2 ** Math.min(past, 20));
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** The refusal of an attempt that finds one of its limits locked, before any secret is checked. */
+export function lockedLimit(limits: Limit[], rows: Map<string, Row>, now: number): LimitReached | undefined {
+  for (const l of limits) {
+    const e = effective(rows.get(l.key), limitRules[l.name], now);
+    if (e.lockedUntil !== null && e.lockedUntil > now) {
+      return new LimitReached({ name: l.name, key: l.key, lockedUntil: e.lockedUntil }, Math.max(1, Math.ceil((e.lockedUntil - now) / 1000)));
+    }
+  }
+  return undefined;
+}
+
+/** Whether a limit's places are all held by attempts in flight (the next one waits its turn). */
+export function placesHeld(l: Limit, row: Row | undefined, now: number): boolean {
+  const rule: LimitRule = limitRules[l.name];
+  const e = effective(row, rule, now);
+  // Past the limit, once its lock has run out: one attempt at a time, each failure locking again for longer.
+  const budget = Math.max(1, rule.limit - e.failures);
+  return e.inFlight >= Math.min(budget, rule.concurrency ?? budget);
+}
+
+/** A failure counted: one more, and a lock (longer with each failure past the limit) once the limit is reached. */
+export function afterFailure(l: Limit, row: Row | undefined, now: number): { failures: number; lockedUntil: number | null; lockout?: Lockout } {
+  const rule: LimitRule = limitRules[l.name];
+  const e = effective(row, rule, now);
+  const failures = e.failures + 1;
+  if (failures < rule.limit) return { failures, lockedUntil: e.lockedUntil };
+  const lockedUntil = now + lockDuration(rule, failures);
+  return { failures, lockedUntil, lockout: { name: l.name, key: l.key, lockedUntil } };
+}
+
+/** A success proves the secret for its subject: its failures are forgotten. The address-wide limit counts many subjects, so one success does not clear it. */
+export const clearedBySuccess = (l: Limit) => l.name !== 'passwordAddress';
+
+/**
+ * The limits' rows, read in the transaction that will check the secret. PostgreSQL: inserted if
+ * absent and locked (`SELECT … FOR UPDATE`) in key order, so that concurrent attempts on the same
+ * keys take turns until this one commits. SQLite: only read; the store's one connection is held
+ * by the transaction (one writer, one server process per file), so nothing else reads or writes
+ * them before it ends, and a missing row is written only if a failure is counted.
+ */
+export async function holdLimits(trx: Transaction<Database>, limits: Limit[], now: number): Promise<Map<string, Row>> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await trx
+      .insertInto('throttles')
+      .values(byKey(limits).map((l) => ({ key: l.key, user_id: l.userId ?? null, failures: 0, in_flight: 0, reserved_at: now, last_failure_at: null, locked_until: null })))
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+  return limitRows(trx, limits.map((l) => l.key), true);
+}
+
+/** Counts a failure in every limit held by `holdLimits`, in its transaction: answers the locks it set. */
+export async function countHeldFailure(trx: Transaction<Database>, limits: Limit[], rows: Map<string, Row>, now: number): Promise<Lockout[]> {
+  const locked: Lockout[] = [];
+  for (const l of limits) {
+    const row = rows.get(l.key);
+    const { failures, lockedUntil, lockout } = afterFailure(l, row, now);
+    if (lockout) locked.push(lockout);
+    if (row) {
+      await trx
+        .updateTable('throttles')
+        .set({ failures, last_failure_at: now, locked_until: lockedUntil, ...(l.userId ? { user_id: l.userId } : {}) })
+        .where('key', '=', l.key)
+        .execute();
+    } else {
+      await trx
+        .insertInto('throttles')
+        .values({ key: l.key, user_id: l.userId ?? null, failures, in_flight: 0, reserved_at: now, last_failure_at: now, locked_until: lockedUntil })
+        .execute();
+    }
+  }
+  return locked;
+}
+
+/** A success on limits held by `holdLimits`: clears the failures of the rows that have any (no write otherwise). */
+export async function clearHeldFailures(trx: Transaction<Database>, limits: Limit[], rows: Map<string, Row>): Promise<void> {
+  for (const l of limits) {
+    const row = rows.get(l.key);
+    if (!row || !clearedBySuccess(l)) continue;
+    if (Number(row.failures) === 0 && row.locked_until === null && row.last_failure_at === null) continue;
+    await trx.updateTable('throttles').set({ failures: 0, last_failure_at: null, locked_until: null }).where('key', '=', l.key).execute();
+  }
+}
+
+/**
+ * The rows of these keys. PostgreSQL, `forUpdate`: locked so that concurrent attempts take turns
+ * (SQLite has one writer), always in key order. Locked in the order the scan meets them (heap
+ * order, which every update changes), two reservations sharing two rows each held one the other
+ * waited for: "deadlock detected", a 500 for a correct sign-in.
+ */
+async function limitRows(trx: Db, keys: string[], forUpdate: boolean): Promise<Map<string, Row>> {
+  let query = trx.selectFrom('throttles').selectAll().where('key', 'in', keys);
+  if (forUpdate && trx.getExecutor().adapter instanceof PostgresAdapter) query = query.orderBy('key').forUpdate();
+  const out = new Map<string, Row>();
+  for (const r of await query.execute()) out.set(r.key, r as Row);
+  return out;
+}
 
 /** Rows are inserted and locked in key order, the one order every reservation agrees on. */
 const byKey = (limits: Limit[]) => [...limits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -331,16 +431,8 @@ export class Throttle {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  private async rows(trx: Db, keys: string[], forUpdate: boolean): Promise<Map<string, Row>> {
-    let query = trx.selectFrom('throttles').selectAll().where('key', 'in', keys);
-    // PostgreSQL: lock the rows so concurrent reservations take turns (SQLite has one writer),
-    // always in key order. Locked in the order the scan meets them (heap order, which every
-    // update changes), two reservations sharing two rows each held one the other waited for:
-    // "deadlock detected", a 500 for a correct sign-in.
-    if (forUpdate && trx.getExecutor().adapter instanceof PostgresAdapter) query = query.orderBy('key').forUpdate();
-    const out = new Map<string, Row>();
-    for (const r of await query.execute()) out.set(r.key, r as Row);
-    return out;
+  private rows(trx: Db, keys: string[], forUpdate: boolean): Promise<Map<string, Row>> {
+    return limitRows(trx, keys, forUpdate);
   }
 
   /** One try: reserves every limit or none; `wait` when a place is held by attempts in flight. */
@@ -352,19 +444,9 @@ export class Throttle {
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
       const rows = await this.rows(trx, limits.map((l) => l.key), true);
-      let wait = false;
-      for (const l of limits) {
-        const rule: LimitRule = limitRules[l.name];
-        const e = effective(rows.get(l.key), rule, now);
-        if (e.lockedUntil !== null && e.lockedUntil > now) {
-          const retry = Math.max(1, Math.ceil((e.lockedUntil - now) / 1000));
-          return { ok: false as const, wait: false as const, error: new LimitReached({ name: l.name, key: l.key, lockedUntil: e.lockedUntil }, retry) };
-        }
-        // Past the limit, once its lock has run out: one attempt at a time, each failure locking again for longer.
-        const budget = Math.max(1, rule.limit - e.failures);
-        const concurrency = Math.min(budget, rule.concurrency ?? budget);
-        if (e.inFlight >= concurrency) wait = true;
-      }
+      const locked = lockedLimit(limits, rows, now);
+      if (locked) return { ok: false as const, wait: false as const, error: locked };
+      const wait = limits.some((l) => placesHeld(l, rows.get(l.key), now));
       if (wait) return { ok: false as const, wait: true as const };
       for (const l of limits) {
         const rule: LimitRule = limitRules[l.name];
@@ -460,9 +542,7 @@ export class Throttle {
           continue;
         }
         if (outcome === 'success') {
-          // A success proves the secret for this subject: its failures are forgotten. The
-          // address-wide limit counts many subjects, so one success does not clear it.
-          const clears = l.name !== 'passwordAddress';
+          const clears = clearedBySuccess(l);
           await trx
             .updateTable('throttles')
             .set(clears ? { in_flight: inFlight, failures: 0, last_failure_at: null, locked_until: null } : { in_flight: inFlight })
@@ -470,12 +550,8 @@ export class Throttle {
             .execute();
           continue;
         }
-        const failures = e.failures + 1;
-        let lockedUntil = e.lockedUntil;
-        if (failures >= rule.limit) {
-          lockedUntil = now + lockDuration(rule, failures);
-          locked.push({ name: l.name, key: l.key, lockedUntil });
-        }
+        const { failures, lockedUntil, lockout } = afterFailure(l, row, now);
+        if (lockout) locked.push(lockout);
         await trx
           .updateTable('throttles')
           .set({ in_flight: inFlight, failures, last_failure_at: now, locked_until: lockedUntil, ...(l.userId ? { user_id: l.userId } : {}) })

@@ -1,8 +1,8 @@
 // An admin's one-time enrolment code, redeemed by a forced enrolment from an unknown device:
 // the session may then set up a first method. Throttled per session (sessions/throttling.ts
 // `enrollmentCodeSession`): whoever else holds the password guesses in their own sessions and
-// cannot block the owner's valid code. The place is reserved before the code is checked; the
-// code is spent, and the place released, in one transaction, and of two uses of one code only
+// cannot block the owner's valid code. The limit is held, the code checked and spent (or the
+// failure counted) in one transaction (sign-in-flow.ts, inline), and of two uses of one code only
 // one spends it.
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
@@ -24,6 +24,8 @@ export async function redeemEnrolmentCode(
   await attempt(ctx, {
     limits: enrollmentCodeLimits({ sessionId: auth.session.id, userId: auth.user.id }),
     wrong: ['invalid_code'],
+    // A digest compared: cheap, checked in the transaction that holds the limit.
+    inline: true,
     verify: async (trx) => {
       const redeemed = await codes.redeem(trx, { userId: auth.user.id, sessionId: auth.session.id, code });
       if (!redeemed) throw new DomainError('invalid_code', 'That enrolment code is not correct, has expired or has already been used.');

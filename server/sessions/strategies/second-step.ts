@@ -1,5 +1,6 @@
 // The second step (and re-authentication): one flow, a strategy per factor — authenticator app,
-// recovery code, security key. The flow reserves the limits, checks the factor, and in the same
+// recovery code, security key. The flow holds the limits (a code: in the transaction that checks
+// it), checks the factor, and in the same
 // transaction activates the session under a new token, marks the device known and audits the
 // success (both or neither); a wrong factor is counted with its lock-outs and audited.
 import type { Transaction } from 'kysely';
@@ -146,7 +147,9 @@ async function passWith<M extends Method>(ctx: ServerContext, step: Step, input:
   return attempt(ctx, {
     limits: await strategy.limits(ctx, step),
     wrong: strategy.wrong,
-    check: async () => strategy.check?.(ctx, step, input),
+    // A code is checked in `verify`, cheaply: the limits are held by the transaction that checks it.
+    inline: !strategy.check,
+    check: strategy.check && (async () => strategy.check!(ctx, step, input)),
     verify: async (trx) => {
       await strategy.verify?.(ctx, trx, step, input);
       const done = await ctx.sessions.passSecondFactor(trx, auth.session);
