@@ -22,7 +22,8 @@
 // (routes/people.ts), and reset mails asked from the owner's own device have their own budget.
 // Every limit that belongs to a user carries the user's id (`userKind`, `throttles.user_id`):
 // each of its locks is on the user's row for the admins, who lift them all (lockouts.ts).
-import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { preparedStatement } from '../store/prepared.js';
 import { DomainError } from '../errors.js';
 import type { Database, ThrottlesTable } from '../store/schema.js';
 
@@ -388,12 +389,23 @@ export async function clearHeldFailures(trx: Transaction<Database>, limits: Limi
  * waited for: "deadlock detected", a 500 for a correct sign-in.
  */
 async function limitRows(trx: Db, keys: string[], forUpdate: boolean): Promise<Map<string, Row>> {
+  const out = new Map<string, Row>();
+  if (forUpdate && keys.length === 1) {
+    // One key (every code's limits): compiled once, it runs on every second step.
+    for (const r of (await oneLimitRow(trx, { key: keys[0]! })).rows) out.set(r.key, r);
+    return out;
+  }
   let query = trx.selectFrom('throttles').selectAll().where('key', 'in', keys);
   if (forUpdate && trx.getExecutor().adapter instanceof PostgresAdapter) query = query.orderBy('key').forUpdate();
-  const out = new Map<string, Row>();
   for (const r of await query.execute()) out.set(r.key, r as Row);
   return out;
 }
+
+/** `limitRows` of one key, for update (PostgreSQL). */
+const oneLimitRow = preparedStatement(['key'], (db: Kysely<Database>, a: { key: string }) => {
+  const query = db.selectFrom('throttles').selectAll().where('key', '=', a.key);
+  return (db.getExecutor().adapter instanceof PostgresAdapter ? query.forUpdate() : query).compile() as CompiledQuery<Row>;
+});
 
 /** Rows are inserted and locked in key order, the one order every reservation agrees on. */
 const byKey = (limits: Limit[]) => [...limits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
