@@ -51,11 +51,7 @@ const notYetConverted = [
   'App.tsx',
   'components/ReauthDialog.tsx',
   'screens/AcceptInvitationScreen.tsx',
-  'screens/AppShell.tsx',
-  'screens/ChangePasswordPanel.tsx',
   'screens/CreateAccountScreen.tsx',
-  'screens/MySessionsCard.tsx',
-  'screens/NewPasswordFields.tsx',
   'screens/ResetPasswordScreen.tsx',
 ];
 
