@@ -45,10 +45,8 @@ const notYetConverted = [
   'rollout/EnrollmentCodeGate.tsx',
   'rollout/EnrollmentCodeShown.tsx',
   'rollout/RolloutSettings.tsx',
-  'rollout/SecurityActivityCard.tsx',
   'rollout/SecurityAlertsBanner.tsx',
   // the rest of the app around the converted screens
-  'App.tsx',
   'components/ReauthDialog.tsx',
   'screens/AcceptInvitationScreen.tsx',
   'screens/CreateAccountScreen.tsx',
