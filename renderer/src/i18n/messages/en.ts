@@ -323,6 +323,22 @@ export const en = {
   'reset.emailMe': "Email me a link",
   'reset.haveLink': "Have a link already? Paste it here",
   'reset.useLink': "Use this link",
+  'deploymentDay.label': "Two-factor authentication deadline",
+  'deploymentDay.text': "From <strong>{when}</strong>, {account} requires two-factor authentication.",
+  'deploymentDay.setUp': "Set it up now",
+  'enrolCode.loading': "Loading…",
+  'enrolCode.wrong': "That enrolment code is not right, has expired or was already used. Check it with your administrator.",
+  'enrolCode.askTitle': "Ask your administrator for an enrolment code",
+  'enrolCode.askText': "This device has not been used with your account before, so a password alone is not enough to set up two-factor authentication here. Ask an administrator for a one-time enrolment code (they issue it from your row in Admin → Users), then enter it below.",
+  'enrolCode.label': "Enrolment code",
+  'enrolCode.placeholder': "ABCDE-FGHJK",
+  'enrolCode.issued': "Enrolment code for {name}: <mono>{code}</mono>. It is shown only now: tell it to {name} yourself (by phone, or in person), not by the email their password might open. It works once, from the device they are signing in on, until {until}.",
+  'alerts.label': "Security alerts",
+  'alerts.title': "{count, plural, one {A user reported activity that was not theirs} other {# users reported activity that was not theirs}}",
+  'alerts.item': "<strong>{name}</strong> ({email}): “{what}” on {when}",
+  'alerts.from': " from {address}",
+  'alerts.advice': ". Their sessions were ended. Check their methods and reset their 2FA if needed.",
+  'alerts.resolve': "Mark as dealt with",
 } as const;
 
 export type MessageId = keyof typeof en;
