@@ -32,9 +32,6 @@ const notYetConverted = [
   'admin/PinPolicySettings.tsx',
   'admin/SecuritySettingsPanel.tsx',
   'admin/SignInMethodsSettings.tsx',
-  'admin/UserRowMenu.tsx',
-  'admin/UsersPanel.tsx',
-  'admin/useUserActions.tsx',
   // rollout (deployment day, enrolment codes, security activity)
   'rollout/RolloutSettings.tsx',
   // the rest of the app around the converted screens
