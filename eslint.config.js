@@ -9,27 +9,6 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Server domain files that still import server/http/errors.ts for ApiError. Moving the domain
-// errors to server/errors.ts (the "flow" work) removes each of them from here; the list only
-// ever shrinks, and a file not on it that imports server/http/ is an error.
-const DOMAIN_FILES_AWAITING_SERVER_ERRORS = [
-  'server/enforcement/enforcement.ts',
-  'server/enforcement/enrollment-policy.ts',
-  'server/notifications/security-activity.ts',
-  'server/people/accounts.ts',
-  'server/people/bulk-import.ts',
-  'server/people/invitations.ts',
-  'server/people/lifecycle.ts',
-  'server/people/password-resets.ts',
-  'server/people/passwords.ts',
-  'server/second-factors/methods.ts',
-  'server/second-factors/passkeys.ts',
-  'server/second-factors/policy.ts',
-  'server/second-factors/security-keys.ts',
-  'server/sessions/lockouts.ts',
-  'server/sessions/throttling.ts',
-];
-
 // Code under main/ that is not Electron glue: it runs in plain Node tests, so it never imports
 // `electron` (STYLE.md). The glue is electron-main.ts, window.ts, ipc.ts, menu.ts and
 // app-protocol.ts.
@@ -101,7 +80,6 @@ export default tseslint.config(
         // The server's edges assemble the domains and the HTTP layer; the rest of server/
         // outside server/http/ is a domain.
         { category: 'server-edge', pattern: ['server/testing/**', 'server/cli.ts', 'server/start.ts'] },
-        { category: 'awaiting-server-errors', pattern: DOMAIN_FILES_AWAITING_SERVER_ERRORS },
       ],
     },
     rules: {
@@ -123,7 +101,7 @@ export default tseslint.config(
           },
           {
             // Domains do not know about HTTP: errors live in server/errors.ts. Later policies
-            // override earlier ones: the edges may, and the allow-list may reach errors.ts only.
+            // override earlier ones: the edges may.
             from: element('server'),
             disallow: { to: element('server-http') },
             message: 'A server domain never imports server/http/: throw the domain\'s errors (server/errors.ts) and let the HTTP layer map them.',
@@ -131,10 +109,6 @@ export default tseslint.config(
           {
             from: { file: { categories: 'server-edge' } },
             allow: { to: element('server-http') },
-          },
-          {
-            from: { file: { categories: 'awaiting-server-errors' } },
-            allow: { to: { element: { type: 'server-http' }, file: { path: 'server/http/errors.ts' } } },
           },
           {
             from: { file: { categories: 'main-without-electron' } },

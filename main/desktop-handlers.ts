@@ -61,6 +61,7 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     requestPasswordReset: (account, email) => session.requestPasswordReset(account, email),
     completePasswordReset: (token, newPassword) => api.completePasswordReset(token, newPassword),
     changePassword: (currentPassword, newPassword) => api.changePassword(currentPassword, newPassword),
+    confirmPassword: (password) => api.confirmPassword(password),
     listAuditEvents: (page) => api.listAuditEvents(page),
     exportAuditEvents: (filter) => api.exportAuditEvents(filter),
     issueEnrollmentCode: (userId, expiresInMinutes) => api.issueEnrollmentCode(userId, expiresInMinutes),

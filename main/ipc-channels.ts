@@ -42,6 +42,7 @@ export const invokeChannels = {
   requestPasswordReset: 'agentdesk:request-password-reset',
   completePasswordReset: 'agentdesk:complete-password-reset',
   changePassword: 'agentdesk:change-password',
+  confirmPassword: 'agentdesk:confirm-password',
   listAuditEvents: 'agentdesk:list-audit-events',
   exportAuditEvents: 'agentdesk:export-audit-events',
   issueEnrollmentCode: 'agentdesk:issue-enrollment-code',

@@ -97,6 +97,7 @@ export const ipcArguments = {
   requestPasswordReset: Type.Tuple([Type.String({ minLength: 1, maxLength: 64 }), Type.String({ minLength: 1, maxLength: 254 })]),
   completePasswordReset: Type.Tuple([LinkToken, Password]),
   changePassword: Type.Tuple([Type.String({ minLength: 1, maxLength: 256 }), Password]),
+  confirmPassword: Type.Tuple([Type.String({ minLength: 1, maxLength: 256 })]),
   listAuditEvents: Type.Union([
     None,
     Type.Tuple([

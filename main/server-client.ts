@@ -364,6 +364,12 @@ export class ServerClient {
     return this.call<{ revokedSessions: number; otherSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
   }
 
+  /** Re-authentication by password: answers a new token, adopted like the second step's. */
+  async confirmPassword(password: string) {
+    const answer = await this.#rotating<{ passwordAt: string; token?: string }>('POST', '/sessions/current/password', { password });
+    return { passwordAt: answer.passwordAt };
+  }
+
   resetUserTwoFactor(userId: string) {
     return this.call<TwoFactorReset>('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`);
   }

@@ -59,6 +59,8 @@ export interface CurrentSession {
 
 export interface Me extends CurrentSession {
   recoveryCodesLeft: number;
+  /** Unused codes of the old, shorter format remain: the user should generate new ones. */
+  recoveryCodesOutdated?: boolean;
   /** At a forced enrolment: false when this device needs an admin's enrolment code first. */
   mayEnrol?: boolean;
 }
@@ -127,6 +129,8 @@ export interface SecuritySettings {
   userVerification: UserVerificationPolicy;
   passwordlessSignIn: boolean;
   secondFactorPolicy: SecondFactorPolicy;
+  /** Under "security keys only", recovery codes still pass the second step (off by default). */
+  allowRecoveryCodesUnderKeysOnly?: boolean;
   updatedAt: string | null;
   updatedBy: { id: string; name: string; email: string } | null;
   /** Deployment day: when the requirement takes effect, and who set it. */
@@ -146,6 +150,8 @@ export interface SaveSecuritySettingsInput {
   passwordlessSignIn?: boolean;
   /** Left out: unchanged. Turning on security_keys while 2FA is required needs `acknowledged`. */
   secondFactorPolicy?: SecondFactorPolicy;
+  /** Under "security keys only", recovery codes still pass the second step; left out: unchanged. */
+  allowRecoveryCodesUnderKeysOnly?: boolean;
   /** Deployment day (ISO time in the future, with requireTwoFactor: true); null cancels; left out: unchanged. */
   startsAt?: string | null;
   /** Left out: unchanged. */
@@ -492,6 +498,8 @@ export interface AgentDeskApi {
   completePasswordReset(token: string, newPassword: string): Promise<{ account: string; email: string }>;
   /** Every other session of mine ends (`revokedSessions`); `otherSessions` is what is live besides this one after it. */
   changePassword(currentPassword: string, newPassword: string): Promise<{ revokedSessions: number; otherSessions: number }>;
+  /** Enter the password again in this session: a first method needs it within 10 minutes. */
+  confirmPassword(password: string): Promise<{ passwordAt: string }>;
   listAuditEvents(page?: { limit?: number; before?: string } & AuditFilter): Promise<AuditPage>;
   /** The filtered audit log as CSV text. */
   exportAuditEvents(filter?: AuditFilter): Promise<string>;

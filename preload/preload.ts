@@ -67,6 +67,7 @@ const api = {
   requestPasswordReset: (account, email) => call('requestPasswordReset', account, email),
   completePasswordReset: (token, newPassword) => call('completePasswordReset', token, newPassword),
   changePassword: (currentPassword, newPassword) => call('changePassword', currentPassword, newPassword),
+  confirmPassword: (password) => call('confirmPassword', password),
   resetUserTwoFactor: (userId) => call('resetUserTwoFactor', userId),
   listAuditEvents: (page) => call('listAuditEvents', page),
   exportAuditEvents: (filter) => call('exportAuditEvents', filter),

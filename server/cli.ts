@@ -2,6 +2,7 @@
 // its admin without going through HTTP.
 import { parseArgs } from 'node:util';
 import { createAccount } from './people/accounts.js';
+import { PasswordPolicy } from './people/passwords.js';
 import { configFromEnv } from './config.js';
 import { startServer } from './start.js';
 import { openStore } from './store/database.js';
@@ -66,7 +67,7 @@ async function main(argv: string[]) {
     }
     const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
     try {
-      const result = await createAccount(store.db, { ...body, openSignup: true });
+      const result = await createAccount(store.db, new PasswordPolicy({ pwnedPasswordsUrl: config.pwnedPasswordsUrl }), { ...body, openSignup: true });
       console.log(`Created account ${result.account.slug} with admin ${result.user.email}`);
     } finally {
       await store.close();

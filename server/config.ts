@@ -43,6 +43,11 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Open connections allowed from one client address (0: no limit; default 512, 0 behind a proxy). */
   maxConnectionsPerAddress: number;
+  /**
+   * Base URL of a Pwned Passwords range API (https://api.pwnedpasswords.com, or a mirror): a new
+   * password's SHA-1 prefix is looked up there; none when absent (the local lists still apply).
+   */
+  pwnedPasswordsUrl: string | undefined;
 }
 
 const seconds = (v: string | undefined, fallback: number) => Math.round(Number(v ?? fallback) * 1000);
@@ -74,6 +79,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     // Behind a load balancer every connection comes from the balancer: no cap unless one is set
     // (the balancer limits each client instead).
     maxConnectionsPerAddress: Number(env.AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS ?? (parseTrustProxy(env.AGENTDESK_TRUST_PROXY) === false ? 512 : 0)),
+    pwnedPasswordsUrl: env.AGENTDESK_PWNED_PASSWORDS_URL || undefined,
   };
 }
 

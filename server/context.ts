@@ -12,6 +12,7 @@ import type { PostgresRelay } from './store/postgres-relay.js';
 import type { Database } from './store/schema.js';
 import type { Throttle } from './sessions/throttling.js';
 import type { Mailer } from './mail/mailer.js';
+import type { PasswordPolicy } from './people/passwords.js';
 
 export interface ServerContext {
   config: Config;
@@ -25,6 +26,8 @@ export interface ServerContext {
   sessions: Sessions;
   throttle: Throttle;
   recoveryCodes: RecoveryCodes;
+  /** The check every new password goes through (lists, names, optional Pwned Passwords lookup). */
+  passwords: PasswordPolicy;
   /** Outgoing mail (server/mail/): invitations, password resets, security notifications. */
   mail: Mailer;
   /** A sensitive change needs a second factor passed within this long. */

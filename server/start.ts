@@ -4,6 +4,7 @@ import { defaultConfig, type Config } from './config.js';
 import { openStore } from './store/database.js';
 import { reserveFreePort } from './free-port.js';
 import type { ServerContext } from './context.js';
+import { warmBreachedList } from './people/passwords.js';
 
 export interface RunningServer {
   url: string;
@@ -23,6 +24,8 @@ export async function startServer(options: Partial<Config> = {}, hooks: { onStat
     // Refuses to start on a bad secret key (AGENTDESK_SECRET_KEY_FILE readable by others).
     context = createContext({ ...config, port }, store, port);
     app = await buildApp(context);
+    // The breached-password list is read now (under a second), not by the first request that sets a password.
+    warmBreachedList();
     await app.listen({ host: config.host, port });
   } catch (error) {
     await app?.close().catch(() => {});

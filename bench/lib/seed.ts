@@ -109,6 +109,7 @@ export function sessionRow(
       last_seen_at: now,
       expires_at: now + (state === 'two_factor_required' ? HOUR / 6 : 8 * HOUR),
       second_factor_at: state === 'active' ? now : null,
+      password_at: now,
       revoked_at: null,
       revoked_reason: null,
       client_address: '127.0.0.1',

@@ -4,7 +4,7 @@ import { createContext, useCallback, useContext, useMemo, useRef, useState, type
 import type { CurrentSession, Session } from '../../preload/agentdesk-api';
 import { ApiError } from './api/api-error';
 import { agentdesk } from './api/bridge';
-import { ReauthDialog } from './components/ReauthDialog';
+import { needsPassword, PasswordReauthDialog, ReauthDialog } from './components/ReauthDialog';
 
 /** The server asks for a second factor from the last 10 minutes; ask a little before that. */
 const recentSecondFactorMs = 9 * 60 * 1000;
@@ -56,6 +56,8 @@ export function SessionProvider({
   }, [onChange]);
 
   const askForSecondFactor = useCallback(() => new Promise<boolean>((resolve) => setAskingFor(() => resolve)), []);
+  const [askingPassword, setAskingPassword] = useState<((passed: boolean) => void) | null>(null);
+  const askForPassword = useCallback(() => new Promise<boolean>((resolve) => setAskingPassword(() => resolve)), []);
 
   const sensitive = useCallback(
     async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
@@ -65,11 +67,12 @@ export function SessionProvider({
         return await action();
       } catch (error) {
         if (ApiError.from(error).code !== 'reauthentication_required') throw error;
-        if (!(await askForSecondFactor())) return undefined;
+        // A user with no method proves it is them with their password (entered in the last 10 minutes).
+        if (!(await (needsPassword(error) ? askForPassword() : askForSecondFactor()))) return undefined;
         return await action();
       }
     },
-    [askForSecondFactor],
+    [askForSecondFactor, askForPassword],
   );
 
   const value = useMemo(() => ({ current, refresh, updateSession, sensitive }), [current, refresh, updateSession, sensitive]);
@@ -88,6 +91,18 @@ export function SessionProvider({
           onCancel={() => {
             setAskingFor(null);
             askingFor(false);
+          }}
+        />
+      ) : null}
+      {askingPassword ? (
+        <PasswordReauthDialog
+          onPassed={() => {
+            setAskingPassword(null);
+            askingPassword(true);
+          }}
+          onCancel={() => {
+            setAskingPassword(null);
+            askingPassword(false);
           }}
         />
       ) : null}

@@ -38,6 +38,7 @@ export type AuditAction =
   | 'user.reactivated'
   | 'user.deleted'
   | 'user.password_changed'
+  | 'session.password_confirmed'
   | 'user.password_reset_sent'
   | 'user.password_reset'
   | 'users.imported';
@@ -75,6 +76,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.reactivated',
   'user.deleted',
   'user.password_changed',
+  'session.password_confirmed',
   'user.password_reset_sent',
   'user.password_reset',
   'users.imported',

@@ -2,8 +2,9 @@
 // transaction, stores the setting and revokes every session of every user without a method.
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
+import { Sessions } from '../sessions/sessions.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
 
@@ -70,6 +71,8 @@ export interface SettingsChange {
   passwordlessSignIn?: boolean | undefined;
   /** Which methods count (second-factors/policy.ts); absent leaves it. */
   secondFactorPolicy?: SecondFactorPolicy | undefined;
+  /** Under "security keys only", recovery codes still pass the second step (policy.ts); absent leaves it. */
+  allowRecoveryCodesUnderKeysOnly?: boolean | undefined;
 }
 
 export async function saveSecuritySettings(
@@ -90,18 +93,18 @@ export async function saveSecuritySettings(
   // its acknowledgement are about turning the requirement on (now or on a deployment day);
   // saving other settings while it is already on needs neither.
   const current = await db.selectFrom('accounts').select(['require_two_factor', 'second_factor_policy']).where('id', '=', input.accountId).executeTakeFirstOrThrow();
-  if (typeof startsAt === 'number' && current.require_two_factor === 1) throw new ApiError('already_required');
+  if (typeof startsAt === 'number' && current.require_two_factor === 1) throw new DomainError('already_required');
   const asksToTurnOn = change.requireTwoFactor && current.require_two_factor === 0;
   // "Security keys only" while 2FA is required signs out whoever has no key: an enforcement save too.
   const asksToTighten = change.requireTwoFactor && change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys';
-  if ((asksToTurnOn || asksToTighten) && !change.acknowledged) throw new ApiError('acknowledgement_required');
-  if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new ApiError('admin_method_required');
+  if ((asksToTurnOn || asksToTighten) && !change.acknowledged) throw new DomainError('acknowledgement_required');
+  if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new DomainError('admin_method_required');
   if (change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys') {
     const actor = await db.selectFrom('users').select('has_security_key').where('id', '=', input.actor.id).executeTakeFirstOrThrow();
-    if (actor.has_security_key !== 1) throw new ApiError('admin_method_required', 'Add a security key for yourself before accepting security keys only.');
+    if (actor.has_security_key !== 1) throw new DomainError('admin_method_required', 'Add a security key for yourself before accepting security keys only.');
   }
   if (input.secondFactorAt === null || input.secondFactorAt < Date.now() - input.recentMs) {
-    throw new ApiError('reauthentication_required');
+    throw new DomainError('reauthentication_required');
   }
 
   const result = await db.transaction().execute((trx) =>
@@ -123,11 +126,11 @@ export async function saveSecuritySettings(
 function parseStartsAt(change: SettingsChange): number | null | undefined {
   if (change.startsAt === undefined || change.startsAt === null) return change.startsAt;
   const at = Date.parse(change.startsAt);
-  if (!Number.isFinite(at)) throw new ApiError('invalid_request', 'startsAt is not a date and time.');
-  if (at <= Date.now()) throw new ApiError('schedule_in_past');
-  if (at > Date.now() + MAX_SCHEDULE_AHEAD_MS) throw new ApiError('invalid_request', 'startsAt is more than a year ahead.');
+  if (!Number.isFinite(at)) throw new DomainError('invalid_request', 'startsAt is not a date and time.');
+  if (at <= Date.now()) throw new DomainError('schedule_in_past');
+  if (at > Date.now() + MAX_SCHEDULE_AHEAD_MS) throw new DomainError('invalid_request', 'startsAt is more than a year ahead.');
   // A deployment day turns the requirement on: the save itself leaves it off until then.
-  if (!change.requireTwoFactor) throw new ApiError('invalid_request', 'A deployment day needs requireTwoFactor: true.');
+  if (!change.requireTwoFactor) throw new DomainError('invalid_request', 'A deployment day needs requireTwoFactor: true.');
   return at;
 }
 
@@ -166,7 +169,7 @@ export async function applySecuritySettings(
     .execute();
   const account = await trx
     .selectFrom('accounts')
-    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy'])
+    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy', 'allow_recovery_codes_under_keys_only'])
     .where('id', '=', input.accountId)
     .executeTakeFirstOrThrow();
   // Taken after the lock, so audit entries sort in the order the saves took effect.
@@ -179,10 +182,12 @@ export async function applySecuritySettings(
   // While 2FA is required, accepting security keys only leaves users with just an app without a method.
   const tightening = requireTwoFactor && policy === 'security_keys' && previousPolicy !== 'security_keys';
   const passwordless = change.passwordlessSignIn === undefined ? account.passwordless_sign_in === 1 : change.passwordlessSignIn;
+  const recoveryCodesAllowed = account.allow_recovery_codes_under_keys_only === 1;
+  const allowRecoveryCodes = change.allowRecoveryCodesUnderKeysOnly ?? recoveryCodesAllowed;
   // Another admin turned it off in the meantime: this save turns it on, unacknowledged.
-  if ((turningOn || tightening || schedules) && !change.acknowledged) throw new ApiError('acknowledgement_required');
+  if ((turningOn || tightening || schedules) && !change.acknowledged) throw new DomainError('acknowledgement_required');
   // Another admin turned it on in the meantime: there is nothing left to schedule.
-  if (schedules && account.require_two_factor === 1) throw new ApiError('already_required');
+  if (schedules && account.require_two_factor === 1) throw new DomainError('already_required');
   const userVerification = change.userVerification ?? account.user_verification;
   const enrollment = change.enrollment ?? account.enrollment_policy;
   const previousSchedule = account.two_factor_scheduled_at === null ? null : Number(account.two_factor_scheduled_at);
@@ -196,6 +201,7 @@ export async function applySecuritySettings(
       enrollment_policy: enrollment,
       second_factor_policy: policy,
       passwordless_sign_in: passwordless ? 1 : 0,
+      allow_recovery_codes_under_keys_only: allowRecoveryCodes ? 1 : 0,
       settings_updated_at: now,
       settings_updated_by: input.actorId,
       two_factor_required_since: turningOn ? now : requireTwoFactor ? account.two_factor_required_since : null,
@@ -206,36 +212,14 @@ export async function applySecuritySettings(
   let revoked: { id: string; user_id: string }[] = [];
   const revocations: Revocations = { two_factor_required: [], security_key_required: [] };
   if (turningOn || tightening) {
-    const flag = acceptedMethodFlag(policy);
     // Under "security keys only" what these users lack is a key (most already use an app).
+    // (Password-only sessions of users who do have a method end too only when the requirement
+    // itself turns on: tightening the policy while it is on leaves users with a key mid-sign-in alone.)
     const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
-    revoked = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: reason })
-      .where('account_id', '=', input.accountId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where('user_id', 'in', (eb) =>
-        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(flag, '=', 0),
-      )
-      .returning(['id', 'user_id'])
-      .execute();
-    revocations[reason] = revoked.map((r) => r.id);
-    // And every session that never passed a second factor, of users who do have a method too:
-    // a password alone opens nothing once 2FA is required (found by a partial index).
-    // (Only when the requirement itself turns on: tightening the policy while it is on leaves
-    // users with a key mid-sign-in alone.)
-    const passwordOnly = !turningOn ? [] : await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
-      .where('account_id', '=', input.accountId)
-      .where('second_factor_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(['id', 'user_id'])
-      .execute();
-    revocations.two_factor_required.push(...passwordOnly.map((r) => r.id));
-    revoked = revoked.concat(passwordOnly);
+    const ended = await Sessions.revokeUnderRequirement(trx, { accountId: input.accountId, acceptedMethodFlag: acceptedMethodFlag(policy), reason, passwordOnly: turningOn }, now);
+    revocations[reason] = ended.withoutMethod.map((r) => r.id);
+    revocations.two_factor_required.push(...ended.passwordOnly.map((r) => r.id));
+    revoked = ended.withoutMethod.concat(ended.passwordOnly);
   }
   const signedOutUsers = new Set(revoked.map((r) => r.user_id)).size;
   await recordAudit(trx, {
@@ -251,6 +235,7 @@ export async function applySecuritySettings(
       ...(enrollment !== account.enrollment_policy ? { enrollment: { from: account.enrollment_policy, to: enrollment } } : {}),
       ...(policy !== previousPolicy ? { secondFactorPolicy: { from: previousPolicy, to: policy } } : {}),
       ...(passwordless !== (account.passwordless_sign_in === 1) ? { passwordlessSignIn: { from: !passwordless, to: passwordless } } : {}),
+      ...(allowRecoveryCodes !== recoveryCodesAllowed ? { allowRecoveryCodesUnderKeysOnly: { from: recoveryCodesAllowed, to: allowRecoveryCodes } } : {}),
       ...(scheduledAt !== previousSchedule ? { startsAt: { from: isoOrNull(previousSchedule), to: isoOrNull(scheduledAt) } } : {}),
       ...(input.scheduledFor !== undefined ? { deploymentDay: new Date(input.scheduledFor).toISOString() } : {}),
       signedOutUsers,

@@ -10,7 +10,7 @@ import { createHmac, randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { newId } from '../crypto/tokens.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { AuthenticatedSession } from '../sessions/sessions.js';
 import type { Database } from '../store/schema.js';
 
@@ -64,7 +64,7 @@ export async function enrolmentPermission(db: Db, auth: Pick<AuthenticatedSessio
 /** Throws `enrollment_code_required` unless an `enrollment_required` session may enrol. */
 export async function assertMayEnrol(db: Db, auth: Pick<AuthenticatedSession, 'session' | 'user' | 'account'>): Promise<void> {
   if (auth.session.state !== 'enrollment_required') return;
-  if ((await enrolmentPermission(db, auth)) === null) throw new ApiError('enrollment_code_required');
+  if ((await enrolmentPermission(db, auth)) === null) throw new DomainError('enrollment_code_required');
 }
 
 export class EnrollmentCodes {

@@ -10,7 +10,8 @@ import { access } from './access.js';
 import type { Config } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { ApiError } from './errors.js';
+import { ApiError, errorStatus } from './errors.js';
+import { DomainError } from '../errors.js';
 import { SessionEvents } from '../sessions/events.js';
 import { RecoveryCodes } from '../second-factors/recovery-codes.js';
 import { accountRoutes } from './routes/account.js';
@@ -18,6 +19,7 @@ import { peopleRoutes } from './routes/people.js';
 import { Mailer } from '../mail/mailer.js';
 import { eventRoutes } from './routes/events.js';
 import { rolloutRoutes } from './routes/rollout.js';
+import { backgroundJobsPlugin } from '../background-jobs.js';
 import { meRoutes } from './routes/me.js';
 import { mySessionRoutes } from './routes/my-sessions.js';
 import { lockoutRoutes } from './routes/lockouts.js';
@@ -28,6 +30,7 @@ import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
 import { Throttle } from '../sessions/throttling.js';
+import { PasswordPolicy } from '../people/passwords.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = 64 * 1024;
@@ -69,6 +72,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     ),
     throttle: new Throttle(store.db),
     recoveryCodes: new RecoveryCodes(box.deriveKey('recovery-codes')),
+    passwords: new PasswordPolicy({ pwnedPasswordsUrl: config.pwnedPasswordsUrl }),
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     recentSecondFactorMs: 10 * 60_000,
   };
@@ -202,9 +206,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) {
+    if (error instanceof DomainError) {
       if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
-      return reply.code(error.status).send(
+      return reply.code(errorStatus[error.code]).send(
         errorBody(error.code, error.message, {
           ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
           ...(error.reason ? { reason: error.reason } : {}),
@@ -293,12 +297,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   ctx.mail.useLogger(app.log);
   app.addHook('onClose', async () => ctx.mail.close());
 
-  // Listening before the first request is served, so no revocation from another instance is missed.
-  if (ctx.relay) {
-    const relay = ctx.relay;
-    await relay.start(app.log);
-    app.addHook('onClose', async () => relay.close());
-  }
+  await app.register(backgroundJobsPlugin, ctx);
 
   await app.register(
     async (api) => {

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { ApiError } from './errors.js';
-import type { AuthenticatedSession } from '../sessions/sessions.js';
+import { passwordIsRecent, type AuthenticatedSession } from '../sessions/sessions.js';
 import { access as declared, assertDeclared, type Access } from './access.js';
 
 const publicAccess = declared.public;
@@ -61,14 +61,14 @@ function enforce(ctx: ServerContext, access: Access, auth: AuthenticatedSession)
 /**
  * A sensitive change needs the strongest factor the user has, passed within the last 10 minutes:
  * their second factor when they have a method; otherwise (no method: they cannot pass one) the
- * password, entered within the last 10 minutes — a session that never passed a second factor
- * began with the password.
+ * password, entered in this session within the last 10 minutes (`password_at`: at the password
+ * sign-in, or again by POST /sessions/current/password). Adding a first method is such a change
+ * (OWASP ASVS 5.0 7.5.1): a stolen old cookie cannot enrol the thief's app.
  */
 export function requireRecentProof(ctx: ServerContext, auth: AuthenticatedSession): void {
   if (auth.user.has_two_factor === 1) return requireRecentSecondFactor(ctx, auth);
-  const passwordAt = auth.session.second_factor_at === null ? auth.session.created_at : null;
-  if (passwordAt === null || passwordAt < Date.now() - ctx.recentSecondFactorMs) {
-    const error = new ApiError('reauthentication_required', 'Sign in again with your password, then try again.');
+  if (!passwordIsRecent(auth.session)) {
+    const error = new ApiError('reauthentication_required', 'Enter your password again, then try again.');
     error.reason = 'password';
     throw error;
   }

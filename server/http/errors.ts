@@ -1,5 +1,7 @@
-// Every client error the API can answer, with its HTTP status. Codes are stable: clients
-// branch on them, so never rename one.
+// Every client error the API can answer, with its HTTP status: the one map from the domain's
+// error codes (server/errors.ts) to HTTP. Codes are stable: clients branch on them.
+import { DomainError, type ErrorCode } from '../errors.js';
+
 export const errorStatus = {
   invalid_request: 400,
   payload_too_large: 413,
@@ -41,68 +43,10 @@ export const errorStatus = {
   user_deactivated: 409,
   invalid_csv: 400,
   import_rejected: 400,
-} as const;
+} as const satisfies Record<ErrorCode, number>;
 
-export type ErrorCode = keyof typeof errorStatus;
 
-const defaultMessages: Record<ErrorCode, string> = {
-  invalid_request: 'The request is not valid.',
-  payload_too_large: 'The request body is too large.',
-  unsupported_media_type: 'Send the request body as application/json.',
-  invalid_credentials: 'The account, email or password is not correct.',
-  unauthenticated: 'Sign in to continue.',
-  second_factor_required: 'Complete the second sign-in step first.',
-  enrollment_required: 'Set up two-factor authentication first.',
-  forbidden: 'Only an administrator can do this.',
-  invalid_origin: 'This request did not come from AgentDesk.',
-  reauthentication_required: 'Confirm it is you with your second factor, then try again.',
-  signup_closed: 'New accounts cannot be created on this server.',
-  enrollment_code_required:
-    'To set up two-factor authentication on this device, ask your administrator for an enrolment code and enter it here.',
-  schedule_in_past: 'Pick a date and time in the future.',
-  already_required: 'Two-factor authentication is already required: there is no deployment day to schedule.',
-  passwordless_disabled: 'Signing in with a security key alone is not turned on for this account. Sign in with your email and password.',
-  method_not_allowed: 'Your administrator accepts security keys only.',
-  not_found: 'Not found.',
-  invalid_code: 'That code is not correct or has already been used.',
-  security_key_rejected: 'The security key response could not be verified.',
-  challenge_expired: 'The request expired. Try again.',
-  acknowledgement_required: 'Tick "I understand" before saving.',
-  too_many_attempts: 'Too many attempts. Try again later.',
-  too_many_streams: 'Too many event streams are open for this session or user. Close one first.',
-  request_timeout: 'The request took too long to arrive.',
-  headers_too_large: 'The request headers are too large.',
-  expectation_failed: 'The only expectation this server meets is 100-continue.',
-  admin_method_required: 'Set up two-factor authentication for yourself before requiring it.',
-  last_method_required:
-    'Your administrator requires two-factor authentication, so you cannot remove your last method.',
-  method_already_registered: 'This security key is already registered.',
-  method_already_confirmed: 'This method is already set up.',
-  email_taken: 'A user with this email already exists in this account.',
-  slug_taken: 'An account with this short name already exists.',
-  password_too_common: 'This password is on a list of common or breached passwords. Choose another.',
-  current_password_incorrect: 'Your current password is not correct.',
-  invalid_link: 'This link is not valid, has already been used or has expired. Ask for a new one.',
-  last_admin_required: 'The account needs at least one active administrator.',
-  not_invited: 'This user has already accepted their invitation.',
-  user_deactivated: 'This user is deactivated. Reactivate them first.',
-  invalid_csv: 'The file is not a CSV with the columns name, email and role.',
-  import_rejected: 'Some rows have errors: nothing was imported.',
-};
 
-/** A client error: answered with its status and code, and nothing is changed. */
-export class ApiError extends Error {
-  readonly status: number;
-  /** Why: a session ended (`unauthenticated`), a key may be a copy (`security_key_rejected`: `counter_regression`). */
-  reason?: string;
-  /** More fields of the error body (e.g. `locked` on too_many_attempts). */
-  extra?: Record<string, unknown>;
-  constructor(
-    readonly code: ErrorCode,
-    message?: string,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message ?? defaultMessages[code]);
-    this.status = errorStatus[code];
-  }
-}
+
+/** An error only the HTTP layer raises (origin, headers, session cookie); answered like any other. */
+export class ApiError extends DomainError {}

@@ -6,7 +6,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { newTimeOrderedId } from '../crypto/tokens.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database } from '../store/schema.js';
@@ -98,7 +98,7 @@ export async function markRead(db: Kysely<Database>, userId: string, id?: string
   let query = db.updateTable('security_notifications').set({ read_at: Date.now() }).where('user_id', '=', userId).where('read_at', 'is', null);
   if (id) {
     const exists = await db.selectFrom('security_notifications').select('id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-    if (!exists) throw new ApiError('not_found', 'No such security activity.');
+    if (!exists) throw new DomainError('not_found', 'No such security activity.');
     query = query.where('id', '=', id);
   }
   const result = await query.executeTakeFirst();
@@ -127,7 +127,7 @@ export async function reportNotMe(
       .executeTakeFirst();
     if (!marked) {
       const exists = await trx.selectFrom('security_notifications').select('id').where('id', '=', input.notificationId).where('user_id', '=', input.userId).executeTakeFirst();
-      if (!exists) throw new ApiError('not_found', 'No such security activity.');
+      if (!exists) throw new DomainError('not_found', 'No such security activity.');
       return { sessionIds: [] as string[], already: true };
     }
     const sessionIds = await Sessions.revokeUsersSessions(trx, [input.userId], 'not_me', now);
@@ -174,7 +174,7 @@ export async function resolveAlert(db: Kysely<Database>, input: { accountId: str
       .where('alert_resolved_at', 'is', null)
       .returning(['user_id', 'kind'])
       .executeTakeFirst();
-    if (!resolved) throw new ApiError('not_found', 'No such open alert.');
+    if (!resolved) throw new DomainError('not_found', 'No such open alert.');
     await recordAudit(trx, {
       accountId: input.accountId,
       actorId: input.actorId,

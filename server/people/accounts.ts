@@ -3,10 +3,10 @@
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../crypto/tokens.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { NO_METHOD_FLAGS } from '../second-factors/method-flags.js';
 import type { SessionEvents } from '../sessions/events.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, type PasswordPolicy, type WarnLog } from './passwords.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { isUniqueViolation } from './invitations.js';
@@ -22,8 +22,11 @@ export function normalizeEmail(email: string): string {
 
 export async function createAccount(
   db: Kysely<Database>,
-  input: { name: string; slug: string; admin: { name: string; email: string; password: string }; openSignup: boolean },
+  passwords: PasswordPolicy,
+  input: { name: string; slug: string; admin: { name: string; email: string; password: string }; openSignup: boolean; log?: WarnLog | undefined },
 ) {
+  // The first admin's password meets the same policy as every other (ASVS 6.2.4, 6.2.11, 6.2.12).
+  await passwords.check(input.admin.password, { email: input.admin.email, names: [input.admin.name, input.name, input.slug], log: input.log });
   const passwordHash = await hashPassword(input.admin.password);
   const now = Date.now();
   const accountId = newId();
@@ -32,7 +35,7 @@ export async function createAccount(
     await db.transaction().execute(async (trx) => {
       if (!input.openSignup) {
         const any = await trx.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
-        if (any) throw new ApiError('signup_closed');
+        if (any) throw new DomainError('signup_closed');
       }
       await trx
         .insertInto('accounts')
@@ -45,7 +48,7 @@ export async function createAccount(
       await recordAudit(trx, { accountId, actorId: userId, action: 'account.created', details: { slug: input.slug }, at: now });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError('slug_taken');
+    if (isUniqueViolation(error)) throw new DomainError('slug_taken');
     throw error;
   }
   return {
@@ -67,7 +70,7 @@ export async function resetTwoFactor(
       .where('id', '=', input.userId)
       .where('account_id', '=', input.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
     const removed = await trx.deleteFrom('methods').where('user_id', '=', user.id).executeTakeFirst();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
     await trx.updateTable('users').set(NO_METHOD_FLAGS).where('id', '=', user.id).execute();

@@ -4,7 +4,7 @@
 // a byte-order mark from spreadsheet exports), never by splitting lines.
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
 import { hasForbiddenCharacters } from './names.js';
@@ -47,14 +47,14 @@ export function parseImportCsv(text: string): ParsedRow[] {
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, max_record_size: 4096 }) as string[][];
   } catch (error) {
-    throw new ApiError('invalid_csv', `The file could not be read as CSV: ${(error as Error).message.split('\n')[0]}`);
+    throw new DomainError('invalid_csv', `The file could not be read as CSV: ${(error as Error).message.split('\n')[0]}`);
   }
   const header = records[0]?.map((h) => h.toLowerCase());
-  if (!header) throw new ApiError('invalid_csv', 'The file is empty: it needs a header line "name,email,role" and a line per user.');
+  if (!header) throw new DomainError('invalid_csv', 'The file is empty: it needs a header line "name,email,role" and a line per user.');
   const column = { name: header.indexOf('name'), email: header.indexOf('email'), role: header.indexOf('role') };
-  if (column.name < 0 || column.email < 0 || column.role < 0) throw new ApiError('invalid_csv');
-  if (records.length - 1 > MAX_IMPORT_ROWS) throw new ApiError('invalid_csv', `A file may hold at most ${MAX_IMPORT_ROWS.toLocaleString('en')} users.`);
-  if (records.length < 2) throw new ApiError('invalid_csv', 'The file has a header line but no users.');
+  if (column.name < 0 || column.email < 0 || column.role < 0) throw new DomainError('invalid_csv');
+  if (records.length - 1 > MAX_IMPORT_ROWS) throw new DomainError('invalid_csv', `A file may hold at most ${MAX_IMPORT_ROWS.toLocaleString('en')} users.`);
+  if (records.length < 2) throw new DomainError('invalid_csv', 'The file has a header line but no users.');
   return records.slice(1).map((r, i) => ({ line: i + 2, name: r[column.name] ?? '', email: r[column.email] ?? '', role: (r[column.role] ?? '').toLowerCase() }));
 }
 
@@ -100,7 +100,7 @@ export async function checkImport(db: Kysely<Database>, accountId: string, rows:
 export async function importInvitations(db: Kysely<Database>, inviter: Inviter, rows: ParsedRow[]): Promise<{ check: ImportCheck; sent: SentInvitation[] }> {
   const check = await checkImport(db, inviter.accountId, rows);
   if (check.errors.length > 0) {
-    const error = new ApiError('import_rejected');
+    const error = new DomainError('import_rejected');
     error.extra = { counts: check.counts, errors: check.errors.slice(0, 1000) };
     throw error;
   }
@@ -109,7 +109,7 @@ export async function importInvitations(db: Kysely<Database>, inviter: Inviter, 
     return { check, sent };
   } catch (error) {
     // Another admin added one of these emails between the check and the insert.
-    if (isUniqueViolation(error)) throw new ApiError('email_taken', 'A user with one of these emails was added meanwhile: check the file again.');
+    if (isUniqueViolation(error)) throw new DomainError('email_taken', 'A user with one of these emails was added meanwhile: check the file again.');
     throw error;
   }
 }

@@ -4,11 +4,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { newId, newTimeOrderedId } from '../crypto/tokens.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { issueLinks, linkUrl, peekLink, revokeLinks, takeLink } from './links.js';
-import { checkNewPassword, hashPassword, NO_PASSWORD } from './passwords.js';
+import { hashPassword, NO_PASSWORD, type PasswordPolicy, type WarnLog } from './passwords.js';
 import { normalizeEmail } from './accounts.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -97,7 +97,7 @@ export async function inviteUser(db: Kysely<Database>, inviter: Inviter, invitee
   try {
     return await db.transaction().execute(async (trx) => (await createInvitations(trx, inviter, [invitee]))[0]!);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError('email_taken');
+    if (isUniqueViolation(error)) throw new DomainError('email_taken');
     throw error;
   }
 }
@@ -111,9 +111,9 @@ export async function resendInvitation(db: Kysely<Database>, inviter: Inviter, u
       .where('id', '=', userId)
       .where('account_id', '=', inviter.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
-    if (user.status === 'deactivated') throw new ApiError('user_deactivated');
-    if (user.status !== 'invited') throw new ApiError('not_invited');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
+    if (user.status === 'deactivated') throw new DomainError('user_deactivated');
+    if (user.status !== 'invited') throw new DomainError('not_invited');
     const link = (await issueLinks(trx, { accountId: inviter.accountId, userIds: [user.id], purpose: 'invitation', createdBy: inviter.actor.id })).get(user.id)!;
     await recordAudit(trx, {
       accountId: inviter.accountId,
@@ -139,8 +139,8 @@ export async function revokeInvitation(db: Kysely<Database>, inviter: Inviter, u
       .where('id', '=', userId)
       .where('account_id', '=', inviter.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
-    if (user.status !== 'invited') throw new ApiError('not_invited');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
+    if (user.status !== 'invited') throw new DomainError('not_invited');
     await revokeLinks(trx, [user.id], 'invitation');
     await recordAudit(trx, {
       accountId: inviter.accountId,
@@ -156,14 +156,14 @@ export async function revokeInvitation(db: Kysely<Database>, inviter: Inviter, u
 /** Whose invitation a token is (the accept screen shows it), or invalid_link. */
 export async function describeInvitation(db: Kysely<Database>, token: string) {
   const link = await peekLink(db, 'invitation', token);
-  if (!link) throw new ApiError('invalid_link');
+  if (!link) throw new DomainError('invalid_link');
   const row = await db
     .selectFrom('users as u')
     .innerJoin('accounts as a', 'a.id', 'u.account_id')
     .select(['u.name', 'u.email', 'u.status', 'a.name as account_name', 'a.slug'])
     .where('u.id', '=', link.userId)
     .executeTakeFirst();
-  if (!row || row.status !== 'invited') throw new ApiError('invalid_link');
+  if (!row || row.status !== 'invited') throw new DomainError('invalid_link');
   return { user: { name: row.name, email: row.email }, account: { name: row.account_name, slug: row.slug }, expiresAt: new Date(link.expiresAt).toISOString() };
 }
 
@@ -171,14 +171,18 @@ export async function describeInvitation(db: Kysely<Database>, token: string) {
  * The invitee chooses their password: the link is taken and the user becomes active in one
  * transaction. They then sign in as usual (and set up 2FA if the account requires it).
  */
-export async function acceptInvitation(db: Kysely<Database>, input: { token: string; password: string; request?: RequestContext | undefined }) {
+export async function acceptInvitation(
+  db: Kysely<Database>,
+  passwords: PasswordPolicy,
+  input: { token: string; password: string; request?: RequestContext | undefined; log?: WarnLog | undefined },
+) {
   // Checked before the link is taken: a refused password leaves the invitation usable.
   const preview = await describeInvitation(db, input.token);
-  checkNewPassword(input.password, { email: preview.user.email });
+  await passwords.check(input.password, { email: preview.user.email, names: [preview.user.name, preview.account.name, preview.account.slug], log: input.log });
   const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
     const link = await takeLink(trx, 'invitation', input.token);
-    if (!link) throw new ApiError('invalid_link');
+    if (!link) throw new DomainError('invalid_link');
     const updated = await trx
       .updateTable('users')
       .set({ password_hash: passwordHash, status: 'active' })
@@ -186,7 +190,7 @@ export async function acceptInvitation(db: Kysely<Database>, input: { token: str
       .where('status', '=', 'invited')
       .returning(['id', 'name', 'email', 'role', 'account_id'])
       .executeTakeFirst();
-    if (!updated) throw new ApiError('invalid_link');
+    if (!updated) throw new DomainError('invalid_link');
     await recordAudit(trx, {
       accountId: updated.account_id,
       actorId: updated.id,

@@ -4,7 +4,7 @@
 // account row, so two admins demoting each other at once cannot both succeed.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
@@ -21,7 +21,7 @@ interface Actor {
  * invitation, import or a role change): admin access is never granted from a password alone.
  */
 export function assertMayGrantAdmin(actor: { has_two_factor: number }): void {
-  if (actor.has_two_factor !== 1) throw new ApiError('admin_method_required', 'Set up two-factor authentication for yourself before making someone an admin.');
+  if (actor.has_two_factor !== 1) throw new DomainError('admin_method_required', 'Set up two-factor authentication for yourself before making someone an admin.');
 }
 
 /** Takes the account row's lock: changes to its admins take turns (both stores). */
@@ -37,7 +37,7 @@ async function lockedUser(trx: Transaction<Database>, accountId: string, userId:
     .where('id', '=', userId)
     .where('account_id', '=', accountId)
     .executeTakeFirst();
-  if (!user) throw new ApiError('not_found', 'No such user in this account.');
+  if (!user) throw new DomainError('not_found', 'No such user in this account.');
   return user;
 }
 
@@ -53,7 +53,7 @@ async function keepAnActiveAdmin(trx: Transaction<Database>, accountId: string, 
     .where('id', '!=', user.id)
     .limit(1)
     .executeTakeFirst();
-  if (!other) throw new ApiError('last_admin_required');
+  if (!other) throw new DomainError('last_admin_required');
 }
 
 export interface UserChange {

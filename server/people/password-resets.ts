@@ -5,7 +5,7 @@
 // it ends every session and never skips the second step: the user then signs in as usual.
 import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -13,7 +13,7 @@ import { countOtherSessions } from '../sessions/other-sessions.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
 import { issueLinks, linkUrl, peekLink, takeLink } from './links.js';
-import { checkNewPassword, hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword, type PasswordPolicy, type WarnLog } from './passwords.js';
 import { notify } from '../notifications/security-activity.js';
 
 interface ResetTarget {
@@ -60,9 +60,9 @@ export async function sendPasswordReset(db: Kysely<Database>, input: { accountId
       .where('u.id', '=', input.userId)
       .where('u.account_id', '=', input.accountId)
       .executeTakeFirst();
-    if (!target) throw new ApiError('not_found', 'No such user in this account.');
-    if (target.status === 'deactivated') throw new ApiError('user_deactivated');
-    if (target.status === 'invited') throw new ApiError('invalid_request', 'This user has not accepted their invitation yet: resend the invitation instead.');
+    if (!target) throw new DomainError('not_found', 'No such user in this account.');
+    if (target.status === 'deactivated') throw new DomainError('user_deactivated');
+    if (target.status === 'invited') throw new DomainError('invalid_request', 'This user has not accepted their invitation yet: resend the invitation instead.');
     const issued = (await issueLinks(trx, { accountId: target.account_id, userIds: [target.id], purpose: 'password_reset', createdBy: input.actorId })).get(target.id)!;
     await recordAudit(trx, { accountId: target.account_id, actorId: input.actorId, subjectUserId: target.id, action: 'user.password_reset_sent', details: { userId: target.id, name: target.name, email: target.email, by: 'admin' }, request: input.request });
     const link = linkUrl(input.publicOrigin, 'password_reset', issued.token);
@@ -71,16 +71,26 @@ export async function sendPasswordReset(db: Kysely<Database>, input: { accountId
 }
 
 /** The new password from a reset link: every session of the user ends. */
-export async function completePasswordReset(db: Kysely<Database>, events: SessionEvents, input: { token: string; newPassword: string; request?: RequestContext | undefined }) {
+export async function completePasswordReset(
+  db: Kysely<Database>,
+  events: SessionEvents,
+  passwords: PasswordPolicy,
+  input: { token: string; newPassword: string; request?: RequestContext | undefined; log?: WarnLog | undefined },
+) {
   const preview = await peekLink(db, 'password_reset', input.token);
-  if (!preview) throw new ApiError('invalid_link');
-  const owner = await db.selectFrom('users').select(['email', 'status']).where('id', '=', preview.userId).executeTakeFirst();
-  if (!owner || owner.status !== 'active') throw new ApiError('invalid_link');
-  checkNewPassword(input.newPassword, { email: owner.email });
+  if (!preview) throw new DomainError('invalid_link');
+  const owner = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.name', 'u.email', 'u.status', 'a.name as account_name', 'a.slug'])
+    .where('u.id', '=', preview.userId)
+    .executeTakeFirst();
+  if (!owner || owner.status !== 'active') throw new DomainError('invalid_link');
+  await passwords.check(input.newPassword, { email: owner.email, names: [owner.name, owner.account_name, owner.slug], log: input.log });
   const passwordHash = await hashPassword(input.newPassword);
   const result = await db.transaction().execute(async (trx) => {
     const link = await takeLink(trx, 'password_reset', input.token);
-    if (!link) throw new ApiError('invalid_link');
+    if (!link) throw new DomainError('invalid_link');
     const user = await trx
       .updateTable('users')
       .set({ password_hash: passwordHash })
@@ -88,7 +98,7 @@ export async function completePasswordReset(db: Kysely<Database>, events: Sessio
       .where('status', '=', 'active')
       .returning(['id', 'email', 'account_id'])
       .executeTakeFirst();
-    if (!user) throw new ApiError('invalid_link');
+    if (!user) throw new DomainError('invalid_link');
     const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'password_changed');
     await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: 'user.password_reset', details: { userId: user.id, email: user.email, revokedSessions: sessionIds.length }, request: input.request });
     await notify(trx, { accountId: user.account_id, userId: user.id, kind: 'password_changed', details: { byResetLink: true }, request: input.request });
@@ -103,26 +113,24 @@ export async function completePasswordReset(db: Kysely<Database>, events: Sessio
 export async function changePassword(
   db: Kysely<Database>,
   events: SessionEvents,
-  input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined },
+  passwords: PasswordPolicy,
+  input: { userId: string; accountId: string; sessionId: string; currentPassword: string; newPassword: string; request?: RequestContext | undefined; log?: WarnLog | undefined },
 ) {
-  const user = await db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', input.userId).executeTakeFirstOrThrow();
-  if (!(await verifyPassword(user.password_hash, input.currentPassword))) throw new ApiError('current_password_incorrect');
-  checkNewPassword(input.newPassword, { email: user.email });
-  if (input.newPassword === input.currentPassword) throw new ApiError('invalid_request', 'Choose a password different from your current one.');
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.id', 'u.name', 'u.email', 'u.password_hash', 'a.name as account_name', 'a.slug'])
+    .where('u.id', '=', input.userId)
+    .executeTakeFirstOrThrow();
+  if (!(await verifyPassword(user.password_hash, input.currentPassword))) throw new DomainError('current_password_incorrect');
+  await passwords.check(input.newPassword, { email: user.email, names: [user.name, user.account_name, user.slug], log: input.log });
+  if (input.newPassword === input.currentPassword) throw new DomainError('invalid_request', 'Choose a password different from your current one.');
   const passwordHash = await hashPassword(input.newPassword);
   const now = Date.now();
   const sessionIds = await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
     // Every other session of the user ends; this one goes on.
-    const ended = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'password_changed' })
-      .where('user_id', '=', user.id)
-      .where('id', '!=', input.sessionId)
-      .where('revoked_at', 'is', null)
-      .returning('id')
-      .execute();
-    const ids = ended.map((r) => r.id);
+    const ids = await Sessions.revokeOtherSessions(trx, { userId: user.id, exceptId: input.sessionId }, 'password_changed', now);
     await trx.deleteFrom('user_links').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute();
     await recordAudit(trx, { accountId: input.accountId, actorId: user.id, action: 'user.password_changed', details: { userId: user.id, email: user.email, revokedSessions: ids.length }, request: input.request });
     await notify(trx, { accountId: input.accountId, userId: user.id, kind: 'password_changed', request: input.request });

@@ -1,7 +1,7 @@
 // A user's second-factor methods as a whole: listing, renaming, removing (with the rule that
 // the last one stays while the account requires 2FA); the users row's flags follow (method-flags.ts).
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database, MethodsTable } from '../store/schema.js';
 import { refreshMethodFlags } from './method-flags.js';
 import { policyOf } from './policy.js';
@@ -54,7 +54,7 @@ export async function findOwnMethod(db: Db, userId: string, methodId: string): P
     .where('user_id', '=', userId)
     .where('confirmed', '=', 1)
     .executeTakeFirst();
-  if (!row) throw new ApiError('not_found', 'No such method.');
+  if (!row) throw new DomainError('not_found', 'No such method.');
   return row;
 }
 
@@ -83,12 +83,12 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     .executeTakeFirstOrThrow();
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   const remaining = (await countMethods(trx, input.userId)) - 1;
-  if (remaining === 0 && account.require_two_factor === 1) throw new ApiError('last_method_required');
+  if (remaining === 0 && account.require_two_factor === 1) throw new DomainError('last_method_required');
   await trx.deleteFrom('methods').where('id', '=', method.id).execute();
   const flags = await refreshMethodFlags(trx, input.userId);
   // Under "security keys only" the last key is the last method that counts (second-factors/policy.ts).
   if (method.type === 'security_key' && !flags.securityKey && account.require_two_factor === 1 && policyOf(account) === 'security_keys') {
-    throw new ApiError('last_method_required', 'Your administrator requires a security key, so you cannot remove your last one.');
+    throw new DomainError('last_method_required', 'Your administrator requires a security key, so you cannot remove your last one.');
   }
   if (remaining === 0) {
     // Recovery codes alone are not 2FA, and without a method they have nothing to recover.

@@ -7,7 +7,7 @@
 import { generateAuthenticationOptions, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { newId } from '../crypto/tokens.js';
 import type { Database } from '../store/schema.js';
 import { limitKeys, secondFactorLimits, type Limit } from '../sessions/throttling.js';
@@ -55,7 +55,7 @@ export async function passwordlessAccount(db: Db, slug: string): Promise<Passkey
     .select(['id', 'name', 'slug', 'require_two_factor', 'passwordless_sign_in'])
     .where('slug', '=', slug.toLowerCase())
     .executeTakeFirst();
-  if (!account || account.passwordless_sign_in !== 1) throw new ApiError('passwordless_disabled');
+  if (!account || account.passwordless_sign_in !== 1) throw new DomainError('passwordless_disabled');
   return account;
 }
 
@@ -103,11 +103,11 @@ export async function takePasskeyChallenge(
   if (input.challengeId !== undefined) query = query.where('id', '=', input.challengeId);
   else {
     const challenge = signedChallenge(input.response);
-    if (challenge === undefined) throw new ApiError('challenge_expired');
+    if (challenge === undefined) throw new DomainError('challenge_expired');
     query = query.where('challenge', '=', challenge);
   }
   const row = await query.returning(['challenge', 'expires_at']).executeTakeFirst();
-  if (!row || Number(row.expires_at) <= Date.now()) throw new ApiError('challenge_expired');
+  if (!row || Number(row.expires_at) <= Date.now()) throw new DomainError('challenge_expired');
   return row.challenge;
 }
 

@@ -8,6 +8,7 @@ import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, startTest
 import { openEvents } from '../testing/event-stream.js';
 import { totpCode } from '../testing/totp-reference.js';
 import { SoftAuthenticator } from '../testing/soft-webauthn.js';
+import { hashToken } from '../crypto/tokens.js';
 
 describe('second-factor policy: security keys only', () => {
   let server: TestServer;
@@ -63,7 +64,7 @@ describe('second-factor policy: security keys only', () => {
     assert.deepEqual(entry.details.secondFactorPolicy, { from: 'any', to: 'security_keys' });
   });
 
-  test('phishing: under "security keys only" an app code no longer passes the second step of a user with a key (403 method_not_allowed, nothing counted); a recovery code and the key still do', async () => {
+  test('phishing: under "security keys only" an app code no longer passes the second step of a user with a key (403 method_not_allowed, nothing counted); the key still does', async () => {
     const a = await account();
     // A user with an app and a key, set up before the policy.
     const both = await createUser(server, a.adminToken, a.slug, 'Bo');
@@ -77,9 +78,6 @@ describe('second-factor policy: security keys only', () => {
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'method_not_allowed');
     assert.deepEqual(await tableCounts(server), before);
-    const withCode = await server.call('POST', '/sessions/current/second-factor', { token: pending.token, body: { method: 'recovery_code', code: bothTotp.recoveryCodes[0] } });
-    assert.equal(withCode.status, 200, JSON.stringify(withCode.body));
-    assert.equal(withCode.body.session.state, 'active');
     const again = await signIn(server, a.slug, both.email);
     const options = await server.call('POST', '/sessions/current/security-key-options', { token: again.token, body: {} });
     const response = bothKey.key.getAssertion(bothKey.credential, options.body, origin);
@@ -89,6 +87,49 @@ describe('second-factor policy: security keys only', () => {
     const add = await server.call('POST', '/me/methods/totp', { token: withKey.body.token, body: {} });
     assert.equal(add.status, 403);
     assert.equal(add.body.error.code, 'method_not_allowed');
+  });
+
+  test('phishing: under "security keys only" a recovery code passes neither the second step nor re-authentication, unless the admin allows them', async () => {
+    // ASVS 6.3.3 (a phishing-resistant factor where the account asks for one). Attack: a look-alike page collects a typed
+    // recovery code and replays it, so "security keys only" was only as phishing-resistant as the codes.
+    const a = await account();
+    const both = await createUser(server, a.adminToken, a.slug, 'Remo');
+    const bothTotp = await enrolTotp(server, (await signIn(server, a.slug, both.email)).token);
+    const bothKey = await addKey(bothTotp.token);
+    const settings = await server.call('GET', '/account/security-settings', { token: a.adminToken });
+    assert.equal(settings.body.allowRecoveryCodesUnderKeysOnly, false, 'off by default');
+    assert.equal((await save(a.adminToken, { secondFactorPolicy: 'security_keys' })).status, 200);
+    const unused = async () =>
+      Number((await server.db.selectFrom('recovery_codes').select(({ fn }) => fn.countAll<number>().as('n')).where('user_id', '=', both.id).where('used_at', 'is', null).executeTakeFirstOrThrow()).n);
+    const throttles = async () => server.db.selectFrom('throttles').selectAll().where('key', 'like', `%${both.id}%`).execute();
+
+    // The second step: refused before the code is looked at; nothing spent, nothing counted.
+    const pending = await signIn(server, a.slug, both.email);
+    const throttledBefore = await throttles();
+    const refused = await server.call('POST', '/sessions/current/second-factor', { token: pending.token, body: { method: 'recovery_code', code: bothTotp.recoveryCodes[0] } });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'method_not_allowed');
+    assert.match(refused.body.error.message, /recovery codes are turned off/);
+    assert.equal(await unused(), 10);
+    assert.deepEqual(await throttles(), throttledBefore);
+    assert.equal((await server.db.selectFrom('sessions').select('state').where('token_hash', '=', hashToken(pending.token)).executeTakeFirstOrThrow()).state, 'two_factor_required');
+
+    // Re-authentication of an active session (its second factor 11 minutes old): refused the same way.
+    await server.db.updateTable('sessions').set({ second_factor_at: Date.now() - 11 * 60_000 }).where('token_hash', '=', hashToken(bothKey.token)).execute();
+    const reauth = await server.call('POST', '/sessions/current/second-factor', { token: bothKey.token, body: { method: 'recovery_code', code: bothTotp.recoveryCodes[1] } });
+    assert.equal(reauth.status, 403);
+    assert.equal(reauth.body.error.code, 'method_not_allowed');
+    assert.equal(await unused(), 10);
+
+    // The admin allows them explicitly (a sensitive save, audited): a recovery code passes again.
+    const allowed = await save(a.adminToken, { secondFactorPolicy: 'security_keys', allowRecoveryCodesUnderKeysOnly: true });
+    assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+    assert.equal((await server.call('GET', '/account/security-settings', { token: a.adminToken })).body.allowRecoveryCodesUnderKeysOnly, true);
+    const audit = await server.call('GET', '/account/audit-events?limit=5', { token: a.adminToken });
+    assert.deepEqual(audit.body.events.find((e: any) => e.action === 'security_settings.updated').details.allowRecoveryCodesUnderKeysOnly, { from: false, to: true });
+    const passed = await server.call('POST', '/sessions/current/second-factor', { token: pending.token, body: { method: 'recovery_code', code: bothTotp.recoveryCodes[0] } });
+    assert.equal(passed.status, 200, JSON.stringify(passed.body));
+    assert.equal(await unused(), 9);
   });
 
   test('a user with only an app proves it only to add a key: the code leaves the session at enrolment, the key makes it active', async () => {

@@ -3,10 +3,13 @@
 // whoever runs it; a key signs for our origin only). Under "security_keys" an authenticator app
 // no longer passes the second step, and a user whose only method is an app counts as having no
 // method: in the impact preview and at enforcement, and their app only lets them add a key.
-// Recovery codes keep working under both: they are the way back for a user who lost their key.
+// Recovery codes are typed too, so a look-alike page can replay them as well: under "security
+// keys only" they pass neither the second step nor re-authentication, unless an admin allows them
+// (accounts.allow_recovery_codes_under_keys_only, off by default: the way back for a user who
+// lost their key is then an admin's 2FA reset).
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
-import type { AccountsTable, Database, MethodsTable, SessionsTable } from '../store/schema.js';
+import { DomainError } from '../errors.js';
+import type { AccountsTable, Database, MethodsTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -25,7 +28,7 @@ export function methodAllowed(policy: SecondFactorPolicy, type: MethodsTable['ty
 /** Refuses a method the policy does not accept: 403 method_not_allowed, nothing changed. */
 export function requireMethodAllowed(policy: SecondFactorPolicy, type: MethodsTable['type'] | 'recovery_code'): void {
   if (!methodAllowed(policy, type)) {
-    throw new ApiError('method_not_allowed', 'Your administrator accepts security keys only. Use your security key or a recovery code.');
+    throw new DomainError('method_not_allowed', 'Your administrator accepts security keys only. Use your security key or a recovery code.');
   }
 }
 
@@ -47,20 +50,19 @@ export function acceptedMethodFlag(policy: SecondFactorPolicy): 'has_two_factor'
 export async function codeStepUnder(db: Db, input: { policy: SecondFactorPolicy; userId: string; method: 'totp' | 'recovery_code' }): Promise<'active' | 'add_security_key'> {
   const { policy } = input;
   if (policy === 'any') return 'active';
-  const user = await db.selectFrom('users').select('has_security_key').where('id', '=', input.userId).executeTakeFirstOrThrow();
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select(['u.has_security_key', 'a.allow_recovery_codes_under_keys_only'])
+    .where('u.id', '=', input.userId)
+    .executeTakeFirstOrThrow();
+  // Refused before the code is looked at or the attempt counted: nothing spent, nothing counted.
+  if (input.method === 'recovery_code' && user.allow_recovery_codes_under_keys_only !== 1) {
+    throw new DomainError('method_not_allowed', 'Your administrator accepts security keys only, and recovery codes are turned off. Use your security key, or ask your administrator to reset your two-factor authentication.');
+  }
   if (user.has_security_key === 1) {
     requireMethodAllowed(policy, input.method);
     return 'active';
   }
   return 'add_security_key';
 }
-
-/** The session passed a code but must add a security key before anything else (see codeStepUnder). */
-export async function holdForSecurityKey<S extends SessionsTable>(db: Db, session: S, now = Date.now()): Promise<S> {
-  const expiresAt = Math.min(Number(session.expires_at), now + ENROLMENT_LIFETIME_MS);
-  await db.updateTable('sessions').set({ state: 'enrollment_required', expires_at: expiresAt }).where('id', '=', session.id).execute();
-  return { ...session, state: 'enrollment_required', expires_at: expiresAt };
-}
-/** As long as an enrolment session lives (sessions/sessions.ts). */
-const ENROLMENT_LIFETIME_MS = 30 * 60_000;
-

@@ -13,7 +13,7 @@ import {
 } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { newId } from '../crypto/tokens.js';
 import type { AccountsTable, ChallengesTable, Database, MethodsTable } from '../store/schema.js';
 
@@ -50,7 +50,7 @@ async function consumeChallenge(db: Db, sessionId: string, purposes: Purpose[]):
     .where('purpose', 'in', purposes)
     .returning(['challenge', 'expires_at', 'purpose'])
     .executeTakeFirst();
-  if (!row || row.expires_at <= Date.now()) throw new ApiError('challenge_expired');
+  if (!row || row.expires_at <= Date.now()) throw new DomainError('challenge_expired');
   return { challenge: row.challenge, purpose: row.purpose };
 }
 
@@ -112,7 +112,7 @@ export async function registerSecurityKey(
   // browsers that do not report credProps are trusted: residentKey "required" was asked for.)
   const credProps = input.response.clientExtensionResults?.credProps as { rk?: unknown } | undefined;
   if (passwordless && credProps?.rk === false) {
-    throw new ApiError('security_key_rejected', 'This security key cannot keep a sign-in credential. Use a key with a PIN or fingerprint that supports passkeys.');
+    throw new DomainError('security_key_rejected', 'This security key cannot keep a sign-in credential. Use a key with a PIN or fingerprint that supports passkeys.');
   }
   let verification;
   try {
@@ -124,12 +124,12 @@ export async function registerSecurityKey(
       requireUserVerification: passwordless || input.userVerification === 'required',
     });
   } catch (error) {
-    throw new ApiError('security_key_rejected', `The security key could not be registered: ${(error as Error).message}`);
+    throw new DomainError('security_key_rejected', `The security key could not be registered: ${(error as Error).message}`);
   }
-  if (!verification.verified) throw new ApiError('security_key_rejected');
+  if (!verification.verified) throw new DomainError('security_key_rejected');
   const { credential } = verification.registrationInfo;
   const taken = await db.selectFrom('methods').select('id').where('credential_id', '=', credential.id).executeTakeFirst();
-  if (taken) throw new ApiError('method_already_registered');
+  if (taken) throw new DomainError('method_already_registered');
   const now = Date.now();
   const method: MethodsTable = {
     id: newId(),
@@ -177,16 +177,6 @@ export type AssertionResult =
 
 /** What the agent is told of a counter that went backwards: all they can do is tell an admin. */
 const COPY_SUSPECTED = 'This security key may be a copy of the one registered (its signature counter went backwards). Ask your administrator.';
-
-/**
- * The refusal of an assertion that did not verify: `security_key_rejected`, with
- * `reason: 'counter_regression'` when the key may be a copy, so clients can say so in their words.
- */
-export function assertionRefused(result: { cloneSuspected: boolean; message: string }): ApiError {
-  const error = new ApiError('security_key_rejected', result.message);
-  if (result.cloneSuspected) error.reason = 'counter_regression';
-  return error;
-}
 
 /**
  * Verifies an assertion from one of the user's keys. A sign counter that goes backwards flags

@@ -4,7 +4,7 @@
 // outside the admin's own account is touched; a user of another account is not found.
 import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { SessionEvents } from './events.js';
 
@@ -19,7 +19,7 @@ export interface AdminSignOut {
 export async function signUserOutEverywhere(db: Kysely<Database>, events: SessionEvents, input: AdminSignOut & { userId: string }): Promise<{ revokedSessions: number }> {
   const sessionIds = await db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select('id').where('id', '=', input.userId).where('account_id', '=', input.accountId).executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
     const now = Date.now();
     const rows = await trx
       .updateTable('sessions')

@@ -2,26 +2,15 @@
 // long-lived random token that the server issues at the first sign-in on that device and knows
 // only by its hash. It is never a factor: it only tells a known device from a new one, so that
 // a lock-out an attacker caused elsewhere does not keep the owner out of their own desk, and so
-// that enrolment can be limited to devices the user signed in on before (enforcement/).
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// that enrolment can be limited to devices the user signed in on before (enforcement/). The
+// cookie that carries it in the web console: http/cookies.ts.
 import type { Kysely, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import type { Database, DevicesTable } from '../store/schema.js';
 import { notifyIfNewDevice } from '../notifications/new-device.js';
 import { preparedStatement } from '../store/prepared.js';
 
-export const DEVICE_COOKIE = 'agentdesk_device';
-/** Browsers cap cookie lifetimes at 400 days (RFC 6265bis). */
-const DEVICE_COOKIE_MAX_AGE_S = 400 * 24 * 3600;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
-
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** The device token a request carries: the body's (desktop) or the cookie (web console). */
-export function presentedDeviceToken(request: FastifyRequest, fromBody: string | undefined): string | undefined {
-  const token = fromBody ?? request.cookies[DEVICE_COOKIE];
-  return token && TOKEN_PATTERN.test(token) ? token : undefined;
-}
 
 export async function findDevice(db: Db, token: string | undefined): Promise<DevicesTable | undefined> {
   if (!token) return undefined;
@@ -88,10 +77,6 @@ export async function recordDeviceSignIn(db: Db, input: { deviceId: string | nul
   const recorded = (await recordDeviceUser(db, { deviceId: input.deviceId, userId: input.userId, accountId: input.accountId, now })).rows[0];
   // A row that was there before keeps its first sign-in: only a new one has it now.
   if (recorded && Number(recorded.first_signed_in_at) === now) await notifyIfNewDevice(db, { deviceId: input.deviceId, userId: input.userId, accountId: input.accountId }, now);
-}
-
-export function setDeviceCookie(reply: FastifyReply, token: string, secure: boolean): void {
-  reply.setCookie(DEVICE_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: DEVICE_COOKIE_MAX_AGE_S });
 }
 
 /** A short name for the device a session came from, for "Your sessions". */

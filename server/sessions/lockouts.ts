@@ -6,7 +6,7 @@
 // needed them to.
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { limitOfKey, limitRules, passwordSubject, Throttle, type LimitName, type LimitRule, type LockKind, type Lockout } from './throttling.js';
 
@@ -69,7 +69,7 @@ export async function liftLockout(db: Kysely<Database>, input: { accountId: stri
       .where('u.id', '=', input.userId)
       .where('u.account_id', '=', input.accountId)
       .executeTakeFirst();
-    if (!user) throw new ApiError('not_found', 'No such user in this account.');
+    if (!user) throw new DomainError('not_found', 'No such user in this account.');
     const now = Date.now();
     const cleared = await Throttle.liftUserLimits(trx, { subject: passwordSubject(user.slug, user.email), userId: user.id, now });
     await trx.updateTable('users').set({ locked_until: null }).where('id', '=', user.id).execute();

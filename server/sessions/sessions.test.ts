@@ -128,7 +128,8 @@ describe('sessions', () => {
   test('nothing crosses accounts: an admin cannot see or reset users of another account', async () => {
     // A second account, made with the CLI path (open signup is off over HTTP here).
     const { createAccount: create } = await import('../people/accounts.js');
-    const other = await create(server.db, { name: 'Rival', slug: 'rival', admin: { name: 'R', email: 'r@rival.test', password: PASSWORD }, openSignup: true });
+    const { PasswordPolicy } = await import('../people/passwords.js');
+    const other = await create(server.db, new PasswordPolicy(), { name: 'Rival', slug: 'rival', admin: { name: 'R', email: 'r@rival.test', password: PASSWORD }, openSignup: true });
     const rivalToken = (await signIn(server, 'rival', 'r@rival.test')).token;
     const list = await server.call('GET', '/account/users', { token: rivalToken });
     assert.deepEqual(list.body.users.map((u: { email: string }) => u.email), ['r@rival.test']);

@@ -15,6 +15,17 @@ const pendingLifetime: Record<Exclude<SessionState, 'active'>, number> = {
   two_factor_required: 10 * MINUTE,
   enrollment_required: 30 * MINUTE,
 };
+/**
+ * A first method may be added only with the password entered this recently (PRODUCT.md; OWASP
+ * ASVS 5.0 7.5.1): a stolen old cookie of a user without a method cannot enrol the thief's app.
+ */
+export const RECENT_PASSWORD_MS = 10 * MINUTE;
+
+/** Whether the password was entered in this session within RECENT_PASSWORD_MS. */
+export function passwordIsRecent(session: Pick<SessionsTable, 'password_at'>, now = Date.now()): boolean {
+  return session.password_at !== null && Number(session.password_at) >= now - RECENT_PASSWORD_MS;
+}
+
 /** last_seen_at is written at most this often, so reads do not each cost a write. */
 const TOUCH_INTERVAL = MINUTE;
 
@@ -89,7 +100,16 @@ export class Sessions {
 
   async create(
     db: Kysely<Database> | Transaction<Database>,
-    input: { userId: string; accountId: string; state: SessionState; clientAddress?: string; userAgent?: string | undefined; deviceId?: string | null },
+    input: {
+      userId: string;
+      accountId: string;
+      state: SessionState;
+      clientAddress?: string;
+      userAgent?: string | undefined;
+      deviceId?: string | null;
+      /** The sign-in checked the password (not a passkey alone): password_at is now. */
+      passwordVerified?: boolean;
+    },
   ): Promise<{ token: string; session: SessionsTable }> {
     const now = Date.now();
     const token = newToken();
@@ -103,6 +123,7 @@ export class Sessions {
       last_seen_at: now,
       expires_at: this.expiry(input.state, now, now),
       second_factor_at: null,
+      password_at: input.passwordVerified ? now : null,
       revoked_at: null,
       revoked_reason: null,
       client_address: input.clientAddress ?? null,
@@ -145,6 +166,7 @@ export class Sessions {
       last_seen_at: row.last_seen_at,
       expires_at: row.expires_at,
       second_factor_at: row.second_factor_at,
+      password_at: row.password_at,
       revoked_at: null,
       revoked_reason: null,
       client_address: row.client_address,
@@ -194,6 +216,33 @@ export class Sessions {
   }
 
   /**
+   * The session passed a code but must add a security key before anything else
+   * (second-factors/policy.ts codeStepUnder): back to enrolment, for as long as one lives.
+   */
+  async holdForSecurityKey<S extends SessionsTable>(db: Kysely<Database> | Transaction<Database>, session: S, now = Date.now()): Promise<S> {
+    const expiresAt = Math.min(Number(session.expires_at), now + pendingLifetime.enrollment_required);
+    await db.updateTable('sessions').set({ state: 'enrollment_required', expires_at: expiresAt }).where('id', '=', session.id).execute();
+    return { ...session, state: 'enrollment_required', expires_at: expiresAt };
+  }
+
+  /**
+   * The user entered their password again in this session (POST /sessions/current/password):
+   * re-authentication, so under a new token like passSecondFactor (OWASP ASVS 5.0 7.2.4); the
+   * token it came with ends here. The state, the second factor and the expiry stay as they were.
+   * password_at survives passSecondFactor's rotation in turn: it is the same row.
+   */
+  async confirmPassword(
+    db: Kysely<Database> | Transaction<Database>,
+    session: SessionsTable,
+    now = Date.now(),
+  ): Promise<{ session: SessionsTable; token: string }> {
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    await db.updateTable('sessions').set({ token_hash: tokenHash, password_at: now, last_seen_at: now }).where('id', '=', session.id).where('revoked_at', 'is', null).execute();
+    return { session: { ...session, token_hash: tokenHash, password_at: now, last_seen_at: now }, token };
+  }
+
+  /**
    * Revokes, inside `trx`, every live session of the user that never passed a second factor
    * (other than `exceptId`): called when the user gets a method. Returns their ids.
    */
@@ -213,6 +262,59 @@ export class Sessions {
     if (input.exceptId) query = query.where('id', '!=', input.exceptId);
     const rows = await query.returning('id').execute();
     return rows.map((r) => r.id);
+  }
+
+  /** Revokes, inside `trx`, every live session of the user but one (`exceptId`); returns their ids. */
+  static async revokeOtherSessions(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { userId: string; exceptId: string },
+    reason: RevocationReason,
+    now = Date.now(),
+  ): Promise<string[]> {
+    const rows = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('user_id', '=', input.userId)
+      .where('id', '!=', input.exceptId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * 2FA became required in the account (or its policy tightened), inside `trx`: every live
+   * session of a user without a method the policy accepts ends (with `reason`); and when the requirement itself
+   * turns on (`passwordOnly`), every session that never passed a second factor too, whoever
+   * its user (found by a partial index). Returns the ended sessions and their users.
+   */
+  static async revokeUnderRequirement(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { accountId: string; acceptedMethodFlag: 'has_two_factor' | 'has_security_key'; reason: 'two_factor_required' | 'security_key_required'; passwordOnly: boolean },
+    now = Date.now(),
+  ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
+    const withoutMethod = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: input.reason })
+      .where('account_id', '=', input.accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('user_id', 'in', (eb) =>
+        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
+      )
+      .returning(['id', 'user_id'])
+      .execute();
+    if (!input.passwordOnly) return { withoutMethod, passwordOnly: [] };
+    const passwordOnly = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'two_factor_required' })
+      .where('account_id', '=', input.accountId)
+      .where('second_factor_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['id', 'user_id'])
+      .execute();
+    return { withoutMethod, passwordOnly };
   }
 
   /** Revokes sessions and tells their open event streams. */

@@ -23,7 +23,7 @@
 // Every limit that belongs to a user carries the user's id (`userKind`, `throttles.user_id`):
 // each of its locks is on the user's row for the admins, who lift them all (lockouts.ts).
 import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Database, ThrottlesTable } from '../store/schema.js';
 
 export interface LimitRule {
@@ -245,7 +245,7 @@ export interface Lockout {
 }
 
 /** The attempt was refused before any secret was checked. */
-export class LimitReached extends ApiError {
+export class LimitReached extends DomainError {
   constructor(
     readonly lockout: Lockout | undefined,
     retryAfterSeconds: number,

@@ -494,6 +494,22 @@ const auditKeepsWho: Migration = {
   },
 };
 
+/**
+ * OWASP ASVS 5.0 V6/V7 (issue 18). sessions.password_at: when the password was last entered in
+ * this session (sign-in or re-entry); a first method needs it within 10 minutes. Existing
+ * sessions have none, so they must enter it again. accounts.allow_recovery_codes_under_keys_only:
+ * whether recovery codes pass the second step under "security keys only"; off for every account.
+ * recovery_codes.strong: 0 for the 10-character codes issued so far (My security asks for new ones).
+ */
+const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').addColumn('password_at', 'bigint').execute();
+    await db.schema.alterTable('accounts').addColumn('allow_recovery_codes_under_keys_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    // Every code issued so far is a 10-character one: the user is asked to regenerate them.
+    await db.schema.alterTable('recovery_codes').addColumn('strong', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -506,6 +522,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags': usersMethodFlagsAndSearch,
   '2026-12-07-throttles-user-id': throttlesUserId,
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
 };
 
 export const migrationProvider: MigrationProvider = {

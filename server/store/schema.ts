@@ -27,6 +27,8 @@ export interface AccountsTable {
   passwordless_sign_in?: number;
   /** Which methods pass the second step (second-factors/policy.ts); 'any' by default. */
   second_factor_policy?: 'any' | 'security_keys';
+  /** Under "security keys only", whether recovery codes still pass the second step (0 by default; policy.ts). */
+  allow_recovery_codes_under_keys_only?: number;
 }
 
 export interface UsersTable {
@@ -104,6 +106,8 @@ export interface RecoveryCodesTable {
   user_id: string;
   code_hash: string;
   used_at: number | null;
+  /** 1: a 24-character code (~118.9 bits); 0: one of the 10-character codes issued before (recovery-codes.ts). */
+  strong?: number;
 }
 
 export interface SessionsTable {
@@ -116,6 +120,8 @@ export interface SessionsTable {
   last_seen_at: number;
   expires_at: number;
   second_factor_at: number | null;
+  /** When the password was last entered in this session (sign-in or re-entry); null for a passkey sign-in. */
+  password_at: number | null;
   revoked_at: number | null;
   revoked_reason: string | null;
   client_address: string | null;

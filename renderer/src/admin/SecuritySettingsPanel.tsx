@@ -27,6 +27,7 @@ interface Draft {
   userVerification?: UserVerificationPolicy;
   secondFactorPolicy?: SecondFactorPolicy;
   passwordlessSignIn?: boolean;
+  allowRecoveryCodesUnderKeysOnly?: boolean;
   enrollment?: EnrollmentPolicy;
   /** The deployment day as a datetime-local value; '' for none. */
   day?: string;
@@ -55,6 +56,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const pinPolicy = draft.userVerification ?? settings?.userVerification ?? 'discouraged';
   const factorPolicy = draft.secondFactorPolicy ?? settings?.secondFactorPolicy ?? 'any';
   const passwordless = draft.passwordlessSignIn ?? settings?.passwordlessSignIn ?? false;
+  const codesUnderKeys = draft.allowRecoveryCodesUnderKeysOnly ?? settings?.allowRecoveryCodesUnderKeysOnly ?? false;
   const enrollment = draft.enrollment ?? settings?.enrollment ?? 'password';
   const savedDay = settings?.scheduledAt ? localInputValue(settings.scheduledAt) : '';
   const day = draft.day ?? savedDay;
@@ -64,6 +66,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   const pinPolicyChanged = settings !== null && pinPolicy !== settings.userVerification;
   const factorPolicyChanged = settings !== null && factorPolicy !== (settings.secondFactorPolicy ?? 'any');
   const passwordlessChanged = settings !== null && passwordless !== (settings.passwordlessSignIn ?? false);
+  const codesUnderKeysChanged = settings !== null && codesUnderKeys !== (settings.allowRecoveryCodesUnderKeysOnly ?? false);
   const enrollmentChanged = settings !== null && enrollment !== (settings.enrollment ?? 'password');
   // The deployment day applies only while the requirement is off and stays off in this save.
   const showDeploymentDay = settings !== null && !settings.requireTwoFactor && !wanted;
@@ -117,6 +120,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     if (pinPolicyChanged) unsaved.push(`Security-key PIN: ${pinPolicyLabel(pinPolicy).toLowerCase()}`);
     if (factorPolicyChanged) unsaved.push(`Accepted second factors: ${factorPolicy === 'security_keys' ? 'security keys only' : 'authenticator apps and security keys'}`);
     if (passwordlessChanged) unsaved.push(`Sign in with a security key alone: ${onOff(passwordless)}`);
+    if (codesUnderKeysChanged) unsaved.push(`Recovery codes under security keys only: ${onOff(codesUnderKeys)}`);
   }
 
   async function save() {
@@ -134,6 +138,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         ...(pinPolicyChanged ? { userVerification: pinPolicy } : {}),
         ...(factorPolicyChanged ? { secondFactorPolicy: factorPolicy } : {}),
         ...(passwordlessChanged ? { passwordlessSignIn: passwordless } : {}),
+        ...(codesUnderKeysChanged ? { allowRecoveryCodesUnderKeysOnly: codesUnderKeys } : {}),
         ...(enrollmentChanged ? { enrollment } : {}),
         ...(dayChanged ? { startsAt: scheduling ? startsAt!.toISOString() : null } : {}),
       };
@@ -300,6 +305,25 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         needsOwnKey={needsOwnKey}
         onSetUpOwnMethod={onSetUpOwnMethod}
       />
+
+      {factorPolicy === 'security_keys' ? (
+        <div className="checkbox">
+          <input
+            id="recovery-codes-under-keys"
+            type="checkbox"
+            checked={codesUnderKeys}
+            aria-describedby="recovery-codes-under-keys-hint"
+            onChange={(e) => change({ allowRecoveryCodesUnderKeysOnly: e.target.checked })}
+          />
+          <div>
+            <label htmlFor="recovery-codes-under-keys">Also accept recovery codes</label>
+            <p className="muted small" id="recovery-codes-under-keys-hint">
+              Off by default. A recovery code is typed, so a fake sign-in page can steal and replay it: accepting them makes “security keys
+              only” no longer phishing-resistant. Without them, someone who loses their key needs you to reset their two-factor authentication.
+            </p>
+          </div>
+        </div>
+      ) : null}
 
       {error ? <Notice tone="error">{error}</Notice> : null}
       {result ? (

@@ -421,6 +421,7 @@ export function createWebApi(): AgentDeskApi {
     completePasswordReset: (token, newPassword) => call('POST', '/password-resets/complete', { token, newPassword }),
 
     changePassword: (currentPassword, newPassword) => call('PUT', '/me/password', { currentPassword, newPassword }),
+    confirmPassword: async (password) => ({ passwordAt: (await rotating(() => call<{ passwordAt: string }>('POST', '/sessions/current/password', { password }))).passwordAt }),
 
     resetUserTwoFactor: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`),
 

@@ -6,6 +6,7 @@ import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
 import { Notice } from './Notice';
 import { useT } from '../i18n/I18nProvider';
+import { needsPassword, PasswordReauthDialog } from './ReauthDialog';
 
 /** Add an authenticator app: scan the QR code or type the key, then prove it with a code. */
 export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
@@ -17,6 +18,7 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
   const [attempt, setAttempt] = useState(0);
   const [copied, setCopied] = useState(false);
   const [generation, setGeneration] = useState(0);
+  const [askPassword, setAskPassword] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -25,7 +27,12 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
     agentdesk
       .startAuthenticatorApp('Authenticator app')
       .then((s) => live && setSetup(s))
-      .catch((e: unknown) => live && setError(describeError(e)));
+      .catch((e: unknown) => {
+        if (!live) return;
+        // A first method needs the password entered in the last 10 minutes: ask, then start again.
+        if (needsPassword(e)) setAskPassword(true);
+        else setError(describeError(e));
+      });
     return () => {
       live = false;
     };
@@ -99,6 +106,12 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
         </div>
       ) : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
+      {askPassword ? (
+        <PasswordReauthDialog
+          onPassed={() => { setAskPassword(false); setGeneration((n) => n + 1); }}
+          onCancel={() => { setAskPassword(false); setError(t('reauth.passwordForApp')); }}
+        />
+      ) : null}
       <div className="button-row">
         {expired || (!setup && error) ? (
           <button type="button" onClick={() => { setError(null); setGeneration((n) => n + 1); }}>

@@ -3,6 +3,7 @@ import type { MethodAdded } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
+import { needsPassword, PasswordReauthDialog } from './ReauthDialog';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
 import { PasswordlessKeyOption } from './PasswordlessKeyOption';
 import { useT } from '../i18n/I18nProvider';
@@ -15,15 +16,18 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
   const [passwordless, setPasswordless] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [askPassword, setAskPassword] = useState(false);
 
-  async function add(event: FormEvent) {
-    event.preventDefault();
+  async function add(event?: FormEvent) {
+    event?.preventDefault();
     setBusy(true);
     setError(null);
     try {
       onAdded(await agentdesk.addSecurityKey(name.trim(), passwordless ? { passwordless: true } : undefined));
     } catch (failure) {
-      setError(describeError(failure));
+      // A first method needs the password entered in the last 10 minutes: ask, then try again.
+      if (needsPassword(failure)) setAskPassword(true);
+      else setError(describeError(failure));
       setBusy(false);
     }
   }
@@ -53,6 +57,12 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
       </form>
       <SecurityKeyStatus />
       {error ? <Notice tone="error">{error}</Notice> : null}
+      {askPassword ? (
+        <PasswordReauthDialog
+          onPassed={() => { setAskPassword(false); void add(); }}
+          onCancel={() => { setAskPassword(false); setError(t('reauth.passwordForKey')); }}
+        />
+      ) : null}
     </section>
   );
 }

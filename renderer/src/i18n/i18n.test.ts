@@ -35,7 +35,6 @@ const notYetConverted = [
   // rollout (deployment day, enrolment codes, security activity)
   'rollout/RolloutSettings.tsx',
   // the rest of the app around the converted screens
-  'components/ReauthDialog.tsx',
 ];
 
 /** Attributes a person reads or hears, on elements and on our components that pass them on. */

@@ -25,6 +25,7 @@ export function MySecurityScreen() {
   const t = useT();
   const { current, refresh, sensitive } = useSession();
   const [recoveryCodesLeft, setRecoveryCodesLeft] = useState<number | null>(null);
+  const [recoveryCodesOutdated, setRecoveryCodesOutdated] = useState(false);
   const [adding, setAdding] = useState<Adding>(null);
   const [newCodes, setNewCodes] = useState<string[] | null>(null);
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
@@ -39,11 +40,15 @@ export function MySecurityScreen() {
   async function reload() {
     const me = await agentdesk.getMe();
     setRecoveryCodesLeft(me.recoveryCodesLeft);
+    setRecoveryCodesOutdated(me.recoveryCodesOutdated ?? false);
     await refresh();
   }
 
   useEffect(() => {
-    agentdesk.getMe().then((me) => setRecoveryCodesLeft(me.recoveryCodesLeft), () => undefined);
+    agentdesk.getMe().then((me) => {
+      setRecoveryCodesLeft(me.recoveryCodesLeft);
+      setRecoveryCodesOutdated(me.recoveryCodesOutdated ?? false);
+    }, () => undefined);
     // Codes shown before a reload and not yet confirmed as saved are shown again.
     agentdesk.getPendingRecoveryCodes().then((codes) => codes && setNewCodes(codes), () => undefined);
   }, []);
@@ -158,6 +163,9 @@ export function MySecurityScreen() {
                 {recoveryCodesLeft === null ? t('mySecurity.checking') : t('mySecurity.codesLeft', { left: recoveryCodesLeft, total: 10 })}{' '}
                 {t('mySecurity.codesUse')}
               </p>
+              {recoveryCodesOutdated ? (
+                <Notice tone="warning">{t('mySecurity.codesOutdated')}</Notice>
+              ) : null}
               <div>
                 <button type="button" className="button-secondary" onClick={() => void regenerate()}>
                   {t('mySecurity.regenerate')}

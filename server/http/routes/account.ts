@@ -19,7 +19,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { db } = ctx;
 
   r.post('/accounts', { config: { access: access.public }, schema: { body: CreateAccountBody, tags: ['accounts'], summary: 'Create an account and its first admin' } }, async (request, reply) => {
-    const result = await createAccount(db, { ...request.body, openSignup: ctx.config.openSignup });
+    const result = await createAccount(db, ctx.passwords, { ...request.body, openSignup: ctx.config.openSignup, log: request.log });
     reply.code(201);
     return result;
   });
@@ -34,7 +34,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const row = await db
       .selectFrom('accounts as a')
       .leftJoin('users as u', 'u.id', 'a.settings_updated_by')
-      .select(['a.require_two_factor', 'a.user_verification', 'a.passwordless_sign_in', 'a.second_factor_policy', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
+      .select(['a.require_two_factor', 'a.user_verification', 'a.passwordless_sign_in', 'a.second_factor_policy', 'a.allow_recovery_codes_under_keys_only', 'a.settings_updated_at', 'u.id as by_id', 'u.name as by_name', 'u.email as by_email'])
       .where('a.id', '=', auth.account.id)
       .executeTakeFirstOrThrow();
     return {
@@ -42,6 +42,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       userVerification: row.user_verification,
       passwordlessSignIn: row.passwordless_sign_in === 1,
       secondFactorPolicy: row.second_factor_policy ?? 'any',
+      allowRecoveryCodesUnderKeysOnly: row.allow_recovery_codes_under_keys_only === 1,
       updatedAt: row.settings_updated_at === null ? null : new Date(Number(row.settings_updated_at)).toISOString(),
       updatedBy: row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
       ...(await rolloutSettings(db, auth.account.id)),

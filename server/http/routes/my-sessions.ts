@@ -9,6 +9,13 @@ import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { IdParams } from '../schemas.js';
 import { describeDevice } from '../../sessions/devices.js';
+import { Sessions } from '../../sessions/sessions.js';
+import { Type } from 'typebox';
+import { sessionView } from '../../sessions/sessions.js';
+import { setSessionCookie } from '../cookies.js';
+import { confirmMyPassword } from '../../sessions/strategies/links.js';
+
+export const ConfirmPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -42,6 +49,15 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     };
   });
 
+  // A user without a method enters their password again before adding their first one (OWASP
+  // ASVS 5.0 7.5.1; routes/me.ts checkMayAddMethod). Guesses share the password change's limit.
+  r.post('/sessions/current/password', { config: { access: access.enrollment }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method): answers a new token' } }, async (request, reply) => {
+    const passed = await confirmMyPassword(ctx, { auth: authOf(request), password: request.body.password, request: requestContext(request) });
+    // Re-authentication rotates the token (ASVS 7.2.4): the web console gets the new cookie.
+    setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
+    return { token: passed.token, session: sessionView(passed.session), passwordAt: iso(passed.session.password_at) };
+  });
+
   r.delete('/me/sessions/:id', { config: { access: access.user }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
     const auth = authOf(request);
     const session = await db
@@ -62,16 +78,9 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     const auth = authOf(request);
     const now = Date.now();
     const ids = await db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('sessions')
-        .set({ revoked_at: now, revoked_reason: 'signed_out_elsewhere' })
-        .where('user_id', '=', auth.user.id)
-        .where('id', '!=', auth.session.id)
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .execute();
-      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.ended', details: { sessions: rows.length, everywhereElse: true }, request: requestContext(request) });
-      return rows.map((x) => x.id);
+      const ended = await Sessions.revokeOtherSessions(trx, { userId: auth.user.id, exceptId: auth.session.id }, 'signed_out_elsewhere', now);
+      await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'session.ended', details: { sessions: ended.length, everywhereElse: true }, request: requestContext(request) });
+      return ended;
     });
     await ctx.events.publishRevoked(ids, 'signed_out_elsewhere');
     return { revokedSessions: ids.length };

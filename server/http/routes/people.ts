@@ -11,12 +11,12 @@ import { requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { resetTwoFactor } from '../../people/accounts.js';
 import { importInvitations, checkImport, parseImportCsv, MAX_IMPORT_ROWS } from '../../people/bulk-import.js';
-import { acceptInvitation, describeInvitation, invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
+import { invitationMail, inviteUser, resendInvitation, revokeInvitation, type Inviter, type SentInvitation } from '../../people/invitations.js';
 import { assertMayGrantAdmin, changeUser, deleteUser } from '../../people/lifecycle.js';
-import { changePassword, completePasswordReset, requestPasswordReset, sendPasswordReset } from '../../people/password-resets.js';
+import { sendPasswordReset } from '../../people/password-resets.js';
+import { presentedDeviceToken } from '../cookies.js';
 import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort } from '../../people/users.js';
-import { LimitReached, limitKeys, passwordResetLimits, type Limit, type Reservation } from '../../sessions/throttling.js';
-import { findDevice, presentedDeviceToken } from '../../sessions/devices.js';
+import { acceptInvitationLink, changeMyPassword, completeResetLink, countResetRequest, previewInvitation, resetMailFor } from '../../sessions/strategies/links.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
@@ -197,95 +197,43 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   // ---- The user's side: no session (links), or their own session (change password).
 
-  /**
-   * Tokens presented from one address: a wrong one counts, as a wrong password would. A locked
-   * address still has its valid tokens honoured: a token is 256 random bits, so the lock guards
-   * no secret, and an office whose NAT a stranger (or a typo-prone colleague) filled with wrong
-   * tokens must not keep a colleague from their own invitation. While locked, a token is looked
-   * up by its hash (one indexed read, before any password is hashed: the domain functions check
-   * the link first) and a wrong one gets the 429, counting nothing and extending nothing.
-   */
-  async function withLinkLimit<T>(address: string, use: () => Promise<T>): Promise<T> {
-    let reservation: Reservation;
-    try {
-      reservation = await ctx.throttle.reserve([{ name: 'linkAddress', key: limitKeys.linkAddress(address) }]);
-    } catch (error) {
-      if (!(error instanceof LimitReached)) throw error;
-      try {
-        return await use();
-      } catch (refused) {
-        throw refused instanceof ApiError && refused.code === 'invalid_link' ? error : refused;
-      }
-    }
-    try {
-      const result = await use();
-      await reservation.succeed();
-      return result;
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_link') await reservation.fail();
-      else await reservation.release();
-      throw error;
-    }
-  }
-
   r.post('/invitations/preview', { config: { access: access.public }, schema: { body: TokenBody, tags: ['people'], summary: 'Whose invitation a link is (before choosing a password)' } }, async (request) => {
-    return withLinkLimit(request.ip, () => describeInvitation(db, request.body.token));
+    return previewInvitation(ctx, { token: request.body.token, address: request.ip });
   });
 
   r.post('/invitations/accept', { config: { access: access.public }, schema: { body: AcceptInvitationBody, tags: ['people'], summary: 'An invited user chooses their password (then signs in as usual)' } }, async (request) => {
-    return withLinkLimit(request.ip, () => acceptInvitation(db, { ...request.body, request: requestContext(request) }));
+    return acceptInvitationLink(ctx, { ...request.body, request: requestContext(request), log: request.log, address: request.ip });
   });
 
   r.post('/password-resets', { config: { access: access.public }, schema: { body: PasswordResetBody, tags: ['people'], summary: 'Email a reset link: 202 whether or not the email exists' } }, async (request, reply) => {
     const { account, email } = request.body;
-    const limits: Limit[] = [{ name: 'passwordResetAddress', key: limitKeys.passwordResetAddress(request.ip) }];
-    const address = await ctx.throttle.reserve(limits);
-    await address.fail();
-    const presentedToken = presentedDeviceToken(request, request.body.deviceToken);
-    const context = requestContext(request);
-    // Everything that depends on the email runs after the answer: its time cannot tell whether
-    // the email exists. Keyed by what was typed (an unknown email is throttled the same way), or
-    // by the owner's own device (sessions/throttling.ts passwordResetLimits); a refused request
-    // counts nothing, so the lock never renews.
+    await countResetRequest(ctx, request.ip);
+    const input = { account, email, deviceToken: presentedDeviceToken(request, request.body.deviceToken), publicOrigin, request: requestContext(request) };
+    // Everything that depends on the email runs after the answer (sessions/strategies/links.ts).
     setImmediate(() => {
-      (async () => {
-        const device = await findDevice(db, presentedToken);
-        const target = await ctx.throttle.reserve(await passwordResetLimits(db, { account, email, deviceId: device?.id })).catch((error: unknown) => {
-          if (error instanceof LimitReached) return undefined;
-          throw error;
-        });
-        if (!target) return;
-        await target.fail();
-        const mail = await requestPasswordReset(db, { account, email, publicOrigin, request: context });
-        if (mail) ctx.mail.sendLater([mail]);
-      })().catch((error: unknown) => request.log.error({ err: error }, 'password reset request failed'));
+      resetMailFor(ctx, input).then(
+        (mail) => mail && ctx.mail.sendLater([mail]),
+        (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),
+      );
     });
     reply.code(202);
     return { accepted: true };
   });
 
   r.post('/password-resets/complete', { config: { access: access.public }, schema: { body: CompleteResetBody, tags: ['people'], summary: 'Choose a new password from a reset link: every session ends; sign in as usual' } }, async (request) => {
-    return withLinkLimit(request.ip, () => completePasswordReset(db, ctx.events, { ...request.body, request: requestContext(request) }));
+    return completeResetLink(ctx, { ...request.body, request: requestContext(request), log: request.log, address: request.ip });
   });
 
   r.put('/me/password', { config: { access: access.userSensitive }, schema: { body: ChangePasswordBody, tags: ['me'], summary: 'Change my password (current password, and a recent second factor when I have a method); my other sessions end' } }, async (request) => {
     const auth = authOf(request);
-    const reservation = await ctx.throttle.reserve([{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(auth.user.id), userId: auth.user.id }]);
-    try {
-      const result = await changePassword(db, ctx.events, {
-        userId: auth.user.id,
-        accountId: auth.account.id,
-        sessionId: auth.session.id,
-        currentPassword: request.body.currentPassword,
-        newPassword: request.body.newPassword,
-        request: requestContext(request),
-      });
-      await reservation.succeed();
-      return result;
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'current_password_incorrect') await reservation.fail();
-      else await reservation.release();
-      throw error;
-    }
+    return changeMyPassword(ctx, {
+      userId: auth.user.id,
+      accountId: auth.account.id,
+      sessionId: auth.session.id,
+      currentPassword: request.body.currentPassword,
+      newPassword: request.body.newPassword,
+      request: requestContext(request),
+      log: request.log,
+    });
   });
 }

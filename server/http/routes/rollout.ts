@@ -1,18 +1,15 @@
 // Rolling 2FA out: enrolment codes (issued by admins, redeemed by a forced enrolment from an
 // unknown device), each user's security activity with "This wasn't me", the admins' alerts,
-// the audit log's CSV export, and the deployment-day runner of this instance.
+// the audit log's CSV export (the deployment-day runner: server/background-jobs.ts).
 import type { FastifyInstance } from 'fastify';
 import { access } from '../access.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { auditCsv, recordAudit, requestContext } from '../../audit/audit.js';
+import { auditCsv, requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { ENROLLMENT_CODE_MINUTES, EnrollmentCodes } from '../../enforcement/enrollment-policy.js';
-import { DeploymentDayRunner, startDeploymentDays } from '../../enforcement/schedule.js';
-import { SecurityMailOutbox } from '../../notifications/security-mail.js';
-import { listActivity, markRead, notify, openAlerts, reportNotMe, resolveAlert } from '../../notifications/security-activity.js';
-import { recordLockouts } from '../../sessions/lockouts.js';
-import { enrollmentCodeLimits } from '../../sessions/throttling.js';
+import { listActivity, markRead, openAlerts, reportNotMe, resolveAlert } from '../../notifications/security-activity.js';
+import { redeemEnrolmentCode } from '../../sessions/strategies/enrolment-code.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { AuditFilterQuery, auditFilter } from './audit-query.js';
@@ -40,15 +37,6 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { db } = ctx;
   const codes = new EnrollmentCodes(ctx.box.deriveKey('enrollment-codes'));
 
-  // Every instance applies due deployment days, from the moment it serves requests.
-  const runner = new DeploymentDayRunner(db, ctx.events, app.log);
-  app.addHook('onReady', async () => startDeploymentDays(ctx, runner));
-  app.addHook('onClose', async () => runner.stop());
-  // And mails the security notifications its share of requests (or another instance's) wrote.
-  const outbox = new SecurityMailOutbox(db, ctx.mail, ctx.rp.origins[0]!, app.log);
-  app.addHook('onReady', async () => outbox.start());
-  app.addHook('onClose', async () => outbox.stop());
-
   r.post('/account/users/:id/enrollment-code', { config: { access: access.adminSensitive }, schema: { params: IdParams, body: IssueEnrollmentCodeBody, tags: ['admin'], summary: 'Issue a one-time enrolment code for a user (shown once; requires a recent second factor)' } }, async (request, reply) => {
     const auth = authOf(request);
     const user = await db.selectFrom('users').select(['id']).where('id', '=', request.params.id).where('account_id', '=', auth.account.id).executeTakeFirst();
@@ -68,39 +56,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.post('/sessions/current/enrollment-code', { config: { access: access.enrollment }, schema: { body: RedeemEnrollmentCodeBody, tags: ['sessions'], summary: "Redeem an admin's one-time enrolment code: this session may then set up a first method" } }, async (request) => {
     const auth = authOf(request);
-    if (auth.session.state !== 'enrollment_required') throw new ApiError('invalid_request', 'Only a session that must set up two-factor authentication redeems an enrolment code.');
-    const context = requestContext(request);
-    // Throttled per session (sessions/throttling.ts `enrollmentCodeSession`): whoever else holds
-    // the password guesses in their own sessions and cannot block the owner's valid code. The
-    // place is reserved before the code is checked; the code is spent, and the place released,
-    // in one transaction, and of two uses of one code only one spends it.
-    const reservation = await ctx.throttle.reserve(enrollmentCodeLimits({ sessionId: auth.session.id, userId: auth.user.id }));
-    let ok: boolean;
-    try {
-      ok = await db.transaction().execute(async (trx) => {
-        const redeemed = await codes.redeem(trx, { userId: auth.user.id, sessionId: auth.session.id, code: request.body.code });
-        if (!redeemed) return false;
-        await reservation.succeed(trx);
-        await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'enrollment_code.redeemed', details: {}, request: context });
-        await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'enrollment_code_redeemed', request: context });
-        return true;
-      });
-    } catch (error) {
-      await reservation.release();
-      throw error;
-    }
-    if (!ok) {
-      const lockouts = await reservation.fail();
-      await recordAudit(db, { accountId: auth.account.id, actorId: auth.user.id, action: 'enrollment_code.refused', details: {}, request: context });
-      await recordLockouts(db, lockouts, {
-        user: { id: auth.user.id, account_id: auth.account.id, email: auth.user.email, name: auth.user.name },
-        step: 'second_factor',
-        address: request.ip,
-        deviceId: auth.session.device_id,
-        userAgent: request.headers['user-agent'],
-      });
-      throw new ApiError('invalid_code', 'That enrolment code is not correct, has expired or has already been used.');
-    }
+    await redeemEnrolmentCode(ctx, codes, { auth, request: { ...requestContext(request), address: request.ip } }, request.body.code);
     return { mayEnrol: true };
   });
 

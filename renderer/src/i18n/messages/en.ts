@@ -438,6 +438,14 @@ export const en = {
   'action.deactivatedOut': "{name} is deactivated and was signed out of {count, plural, one {# session} other {# sessions}}.",
   'action.deactivatedNone': "{name} is deactivated; they were not signed in anywhere.",
   'action.deleted': "{name} ({email}) was deleted{sessions, plural, =0 {} one {; # session signed out} other {; # sessions signed out}}. The audit log keeps their name.",
+  'reauth.title': "Confirm it’s you",
+  'reauth.sensitive': "This is a sensitive change. Confirm your second factor to continue.",
+  'reauth.noMethod': "You have no two-factor method yet. Set one up under My security first.",
+  'reauth.passwordText': "You have no two-factor method yet, so enter your password again to continue (it must have been entered in the last 10 minutes).",
+  'reauth.password': "Password",
+  'reauth.passwordForApp': "Your password is needed to set up an authenticator app.",
+  'reauth.passwordForKey': "Your password is needed to add your first security key.",
+  'mySecurity.codesOutdated': "Your recovery codes are of an older, shorter kind that is easier to guess. Generate new ones and keep those instead.",
 } as const;
 
 export type MessageId = keyof typeof en;

@@ -439,4 +439,12 @@ export const es: Record<MessageId, string> = {
   'action.deactivatedOut': "Se desactivó a {name} y se {count, plural, one {cerró # sesión} other {cerraron # sesiones}}.",
   'action.deactivatedNone': "Se desactivó a {name}; no tenía la sesión iniciada en ningún lugar.",
   'action.deleted': "Se eliminó a {name} ({email}){sessions, plural, =0 {} one {; se cerró # sesión} other {; se cerraron # sesiones}}. El registro de auditoría conserva su nombre.",
+  'reauth.title': "Confirme que es usted",
+  'reauth.sensitive': "Este es un cambio delicado. Confirme su segundo factor para continuar.",
+  'reauth.noMethod': "Todavía no tiene un método de dos pasos. Configure uno primero en Mi seguridad.",
+  'reauth.passwordText': "Todavía no tiene un método de dos pasos, así que escriba de nuevo su contraseña para continuar (debe haberla escrito en los últimos 10 minutos).",
+  'reauth.password': "Contraseña",
+  'reauth.passwordForApp': "Se necesita su contraseña para configurar una aplicación de autenticación.",
+  'reauth.passwordForKey': "Se necesita su contraseña para añadir su primera llave de seguridad.",
+  'mySecurity.codesOutdated': "Sus códigos de recuperación son de un tipo antiguo, más corto y más fácil de adivinar. Genere otros nuevos y guarde esos.",
 };

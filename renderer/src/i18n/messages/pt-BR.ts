@@ -439,4 +439,12 @@ export const ptBR: Record<MessageId, string> = {
   'action.deactivatedOut': "{name} foi desativado(a) e desconectado de {count, plural, one {# sessão} other {# sessões}}.",
   'action.deactivatedNone': "{name} foi desativado(a); não estava conectado em nenhum lugar.",
   'action.deleted': "{name} ({email}) foi excluído(a){sessions, plural, =0 {} one {; # sessão encerrada} other {; # sessões encerradas}}. O log de auditoria mantém o nome.",
+  'reauth.title': "Confirme que é você",
+  'reauth.sensitive': "Esta é uma alteração sensível. Confirme seu segundo fator para continuar.",
+  'reauth.noMethod': "Você ainda não tem um método de dois fatores. Configure um primeiro em Minha segurança.",
+  'reauth.passwordText': "Você ainda não tem um método de dois fatores, então digite sua senha de novo para continuar (ela precisa ter sido digitada nos últimos 10 minutos).",
+  'reauth.password': "Senha",
+  'reauth.passwordForApp': "Sua senha é necessária para configurar um aplicativo autenticador.",
+  'reauth.passwordForKey': "Sua senha é necessária para adicionar sua primeira chave de segurança.",
+  'mySecurity.codesOutdated': "Seus códigos de recuperação são de um tipo antigo, mais curto e mais fácil de adivinhar. Gere novos e guarde esses.",
 };

@@ -439,4 +439,12 @@ export const ptPT: Record<MessageId, string> = {
   'action.deactivatedOut': "{name} foi desativado(a) e {count, plural, one {foi terminada # sessão} other {foram terminadas # sessões}}.",
   'action.deactivatedNone': "{name} foi desativado(a); não tinha sessão iniciada em nenhum local.",
   'action.deleted': "{name} ({email}) foi eliminado(a){sessions, plural, =0 {} one {; # sessão terminada} other {; # sessões terminadas}}. O registo de auditoria mantém o nome.",
+  'reauth.title': "Confirme que é você",
+  'reauth.sensitive': "Esta é uma alteração sensível. Confirme o seu segundo fator para continuar.",
+  'reauth.noMethod': "Ainda não tem um método de dois fatores. Configure primeiro um em A minha segurança.",
+  'reauth.passwordText': "Ainda não tem um método de dois fatores, por isso introduza novamente a palavra-passe para continuar (tem de ter sido introduzida nos últimos 10 minutos).",
+  'reauth.password': "Palavra-passe",
+  'reauth.passwordForApp': "É necessária a sua palavra-passe para configurar uma aplicação de autenticação.",
+  'reauth.passwordForKey': "É necessária a sua palavra-passe para adicionar a sua primeira chave de segurança.",
+  'mySecurity.codesOutdated': "Os seus códigos de recuperação são de um tipo antigo, mais curto e mais fácil de adivinhar. Gere novos e guarde esses.",
 };

@@ -1,0 +1,70 @@
+// Sign in with account, email and password: the first step. Throttled by the name typed (so
+// unknown emails lock the same way); a device this user signed in on has its own budget.
+import { recordAudit, type RequestContext } from '../../audit/audit.js';
+import type { ServerContext } from '../../context.js';
+import { DomainError } from '../../errors.js';
+import { verifyPassword } from '../../people/passwords.js';
+import { recordSignIn } from '../../people/users.js';
+import { deviceForSignIn, findDevice, isKnownDevice, recordDeviceSignIn } from '../devices.js';
+import { recordLockouts } from '../lockouts.js';
+import { attempt } from '../sign-in-flow.js';
+import { passwordLimits, passwordSubject } from '../throttling.js';
+
+export interface PasswordSignIn {
+  account: string;
+  email: string;
+  password: string;
+  address: string;
+  userAgent: string | undefined;
+  /** The device token the client presented (cookie or body), if any. */
+  deviceToken: string | undefined;
+}
+
+export async function signInWithPassword(ctx: ServerContext, input: PasswordSignIn) {
+  const { db } = ctx;
+  const { address, userAgent } = input;
+  const subject = passwordSubject(input.account, input.email);
+  const request: RequestContext = { address, userAgent: userAgent?.slice(0, 300) ?? null, deviceId: null };
+  const lookUp = () =>
+    db
+      .selectFrom('users as u')
+      .innerJoin('accounts as a', 'a.id', 'u.account_id')
+      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
+      .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
+      .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
+      .executeTakeFirst();
+  const presented = await findDevice(db, input.deviceToken);
+  // A device this user signed in on has its own budget: an attacker elsewhere cannot use it up.
+  let found = presented ? await lookUp() : undefined;
+  const knownDeviceId = found && presented && (await isKnownDevice(db, presented.id, found.id)) ? presented.id : undefined;
+  return attempt(ctx, {
+    // Every limit is reserved before the password is hashed. Without a device token nothing
+    // needs the user first: a flood waits for its place before it costs even a lookup.
+    limits: passwordLimits({ subject, address, knownDeviceId }),
+    wrong: ['invalid_credentials'],
+    check: async () => {
+      if (!presented) found = await lookUp();
+      // Invited (no password yet) and deactivated users get a wrong password's answer and cost.
+      const ok = await verifyPassword(found?.status === 'active' ? found.password_hash : undefined, input.password);
+      if (!found || !ok) throw new DomainError('invalid_credentials');
+      return found;
+    },
+    verify: async (trx, user) => {
+      await recordSignIn(trx, user.id);
+      const state = user.has_two_factor === 1 ? 'two_factor_required' : user.require_two_factor === 1 ? 'enrollment_required' : 'active';
+      const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
+      const created = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
+      // A password alone into forced enrolment is not a sign-in: its own action in the log.
+      await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state }, request: { ...request, deviceId: device.id } });
+      // Signed in for good (no second step to come): the device is now known to this user.
+      if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
+      return { ...created, user, deviceToken: newDeviceToken ?? input.deviceToken! };
+    },
+    failed: async (trx, _refusal, lockouts) => {
+      const user = found ? { id: found.id, account_id: found.account_id, email: found.email, name: found.name } : undefined;
+      await recordLockouts(trx, lockouts, { user, step: 'password', address, deviceId: presented?.id, userAgent });
+      // A wrong password for a real user is in the admins' log, with where it came from.
+      if (user) await recordAudit(trx, { accountId: user.account_id, actorId: null, subjectUserId: user.id, action: 'sign_in.failed', details: { step: 'password' }, request: { ...request, deviceId: presented?.id ?? null } });
+    },
+  });
+}
