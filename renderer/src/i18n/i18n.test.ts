@@ -27,11 +27,7 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..');
 const notYetConverted = [
   // admin (users, settings, audit)
   'admin/AuditLogPanel.tsx',
-  'admin/ImpactPreview.tsx',
-  'admin/ImportUsersDialog.tsx',
-  'admin/PinPolicySettings.tsx',
   'admin/SecuritySettingsPanel.tsx',
-  'admin/SignInMethodsSettings.tsx',
   // rollout (deployment day, enrolment codes, security activity)
   'rollout/RolloutSettings.tsx',
   // the rest of the app around the converted screens
