@@ -29,7 +29,6 @@ const notYetConverted = [
   'admin/AuditLogPanel.tsx',
   'admin/SecuritySettingsPanel.tsx',
   // rollout (deployment day, enrolment codes, security activity)
-  'rollout/RolloutSettings.tsx',
   // the rest of the app around the converted screens
 ];
 
