@@ -27,7 +27,6 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..');
 const notYetConverted = [
   // admin (users, settings, audit)
   'admin/AuditLogPanel.tsx',
-  'admin/SecuritySettingsPanel.tsx',
   // rollout (deployment day, enrolment codes, security activity)
   // the rest of the app around the converted screens
 ];
