@@ -22,14 +22,10 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Screens not yet converted to the catalogues: still English-only, listed here so the count is
  * honest. Each must still hold a bare string (the test below fails once one is converted and
- * still listed): converting a file means taking it off this list.
+ * still listed): converting a file means taking it off this list. Every .tsx file of
+ * renderer/src is converted now (51 of 51): a new screen is checked from its first line.
  */
-const notYetConverted = [
-  // admin (users, settings, audit)
-  'admin/AuditLogPanel.tsx',
-  // rollout (deployment day, enrolment codes, security activity)
-  // the rest of the app around the converted screens
-];
+const notYetConverted: string[] = [];
 
 /** Attributes a person reads or hears, on elements and on our components that pass them on. */
 const visibleAttributes = new Set(['aria-label', 'aria-description', 'aria-placeholder', 'aria-roledescription', 'aria-valuetext', 'placeholder', 'title', 'alt', 'label', 'hint', 'doneLabel', 'intro', 'confirmLabel']);
