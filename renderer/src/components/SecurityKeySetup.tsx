@@ -12,7 +12,8 @@ import { useT } from '../i18n/I18nProvider';
 export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
   const t = useT();
   const id = useId();
-  const [name, setName] = useState('Security key');
+  // The default name in the user's language (describeMethod reads it as the default in any).
+  const [name, setName] = useState(() => t('method.type.security_key'));
   const [passwordless, setPasswordless] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -16,6 +16,7 @@ import { describeError } from '../api/error-messages';
 import { describeSessionRevoked } from '../session-revoked-reasons';
 import { ApiError } from '../api/api-error';
 import { countdownText } from '../rollout/when';
+import { describeMethod } from '../method-names';
 
 const src = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -150,6 +151,8 @@ test('error codes, session endings, counts and dates speak the chosen language',
     assert.match(describeError(ApiError.from({ code: 'too_many_attempts', retryAfterSeconds: 900, locked: true })), /bloqueado durante 15 minutos/);
     assert.equal(describeError(ApiError.from({ code: 'too_many_attempts', retryAfterSeconds: 1 })), 'Demasiadas tentativas. Tente novamente daqui a 1 segundo.');
     assert.match(describeSessionRevoked('not_me'), /Não fui eu/);
+    assert.equal(describeMethod({ type: 'security_key', name: 'Security key' }), 'Chave de segurança', 'a default name in any language is the default');
+    assert.equal(describeMethod({ type: 'totp', name: 'Telefone' }), 'Aplicação de autenticação “Telefone”');
     setLocale('pt-BR');
     assert.match(describeError(ApiError.from({ code: 'email_taken' })), /usuário/);
     assert.equal(countdownText(new Date(Date.now() + 86_400_000 + 3_600_000 + 1).toISOString()), 'em 1 dia 1 hora');
