@@ -7,7 +7,7 @@ import { initialLocale, pickLocale, storedLocale, storeLocale, systemLanguages, 
 setLocale(initialLocale());
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const intl = useSyncExternalStore(onLocaleChange, getIntl);
+  const intl = useSyncExternalStore(onLocaleChange, getIntl, getIntl);
   return <RawIntlProvider value={intl}>{children}</RawIntlProvider>;
 }
 
@@ -24,7 +24,7 @@ export function Msg({ id, values }: { id: MessageId; values?: Record<string, Rea
 
 /** The language in use, the one chosen on this device (null: the system's), and a way to choose. */
 export function useLanguage(): { locale: Locale; chosen: Locale | null; system: Locale; choose: (locale: Locale | null) => void } {
-  const locale = useSyncExternalStore(onLocaleChange, currentLocale);
+  const locale = useSyncExternalStore(onLocaleChange, currentLocale, currentLocale);
   const system = pickLocale(systemLanguages());
   const choose = useCallback(
     (next: Locale | null) => {
