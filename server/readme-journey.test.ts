@@ -42,7 +42,7 @@ test('the README journey works with curl: sign-in → enforce → forced enrolme
     const codes = lines.find((line) => line.startsWith('["'));
     assert.ok(codes, run.stdout);
     assert.equal(new Set(JSON.parse(codes) as string[]).size, 10);
-    for (const code of JSON.parse(codes) as string[]) assert.match(code, /^[a-z2-9]{5}-[a-z2-9]{5}$/);
+    for (const code of JSON.parse(codes) as string[]) assert.match(code, /^[a-z2-9]{6}(?:-[a-z2-9]{6}){3}$/);
     assert.match(run.stdout, /\{"requireTwoFactor":true,"signedOutUsers":1,"revokedSessions":1,"scheduledAt":null\}/);
     assert.match(readFileSync(eventsFile, 'utf8'), /event: session.revoked\ndata: \{"reason":"two_factor_required"\}/);
     assert.match(lines.at(-2)!, /"reason":"two_factor_required"/);

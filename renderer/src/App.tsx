@@ -16,6 +16,7 @@ import { ResetPasswordScreen } from './screens/ResetPasswordScreen';
 import { takeLinkFromAddress } from './screens/people-links';
 import { describeSessionRevoked } from './session-revoked-reasons';
 import { SessionProvider } from './session-context';
+import { useT } from './i18n/I18nProvider';
 
 type Stage =
   | { name: 'loading' }
@@ -66,6 +67,7 @@ function loadSignupStatus(): Promise<SignupStatus> {
 
 /** Which screen shows follows the session's state on the server, nothing else. */
 export function App() {
+  const t = useT();
   const [stage, setStage] = useState<Stage>({ name: 'loading' });
   const [signup, setSignup] = useState<SignupStatus>(unknownSignup);
 
@@ -144,7 +146,7 @@ export function App() {
     case 'loading':
       return (
         <main className="auth-page">
-          <p role="status">Loading AgentDesk…</p>
+          <p role="status">{t('app.loading')}</p>
         </main>
       );
     case 'signing_out':
@@ -238,6 +240,7 @@ export function App() {
  * returns) until the server confirms; only then does the sign-in screen show.
  */
 function SigningOut({ failed, onFailed, onDone }: { failed: boolean; onFailed: () => void; onDone: () => void }) {
+  const t = useT();
   const generation = useConnectionGeneration();
   // While the server cannot be reached, the connection banner's Retry is the one button.
   const { online } = useConnection();
@@ -264,23 +267,20 @@ function SigningOut({ failed, onFailed, onDone }: { failed: boolean; onFailed: (
   }, [attempt, generation]);
 
   return (
-    <AuthCard title={failed ? 'Could not sign out yet' : 'Signing out…'}>
+    <AuthCard title={failed ? t('signOut.failedTitle') : t('signOut.signingOut')}>
       {failed ? (
         <>
-          <Notice tone="error" title="You are still signed in">
-            <span data-testid="sign-out-pending">
-              AgentDesk could not reach the server to end your session, so it is still active. AgentDesk keeps trying and shows the sign-in
-              screen once the server has ended it.
-            </span>
+          <Notice tone="error" title={t('signOut.stillSignedIn')}>
+            <span data-testid="sign-out-pending">{t('signOut.pending')}</span>
           </Notice>
           {online ? (
             <button type="button" className="button-secondary" onClick={() => setAttempt((n) => n + 1)}>
-              Try again now
+              {t('signOut.tryNow')}
             </button>
           ) : null}
         </>
       ) : (
-        <p role="status">Ending your session…</p>
+        <p role="status">{t('signOut.ending')}</p>
       )}
     </AuthCard>
   );

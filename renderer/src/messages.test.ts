@@ -9,7 +9,7 @@ import { ApiError, refusedUntil } from './api/api-error';
 import { describeDetailName, describeValue, visibleDetails } from './admin/audit-words';
 import { liveLockouts, lockoutKindText, untilText } from './admin/lockouts';
 import { clockText } from './components/LockedNotice';
-import { count } from './plurals';
+import { t } from './i18n';
 import { activityText } from './rollout/activity-text';
 import { describeError } from './api/error-messages';
 import { describeMethod } from './method-names';
@@ -53,8 +53,9 @@ test('security activity names a method once when it kept its default name', () =
 });
 
 test('counts use the plural rules: "0 sessions", "1 session", never "session(s)"', () => {
-  const sessions = (n: number) => count(n, { one: 'session', other: 'sessions' });
-  assert.deepEqual([0, 1, 2, 1204].map(sessions), ['0 sessions', '1 session', '2 sessions', '1,204 sessions']);
+  // ICU plurals from the catalogue (renderer/src/i18n), formatted by the platform's Intl.
+  const sessions = (n: number) => t('sessions.signedOutOthers', { count: n });
+  assert.deepEqual([0, 1, 2, 1204].map(sessions), ['Signed out 0 other sessions.', 'Signed out 1 other session.', 'Signed out 2 other sessions.', 'Signed out 1,204 other sessions.']);
 });
 
 test('a lock counts down as a clock reads, from lockedUntil when the server gives it, else from retryAfterSeconds', () => {

@@ -1,24 +1,27 @@
+import { useT } from '../i18n/I18nProvider';
+import type { MessageId } from '../i18n';
 import { FocusHeading } from '../components/FocusHeading';
 import type { AdminTab } from '../routes';
 import { AuditLogPanel } from './AuditLogPanel';
 import { SecuritySettingsPanel } from './SecuritySettingsPanel';
 import { UsersPanel } from './UsersPanel';
 
-const tabs: { id: AdminTab; label: string }[] = [
-  { id: 'security', label: 'Security Settings' },
-  { id: 'users', label: 'Users' },
-  { id: 'audit', label: 'Audit log' },
+const tabs: { id: AdminTab; label: MessageId }[] = [
+  { id: 'security', label: 'admin.tab.security' },
+  { id: 'users', label: 'admin.tab.users' },
+  { id: 'audit', label: 'admin.tab.audit' },
 ];
 
 /** Admin: Security Settings (as the article's path), users, and the audit log. */
 export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; onTab: (tab: AdminTab) => void; onSetUpOwnMethod: () => void }) {
+  const t = useT();
   return (
     <div className="page">
-      <FocusHeading>Admin</FocusHeading>
-      <nav className="tabs" aria-label="Admin sections">
-        {tabs.map((t) => (
-          <button key={t.id} type="button" className="tab" aria-current={tab === t.id ? 'page' : undefined} onClick={() => onTab(t.id)}>
-            {t.label}
+      <FocusHeading>{t('admin.title')}</FocusHeading>
+      <nav className="tabs" aria-label={t('admin.sections')}>
+        {tabs.map((item) => (
+          <button key={item.id} type="button" className="tab" aria-current={tab === item.id ? 'page' : undefined} onClick={() => onTab(item.id)}>
+            {t(item.label)}
           </button>
         ))}
       </nav>

@@ -1,3 +1,5 @@
+import { t } from '../i18n';
+import { useT } from '../i18n/I18nProvider';
 import { useEffect, useId, useState } from 'react';
 import type { AuditEvent, AuditFilter } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -21,6 +23,7 @@ function dayStart(day: string, plusDays = 0): string | undefined {
  * newest first, filtered by user, action and date, exported as CSV.
  */
 export function AuditLogPanel() {
+  const t = useT();
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -80,24 +83,24 @@ export function AuditLogPanel() {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return (
     <section className="card" aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit log</h2>
-      <div className="filter-row" role="group" aria-label="Filter the audit log">
+      <h2 id="audit-title">{t('audit.title')}</h2>
+      <div className="filter-row" role="group" aria-label={t('audit.filterLabel')}>
         <div>
-          <label htmlFor={ids.user}>User</label>
+          <label htmlFor={ids.user}>{t('audit.user')}</label>
           <select id={ids.user} value={userId} onChange={(e) => setUserId(e.target.value)}>
-            <option value="">Everyone</option>
+            <option value="">{t('audit.everyone')}</option>
             {users.map((u) => (
               <option key={u.id} value={u.id}>
-                {u.name} ({u.email})
+                {t('audit.userOption', { name: u.name, email: u.email })}
               </option>
             ))}
           </select>
         </div>
         <div>
-          <label htmlFor={ids.action}>What</label>
+          <label htmlFor={ids.action}>{t('audit.what')}</label>
           <select id={ids.action} value={action} onChange={(e) => setAction(e.target.value)}>
-            <option value="">Everything</option>
-            {actionChoices.map((a) => (
+            <option value="">{t('audit.everything')}</option>
+            {actionChoices().map((a) => (
               <option key={a} value={a}>
                 {describeAction(a)}
               </option>
@@ -105,35 +108,35 @@ export function AuditLogPanel() {
           </select>
         </div>
         <div>
-          <label htmlFor={ids.from}>From</label>
+          <label htmlFor={ids.from}>{t('audit.from')}</label>
           <input id={ids.from} type="date" value={fromDay} onChange={(e) => setFromDay(e.target.value)} />
         </div>
         <div>
-          <label htmlFor={ids.to}>To</label>
+          <label htmlFor={ids.to}>{t('audit.to')}</label>
           <input id={ids.to} type="date" value={toDay} onChange={(e) => setToDay(e.target.value)} />
         </div>
         <div className="filter-actions">
           <button type="button" className="button-secondary" onClick={() => void exportCsv()}>
-            Export CSV
+            {t('audit.export')}
           </button>
         </div>
       </div>
-      <p className="muted small">Times are in your time zone ({zone}).</p>
+      <p className="muted small">{t('audit.zone', { zone })}</p>
       {error ? <Notice tone="error">{error}</Notice> : null}
       {events === null ? (
-        !error && <p role="status">Loading the audit log…</p>
+        !error && <p role="status">{t('audit.loading')}</p>
       ) : events.length === 0 ? (
-        <p>Nothing recorded{userId || action || fromDay || toDay ? ' that matches these filters' : ' yet'}.</p>
+        <p>{t('audit.nothing', { filtered: userId || action || fromDay || toDay ? 'yes' : 'no' })}</p>
       ) : (
         <div className="table-wrap">
           <table data-testid="audit-table">
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">From</th>
-                <th scope="col">Details</th>
+                <th scope="col">{t('audit.col.when')}</th>
+                <th scope="col">{t('audit.col.who')}</th>
+                <th scope="col">{t('audit.col.what')}</th>
+                <th scope="col">{t('audit.col.from')}</th>
+                <th scope="col">{t('audit.col.details')}</th>
               </tr>
             </thead>
             <tbody>
@@ -141,8 +144,8 @@ export function AuditLogPanel() {
                 <tr key={event.id}>
                   <td className="small nowrap">{fullTime(event.at)}</td>
                   <td>
-                    {event.actor ? event.actor.name : <span className="muted">System</span>}
-                    {event.subject && event.subject.id !== event.actor?.id ? <span className="muted small"> about {event.subject.name}</span> : null}
+                    {event.actor ? event.actor.name : <span className="muted">{t('audit.system')}</span>}
+                    {event.subject && event.subject.id !== event.actor?.id ? <span className="muted small">{t('audit.about', { name: event.subject.name })}</span> : null}
                   </td>
                   <td>{describeAction(event.action)}</td>
                   <td className="small">
@@ -152,7 +155,7 @@ export function AuditLogPanel() {
                   <td className="small">
                     {visibleDetails(event.details).map(([key, value]) => (
                       <span key={key} className="detail">
-                        {describeDetailName(key)}: {describeValue(value, key)}
+                        {t('audit.detailLine', { name: describeDetailName(key), value: describeValue(value, key) })}
                       </span>
                     ))}
                   </td>
@@ -165,7 +168,7 @@ export function AuditLogPanel() {
       {nextCursor ? (
         <div>
           <button type="button" className="button-secondary" onClick={() => void load(nextCursor)}>
-            Show older events
+            {t('audit.older')}
           </button>
         </div>
       ) : null}
@@ -175,7 +178,7 @@ export function AuditLogPanel() {
 
 /** "Chrome on Linux", "AgentDesk desktop on Windows": what an admin recognises. */
 function describeAgent(ua: string): string {
-  const app = /AgentDesk/i.test(ua) ? 'AgentDesk desktop' : /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : ua.split(/[ /]/)[0] ?? ua;
+  const app = /AgentDesk/i.test(ua) ? t('audit.desktopApp') : /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : ua.split(/[ /]/)[0] ?? ua;
   const os = /Windows/.test(ua) ? 'Windows' : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Linux/.test(ua) ? 'Linux' : '';
-  return os ? `${app} on ${os}` : app;
+  return os ? t('audit.agentOn', { app, os }) : app;
 }

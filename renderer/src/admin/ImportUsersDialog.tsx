@@ -1,4 +1,4 @@
-import { count } from '../plurals';
+import { useT } from '../i18n/I18nProvider';
 import { useEffect, useRef, useState } from 'react';
 import type { ImportResult } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -9,6 +9,7 @@ import { downloadCsv } from './download';
 
 /** Bulk invitation: pick a CSV (name, email, role), see the preview with each row's errors, then import all rows or none. */
 export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void; onImported: (count: number, emailed: boolean) => void }) {
+  const t = useT();
   const { sensitive } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
   const [csv, setCsv] = useState<string | null>(null);
@@ -59,28 +60,28 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
 
   return (
     <dialog ref={dialog} className="dialog dialog-wide" aria-labelledby="import-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
-      <h2 id="import-title">Import users from CSV</h2>
-      <p className="muted small">A header line naming the columns name, email and role (admin or agent), then one line per user. You see what would happen before anything is created; then every row is imported, or none.</p>
+      <h2 id="import-title">{t('import.title')}</h2>
+      <p className="muted small">{t('import.intro')}</p>
       <div className="field">
-        <label htmlFor="import-file">CSV file</label>
+        <label htmlFor="import-file">{t('import.file')}</label>
         <input id="import-file" type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
       </div>
-      {busy ? <p role="status">Checking…</p> : null}
+      {busy ? <p role="status">{t('import.checking')}</p> : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
       {preview ? (
         <div role="region" aria-labelledby="import-preview-title">
-          <h3 id="import-preview-title">Preview</h3>
+          <h3 id="import-preview-title">{t('import.preview')}</h3>
           <p role="status">
-            {preview.counts.rows.toLocaleString('en')} rows: {preview.counts.valid.toLocaleString('en')} ready to invite, {preview.counts.invalid.toLocaleString('en')} with errors.
+            {t('import.counts', { rows: preview.counts.rows, valid: preview.counts.valid, invalid: preview.counts.invalid })}
           </p>
           {preview.errors?.length ? (
-            <div className="import-errors" tabIndex={0} role="group" aria-label="Rows with errors">
+            <div className="import-errors" tabIndex={0} role="group" aria-label={t('import.errorsLabel')}>
               <table>
                 <thead>
                   <tr>
-                    <th scope="col">Line</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Problem</th>
+                    <th scope="col">{t('import.col.line')}</th>
+                    <th scope="col">{t('import.col.email')}</th>
+                    <th scope="col">{t('import.col.problem')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -95,15 +96,15 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
               </table>
             </div>
           ) : null}
-          {preview.counts.invalid ? <Notice tone="warning">Fix these rows in the file and choose it again: nothing is imported while a row has an error.</Notice> : null}
+          {preview.counts.invalid ? <Notice tone="warning">{t('import.fix')}</Notice> : null}
         </div>
       ) : null}
       <div className="dialog-actions inline-form">
         <button type="button" className="button-secondary" onClick={onClose}>
-          Cancel
+          {t('common.cancel')}
         </button>
         <button type="button" disabled={busy || !preview || preview.counts.invalid > 0 || preview.counts.valid === 0} onClick={() => void importAll()}>
-          {preview && !preview.counts.invalid ? `Invite ${count(preview.counts.valid, { one: 'user', other: 'users' })}` : 'Invite users'}
+          {preview && !preview.counts.invalid ? t('import.inviteN', { count: preview.counts.valid }) : t('import.invite')}
         </button>
       </div>
     </dialog>

@@ -1,3 +1,4 @@
+import { useT } from '../i18n/I18nProvider';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { InvitationSent, Role } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -7,6 +8,7 @@ import { useSession } from '../session-context';
 
 /** "Add a user": name, email and role; the invitation link is emailed or handed over. */
 export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; onInvited: (sent: InvitationSent) => void }) {
+  const t = useT();
   const { sensitive } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
   const [form, setForm] = useState({ name: '', email: '', role: 'agent' as Role });
@@ -36,31 +38,31 @@ export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; 
 
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="invite-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
-      <h2 id="invite-title">Add a user</h2>
-      <p className="muted small">They get a one-time link to choose their own password. Nobody else ever knows it.</p>
+      <h2 id="invite-title">{t('invite.title')}</h2>
+      <p className="muted small">{t('invite.intro')}</p>
       <form onSubmit={(e) => void submit(e)}>
         <div className="field">
-          <label htmlFor="new-user-name">Name</label>
+          <label htmlFor="new-user-name">{t('invite.name')}</label>
           <input id="new-user-name" required maxLength={120} autoFocus value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor="new-user-email">Email</label>
+          <label htmlFor="new-user-email">{t('invite.email')}</label>
           <input id="new-user-email" type="email" required maxLength={254} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor="new-user-role">Role</label>
+          <label htmlFor="new-user-role">{t('users.role')}</label>
           <select id="new-user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
-            <option value="agent">Agent</option>
-            <option value="admin">Admin</option>
+            <option value="agent">{t('role.agent')}</option>
+            <option value="admin">{t('role.admin')}</option>
           </select>
         </div>
         {error ? <Notice tone="error">{error}</Notice> : null}
         <div className="dialog-actions inline-form">
           <button type="button" className="button-secondary" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" disabled={busy}>
-            Send invitation
+            {t('invite.submit')}
           </button>
         </div>
       </form>

@@ -1,7 +1,9 @@
+import { useT } from '../i18n/I18nProvider';
 import { useId, useState } from 'react';
 
 /** A link the admin hands over when the server cannot email it: shown in a field with a copy button. */
 export function LinkToHandOver({ intro, link, label }: { intro: string; link: string; label: string }) {
+  const t = useT();
   const [copied, setCopied] = useState(false);
   const id = useId();
   return (
@@ -19,7 +21,7 @@ export function LinkToHandOver({ intro, link, label }: { intro: string; link: st
             void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false));
           }}
         >
-          {copied ? 'Copied' : 'Copy link'}
+          {copied ? t('handOver.copied') : t('handOver.copy')}
         </button>
       </div>
     </div>

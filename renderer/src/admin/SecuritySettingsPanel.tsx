@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useT } from '../i18n/I18nProvider';
 import type {
   EnforcementImpact,
   EnrollmentPolicy,
@@ -33,7 +34,7 @@ interface Draft {
   day?: string;
 }
 
-const onOff = (on: boolean) => (on ? 'on' : 'off');
+const yesNo = (on: boolean) => (on ? 'yes' : 'no');
 
 /**
  * Admin → Security Settings → Authentication: every choice on this card (the requirement, its
@@ -42,6 +43,7 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
  * settings shown are the server's, fetched again after every save and on every pushed change.
  */
 export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: () => void }) {
+  const t = useT();
   const { current, sensitive, refresh } = useSession();
   const { settings, error: loadError, reload } = useSecuritySettings();
   const [draft, setDraft] = useState<Draft>({});
@@ -113,14 +115,14 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   // The unsaved changes, in words, beside the Save.
   const unsaved: string[] = [];
   if (settings) {
-    if (turningOn || turningOff) unsaved.push(`Require two-factor authentication: ${onOff(wanted)}`);
-    if (scheduling) unsaved.push(`Deployment day: ${validDay ? deploymentDayText(startsAt!.toISOString()) : 'not a time in the future'}`);
-    if (dropping) unsaved.push('Deployment day: dropped');
-    if (enrollmentChanged) unsaved.push(`Who may enrol: ${enrollment === 'known_device' ? 'known devices or an enrolment code' : 'anyone with the password'}`);
-    if (pinPolicyChanged) unsaved.push(`Security-key PIN: ${pinPolicyLabel(pinPolicy).toLowerCase()}`);
-    if (factorPolicyChanged) unsaved.push(`Accepted second factors: ${factorPolicy === 'security_keys' ? 'security keys only' : 'authenticator apps and security keys'}`);
-    if (passwordlessChanged) unsaved.push(`Sign in with a security key alone: ${onOff(passwordless)}`);
-    if (codesUnderKeysChanged) unsaved.push(`Recovery codes under security keys only: ${onOff(codesUnderKeys)}`);
+    if (turningOn || turningOff) unsaved.push(t('settings.unsaved.require', { on: yesNo(wanted) }));
+    if (scheduling) unsaved.push(validDay ? t('settings.unsaved.day', { when: deploymentDayText(startsAt!.toISOString()) }) : t('settings.unsaved.dayInvalid'));
+    if (dropping) unsaved.push(t('settings.unsaved.dayDropped'));
+    if (enrollmentChanged) unsaved.push(t('settings.unsaved.enrol', { policy: enrollment }));
+    if (pinPolicyChanged) unsaved.push(t('settings.unsaved.pin', { label: pinPolicyLabel(pinPolicy).toLowerCase() }));
+    if (factorPolicyChanged) unsaved.push(t('settings.unsaved.factors', { policy: factorPolicy }));
+    if (passwordlessChanged) unsaved.push(t('settings.unsaved.passwordless', { on: yesNo(passwordless) }));
+    if (codesUnderKeysChanged) unsaved.push(t('settings.unsaved.codesUnderKeys', { on: yesNo(codesUnderKeys) }));
   }
 
   async function save() {
@@ -146,22 +148,24 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
       if (saved) {
         const words = [
           turningOn
-            ? `Two-factor authentication is now required. ${impactSentence(
-                // Counted again after the save: the same words as the warning, with today's numbers.
-                (await agentdesk.listUsers({ twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none', limit: 1 }).catch(() => ({ total: saved.signedOutUsers }))).total,
-                saved.signedOutUsers,
-                true,
-                saved.revokedSessions,
-              )}`
+            ? t('settings.nowRequired', {
+                impact: impactSentence(
+                  // Counted again after the save: the same words as the warning, with today's numbers.
+                  (await agentdesk.listUsers({ twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none', limit: 1 }).catch(() => ({ total: saved.signedOutUsers }))).total,
+                  saved.signedOutUsers,
+                  true,
+                  saved.revokedSessions,
+                ),
+              })
             : '',
           tightening ? describeKeysOnlySaved(saved) : '',
           turningOff ? describeSaved(saved) : '',
-          scheduling && saved.scheduledAt ? `Two-factor authentication will be required from ${deploymentDayText(saved.scheduledAt)}.` : '',
-          dropping ? 'The deployment day is cancelled. Nothing changes for anyone.' : '',
+          scheduling && saved.scheduledAt ? t('settings.requiredFrom', { when: deploymentDayText(saved.scheduledAt) }) : '',
+          dropping ? t('settings.dayCancelled') : '',
           enrollmentChanged
             ? enrollment === 'known_device'
-              ? 'New devices now need an enrolment code to set up a first method.'
-              : 'The password alone is now enough to set up a first method.'
+              ? t('settings.enrolKnown')
+              : t('settings.enrolPassword')
             : '',
           pinPolicyChanged ? describePinPolicy(pinPolicy) : '',
           // The keys-only sentence above already says what "security keys only" did.
@@ -176,7 +180,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     } catch (failure) {
       // The server's refusal for "keys only" without a key of her own shares its code with
       // "no method at all": say the one that is true.
-      setError(ApiError.from(failure).code === 'admin_method_required' && factorPolicy === 'security_keys' && !adminHasKey ? 'Add a security key of your own before accepting security keys only.' : describeError(failure));
+      setError(ApiError.from(failure).code === 'admin_method_required' && factorPolicy === 'security_keys' && !adminHasKey ? t('settings.ownKeyFirst') : describeError(failure));
     } finally {
       setBusy(false);
       // Whatever happened, show what the server has now.
@@ -185,7 +189,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   }
 
   if (!settings) {
-    return loadError ? <Notice tone="error">{loadError}</Notice> : <p role="status">Loading security settings…</p>;
+    return loadError ? <Notice tone="error">{loadError}</Notice> : <p role="status">{t('settings.loading')}</p>;
   }
 
   // Changing how anyone signs in needs a method of one's own (turning off and dropping do not).
@@ -200,20 +204,20 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
   return (
     <section className="card" aria-labelledby="authentication-title">
       <div className="card-header">
-        <h2 id="authentication-title">Authentication</h2>
+        <h2 id="authentication-title">{t('settings.title')}</h2>
         {unsaved.length ? (
           <span className="badge badge-unsaved" data-testid="unsaved-badge">
-            Unsaved changes
+            {t('settings.unsavedBadge')}
           </span>
         ) : null}
       </div>
       <div className="switch-row">
         <div>
           <p className="switch-label" id="require-2fa-label">
-            Require two-factor authentication
+            {t('settings.require')}
           </p>
           <p className="muted small" id="require-2fa-hint">
-            Everyone in {current.account.name} confirms each sign-in with an authenticator app or a security key.
+            {t('settings.requireHint', { account: current.account.name })}
           </p>
         </div>
         <button
@@ -229,26 +233,25 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
             <span className="switch-thumb" />
           </span>
           <span className="switch-text" aria-hidden="true">
-            {wanted ? 'On' : 'Off'}
+            {wanted ? t('common.on') : t('common.off')}
           </span>
         </button>
       </div>
       {settings.updatedAt ? (
         <p className="muted small">
-          Last changed {formatDateTime(settings.updatedAt)}
-          {settings.updatedBy ? ` by ${settings.updatedBy.name}` : ''}.
+          {t('settings.lastChanged', { when: formatDateTime(settings.updatedAt), by: settings.updatedBy?.name ?? 'none' })}
         </p>
       ) : null}
 
       {needsOwnMethod ? (
-        <Notice tone="warning" title="Set up your own method first">
+        <Notice tone="warning" title={t('settings.ownMethodTitle')}>
           <p>
             {turningOn || scheduling
-              ? 'You need a two-factor method of your own before you can require one from everyone.'
-              : 'You need a two-factor method of your own before you can change how security keys are used.'}
+              ? t('settings.ownMethodRequire')
+              : t('settings.ownMethodKeys')}
           </p>
           <button type="button" className="button-secondary" onClick={onSetUpOwnMethod}>
-            Set up a method
+            {t('settings.setUpMethod')}
           </button>
         </Notice>
       ) : null}
@@ -256,31 +259,24 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
       {warns && adminHasMethod && !needsOwnKey ? (
         <div className="warning-box" role="region" aria-labelledby="enforce-warning-title">
           <p className="warning-title" id="enforce-warning-title">
-            {factorPolicy === 'security_keys' ? 'Everyone without a security key will be signed out' : 'Everyone without a two-factor method will be signed out'}
+            {factorPolicy === 'security_keys' ? t('settings.warnKeys') : t('settings.warnAny')}
           </p>
           {factorPolicy === 'security_keys' ? (
-            <p>Under “Security keys only”, a user whose only method is an authenticator app counts as having no method: they must add a security key.</p>
+            <p>{t('settings.warnAppOnly')}</p>
           ) : null}
-          <p>
-            Upon save, any user without a two-factor authentication method will be signed out on every device, and will have to set up at
-            least one method at their next sign-in to use AgentDesk. Tell your agents beforehand and make sure they have their phone or
-            security key at hand.
-          </p>
-          {impact === null ? <p role="status">Checking who will be signed out…</p> : <ImpactPreview impact={impact} policy={factorPolicy} />}
+          <p>{t('settings.warnText')}</p>
+          {impact === null ? <p role="status">{t('settings.checkingImpact')}</p> : <ImpactPreview impact={impact} policy={factorPolicy} />}
           <div className="checkbox">
             <input id="enforce-understood" type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
-            <label htmlFor="enforce-understood">I understand</label>
+            <label htmlFor="enforce-understood">{t('settings.understand')}</label>
           </div>
-          {!hasRecentSecondFactor(current.session) ? <p className="muted small">For your security you will confirm your second factor when you save.</p> : null}
+          {!hasRecentSecondFactor(current.session) ? <p className="muted small">{t('settings.confirmOnSave')}</p> : null}
         </div>
       ) : null}
 
       {turningOff ? (
-        <div className="info-box" role="region" aria-label="About turning this off">
-          <p>
-            If you stop requiring two-factor authentication, nobody is signed out. It stays enabled for everyone who has set it up, but they
-            can now choose to turn it off. New users won’t be asked to set it up.
-          </p>
+        <div className="info-box" role="region" aria-label={t('settings.offLabel')}>
+          <p>{t('settings.offText')}</p>
         </div>
       ) : null}
 
@@ -316,10 +312,9 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
             onChange={(e) => change({ allowRecoveryCodesUnderKeysOnly: e.target.checked })}
           />
           <div>
-            <label htmlFor="recovery-codes-under-keys">Also accept recovery codes</label>
+            <label htmlFor="recovery-codes-under-keys">{t('settings.codesUnderKeys')}</label>
             <p className="muted small" id="recovery-codes-under-keys-hint">
-              Off by default. A recovery code is typed, so a fake sign-in page can steal and replay it: accepting them makes “security keys
-              only” no longer phishing-resistant. Without them, someone who loses their key needs you to reset their two-factor authentication.
+              {t('settings.codesUnderKeysHint')}
             </p>
           </div>
         </div>
@@ -327,14 +322,14 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
 
       {error ? <Notice tone="error">{error}</Notice> : null}
       {result ? (
-        <Notice tone="success" title="Saved">
+        <Notice tone="success" title={t('settings.saved')}>
           <span data-testid="save-result">{result}</span>
         </Notice>
       ) : null}
 
       {unsaved.length ? (
         <div className="unsaved-changes" role="status" data-testid="unsaved-changes">
-          <p className="unsaved-title">Not saved yet:</p>
+          <p className="unsaved-title">{t('settings.notSavedYet')}</p>
           <ul>
             {unsaved.map((line) => (
               <li key={line}>{line}</li>
@@ -344,11 +339,11 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
       ) : null}
       <div className="button-row">
         <button type="button" disabled={!canSave || busy} onClick={() => void save()}>
-          {busy ? 'Saving…' : 'Save'}
+          {busy ? t('common.saving') : t('settings.save')}
         </button>
         {unsaved.length ? (
           <button type="button" className="button-secondary" disabled={busy} onClick={discard}>
-            Discard changes
+            {t('settings.discard')}
           </button>
         ) : null}
       </div>

@@ -1,26 +1,20 @@
+import { t, type MessageId } from '../i18n';
+import { useT } from '../i18n/I18nProvider';
 import type { SecondFactorPolicy } from '../../../preload/agentdesk-api';
 import { Notice } from '../components/Notice';
 
-const policies: { value: SecondFactorPolicy; label: string; hint: string }[] = [
-  {
-    value: 'any',
-    label: 'Authenticator apps and security keys',
-    hint: 'The default. Agents confirm each sign-in with a code from their phone or a touch on a security key.',
-  },
-  {
-    value: 'security_keys',
-    label: 'Security keys only',
-    hint: 'Phishing-resistant: a look-alike page can pass on a typed code, never a key’s answer. Codes from authenticator apps stop working; users who have only an app must add a security key. Recovery codes still work.',
-  },
+const policies: { value: SecondFactorPolicy; label: MessageId; hint: MessageId }[] = [
+  { value: 'any', label: 'methods.any.label', hint: 'methods.any.hint' },
+  { value: 'security_keys', label: 'methods.keys.label', hint: 'methods.keys.hint' },
 ];
 
 /** What an admin's change of these settings did, in a sentence for the Saved notice. */
 export function describeSignInMethodsSaved(change: { policy?: SecondFactorPolicy; passwordless?: boolean }): string {
   const parts: string[] = [];
-  if (change.policy === 'security_keys') parts.push('Only security keys are accepted as a second factor now.');
-  if (change.policy === 'any') parts.push('Authenticator apps and security keys are both accepted now.');
-  if (change.passwordless === true) parts.push('Agents can now sign in with a security key alone.');
-  if (change.passwordless === false) parts.push('Signing in with a security key alone is turned off.');
+  if (change.policy === 'security_keys') parts.push(t('methods.saved.keys'));
+  if (change.policy === 'any') parts.push(t('methods.saved.any'));
+  if (change.passwordless === true) parts.push(t('methods.saved.passwordlessOn'));
+  if (change.passwordless === false) parts.push(t('methods.saved.passwordlessOff'));
   return parts.join(' ');
 }
 
@@ -44,13 +38,14 @@ export function SignInMethodsSettings({
   needsOwnKey: boolean;
   onSetUpOwnMethod: () => void;
 }) {
+  const t = useT();
   return (
     <>
       <div className="setting-divider">
         <fieldset className="setting-group" aria-describedby="second-factor-policy-hint">
-          <legend>Accepted second factors</legend>
+          <legend>{t('methods.legend')}</legend>
           <p className="muted small" id="second-factor-policy-hint">
-            Which methods confirm a sign-in in this account.
+            {t('methods.intro')}
           </p>
           {policies.map((p) => (
             <div className="radio" key={p.value}>
@@ -64,21 +59,20 @@ export function SignInMethodsSettings({
                 onChange={() => onPolicy(p.value)}
               />
               <div>
-                <label htmlFor={`second-factor-policy-${p.value}`}>{p.label}</label>
+                <label htmlFor={`second-factor-policy-${p.value}`}>{t(p.label)}</label>
                 <p className="muted small" id={`second-factor-policy-${p.value}-hint`}>
-                  {p.hint}
+                  {t(p.hint)}
                 </p>
               </div>
             </div>
           ))}
           {needsOwnKey ? (
-            <Notice tone="warning" title="Add a security key of your own first">
+            <Notice tone="warning" title={t('methods.ownKeyTitle')}>
               <p data-testid="needs-own-key">
-                Under “Security keys only” your authenticator app no longer confirms your own sign-in. Add a security key under My security,
-                then come back to save this.
+                {t('methods.ownKeyText')}
               </p>
               <button type="button" className="button-secondary" onClick={onSetUpOwnMethod}>
-                Add a security key
+                {t('methods.addKey')}
               </button>
             </Notice>
           ) : null}
@@ -88,11 +82,10 @@ export function SignInMethodsSettings({
         <div className="switch-row">
           <div>
             <p className="switch-label" id="passwordless-label">
-              Sign in with a security key alone
+              {t('methods.passwordless')}
             </p>
             <p className="muted small" id="passwordless-hint">
-              Agents who registered a key with a PIN or fingerprint for this can sign in with it, without their email or password. It
-              counts as both factors.
+              {t('methods.passwordlessHint')}
             </p>
           </div>
           <button
@@ -108,7 +101,7 @@ export function SignInMethodsSettings({
               <span className="switch-thumb" />
             </span>
             <span className="switch-text" aria-hidden="true">
-              {passwordless ? 'On' : 'Off'}
+              {passwordless ? t('common.on') : t('common.off')}
             </span>
           </button>
         </div>

@@ -1,3 +1,6 @@
+import { useT } from '../i18n/I18nProvider';
+import type { MessageId } from '../i18n';
+import { methodTypeLabel } from '../method-names';
 import type { ReactNode } from 'react';
 import type { AccountUser, UserStatus } from '../../../preload/agentdesk-api';
 import { Notice } from '../components/Notice';
@@ -8,14 +11,13 @@ import { UserRowMenu, type RowAction } from './UserRowMenu';
 export type Feedback = { tone: 'success' | 'error' | 'info'; text: ReactNode };
 export type ConfirmedAction = 'reset' | 'delete' | 'deactivate';
 
-const statusLabels: Record<UserStatus, string> = { invited: 'Invited', active: 'Active', deactivated: 'Deactivated' };
-const methodLabels = { totp: 'Authenticator app', security_key: 'Security key' } as const;
-const questions: Record<ConfirmedAction, string> = {
-  reset: 'Remove all their methods and sign them out?',
-  deactivate: 'Sign them out everywhere and refuse their sign-in?',
-  delete: 'Delete this user for good?',
+const statusLabels: Record<UserStatus, MessageId> = { invited: 'status.invited', active: 'status.active', deactivated: 'status.deactivated' };
+const questions: Record<ConfirmedAction, MessageId> = {
+  reset: 'userRow.q.reset',
+  deactivate: 'userRow.q.deactivate',
+  delete: 'userRow.q.delete',
 };
-const confirmLabels: Record<ConfirmedAction, string> = { reset: 'Reset', delete: 'Delete', deactivate: 'Deactivate' };
+const confirmLabels: Record<ConfirmedAction, MessageId> = { reset: 'userRow.c.reset', delete: 'userRow.c.delete', deactivate: 'userRow.c.deactivate' };
 
 /** One user in the list: name, role, status with any lock-outs, methods, last sign-in, actions; feedback in a row under it. */
 export function UserRow(props: {
@@ -27,6 +29,7 @@ export function UserRow(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
+  const t = useT();
   const { user } = props;
   const locks = liveLockouts(user);
   return (
@@ -35,16 +38,16 @@ export function UserRow(props: {
         <td>
           <span className="cell-title">
             {user.name}
-            {props.isMe ? <span className="muted small"> (you)</span> : null}
+            {props.isMe ? <span className="muted small">{t('userRow.you')}</span> : null}
           </span>
           <span className="muted small block">{user.email}</span>
         </td>
-        <td>{user.role === 'admin' ? 'Admin' : 'Agent'}</td>
+        <td>{user.role === 'admin' ? t('role.admin') : t('role.agent')}</td>
         <td>
-          {statusLabels[user.status]}
+          {t(statusLabels[user.status])}
           {locks.length ? (
             <span className="lockouts block" data-testid="user-lockouts">
-              <span className="badge badge-off">Locked</span>
+              <span className="badge badge-off">{t('userRow.locked')}</span>
               <ul className="lockout-list small">
                 {locks.map((lock, i) => (
                   <li key={`${lock.kind}-${lock.deviceId ?? lock.address ?? i}`}>
@@ -58,25 +61,25 @@ export function UserRow(props: {
         </td>
         <td>
           {user.methodTypes.length ? (
-            <span className="badge badge-on">{user.methodTypes.map((t) => methodLabels[t]).join(' · ')}</span>
+            <span className="badge badge-on">{user.methodTypes.map((type) => methodTypeLabel(type)).join(' · ')}</span>
           ) : (
-            <span className="badge badge-off">Not set up</span>
+            <span className="badge badge-off">{t('users.notSetUp')}</span>
           )}
         </td>
-        <td className="small">{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : 'Never'}</td>
+        <td className="small">{formatDateTime(user.lastSignInAt)}</td>
         <td className="actions">
           {props.confirming ? (
             <span className="inline-form">
-              <span className="small">{questions[props.confirming]}</span>
+              <span className="small">{t(questions[props.confirming])}</span>
               <button type="button" className="button-danger" autoFocus onClick={props.onConfirm}>
-                {confirmLabels[props.confirming]}
+                {t(confirmLabels[props.confirming])}
               </button>
               <button type="button" className="button-secondary" onClick={props.onCancel}>
-                Cancel
+                {t('common.cancel')}
               </button>
             </span>
           ) : (
-            <UserRowMenu label={`Actions for ${user.name}`} items={props.actions} />
+            <UserRowMenu label={t('userRow.actionsFor', { name: user.name })} items={props.actions} />
           )}
         </td>
       </tr>

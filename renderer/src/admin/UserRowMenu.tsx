@@ -1,3 +1,4 @@
+import { useT } from '../i18n/I18nProvider';
 import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 
@@ -19,6 +20,7 @@ const GAP = 4;
  * and give the focus back to the button.
  */
 export function UserRowMenu({ label, items }: { label: string; items: RowAction[] }) {
+  const t = useT();
   const [open, setOpen] = useState<false | 'first' | 'last'>(false);
   const [place, setPlace] = useState<{ top: number; left: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -109,7 +111,7 @@ export function UserRowMenu({ label, items }: { label: string; items: RowAction[
           }
         }}
       >
-        Actions ▾
+        {t('rowMenu.actions')}
       </button>
       {open
         ? createPortal(

@@ -3,7 +3,7 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
-import { count } from '../plurals';
+import { useT } from '../i18n/I18nProvider';
 import { useSession } from '../session-context';
 import { ImportUsersDialog } from './ImportUsersDialog';
 import { InviteUserDialog } from './InviteUserDialog';
@@ -17,6 +17,7 @@ import './people.css';
 
 /** Everyone in the account, searched, filtered, sorted and paged on the server, with each row's actions in a menu. */
 export function UsersPanel() {
+  const t = useT();
   const { current } = useSession();
   const users = useUsersQuery();
   const [dialog, setDialog] = useState<'invite' | 'import' | null>(null);
@@ -39,16 +40,16 @@ export function UsersPanel() {
   return (
     <section className="card" aria-labelledby="users-title">
       <div className="card-header">
-        <h2 id="users-title">Users</h2>
+        <h2 id="users-title">{t('users.title')}</h2>
         <div className="inline-form">
           <button type="button" onClick={() => setDialog('invite')}>
-            Add a user
+            {t('users.add')}
           </button>
           <button type="button" className="button-secondary" onClick={() => setDialog('import')}>
-            Import from CSV
+            {t('users.import')}
           </button>
           <button type="button" className="button-secondary" onClick={exportCsv}>
-            Export CSV
+            {t('users.export')}
           </button>
         </div>
       </div>
@@ -56,27 +57,27 @@ export function UsersPanel() {
       <UsersFilters query={query} search={users.search} onSearch={users.setSearch} onFilter={users.filter} />
       {users.error ? <Notice tone="error">{users.error}</Notice> : null}
       {page === null ? (
-        <p role="status">Loading users…</p>
+        <p role="status">{t('users.loading')}</p>
       ) : (
         <>
           <p className="users-count" role="status" aria-live="polite">
             {total === 0
               ? filtered
-                ? 'No user matches.'
-                : 'No users yet.'
-              : `${count(total, { one: 'user', other: 'users' })}${filtered ? ' match' : ''} · showing ${(offset + 1).toLocaleString('en')}–${Math.min(offset + PAGE_SIZE, total).toLocaleString('en')}`}
+                ? t('users.noMatch')
+                : t('users.none')
+              : t('users.count', { count: total, filtered: filtered ? 'yes' : 'no', from: offset + 1, to: Math.min(offset + PAGE_SIZE, total) })}
           </p>
           <div className="table-wrap">
             <table aria-labelledby="users-title">
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Two-factor</th>
-                  <th scope="col">Last sign-in</th>
+                  <th scope="col">{t('users.col.name')}</th>
+                  <th scope="col">{t('users.col.role')}</th>
+                  <th scope="col">{t('users.col.status')}</th>
+                  <th scope="col">{t('users.col.twoFactor')}</th>
+                  <th scope="col">{t('users.col.lastSignIn')}</th>
                   <th scope="col">
-                    <span className="visually-hidden">Actions</span>
+                    <span className="visually-hidden">{t('users.col.actions')}</span>
                   </th>
                 </tr>
               </thead>
@@ -97,16 +98,16 @@ export function UsersPanel() {
             </table>
           </div>
           {total > PAGE_SIZE ? (
-            <nav className="users-pager" aria-label="Pages of users">
+            <nav className="users-pager" aria-label={t('users.pages')}>
               <span className="small">
-                Page {Math.floor(offset / PAGE_SIZE) + 1} of {Math.ceil(total / PAGE_SIZE)}
+                {t('users.page', { page: Math.floor(offset / PAGE_SIZE) + 1, pages: Math.ceil(total / PAGE_SIZE) })}
               </span>
               <span className="users-pager-buttons">
                 <button type="button" className="button-secondary" disabled={offset === 0} onClick={() => users.goTo(offset - PAGE_SIZE)}>
-                  Previous page
+                  {t('users.previous')}
                 </button>
                 <button type="button" className="button-secondary" disabled={offset + PAGE_SIZE >= total} onClick={() => users.goTo(offset + PAGE_SIZE)}>
-                  Next page
+                  {t('users.next')}
                 </button>
               </span>
             </nav>
@@ -121,12 +122,12 @@ export function UsersPanel() {
             setTopFeedback({
               tone: 'success',
               text: sent.invitation.emailed ? (
-                `${sent.user.name} is invited: the link was emailed to ${sent.user.email}.`
+                t('users.invitedEmailed', { name: sent.user.name, email: sent.user.email })
               ) : (
                 <LinkToHandOver
-                  intro={`${sent.user.name} is invited. Mail is not set up on this server: give them this link yourself (it works once, until ${formatDateTime(sent.invitation.expiresAt)}).`}
+                  intro={t('users.invitedHandOver', { name: sent.user.name, until: formatDateTime(sent.invitation.expiresAt) })}
                   link={sent.invitation.link!}
-                  label={`Invitation link for ${sent.user.name}`}
+                  label={t('users.invitationLinkFor', { name: sent.user.name })}
                 />
               ),
             });
@@ -139,7 +140,7 @@ export function UsersPanel() {
           onClose={() => setDialog(null)}
           onImported={(imported, emailed) => {
             setDialog(null);
-            setTopFeedback({ tone: 'success', text: `${count(imported, { one: 'user', other: 'users' })} invited${emailed ? '; their links were emailed' : '; their links are in the file you downloaded'}.` });
+            setTopFeedback({ tone: 'success', text: t('users.imported', { count: imported, emailed: emailed ? 'yes' : 'no' }) });
             users.reload();
           }}
         />

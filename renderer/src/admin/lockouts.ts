@@ -1,5 +1,6 @@
 // A user's lock-outs in words, for the Users row: what is locked and until when.
 import type { AccountUser } from '../../../preload/agentdesk-api';
+import { getIntl, t, type MessageId } from '../i18n';
 
 /** One lock the server holds on a user (the users list's `lockouts`, newer servers only). */
 export interface UserLockout {
@@ -9,31 +10,33 @@ export interface UserLockout {
   address?: string;
 }
 
-const kindWords: Record<string, string> = {
-  user: 'Sign-in',
-  account: 'Sign-in',
-  new_devices: 'Sign-in from new devices',
-  address: 'Sign-in from one network address',
-  device: 'Sign-in on one device',
-  passkey: 'Security-key sign-in',
-  enrollment_code: 'Enrolment codes',
-  password_reset: 'Password reset links',
-  password_change: 'Password change',
+const kindWords: Record<string, MessageId> = {
+  user: 'lock.user',
+  account: 'lock.user',
+  new_devices: 'lock.new_devices',
+  address: 'lock.address',
+  device: 'lock.device',
+  passkey: 'lock.passkey',
+  enrollment_code: 'lock.enrollment_code',
+  password_reset: 'lock.password_reset',
+  password_change: 'lock.password_change',
 };
 
 /** "Sign-in on one device", "Enrolment codes"; an unknown kind in readable words. */
 export function lockoutKindText(kind: string): string {
-  return Object.hasOwn(kindWords, kind) ? kindWords[kind]! : kind.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  return Object.hasOwn(kindWords, kind) ? t(kindWords[kind]!) : kind.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
-const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayAndTime = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-
-/** "until 14:32" today, "until 8 Dec, 09:10" another day. */
+/** "until 14:32" today, "until 8 Dec, 09:10" another day: in the user's language and time zone. */
 export function untilText(iso: string, now = new Date()): string {
   const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return `until ${iso}`;
-  return `until ${at.toDateString() === now.toDateString() ? timeOnly.format(at) : dayAndTime.format(at)}`;
+  if (Number.isNaN(at.getTime())) return t('lock.until', { time: iso });
+  const intl = getIntl();
+  const time =
+    at.toDateString() === now.toDateString()
+      ? intl.formatTime(at, { hour: '2-digit', minute: '2-digit' })
+      : intl.formatDate(at, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return t('lock.until', { time });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AccountUser, LinkSent, Role } from '../../../preload/agentdesk-api
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { formatDateTime } from '../dates';
-import { count } from '../plurals';
+import { useT } from '../i18n/I18nProvider';
 import { EnrollmentCodeShown } from '../rollout/EnrollmentCodeShown';
 import { useSession } from '../session-context';
 import { LinkToHandOver } from './LinkToHandOver';
@@ -11,14 +11,12 @@ import { liveLockouts } from './lockouts';
 import type { ConfirmedAction, Feedback } from './UserRow';
 import type { RowAction } from './UserRowMenu';
 
-const sessions = (n: number) => count(n, { one: 'session', other: 'sessions' });
-const methods = (n: number) => count(n, { one: 'method', other: 'methods' });
-
 /**
  * What an admin can do to each user, the question before a destructive one, and the answer
  * beside the user's row (or at the top, once the user is gone). `reload` runs after each.
  */
 export function useUserActions(reload: () => void, onTopFeedback: (feedback: Feedback) => void) {
+  const t = useT();
   const { current, sensitive, refresh } = useSession();
   const [feedback, setFeedback] = useState<Record<string, Feedback>>({});
   const [confirming, setConfirming] = useState<{ user: AccountUser; action: ConfirmedAction } | null>(null);
@@ -47,12 +45,12 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
   }
 
   function linkFeedback(user: AccountUser, sent: LinkSent, what: string): ReactNode {
-    if (sent.emailed) return `${what} emailed to ${user.email}. It works once, until ${formatDateTime(sent.expiresAt)}.`;
+    if (sent.emailed) return t('action.linkEmailed', { what, email: user.email, until: formatDateTime(sent.expiresAt) });
     return (
       <LinkToHandOver
-        intro={`Mail is not set up on this server: give ${user.name} this ${what.toLowerCase()} yourself (it works once, until ${formatDateTime(sent.expiresAt)}).`}
+        intro={t('action.linkHandOver', { name: user.name, whatLower: what.toLowerCase(), until: formatDateTime(sent.expiresAt) })}
         link={sent.link!}
-        label={`${what} for ${user.name}`}
+        label={t('action.linkFor', { what, name: user.name })}
       />
     );
   }
@@ -60,21 +58,21 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
   function actionsFor(user: AccountUser): RowAction[] {
     const list: RowAction[] = [];
     if (user.status === 'invited') {
-      list.push({ label: 'Resend invitation', run: () => void act(user, async () => linkFeedback(user, (await agentdesk.resendInvitation(user.id)).invitation, 'Invitation link')) });
+      list.push({ label: t('action.resend'), run: () => void act(user, async () => linkFeedback(user, (await agentdesk.resendInvitation(user.id)).invitation, t('action.invitationLink'))) });
     }
     if (user.status === 'active') {
-      list.push({ label: 'Send password reset link', run: () => void act(user, async () => linkFeedback(user, await agentdesk.sendPasswordReset(user.id), 'Password reset link')) });
+      list.push({ label: t('action.sendReset'), run: () => void act(user, async () => linkFeedback(user, await agentdesk.sendPasswordReset(user.id), t('action.resetLink'))) });
     }
     // Any lock, whatever it keys on (new devices, one device, an address, codes): one action lifts them all.
     if (liveLockouts(user).length) {
       list.push({
-        label: 'Lift lock-out',
+        label: t('action.liftLockout'),
         run: () =>
           void act(
             user,
             async () => {
               await agentdesk.liftLockout(user.id);
-              return `${user.name} can sign in again from any device.`;
+              return t('action.lifted', { name: user.name });
             },
             { sensitive: true },
           ),
@@ -82,48 +80,48 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
     }
     if (user.status !== 'invited' && user.id !== current.user.id) {
       list.push({
-        label: 'Sign out everywhere',
+        label: t('action.signOutEverywhere'),
         run: () =>
           void act(user, async () => {
             const done = await agentdesk.signUserOutEverywhere(user.id);
-            return done.revokedSessions === 0 ? `${user.name} had no session open.` : `${user.name} was signed out of ${sessions(done.revokedSessions)}, on every device.`;
+            return done.revokedSessions === 0 ? t('action.noSession', { name: user.name }) : t('action.signedOut', { name: user.name, count: done.revokedSessions });
           }),
       });
     }
-    if (user.twoFactorEnabled) list.push({ label: 'Reset two-factor', run: () => setConfirming({ user, action: 'reset' }), danger: true });
+    if (user.twoFactorEnabled) list.push({ label: t('action.resetTwoFactor'), run: () => setConfirming({ user, action: 'reset' }), danger: true });
     if (!user.twoFactorEnabled && user.status === 'active') {
       list.push({
-        label: 'Issue enrolment code',
+        label: t('action.issueCode'),
         run: () => void act(user, async () => <EnrollmentCodeShown name={user.name} issued={await agentdesk.issueEnrollmentCode(user.id)} />, { sensitive: true }),
       });
     }
     const otherRole: Role = user.role === 'admin' ? 'agent' : 'admin';
     list.push({
-      label: otherRole === 'admin' ? 'Make admin' : 'Make agent',
+      label: otherRole === 'admin' ? t('action.makeAdmin') : t('action.makeAgent'),
       run: () =>
         void act(
           user,
           async () => {
             const done = await agentdesk.updateUser(user.id, { role: otherRole });
             if (user.id === current.user.id) void refresh();
-            return `${user.name} is now ${done.user.role === 'admin' ? 'an admin' : 'an agent'}.`;
+            return t('action.nowRole', { name: user.name, role: done.user.role });
           },
           { sensitive: true },
         ),
     });
     if (user.status === 'deactivated') {
       list.push({
-        label: 'Reactivate',
+        label: t('action.reactivate'),
         run: () =>
           void act(user, async () => {
             const done = await agentdesk.updateUser(user.id, { status: 'active' });
-            return done.user.status === 'invited' ? `${user.name} is reactivated; resend the invitation so they can choose a password.` : `${user.name} can sign in again.`;
+            return done.user.status === 'invited' ? t('action.reactivatedInvited', { name: user.name }) : t('action.reactivated', { name: user.name });
           }),
       });
     } else {
-      list.push({ label: 'Deactivate', run: () => setConfirming({ user, action: 'deactivate' }), danger: true });
+      list.push({ label: t('action.deactivate'), run: () => setConfirming({ user, action: 'deactivate' }), danger: true });
     }
-    list.push({ label: 'Delete', run: () => setConfirming({ user, action: 'delete' }), danger: true });
+    list.push({ label: t('action.delete'), run: () => setConfirming({ user, action: 'delete' }), danger: true });
     return list;
   }
 
@@ -136,7 +134,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
         async () => {
           const done = await agentdesk.resetUserTwoFactor(user.id);
           if (user.id === current.user.id) void refresh();
-          return `Two-factor authentication reset: ${methods(done.removedMethods)} removed, ${sessions(done.revokedSessions)} signed out.`;
+          return t('action.resetDone', { methods: done.removedMethods, sessions: done.revokedSessions });
         },
         { sensitive: true },
       );
@@ -145,7 +143,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
         user,
         async () => {
           const { revokedSessions } = await agentdesk.updateUser(user.id, { status: 'deactivated' });
-          return revokedSessions ? `${user.name} is deactivated and was signed out of ${sessions(revokedSessions)}.` : `${user.name} is deactivated; they were not signed in anywhere.`;
+          return revokedSessions ? t('action.deactivatedOut', { name: user.name, count: revokedSessions }) : t('action.deactivatedNone', { name: user.name });
         },
         { sensitive: true },
       );
@@ -154,8 +152,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
       try {
         const done = await sensitive(() => agentdesk.deleteUser(user.id));
         if (done) {
-          const signedOut = done.revokedSessions ? `; ${sessions(done.revokedSessions)} signed out` : '';
-          onTopFeedback({ tone: 'success', text: `${user.name} (${user.email}) was deleted${signedOut}. The audit log keeps their name.` });
+          onTopFeedback({ tone: 'success', text: t('action.deleted', { name: user.name, email: user.email, sessions: done.revokedSessions }) });
         }
       } catch (failure) {
         say(user.id, { tone: 'error', text: describeError(failure) });

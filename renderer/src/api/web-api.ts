@@ -150,14 +150,17 @@ function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
 export function createWebApi(): AgentDeskApi {
   const revokedListeners = new Set<(event: SessionRevoked) => void>();
   const connectionListeners = new Set<(event: ServerConnectionChanged) => void>();
-  // The stream is the first to notice the server going away, and coming back: each change once.
+  // The stream is the first to notice the server going away, and coming back. Every failed
+  // reconnection says "dropped" again (the connection ignores it while it already knows): a
+  // probe that slipped in while the server was shutting down may have called it back, and only
+  // the next failure tells it otherwise. "Restored" is said once per drop.
   let streamDown = false;
   const accountListeners = new Set<(event: AccountUpdated) => void>();
   const progressListeners = new Set<(progress: SecurityKeyProgress) => void>();
   let events: EventSource | null = null;
 
   function streamState(state: ServerConnectionChanged['state']) {
-    if (streamDown === (state === 'dropped')) return;
+    if (state === 'restored' && !streamDown) return;
     streamDown = state === 'dropped';
     for (const listener of connectionListeners) listener({ state });
   }

@@ -5,13 +5,12 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
 import { Notice } from './Notice';
+import { useT } from '../i18n/I18nProvider';
 import { needsPassword, PasswordReauthDialog } from './ReauthDialog';
-
-const wrongCode =
-  'That code did not match. Codes change every 30 seconds: enter the newest one. If it keeps failing, make sure your phone sets its clock automatically (an app on a clock more than a minute off makes wrong codes).';
 
 /** Add an authenticator app: scan the QR code or type the key, then prove it with a code. */
 export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
+  const t = useT();
   const [setup, setSetup] = useState<Setup | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [expired, setExpired] = useState(false);
@@ -47,10 +46,10 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
       onAdded(await agentdesk.confirmAuthenticatorApp(setup.id, code));
     } catch (failure) {
       const code = ApiError.from(failure).code;
-      if (code === 'invalid_code') setError(wrongCode);
+      if (code === 'invalid_code') setError(t('totpSetup.wrongCode'));
       else if (code === 'not_found' || code === 'challenge_expired') {
         setExpired(true);
-        setError('This setup expired before it was confirmed. Start again to get a new QR code.');
+        setError(t('totpSetup.expired'));
       } else setError(describeError(failure));
       setAttempt((n) => n + 1);
       setBusy(false);
@@ -71,21 +70,21 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
 
   return (
     <section className="card" aria-labelledby="totp-setup-title">
-      <h2 id="totp-setup-title">Set up an authenticator app</h2>
-      {!setup && !error ? <p role="status">Preparing your QR code…</p> : null}
+      <h2 id="totp-setup-title">{t('totpSetup.title')}</h2>
+      {!setup && !error ? <p role="status">{t('totpSetup.preparing')}</p> : null}
       {setup ? (
         <div className="totp-setup">
           <ol className="steps">
-            <li>Open an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password…).</li>
-            <li>Scan this QR code, or type the setup key by hand.</li>
-            <li>Enter the 6-digit code the app shows.</li>
+            <li>{t('totpSetup.step1')}</li>
+            <li>{t('totpSetup.step2')}</li>
+            <li>{t('totpSetup.step3')}</li>
           </ol>
           <div className="totp-grid">
-            <img className="qr" src={setup.qrCodeDataUrl} alt="QR code to add AgentDesk to your authenticator app" width={180} height={180} />
+            <img className="qr" src={setup.qrCodeDataUrl} alt={t('totpSetup.qrAlt')} width={180} height={180} />
             <div className="stack">
               <div>
                 <p className="field-label" id="totp-secret-label">
-                  Setup key
+                  {t('totpSetup.setupKey')}
                 </p>
                 <code className="secret" aria-labelledby="totp-secret-label" data-testid="totp-secret" data-secret={setup.secret}>
                   {groupedSecret}
@@ -93,14 +92,14 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
               </div>
               <div className="button-row">
                 <button type="button" className="button-secondary" onClick={() => void copyKey()}>
-                  Copy key
+                  {t('totpSetup.copyKey')}
                 </button>
                 <span role="status" className="muted">
-                  {copied ? 'Key copied.' : ''}
+                  {copied ? t('totpSetup.keyCopied') : ''}
                 </span>
               </div>
               <form onSubmit={(e) => e.preventDefault()}>
-                <CodeField label="6-digit code from the app" disabled={busy || expired} resetKey={attempt} onComplete={(code) => void confirm(code)} />
+                <CodeField label={t('totpSetup.codeLabel')} disabled={busy || expired} resetKey={attempt} onComplete={(code) => void confirm(code)} />
               </form>
             </div>
           </div>
@@ -110,18 +109,18 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
       {askPassword ? (
         <PasswordReauthDialog
           onPassed={() => { setAskPassword(false); setGeneration((n) => n + 1); }}
-          onCancel={() => { setAskPassword(false); setError('Your password is needed to set up an authenticator app.'); }}
+          onCancel={() => { setAskPassword(false); setError(t('reauth.passwordForApp')); }}
         />
       ) : null}
       <div className="button-row">
         {expired || (!setup && error) ? (
           <button type="button" onClick={() => { setError(null); setGeneration((n) => n + 1); }}>
-            Start again
+            {t('totpSetup.startAgain')}
           </button>
         ) : null}
         {onCancel ? (
           <button type="button" className="button-secondary" onClick={onCancel}>
-            Cancel
+            {t('common.cancel')}
           </button>
         ) : null}
       </div>

@@ -1,4 +1,5 @@
 import { useId, useState, type ClipboardEvent } from 'react';
+import { useT } from '../i18n/I18nProvider';
 
 interface Props {
   label: string;
@@ -17,6 +18,7 @@ export function CodeField(props: Props) {
 }
 
 function CodeFieldInput({ label, hint, disabled, onComplete, autoFocus }: Props) {
+  const t = useT();
   const id = useId();
   const [value, setValue] = useState('');
 
@@ -46,7 +48,7 @@ function CodeFieldInput({ label, hint, disabled, onComplete, autoFocus }: Props)
         autoComplete="one-time-code"
         pattern="[0-9]{6}"
         maxLength={7}
-        placeholder="123456"
+        placeholder={t('codeField.placeholder')}
         aria-describedby={hint ? `${id}-hint` : undefined}
         value={value}
         disabled={disabled}

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { ApiError, refusedUntil } from '../api/api-error';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
+import { getIntl } from '../i18n';
+import { useT } from '../i18n/I18nProvider';
 
 /** "2:41", "1:02:05": what is left of a wait, as a clock reads it. */
 export function clockText(ms: number): string {
@@ -12,14 +14,13 @@ export function clockText(ms: number): string {
   return hours ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
 
-const endTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
 /**
  * A refusal for too many attempts that counts down to its end ("Try again in 2:41") and calls
  * `onEnded` when the wait is over, so the screen clears itself. Without an end (an older server
  * that gives none), the refusal's own words, unchanged.
  */
 export function LockedNotice({ error, onEnded }: { error: ApiError; onEnded: () => void }) {
+  const t = useT();
   const [until] = useState(() => refusedUntil(error));
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -31,17 +32,17 @@ export function LockedNotice({ error, onEnded }: { error: ApiError; onEnded: () 
     if (until !== null && now >= until) onEnded();
   }, [until, now, onEnded]);
 
-  const title = error.locked ? 'Sign-in locked' : 'Too many attempts';
+  const title = error.locked ? t('locked.titleLocked') : t('locked.titleTooMany');
   if (until === null) return <Notice tone="error" title={title}>{describeError(error)}</Notice>;
   return (
     <Notice tone="error" title={title}>
-      {error.locked ? 'Too many wrong attempts: sign-in is locked. Ask your administrator to lift the lock-out, or wait. ' : 'Too many attempts. '}
+      {error.locked ? t('locked.lockedText') : t('locked.tooManyText')}
       {/* The notice is an alert: the ticking clock is hidden from screen readers, which hear the
           end time once instead of a new announcement every second. */}
       <span aria-hidden="true">
-        <span data-testid="lock-countdown">Try again in {clockText(until - now)}</span>.
+        <span data-testid="lock-countdown">{t('locked.tryAgainIn', { clock: clockText(until - now) })}</span>.
       </span>
-      <span className="visually-hidden"> Try again at {endTime.format(until)}.</span>
+      <span className="visually-hidden">{t('locked.tryAgainAt', { time: getIntl().formatTime(until, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) })}</span>
     </Notice>
   );
 }

@@ -6,6 +6,7 @@ import { ApiError } from '../api/api-error';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
+import { useT } from '../i18n/I18nProvider';
 
 /** Waits this long after the account is typed before offering passkeys in the email field. */
 const AUTOFILL_DELAY_MS = 600;
@@ -21,6 +22,7 @@ function quiet(error: unknown): boolean {
  * email field offers them too once the account is known.
  */
 export function PasskeySignIn({ account, disabled, onSignedIn }: { account: string; disabled: boolean; onSignedIn: (current: CurrentSession) => void }) {
+  const t = useT();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const signedIn = useRef(onSignedIn);
@@ -54,7 +56,7 @@ export function PasskeySignIn({ account, disabled, onSignedIn }: { account: stri
   async function start() {
     const slug = account.trim();
     if (!slug) {
-      setError('Enter your account’s short name first.');
+      setError(t('passkey.accountFirst'));
       return;
     }
     setBusy(true);
@@ -70,12 +72,12 @@ export function PasskeySignIn({ account, disabled, onSignedIn }: { account: stri
   return (
     <div className="stack passkey-sign-in">
       <p className="divider-text" aria-hidden="true">
-        or
+        {t('passkey.or')}
       </p>
       <button type="button" className="button-secondary button-wide" disabled={disabled || busy} onClick={() => void start()}>
-        {busy ? 'Waiting for your security key…' : 'Sign in with a security key'}
+        {busy ? t('passkey.waiting') : t('passkey.button')}
       </button>
-      <p className="muted small">No password needed: insert the key you set up for this, then enter its PIN or touch its fingerprint sensor.</p>
+      <p className="muted small">{t('passkey.hint')}</p>
       <SecurityKeyStatus />
       {error ? (
         <Notice tone="error">

@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
 import { agentdesk } from '../api/bridge';
+import { useT } from '../i18n/I18nProvider';
 
 /**
  * "Use this key to sign in without a password", offered when the account allows it: the key then
  * keeps a sign-in credential (a passkey) and checks its PIN or fingerprint every time.
  */
 export function PasswordlessKeyOption({ id, checked, disabled, onChange }: { id: string; checked: boolean; disabled: boolean; onChange: (on: boolean) => void }) {
+  const t = useT();
   const [offered, setOffered] = useState(false);
   useEffect(() => {
     let live = true;
@@ -23,9 +25,9 @@ export function PasswordlessKeyOption({ id, checked, disabled, onChange }: { id:
     <div className="checkbox">
       <input id={`${id}-passwordless`} type="checkbox" checked={checked} disabled={disabled} aria-describedby={`${id}-passwordless-hint`} onChange={(e) => onChange(e.target.checked)} />
       <div>
-        <label htmlFor={`${id}-passwordless`}>Use this key to sign in without a password</label>
+        <label htmlFor={`${id}-passwordless`}>{t('passwordless.label')}</label>
         <p className="muted small" id={`${id}-passwordless-hint`}>
-          The key needs a PIN or fingerprint, which it will ask for each time. Keep it with you: with its PIN it is all anyone needs to sign in as you.
+          {t('passwordless.hint')}
         </p>
       </div>
     </div>

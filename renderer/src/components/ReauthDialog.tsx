@@ -5,9 +5,11 @@ import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
 import { SecondFactorForm } from './SecondFactorForm';
+import { useT } from '../i18n/I18nProvider';
 
 /** A modal asking for a fresh second factor before a sensitive change (as GitHub's sudo mode). */
 export function ReauthDialog({ methods, onPassed, onCancel }: { methods: Method[]; onPassed: (session: Session) => void; onCancel: () => void }) {
+  const t = useT();
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const element = dialog.current;
@@ -17,16 +19,16 @@ export function ReauthDialog({ methods, onPassed, onCancel }: { methods: Method[
 
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="reauth-title" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
-      <h2 id="reauth-title">Confirm it’s you</h2>
-      <p>This is a sensitive change. Confirm your second factor to continue.</p>
+      <h2 id="reauth-title">{t('reauth.title')}</h2>
+      <p>{t('reauth.sensitive')}</p>
       {methods.length ? (
         <SecondFactorForm methods={methods} onPassed={onPassed} />
       ) : (
-        <p>You have no two-factor method yet. Set one up under My security first.</p>
+        <p>{t('reauth.noMethod')}</p>
       )}
       <div className="dialog-actions">
         <button type="button" className="button-secondary" onClick={onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </dialog>
@@ -38,6 +40,7 @@ export function ReauthDialog({ methods, onPassed, onCancel }: { methods: Method[
  * 10 minutes (the server answers reauthentication_required with reason "password").
  */
 export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => void; onCancel: () => void }) {
+  const t = useT();
   const dialog = useRef<HTMLDialogElement>(null);
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -63,18 +66,18 @@ export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => v
 
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="password-reauth-title" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
-      <h2 id="password-reauth-title">Confirm it’s you</h2>
-      <p>You have no two-factor method yet, so enter your password again to continue (it must have been entered in the last 10 minutes).</p>
+      <h2 id="password-reauth-title">{t('reauth.title')}</h2>
+      <p>{t('reauth.passwordText')}</p>
       <form className="stack" onSubmit={(e) => void submit(e)}>
         <div className="field">
-          <label htmlFor="password-reauth-input">Password</label>
+          <label htmlFor="password-reauth-input">{t('reauth.password')}</label>
           <input id="password-reauth-input" type="password" autoComplete="current-password" required maxLength={256} autoFocus value={password} disabled={busy} onChange={(e) => setPassword(e.target.value)} />
         </div>
         {error ? <Notice tone="error">{error}</Notice> : null}
         <div className="dialog-actions">
-          <button type="submit" disabled={busy || !password}>Continue</button>
+          <button type="submit" disabled={busy || !password}>{t('common.continue')}</button>
           <button type="button" className="button-secondary" onClick={onCancel}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>

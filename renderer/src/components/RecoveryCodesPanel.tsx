@@ -1,8 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import { isDesktop } from '../api/bridge';
+import { useT } from '../i18n/I18nProvider';
 
 /** Recovery codes, shown once: copy, download, and an explicit "I have saved them". */
-export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { codes: string[]; onDone: () => void; doneLabel?: string }) {
+export function RecoveryCodesPanel({ codes, onDone, doneLabel }: { codes: string[]; onDone: () => void; doneLabel?: string }) {
+  const t = useT();
   const id = useId();
   const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState(false);
@@ -31,7 +33,7 @@ export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { 
   }
 
   function download() {
-    const url = URL.createObjectURL(new Blob([`AgentDesk recovery codes\n\n${text}`], { type: 'text/plain' }));
+    const url = URL.createObjectURL(new Blob([`${t('recoveryCodes.fileHeading')}\n\n${text}`], { type: 'text/plain' }));
     const link = document.createElement('a');
     link.href = url;
     link.download = 'agentdesk-recovery-codes.txt';
@@ -41,12 +43,9 @@ export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { 
 
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Save your recovery codes</h2>
-      <p>
-        If you lose your phone or security key, each of these codes lets you sign in once. Keep them somewhere safe: they are shown
-        only now.
-      </p>
-      <ol className="recovery-codes" aria-label="Recovery codes" data-testid="recovery-codes">
+      <h2 id={`${id}-title`}>{t('recoveryCodes.title')}</h2>
+      <p>{t('recoveryCodes.text')}</p>
+      <ol className="recovery-codes" aria-label={t('recoveryCodes.listLabel')} data-testid="recovery-codes">
         {codes.map((code) => (
           <li key={code}>
             <code>{code}</code>
@@ -55,22 +54,22 @@ export function RecoveryCodesPanel({ codes, onDone, doneLabel = 'Continue' }: { 
       </ol>
       <div className="button-row">
         <button type="button" className="button-secondary" onClick={() => void copy()}>
-          Copy codes
+          {t('recoveryCodes.copy')}
         </button>
         <button type="button" className="button-secondary" onClick={download}>
-          Download
+          {t('recoveryCodes.download')}
         </button>
         <span role="status" className="muted">
-          {copied ? 'Copied to the clipboard.' : ''}
+          {copied ? t('recoveryCodes.copied') : ''}
         </span>
       </div>
       <div className="checkbox">
         <input id={`${id}-saved`} type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />
-        <label htmlFor={`${id}-saved`}>I have saved my recovery codes</label>
+        <label htmlFor={`${id}-saved`}>{t('recoveryCodes.saved')}</label>
       </div>
       <div>
         <button type="button" disabled={!saved} onClick={onDone}>
-          {doneLabel}
+          {doneLabel ?? t('recoveryCodes.continue')}
         </button>
       </div>
     </section>

@@ -7,13 +7,15 @@ import { CodeField } from './CodeField';
 import { LockedNotice } from './LockedNotice';
 import { Notice } from './Notice';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
+import { useT } from '../i18n/I18nProvider';
+import type { MessageId } from '../i18n';
 
 type Way = 'totp' | 'security_key' | 'recovery_code';
 
-const switchLabels: Record<Way, string> = {
-  totp: 'Use your authenticator app',
-  security_key: 'Use a security key',
-  recovery_code: 'Use a recovery code',
+const switchLabels: Record<Way, MessageId> = {
+  totp: 'secondFactor.switch.totp',
+  security_key: 'secondFactor.switch.security_key',
+  recovery_code: 'secondFactor.switch.recovery_code',
 };
 
 /**
@@ -21,6 +23,7 @@ const switchLabels: Record<Way, string> = {
  * step and the re-authentication before a sensitive change.
  */
 export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onPassed: (session: Session) => void }) {
+  const t = useT();
   const ways: Way[] = [];
   for (const method of methods) if (!ways.includes(method.type)) ways.push(method.type);
   ways.push('recovery_code');
@@ -68,8 +71,8 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
       {way === 'totp' ? (
         <form onSubmit={(e) => e.preventDefault()}>
           <CodeField
-            label="Code from your authenticator app"
-            hint="Open your authenticator app and enter the 6-digit code for AgentDesk."
+            label={t('secondFactor.totp.label')}
+            hint={t('secondFactor.totp.hint')}
             disabled={busy}
             autoFocus
             resetKey={attempt}
@@ -80,10 +83,10 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
 
       {way === 'security_key' ? (
         <div className="stack">
-          <p>Insert your security key, then press the button and touch the key.</p>
+          <p>{t('secondFactor.key.text')}</p>
           <div>
             <button type="button" disabled={busy} autoFocus onClick={() => void pass(() => agentdesk.useSecurityKey())}>
-              Use security key
+              {t('secondFactor.key.button')}
             </button>
           </div>
           <SecurityKeyStatus />
@@ -98,14 +101,14 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
 
       {ways.length > 1 ? (
         <div className="other-ways">
-          <p className="muted">Other ways to confirm it’s you:</p>
+          <p className="muted">{t('secondFactor.otherWays')}</p>
           <ul className="link-list">
             {ways
               .filter((w) => w !== way)
               .map((w) => (
                 <li key={w}>
                   <button type="button" className="button-link" onClick={() => choose(w)}>
-                    {switchLabels[w]}
+                    {t(switchLabels[w])}
                   </button>
                 </li>
               ))}
@@ -117,6 +120,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
 }
 
 function RecoveryCodeForm({ busy, onSubmit, resetKey }: { busy: boolean; onSubmit: (code: string) => void; resetKey: number }) {
+  const t = useT();
   const id = useId();
   const [code, setCode] = useState('');
   const [lastReset, setLastReset] = useState(resetKey);
@@ -133,15 +137,15 @@ function RecoveryCodeForm({ busy, onSubmit, resetKey }: { busy: boolean; onSubmi
   return (
     <form className="stack" onSubmit={submit}>
       <div className="field">
-        <label htmlFor={id}>Recovery code</label>
+        <label htmlFor={id}>{t('secondFactor.recovery.label')}</label>
         <p className="field-hint" id={`${id}-hint`}>
-          One of the codes you saved when you set up two-factor authentication. Each code works once.
+          {t('secondFactor.recovery.hint')}
         </p>
         <input id={id} autoComplete="off" spellCheck={false} aria-describedby={`${id}-hint`} value={code} autoFocus onChange={(e) => setCode(e.target.value)} />
       </div>
       <div>
         <button type="submit" disabled={busy || !code.trim()}>
-          Continue
+          {t('secondFactor.recovery.submit')}
         </button>
       </div>
     </form>

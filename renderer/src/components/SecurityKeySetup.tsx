@@ -6,11 +6,14 @@ import { Notice } from './Notice';
 import { needsPassword, PasswordReauthDialog } from './ReauthDialog';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
 import { PasswordlessKeyOption } from './PasswordlessKeyOption';
+import { useT } from '../i18n/I18nProvider';
 
 /** Register a USB security key under a name the user will recognise later. */
 export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
+  const t = useT();
   const id = useId();
-  const [name, setName] = useState('Security key');
+  // The default name in the user's language (describeMethod reads it as the default in any).
+  const [name, setName] = useState(() => t('method.type.security_key'));
   const [passwordless, setPasswordless] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -32,23 +35,23 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
 
   return (
     <section className="card" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Add a security key</h2>
+      <h2 id={`${id}-title`}>{t('keySetup.title')}</h2>
       <form className="stack" onSubmit={(e) => void add(e)}>
         <div className="field">
-          <label htmlFor={`${id}-name`}>Name for this key</label>
+          <label htmlFor={`${id}-name`}>{t('keySetup.name')}</label>
           <p className="field-hint" id={`${id}-hint`}>
-            So you can tell your keys apart, for example “Blue YubiKey”.
+            {t('keySetup.nameHint')}
           </p>
           <input id={`${id}-name`} aria-describedby={`${id}-hint`} maxLength={64} required value={name} disabled={busy} onChange={(e) => setName(e.target.value)} />
         </div>
         <PasswordlessKeyOption id={id} checked={passwordless} disabled={busy} onChange={setPasswordless} />
         <div className="button-row">
           <button type="submit" disabled={busy || !name.trim()}>
-            Add security key
+            {t('keySetup.submit')}
           </button>
           {onCancel ? (
             <button type="button" className="button-secondary" disabled={busy} onClick={onCancel}>
-              Cancel
+              {t('common.cancel')}
             </button>
           ) : null}
         </div>
@@ -58,7 +61,7 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
       {askPassword ? (
         <PasswordReauthDialog
           onPassed={() => { setAskPassword(false); void add(); }}
-          onCancel={() => { setAskPassword(false); setError('Your password is needed to add your first security key.'); }}
+          onCancel={() => { setAskPassword(false); setError(t('reauth.passwordForKey')); }}
         />
       ) : null}
     </section>

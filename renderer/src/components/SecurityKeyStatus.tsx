@@ -1,12 +1,14 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { SecurityKeyProgress } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
+import { useT } from '../i18n/I18nProvider';
 
 /**
  * What the security key wants right now: a touch, its PIN, or nothing. Shown while a ceremony
  * runs; the desktop sends every step, a browser only "touch" and "done".
  */
 export function SecurityKeyStatus() {
+  const t = useT();
   const [progress, setProgress] = useState<SecurityKeyProgress | null>(null);
   useEffect(() => agentdesk.onSecurityKeyProgress(setProgress), []);
 
@@ -19,17 +21,18 @@ export function SecurityKeyStatus() {
     <div className="key-status" role="status">
       <span className="key-pulse" aria-hidden="true" />
       <div>
-        <p className="key-status-title">{progress.step === 'touch_needed' ? 'Touch your security key' : 'Checking your security key…'}</p>
-        {progress.step === 'touch_needed' ? <p className="muted">Insert it if it is not plugged in, then touch its button or gold contact.</p> : null}
+        <p className="key-status-title">{progress.step === 'touch_needed' ? t('keyStatus.touch') : t('keyStatus.checking')}</p>
+        {progress.step === 'touch_needed' ? <p className="muted">{t('keyStatus.touchHint')}</p> : null}
       </div>
       <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
-        Cancel
+        {t('common.cancel')}
       </button>
     </div>
   );
 }
 
 function SecurityKeyPinPrompt({ retriesLeft, wrongPin }: { retriesLeft: number | null; wrongPin: boolean }) {
+  const t = useT();
   const id = useId();
   const [pin, setPin] = useState('');
   const input = useRef<HTMLInputElement>(null);
@@ -43,18 +46,18 @@ function SecurityKeyPinPrompt({ retriesLeft, wrongPin }: { retriesLeft: number |
   return (
     <form className="key-status" onSubmit={submit}>
       <div className="field grow">
-        <label htmlFor={id}>Security key PIN</label>
+        <label htmlFor={id}>{t('keyStatus.pin')}</label>
         <input ref={input} id={id} type="password" autoComplete="off" minLength={4} value={pin} onChange={(e) => setPin(e.target.value)} />
         {wrongPin || retriesLeft !== null ? (
           <p className="field-hint" role="alert">
-            {wrongPin ? 'Wrong PIN. ' : ''}
-            {retriesLeft !== null ? `${retriesLeft} ${retriesLeft === 1 ? 'try' : 'tries'} left before the key locks.` : ''}
+            {wrongPin ? t('keyStatus.wrongPin') : ''}
+            {retriesLeft !== null ? t('keyStatus.triesLeft', { count: retriesLeft }) : ''}
           </p>
         ) : null}
       </div>
-      <button type="submit">Continue</button>
+      <button type="submit">{t('keyStatus.continue')}</button>
       <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
-        Cancel
+        {t('common.cancel')}
       </button>
     </form>
   );
@@ -62,25 +65,26 @@ function SecurityKeyPinPrompt({ retriesLeft, wrongPin }: { retriesLeft: number |
 
 /** A passkey sign-in with a key that holds several accounts for this service: which one. */
 function SecurityKeyAccountChooser({ accounts }: { accounts: { name: string | null; displayName: string | null }[] }) {
+  const t = useT();
   const first = useRef<HTMLButtonElement>(null);
   useEffect(() => first.current?.focus(), []);
   return (
     <div className="key-status key-accounts" role="group" aria-labelledby="key-accounts-title">
       <div className="grow">
-        <p className="key-status-title" id="key-accounts-title">Which account do you want to sign in to?</p>
-        <p className="muted">Your security key holds more than one.</p>
+        <p className="key-status-title" id="key-accounts-title">{t('keyStatus.whichAccount')}</p>
+        <p className="muted">{t('keyStatus.severalAccounts')}</p>
         <ul className="key-account-list">
           {accounts.map((account, i) => (
             <li key={i}>
               <button ref={i === 0 ? first : undefined} type="button" className="button-secondary" onClick={() => agentdesk.chooseSecurityKeyAccount(i)}>
-                {account.displayName && account.name && account.displayName !== account.name ? `${account.displayName} (${account.name})` : (account.name ?? account.displayName ?? `Account ${i + 1}`)}
+                {account.displayName && account.name && account.displayName !== account.name ? t('keyStatus.accountNamed', { displayName: account.displayName, name: account.name }) : (account.name ?? account.displayName ?? t('keyStatus.accountN', { n: i + 1 }))}
               </button>
             </li>
           ))}
         </ul>
       </div>
       <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
-        Cancel
+        {t('common.cancel')}
       </button>
     </div>
   );

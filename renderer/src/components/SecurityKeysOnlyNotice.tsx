@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Method, SecurityPolicy } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
 import { Notice } from './Notice';
+import { useT } from '../i18n/I18nProvider';
 
 /** The account's second-factor policy, read once per screen (null until known). */
 export function useSecurityPolicy(): SecurityPolicy | null {
@@ -24,18 +25,20 @@ export function useSecurityPolicy(): SecurityPolicy | null {
  * key yet) the way to add one.
  */
 export function SecurityKeysOnlyNotice({ policy, methods, onAddKey }: { policy: SecurityPolicy | null; methods: Method[]; onAddKey: () => void }) {
+  const t = useT();
   if (policy?.secondFactorPolicy !== 'security_keys') return null;
   const hasKey = methods.some((m) => m.type === 'security_key');
   const hasApp = methods.some((m) => m.type === 'totp');
   return (
-    <Notice tone={hasKey ? 'info' : 'warning'} title="Your administrator accepts security keys only">
+    <Notice tone={hasKey ? 'info' : 'warning'} title={t('keysOnly.title')}>
       <p data-testid="security-keys-only">
-        A security key cannot be tricked by a look-alike sign-in page, so codes from authenticator apps no longer confirm your sign-in.
-        {hasApp && !hasKey ? ' Your authenticator app now only lets you add a key: add one to keep using AgentDesk.' : ''} Recovery codes still work.
+        {t('keysOnly.why')}
+        {hasApp && !hasKey ? t('keysOnly.appOnly') : ''}
+        {t('keysOnly.recovery')}
       </p>
       {!hasKey ? (
         <button type="button" className="button-secondary" onClick={onAddKey}>
-          Add a security key
+          {t('keysOnly.addKey')}
         </button>
       ) : null}
     </Notice>

@@ -1,3 +1,4 @@
+import { Msg, useT } from '../i18n/I18nProvider';
 import './rollout.css';
 import { useEffect, useState } from 'react';
 import type { Me } from '../../../preload/agentdesk-api';
@@ -9,6 +10,7 @@ import { deploymentDayText } from './when';
  * required (in their time zone) and a button to set it up now.
  */
 export function DeploymentDayBanner({ onSetUp }: { onSetUp: () => void }) {
+  const t = useT();
   const [me, setMe] = useState<Me | null>(null);
   useEffect(() => {
     let live = true;
@@ -26,12 +28,12 @@ export function DeploymentDayBanner({ onSetUp }: { onSetUp: () => void }) {
   const at = me?.account.twoFactorScheduledAt;
   if (!me || !at || me.methods.length > 0 || me.account.requireTwoFactor) return null;
   return (
-    <div className="deployment-banner" role="region" aria-label="Two-factor authentication deadline" data-testid="deployment-day-banner">
+    <div className="deployment-banner" role="region" aria-label={t('deploymentDay.label')} data-testid="deployment-day-banner">
       <p>
-        From <strong>{deploymentDayText(at)}</strong>, {me.account.name} requires two-factor authentication.
+        <Msg id="deploymentDay.text" values={{ when: deploymentDayText(at), account: me.account.name, strong: (chunks) => <strong>{chunks}</strong> }} />
       </p>
       <button type="button" className="button-primary button-small" onClick={onSetUp}>
-        Set it up now
+        {t('deploymentDay.setUp')}
       </button>
     </div>
   );

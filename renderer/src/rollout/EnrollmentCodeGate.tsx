@@ -1,3 +1,4 @@
+import { useT } from '../i18n/I18nProvider';
 import './rollout.css';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { agentdesk } from '../api/bridge';
@@ -10,6 +11,7 @@ import { Notice } from '../components/Notice';
  * is redeemed, this asks for it instead of showing the methods.
  */
 export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
+  const t = useT();
   const [mayEnrol, setMayEnrol] = useState<boolean | null>(null);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +20,7 @@ export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
   useEffect(() => {
     agentdesk.getMe().then((me) => setMayEnrol(me.mayEnrol !== false), () => setMayEnrol(true));
   }, []);
-  if (mayEnrol === null) return <p>Loading…</p>;
+  if (mayEnrol === null) return <p>{t('enrolCode.loading')}</p>;
   if (mayEnrol) return <>{children}</>;
 
   async function submit(event: FormEvent) {
@@ -30,7 +32,7 @@ export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
       setMayEnrol(true);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      setError(code === 'invalid_code' ? 'That enrolment code is not right, has expired or was already used. Check it with your administrator.' : describeError(e));
+      setError(code === 'invalid_code' ? t('enrolCode.wrong') : describeError(e));
     } finally {
       setBusy(false);
     }
@@ -38,21 +40,18 @@ export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
 
   return (
     <form className="stack" onSubmit={(e) => void submit(e)} data-testid="enrollment-code-form">
-      <Notice tone="info" title="Ask your administrator for an enrolment code">
-        <p>
-          This device has not been used with your account before, so a password alone is not enough to set up two-factor authentication
-          here. Ask an administrator for a one-time enrolment code (they issue it from your row in Admin → Users), then enter it below.
-        </p>
+      <Notice tone="info" title={t('enrolCode.askTitle')}>
+        <p>{t('enrolCode.askText')}</p>
       </Notice>
       {error ? <Notice tone="error">{error}</Notice> : null}
-      <label htmlFor={id}>Enrolment code</label>
+      <label htmlFor={id}>{t('enrolCode.label')}</label>
       <input
         id={id}
         name="enrollment-code"
         autoComplete="one-time-code"
         autoCapitalize="characters"
         spellCheck={false}
-        placeholder="ABCDE-FGHJK"
+        placeholder={t('enrolCode.placeholder')}
         maxLength={32}
         value={code}
         onChange={(e) => setCode(e.target.value)}
@@ -60,7 +59,7 @@ export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
       />
       <div className="button-row">
         <button type="submit" className="button-primary" disabled={busy || code.trim().length < 10}>
-          Continue
+          {t('common.continue')}
         </button>
       </div>
     </form>

@@ -1,3 +1,4 @@
+import { Msg } from '../i18n/I18nProvider';
 import type { EnrollmentCode } from '../../../preload/agentdesk-api';
 import { fullTime } from './when';
 
@@ -5,9 +6,7 @@ import { fullTime } from './when';
 export function EnrollmentCodeShown({ name, issued }: { name: string; issued: EnrollmentCode }) {
   return (
     <span data-testid="enrollment-code-issued">
-      Enrolment code for {name}: <code className="enrollment-code">{issued.code}</code>. It is shown only now: tell it to {name} yourself (by
-      phone, or in person), not by the email their password might open. It works once, from the device they are signing in on, until{' '}
-      {fullTime(issued.expiresAt)}.
+      <Msg id="enrolCode.issued" values={{ name, code: issued.code, until: fullTime(issued.expiresAt), mono: (chunks) => <code className="enrollment-code">{chunks}</code> }} />
     </span>
   );
 }

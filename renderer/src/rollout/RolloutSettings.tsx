@@ -2,7 +2,8 @@ import './rollout.css';
 import { useEffect, useId, useState } from 'react';
 import type { EnforcementImpact, EnrollmentPolicy, SecuritySettings } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
-import { count } from '../plurals';
+import { getIntl, t, type MessageId } from '../i18n';
+import { Msg, useT } from '../i18n/I18nProvider';
 import { countdownText, deploymentDayText } from './when';
 
 /** The value of a datetime-local input for an ISO time, in the admin's time zone. */
@@ -12,17 +13,9 @@ export function localInputValue(iso: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-export const enrollmentChoices: { value: EnrollmentPolicy; label: string; hint: string }[] = [
-  {
-    value: 'known_device',
-    label: 'Only from a device they used before, or with an enrolment code',
-    hint: 'Recommended. Someone who only stole a password cannot set up the second factor first: from a new device, the user needs a one-time code you issue from Admin → Users.',
-  },
-  {
-    value: 'password',
-    label: 'Anyone with the password',
-    hint: 'The password alone is enough to set up the first method. Whoever signs in first with it owns the second factor.',
-  },
+export const enrollmentChoices: { value: EnrollmentPolicy; label: MessageId; hint: MessageId }[] = [
+  { value: 'known_device', label: 'rollout.known_device.label', hint: 'rollout.known_device.hint' },
+  { value: 'password', label: 'rollout.password.label', hint: 'rollout.password.hint' },
 ];
 
 /**
@@ -40,6 +33,7 @@ export function RolloutSettings(props: {
   enrollment: EnrollmentPolicy;
   onEnrollment: (enrollment: EnrollmentPolicy) => void;
 }) {
+  const t = useT();
   const { settings } = props;
   const [missing, setMissing] = useState<EnforcementImpact | null>(null);
   const [, tick] = useState(0);
@@ -67,54 +61,54 @@ export function RolloutSettings(props: {
     <div className="setting-divider" data-testid="rollout-settings">
       {props.showDeploymentDay ? (
         <fieldset className="setting-group deployment-day">
-          <legend>Deployment day</legend>
+          <legend>{t('rollout.legend')}</legend>
           {scheduled ? (
-            <div className="info-box" role="region" aria-label="Scheduled deployment day" data-testid="deployment-day-scheduled">
+            <div className="info-box" role="region" aria-label={t('rollout.scheduledLabel')} data-testid="deployment-day-scheduled">
               <p>
-                Two-factor authentication becomes required on <strong>{deploymentDayText(scheduled)}</strong> ({countdownText(scheduled)})
-                {settings.scheduledBy ? `, scheduled by ${settings.scheduledBy.name}` : ''}. Until then, everyone without a method sees the date on
-                every screen, with a button to set it up now.
+                <Msg
+                  id="rollout.scheduled"
+                  values={{ when: deploymentDayText(scheduled), countdown: countdownText(scheduled), by: settings.scheduledBy?.name ?? 'none', strong: (chunks) => <strong>{chunks}</strong> }}
+                />
               </p>
               {missing ? (
                 <p data-testid="still-missing">
                   {missing.usersWithoutTwoFactor === 0
-                    ? 'Everyone has a method already.'
-                    : `Still missing a method: ${count(missing.usersWithoutTwoFactor, { one: 'user', other: 'users' })}${
-                        missing.users.length ? ` (${missing.users.slice(0, 20).map((u) => u.name).join(', ')}${missing.usersWithoutTwoFactor > 20 ? ', …' : ''})` : ''
-                      }. At that time they are signed out and set one up at their next sign-in.`}
+                    ? t('rollout.everyoneHas')
+                    : t('rollout.stillMissing', {
+                        count: missing.usersWithoutTwoFactor,
+                        names: missing.users.length ? ` (${missing.users.slice(0, 20).map((u) => u.name).join(', ')}${missing.usersWithoutTwoFactor > 20 ? ', …' : ''})` : '',
+                      })}
                 </p>
               ) : null}
             </div>
           ) : (
             <p className="muted small">
-              Instead of requiring it now, pick a date and time and save. Everyone without a method is told in the app until then; at that time
-              the requirement takes effect once, with the same sign-out as a save.
+              {t('rollout.intro')}
             </p>
           )}
-          <label htmlFor={whenId}>{scheduled ? 'Move to' : 'Require from'}</label>
-          <p className="field-hint">In your time zone ({timeZoneName()}).</p>
+          <label htmlFor={whenId}>{scheduled ? t('rollout.moveTo') : t('rollout.requireFrom')}</label>
+          <p className="field-hint">{t('rollout.timeZone', { zone: timeZoneName() })}</p>
           <div className="inline-form">
             <input id={whenId} type="datetime-local" value={props.day} onChange={(e) => props.onDay(e.target.value)} />
             {props.day ? (
               <button type="button" className="button-secondary" onClick={() => props.onDay('')}>
-                {scheduled ? 'Drop the deployment day' : 'Clear the date'}
+                {scheduled ? t('rollout.drop') : t('rollout.clear')}
               </button>
             ) : null}
           </div>
           {!scheduled && props.day ? (
             <div className="checkbox">
               <input id="schedule-understood" type="checkbox" checked={props.scheduleUnderstood} onChange={(e) => props.onScheduleUnderstood(e.target.checked)} />
-              <label htmlFor="schedule-understood">At that time, everyone without a method is signed out: schedule it anyway</label>
+              <label htmlFor="schedule-understood">{t('rollout.understood')}</label>
             </div>
           ) : null}
         </fieldset>
       ) : null}
 
       <fieldset className="setting-group" aria-describedby="enrollment-policy-hint">
-        <legend>Who may set up two-factor authentication at their next sign-in</legend>
+        <legend>{t('rollout.enrolLegend')}</legend>
         <p className="muted small" id="enrollment-policy-hint">
-          When two-factor authentication becomes required, users without a method set one up at their next sign-in. This decides whether a
-          password is enough for that.
+          {t('rollout.enrolIntro')}
         </p>
         {enrollmentChoices.map((choice) => (
           <div className="radio" key={choice.value}>
@@ -128,9 +122,9 @@ export function RolloutSettings(props: {
               onChange={() => props.onEnrollment(choice.value)}
             />
             <div>
-              <label htmlFor={`enrollment-${choice.value}`}>{choice.label}</label>
+              <label htmlFor={`enrollment-${choice.value}`}>{t(choice.label)}</label>
               <p className="muted small" id={`enrollment-${choice.value}-hint`}>
-                {choice.hint}
+                {t(choice.hint)}
               </p>
             </div>
           </div>
@@ -142,5 +136,5 @@ export function RolloutSettings(props: {
 
 /** "CET", "GMT+1": the admin's own time zone, short. */
 function timeZoneName(): string {
-  return new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? 'local time';
+  return new Intl.DateTimeFormat(getIntl().locale, { timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? t('rollout.localTime');
 }

@@ -6,10 +6,12 @@ import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { activityText } from './activity-text';
 import { fullTime } from './when';
+import { useT } from '../i18n/I18nProvider';
 
 
 /** My security → Security activity: newest first, unread marked, "This wasn't me". */
 export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void }) {
+  const t = useT();
   const [items, setItems] = useState<SecurityActivity[] | null>(null);
   const [unread, setUnread] = useState(0);
   const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
@@ -32,7 +34,7 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
   async function notMe(id: string) {
     try {
       await agentdesk.reportNotMe(id);
-      setMessage({ tone: 'success', text: 'Every session of your account was ended and your administrators were alerted.' });
+      setMessage({ tone: 'success', text: t('activity.notMeDone') });
       onSignedOut?.();
     } catch (e) {
       setMessage({ tone: 'error', text: describeError(e) });
@@ -42,40 +44,40 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
   return (
     <section className="card" aria-labelledby="activity-title" data-testid="security-activity">
       <div className="card-header">
-        <h2 id="activity-title">Security activity</h2>
-        {unread ? <span className="badge badge-off">{unread} new</span> : null}
+        <h2 id="activity-title">{t('activity.title')}</h2>
+        {unread ? <span className="badge badge-off">{t('activity.unread', { count: unread })}</span> : null}
       </div>
       {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
-      {items === null ? <p>Loading…</p> : null}
-      {items?.length === 0 ? <p>Nothing has changed on your account yet.</p> : null}
+      {items === null ? <p>{t('activity.loading')}</p> : null}
+      {items?.length === 0 ? <p>{t('activity.empty')}</p> : null}
       {items?.length ? (
         <>
           <ul className="activity-list">
             {items.map((a) => (
               <li key={a.id} className={a.read ? 'activity' : 'activity activity-unread'}>
                 <p className="activity-what">
-                  {a.read ? null : <span className="visually-hidden">New: </span>}
+                  {a.read ? null : <span className="visually-hidden">{t('activity.new')}</span>}
                   {activityText(a)}
                 </p>
                 <p className="activity-meta">
                   {fullTime(a.at)}
-                  {a.address ? ` · from ${a.address}` : ''}
+                  {a.address ? t('activity.from', { address: a.address }) : ''}
                 </p>
                 {a.notMeAt ? (
-                  <p className="activity-meta">You reported this as not you; your administrators were alerted.</p>
+                  <p className="activity-meta">{t('activity.reported')}</p>
                 ) : confirming === a.id ? (
                   <div className="button-row">
-                    <span>End every session of your account, this one too, and alert your administrators?</span>
+                    <span>{t('activity.confirmNotMe')}</span>
                     <button type="button" className="button-danger button-small" onClick={() => void notMe(a.id)}>
-                      Yes, this wasn’t me
+                      {t('activity.yesNotMe')}
                     </button>
                     <button type="button" className="button-secondary button-small" onClick={() => setConfirming(null)}>
-                      Cancel
+                      {t('common.cancel')}
                     </button>
                   </div>
                 ) : (
                   <button type="button" className="button-link" onClick={() => setConfirming(a.id)}>
-                    This wasn’t me
+                    {t('activity.notMe')}
                   </button>
                 )}
               </li>
@@ -83,7 +85,7 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
           </ul>
           {unread ? (
             <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.markSecurityActivityRead().then(load)}>
-              Mark all as read
+              {t('activity.markRead')}
             </button>
           ) : null}
         </>

@@ -1,3 +1,4 @@
+import { Msg, useT } from '../i18n/I18nProvider';
 import './rollout.css';
 import { useCallback, useEffect, useState } from 'react';
 import type { SecurityAlert } from '../../../preload/agentdesk-api';
@@ -9,6 +10,7 @@ import { fullTime } from './when';
 
 /** On the admin's pages: users who answered "This wasn't me" and are not dealt with yet. */
 export function SecurityAlertsBanner() {
+  const t = useT();
   const [alerts, setAlerts] = useState<SecurityAlert[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => agentdesk.listSecurityAlerts().then(setAlerts, (e: unknown) => setError(describeError(e))), []);
@@ -18,17 +20,18 @@ export function SecurityAlertsBanner() {
   if (error) return <Notice tone="error">{error}</Notice>;
   if (alerts.length === 0) return null;
   return (
-    <div className="alerts-banner" role="region" aria-label="Security alerts" data-testid="security-alerts">
+    <div className="alerts-banner" role="region" aria-label={t('alerts.label')} data-testid="security-alerts">
       <p className="notice-title">
-        {alerts.length === 1 ? 'A user reported activity that was not theirs' : `${alerts.length} users reported activity that was not theirs`}
+        {t('alerts.title', { count: alerts.length })}
       </p>
       <ul>
         {alerts.map((a) => (
           <li key={a.id}>
-            <strong>{a.user.name}</strong> ({a.user.email}): “{activityText(a)}” on {fullTime(a.at)}
-            {a.address ? ` from ${a.address}` : ''}. Their sessions were ended. Check their methods and reset their 2FA if needed.{' '}
+            <Msg id="alerts.item" values={{ name: a.user.name, email: a.user.email, what: activityText(a), when: fullTime(a.at), strong: (chunks) => <strong>{chunks}</strong> }} />
+            {a.address ? t('alerts.from', { address: a.address }) : ''}
+            {t('alerts.advice')}{' '}
             <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.resolveSecurityAlert(a.id).then(load, (e: unknown) => setError(describeError(e)))}>
-              Mark as dealt with
+              {t('alerts.resolve')}
             </button>
           </li>
         ))}

@@ -1,5 +1,6 @@
 // A security activity entry in one sentence (the user's own list and the admins' alerts).
 import type { SecurityActivity } from '../../../preload/agentdesk-api';
+import { t } from '../i18n';
 import { describeMethod } from '../method-names';
 
 export function activityText(a: Pick<SecurityActivity, 'kind' | 'details'>): string {
@@ -7,20 +8,20 @@ export function activityText(a: Pick<SecurityActivity, 'kind' | 'details'>): str
   const method = describeMethod({ type: a.details.type === 'security_key' ? 'security_key' : 'totp', name: typeof a.details.name === 'string' ? a.details.name : '' });
   switch (a.kind) {
     case 'method_added':
-      return `${method} added`;
+      return t('activity.method_added', { method });
     case 'method_removed':
-      return `${method} removed`;
+      return t('activity.method_removed', { method });
     case 'recovery_codes_regenerated':
-      return 'New recovery codes generated';
+      return t('activity.recovery_codes_regenerated');
     case 'two_factor_reset':
-      return 'Two-factor authentication reset by an administrator';
+      return t('activity.two_factor_reset');
     case 'password_changed':
-      return a.details.byResetLink ? 'Password changed with a reset link' : 'Password changed';
+      return a.details.byResetLink ? t('activity.password_changed_link') : t('activity.password_changed');
     case 'new_device_sign_in':
-      return 'Sign-in from a new device';
+      return t('activity.new_device_sign_in');
     case 'enrollment_code_redeemed':
-      return 'Enrolment code from your administrator used';
+      return t('activity.enrollment_code_redeemed');
     default:
-      return 'Security change';
+      return t('activity.other');
   }
 }

@@ -1,3 +1,4 @@
+import { Msg, useT } from '../i18n/I18nProvider';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { InvitationPreview } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -12,6 +13,7 @@ import { parseLink } from './people-links';
  * with its token) or, on the desktop, from the link pasted in. They then sign in as usual.
  */
 export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: { token: string | null; onAccepted: (prefill: { account: string; email: string }) => void; onBack: () => void }) {
+  const t = useT();
   const [token, setToken] = useState<string | null>(initial);
   const [pasted, setPasted] = useState('');
   const [preview, setPreview] = useState<InvitationPreview | null>(null);
@@ -29,7 +31,7 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
   function usePasted(event: FormEvent) {
     event.preventDefault();
     const link = parseLink(pasted, 'invitation');
-    if (!link) setError('That is not an invitation link. Copy the whole link from the invitation email.');
+    if (!link) setError(t('invitation.notALink'));
     else setToken(link.token);
   }
 
@@ -49,31 +51,31 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
 
   if (!token) {
     return (
-      <AuthCard title="Accept an invitation">
-        <p>Paste the link from your invitation email.</p>
+      <AuthCard title={t('invitation.title')}>
+        <p>{t('invitation.paste')}</p>
         <form className="stack" onSubmit={usePasted}>
           <div className="field">
-            <label htmlFor="invitation-link">Invitation link</label>
+            <label htmlFor="invitation-link">{t('invitation.link')}</label>
             <input id="invitation-link" autoComplete="off" spellCheck={false} required value={pasted} onChange={(e) => setPasted(e.target.value)} />
           </div>
           {error ? <Notice tone="error">{error}</Notice> : null}
-          <button type="submit" className="button-wide">Continue</button>
+          <button type="submit" className="button-wide">{t('common.continue')}</button>
         </form>
         <p className="auth-footer">
-          <button type="button" className="button-link" onClick={onBack}>Back to sign in</button>
+          <button type="button" className="button-link" onClick={onBack}>{t('common.backToSignIn')}</button>
         </p>
       </AuthCard>
     );
   }
 
   return (
-    <AuthCard title="Choose your password">
+    <AuthCard title={t('invitation.choosePassword')}>
       {preview ? (
         <p data-testid="invitation-for">
-          Welcome, {preview.user.name}. You’re invited to <strong>{preview.account.name}</strong> as {preview.user.email}.
+          <Msg id="invitation.welcome" values={{ name: preview.user.name, account: preview.account.name, email: preview.user.email, strong: (chunks) => <strong>{chunks}</strong> }} />
         </p>
       ) : !error ? (
-        <p role="status">Checking your invitation…</p>
+        <p role="status">{t('invitation.checking')}</p>
       ) : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
       {preview ? (
@@ -82,12 +84,12 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
           <input type="email" autoComplete="username" value={preview.user.email} readOnly hidden />
           <NewPasswordFields idPrefix="invitation" onChange={(value, ok) => { setPassword(value); setValid(ok); }} />
           <button type="submit" className="button-wide" disabled={busy || !valid}>
-            {busy ? 'Saving…' : 'Set password'}
+            {busy ? t('common.saving') : t('invitation.setPassword')}
           </button>
         </form>
       ) : null}
       <p className="auth-footer">
-        <button type="button" className="button-link" onClick={onBack}>Back to sign in</button>
+        <button type="button" className="button-link" onClick={onBack}>{t('common.backToSignIn')}</button>
       </p>
     </AuthCard>
   );

@@ -7,6 +7,7 @@ import { useSession } from '../session-context';
 import { MySecurityScreen } from './MySecurityScreen';
 import { DeploymentDayBanner } from '../rollout/DeploymentDayBanner';
 import { SecurityAlertsBanner } from '../rollout/SecurityAlertsBanner';
+import { useT } from '../i18n/I18nProvider';
 
 const mySecurity: Route = { view: 'security' };
 const adminHome: Route = { view: 'admin', tab: 'security' };
@@ -19,6 +20,7 @@ function skipToContent(event: MouseEvent<HTMLAnchorElement>) {
 
 /** The signed-in app: header with the account, navigation, and the current screen. */
 export function AppShell({ onSignOut }: { onSignOut: () => void }) {
+  const t = useT();
   const { current } = useSession();
   const isAdmin = current.user.role === 'admin';
   // The screen lives in the address (#/security, #/admin/users, …); agents never see admin ones.
@@ -34,18 +36,18 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
   return (
     <div className="shell">
       <a className="skip-link" href="#content" onClick={skipToContent}>
-        Skip to content
+        {t('shell.skip')}
       </a>
       <header className="topbar">
-        <span className="brand">AgentDesk</span>
+        <span className="brand">{t('app.brand')}</span>
         <span className="account-name">{current.account.name}</span>
-        <nav className="topnav" aria-label="Main">
+        <nav className="topnav" aria-label={t('shell.mainNav')}>
           <button type="button" className="navlink" aria-current={view === 'security' ? 'page' : undefined} onClick={() => go(mySecurity)}>
-            My security
+            {t('shell.mySecurity')}
           </button>
           {isAdmin ? (
             <button type="button" className="navlink" aria-current={view === 'admin' ? 'page' : undefined} onClick={() => go(view === 'admin' ? route : adminHome)}>
-              Admin
+              {t('shell.admin')}
             </button>
           ) : null}
         </nav>
@@ -53,23 +55,23 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
           {current.user.name}
         </span>
         <button type="button" className="button-secondary button-small" onClick={onSignOut}>
-          Sign out
+          {t('shell.signOut')}
         </button>
       </header>
       <DeploymentDayBanner onSetUp={() => go(mySecurity)} />
       <main id="content" className="content" data-testid="app-home" tabIndex={-1}>
         {isAdmin && view === 'admin' ? <SecurityAlertsBanner /> : null}
         {suggestTwoFactor && view !== 'security' ? (
-          <Notice tone="info" title="Protect your account">
-            <p>Turn on two-factor authentication so a stolen password alone cannot open your account.</p>
+          <Notice tone="info" title={t('shell.protect')}>
+            <p>{t('shell.protectText')}</p>
             <button type="button" className="button-secondary" onClick={() => go(mySecurity)}>
-              Set up two-factor authentication
+              {t('shell.setUp')}
             </button>
           </Notice>
         ) : null}
         {suggestTwoFactor && view === 'security' ? (
-          <Notice tone="info" title="Protect your account">
-            Turn on two-factor authentication: add an authenticator app or a security key below.
+          <Notice tone="info" title={t('shell.protect')}>
+            {t('shell.protectHere')}
           </Notice>
         ) : null}
         {route.view === 'security' ? (

@@ -4,10 +4,11 @@ import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { useSession } from '../session-context';
 import { NewPasswordFields } from './NewPasswordFields';
-import { count } from '../plurals';
+import { useT } from '../i18n/I18nProvider';
 
 /** My security → Password: the current password, a recent second factor when I have a method, then the new one. */
 export function ChangePasswordPanel() {
+  const t = useT();
   const { sensitive, current } = useSession();
   const [currentPassword, setCurrentPassword] = useState('');
   const [password, setPassword] = useState('');
@@ -25,7 +26,7 @@ export function ChangePasswordPanel() {
       const change = () => agentdesk.changePassword(currentPassword, password);
       const done = current.methods.length ? await sensitive(change) : await change();
       if (done) {
-        setMessage({ tone: 'success', text: done.revokedSessions ? `Password changed. ${count(done.revokedSessions, { one: 'other session was', other: 'other sessions were' })} signed out.` : 'Password changed.' });
+        setMessage({ tone: 'success', text: done.revokedSessions ? t('password.changedOthers', { count: done.revokedSessions }) : t('password.changed') });
         setCurrentPassword('');
         setFormKey((k) => k + 1);
       }
@@ -38,18 +39,18 @@ export function ChangePasswordPanel() {
 
   return (
     <section className="card" aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
+      <h2 id="password-title">{t('password.title')}</h2>
       <form className="stack" onSubmit={(e) => void submit(e)} key={formKey}>
         <input type="email" autoComplete="username" value={current.user.email} readOnly hidden />
         <div className="field">
-          <label htmlFor="current-password">Current password</label>
+          <label htmlFor="current-password">{t('password.current')}</label>
           <input id="current-password" type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCurrentPassword(e.target.value)} />
         </div>
         <NewPasswordFields idPrefix="change" onChange={(value, ok) => { setPassword(value); setValid(ok); }} />
         {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
         <div>
           <button type="submit" disabled={busy || !valid || !currentPassword}>
-            Change password
+            {t('password.submit')}
           </button>
         </div>
       </form>

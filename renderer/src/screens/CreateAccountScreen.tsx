@@ -1,3 +1,4 @@
+import { useT } from '../i18n/I18nProvider';
 import { useState, type FormEvent } from 'react';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
@@ -6,6 +7,7 @@ import { Notice } from '../components/Notice';
 
 /** An organisation and its first administrator: on the server's first run, or with open signup. */
 export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun: boolean; onCreated: (created: { account: string; email: string }) => void; onBack: () => void }) {
+  const t = useT();
   const [form, setForm] = useState({ name: '', slug: '', adminName: '', email: '', password: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -29,21 +31,21 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
   }
 
   return (
-    <AuthCard title="Create an account">
+    <AuthCard title={t('createAccount.title')}>
       {firstRun ? (
         <p className="lead" data-testid="first-run-welcome">
-          Welcome to AgentDesk. Create your organisation’s account and its first administrator.
+          {t('createAccount.welcome')}
         </p>
       ) : null}
       <form className="stack" onSubmit={(e) => void submit(e)}>
         <div className="field">
-          <label htmlFor="new-account-name">Organisation name</label>
+          <label htmlFor="new-account-name">{t('createAccount.orgName')}</label>
           <input id="new-account-name" required value={form.name} onChange={set('name')} />
         </div>
         <div className="field">
-          <label htmlFor="new-account-slug">Account short name</label>
+          <label htmlFor="new-account-slug">{t('createAccount.slug')}</label>
           <p className="field-hint" id="new-account-slug-hint">
-            Lowercase letters, digits and dashes. Everyone types it to sign in.
+            {t('createAccount.slugHint')}
           </p>
           <input
             id="new-account-slug"
@@ -57,17 +59,17 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
           />
         </div>
         <div className="field">
-          <label htmlFor="new-admin-name">Your name</label>
+          <label htmlFor="new-admin-name">{t('createAccount.yourName')}</label>
           <input id="new-admin-name" autoComplete="name" required value={form.adminName} onChange={set('adminName')} />
         </div>
         <div className="field">
-          <label htmlFor="new-admin-email">Your email</label>
+          <label htmlFor="new-admin-email">{t('createAccount.yourEmail')}</label>
           <input id="new-admin-email" type="email" autoComplete="email" required value={form.email} onChange={set('email')} />
         </div>
         <div className="field">
-          <label htmlFor="new-admin-password">Password</label>
+          <label htmlFor="new-admin-password">{t('createAccount.password')}</label>
           <p className="field-hint" id="new-admin-password-hint">
-            At least 12 characters.
+            {t('createAccount.passwordHint')}
           </p>
           <input
             id="new-admin-password"
@@ -82,13 +84,13 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
         </div>
         {error ? <Notice tone="error">{error}</Notice> : null}
         <button type="submit" className="button-wide" disabled={busy}>
-          Create account
+          {t('createAccount.submit')}
         </button>
       </form>
       {firstRun ? null : (
         <p className="auth-footer">
           <button type="button" className="button-link" onClick={onBack}>
-            Back to sign in
+            {t('common.backToSignIn')}
           </button>
         </p>
       )}

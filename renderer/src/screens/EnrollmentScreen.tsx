@@ -7,11 +7,13 @@ import { RecoveryCodesPanel } from '../components/RecoveryCodesPanel';
 import { SecurityKeySetup } from '../components/SecurityKeySetup';
 import { useSecurityPolicy } from '../components/SecurityKeysOnlyNotice';
 import { EnrollmentCodeGate } from '../rollout/EnrollmentCodeGate';
+import { useT } from '../i18n/I18nProvider';
 
 type Step = 'choose' | 'totp' | 'security_key' | 'recovery_codes';
 
 /** Enrollment required: the account demands 2FA and this user has no method yet. */
 export function EnrollmentScreen({ current, onDone, onSignOut }: { current: CurrentSession; onDone: (added: MethodAdded) => void; onSignOut: () => void }) {
+  const t = useT();
   const [step, setStep] = useState<Step>('choose');
   const [added, setAdded] = useState<MethodAdded | null>(null);
   // Under "security keys only" an app is not offered (second-factors/policy.ts on the server).
@@ -41,30 +43,27 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
   }
 
   return (
-    <AuthCard title="Set up two-factor authentication" wide>
+    <AuthCard title={t('enrol.title')} wide>
       {step !== 'recovery_codes' && keysOnly ? (
-        <p data-testid="enrol-security-keys-only">{current.account.name} accepts security keys only: add a USB security key to continue.</p>
+        <p data-testid="enrol-security-keys-only">{t('enrol.keysOnly', { account: current.account.name })}</p>
       ) : null}
       {step !== 'recovery_codes' && !keysOnly ? (
-        <p>
-          {current.account.name} requires two-factor authentication. Besides your password, you will confirm each sign-in with a code
-          from an app on your phone or with a USB security key, so a stolen password alone cannot open your account.
-        </p>
+        <p>{t('enrol.required', { account: current.account.name })}</p>
       ) : null}
 
       <div ref={stepArea} data-testid="enrollment-step">
       {step === 'choose' ? (
         <EnrollmentCodeGate>
-        <div className="choice-grid" role="group" aria-label="Choose a method">
+        <div className="choice-grid" role="group" aria-label={t('enrol.chooseMethod')}>
           {!keysOnly ? (
             <button type="button" className="choice" onClick={() => setStep('totp')}>
-              <span className="choice-title">Authenticator app</span>
-              <span className="choice-text">Scan a QR code with Google Authenticator or a similar app on your phone.</span>
+              <span className="choice-title">{t('enrol.app.title')}</span>
+              <span className="choice-text">{t('enrol.app.text')}</span>
             </button>
           ) : null}
           <button type="button" className="choice" onClick={() => setStep('security_key')}>
-            <span className="choice-title">Security key</span>
-            <span className="choice-text">Use a USB key such as a YubiKey: touch it to sign in.</span>
+            <span className="choice-title">{t('enrol.key.title')}</span>
+            <span className="choice-text">{t('enrol.key.text')}</span>
           </button>
         </div>
         </EnrollmentCodeGate>
@@ -72,7 +71,7 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
       {step === 'totp' ? <AuthenticatorAppSetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'security_key' ? <SecurityKeySetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'recovery_codes' && added?.recoveryCodes ? (
-        <RecoveryCodesPanel codes={added.recoveryCodes} doneLabel="Continue to AgentDesk" onDone={() => {
+        <RecoveryCodesPanel codes={added.recoveryCodes} doneLabel={t('enrol.continue')} onDone={() => {
             void agentdesk.confirmRecoveryCodesSaved().catch(() => undefined);
             onDone(added);
           }} />
@@ -81,7 +80,7 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
 
       <p className="auth-footer">
         <button type="button" className="button-link" onClick={onSignOut}>
-          Sign out
+          {t('enrol.signOut')}
         </button>
       </p>
     </AuthCard>

@@ -15,11 +15,14 @@ import { describeMethod, methodTypeLabel } from '../method-names';
 import { MySessionsCard } from './MySessionsCard';
 import { ChangePasswordPanel } from './ChangePasswordPanel';
 import { useSession } from '../session-context';
+import { Msg, useT } from '../i18n/I18nProvider';
+import { LanguageCard } from './LanguageCard';
 
 type Adding = 'totp' | 'security_key' | null;
 
 /** The user's own methods, recovery codes and the way to add, rename or remove them. */
 export function MySecurityScreen() {
+  const t = useT();
   const { current, refresh, sensitive } = useSession();
   const [recoveryCodesLeft, setRecoveryCodesLeft] = useState<number | null>(null);
   const [recoveryCodesOutdated, setRecoveryCodesOutdated] = useState(false);
@@ -56,7 +59,7 @@ export function MySecurityScreen() {
 
   function added(result: MethodAdded) {
     setAdding(null);
-    setMessage({ tone: 'success', text: `${describeMethod(result.method)} added.` });
+    setMessage({ tone: 'success', text: t('mySecurity.methodAdded', { method: describeMethod(result.method) }) });
     setOtherSessions(result.otherSessions ?? 0);
     if (result.recoveryCodes?.length) setNewCodes(result.recoveryCodes);
     void reload();
@@ -84,7 +87,7 @@ export function MySecurityScreen() {
     try {
       const done = await agentdesk.endOtherSessions();
       setOtherSessions(0);
-      setMessage({ tone: 'success', text: `${done.revokedSessions} other session(s) signed out.` });
+      setMessage({ tone: 'success', text: t('mySecurity.othersSignedOut', { count: done.revokedSessions }) });
       setSessionsVersion((v) => v + 1);
     } catch (failure) {
       setMessage({ tone: 'error', text: describeError(failure) });
@@ -93,34 +96,31 @@ export function MySecurityScreen() {
 
   return (
     <div className="page page-columns">
-      <FocusHeading>My security</FocusHeading>
+      <FocusHeading>{t('mySecurity.title')}</FocusHeading>
       {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
       {otherSessions > 0 ? (
         <div className="button-row">
-          <p>
-            You are still signed in {otherSessions === 1 ? 'in 1 other place' : `in ${otherSessions} other places`}. If a method or your password
-            was lost or taken, end those sessions too.
-          </p>
+          <p>{t('mySecurity.stillSignedIn', { count: otherSessions })}</p>
           <button type="button" className="button-secondary" onClick={() => void endOthers()}>
-            {otherSessions === 1 ? 'End your other session' : `End your other ${otherSessions} sessions`}
+            {t('mySecurity.endOthers', { count: otherSessions })}
           </button>
         </div>
       ) : null}
 
       {newCodes ? (
-        <RecoveryCodesPanel codes={newCodes} doneLabel="Done" onDone={codesSaved} />
+        <RecoveryCodesPanel codes={newCodes} doneLabel={t('mySecurity.done')} onDone={codesSaved} />
       ) : (
         <>
           <section className="card" aria-labelledby="methods-title">
             <div className="card-header">
-              <h2 id="methods-title">Two-factor methods</h2>
-              <span className={methods.length ? 'badge badge-on' : 'badge badge-off'}>{methods.length ? 'On' : 'Off'}</span>
+              <h2 id="methods-title">{t('mySecurity.methods')}</h2>
+              <span className={methods.length ? 'badge badge-on' : 'badge badge-off'}>{methods.length ? t('mySecurity.on') : t('mySecurity.off')}</span>
             </div>
             <SecurityKeysOnlyNotice policy={policy} methods={methods} onAddKey={() => setAdding('security_key')} />
             {methods.length === 0 ? (
               <p>
-                You have no second factor yet.{' '}
-                {enforced ? 'Your administrator requires one.' : 'Add one so a stolen password alone cannot open your account.'}
+                {t('mySecurity.noMethod')}{' '}
+                {enforced ? t('mySecurity.required') : t('mySecurity.addOne')}
               </p>
             ) : (
               <ul className="method-list">
@@ -143,11 +143,11 @@ export function MySecurityScreen() {
               <div className="button-row">
                 {policy?.secondFactorPolicy !== 'security_keys' ? (
                   <button type="button" className="button-secondary" onClick={() => setAdding('totp')}>
-                    Add authenticator app
+                    {t('mySecurity.addApp')}
                   </button>
                 ) : null}
                 <button type="button" className="button-secondary" onClick={() => setAdding('security_key')}>
-                  Add security key
+                  {t('mySecurity.addKey')}
                 </button>
               </div>
             ) : null}
@@ -158,17 +158,17 @@ export function MySecurityScreen() {
 
           {methods.length ? (
             <section className="card" aria-labelledby="recovery-title">
-              <h2 id="recovery-title">Recovery codes</h2>
+              <h2 id="recovery-title">{t('mySecurity.recovery')}</h2>
               <p>
-                {recoveryCodesLeft === null ? 'Checking…' : `${recoveryCodesLeft} of 10 recovery codes left.`} Use one to sign in if you lose
-                your phone or security key. New codes replace all the old ones.
+                {recoveryCodesLeft === null ? t('mySecurity.checking') : t('mySecurity.codesLeft', { left: recoveryCodesLeft, total: 10 })}{' '}
+                {t('mySecurity.codesUse')}
               </p>
               {recoveryCodesOutdated ? (
-                <Notice tone="warning">Your recovery codes are of an older, shorter kind that is easier to guess. Generate new ones and keep those instead.</Notice>
+                <Notice tone="warning">{t('mySecurity.codesOutdated')}</Notice>
               ) : null}
               <div>
                 <button type="button" className="button-secondary" onClick={() => void regenerate()}>
-                  Generate new recovery codes
+                  {t('mySecurity.regenerate')}
                 </button>
               </div>
             </section>
@@ -178,6 +178,8 @@ export function MySecurityScreen() {
 
           <ChangePasswordPanel />
 
+          <LanguageCard />
+
           <MySessionsCard key={sessionsVersion} />
         </>
       )}
@@ -186,6 +188,7 @@ export function MySecurityScreen() {
 }
 
 function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; isLast: boolean; enforced: boolean; onChanged: (text: string, otherSessions?: number) => void }) {
+  const t = useT();
   const { sensitive } = useSession();
   const id = useId();
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
@@ -199,7 +202,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
     try {
       await agentdesk.renameMethod(method.id, name.trim());
       setMode('view');
-      onChanged(`Renamed to “${name.trim()}”.`);
+      onChanged(t('mySecurity.renamed', { name: name.trim() }));
     } catch (failure) {
       setError(describeError(failure));
     }
@@ -209,7 +212,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
     setError(null);
     try {
       const done = await sensitive(() => agentdesk.removeMethod(method.id));
-      if (done) onChanged(`${describeMethod(method)} removed.`, done.otherSessions);
+      if (done) onChanged(t('mySecurity.removed', { method: describeMethod(method) }), done.otherSessions);
       else setMode('view');
     } catch (failure) {
       setError(describeError(failure));
@@ -224,55 +227,56 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
           {method.name}
         </p>
         <p className="muted small">
-          {methodTypeLabel[method.type]}
-          {method.passwordless ? ' · Signs you in without a password' : ''} · Added {formatDateTime(method.createdAt)} · Last used {formatDateTime(method.lastUsedAt)}
+          {methodTypeLabel(method.type)}
+          {method.passwordless ? t('mySecurity.passwordless') : ''}
+          {t('mySecurity.addedUsed', { added: formatDateTime(method.createdAt), used: formatDateTime(method.lastUsedAt) })}
         </p>
         {removalBlocked && mode === 'view' ? (
           <p className="small muted" id={`${id}-blocked`}>
-            This is your only method and your administrator requires two-factor authentication, so it cannot be removed. Add another method
-            first.
+            {t('mySecurity.onlyMethod')}
           </p>
         ) : null}
       </div>
       {mode === 'view' ? (
         <div className="button-row">
-          <button type="button" className="button-secondary" aria-label={`Rename ${method.name}`} onClick={() => setMode('rename')}>
-            Rename
+          <button type="button" className="button-secondary" aria-label={t('mySecurity.renameLabel', { name: method.name })} onClick={() => setMode('rename')}>
+            {t('mySecurity.rename')}
           </button>
           <button
             type="button"
             className="button-danger-outline"
-            aria-label={`Remove ${method.name}`}
+            aria-label={t('mySecurity.removeLabel', { name: method.name })}
             aria-describedby={removalBlocked ? `${id}-blocked` : undefined}
             disabled={removalBlocked}
             onClick={() => setMode('remove')}
           >
-            Remove
+            {t('mySecurity.remove')}
           </button>
         </div>
       ) : null}
       {mode === 'rename' ? (
         <form className="inline-form" onSubmit={(e) => void rename(e)}>
           <label htmlFor={`${id}-rename`} className="visually-hidden">
-            New name for {method.name}
+            {t('mySecurity.newName', { name: method.name })}
           </label>
           <input id={`${id}-rename`} maxLength={64} required value={name} autoFocus onChange={(e) => setName(e.target.value)} />
-          <button type="submit">Save</button>
+          <button type="submit">{t('mySecurity.save')}</button>
           <button type="button" className="button-secondary" onClick={() => setMode('view')}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </form>
       ) : null}
       {mode === 'remove' ? (
-        <div className="inline-form" role="group" aria-label={`Confirm removing ${method.name}`}>
+        <div className="inline-form" role="group" aria-label={t('mySecurity.confirmRemove', { name: method.name })}>
           <span>
-            Remove <strong>{method.name}</strong>?{isLast ? ' This turns two-factor authentication off for you.' : ''}
+            <Msg id="mySecurity.removeQuestion" values={{ name: method.name, strong: (chunks) => <strong>{chunks}</strong> }} />
+            {isLast ? t('mySecurity.turnsOff') : ''}
           </span>
           <button type="button" className="button-danger" autoFocus onClick={() => void remove()}>
-            Remove
+            {t('mySecurity.remove')}
           </button>
           <button type="button" className="button-secondary" onClick={() => setMode('view')}>
-            Keep
+            {t('mySecurity.keep')}
           </button>
         </div>
       ) : null}

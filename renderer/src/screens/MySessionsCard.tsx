@@ -9,27 +9,25 @@ import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
-import { count } from '../plurals';
+import { t } from '../i18n';
+import { useT } from '../i18n/I18nProvider';
 
 type Feedback = { tone: 'success' | 'error'; text: string };
 /** A session as listed, and whether this screen just signed it out. */
 type Row = MySession & { ended?: boolean };
 
 function deviceName(session: MySession): string {
-  return session.device?.trim() || session.userAgent?.trim() || 'Unknown device';
-}
-
-function plural(n: number, one: string, many: string): string {
-  return count(n, { one, other: many });
+  return session.device?.trim() || session.userAgent?.trim() || t('sessions.unknownDevice');
 }
 
 function listFailure(error: unknown): string {
   const apiError = ApiError.from(error);
-  if (apiError.status === 404) return 'This server cannot list your sessions yet.';
+  if (apiError.status === 404) return t('sessions.cannotList');
   return describeError(error);
 }
 
 export function MySessionsCard() {
+  const t = useT();
   const [sessions, setSessions] = useState<Row[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [rowFeedback, setRowFeedback] = useState<Record<string, Feedback>>({});
@@ -57,7 +55,7 @@ export function MySessionsCard() {
       await agentdesk.endMySession(session.id);
       // The row stays, marked, until the list is read again: the feedback sits where the click was.
       setSessions((list) => list?.map((s) => (s.id === session.id ? { ...s, ended: true } : s)) ?? null);
-      setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'success', text: `Signed out ${deviceName(session)}.` } }));
+      setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'success', text: t('sessions.signedOutOne', { device: deviceName(session) }) } }));
     } catch (error) {
       setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'error', text: describeError(error) } }));
     } finally {
@@ -72,7 +70,7 @@ export function MySessionsCard() {
       const { revokedSessions } = await agentdesk.endOtherSessions();
       setAllFeedback({
         tone: 'success',
-        text: revokedSessions === 0 ? 'You were not signed in anywhere else.' : `Signed out ${plural(revokedSessions, 'other session', 'other sessions')}.`,
+        text: revokedSessions === 0 ? t('sessions.nowhereElse') : t('sessions.signedOutOthers', { count: revokedSessions }),
       });
       await load();
     } catch (error) {
@@ -86,11 +84,11 @@ export function MySessionsCard() {
 
   return (
     <section className="card" aria-labelledby="sessions-title" data-testid="my-sessions">
-      <h2 id="sessions-title">Your sessions</h2>
-      <p className="muted">Everywhere you are signed in. Sign out of any device you do not recognise or no longer use.</p>
+      <h2 id="sessions-title">{t('sessions.title')}</h2>
+      <p className="muted">{t('sessions.intro')}</p>
       {loadError ? <Notice tone="error">{loadError}</Notice> : null}
       {sessions === null ? (
-        loadError ? null : <p role="status">Loading your sessions…</p>
+        loadError ? null : <p role="status">{t('sessions.loading')}</p>
       ) : (
         <ul className="session-list">
           {sessions.map((session) => {
@@ -98,26 +96,26 @@ export function MySessionsCard() {
             const feedback = rowFeedback[session.id];
             const name = deviceName(session);
             return (
-              <li key={session.id} className="session-row" aria-label={session.current ? `${name} (this device)` : name}>
+              <li key={session.id} className="session-row" aria-label={session.current ? t('sessions.thisDeviceLabel', { name }) : name}>
                 <div className="session-main">
                   <p className="method-name">
-                    {name} {session.current ? <span className="badge badge-on">This device</span> : null}
+                    {name} {session.current ? <span className="badge badge-on">{t('sessions.thisDevice')}</span> : null}
                   </p>
                   <p className="muted small">
-                    {session.address ? <span className="detail">Address {session.address}</span> : null}
-                    <span className="detail">Last seen {formatDateTime(session.lastSeenAt ?? session.createdAt)}</span>
-                    <span className="detail">Signed in {formatDateTime(session.createdAt)}</span>
+                    {session.address ? <span className="detail">{t('sessions.address', { address: session.address })}</span> : null}
+                    <span className="detail">{t('sessions.lastSeen', { time: formatDateTime(session.lastSeenAt ?? session.createdAt) })}</span>
+                    <span className="detail">{t('sessions.signedIn', { time: formatDateTime(session.createdAt) })}</span>
                   </p>
                 </div>
                 {session.current || ended ? null : (
                   <button
                     type="button"
                     className="button-secondary"
-                    aria-label={`Sign out ${name}`}
+                    aria-label={t('sessions.signOutLabel', { name })}
                     disabled={busy !== null}
                     onClick={() => void endOne(session)}
                   >
-                    Sign out
+                    {t('sessions.signOut')}
                   </button>
                 )}
                 {feedback ? (
@@ -133,7 +131,7 @@ export function MySessionsCard() {
       {sessions !== null ? (
         <div className="button-row">
           <button type="button" className="button-secondary" disabled={busy !== null || others.length === 0} onClick={() => void endOthers()}>
-            Sign out everywhere else
+            {t('sessions.signOutOthers')}
           </button>
         </div>
       ) : null}

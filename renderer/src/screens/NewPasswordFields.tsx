@@ -1,7 +1,9 @@
 import { useState } from 'react';
+import { useT } from '../i18n/I18nProvider';
 
 /** A new password typed twice, with the rules the server applies said up front. */
-export function NewPasswordFields({ idPrefix, label = 'New password', onChange }: { idPrefix: string; label?: string; onChange: (password: string, valid: boolean) => void }) {
+export function NewPasswordFields({ idPrefix, label, onChange }: { idPrefix: string; label?: string; onChange: (password: string, valid: boolean) => void }) {
+  const t = useT();
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const mismatch = again.length > 0 && again !== password;
@@ -9,9 +11,9 @@ export function NewPasswordFields({ idPrefix, label = 'New password', onChange }
   return (
     <>
       <div className="field">
-        <label htmlFor={`${idPrefix}-password`}>{label}</label>
+        <label htmlFor={`${idPrefix}-password`}>{label ?? t('password.new')}</label>
         <p className="field-hint" id={`${idPrefix}-password-hint`}>
-          At least 10 characters. A few unrelated words work well; common passwords are refused.
+          {t('password.rules')}
         </p>
         <input
           id={`${idPrefix}-password`}
@@ -29,7 +31,7 @@ export function NewPasswordFields({ idPrefix, label = 'New password', onChange }
         />
       </div>
       <div className="field">
-        <label htmlFor={`${idPrefix}-password-again`}>Type it again</label>
+        <label htmlFor={`${idPrefix}-password-again`}>{t('password.again')}</label>
         <input
           id={`${idPrefix}-password-again`}
           type="password"
@@ -45,7 +47,7 @@ export function NewPasswordFields({ idPrefix, label = 'New password', onChange }
         />
         {mismatch ? (
           <p className="field-hint" id={`${idPrefix}-password-mismatch`}>
-            The two passwords are not the same.
+            {t('password.mismatch')}
           </p>
         ) : null}
       </div>

@@ -1,3 +1,4 @@
+import { useT } from '../i18n/I18nProvider';
 import { useState, type FormEvent } from 'react';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
@@ -12,6 +13,7 @@ import { parseLink } from './people-links';
  * Every session ends; the user then signs in as usual, second step included.
  */
 export function ResetPasswordScreen({ token: initial, account: initialAccount, onDone, onBack }: { token: string | null; account?: string; onDone: (prefill: { account: string; email: string }) => void; onBack: () => void }) {
+  const t = useT();
   const [token, setToken] = useState<string | null>(initial);
   const [account, setAccount] = useState(initialAccount ?? '');
   const [email, setEmail] = useState('');
@@ -39,7 +41,7 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
   function usePasted(event: FormEvent) {
     event.preventDefault();
     const link = parseLink(pasted, 'reset-password');
-    if (!link) setError('That is not a password reset link. Copy the whole link from the email.');
+    if (!link) setError(t('reset.notALink'));
     else {
       setError(null);
       setToken(link.token);
@@ -61,19 +63,19 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
 
   const back = (
     <p className="auth-footer">
-      <button type="button" className="button-link" onClick={onBack}>Back to sign in</button>
+      <button type="button" className="button-link" onClick={onBack}>{t('common.backToSignIn')}</button>
     </p>
   );
 
   if (token) {
     return (
-      <AuthCard title="Choose a new password">
-        <p>Choosing a new password signs you out everywhere. Then sign in with it and your second factor as usual.</p>
+      <AuthCard title={t('reset.chooseNew')}>
+        <p>{t('reset.chooseNewText')}</p>
         <form className="stack" onSubmit={(e) => void complete(e)}>
           <NewPasswordFields idPrefix="reset" onChange={(value, ok) => { setPassword(value); setValid(ok); }} />
           {error ? <Notice tone="error">{error}</Notice> : null}
           <button type="submit" className="button-wide" disabled={busy || !valid}>
-            {busy ? 'Saving…' : 'Set new password'}
+            {busy ? t('common.saving') : t('reset.setNew')}
           </button>
         </form>
         {back}
@@ -82,33 +84,33 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
   }
 
   return (
-    <AuthCard title="Forgot your password?">
+    <AuthCard title={t('reset.title')}>
       {asked ? (
-        <Notice tone="success" title="Check your email">
-          If {email.trim()} has an account at “{account.trim()}”, a link to choose a new password is on its way. It works once, for 30 minutes. No email? Ask your administrator to send you a link.
+        <Notice tone="success" title={t('reset.checkEmail')}>
+          {t('reset.sent', { email: email.trim(), account: account.trim() })}
         </Notice>
       ) : (
         <form className="stack" onSubmit={(e) => void ask(e)}>
           <div className="field">
-            <label htmlFor="reset-account">Account</label>
+            <label htmlFor="reset-account">{t('reset.account')}</label>
             <input id="reset-account" autoComplete="organization" autoCapitalize="none" spellCheck={false} required value={account} onChange={(e) => setAccount(e.target.value)} />
           </div>
           <div className="field">
-            <label htmlFor="reset-email">Email</label>
+            <label htmlFor="reset-email">{t('reset.email')}</label>
             <input id="reset-email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
           </div>
           {error ? <Notice tone="error">{error}</Notice> : null}
           <button type="submit" className="button-wide" disabled={busy}>
-            Email me a link
+            {t('reset.emailMe')}
           </button>
         </form>
       )}
       <form className="stack" onSubmit={usePasted}>
         <div className="field">
-          <label htmlFor="reset-link">Have a link already? Paste it here</label>
+          <label htmlFor="reset-link">{t('reset.haveLink')}</label>
           <input id="reset-link" autoComplete="off" spellCheck={false} value={pasted} onChange={(e) => setPasted(e.target.value)} />
         </div>
-        <button type="submit" className="button-secondary">Use this link</button>
+        <button type="submit" className="button-secondary">{t('reset.useLink')}</button>
       </form>
       {back}
     </AuthCard>

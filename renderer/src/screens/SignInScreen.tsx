@@ -7,6 +7,7 @@ import { AuthCard } from '../components/AuthCard';
 import { LockedNotice } from '../components/LockedNotice';
 import { Notice } from '../components/Notice';
 import { PasskeySignIn } from '../components/PasskeySignIn';
+import { useT } from '../i18n/I18nProvider';
 
 const lastAccountKey = 'agentdesk.lastAccount';
 
@@ -39,6 +40,7 @@ export function SignInScreen({
   /** Null when this server does not let a new account be created. */
   onCreateAccount: (() => void) | null;
 }) {
+  const t = useT();
   const [account, setAccount] = useState(() => created?.account ?? prefill?.account ?? rememberedAccount());
   const [email, setEmail] = useState(created?.email ?? prefill?.email ?? '');
   const [password, setPassword] = useState('');
@@ -71,29 +73,27 @@ export function SignInScreen({
   }
 
   return (
-    <AuthCard title="Sign in" focusHeading={created === null && prefill === null}>
+    <AuthCard title={t('signIn.title')} focusHeading={created === null && prefill === null}>
       {created ? (
-        <Notice tone="success" title="Account created">
-          <span data-testid="account-created">
-            Your account “{created.account}” is ready. Sign in with the password you just chose.
-          </span>
+        <Notice tone="success" title={t('signIn.accountCreated.title')}>
+          <span data-testid="account-created">{t('signIn.accountCreated.text', { account: created.account })}</span>
         </Notice>
       ) : null}
       {prefill ? (
-        <Notice tone="success" title="Password set">
-          <span data-testid="password-set">Sign in with your new password.</span>
+        <Notice tone="success" title={t('signIn.passwordSet.title')}>
+          <span data-testid="password-set">{t('signIn.passwordSet.text')}</span>
         </Notice>
       ) : null}
       {notice ? (
-        <Notice tone="warning" title="You were signed out">
+        <Notice tone="warning" title={t('signIn.signedOut.title')}>
           <span data-testid="signed-out-reason">{notice}</span>
         </Notice>
       ) : null}
       <form className="stack" onSubmit={(e) => void submit(e)}>
         <div className="field">
-          <label htmlFor="sign-in-account">Account</label>
+          <label htmlFor="sign-in-account">{t('signIn.account')}</label>
           <p className="field-hint" id="sign-in-account-hint">
-            Your organisation’s short name, for example “acme”.
+            {t('signIn.accountHint')}
           </p>
           <input
             id="sign-in-account"
@@ -108,11 +108,11 @@ export function SignInScreen({
           />
         </div>
         <div className="field">
-          <label htmlFor="sign-in-email">Email</label>
+          <label htmlFor="sign-in-email">{t('signIn.email')}</label>
           <input id="sign-in-email" name="email" type="email" autoComplete="username webauthn" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </div>
         <div className="field">
-          <label htmlFor="sign-in-password">Password</label>
+          <label htmlFor="sign-in-password">{t('signIn.password')}</label>
           <input
             id="sign-in-password"
             name="password"
@@ -127,7 +127,7 @@ export function SignInScreen({
         {error ? <Notice tone="error">{error}</Notice> : null}
         {refused ? <LockedNotice key={refused.lockedUntil ?? refused.retryAfterSeconds} error={refused} onEnded={refusalEnded} /> : null}
         <button type="submit" className="button-wide" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+          {busy ? t('signIn.submitting') : t('signIn.submit')}
         </button>
       </form>
       <PasskeySignIn account={account} disabled={busy} onSignedIn={onSignedIn} />
@@ -135,22 +135,22 @@ export function SignInScreen({
         <p className="auth-footer">
           {onForgotPassword ? (
             <button type="button" className="button-link" onClick={() => onForgotPassword(account.trim())}>
-              Forgot your password?
+              {t('signIn.forgotPassword')}
             </button>
           ) : null}
           {onForgotPassword && onHaveInvitation ? ' · ' : null}
           {onHaveInvitation ? (
             <button type="button" className="button-link" onClick={onHaveInvitation}>
-              I have an invitation link
+              {t('signIn.haveInvitation')}
             </button>
           ) : null}
         </p>
       ) : null}
       {onCreateAccount ? (
         <p className="auth-footer">
-          New to AgentDesk?{' '}
+          {t('signIn.newToAgentDesk')}{' '}
           <button type="button" className="button-link" onClick={onCreateAccount}>
-            Create an account
+            {t('signIn.createAccount')}
           </button>
         </p>
       ) : null}
