@@ -7,7 +7,7 @@ import type { ServerContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { notify } from '../notifications/security-activity.js';
 import { recordDeviceSignIn } from '../sessions/devices.js';
-import { recordLockouts } from '../sessions/lockouts.js';
+import { recordSecondStepLockouts } from '../sessions/lockouts.js';
 import { Sessions, sessionView, type AuthenticatedSession } from '../sessions/sessions.js';
 import { attempt } from '../sessions/sign-in-flow.js';
 import { codeLimits } from '../sessions/strategies/second-step.js';
@@ -128,13 +128,7 @@ export async function confirmTotp(ctx: ServerContext, { auth, request }: Enrolli
         return activateMethod(ctx, trx, auth, { ...pending, totp_last_step: step }, request);
       },
       failed: async (trx, _refusal, lockouts) => {
-        await recordLockouts(trx, lockouts, {
-          user: { id: auth.user.id, account_id: auth.account.id, email: auth.user.email, name: auth.user.name },
-          step: 'second_factor',
-          address: request.address,
-          deviceId: auth.session.device_id,
-          userAgent: request.userAgent ?? undefined,
-        });
+        await recordSecondStepLockouts(trx, lockouts, auth, request);
       },
     }),
   );

@@ -20,6 +20,22 @@ export interface LockoutContext {
   userAgent: string | undefined;
 }
 
+/** The locks a wrong second-step code (app, recovery or enrolment code) of a signed-in user just set. */
+export function recordSecondStepLockouts(
+  db: Db,
+  lockouts: Lockout[],
+  auth: { user: { id: string; email: string; name: string }; account: { id: string }; session: { device_id: string | null } },
+  request: { address: string; userAgent?: string | null | undefined },
+): Promise<void> {
+  return recordLockouts(db, lockouts, {
+    user: { id: auth.user.id, account_id: auth.account.id, email: auth.user.email, name: auth.user.name },
+    step: 'second_factor',
+    address: request.address,
+    deviceId: auth.session.device_id,
+    userAgent: request.userAgent ?? undefined,
+  });
+}
+
 /** Records the locks a failure just set: audit entries, and the user's lock for the admins. */
 export async function recordLockouts(db: Db, lockouts: Lockout[], context: LockoutContext): Promise<void> {
   const { user } = context;

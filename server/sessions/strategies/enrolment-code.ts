@@ -9,7 +9,7 @@ import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import type { EnrollmentCodes } from '../../enforcement/enrollment-policy.js';
 import { notify } from '../../notifications/security-activity.js';
-import { recordLockouts } from '../lockouts.js';
+import { recordSecondStepLockouts } from '../lockouts.js';
 import type { AuthenticatedSession } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
 import { enrollmentCodeLimits } from '../throttling.js';
@@ -34,13 +34,7 @@ export async function redeemEnrolmentCode(
     },
     failed: async (trx, _refusal, lockouts) => {
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'enrollment_code.refused', details: {}, request });
-      await recordLockouts(trx, lockouts, {
-        user: { id: auth.user.id, account_id: auth.account.id, email: auth.user.email, name: auth.user.name },
-        step: 'second_factor',
-        address: request.address,
-        deviceId: auth.session.device_id,
-        userAgent: request.userAgent ?? undefined,
-      });
+      await recordSecondStepLockouts(trx, lockouts, auth, request);
     },
   });
 }

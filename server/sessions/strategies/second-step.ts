@@ -13,7 +13,7 @@ import { verifySecurityKeyAssertion } from '../../second-factors/security-keys.j
 import { acceptTotp } from '../../second-factors/totp.js';
 import type { Database } from '../../store/schema.js';
 import { recordDeviceSignIn } from '../devices.js';
-import { recordLockouts } from '../lockouts.js';
+import { recordSecondStepLockouts } from '../lockouts.js';
 import type { AuthenticatedSession } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
 import { secondFactorLimits, type Limit, type Lockout } from '../throttling.js';
@@ -55,13 +55,7 @@ export async function codeLimits(_ctx: Pick<ServerContext, 'db'>, auth: Authenti
 
 /** A wrong code: counted (lock-outs for the admins) and in the audit log. */
 async function codeFailed(_ctx: ServerContext, trx: Trx, { auth, request }: Step, input: { method: Method }, _refusal: DomainError, lockouts: Lockout[]) {
-  await recordLockouts(trx, lockouts, {
-    user: { id: auth.user.id, account_id: auth.account.id, email: auth.user.email, name: auth.user.name },
-    step: 'second_factor',
-    address: request.address,
-    deviceId: auth.session.device_id,
-    userAgent: request.userAgent ?? undefined,
-  });
+  await recordSecondStepLockouts(trx, lockouts, auth, request);
   await recordAudit(trx, { accountId: auth.account.id, actorId: null, subjectUserId: auth.user.id, action: 'sign_in.failed', details: { step: 'second_factor', method: input.method }, request });
 }
 
