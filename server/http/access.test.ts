@@ -32,6 +32,9 @@ const SENSITIVE: Record<string, string> = {
   'DELETE /account/users/{id}/lockout': 'lifting a lock-out',
   'DELETE /account/users/{id}/sessions': 'signing one user out everywhere',
   'DELETE /account/sessions': 'signing everyone but me out everywhere',
+  // ASVS 7.5.2: ending one's own sessions only after authenticating again.
+  'DELETE /me/sessions/{id}': 'ending one of my sessions',
+  'DELETE /me/sessions': 'ending every other session of mine',
   // Adding a method when the user already has one (a first method is guarded by the password).
   'POST /me/methods/totp': 'adding a method',
   'POST /me/methods/totp/{id}/confirm': 'adding a method',
@@ -172,6 +175,7 @@ describe('access is declared per operation', () => {
       { key: 'POST /me/methods/security-keys/options', method: 'POST', path: '/me/methods/security-keys/options', body: {}, allowed: [200] },
       { key: 'POST /me/recovery-codes', method: 'POST', path: '/me/recovery-codes', body: {}, allowed: [200] },
       { key: 'DELETE /me/methods/{id}', method: 'DELETE', path: `/me/methods/${secondApp.body.id}`, allowed: [200, 204] },
+      { key: 'DELETE /me/sessions', method: 'DELETE', path: '/me/sessions', allowed: [200] },
       { key: 'PUT /me/password', method: 'PUT', path: '/me/password', body: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 2026' }, allowed: [200] },
     ];
     const ops = new Set((await operations(server)).map((o) => o.key));
@@ -195,7 +199,7 @@ describe('access is declared per operation', () => {
     // Every sensitive operation built on this server was tried.
     for (const key of Object.keys(SENSITIVE)) {
       if (ops.has(key) && !tried.some((c) => c.key === key)) {
-        assert.ok(['POST /me/methods/totp/{id}/confirm', 'POST /me/methods/security-keys', 'DELETE /account/sessions'].includes(key), `${key} not tried`);
+        assert.ok(['POST /me/methods/totp/{id}/confirm', 'POST /me/methods/security-keys', 'DELETE /account/sessions', 'DELETE /me/sessions/{id}'].includes(key), `${key} not tried`);
       }
     }
     void pendingApp;
@@ -266,5 +270,37 @@ describe('a stale admin session gives and restores no access (issue 18, HIGH)', 
     assert.equal(invite.status, 403);
     assert.equal(invite.body.error.code, 'reauthentication_required');
     assert.equal(await server.db.selectFrom('users').select('id').where('email', '=', 'eve@stale.test').executeTakeFirst(), undefined);
+  });
+});
+
+describe('ending my own sessions', () => {
+  test('ASVS 7.5.2: ending my own sessions needs a recent factor', async () => {
+    // ASVS 7.5.2: users end their other sessions only after authenticating again; a stolen,
+    // stale cookie cannot sign its owner out of the desks they are using.
+    const server = await startTestServer({ openSignup: true });
+    try {
+      const acc = await createAccount(server, 'ends');
+      const enrolled = await enrolTotp(server, (await signIn(server, 'ends', acc.user.email)).token);
+      let token = enrolled.token;
+      const elsewhere = await signIn(server, 'ends', acc.user.email);
+      const other = await server.call('POST', '/sessions/current/second-factor', { token: elsewhere.token, body: { method: 'totp', code: totpCode(enrolled.secret, Date.now() + 30_000) } });
+      assert.equal(other.status, 200);
+      await server.db.updateTable('sessions').set({ second_factor_at: Date.now() - 11 * 60_000 }).where('user_id', '=', acc.user.id).execute();
+      const mine = (await server.call('GET', '/me/sessions', { token })).body.sessions as { id: string; current: boolean }[];
+      const theirs = mine.find((s) => !s.current)!;
+      for (const [method, path] of [['DELETE', `/me/sessions/${theirs.id}`], ['DELETE', '/me/sessions']] as const) {
+        const refused = await server.call(method, path, { token });
+        assert.equal(refused.status, 403, path);
+        assert.equal(refused.body.error.code, 'reauthentication_required');
+      }
+      assert.equal((await server.call('GET', '/me', { token: other.body.token })).status, 200, 'the other session lives');
+      const again = await server.call('POST', '/sessions/current/second-factor', { token, body: { method: 'totp', code: totpCode(enrolled.secret, Date.now() - 30_000) } });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      token = again.body.token;
+      assert.equal((await server.call('DELETE', `/me/sessions/${theirs.id}`, { token })).status, 204);
+      assert.equal((await server.call('GET', '/me', { token: other.body.token })).status, 401, 'ended after re-authentication');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -85,7 +85,8 @@ export function MySecurityScreen() {
 
   async function endOthers() {
     try {
-      const done = await agentdesk.endOtherSessions();
+      const done = await sensitive(() => agentdesk.endOtherSessions());
+      if (!done) return;
       setOtherSessions(0);
       setMessage({ tone: 'success', text: t('mySecurity.othersSignedOut', { count: done.revokedSessions }) });
       setSessionsVersion((v) => v + 1);

@@ -11,6 +11,7 @@ import { Notice } from '../components/Notice';
 import { formatDateTime } from '../dates';
 import { t } from '../i18n';
 import { useT } from '../i18n/I18nProvider';
+import { useSession } from '../session-context';
 
 type Feedback = { tone: 'success' | 'error'; text: string };
 /** A session as listed, and whether this screen just signed it out. */
@@ -28,6 +29,7 @@ function listFailure(error: unknown): string {
 
 export function MySessionsCard() {
   const t = useT();
+  const { sensitive } = useSession();
   const [sessions, setSessions] = useState<Row[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [rowFeedback, setRowFeedback] = useState<Record<string, Feedback>>({});
@@ -52,7 +54,12 @@ export function MySessionsCard() {
     setBusy(session.id);
     setAllFeedback(null);
     try {
-      await agentdesk.endMySession(session.id);
+      // A sensitive change (ASVS 7.5.2): the server may ask for a fresh second factor first.
+      const ended = await sensitive(async () => {
+        await agentdesk.endMySession(session.id);
+        return true;
+      });
+      if (!ended) return;
       // The row stays, marked, until the list is read again: the feedback sits where the click was.
       setSessions((list) => list?.map((s) => (s.id === session.id ? { ...s, ended: true } : s)) ?? null);
       setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'success', text: t('sessions.signedOutOne', { device: deviceName(session) }) } }));
@@ -67,7 +74,9 @@ export function MySessionsCard() {
     setBusy('others');
     setRowFeedback({});
     try {
-      const { revokedSessions } = await agentdesk.endOtherSessions();
+      const done = await sensitive(() => agentdesk.endOtherSessions());
+      if (!done) return;
+      const { revokedSessions } = done;
       setAllFeedback({
         tone: 'success',
         text: revokedSessions === 0 ? t('sessions.nowhereElse') : t('sessions.signedOutOthers', { count: revokedSessions }),

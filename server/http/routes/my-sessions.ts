@@ -58,7 +58,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     return { token: passed.token, session: sessionView(passed.session), passwordAt: iso(passed.session.password_at) };
   });
 
-  r.delete('/me/sessions/:id', { config: { access: access.user }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
+  r.delete('/me/sessions/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
     const auth = authOf(request);
     const session = await db
       .selectFrom('sessions')
@@ -74,7 +74,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     return reply.send();
   });
 
-  r.delete('/me/sessions', { config: { access: access.user }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
+  r.delete('/me/sessions', { config: { access: access.userSensitive }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
     const auth = authOf(request);
     const now = Date.now();
     const ids = await db.transaction().execute(async (trx) => {
