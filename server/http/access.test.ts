@@ -282,23 +282,25 @@ describe('ending my own sessions', () => {
       const acc = await createAccount(server, 'ends');
       const enrolled = await enrolTotp(server, (await signIn(server, 'ends', acc.user.email)).token);
       let token = enrolled.token;
+      // Another desk of the same user (its second step still pending: still one of my sessions).
       const elsewhere = await signIn(server, 'ends', acc.user.email);
-      const other = await server.call('POST', '/sessions/current/second-factor', { token: elsewhere.token, body: { method: 'totp', code: totpCode(enrolled.secret, Date.now() + 30_000) } });
-      assert.equal(other.status, 200);
-      await server.db.updateTable('sessions').set({ second_factor_at: Date.now() - 11 * 60_000 }).where('user_id', '=', acc.user.id).execute();
+      await server.db.updateTable('sessions').set({ second_factor_at: Date.now() - 11 * 60_000 }).where('user_id', '=', acc.user.id).where('second_factor_at', 'is not', null).execute();
       const mine = (await server.call('GET', '/me/sessions', { token })).body.sessions as { id: string; current: boolean }[];
       const theirs = mine.find((s) => !s.current)!;
+      assert.ok(theirs, 'the other desk is listed');
+      const live = async () => (await server.db.selectFrom('sessions').select('revoked_at').where('id', '=', theirs.id).executeTakeFirstOrThrow()).revoked_at === null;
       for (const [method, path] of [['DELETE', `/me/sessions/${theirs.id}`], ['DELETE', '/me/sessions']] as const) {
         const refused = await server.call(method, path, { token });
         assert.equal(refused.status, 403, path);
         assert.equal(refused.body.error.code, 'reauthentication_required');
       }
-      assert.equal((await server.call('GET', '/me', { token: other.body.token })).status, 200, 'the other session lives');
-      const again = await server.call('POST', '/sessions/current/second-factor', { token, body: { method: 'totp', code: totpCode(enrolled.secret, Date.now() - 30_000) } });
+      assert.equal(await live(), true, 'the other session lives');
+      const again = await server.call('POST', '/sessions/current/second-factor', { token, body: { method: 'totp', code: totpCode(enrolled.secret, Date.now() + 30_000) } });
       assert.equal(again.status, 200, JSON.stringify(again.body));
       token = again.body.token;
       assert.equal((await server.call('DELETE', `/me/sessions/${theirs.id}`, { token })).status, 204);
-      assert.equal((await server.call('GET', '/me', { token: other.body.token })).status, 401, 'ended after re-authentication');
+      assert.equal(await live(), false, 'ended after re-authentication');
+      void elsewhere;
     } finally {
       await server.close();
     }
