@@ -53,7 +53,7 @@ const machine = {
 if (!process.argv.includes('--one')) console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
 // Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
 // that hangs or crashes is reported and the others still run.
-const LIMIT_MS: Record<string, number> = { enforce: 300_000, 'enforce-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000 };
+const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000 };
 
 if (process.argv.includes('--one')) {
   const name = names[0]!;

@@ -12,7 +12,7 @@ import { REPO_ROOT } from './lib/paths.js';
 import { isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
 import { BENCH_LOG_LEVEL, rssMbOf } from './lib/server-process.js';
 
-const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 type Way = 'tsx' | 'built';
 const args: Record<Way, string[]> = { tsx: ['--import', 'tsx', 'server/cli.ts', 'serve'], built: ['dist/server/cli.js', 'serve'] };
 
