@@ -8,6 +8,20 @@ export interface TemplateData {
   password_reset: { accountName: string; userName: string; link: string; expiresAt: Date; sentByAdmin: boolean };
   /** Something changed on the user's account security (method added or removed, 2FA reset, …). */
   security_notification: { accountName: string; userName: string; what: string; when: Date; notMeLink?: string | undefined };
+  /** A user answered "This wasn't me": to each active admin of the account (notifications/security-mail.ts). */
+  not_me_alert: {
+    accountName: string;
+    adminName: string;
+    userName: string;
+    userEmail: string;
+    /** What they reported, as admins read it ("a sign-in from a new device"). */
+    what: string;
+    /** When that activity happened, and from where (an address), if known. */
+    happenedAt: Date;
+    address: string | null;
+    reportedAt: Date;
+    consoleLink: string;
+  };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -66,6 +80,13 @@ const templates: { [K in TemplateName]: (data: TemplateData[K]) => RenderedMessa
       ...(d.notMeLink
         ? [`If this wasn't you, end every session of your account and alert your administrators:`, { link: d.notMeLink, label: "This wasn't me" } as Block]
         : ['If this was not you, tell your administrator at once.']),
+    ]),
+  not_me_alert: (d) =>
+    render(`${d.userName} reported activity that was not them (${d.accountName})`, [
+      `Hello ${d.adminName},`,
+      `${d.userName} (${d.userEmail}) answered "This wasn't me" to ${d.what} on ${when(d.happenedAt)}${d.address ? ` from ${d.address}` : ''}. They reported it on ${when(d.reportedAt)}.`,
+      `Every session of ${d.userName} was ended then. Someone else may know their password or hold their second factor: check the audit log, reset their two-factor authentication or password if needed, and resolve the alert in the console:`,
+      { link: d.consoleLink, label: 'Open the console' },
     ]),
 };
 

@@ -195,6 +195,44 @@ describe('Security activity', () => {
     assert.equal((await server.call('POST', `/account/security-alerts/${newDevice.id}/resolve`, { token: admin.token, body: {} })).status, 404);
   });
 
+  test("\"This wasn't me\" emails every active admin of the account: who, what, when, and the console", async () => {
+    const emailedLink = async (email: string) => {
+      const invitation = await smtp.waitFor(email, /#\/[a-z-]+\?token=/);
+      return /(https?:\/\/\S+token=[A-Za-z0-9_-]+)/.exec(invitation.text)![1]!;
+    };
+    const hal = await addUser(server, admin.token, slug, 'Hal', 'admin', emailedLink);
+    const ivy = await addUser(server, admin.token, slug, 'Ivy', 'admin', emailedLink);
+    assert.equal((await server.call('PATCH', `/account/users/${ivy.id}`, { token: admin.token, body: { status: 'deactivated' } })).status, 200);
+    // Invited, never accepted: not an active admin yet.
+    const jon = await server.call('POST', '/account/users', { token: admin.token, body: { name: 'Jon', email: `jon@${slug}.test`, role: 'admin' } });
+    assert.equal(jon.status, 201, JSON.stringify(jon.body));
+    const kim = await agentWithApp('Kim');
+    // Attack: someone with Kim's password and code signs in on another device; Kim says it was not her.
+    await passRecoveryCode(server, (await signInOn(server, slug, kim.email)).token, kim.recoveryCodes[0]!);
+    const newDevice = (await activity(kim.token)).activity.find((a) => a.kind === 'new_device_sign_in')!;
+    const reportedFrom = Date.now();
+    assert.equal((await server.call('POST', `/me/security-activity/${newDevice.id}/not-me`, { token: kim.token, body: {} })).status, 200);
+
+    const alert = /answered "This wasn't me"/;
+    for (const to of [admin.email, hal.email]) {
+      const mail = await smtp.waitFor(to, alert);
+      assert.match(mail.subject, /Kim reported activity that was not them \(activity Ltd\)/);
+      assert.match(mail.text, new RegExp(`Kim \\(${kim.email.replace('.', '\\.')}\\) answered "This wasn't me" to a sign-in to their account from a new device on \\w{3}, \\d{2} \\w{3} \\d{4} [\\d:]{8} UTC from `));
+      const reportedAt = Date.parse(/They reported it on (.+ UTC)\./.exec(mail.text)![1]!.replace('UTC', 'GMT'));
+      assert.ok(reportedAt >= Math.floor(reportedFrom / 1000) * 1000 && reportedAt <= Date.now(), mail.text);
+      assert.ok(mail.text.includes(`${server.url}/#/admin/security`), mail.text);
+    }
+    // Once each (not once per instance or per poll), and to no one else: not the deactivated or
+    // invited admin, not the agent who reported it.
+    await new Promise((r) => setTimeout(r, 1500));
+    const alerts = smtp.received.filter((m) => alert.test(m.text));
+    assert.deepEqual(alerts.map((m) => m.to).sort(), [admin.email, hal.email].sort());
+    // Answering again sends nothing more.
+    assert.equal((await server.call('POST', `/me/security-activity/${newDevice.id}/not-me`, { token: kim.token, body: {} })).status, 401);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(smtp.received.filter((m) => alert.test(m.text)).length, 2);
+  });
+
   test("bad input: another user's notification, unknown ids, malformed ids and bodies — 4xx, nothing changed", async () => {
     const eve = await agentWithApp('Eve');
     const fay = await agentWithApp('Fay');

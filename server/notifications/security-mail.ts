@@ -2,6 +2,8 @@
 // the transaction of the change it reports; this outbox, on every instance, sends the rows not
 // yet mailed: each is claimed with a conditional update first, so of several instances exactly
 // one sends it, and a change never goes unmailed because the request that made it ended early.
+// The same goes for a user's "This wasn't me" (`not_me_at`, written with the report): every
+// active admin of the account but the reporter is emailed once (`admins_mailed_at`).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Mailer } from '../mail/mailer.js';
@@ -32,6 +34,31 @@ export function describeActivity(kind: string, details: Record<string, unknown>)
       return 'An enrolment code from your administrator was used to set up two-factor authentication on your account';
     default:
       return 'The security of your account changed';
+  }
+}
+
+/** What a user reported, as their admins read it: "answered “This wasn't me” to <this>". */
+export function describeForAdmins(kind: string, details: Record<string, unknown>): string {
+  const method = details.type === 'security_key' ? 'security key' : 'authenticator app';
+  const name = typeof details.name === 'string' ? details.name.trim() : '';
+  const named = name && name.toLowerCase() !== method ? ` “${name}”` : '';
+  switch (kind) {
+    case 'method_added':
+      return `${method === 'authenticator app' ? 'an' : 'a'} ${method}${named} added as a second factor of their account`;
+    case 'method_removed':
+      return `the ${method}${named} removed from their account`;
+    case 'recovery_codes_regenerated':
+      return 'new recovery codes generated for their account';
+    case 'two_factor_reset':
+      return 'a reset of their two-factor authentication by an administrator';
+    case 'password_changed':
+      return details.byResetLink ? 'their password changed with a reset link' : 'their password changed';
+    case 'new_device_sign_in':
+      return 'a sign-in to their account from a new device';
+    case 'enrollment_code_redeemed':
+      return 'an enrolment code used to set up two-factor authentication on their account';
+    default:
+      return 'a change to the security of their account';
   }
 }
 
@@ -69,6 +96,11 @@ export class SecurityMailOutbox {
   }
 
   private async send(): Promise<void> {
+    await this.sendToUsers();
+    await this.sendNotMeAlerts();
+  }
+
+  private async sendToUsers(): Promise<void> {
     const now = Date.now();
     const rows = await this.db
       .selectFrom('security_notifications as n')
@@ -94,6 +126,53 @@ export class SecurityMailOutbox {
           notMeLink: `${this.publicOrigin}/#/security?activity=${r.id}`,
         },
       });
+    }
+  }
+
+  /** Each "This wasn't me" not yet mailed: claimed once, then one message to each active admin. */
+  private async sendNotMeAlerts(): Promise<void> {
+    const now = Date.now();
+    const reports = await this.db
+      .selectFrom('security_notifications as n')
+      .innerJoin('users as u', 'u.id', 'n.user_id')
+      .innerJoin('accounts as a', 'a.id', 'n.account_id')
+      .select(['n.id', 'n.account_id', 'n.user_id', 'n.kind', 'n.details', 'n.address', 'n.created_at', 'n.not_me_at', 'u.email', 'u.name as user_name', 'a.name as account_name'])
+      .where('n.admins_mailed_at', 'is', null)
+      .where('n.not_me_at', '>', now - MAIL_WITHIN_MS)
+      .orderBy('n.not_me_at')
+      .limit(200)
+      .execute();
+    for (const r of reports) {
+      const claimed = await this.db.updateTable('security_notifications').set({ admins_mailed_at: Date.now() }).where('id', '=', r.id).where('admins_mailed_at', 'is', null).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      // Admins as they are when it is sent: active, with an address, not the reporter (who knows).
+      const admins = await this.db
+        .selectFrom('users')
+        .select(['email', 'name'])
+        .where('account_id', '=', r.account_id)
+        .where('role', '=', 'admin')
+        .where('status', '=', 'active')
+        .where('id', '!=', r.user_id)
+        .where('email', '!=', '')
+        .execute();
+      const what = describeForAdmins(r.kind, JSON.parse(r.details) as Record<string, unknown>);
+      this.mail.sendLater(
+        admins.map((admin) => ({
+          to: admin.email,
+          template: 'not_me_alert' as const,
+          data: {
+            accountName: r.account_name,
+            adminName: admin.name,
+            userName: r.user_name,
+            userEmail: r.email,
+            what,
+            happenedAt: new Date(Number(r.created_at)),
+            address: r.address,
+            reportedAt: new Date(Number(r.not_me_at)),
+            consoleLink: `${this.publicOrigin}/#/admin/security`,
+          },
+        })),
+      );
     }
   }
 }

@@ -227,6 +227,8 @@ export interface SecurityNotificationsTable {
   alert_resolved_by: string | null;
   /** When the email about it was handed to the mail server (claimed once across instances). */
   mailed_at: number | null;
+  /** When the admins' email about a "This wasn't me" was claimed for sending (once across instances). */
+  admins_mailed_at: number | null;
 }
 
 export interface Database {
