@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
-import { CreateAccountBody } from './http/schemas.js';
+import { CreateAccountBody } from '../contract/schemas.js';
 
 const usage = `Usage:
   agentdesk serve                       start the server (HOST, PORT, AGENTDESK_DATA_DIR, ... see README)
