@@ -12,8 +12,9 @@ import type { Database, UsersTable } from '../store/schema.js';
 import { isUniqueViolation } from './invitations.js';
 import { notify } from '../notifications/security-activity.js';
 
-export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role'>) {
-  return { id: u.id, name: u.name, email: u.email, role: u.role };
+/** The user as the API answers them; `language` null follows the device (people/language.ts). */
+export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role' | 'language'>) {
+  return { id: u.id, name: u.name, email: u.email, role: u.role, language: u.language ?? null };
 }
 
 export function normalizeEmail(email: string): string {
