@@ -15,6 +15,10 @@ export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 export const IdParams = Type.Object({ id: Id }, strict);
 export const MethodName = Type.String({ minLength: 1, maxLength: 64, ...nameRule });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
+/** A language AgentDesk speaks (mail/languages.ts); null follows the device. */
+export const Language = Type.Union([Type.Literal('en'), Type.Literal('pt-PT'), Type.Literal('pt-BR'), Type.Literal('es')]);
+export const LanguageOrDevice = Type.Union([Language, Type.Null()], { description: 'en, pt-PT, pt-BR or es; null follows the device (the OS or browser language).' });
+export const SetLanguageBody = Type.Object({ language: LanguageOrDevice }, strict);
 export const UserVerification = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
 
 export const CreateAccountBody = Type.Object(

@@ -12,7 +12,8 @@ import { countOtherSessions } from '../../sessions/other-sessions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, removeMethod, renameMethod } from '../../second-factors/methods.js';
-import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
+import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody, SetLanguageBody } from '../schemas.js';
+import { setUserLanguage } from '../../people/language.js';
 import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { SecurityKeyOptionsBody } from './passkeys.js';
@@ -82,6 +83,11 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const result = await answerActivated(reply, auth, activated);
     reply.code(201);
     return result;
+  });
+
+  r.put('/me/language', { config: { access: access.user }, schema: { body: SetLanguageBody, tags: ['me'], summary: 'Choose my language (null: follow the device); emails to me are in it' } }, async (request) => {
+    const auth = authOf(request);
+    return setUserLanguage(db, { accountId: auth.account.id, userId: auth.user.id, language: request.body.language, request: requestContext(request) });
   });
 
   r.patch('/me/methods/:id', { config: { access: access.user }, schema: { params: IdParams, body: RenameMethodBody, tags: ['me'], summary: 'Rename a method' } }, async (request) => {

@@ -19,7 +19,7 @@ import { allUsers, listUsers, type ListedUser, type UserFilters, type UserSort }
 import { acceptInvitationLink, changeMyPassword, completeResetLink, countResetRequest, previewInvitation, resetMailFor } from '../../sessions/strategies/links.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { Email, IdParams, Password, PersonName, Role } from '../schemas.js';
+import { Email, IdParams, LanguageOrDevice, Password, PersonName, Role } from '../schemas.js';
 import type { AuthenticatedSession } from '../../sessions/sessions.js';
 
 const strict = { additionalProperties: false } as const;
@@ -47,7 +47,7 @@ export const ListUsersQuery = Type.Object(
 );
 export const ExportUsersQuery = Type.Object(filterFields, strict);
 export const ImportQuery = Type.Object({ dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }, strict);
-export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role: Role }, strict);
+export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role: Role, language: Type.Optional(LanguageOrDevice) }, strict);
 export const ChangeUserBody = Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 });
 export const TokenBody = Type.Object({ token: LinkToken }, strict);
 export const AcceptInvitationBody = Type.Object({ token: LinkToken, password: Password }, strict);
@@ -74,7 +74,7 @@ export function csvSafe(value: string): string {
 const methodLabels = { totp: 'authenticator app', security_key: 'security key' } as const;
 
 function exportRow(u: ListedUser): string[] {
-  return [u.name, u.email, u.role, u.status, u.methodTypes.map((t) => methodLabels[t]).join('; ') || 'none', u.lastSignInAt ?? ''].map(csvSafe);
+  return [u.name, u.email, u.role, u.status, u.methodTypes.map((t) => methodLabels[t]).join('; ') || 'none', u.lastSignInAt ?? '', u.language ?? ''].map(csvSafe);
 }
 
 const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? undefined : value === 'true');
@@ -111,7 +111,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const filters: UserFilters = { ...request.query, signedIn: flag(request.query.signedIn) };
     const rows = Readable.from(
       (async function* () {
-        yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in'];
+        yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in', 'language'];
         for await (const u of allUsers(db, auth.account.id, filters)) yield exportRow(u);
       })(),
     );
