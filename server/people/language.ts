@@ -25,7 +25,7 @@ export async function setUserLanguage(
       accountId: input.accountId,
       actorId: input.userId,
       action: 'user.language_changed',
-      details: { userId: user.id, from: before, to: input.language },
+      details: { userId: user.id, language: { from: before, to: input.language } },
       request: input.request,
     });
     return { language: input.language };

@@ -221,7 +221,7 @@ export const en = {
 
   'language.title': "Language",
   'language.label': "Language of AgentDesk",
-  'language.hint': "Kept on this device. “As the system” follows your browser’s or computer’s language.",
+  'language.hint': "Kept on your account: it follows you to any desk, and emails to you are in it. “As the system” follows your browser’s or computer’s language.",
   'language.system': "As the system ({language})",
   'sessions.unknownDevice': "Unknown device",
   'sessions.cannotList': "This server cannot list your sessions yet.",
@@ -604,6 +604,12 @@ export const en = {
   'audit.action.session.password_confirmed': "Entered their password again",
   'audit.action.user.password_reset': "Reset their password with a link",
   'audit.action.user.password_reset_sent': "Sent a password reset link",
+  'audit.action.user.language_changed': "Changed their language",
+  'audit.detail.language': "Language",
+  'audit.value.language.en': "English",
+  'audit.value.language.pt-PT': "Portuguese (Portugal)",
+  'audit.value.language.pt-BR': "Portuguese (Brazil)",
+  'audit.value.language.es': "Spanish",
   'audit.action.user.lockout_lifted': "Lifted a lock-out",
 
   'audit.detail.requireTwoFactor': "Require two-factor authentication",

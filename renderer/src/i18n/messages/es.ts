@@ -222,7 +222,7 @@ export const es: Record<MessageId, string> = {
 
   'language.title': "Idioma",
   'language.label': "Idioma de AgentDesk",
-  'language.hint': "Se guarda en este dispositivo. “Como el sistema” sigue el idioma de su navegador o su ordenador.",
+  'language.hint': "Se guarda en su cuenta: le acompaña en cualquier puesto, y los emails que le enviamos llegan en este idioma. “Como el sistema” sigue el idioma de su navegador o su ordenador.",
   'language.system': "Como el sistema ({language})",
   'sessions.unknownDevice': "Dispositivo desconocido",
   'sessions.cannotList': "Este servidor todavía no puede mostrar sus sesiones.",
@@ -605,6 +605,12 @@ export const es: Record<MessageId, string> = {
   'audit.action.session.password_confirmed': "Volvió a escribir su contraseña",
   'audit.action.user.password_reset': "Restableció su contraseña con un enlace",
   'audit.action.user.password_reset_sent': "Envió un enlace para restablecer la contraseña",
+  'audit.action.user.language_changed': "Cambió su idioma",
+  'audit.detail.language': "Idioma",
+  'audit.value.language.en': "Inglés",
+  'audit.value.language.pt-PT': "Portugués (Portugal)",
+  'audit.value.language.pt-BR': "Portugués (Brasil)",
+  'audit.value.language.es': "Español",
   'audit.action.user.lockout_lifted': "Levantó un bloqueo",
 
   'audit.detail.requireTwoFactor': "Exigir autenticación en dos pasos",

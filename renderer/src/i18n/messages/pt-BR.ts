@@ -222,7 +222,7 @@ export const ptBR: Record<MessageId, string> = {
 
   'language.title': "Idioma",
   'language.label': "Idioma do AgentDesk",
-  'language.hint': "Salvo neste dispositivo. “Como o sistema” segue o idioma do navegador ou do computador.",
+  'language.hint': "Salvo na sua conta: acompanha você em qualquer estação, e os emails que enviamos a você vêm neste idioma. “Como o sistema” segue o idioma do navegador ou do computador.",
   'language.system': "Como o sistema ({language})",
   'sessions.unknownDevice': "Dispositivo desconhecido",
   'sessions.cannotList': "Este servidor ainda não consegue listar suas sessões.",
@@ -605,6 +605,12 @@ export const ptBR: Record<MessageId, string> = {
   'audit.action.session.password_confirmed': "Digitou a senha de novo",
   'audit.action.user.password_reset': "Redefiniu a senha com um link",
   'audit.action.user.password_reset_sent': "Enviou um link de redefinição de senha",
+  'audit.action.user.language_changed': "Alterou o idioma",
+  'audit.detail.language': "Idioma",
+  'audit.value.language.en': "Inglês",
+  'audit.value.language.pt-PT': "Português (Portugal)",
+  'audit.value.language.pt-BR': "Português (Brasil)",
+  'audit.value.language.es': "Espanhol",
   'audit.action.user.lockout_lifted': "Removeu um bloqueio",
 
   'audit.detail.requireTwoFactor': "Exigir autenticação de dois fatores",

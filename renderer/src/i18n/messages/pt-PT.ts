@@ -222,7 +222,7 @@ export const ptPT: Record<MessageId, string> = {
 
   'language.title': "Idioma",
   'language.label': "Idioma do AgentDesk",
-  'language.hint': "Guardado neste dispositivo. “Como o sistema” segue o idioma do navegador ou do computador.",
+  'language.hint': "Guardado na sua conta: acompanha-o em qualquer posto, e os emails que lhe enviamos vêm neste idioma. “Como o sistema” segue o idioma do navegador ou do computador.",
   'language.system': "Como o sistema ({language})",
   'sessions.unknownDevice': "Dispositivo desconhecido",
   'sessions.cannotList': "Este servidor ainda não consegue listar as suas sessões.",
@@ -605,6 +605,12 @@ export const ptPT: Record<MessageId, string> = {
   'audit.action.session.password_confirmed': "Introduziu novamente a palavra-passe",
   'audit.action.user.password_reset': "Repôs a palavra-passe com uma ligação",
   'audit.action.user.password_reset_sent': "Enviou uma ligação de reposição de palavra-passe",
+  'audit.action.user.language_changed': "Alterou o idioma",
+  'audit.detail.language': "Idioma",
+  'audit.value.language.en': "Inglês",
+  'audit.value.language.pt-PT': "Português (Portugal)",
+  'audit.value.language.pt-BR': "Português (Brasil)",
+  'audit.value.language.es': "Espanhol",
   'audit.action.user.lockout_lifted': "Levantou um bloqueio",
 
   'audit.detail.requireTwoFactor': "Exigir autenticação de dois fatores",
