@@ -16,6 +16,8 @@ export interface User {
   name: string;
   email: string;
   role: Role;
+  /** The user's own language, kept on the server (null: follow the device). */
+  language?: 'en' | 'pt-PT' | 'pt-BR' | 'es' | null;
 }
 
 /** A second-factor method; lists arrive last used first. */
