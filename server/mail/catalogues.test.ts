@@ -80,7 +80,7 @@ test('a mail in another language holds no English sentence, in its subject, text
       }
     }
   }
-  assert.match(renderTemplate('invitation', samples.invitation[0]!, { language: 'es' }).text, /2 de marzo de 2026.*09:05 UTC/);
+  assert.match(renderTemplate('invitation', samples.invitation[0]!, { language: 'es' }).text, /2 de marzo de 2026 a las 9:05 UTC/);
   assert.match(renderTemplate('invitation', samples.invitation[0]!, { language: 'pt-BR' }).text, /2 de março de 2026.*09:05 UTC/);
   // A time zone, when one is known, is used and named.
   assert.match(renderTemplate('invitation', samples.invitation[0]!, { language: 'pt-PT', timeZone: 'Atlantic/Azores' }).text, /2 de março de 2026.*08:05 (?:GMT-1|AZOT)/);

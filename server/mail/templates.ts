@@ -50,7 +50,7 @@ function escapeHtml(value: string): string {
 
 /** `{x, date, when}`: the date, the time and the zone's name ("UTC" when the zone is not known). */
 function formatsFor(timeZone: string): Partial<Formats> {
-  return { date: { when: { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' } } };
+  return { date: { when: { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' } } };
 }
 
 function knownTimeZone(zone: string | undefined): string {
