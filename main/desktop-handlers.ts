@@ -34,6 +34,7 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     confirmAuthenticatorApp: async (id, code) => session.keepRecoveryCodes(await api.confirmAuthenticatorApp(id, code)),
     addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
     renameMethod: (id, name) => api.renameMethod(id, name),
+    setMyLanguage: (language) => api.setMyLanguage(language),
     removeMethod: (id) => api.removeMethod(id),
     regenerateRecoveryCodes: async () => session.keepRecoveryCodes(await api.regenerateRecoveryCodes()),
     getPendingRecoveryCodes: () => session.pendingRecoveryCodes(),

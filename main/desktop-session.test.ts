@@ -131,6 +131,8 @@ describe('desktop session against the embedded server', () => {
       ['submitSecurityKeyPin', [1234]],
       ['listAuditEvents', [{ limit: 'all' }]],
       ['getMe', ['surplus']],
+      ['setMyLanguage', ['fr']],
+      ['setMyLanguage', []],
       ['getSignupStatus', [{}]],
       ['saveSecuritySettings', [{ requireTwoFactor: false, acknowledged: false, userVerification: 'always' }]],
     ] as const) {
@@ -167,6 +169,13 @@ describe('desktop session against the embedded server', () => {
     assert.deepEqual(await admin.value('getPendingRecoveryCodes'), added.recoveryCodes);
     await admin.value('confirmRecoveryCodesSaved');
     assert.equal(await admin.value('getPendingRecoveryCodes'), null);
+  });
+
+  test('the language chosen on the desk is kept on the user: getMe and the next sign-in answer it', async () => {
+    assert.deepEqual(await admin.value('setMyLanguage', 'pt-PT'), { language: 'pt-PT' });
+    assert.equal((await admin.value('getMe')).user.language, 'pt-PT');
+    assert.deepEqual(await admin.value('setMyLanguage', null), { language: null });
+    assert.equal((await admin.value('getMe')).user.language, null);
   });
 
   test('a lock-out and a revoked session\'s reason cross IPC with the code', async () => {

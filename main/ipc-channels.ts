@@ -20,6 +20,7 @@ export const invokeChannels = {
   confirmAuthenticatorApp: 'agentdesk:confirm-authenticator-app',
   addSecurityKey: 'agentdesk:add-security-key',
   renameMethod: 'agentdesk:rename-method',
+  setMyLanguage: 'agentdesk:set-my-language',
   removeMethod: 'agentdesk:remove-method',
   regenerateRecoveryCodes: 'agentdesk:regenerate-recovery-codes',
   getSecuritySettings: 'agentdesk:get-security-settings',

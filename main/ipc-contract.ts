@@ -4,7 +4,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AgentDeskApi } from '../preload/agentdesk-api.js';
-import { CreateAccountBody, Email, Id, MethodName, Password, PersonName, Role, SecondFactorPolicy, SecuritySettingsBody, SignInBody } from '../server/http/schemas.js';
+import { CreateAccountBody, Email, Id, LanguageOrDevice, MethodName, Password, PersonName, Role, SecondFactorPolicy, SecuritySettingsBody, SignInBody } from '../server/http/schemas.js';
 import type { InvokeName } from './ipc-channels.js';
 import { DesktopError } from './server-client.js';
 
@@ -44,6 +44,7 @@ export const ipcArguments = {
   confirmAuthenticatorApp: Type.Tuple([Id, Code]),
   addSecurityKey: Type.Union([Type.Tuple([MethodName]), Type.Tuple([MethodName, Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict)])]),
   renameMethod: Type.Tuple([Id, MethodName]),
+  setMyLanguage: Type.Tuple([LanguageOrDevice]),
   removeMethod: Type.Tuple([Id]),
   regenerateRecoveryCodes: None,
   getSecuritySettings: None,

@@ -33,7 +33,7 @@ import type {
   ImportResult,
   InvitationPreview,
 } from '../preload/agentdesk-api.js';
-import type { AuditFilter, EnrollmentCode, SecurityActivityPage, SecurityAlert } from '../preload/agentdesk-api.js';
+import type { AuditFilter, EnrollmentCode, Language, SecurityActivityPage, SecurityAlert } from '../preload/agentdesk-api.js';
 
 /** The audit log's filters as query parameters (list and CSV export). */
 function auditQuery(filter: AuditFilter): URLSearchParams {
@@ -252,6 +252,10 @@ export class ServerClient {
 
   async renameMethod(id: string, name: string): Promise<Method> {
     return (await this.call<{ method: Method }>('PATCH', `/me/methods/${encodeURIComponent(id)}`, { name })).method;
+  }
+
+  setMyLanguage(language: Language | null) {
+    return this.call<{ language: Language | null }>('PUT', '/me/language', { language });
   }
 
   removeMethod(id: string) {

@@ -17,8 +17,11 @@ export interface User {
   email: string;
   role: Role;
   /** The user's own language, kept on the server (null: follow the device). */
-  language?: 'en' | 'pt-PT' | 'pt-BR' | 'es' | null;
+  language?: Language | null;
 }
+
+/** A language AgentDesk speaks. */
+export type Language = 'en' | 'pt-PT' | 'pt-BR' | 'es';
 
 /** A second-factor method; lists arrive last used first. */
 export interface Method {
@@ -451,6 +454,8 @@ export interface AgentDeskApi {
   addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
   getSecurityPolicy(): Promise<SecurityPolicy>;
   renameMethod(id: string, name: string): Promise<Method>;
+  /** My language, kept on the server so it follows me to another desk and emails are in it (null: follow the device). */
+  setMyLanguage(language: Language | null): Promise<{ language: Language | null }>;
   /** `otherSessions`: how many other sessions of mine are live (endOtherSessions ends them). */
   removeMethod(id: string): Promise<{ otherSessions: number }>;
   regenerateRecoveryCodes(): Promise<string[]>;

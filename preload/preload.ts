@@ -46,6 +46,7 @@ const api = {
   confirmAuthenticatorApp: (id, code) => call('confirmAuthenticatorApp', id, code),
   addSecurityKey: (name, options) => call('addSecurityKey', name, options),
   renameMethod: (id, name) => call('renameMethod', id, name),
+  setMyLanguage: (language) => call('setMyLanguage', language),
   removeMethod: (id) => call('removeMethod', id),
   regenerateRecoveryCodes: () => call('regenerateRecoveryCodes'),
   getSecuritySettings: () => call('getSecuritySettings'),

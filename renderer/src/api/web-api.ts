@@ -360,6 +360,8 @@ export function createWebApi(): AgentDeskApi {
 
     renameMethod: async (id, name) => (await call<{ method: MethodAdded['method'] }>('PATCH', `/me/methods/${encodeURIComponent(id)}`, { name })).method,
 
+    setMyLanguage: (language) => call('PUT', '/me/language', { language }),
+
     removeMethod: (id) => call('DELETE', `/me/methods/${encodeURIComponent(id)}`),
 
     regenerateRecoveryCodes: async () => {

@@ -223,6 +223,7 @@ export const en = {
   'language.label': "Language of AgentDesk",
   'language.hint': "Kept on your account: it follows you to any desk, and emails to you are in it. “As the system” follows your browser’s or computer’s language.",
   'language.system': "As the system ({language})",
+  'language.notSaved': "Used on this desk only: it could not be kept on your account.",
   'sessions.unknownDevice': "Unknown device",
   'sessions.cannotList': "This server cannot list your sessions yet.",
   'sessions.signedOutOne': "Signed out {device}.",

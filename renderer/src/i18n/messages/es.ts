@@ -224,6 +224,7 @@ export const es: Record<MessageId, string> = {
   'language.label': "Idioma de AgentDesk",
   'language.hint': "Se guarda en su cuenta: le acompaña en cualquier puesto, y los emails que le enviamos llegan en este idioma. “Como el sistema” sigue el idioma de su navegador o su ordenador.",
   'language.system': "Como el sistema ({language})",
+  'language.notSaved': "Se usa solo en este puesto: no se pudo guardar en su cuenta.",
   'sessions.unknownDevice': "Dispositivo desconocido",
   'sessions.cannotList': "Este servidor todavía no puede mostrar sus sesiones.",
   'sessions.signedOutOne': "Sesión cerrada en {device}.",

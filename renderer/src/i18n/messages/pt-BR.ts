@@ -224,6 +224,7 @@ export const ptBR: Record<MessageId, string> = {
   'language.label': "Idioma do AgentDesk",
   'language.hint': "Salvo na sua conta: acompanha você em qualquer estação, e os emails que enviamos a você vêm neste idioma. “Como o sistema” segue o idioma do navegador ou do computador.",
   'language.system': "Como o sistema ({language})",
+  'language.notSaved': "Usado só nesta estação: não foi possível salvá-lo na sua conta.",
   'sessions.unknownDevice': "Dispositivo desconhecido",
   'sessions.cannotList': "Este servidor ainda não consegue listar suas sessões.",
   'sessions.signedOutOne': "Sessão encerrada em {device}.",

@@ -224,6 +224,7 @@ export const ptPT: Record<MessageId, string> = {
   'language.label': "Idioma do AgentDesk",
   'language.hint': "Guardado na sua conta: acompanha-o em qualquer posto, e os emails que lhe enviamos vêm neste idioma. “Como o sistema” segue o idioma do navegador ou do computador.",
   'language.system': "Como o sistema ({language})",
+  'language.notSaved': "Usado só neste posto: não foi possível guardá-lo na sua conta.",
   'sessions.unknownDevice': "Dispositivo desconhecido",
   'sessions.cannotList': "Este servidor ainda não consegue listar as suas sessões.",
   'sessions.signedOutOne': "Sessão terminada em {device}.",
