@@ -68,7 +68,7 @@ export const ipcArguments = {
       ),
     ]),
   ]),
-  inviteUser: Type.Tuple([Type.Object({ name: PersonName, email: Email, role: Role }, strict)]),
+  inviteUser: Type.Tuple([Type.Object({ name: PersonName, email: Email, role: Role, language: Type.Optional(LanguageOrDevice) }, strict)]),
   resetUserTwoFactor: Type.Tuple([Id]),
   updateUser: Type.Tuple([Id, Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 })]),
   deleteUser: Type.Tuple([Id]),

@@ -238,6 +238,8 @@ export interface AccountUser extends User {
   methodCount: number;
   createdAt: string;
   lastSignInAt: string | null;
+  /** The user's own language; null follows their device. */
+  language?: Language | null;
   /** Set while sign-ins from new devices are refused after wrong attempts (an admin may lift it). */
   lockedUntil: string | null;
   /** Has a live session now. */
@@ -269,6 +271,8 @@ export interface NewUserInput {
   name: string;
   email: string;
   role: Role;
+  /** The invitee's language (default null: their device decides, and the invitation is in mine). */
+  language?: Language | null;
 }
 
 /** A one-time link sent to a user: emailed, or (no mail configured) `link` for the admin to hand over. */
