@@ -54,7 +54,7 @@ export async function createAccount(
   }
   return {
     account: { id: accountId, name: input.name, slug: input.slug, requireTwoFactor: false },
-    user: { id: userId, name: input.admin.name, email: normalizeEmail(input.admin.email), role: 'admin' as const },
+    user: { id: userId, name: input.admin.name, email: normalizeEmail(input.admin.email), role: 'admin' as const, language: null },
   };
 }
 

@@ -8,7 +8,7 @@ import { DomainError } from '../errors.js';
 import { LANGUAGES, type Language } from '../mail/languages.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
-import { hasForbiddenCharacters } from './names.js';
+import { hasForbiddenCharacters } from '../../contract/names.js';
 import { createInvitations, isUniqueViolation, type Invitee, type Inviter, type SentInvitation } from './invitations.js';
 
 export const MAX_IMPORT_ROWS = 10_000;

@@ -194,7 +194,7 @@ export async function acceptInvitation(
       .set({ password_hash: passwordHash, status: 'active' })
       .where('id', '=', link.userId)
       .where('status', '=', 'invited')
-      .returning(['id', 'name', 'email', 'role', 'account_id'])
+      .returning(['id', 'name', 'email', 'role', 'language', 'account_id'])
       .executeTakeFirst();
     if (!updated) throw new DomainError('invalid_link');
     await recordAudit(trx, {
@@ -204,6 +204,6 @@ export async function acceptInvitation(
       details: { userId: updated.id, name: updated.name, email: updated.email },
       request: input.request,
     });
-    return { user: { id: updated.id, name: updated.name, email: updated.email, role: updated.role }, account: preview.account };
+    return { user: { id: updated.id, name: updated.name, email: updated.email, role: updated.role, language: updated.language ?? null }, account: preview.account };
   });
 }

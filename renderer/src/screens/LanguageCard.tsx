@@ -17,7 +17,7 @@ export function LanguageCard() {
     // This device follows at once; the account keeps it for the other desks and the emails.
     choose(next);
     setNotSaved(null);
-    agentdesk.setMyLanguage(next).catch((error: unknown) => setNotSaved(describeError(error)));
+    agentdesk.setMyLanguage({ body: { language: next } }).catch((error: unknown) => setNotSaved(describeError(error)));
   }
 
   return (
