@@ -72,7 +72,7 @@ test('a lock counts down as a clock reads, from lockedUntil when the server give
 });
 
 test("a user's lock-outs on the Users row: each kind in words with its end; an older server's lockedUntil alone still shows", () => {
-  const base: AccountUser = { id: 'u', name: 'Dana', email: 'd@x', role: 'agent', status: 'active', twoFactorEnabled: true, methodTypes: ['totp'], methodCount: 1, createdAt: '', lastSignInAt: null, lockedUntil: null };
+  const base: AccountUser = { id: 'u', name: 'Dana', email: 'd@x', role: 'agent', status: 'active', twoFactorEnabled: true, methodTypes: ['totp'], methodCount: 1, createdAt: '', lastSignInAt: null, language: null, lockedUntil: null };
   const now = Date.parse('2026-12-07T10:00:00Z');
   const later = '2026-12-07T10:30:00Z';
   const listed = { ...base, lockedUntil: null, lockouts: [{ kind: 'device', until: later, deviceId: 'd1' }, { kind: 'enrollment_code', until: '2026-12-07T09:00:00Z' }] };

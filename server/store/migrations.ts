@@ -511,6 +511,17 @@ const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
 };
 
 /**
+ * Each user's language (issue 19): null follows the device; emails are in it. A security
+ * notification keeps its request's language, for a user who has none.
+ */
+const usersLanguage: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('language', 'text').execute();
+    await db.schema.alterTable('security_notifications').addColumn('language', 'text').execute();
+  },
+};
+
+/**
  * Issue 22: the admins are emailed when a user answers "This wasn't me". security_notifications.
  * admins_mailed_at: when that mail was claimed (once across instances), as mailed_at is for the
  * user's own mail. Reports made before this migration count as mailed: they are not sent late.
@@ -542,7 +553,9 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id': throttlesUserId,
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-not-me-admins-mailed': notMeAdminsMailed,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language': usersLanguage,
+  // After users-language (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed': notMeAdminsMailed,
 };
 
 export const migrationProvider: MigrationProvider = {
