@@ -199,8 +199,8 @@ async function ourCeremonyRound(client: SecurityKeyClient, n: number, samples: M
   }
 }
 
-async function runPython(python: string, device: UdpEndpoint): Promise<{ fido2: string; python: string; samplesNs: Record<RawOp, number[]> }> {
-  const child = spawn(python, [PYTHON_FIDO2_SCRIPT, '--device', `${device.host}:${device.port}`, '--pin', PIN, '--rounds', String(udpRounds), '--warmup', String(udpWarmup)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function runPython(python: string, device: UdpEndpoint, rounds: number, warmup: number): Promise<{ fido2: string; python: string; samplesNs: Record<RawOp, number[]> }> {
+  const child = spawn(python, [PYTHON_FIDO2_SCRIPT, '--device', `${device.host}:${device.port}`, '--pin', PIN, '--rounds', String(rounds), '--warmup', String(warmup)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -227,15 +227,29 @@ async function sideBySide(): Promise<{ rows: Row[]; meta: Record<string, unknown
   try {
     const raw = new Map<RawOp, number[]>(RAW_OPS.map((op) => [op, []]));
     const ceremonies = new Map<CeremonyName, number[]>((Object.keys(CEREMONIES) as CeremonyName[]).map((c) => [c, []]));
-    // Each ceremony opens its own socket on an ephemeral port; the key answers whoever spoke last.
-    const client = new SecurityKeyClient({ discovery: { list: async () => [new UdpTransport(key.device, { host: '127.0.0.1', port: 0 })] } });
-    for (let i = 0; i < udpWarmup + udpRounds; i++) {
-      const counted = i >= udpWarmup;
-      await ourRawRound(key.device, i, counted ? raw : undefined);
-      await ourCeremonyRound(client, i, counted ? ceremonies : undefined);
+    // One transport for every ceremony, as udpDiscoveryFromEnvironment gives the app; each ceremony
+    // opens its socket (an ephemeral port: the key answers whoever spoke last) and closes it.
+    const transport = new UdpTransport(key.device, { host: '127.0.0.1', port: 0 });
+    const client = new SecurityKeyClient({ discovery: { list: async () => [transport] } });
+    for (let i = 0; i < udpWarmup; i++) {
+      await ourRawRound(key.device, i, undefined);
+      await ourCeremonyRound(client, i, undefined);
     }
-    let theirs: Awaited<ReturnType<typeof runPython>> | undefined;
-    if ('python' in python) theirs = await runPython(python.python, key.device);
+    // Ours and python-fido2's in turns, so that both meet the same machine (other work on it
+    // comes and goes over a run).
+    let theirs: { fido2: string; python: string; samplesNs: Record<RawOp, number[]> } | undefined;
+    const blocks = 5;
+    for (let block = 0; block < blocks; block++) {
+      const n = Math.ceil(udpRounds / blocks);
+      for (let i = 0; i < n; i++) {
+        await ourRawRound(key.device, udpWarmup + block * n + i, raw);
+        await ourCeremonyRound(client, udpWarmup + block * n + i, ceremonies);
+      }
+      if (!('python' in python)) continue;
+      const part = await runPython(python.python, key.device, n, block === 0 ? udpWarmup : 10);
+      if (!theirs) theirs = part;
+      else for (const op of RAW_OPS) theirs.samplesNs[op].push(...part.samplesNs[op]);
+    }
     const pyMs = (op: RawOp) => theirs!.samplesNs[op].map((ns) => ns / 1e6);
     const row = (operation: string, ours: number[], py: number[] | undefined): Row => {
       const r: Row = { operation, ours: stats(ours) };
