@@ -167,7 +167,8 @@ async function ourRawRound(device: UdpEndpoint, n: number, samples: Map<RawOp, n
   const made = await cpuOf(at('makeCredential'), () => key.ctap2.makeCredential({ clientDataHash: cdh, rp, user, pubKeyCredParams: es256 }));
   const credentialId = made.authData.subarray(55, 55 + ((made.authData[53]! << 8) | made.authData[54]!));
   const allowList = [{ type: 'public-key' as const, id: credentialId }];
-  await cpuOf(at('getAssertion'), () => key.ctap2.getAssertion({ rpId: rpID, clientDataHash: sha256(randomBytes(32)), allowList }));
+  const cdhAssert = sha256(randomBytes(32));
+  await cpuOf(at('getAssertion'), () => key.ctap2.getAssertion({ rpId: rpID, clientDataHash: cdhAssert, allowList }));
   const clientPin = ClientPin.for(key.ctap2, key.info);
   if (clientPin.protocol.version !== 1) throw new Error('the key should offer PIN protocol 1 only');
   const token = await cpuOf(at('getPinToken (protocol 1)'), () => clientPin.getPinToken(PIN, PinPermission.MAKE_CREDENTIAL, rpID));
@@ -183,20 +184,50 @@ async function ourRawRound(device: UdpEndpoint, n: number, samples: Map<RawOp, n
   await cpuOf(at('close'), () => key.hid.close());
 }
 
-/** Our whole WebAuthn ceremonies over UDP, each verified by the server library (outside the timing). */
-async function ourCeremonyRound(client: SecurityKeyClient, n: number, samples: Map<CeremonyName, number[]> | undefined): Promise<void> {
-  for (const pin of [undefined, PIN]) {
-    const uv = pin ? 'required' : 'discouraged';
-    const ceremony = { origin, ...(pin && { requestPin: async () => pin }) };
-    const regOptions = await generateRegistrationOptions({ rpName: 'AgentDesk', rpID, userName: `agent${n}@example.com`, authenticatorSelection: { userVerification: uv } });
+type Registration = Awaited<ReturnType<SecurityKeyClient['createCredential']>>;
+type Assertion = Awaited<ReturnType<SecurityKeyClient['getAssertion']>>;
+interface CeremonyRecord {
+  pin: boolean;
+  registration: { options: Awaited<ReturnType<typeof generateRegistrationOptions>>; response: Registration };
+  authentication: { challenge: string; response: Assertion };
+}
+
+/**
+ * Registration options for every ceremony, made before any is timed: the server library's
+ * garbage (and the garbage of verifying) would otherwise be collected during our client's turn.
+ */
+async function registrationOptions(count: number) {
+  const all = [];
+  for (let i = 0; i < count; i++) {
+    for (const pin of [false, true]) {
+      all.push(await generateRegistrationOptions({ rpName: 'AgentDesk', rpID, userName: `agent${i}@example.com`, authenticatorSelection: { userVerification: pin ? 'required' : 'discouraged' } }));
+    }
+  }
+  return all;
+}
+
+/** Our whole WebAuthn ceremonies over UDP; what they return is verified after the timing. */
+async function ourCeremonyRound(client: SecurityKeyClient, options: Awaited<ReturnType<typeof registrationOptions>>, samples: Map<CeremonyName, number[]> | undefined, records: CeremonyRecord[]): Promise<void> {
+  for (const pin of [false, true]) {
+    const ceremony = { origin, ...(pin && { requestPin: async () => PIN }) };
+    const regOptions = options.shift()!;
     const registration = await cpuOf(samples?.get(pin ? 'register, PIN protocol 1' : 'register, no PIN'), () => client.createCredential(regOptions, ceremony));
-    const verified = await verifyRegistrationResponse({ response: registration, expectedChallenge: regOptions.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: Boolean(pin) });
-    if (!verified.verified) throw new Error('registration not verified');
-    const authOptions = await generateAuthenticationOptions({ rpID, allowCredentials: [{ id: registration.id }], userVerification: uv });
+    // What generateAuthenticationOptions returns, built without its garbage.
+    const authOptions = { challenge: randomBytes(32).toString('base64url'), rpId: rpID, allowCredentials: [{ id: registration.id, type: 'public-key' as const }], userVerification: pin ? ('required' as const) : ('discouraged' as const), timeout: 60_000 };
     const assertion = await cpuOf(samples?.get(pin ? 'authenticate, PIN protocol 1' : 'authenticate, no PIN'), () => client.getAssertion(authOptions, ceremony));
-    const ok = await verifyAuthenticationResponse({ response: assertion, expectedChallenge: authOptions.challenge, expectedOrigin: origin, expectedRPID: rpID, credential: verified.registrationInfo!.credential, requireUserVerification: Boolean(pin) });
+    records.push({ pin, registration: { options: regOptions, response: registration }, authentication: { challenge: authOptions.challenge, response: assertion } });
+  }
+}
+
+/** Every ceremony the bench ran, checked as the server would: a client that cut a corner fails here. */
+async function verifyCeremonies(records: CeremonyRecord[]): Promise<void> {
+  for (const { pin, registration, authentication } of records) {
+    const verified = await verifyRegistrationResponse({ response: registration.response, expectedChallenge: registration.options.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: pin });
+    if (!verified.verified) throw new Error('registration not verified');
+    const ok = await verifyAuthenticationResponse({ response: authentication.response, expectedChallenge: authentication.challenge, expectedOrigin: origin, expectedRPID: rpID, credential: verified.registrationInfo!.credential, requireUserVerification: pin });
     if (!ok.verified) throw new Error('assertion not verified');
   }
+  records.length = 0;
 }
 
 async function runPython(python: string, device: UdpEndpoint, rounds: number, warmup: number): Promise<{ fido2: string; python: string; samplesNs: Record<RawOp, number[]> }> {
@@ -231,20 +262,25 @@ async function sideBySide(): Promise<{ rows: Row[]; meta: Record<string, unknown
     // opens its socket (an ephemeral port: the key answers whoever spoke last) and closes it.
     const transport = new UdpTransport(key.device, { host: '127.0.0.1', port: 0 });
     const client = new SecurityKeyClient({ discovery: { list: async () => [transport] } });
+    const records: CeremonyRecord[] = [];
+    let options = await registrationOptions(udpWarmup);
     for (let i = 0; i < udpWarmup; i++) {
       await ourRawRound(key.device, i, undefined);
-      await ourCeremonyRound(client, i, undefined);
+      await ourCeremonyRound(client, options, undefined, records);
     }
+    await verifyCeremonies(records);
     // Ours and python-fido2's in turns, so that both meet the same machine (other work on it
     // comes and goes over a run).
     let theirs: { fido2: string; python: string; samplesNs: Record<RawOp, number[]> } | undefined;
     const blocks = 5;
     for (let block = 0; block < blocks; block++) {
       const n = Math.ceil(udpRounds / blocks);
+      options = await registrationOptions(n);
       for (let i = 0; i < n; i++) {
         await ourRawRound(key.device, udpWarmup + block * n + i, raw);
-        await ourCeremonyRound(client, udpWarmup + block * n + i, ceremonies);
+        await ourCeremonyRound(client, options, ceremonies, records);
       }
+      await verifyCeremonies(records);
       if (!('python' in python)) continue;
       const part = await runPython(python.python, key.device, n, block === 0 ? udpWarmup : 10);
       if (!theirs) theirs = part;

@@ -18,6 +18,19 @@ export function sha256(data: Uint8Array | string): Uint8Array {
  * would: same host or a parent domain, https (or http on localhost), never an IP address.
  */
 export function checkOrigin(origin: string, rpId: string): string {
+  // One origin and RP ID for every ceremony of a running app: remember the few that passed.
+  const key = `${origin}\n${rpId}`;
+  const known = checkedOrigins.get(key);
+  if (known !== undefined) return known;
+  const checked = checkOriginUncached(origin, rpId);
+  if (checkedOrigins.size >= 16) checkedOrigins.clear();
+  checkedOrigins.set(key, checked);
+  return checked;
+}
+
+const checkedOrigins = new Map<string, string>();
+
+function checkOriginUncached(origin: string, rpId: string): string {
   let url: URL;
   try {
     url = new URL(origin);
