@@ -15,7 +15,7 @@ test('encodeCbor writes the same canonical bytes as cborg, for every shape a req
     new Uint8Array(), randomBytes(23), randomBytes(24), randomBytes(300), randomBytes(70_000),
     [], [1, 'two', new Uint8Array([3]), [4, [5]]],
     // Keys of every kind and size, inserted out of order: major type, then length, then bytes.
-    new Map<unknown, unknown>([[-3, 'y'], ['type', 'public-key'], [24, 'big'], [1, 2], ['id', new Uint8Array(4)], [-1, 1], [3, -7], [-25, 'z'], [23, 'w'], ['alg', -7], [new Uint8Array([2]), 'bytes'], ['', 0]]),
+    new Map<unknown, unknown>([[-3, 'y'], ['type', 'public-key'], [24, 'big'], [1, 2], ['id', new Uint8Array(4)], [-1, 1], [3, -7], [-25, 'z'], [23, 'w'], ['alg', -7], [new Uint8Array([2]), 'bytes'], ['', 0], ['éa', 1], ['eb', 2], ['zz', 3], ['\uffff', 4], ['\u{1f511}', 5]]),
     new Map<string, unknown>([['fmt', 'packed'], ['attStmt', new Map<string, unknown>([['sig', randomBytes(72)], ['alg', -7], ['x5c', [randomBytes(400)]]])], ['authData', randomBytes(164)]]),
     makeCredentialParameters({
       clientDataHash: randomBytes(32),

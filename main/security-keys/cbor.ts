@@ -4,143 +4,146 @@ import { CtapProtocolError } from './errors.js';
 /**
  * CTAP2 canonical CBOR (CTAP 2.1 §8: shortest integer and length forms, definite lengths, map
  * keys by major type, then by length, then bytewise). Everything a request or an attestation
- * object holds (maps with integer or text keys, arrays, byte and text strings, safe integers,
- * booleans) is written straight into one buffer; anything else (floats, null, other key types)
- * goes to cborg, whose default ordering is the same, so the bytes are those cborg would write.
+ * object holds (maps with integer, text or byte-string keys, arrays, byte and text strings, safe
+ * integers, booleans) is written straight into one reused buffer; anything else (floats, null,
+ * undefined, other keys) goes to cborg, whose default ordering is the same, so the bytes are
+ * always those cborg would write.
  */
 export function encodeCbor(value: unknown): Uint8Array {
-  const writer = new Writer();
+  length = 0;
   try {
-    writeItem(writer, value);
+    writeItem(value);
   } catch (error) {
     if (error === UNSUPPORTED) return encode(value);
     throw error;
   }
-  return writer.bytes.slice(0, writer.length);
+  // A pooled Buffer (a Uint8Array) with a copy: a fresh ArrayBuffer costs eight times as much.
+  const out = Buffer.allocUnsafe(length);
+  scratch.copy(out, 0, 0, length);
+  return out;
 }
 
 const UNSUPPORTED = Symbol('unsupported by the direct encoder');
-const utf8 = new TextEncoder();
+// Encoding is synchronous and never re-entered, so one buffer serves every call.
+let scratch = Buffer.allocUnsafeSlow(4096);
+let length = 0;
 
-class Writer {
-  bytes: Uint8Array;
-  length = 0;
-
-  constructor(size = 256) {
-    this.bytes = new Uint8Array(size);
+function reserve(n: number): number {
+  const at = length;
+  const need = at + n;
+  if (need > scratch.length) {
+    const grown = Buffer.allocUnsafeSlow(Math.max(need, scratch.length * 2));
+    scratch.copy(grown, 0, 0, at);
+    scratch = grown;
   }
+  length = need;
+  return at;
+}
 
-  reserve(n: number): number {
-    const at = this.length;
-    const need = at + n;
-    if (need > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(need, this.bytes.length * 2));
-      grown.set(this.bytes.subarray(0, at));
-      this.bytes = grown;
-    }
-    this.length = need;
-    return at;
-  }
-
-  head(major: number, n: number): void {
-    const type = major << 5;
-    if (n < 24) {
-      const at = this.reserve(1);
-      this.bytes[at] = type | n;
-    } else if (n < 0x100) {
-      const at = this.reserve(2);
-      this.bytes[at] = type | 24;
-      this.bytes[at + 1] = n;
-    } else if (n < 0x10000) {
-      const at = this.reserve(3);
-      this.bytes[at] = type | 25;
-      this.bytes[at + 1] = n >>> 8;
-      this.bytes[at + 2] = n & 0xff;
-    } else if (n < 0x100000000) {
-      const at = this.reserve(5);
-      this.bytes[at] = type | 26;
-      this.bytes[at + 1] = n >>> 24;
-      this.bytes[at + 2] = (n >>> 16) & 0xff;
-      this.bytes[at + 3] = (n >>> 8) & 0xff;
-      this.bytes[at + 4] = n & 0xff;
-    } else {
-      const at = this.reserve(9);
-      this.bytes[at] = type | 27;
-      const high = Math.floor(n / 0x100000000);
-      const low = n >>> 0;
-      for (let i = 0; i < 4; i++) {
-        this.bytes[at + 1 + i] = (high >>> (24 - 8 * i)) & 0xff;
-        this.bytes[at + 5 + i] = (low >>> (24 - 8 * i)) & 0xff;
-      }
-    }
-  }
-
-  raw(data: Uint8Array): void {
-    const at = this.reserve(data.length);
-    this.bytes.set(data, at);
+function head(major: number, n: number): void {
+  const type = major << 5;
+  if (n < 24) {
+    const at = reserve(1);
+    scratch[at] = type | n;
+  } else if (n < 0x100) {
+    const at = reserve(2);
+    scratch[at] = type | 24;
+    scratch[at + 1] = n;
+  } else if (n < 0x10000) {
+    const at = reserve(3);
+    scratch[at] = type | 25;
+    scratch.writeUInt16BE(n, at + 1);
+  } else if (n < 0x100000000) {
+    const at = reserve(5);
+    scratch[at] = type | 26;
+    scratch.writeUInt32BE(n, at + 1);
+  } else {
+    const at = reserve(9);
+    scratch[at] = type | 27;
+    scratch.writeUInt32BE(Math.floor(n / 0x100000000), at + 1);
+    scratch.writeUInt32BE(n >>> 0, at + 5);
   }
 }
 
-function writeItem(w: Writer, value: unknown): void {
+function writeItem(value: unknown): void {
   switch (typeof value) {
     case 'number':
       if (!Number.isSafeInteger(value)) throw UNSUPPORTED;
-      if (value >= 0) w.head(0, value);
-      else w.head(1, -1 - value);
+      if (value >= 0) head(0, value);
+      else head(1, -1 - value);
       return;
     case 'string': {
-      const data = utf8.encode(value);
-      w.head(3, data.length);
-      w.raw(data);
+      const size = Buffer.byteLength(value, 'utf8');
+      head(3, size);
+      const at = reserve(size);
+      scratch.write(value, at, size, 'utf8');
       return;
     }
     case 'boolean': {
-      const at = w.reserve(1);
-      w.bytes[at] = value ? 0xf5 : 0xf4;
+      const at = reserve(1);
+      scratch[at] = value ? 0xf5 : 0xf4;
       return;
     }
     case 'object':
       if (value instanceof Uint8Array) {
-        w.head(2, value.length);
-        w.raw(value);
+        head(2, value.length);
+        const at = reserve(value.length);
+        scratch.set(value, at);
         return;
       }
       if (Array.isArray(value)) {
-        w.head(4, value.length);
-        for (const item of value) writeItem(w, item);
+        head(4, value.length);
+        for (const item of value) writeItem(item);
         return;
       }
-      if (value instanceof Map) return writeMap(w, value);
+      if (value instanceof Map) return writeMap(value);
       throw UNSUPPORTED;
     default:
       throw UNSUPPORTED;
   }
 }
 
-function writeMap(w: Writer, map: Map<unknown, unknown>): void {
-  const entries: { key: Uint8Array; value: unknown }[] = [];
-  for (const [key, value] of map) {
-    if (typeof key !== 'number' && typeof key !== 'string' && !(key instanceof Uint8Array)) throw UNSUPPORTED;
-    const one = new Writer(typeof key === 'number' ? 9 : 64);
-    writeItem(one, key);
-    entries.push({ key: one.bytes.subarray(0, one.length), value });
+function writeMap(map: Map<unknown, unknown>): void {
+  const keys: unknown[] = [];
+  for (const key of map.keys()) {
+    if (!(typeof key === 'number' && Number.isSafeInteger(key)) && typeof key !== 'string' && !(key instanceof Uint8Array)) throw UNSUPPORTED;
+    keys.push(key);
   }
-  entries.sort((a, b) => compareKeys(a.key, b.key));
-  w.head(5, entries.length);
-  for (const entry of entries) {
-    w.raw(entry.key);
-    writeItem(w, entry.value);
+  if (keys.length > 1) keys.sort(compareKeys);
+  head(5, keys.length);
+  for (const key of keys) {
+    writeItem(key);
+    writeItem(map.get(key));
   }
 }
 
-/** CTAP2 canonical key order on encoded keys: major type, then length, then bytes. */
-function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  const majorA = a[0]! >> 5;
-  const majorB = b[0]! >> 5;
+/** Major type of a key as CBOR writes it. */
+function majorOf(key: unknown): number {
+  if (typeof key === 'number') return key >= 0 ? 0 : 1;
+  return typeof key === 'string' ? 3 : 2;
+}
+
+/**
+ * CTAP2 canonical key order, on the values: major type; then integers by their encoded argument
+ * (shorter forms are smaller numbers), strings and byte strings by length, then bytewise.
+ */
+function compareKeys(a: unknown, b: unknown): number {
+  const majorA = majorOf(a);
+  const majorB = majorOf(b);
   if (majorA !== majorB) return majorA - majorB;
-  if (a.length !== b.length) return a.length - b.length;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
+  if (typeof a === 'number') {
+    const argA = a >= 0 ? a : -1 - a;
+    const argB = (b as number) >= 0 ? (b as number) : -1 - (b as number);
+    return argA - argB;
+  }
+  const lengthA = typeof a === 'string' ? Buffer.byteLength(a, 'utf8') : (a as Uint8Array).length;
+  const lengthB = typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : (b as Uint8Array).length;
+  if (lengthA !== lengthB) return lengthA - lengthB;
+  // ASCII text (every CTAP key) compares bytewise as JavaScript compares it.
+  if (typeof a === 'string' && lengthA === a.length && lengthB === (b as string).length) return a < (b as string) ? -1 : a > (b as string) ? 1 : 0;
+  const bytesA = typeof a === 'string' ? Buffer.from(a, 'utf8') : (a as Uint8Array);
+  const bytesB = typeof b === 'string' ? Buffer.from(b, 'utf8') : (b as Uint8Array);
+  return Buffer.compare(bytesA, bytesB);
 }
 
 export type CborMap = Map<unknown, unknown>;
