@@ -20,7 +20,7 @@
 // warm rounds measure 0.7 ms). The very first ceremony of each kind is printed apart: it pays for
 // loading and compiling the client once per process.
 //
-//   npm run bench:ctap [-- --rounds 500 --warmup 200 --udp-rounds 300 --udp-warmup 100 --only udp|memory]
+//   npm run bench:ctap [-- --rounds 500 --warmup 200 --udp-rounds 300 --udp-warmup 300 --only udp|memory]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -41,7 +41,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '500' },
     warmup: { type: 'string', default: '200' },
     'udp-rounds': { type: 'string', default: '300' },
-    'udp-warmup': { type: 'string', default: '100' },
+    'udp-warmup': { type: 'string', default: '300' },
     only: { type: 'string' },
   },
 });
@@ -272,7 +272,7 @@ async function sideBySide(): Promise<{ rows: Row[]; meta: Record<string, unknown
     // Ours and python-fido2's in turns, so that both meet the same machine (other work on it
     // comes and goes over a run).
     let theirs: { fido2: string; python: string; samplesNs: Record<RawOp, number[]> } | undefined;
-    const blocks = 5;
+    const blocks = 15;
     for (let block = 0; block < blocks; block++) {
       const n = Math.ceil(udpRounds / blocks);
       options = await registrationOptions(n);
