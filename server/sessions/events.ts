@@ -109,7 +109,7 @@ export class SessionEvents {
 
   /** Delivers to the streams held by this instance. */
   deliver(sessionIds: Iterable<string>, reason: RevocationReason, revokedAt?: number): void {
-    const event: SessionRevokedEvent = { type: 'session.revoked', reason, revokedAt };
+    const event: SessionRevokedEvent = revokedAt === undefined ? { type: 'session.revoked', reason } : { type: 'session.revoked', reason, revokedAt };
     for (const id of sessionIds) {
       const set = this.listeners.get(id);
       if (!set) continue;

@@ -177,13 +177,13 @@ export class PostgresRelay implements RevocationRelay {
     for (let i = 0; i < held.length; i += 500) {
       const rows = await this.options.db
         .selectFrom('sessions')
-        .select(['id', 'revoked_reason'])
+        .select(['id', 'revoked_reason', 'revoked_at'])
         .where('id', 'in', held.slice(i, i + 500))
         .where('revoked_at', 'is not', null)
         .execute();
       for (const row of rows) {
         const reason = REASONS.has(row.revoked_reason ?? '') ? (row.revoked_reason as RevocationReason) : 'signed_out';
-        this.options.events.deliver([row.id], reason);
+        this.options.events.deliver([row.id], reason, row.revoked_at ?? undefined);
       }
     }
   }
