@@ -510,6 +510,43 @@ const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
   },
 };
 
+/**
+ * Audit streaming (issue 22): an account's streams and the outbox of entries each has yet to
+ * receive. A row per entry and stream is written in the entry's transaction and deleted once the
+ * receiver took it (audit-streams/delivery.ts), so nothing audited is lost between the two.
+ */
+const auditStreams: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('audit_streams')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('last_delivered_at', 'bigint')
+      .addColumn('last_error', 'text')
+      .addColumn('last_error_at', 'bigint')
+      .addColumn('failing_since', 'bigint')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .execute();
+    // The audit write looks an account's streams up by this (an empty range for most accounts).
+    await db.schema.createIndex('audit_streams_account').on('audit_streams').column('account_id').execute();
+    await db.schema
+      .createTable('audit_outbox')
+      .addColumn('stream_id', 'text', (c) => c.notNull().references('audit_streams.id').onDelete('cascade'))
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('audit_outbox_pk', ['stream_id', 'event_id'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -523,6 +560,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id': throttlesUserId,
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-audit-streams': auditStreams,
 };
 
 export const migrationProvider: MigrationProvider = {
