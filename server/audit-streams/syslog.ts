@@ -49,7 +49,7 @@ export function octetCounted(message: string): Buffer {
  * Writes one batch and closes the connection; resolves once every byte is handed to the
  * network. A collector that accepts and never reads fails the attempt at the deadline.
  */
-export function sendBatch(target: URL, events: Array<AuditEventView & { accountId: string }>, policy: TargetPolicy, timeoutMs: number): Promise<void> {
+export async function sendBatch(target: URL, events: Array<AuditEventView & { accountId: string }>, policy: TargetPolicy, timeoutMs: number): Promise<void> {
   checkLiteral(target, policy);
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.port);

@@ -21,7 +21,7 @@ export function signature(secret: string, body: string, unixSeconds: number): st
 }
 
 /** Posts one batch; resolves on a 2xx answer, rejects with what went wrong otherwise. */
-export function postBatch(target: URL, secret: string, events: unknown[], policy: TargetPolicy, timeoutMs: number): Promise<void> {
+export async function postBatch(target: URL, secret: string, events: unknown[], policy: TargetPolicy, timeoutMs: number): Promise<void> {
   checkLiteral(target, policy);
   const body = JSON.stringify({ events });
   const client = target.protocol === 'https:' ? https : http;
