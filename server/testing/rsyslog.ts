@@ -24,11 +24,11 @@ export interface CollectedMessage {
   pri: string;
 }
 
-export async function startRsyslog() {
+export async function startRsyslog(options: { port?: number } = {}) {
   const binary = rsyslogdPath();
   if (!binary) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'agentdesk-rsyslog-'));
-  const port = await reserveFreePort('127.0.0.1');
+  const port = options.port ?? (await reserveFreePort('127.0.0.1'));
   const out = join(dir, 'messages.log');
   const conf = join(dir, 'rsyslog.conf');
   writeFileSync(
