@@ -37,6 +37,8 @@ export const defaultDeliveryOptions: DeliveryOptions = {
   batchesPerClaim: 50,
 };
 
+const SWEEP_EVERY_MS = 60_000;
+
 /** Equal jitter: half the exponential delay, plus up to as much again at random. */
 export function retryDelay(attempts: number, options: Pick<DeliveryOptions, 'retryBaseMs' | 'retryMaxMs'>, random = Math.random): number {
   const delay = Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
@@ -49,6 +51,7 @@ export class AuditStreamDelivery {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private sweptAt = 0;
   private readonly options: DeliveryOptions;
 
   constructor(
@@ -84,6 +87,14 @@ export class AuditStreamDelivery {
 
   private async deliverDue(): Promise<void> {
     const now = Date.now();
+    if (now - this.sweptAt > SWEEP_EVERY_MS) {
+      this.sweptAt = now;
+      // Rows of a stream removed (or an account deleted) while an entry was being written.
+      await this.db
+        .deleteFrom('audit_outbox')
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('audit_streams as s').select('s.id').whereRef('s.id', '=', 'audit_outbox.stream_id'))))
+        .execute();
+    }
     const due = await this.db
       .selectFrom('audit_streams as s')
       .select('s.id')

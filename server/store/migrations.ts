@@ -539,7 +539,10 @@ const auditStreams: Migration = {
     await db.schema.createIndex('audit_streams_account').on('audit_streams').column('account_id').execute();
     await db.schema
       .createTable('audit_outbox')
-      .addColumn('stream_id', 'text', (c) => c.notNull().references('audit_streams.id').onDelete('cascade'))
+      // No foreign key to audit_streams: on PostgreSQL an entry written while its stream is being
+      // removed would fail the key check, and with it the change being audited (a sign-in). The
+      // rows a removal leaves behind are swept by the delivery (audit-streams/delivery.ts).
+      .addColumn('stream_id', 'text', (c) => c.notNull())
       .addColumn('event_id', 'text', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('audit_outbox_pk', ['stream_id', 'event_id'])
