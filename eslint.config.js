@@ -68,6 +68,7 @@ export default tseslint.config(
       'import/resolver': { typescript: { project: ['tsconfig.json', 'renderer/tsconfig.json'], noWarnOnMultipleProjects: true } },
       // Folders: first match wins, so the narrower come first.
       'boundaries/elements': [
+        { type: 'contract', pattern: 'contract/**', partialMatch: false },
         { type: 'renderer', pattern: 'renderer/**', partialMatch: false },
         { type: 'preload', pattern: 'preload/**', partialMatch: false },
         { type: 'main', pattern: 'main/**', partialMatch: false },
@@ -93,6 +94,12 @@ export default tseslint.config(
             from: element('renderer'),
             disallow: { to: [element('main'), element('server-http'), element('server')] },
             message: 'The renderer reaches main only through the preload\'s types: import type from preload/, never main/ or server/.',
+          },
+          {
+            // The contract is the bottom layer both sides build on: it imports none of them.
+            from: element('contract'),
+            disallow: { to: [element('renderer'), element('preload'), element('main'), element('server-http'), element('server')] },
+            message: 'The contract (contract/) is shared by the server and both clients: it imports nothing from them.',
           },
           {
             from: element('renderer'),

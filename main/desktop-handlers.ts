@@ -1,12 +1,13 @@
 // What main does for each IPC message, as plain functions over the session and the security-key
 // ceremonies. The Electron glue (ipc.ts) only checks the sender and hands over; everything here
 // runs, and is tested, on plain Node.
+import { ApiError } from '../contract/api-error.js';
+import { bridgeCalls } from '../contract/operations.js';
 import type { AgentDeskApi } from '../preload/agentdesk-api.js';
 import type { DesktopSession } from './desktop-session.js';
 import { checkArguments } from './ipc-contract.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
 import type { SecurityKeyCeremonies } from './security-key-ceremony.js';
-import { DesktopError } from './server-client.js';
 
 export type DesktopHandlers = {
   [K in InvokeName]: (...args: Parameters<AgentDeskApi[K]>) => Promise<Awaited<ReturnType<AgentDeskApi[K]>>> | Awaited<ReturnType<AgentDeskApi[K]>>;
@@ -15,62 +16,33 @@ export type DesktopHandlers = {
 export function createDesktopHandlers(deps: { session: DesktopSession; securityKeys: SecurityKeyCeremonies }): DesktopHandlers {
   const { session, securityKeys } = deps;
   const api = session.client;
+  // Every operation of the contract goes to the server as it is, with the session's token;
+  // recovery codes in an answer are kept until the user says they are saved.
+  const operations = bridgeCalls(async (op, input) => {
+    const answer = await api.request(op, input);
+    const codes = (answer as { recoveryCodes?: unknown } | undefined)?.recoveryCodes;
+    if (Array.isArray(codes)) session.keepRecoveryCodes(codes as string[]);
+    return answer;
+  });
   return {
-    getSignupStatus: () => api.signupStatus(),
-    createAccount: (input) => api.createAccount(input),
+    ...operations,
+    // This device's token goes with it (main's to send, never the page's).
+    requestPasswordReset: async (input) => {
+      await session.requestPasswordReset(input.body.account, input.body.email);
+      return { accepted: true };
+    },
     signIn: (input) => session.signIn(input),
     getCurrentSession: () => session.current(),
-    passSecondFactor: (input) => api.passSecondFactor(input),
     useSecurityKey: () => securityKeys.authenticate(api),
     // The browser's passkey autofill has no desktop counterpart: the key is asked at once.
     signInWithSecurityKey: (input) => session.signInWithPasskey(input.account, (server) => securityKeys.signInWithPasskey(server, input.account)),
-    getSecurityPolicy: () => api.securityPolicy(),
+    addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
     signOut: () => session.signOut(),
     submitSecurityKeyPin: (pin) => securityKeys.submitPin(pin),
     chooseSecurityKeyAccount: (index) => securityKeys.chooseAccount(index),
     cancelSecurityKey: () => securityKeys.cancel(),
-    getMe: () => api.me(),
-    startAuthenticatorApp: (name) => api.startAuthenticatorApp(name),
-    confirmAuthenticatorApp: async (id, code) => session.keepRecoveryCodes(await api.confirmAuthenticatorApp(id, code)),
-    addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
-    renameMethod: (id, name) => api.renameMethod(id, name),
-    removeMethod: (id) => api.removeMethod(id),
-    regenerateRecoveryCodes: async () => session.keepRecoveryCodes(await api.regenerateRecoveryCodes()),
     getPendingRecoveryCodes: () => session.pendingRecoveryCodes(),
     confirmRecoveryCodesSaved: () => session.recoveryCodesSaved(),
-    listMySessions: () => api.listMySessions(),
-    endMySession: (id) => api.endMySession(id),
-    endOtherSessions: () => api.endOtherSessions(),
-    getSecuritySettings: () => api.securitySettings(),
-    getEnforcementImpact: (secondFactorPolicy) => api.enforcementImpact(secondFactorPolicy),
-    saveSecuritySettings: (input) => api.saveSecuritySettings(input),
-    listUsers: (query) => api.listUsers(query),
-    inviteUser: (input) => api.inviteUser(input),
-    resetUserTwoFactor: (userId) => api.resetUserTwoFactor(userId),
-    updateUser: (userId, change) => api.updateUser(userId, change),
-    deleteUser: (userId) => api.deleteUser(userId),
-    resendInvitation: (userId) => api.resendInvitation(userId),
-    sendPasswordReset: (userId) => api.sendPasswordReset(userId),
-    liftLockout: (userId) => api.liftLockout(userId),
-    signUserOutEverywhere: (userId) => api.signUserOutEverywhere(userId),
-    signEveryoneElseOut: () => api.signEveryoneElseOut(),
-    exportUsers: (filters) => api.exportUsers(filters),
-    importUsers: (csv, dryRun) => api.importUsers(csv, dryRun),
-    previewInvitation: (token) => api.previewInvitation(token),
-    acceptInvitation: (token, password) => api.acceptInvitation(token, password),
-    requestPasswordReset: (account, email) => session.requestPasswordReset(account, email),
-    completePasswordReset: (token, newPassword) => api.completePasswordReset(token, newPassword),
-    changePassword: (currentPassword, newPassword) => api.changePassword(currentPassword, newPassword),
-    confirmPassword: (password) => api.confirmPassword(password),
-    listAuditEvents: (page) => api.listAuditEvents(page),
-    exportAuditEvents: (filter) => api.exportAuditEvents(filter),
-    issueEnrollmentCode: (userId, expiresInMinutes) => api.issueEnrollmentCode(userId, expiresInMinutes),
-    redeemEnrollmentCode: (code) => api.redeemEnrollmentCode(code),
-    listSecurityActivity: () => api.listSecurityActivity(),
-    markSecurityActivityRead: (id) => api.markSecurityActivityRead(id),
-    reportNotMe: (id) => api.reportNotMe(id),
-    listSecurityAlerts: () => api.listSecurityAlerts(),
-    resolveSecurityAlert: (id) => api.resolveSecurityAlert(id),
   };
 }
 
@@ -85,7 +57,7 @@ export async function dispatch<K extends InvokeName>(handlers: DesktopHandlers, 
     const handler = handlers[name] as (...a: unknown[]) => unknown;
     return { ok: true, value: (await handler(...(checked as unknown[]))) ?? null };
   } catch (error) {
-    if (error instanceof DesktopError) {
+    if (error instanceof ApiError) {
       return {
         ok: false,
         error: {
@@ -95,6 +67,7 @@ export async function dispatch<K extends InvokeName>(handlers: DesktopHandlers, 
           retryAfterSeconds: error.retryAfterSeconds,
           ...(error.locked && { locked: true }),
           ...(error.reason && { reason: error.reason }),
+          ...(error.lockedUntil && { lockedUntil: error.lockedUntil }),
         },
       };
     }

@@ -2,6 +2,7 @@
 // started the way the app starts it, the IPC handlers driven the way the preload drives them,
 // tokens kept in a session store, and the event stream that signs an agent out the moment an
 // admin requires two-factor authentication.
+import { operations } from '../contract/operations.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import type { SessionRevoked } from '../preload/agentdesk-api.js';
 import { totpCode } from '../server/testing/totp-reference.js';
 import { createDesktopHandlers, dispatch, type DesktopHandlers } from './desktop-handlers.js';
 import { DesktopSession } from './desktop-session.js';
-import { DesktopError } from './server-client.js';
+import { ApiError } from '../contract/api-error.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
 import { SecurityKeyCeremonies, type SecurityKeyAuthenticator } from './security-key-ceremony.js';
 import { connectServer, type ServerConnection } from './server-connection.js';
@@ -67,7 +68,7 @@ function desktop(connection: ServerConnection, store = new MemorySessionStore())
 
 /** An agent with a password: invited and accepted (a server that still takes a password from the admin: created with it). */
 async function addAgent(admin: ReturnType<typeof desktop>, connection: ServerConnection, name: string, email: string): Promise<{ email: string }> {
-  const invited: { invitation?: { link?: string } } = await admin.session.client.call('POST', '/account/users', { name, email, role: 'agent' });
+  const invited: { invitation?: { link?: string } } = await admin.session.client.request(operations.inviteUser, { body: { name, email, role: 'agent' } });
   const token = new URL(invited.invitation!.link!.replace('#/', '')).searchParams.get('token');
   const accepted = await fetch(`${connection.url}/api/v1/invitations/accept`, {
     method: 'POST',
@@ -107,9 +108,9 @@ describe('desktop session against the embedded server', () => {
 
   test('first run creates the account and its admin; the server then closes signup', async () => {
     assert.deepEqual(await admin.value('getSignupStatus'), { open: true, firstRun: true });
-    const created = await admin.value('createAccount', { name: 'Acme Support', slug: 'acme', admin: { name: 'Ada Admin', email: 'ada@acme.test', password: PASSWORD } });
+    const created = await admin.value('createAccount', { body: { name: 'Acme Support', slug: 'acme', admin: { name: 'Ada Admin', email: 'ada@acme.test', password: PASSWORD } } });
     assert.equal(created.account.slug, 'acme');
-    const again = await admin.invoke('createAccount', { name: 'Other', slug: 'other', admin: { name: 'Eve', email: 'eve@other.test', password: PASSWORD } });
+    const again = await admin.invoke('createAccount', { body: { name: 'Other', slug: 'other', admin: { name: 'Eve', email: 'eve@other.test', password: PASSWORD } } });
     assert.deepEqual(again.ok ? null : again.error.code, 'signup_closed');
     assert.deepEqual(await admin.value('getSignupStatus'), { open: false, firstRun: false });
   });
@@ -127,12 +128,14 @@ describe('desktop session against the embedded server', () => {
       ['signIn', [{ account: 'acme', email: 'ada@acme.test' }]],
       ['signIn', [{ account: 'acme', email: 'ada@acme.test', password: PASSWORD, extra: 1 }]],
       ['signIn', []],
-      ['removeMethod', ['../../account/users']],
+      ['removeMethod', [{ params: { id: '../../account/users' } }]],
+      ['removeMethod', ['positional-id']],
       ['submitSecurityKeyPin', [1234]],
-      ['listAuditEvents', [{ limit: 'all' }]],
+      ['listAuditEvents', [{ query: { limit: 'all' } }]],
       ['getMe', ['surplus']],
       ['getSignupStatus', [{}]],
-      ['saveSecuritySettings', [{ requireTwoFactor: false, acknowledged: false, userVerification: 'always' }]],
+      ['saveSecuritySettings', [{ body: { requireTwoFactor: false, acknowledged: false, userVerification: 'always' } }]],
+      ['passSecondFactor', [{ body: { method: 'totp', code: '123456' }, extra: true }]],
     ] as const) {
       const result = await admin.invoke(name, ...args);
       assert.equal(result.ok ? 'ok' : result.error.code, 'invalid_request', `${name} ${JSON.stringify(args)}`);
@@ -154,9 +157,9 @@ describe('desktop session against the embedded server', () => {
   });
 
   test('the admin sets up an authenticator app through main and gets recovery codes', async () => {
-    const setup = await admin.value('startAuthenticatorApp', 'Phone');
+    const setup = await admin.value('startAuthenticatorApp', { body: { name: 'Phone' } });
     totpSecret = setup.secret;
-    const added = await admin.value('confirmAuthenticatorApp', setup.id, totpCode(setup.secret, Date.now()));
+    const added = await admin.value('confirmAuthenticatorApp', { params: { id: setup.id }, body: { code: totpCode(setup.secret, Date.now()) } });
     assert.equal(added.method.type, 'totp');
     assert.equal(added.recoveryCodes.length, 10);
     recoveryCodes = added.recoveryCodes;
@@ -172,10 +175,10 @@ describe('desktop session against the embedded server', () => {
   test('a lock-out and a revoked session\'s reason cross IPC with the code', async () => {
     const handlers = {
       signIn: () => {
-        throw new DesktopError('too_many_attempts', 'Locked.', 429, 900, true);
+        throw new ApiError('too_many_attempts', 'Locked.', 429, 900, true);
       },
       getMe: () => {
-        throw new DesktopError('unauthenticated', 'Ended.', 401, null, false, 'signed_out_elsewhere');
+        throw new ApiError('unauthenticated', 'Ended.', 401, null, false, 'signed_out_elsewhere');
       },
     } as unknown as DesktopHandlers;
     const locked = await dispatch(handlers, 'signIn', [{ account: 'acme', email: 'ada@acme.test', password: PASSWORD }], () => {});
@@ -198,7 +201,7 @@ describe('desktop session against the embedded server', () => {
       const impact = await admin.value('getEnforcementImpact');
       assert.deepEqual(impact.users.map((u: { email: string }) => u.email), ['alan@acme.test']);
       const startedAt = Date.now();
-      const saved = await admin.value('saveSecuritySettings', { requireTwoFactor: true, acknowledged: true });
+      const saved = await admin.value('saveSecuritySettings', { body: { requireTwoFactor: true, acknowledged: true } });
       assert.equal(saved.signedOutUsers, 1);
 
       const event = await agent.nextRevocation(1000);
@@ -218,12 +221,12 @@ describe('desktop session against the embedded server', () => {
 
   test('the admin makes security keys always ask for their PIN through main, and back', async () => {
     assert.equal((await admin.value('getSecuritySettings')).userVerification, 'discouraged');
-    const saved = await admin.value('saveSecuritySettings', { requireTwoFactor: true, acknowledged: true, userVerification: 'required' });
+    const saved = await admin.value('saveSecuritySettings', { body: { requireTwoFactor: true, acknowledged: true, userVerification: 'required' } });
     assert.deepEqual([saved.requireTwoFactor, saved.signedOutUsers, saved.revokedSessions], [true, 0, 0]);
     assert.equal((await admin.value('getSecuritySettings')).userVerification, 'required');
-    const options = await admin.session.client.call<{ authenticatorSelection: { userVerification: string } }>('POST', '/me/methods/security-keys/options', {});
+    const options = (await admin.session.client.request(operations.securityKeyRegistrationOptions, { body: {} })) as unknown as { authenticatorSelection: { userVerification: string } };
     assert.equal(options.authenticatorSelection.userVerification, 'required');
-    await admin.value('saveSecuritySettings', { requireTwoFactor: true, acknowledged: true, userVerification: 'discouraged' });
+    await admin.value('saveSecuritySettings', { body: { requireTwoFactor: true, acknowledged: true, userVerification: 'discouraged' } });
     assert.equal((await admin.value('getSecuritySettings')).userVerification, 'discouraged');
   });
 
@@ -234,7 +237,7 @@ describe('desktop session against the embedded server', () => {
       assert.equal(current.user.email, 'ada@acme.test');
       assert.equal(current.session.state, 'active');
       // A second factor through main passes for re-authentication too.
-      const session = await restarted.value('passSecondFactor', { method: 'totp', code: totpCode(totpSecret, Date.now() + 30_000) });
+      const { session } = await restarted.value('passSecondFactor', { body: { method: 'totp', code: totpCode(totpSecret, Date.now() + 30_000) } });
       assert.ok(session.secondFactorAt);
     } finally {
       restarted.session.close();
@@ -252,7 +255,7 @@ describe('desktop session against the embedded server', () => {
     admin = desktop(connection, adminStore);
     assert.ok(await admin.value('getCurrentSession'));
     const before = (await adminStore.list(connection.storeKey))[0]!.token;
-    const session = await admin.value('passSecondFactor', { method: 'recovery_code', code: recoveryCodes[0] });
+    const { session } = await admin.value('passSecondFactor', { body: { method: 'recovery_code', code: recoveryCodes[0] } });
     assert.ok(session.secondFactorAt);
     const after = (await adminStore.list(connection.storeKey))[0]!.token;
     if (after === before) {

@@ -8,7 +8,9 @@
 // start, and whenever the server answers anything. Contact-centre desks are shared: a sign-out
 // that only forgot the token locally would leave the session alive for whoever finds it.
 import type { AccountUpdated, CurrentSession, MethodAdded, ServerConnectionChanged, SessionRevoked, SignInInput } from '../preload/agentdesk-api.js';
-import { DesktopError, ServerClient, type SignedIn } from './server-client.js';
+import { ApiError } from '../contract/api-error.js';
+import { ServerClient } from './server-client.js';
+import type { SignedIn } from '../contract/answers.js';
 import type { PasskeySignInServer } from './security-key-ceremony.js';
 import { backoffDelay, connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
 import type { SessionStore } from './session-store.js';
@@ -120,7 +122,7 @@ export class DesktopSession {
       try {
         return await this.client.currentSession();
       } catch (error) {
-        if (!(error instanceof DesktopError && error.code === 'unauthenticated')) throw error;
+        if (!(error instanceof ApiError && error.code === 'unauthenticated')) throw error;
         await this.#forget();
         return null;
       }
@@ -145,7 +147,7 @@ export class DesktopSession {
         return current;
       } catch (error) {
         // Unreachable server: keep the token for the next try.
-        if (!(error instanceof DesktopError && error.code === 'unauthenticated')) throw error;
+        if (!(error instanceof ApiError && error.code === 'unauthenticated')) throw error;
         await this.#options.store.delete(this.#storeKey, stored.account);
       }
     }
@@ -176,7 +178,7 @@ export class DesktopSession {
           await this.client.signOut(token);
           await this.#options.store.revocationDone(this.#storeKey, token);
         } catch (error) {
-          if (error instanceof DesktopError && error.code === 'unauthenticated') {
+          if (error instanceof ApiError && error.code === 'unauthenticated') {
             await this.#options.store.revocationDone(this.#storeKey, token);
           } else {
             left++;

@@ -4,7 +4,7 @@
 // dispatch(). Nothing else reaches main.
 import { BrowserWindow, ipcMain, webContents, type IpcMainInvokeEvent } from 'electron';
 import { dispatch, type DesktopHandlers } from './desktop-handlers.js';
-import { invokeChannels, pushChannels, type InvokeName, type IpcResult } from './ipc-channels.js';
+import { invokeChannel, invokeNames, pushChannels, type IpcResult } from './ipc-channels.js';
 import { isOwnTopFrame } from './window-policy.js';
 
 function senderIsOurs(event: IpcMainInvokeEvent): boolean {
@@ -14,8 +14,8 @@ function senderIsOurs(event: IpcMainInvokeEvent): boolean {
 }
 
 export function registerIpcHandlers(handlers: DesktopHandlers, log: (line: string) => void): void {
-  for (const name of Object.keys(invokeChannels) as InvokeName[]) {
-    ipcMain.handle(invokeChannels[name], async (event, ...args: unknown[]): Promise<IpcResult<unknown>> => {
+  for (const name of invokeNames) {
+    ipcMain.handle(invokeChannel(name), async (event, ...args: unknown[]): Promise<IpcResult<unknown>> => {
       if (!senderIsOurs(event)) {
         log(`AgentDesk: refused ${name} from ${event.senderFrame?.url ?? 'a gone frame'}`);
         return { ok: false, error: { code: 'forbidden', message: 'Refused.', status: null, retryAfterSeconds: null } };

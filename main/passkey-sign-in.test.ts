@@ -55,7 +55,7 @@ describe('desktop: sign in with a security key alone', () => {
     const handlers = createDesktopHandlers({ session, securityKeys });
     invoke = (name, ...args) => dispatch(handlers, name, args, () => {}) as any;
 
-    assert.ok((await invoke('createAccount', { name: 'Acme', slug: 'acme', admin: { name: 'Ada', email: 'ada@acme.test', password: PASSWORD } })).ok);
+    assert.ok((await invoke('createAccount', { body: { name: 'Acme', slug: 'acme', admin: { name: 'Ada', email: 'ada@acme.test', password: PASSWORD } } })).ok);
     assert.ok((await invoke('signIn', { account: 'acme', email: 'ada@acme.test', password: PASSWORD })).ok);
   });
 
@@ -81,7 +81,7 @@ describe('desktop: sign in with a security key alone', () => {
     assert.equal(credentials.length, 1);
     assert.equal(credentials[0]!.resident, true, 'the key keeps the credential (a passkey)');
 
-    const settings = await invoke('saveSecuritySettings', { requireTwoFactor: false, acknowledged: false, passwordlessSignIn: true });
+    const settings = await invoke('saveSecuritySettings', { body: { requireTwoFactor: false, acknowledged: false, passwordlessSignIn: true } });
     assert.ok(settings.ok, JSON.stringify(settings));
     assert.ok((await invoke('signOut')).ok);
     assert.equal(session.signedIn, false);
@@ -106,10 +106,10 @@ describe('desktop: sign in with a security key alone', () => {
   // Before, the first account on the key was signed in without asking: no chooser ever showed.
   test('a key holding two accounts of this service: the screen lists both and signs in the one the agent chose', { timeout: 30_000 }, async () => {
     // Bea, a second agent, registers her passkey on the same key (a shared desk's key).
-    const invited = await invoke('inviteUser', { name: 'Bea', email: 'bea@acme.test', role: 'agent' });
+    const invited = await invoke('inviteUser', { body: { name: 'Bea', email: 'bea@acme.test', role: 'agent' } });
     assert.ok(invited.ok, JSON.stringify(invited));
     const token = new URL(invited.value.invitation.link.replace('#/', '')).searchParams.get('token')!;
-    assert.ok((await invoke('acceptInvitation', token, PASSWORD)).ok);
+    assert.ok((await invoke('acceptInvitation', { body: { token, password: PASSWORD } })).ok);
     assert.ok((await invoke('signOut')).ok);
     assert.ok((await invoke('signIn', { account: 'acme', email: 'bea@acme.test', password: PASSWORD })).ok);
     assert.ok((await invoke('addSecurityKey', 'Bea passkey', { passwordless: true })).ok);

@@ -2,6 +2,7 @@
 // CTAP client main builds from AGENTDESK_SECURITY_KEY_UDP, and the software authenticator
 // served over UDP as a firmware simulator would be. Registration and the second step with a
 // PIN (a wrong one first), progress as the renderer receives it, cancel, a key registered twice.
+import { operations } from '../contract/operations.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reserveFreeUdpPort } from '../server/free-port.js';
@@ -15,7 +16,7 @@ import { createDesktopHandlers, dispatch } from './desktop-handlers.js';
 import { DesktopSession } from './desktop-session.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
 import { SecurityKeyCeremonies, securityKeyAuthenticatorFromEnvironment, type PasskeySignInServer } from './security-key-ceremony.js';
-import { DesktopError } from './server-client.js';
+import { ApiError } from '../contract/api-error.js';
 import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse, type WebAuthnCredential } from '@simplewebauthn/server';
 import { connectServer, type ServerConnection } from './server-connection.js';
 import { MemorySessionStore } from './session-store.js';
@@ -59,7 +60,7 @@ describe('security keys through main', () => {
     const handlers = createDesktopHandlers({ session, securityKeys });
     invoke = (name, ...args) => dispatch(handlers, name, args, () => {}) as any;
 
-    const created = await invoke('createAccount', { name: 'Acme', slug: 'acme', admin: { name: 'Ada', email: 'ada@acme.test', password: PASSWORD } });
+    const created = await invoke('createAccount', { body: { name: 'Acme', slug: 'acme', admin: { name: 'Ada', email: 'ada@acme.test', password: PASSWORD } } });
     assert.ok(created.ok);
     const signedIn = await invoke('signIn', { account: 'acme', email: 'ada@acme.test', password: PASSWORD });
     assert.ok(signedIn.ok);
@@ -103,7 +104,7 @@ describe('security keys through main', () => {
 
   test('with user verification required, the second step asks for the PIN and says when it was wrong', async () => {
     // The admin demands a PIN (not part of the renderer's settings screen, so straight to the API).
-    await session.client.call('PUT', '/account/security-settings', { requireTwoFactor: false, acknowledged: false, userVerification: 'required' });
+    await session.client.request(operations.saveSecuritySettings, { body: { requireTwoFactor: false, acknowledged: false, userVerification: 'required' } });
     assert.ok((await invoke('signOut')).ok);
     const signedIn = await invoke('signIn', { account: 'acme', email: 'ada@acme.test', password: PASSWORD });
     assert.ok(signedIn.ok);
@@ -177,10 +178,11 @@ describe('security keys through main', () => {
       });
       const result = await dispatch(createDesktopHandlers({ session, securityKeys: copyKeys }), 'useSecurityKey', [], () => {});
       assert.ok(!result.ok);
-      assert.deepEqual(
-        { code: result.error.code, reason: result.error.reason, message: result.error.message },
-        { code: 'security_key_rejected', reason: 'counter_regression', message: 'This key may be a copy: ask your administrator.' },
-      );
+      // The code and reason reach the window, which says it in the agent's language from its
+      // catalogue (error.security_key_rejected.counter_regression: "This key may be a copy: ask
+      // your administrator."), never the key library's raw English.
+      assert.deepEqual({ code: result.error.code, reason: result.error.reason }, { code: 'security_key_rejected', reason: 'counter_regression' });
+      assert.match(result.error.message, /copy.*administrator/);
     } finally {
       await served.close();
     }
@@ -261,7 +263,7 @@ describe('security-key ceremonies: passkey sign-in and an unanswered PIN prompt'
     };
     const retries = key.pinRetries;
     const started = Date.now();
-    await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof DesktopError && e.code === 'security_key_cancelled' && /PIN wasn't entered in time/.test(e.message));
+    await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof ApiError && e.code === 'security_key_cancelled' && /PIN wasn't entered in time/.test(e.message));
     assert.ok(promptedAt > 0, 'the PIN prompt was open');
     assert.ok(Date.now() - started < 4_000, `ended ${Date.now() - started} ms after the start, the timeout being 2500 ms`);
     assert.deepEqual(progress.at(-1), { step: 'cancelled' }, 'the renderer is told to close the prompt');
@@ -276,7 +278,7 @@ describe('security-key ceremonies: passkey sign-in and an unanswered PIN prompt'
       if (p.step === 'pin_needed') ceremonies.cancel();
     };
     const started = Date.now();
-    await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof DesktopError && e.code === 'security_key_cancelled');
+    await assert.rejects(ceremonies.signInWithPasskey(relyingParty, 'acme'), (e: unknown) => e instanceof ApiError && e.code === 'security_key_cancelled');
     assert.ok(Date.now() - started < 2_000);
   });
 });
@@ -300,7 +302,7 @@ test('a key silent on INIT reaches the renderer as security_key_not_responding, 
     };
     await assert.rejects(
       ceremonies.signInWithPasskey(server, 'acme'),
-      (e: unknown) => e instanceof DesktopError && e.code === 'security_key_not_responding' && e.message === 'The security key is not responding. Unplug it and plug it in again.',
+      (e: unknown) => e instanceof ApiError && e.code === 'security_key_not_responding' && e.message === 'The security key is not responding. Unplug it and plug it in again.',
     );
     assert.deepEqual(progress, [{ step: 'touch_needed' }, { step: 'cancelled' }]);
   } finally {

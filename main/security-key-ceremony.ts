@@ -4,7 +4,8 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { MethodAdded, SecurityKeyProgress, Session } from '../preload/agentdesk-api.js';
 import { CtapError, CtapHidError, CtapProtocolError, CtapStatus, defaultDiscovery, SecurityKeyClient, SecurityKeyError, U2fStatusError, type CeremonyOptions } from './security-keys/index.js';
-import { DesktopError, type ServerClient } from './server-client.js';
+import { ApiError } from '../contract/api-error.js';
+import type { ServerClient } from './server-client.js';
 
 /** What main needs of the WebAuthn client (main/security-keys), so tests and a future entry point can stand in. */
 export interface SecurityKeyAuthenticator {
@@ -181,19 +182,19 @@ export class SecurityKeyCeremonies {
 const BLOCKED = new Set<number>([CtapStatus.PIN_BLOCKED, CtapStatus.PIN_AUTH_BLOCKED, CtapStatus.UV_BLOCKED]);
 
 /** Turns what the CTAP client throws into the renderer's stable codes, with its readable message. */
-export function securityKeyFailure(error: unknown, cancelled = false): DesktopError {
-  if (error instanceof DesktopError) return error;
+export function securityKeyFailure(error: unknown, cancelled = false): ApiError {
+  if (error instanceof ApiError) return error;
   if (cancelled || (error instanceof SecurityKeyError && (error.code === 'cancelled' || error.code === 'timeout'))) {
-    return new DesktopError('security_key_cancelled', error instanceof SecurityKeyError && error.code === 'timeout' ? error.message : 'The security key request was cancelled or timed out.');
+    return new ApiError('security_key_cancelled', error instanceof SecurityKeyError && error.code === 'timeout' ? error.message : 'The security key request was cancelled or timed out.');
   }
-  if (error instanceof SecurityKeyError && error.code === 'key_not_responding') return new DesktopError('security_key_not_responding', error.message);
+  if (error instanceof SecurityKeyError && error.code === 'key_not_responding') return new ApiError('security_key_not_responding', error.message);
   if (error instanceof CtapError) {
-    if (BLOCKED.has(error.status)) return new DesktopError('security_key_pin_blocked', error.message);
-    if (error.status === CtapStatus.CREDENTIAL_EXCLUDED) return new DesktopError('method_already_registered', 'That security key is already registered.');
-    return new DesktopError('security_key_unavailable', error.message);
+    if (BLOCKED.has(error.status)) return new ApiError('security_key_pin_blocked', error.message);
+    if (error.status === CtapStatus.CREDENTIAL_EXCLUDED) return new ApiError('method_already_registered', 'That security key is already registered.');
+    return new ApiError('security_key_unavailable', error.message);
   }
   if (error instanceof SecurityKeyError || error instanceof CtapHidError || error instanceof CtapProtocolError || error instanceof U2fStatusError) {
-    return new DesktopError('security_key_unavailable', error.message);
+    return new ApiError('security_key_unavailable', error.message);
   }
-  return new DesktopError('security_key_unavailable', 'The security key could not be used.');
+  return new ApiError('security_key_unavailable', 'The security key could not be used.');
 }

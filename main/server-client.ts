@@ -1,86 +1,13 @@
-// The one HTTP client the desktop has for the identity service: JSON over fetch with the
-// session's bearer token, one method per API call of docs/api.md. Failures become a
-// DesktopError carrying the server's stable error code, which crosses IPC as plain data.
-import type {
-  AccountSummary,
-  AuditPage,
-  AuthenticatorAppSetup,
-  CreateAccountInput,
-  CurrentSession,
-  EnforcementImpact,
-  Me,
-  Method,
-  MethodAdded,
-  MySession,
-  NewUserInput,
-  SaveSecuritySettingsInput,
-  SecondFactorPolicy,
-  SecurityPolicy,
-  SecuritySettings,
-  SecuritySettingsSaved,
-  Session,
-  SignInInput,
-  SignupStatus,
-  TwoFactorReset,
-  TypedSecondFactor,
-  User,
-  UserListQuery,
-  UserPage,
-  InvitationSent,
-  UserChange,
-  UserChanged,
-  LinkSent,
-  ImportResult,
-  InvitationPreview,
-} from '../preload/agentdesk-api.js';
-import type { AuditFilter, EnrollmentCode, SecurityActivityPage, SecurityAlert } from '../preload/agentdesk-api.js';
-
-/** The audit log's filters as query parameters (list and CSV export). */
-function auditQuery(filter: AuditFilter): URLSearchParams {
-  const query = new URLSearchParams();
-  for (const key of ['userId', 'action', 'from', 'to'] as const) if (filter[key]) query.set(key, filter[key]!);
-  return query;
-}
-
-/** The users list's query string (also the export's, which ignores sort and page). */
-export function usersQuery(query: UserListQuery): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
-  return params.size ? `?${params}` : '';
-}
-
-/**
- * Refusals the agent is told in our words rather than the server's, by code and reason: what
- * the agent can do about them. A counter regression is not the agent's to investigate.
- */
-const messagesByReason: Record<string, string> = {
-  'security_key_rejected:counter_regression': 'This key may be a copy: ask your administrator.',
-};
-
-/** An error with the stable code the renderer branches on (server codes and ClientErrorCode). */
-export class DesktopError extends Error {
-  override readonly name = 'DesktopError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number | null = null,
-    readonly retryAfterSeconds: number | null = null,
-    /** 429 of a lock-out (`locked: true`) rather than a short throttle. */
-    readonly locked = false,
-    /** Why: a session the server ended (401, the reasons of session.revoked), a key that may be a copy (security_key_rejected: counter_regression). */
-    readonly reason: string | null = null,
-  ) {
-    super((reason && messagesByReason[`${code}:${reason}`]) || message);
-  }
-}
-
-type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-export interface SignedIn extends CurrentSession {
-  token: string;
-  /** This device's token: new on its first sign-in, else the one sent. Absent from older servers. */
-  deviceToken?: string;
-}
+// The desktop's client of the identity service: the contract's HTTP client
+// (contract/http-client.ts) with this session's bearer token. Every operation goes through
+// `request(operations.X, input)`; the few methods below are the ones whose tokens only main may
+// hold (sign-in, restoring and ending a session, the security-key ceremonies' calls). Failures
+// are the contract's ApiError, which crosses IPC as plain data.
+import { ApiError } from '../contract/api-error.js';
+import { createHttpClient, type HttpClient } from '../contract/http-client.js';
+import type { AnswerOf, AnyInput, Operation } from '../contract/operation.js';
+import { operations } from '../contract/operations.js';
+import type { CurrentSession, MethodAdded, PasskeyOptions, Session, SignedIn, SignInInput, WebAuthnOptions } from '../preload/agentdesk-api.js';
 
 export interface ServerClientHooks {
   /**
@@ -95,15 +22,11 @@ export interface ServerClientHooks {
   onAnswer?(): void;
 }
 
-/** An enrollment's answer as the renderer gets it: never the token. */
-function withoutToken(answer: MethodAdded & { token?: unknown }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
-}
-
-const REQUEST_TIMEOUT_MS = 30_000;
-
 export class ServerClient {
   readonly baseUrl: string;
+  readonly #http: HttpClient;
+  /** Requests that carry no token, or another one than the session's (restore, queued sign-outs). */
+  readonly #withToken = new Map<string | null, HttpClient>();
 
   /** `server` is the service's address (e.g. http://localhost:4800); the API lives under /api/v1. */
   constructor(
@@ -112,322 +35,101 @@ export class ServerClient {
     private readonly hooks: ServerClientHooks = {},
   ) {
     this.baseUrl = `${new URL(server).origin}/api/v1`;
+    this.#http = this.#client(() => this.token());
   }
 
-  /** Sends a request whose answer may carry a new token, and takes the new token before anything else. */
-  async #rotating<T extends { token?: unknown }>(method: HttpMethod, path: string, body: unknown): Promise<T> {
-    const request = (async () => {
-      const answer = await this.call<T>(method, path, body);
-      if (typeof answer.token === 'string' && answer.token) await this.hooks.onTokenRotated?.(answer.token);
-      return answer;
-    })();
-    this.hooks.onRotatableRequest?.(request);
-    return request;
+  #client(token: () => string | null): HttpClient {
+    return createHttpClient({
+      baseUrl: this.baseUrl,
+      authenticate: () => {
+        const value = token();
+        return value ? { headers: { authorization: `Bearer ${value}` } } : {};
+      },
+      onAnswer: () => this.hooks.onAnswer?.(),
+      onTokenRotated: (rotated) => this.hooks.onTokenRotated?.(rotated),
+    });
   }
 
-  async call<T>(method: HttpMethod, path: string, body?: unknown, token = this.token()): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(this.baseUrl + path, {
-        method,
-        headers,
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch {
-      throw new DesktopError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
+  /** One operation of the contract with the session's token; a rotating one is reported to the session first. */
+  request<O extends Operation>(op: O, input?: AnyInput): Promise<AnswerOf<O>> {
+    const sent = this.#http.request(op, input);
+    if (op.rotatesToken) this.hooks.onRotatableRequest?.(sent);
+    return sent;
+  }
+
+  /** One operation with the given token (null: none), not the session's. */
+  requestWith<O extends Operation>(token: string | null, op: O, input?: AnyInput): Promise<AnswerOf<O>> {
+    let client = this.#withToken.get(token);
+    if (!client) {
+      client = this.#client(() => token);
+      // Only the anonymous client is worth keeping; a token's is used once (restore, sign-out).
+      if (token === null) this.#withToken.set(null, client);
     }
-    this.hooks.onAnswer?.();
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let payload: unknown = null;
-    try {
-      payload = text ? JSON.parse(text) : null;
-    } catch {
-      payload = null;
-    }
-    if (!response.ok) {
-      const error = (payload as { error?: { code?: unknown; message?: unknown; retryAfterSeconds?: unknown; locked?: unknown; reason?: unknown } } | null)?.error;
-      const retryHeader = Number(response.headers.get('retry-after'));
-      throw new DesktopError(
-        typeof error?.code === 'string' ? error.code : 'unexpected_response',
-        typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`,
-        response.status,
-        typeof error?.retryAfterSeconds === 'number' ? error.retryAfterSeconds : Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null,
-        error?.locked === true,
-        typeof error?.reason === 'string' ? error.reason : null,
-      );
-    }
-    if (payload === null) throw new DesktopError('unexpected_response', `The server answered ${response.status} without JSON.`, response.status);
-    return payload as T;
-  }
-
-  /** Whether an account can be created here; asked before anyone signs in, so without a token. */
-  signupStatus() {
-    return this.call<SignupStatus>('GET', '/signup', undefined, null);
-  }
-
-  createAccount(input: CreateAccountInput) {
-    return this.call<{ account: AccountSummary; user: User }>('POST', '/accounts', input);
+    return client.request(op, input);
   }
 
   /**
    * Signs in; the token is returned to the caller (main), never to the renderer. `deviceToken`
-   * is sent only when the server issued one before (an older server would refuse the field).
+   * is sent only when the server issued one before. Only the three fields from the renderer go:
+   * the device token is main's to send, never the page's.
    */
   async signIn(input: SignInInput, deviceToken?: string | null): Promise<SignedIn> {
-    // Only the three fields from the renderer: the device token is main's to send, never the page's.
-    const body = { account: input.account, email: input.email, password: input.password };
-    const answer = await this.call<SignedIn>('POST', '/sessions', deviceToken ? { ...body, deviceToken } : body, null);
-    if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
-    return answer;
+    const body = { account: input.account, email: input.email, password: input.password, ...(deviceToken && { deviceToken }) };
+    return signedIn(await this.requestWith(null, operations.signIn, { body }));
   }
 
   /** Sign in with a security key alone, step 1: WebAuthn request options for the account (no token). */
-  passkeyOptions(account: string, deviceToken?: string | null) {
+  passkeyOptions(account: string, deviceToken?: string | null): Promise<PasskeyOptions> {
     // This device's token: a desk the account signed in on asks with its own budget.
-    return this.call<Record<string, unknown>>('POST', '/sessions/passkey-options', deviceToken ? { account, deviceToken } : { account }, null);
+    return this.requestWith(null, operations.passkeyOptions, { body: { account, ...(deviceToken && { deviceToken }) } });
   }
 
   /** Step 2: the key's assertion; answers as signIn does (the token is main's, never the renderer's). */
   async signInWithPasskey(account: string, response: unknown, deviceToken?: string | null, challengeId?: unknown): Promise<SignedIn> {
     // The options' challengeId names the challenge; without one the server finds it by the signed value.
-    const body = { account, response, ...(typeof challengeId === 'string' && { challengeId }) };
-    const answer = await this.call<SignedIn>('POST', '/sessions/passkey', deviceToken ? { ...body, deviceToken } : body, null);
-    if (typeof answer.token !== 'string') throw new DesktopError('unexpected_response', 'The server did not return a session token.');
-    return answer;
+    const body = { account, response, ...(typeof challengeId === 'string' && { challengeId }), ...(deviceToken && { deviceToken }) };
+    return signedIn(await this.requestWith(null, operations.signInWithPasskey, { body }));
   }
 
-  /** What the account accepts (second-factor policy, passwordless sign-in). */
-  securityPolicy() {
-    return this.call<SecurityPolicy>('GET', '/me/security-policy');
+  /** The session of `token` (default: the session's), in any state. */
+  currentSession(token?: string | null): Promise<CurrentSession> {
+    return token === undefined ? this.request(operations.getCurrentSession) : this.requestWith(token, operations.getCurrentSession);
   }
 
-  currentSession(token?: string | null) {
-    return this.call<CurrentSession>('GET', '/sessions/current', undefined, token === undefined ? this.token() : token);
+  signOut(token?: string | null): Promise<void> {
+    return token === undefined ? this.request(operations.signOut) : this.requestWith(token, operations.signOut);
   }
 
-  async passSecondFactor(input: TypedSecondFactor): Promise<Session> {
-    return (await this.#rotating<{ session: Session; token?: string }>('POST', '/sessions/current/second-factor', input)).session;
+  /** Asks for a reset link; `deviceToken`: the owner's own desk has its own budget of reset mails. */
+  async requestPasswordReset(account: string, email: string, deviceToken?: string | null): Promise<void> {
+    await this.requestWith(null, operations.requestPasswordReset, { body: { account, email, ...(deviceToken && { deviceToken }) } });
   }
 
   /** WebAuthn request options (PublicKeyCredentialRequestOptionsJSON) for the second step. */
-  securityKeyAssertionOptions() {
-    return this.call<Record<string, unknown>>('POST', '/sessions/current/security-key-options', {});
+  securityKeyAssertionOptions(): Promise<WebAuthnOptions> {
+    return this.request(operations.securityKeyOptions);
   }
 
   async passSecondFactorWithSecurityKey(response: unknown): Promise<Session> {
-    return (await this.#rotating<{ session: Session; token?: string }>('POST', '/sessions/current/second-factor', { method: 'security_key', response })).session;
+    return (await this.request(operations.passSecondFactor, { body: { method: 'security_key', response } })).session;
   }
 
-  signOut(token?: string | null) {
-    return this.call<void>('DELETE', '/sessions/current', undefined, token === undefined ? this.token() : token);
+  /** WebAuthn creation options (PublicKeyCredentialCreationOptionsJSON) for a new security key; `passwordless`: for sign-in with the key alone. */
+  securityKeyRegistrationOptions(passwordless?: boolean): Promise<WebAuthnOptions> {
+    return this.request(operations.securityKeyRegistrationOptions, { body: passwordless ? { passwordless: true } : {} });
   }
 
-  me() {
-    return this.call<Me>('GET', '/me');
-  }
-
-  startAuthenticatorApp(name?: string) {
-    return this.call<AuthenticatorAppSetup>('POST', '/me/methods/totp', name ? { name } : {});
-  }
-
-  async confirmAuthenticatorApp(id: string, code: string): Promise<MethodAdded> {
-    return withoutToken(await this.#rotating<MethodAdded & { token?: string }>('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code }));
-  }
-
-  /** WebAuthn creation options (PublicKeyCredentialCreationOptionsJSON) for a new security key. */
-  /** `passwordless`: for sign-in with the key alone (a discoverable credential, user verification). */
-  securityKeyRegistrationOptions(passwordless?: boolean) {
-    return this.call<Record<string, unknown>>('POST', '/me/methods/security-keys/options', passwordless ? { passwordless: true } : {});
-  }
-
-  async addSecurityKey(name: string, response: unknown): Promise<MethodAdded> {
-    return withoutToken(await this.#rotating<MethodAdded & { token?: string }>('POST', '/me/methods/security-keys', { name, response }));
-  }
-
-  async renameMethod(id: string, name: string): Promise<Method> {
-    return (await this.call<{ method: Method }>('PATCH', `/me/methods/${encodeURIComponent(id)}`, { name })).method;
-  }
-
-  removeMethod(id: string) {
-    return this.call<{ otherSessions: number }>('DELETE', `/me/methods/${encodeURIComponent(id)}`);
-  }
-
-  async regenerateRecoveryCodes(): Promise<string[]> {
-    return (await this.call<{ recoveryCodes: string[] }>('POST', '/me/recovery-codes', {})).recoveryCodes;
-  }
-
-  securitySettings() {
-    return this.call<SecuritySettings>('GET', '/account/security-settings');
-  }
-
-  enforcementImpact(secondFactorPolicy?: SecondFactorPolicy) {
-    return this.call<EnforcementImpact>('GET', `/account/security-settings/impact${secondFactorPolicy ? `?secondFactorPolicy=${secondFactorPolicy}` : ''}`);
-  }
-
-  saveSecuritySettings(input: SaveSecuritySettingsInput) {
-    return this.call<SecuritySettingsSaved>('PUT', '/account/security-settings', input);
-  }
-
-  listUsers(query: UserListQuery = {}) {
-    return this.call<UserPage>('GET', `/account/users${usersQuery(query)}`);
-  }
-
-  inviteUser(input: NewUserInput) {
-    return this.call<InvitationSent>('POST', '/account/users', input);
-  }
-
-  updateUser(userId: string, change: UserChange) {
-    return this.call<UserChanged>('PATCH', `/account/users/${encodeURIComponent(userId)}`, change);
-  }
-
-  deleteUser(userId: string) {
-    return this.call<{ revokedSessions: number }>('DELETE', `/account/users/${encodeURIComponent(userId)}`);
-  }
-
-  resendInvitation(userId: string) {
-    return this.call<InvitationSent>('POST', `/account/users/${encodeURIComponent(userId)}/invitation`);
-  }
-
-  sendPasswordReset(userId: string) {
-    return this.call<LinkSent>('POST', `/account/users/${encodeURIComponent(userId)}/password-reset`);
-  }
-
-  async liftLockout(userId: string): Promise<void> {
-    await this.call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
-  }
-
-  signUserOutEverywhere(userId: string) {
-    return this.call<{ revokedSessions: number }>('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`);
-  }
-
-  signEveryoneElseOut() {
-    return this.call<{ revokedSessions: number; signedOutUsers: number }>('DELETE', '/account/sessions');
-  }
-
-  /** The compliance report: CSV, not JSON. */
-  async exportUsers(filters: UserListQuery = {}): Promise<string> {
-    const response = await this.csvRequest('GET', `/account/users/export${usersQuery(filters)}`);
-    return response.text();
-  }
-
-  async importUsers(csv: string, dryRun: boolean): Promise<ImportResult> {
-    const response = await this.csvRequest('POST', `/account/users/import${dryRun ? '?dryRun=true' : ''}`, csv);
-    return (await response.json()) as ImportResult;
-  }
-
-  /** A request whose body or answer is CSV; errors come back as JSON like every other call's. */
-  private async csvRequest(method: 'GET' | 'POST', path: string, csv?: string): Promise<Response> {
-    const token = this.token();
-    const headers: Record<string, string> = { accept: 'text/csv, application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (csv !== undefined) headers['content-type'] = 'text/csv';
-    let response: Response;
-    try {
-      response = await fetch(this.baseUrl + path, { method, headers, ...(csv !== undefined && { body: csv }), redirect: 'error', signal: AbortSignal.timeout(60_000) });
-    } catch {
-      throw new DesktopError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
-    }
-    this.hooks.onAnswer?.();
-    if (!response.ok) {
-      const payload = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
-      const code = typeof payload?.error?.code === 'string' ? payload.error.code : 'unexpected_response';
-      const message = typeof payload?.error?.message === 'string' ? payload.error.message : `The server answered ${response.status}.`;
-      throw new DesktopError(code, message, response.status, null, false, null);
-    }
-    return response;
-  }
-
-  previewInvitation(token: string) {
-    return this.call<InvitationPreview>('POST', '/invitations/preview', { token }, null);
-  }
-
-  acceptInvitation(token: string, password: string) {
-    return this.call<{ account: { name: string; slug: string }; user: User }>('POST', '/invitations/accept', { token, password }, null);
-  }
-
-  async requestPasswordReset(account: string, email: string, deviceToken?: string | null): Promise<void> {
-    // This device's token: the owner's own desk has its own budget of reset mails.
-    await this.call('POST', '/password-resets', deviceToken ? { account, email, deviceToken } : { account, email }, null);
-  }
-
-  completePasswordReset(token: string, newPassword: string) {
-    return this.call<{ account: string; email: string }>('POST', '/password-resets/complete', { token, newPassword }, null);
-  }
-
-  changePassword(currentPassword: string, newPassword: string) {
-    return this.call<{ revokedSessions: number; otherSessions: number }>('PUT', '/me/password', { currentPassword, newPassword });
-  }
-
-  /** Re-authentication by password: answers a new token, adopted like the second step's. */
-  async confirmPassword(password: string) {
-    const answer = await this.#rotating<{ passwordAt: string; token?: string }>('POST', '/sessions/current/password', { password });
-    return { passwordAt: answer.passwordAt };
-  }
-
-  resetUserTwoFactor(userId: string) {
-    return this.call<TwoFactorReset>('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`);
-  }
-
-  listAuditEvents(page: { limit?: number; before?: string } & AuditFilter = {}) {
-    const query = auditQuery(page);
-    if (page.limit) query.set('limit', String(page.limit));
-    if (page.before) query.set('before', page.before);
-    return this.call<AuditPage>('GET', `/account/audit-events${query.size ? `?${query}` : ''}`);
-  }
-
-  async exportAuditEvents(filter: AuditFilter = {}): Promise<string> {
-    const query = auditQuery(filter);
-    return (await this.csvRequest('GET', `/account/audit-events/export${query.size ? `?${query}` : ''}`)).text();
-  }
-
-  issueEnrollmentCode(userId: string, expiresInMinutes?: number) {
-    return this.call<EnrollmentCode>('POST', `/account/users/${encodeURIComponent(userId)}/enrollment-code`, expiresInMinutes ? { expiresInMinutes } : {});
-  }
-
-  async redeemEnrollmentCode(code: string): Promise<void> {
-    await this.call<unknown>('POST', '/sessions/current/enrollment-code', { code });
-  }
-
-  listSecurityActivity() {
-    return this.call<SecurityActivityPage>('GET', '/me/security-activity');
-  }
-
-  async markSecurityActivityRead(id?: string): Promise<void> {
-    await this.call<unknown>('POST', id ? `/me/security-activity/${encodeURIComponent(id)}/read` : '/me/security-activity/read', {});
-  }
-
-  reportNotMe(id: string) {
-    return this.call<{ revokedSessions: number }>('POST', `/me/security-activity/${encodeURIComponent(id)}/not-me`, {});
-  }
-
-  async listSecurityAlerts(): Promise<SecurityAlert[]> {
-    return (await this.call<{ alerts: SecurityAlert[] }>('GET', '/account/security-alerts')).alerts;
-  }
-
-  async resolveSecurityAlert(id: string): Promise<void> {
-    await this.call<unknown>('POST', `/account/security-alerts/${encodeURIComponent(id)}/resolve`, {});
-  }
-
-  async listMySessions(): Promise<MySession[]> {
-    return (await this.call<{ sessions: MySession[] }>('GET', '/me/sessions')).sessions;
-  }
-
-  endMySession(id: string) {
-    return this.call<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`);
-  }
-
-  endOtherSessions() {
-    return this.call<{ revokedSessions: number }>('DELETE', '/me/sessions');
+  addSecurityKey(name: string, response: unknown): Promise<MethodAdded> {
+    return this.request(operations.registerSecurityKey, { body: { name, response } });
   }
 
   /** The address of the event stream, for the SessionEvents client. */
   get eventsUrl(): string {
-    return `${this.baseUrl}/events`;
+    return this.#http.url(operations.events);
   }
+}
+
+function signedIn(answer: SignedIn): SignedIn {
+  if (typeof answer.token !== 'string' || !answer.token) throw new ApiError('unexpected_response', 'The server did not return a session token.');
+  return answer;
 }

@@ -10,7 +10,7 @@ import { Value } from 'typebox/value';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
-import { CreateAccountBody } from './http/schemas.js';
+import { CreateAccountBody } from '../contract/schemas.js';
 
 const usage = `Usage:
   agentdesk serve                       start the server (HOST, PORT, AGENTDESK_DATA_DIR, ... see README)

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CurrentSession, SignupStatus } from '../../preload/agentdesk-api';
-import { ApiError } from './api/api-error';
+import { ApiError } from '../../contract/api-error';
 import { agentdesk } from './api/bridge';
 import { useConnection, useConnectionGeneration } from './api/connection';
 import { AuthCard } from './components/AuthCard';

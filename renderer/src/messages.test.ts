@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import type { AccountUser } from '../../preload/agentdesk-api';
 import assert from 'node:assert/strict';
-import { ApiError, refusedUntil } from './api/api-error';
+import { ApiError, refusedUntil } from '../../contract/api-error';
 import { describeDetailName, describeValue, visibleDetails } from './admin/audit-words';
 import { liveLockouts, lockoutKindText, untilText } from './admin/lockouts';
 import { clockText } from './components/LockedNotice';

@@ -2,7 +2,7 @@
 // and `sensitive(action)`, which asks for a fresh second factor when the server wants one.
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { CurrentSession, Session } from '../../preload/agentdesk-api';
-import { ApiError } from './api/api-error';
+import { ApiError } from '../../contract/api-error';
 import { agentdesk } from './api/bridge';
 import { needsPassword, PasswordReauthDialog, ReauthDialog } from './components/ReauthDialog';
 

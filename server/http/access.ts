@@ -2,7 +2,9 @@
 // where it is registered, who may call it — the session state it needs, the role, and whether it
 // is a sensitive change that needs a second factor passed within the last 10 minutes. One hook
 // (http/auth.ts) enforces the declaration, an operation without one cannot be registered, and
-// the OpenAPI document publishes it on every operation as `x-agentdesk-access`.
+// the OpenAPI document publishes it on every operation as `x-agentdesk-access`. The contract
+// (contract/operations.ts) names each operation's declaration; this file says what each name needs.
+import type { AccessName } from '../../contract/operation.js';
 
 /**
  * The session an operation needs:
@@ -50,7 +52,7 @@ export const access = {
   admin: declare('active', 'admin', false),
   /** An admin's sensitive change: account settings, and anything that gives, restores or takes access. */
   adminSensitive: declare('active', 'admin', true),
-} as const;
+} as const satisfies Record<AccessName, Access>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -7,7 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
-import { accountWithAdmin, addTotp, addUser, passRecoveryCode, passTotp, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passRecoveryCode, passTotp, signInOn } from '../testing/rollout-helpers.js';
 
 interface Received {
   to: string;

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
-import { hasForbiddenCharacters } from './names.js';
+import { hasForbiddenCharacters } from '../../contract/names.js';
 import { createInvitations, isUniqueViolation, type Invitee, type Inviter, type SentInvitation } from './invitations.js';
 
 export const MAX_IMPORT_ROWS = 10_000;

@@ -317,6 +317,28 @@ export class Sessions {
     return { withoutMethod, passwordOnly };
   }
 
+  /**
+   * Revokes, inside `trx`, every live session in the account of one user (`userId`) or of
+   * everyone but one (`exceptUserId`): an admin's sign-out. Returns the ended sessions and their users.
+   */
+  static async revokeInAccount(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { accountId: string } & ({ userId: string } | { exceptUserId: string }),
+    reason: RevocationReason,
+    now = Date.now(),
+  ): Promise<{ id: string; user_id: string }[]> {
+    return trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('account_id', '=', input.accountId)
+      .$if('userId' in input, (q) => q.where('user_id', '=', (input as { userId: string }).userId))
+      .$if('exceptUserId' in input, (q) => q.where('user_id', '!=', (input as { exceptUserId: string }).exceptUserId))
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['id', 'user_id'])
+      .execute();
+  }
+
   /** Revokes sessions and tells their open event streams. */
   async revoke(sessionIds: string[], reason: RevocationReason): Promise<void> {
     if (sessionIds.length === 0) return;

@@ -45,7 +45,7 @@ export function AuditLogPanel() {
   async function load(before?: string) {
     try {
       setError(null);
-      const page = await agentdesk.listAuditEvents({ limit: 25, ...filter(), ...(before ? { before } : {}) });
+      const page = await agentdesk.listAuditEvents({ query: { limit: '25', ...filter(), ...(before ? { before } : {}) } });
       setEvents((old) => (before && old ? [...old, ...page.events] : page.events));
       setNextCursor(page.nextCursor);
     } catch (failure) {
@@ -55,7 +55,7 @@ export function AuditLogPanel() {
 
   async function exportCsv() {
     try {
-      const csv = await agentdesk.exportAuditEvents(filter());
+      const csv = await agentdesk.exportAuditEvents({ query: filter() });
       const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
       const link = document.createElement('a');
       link.href = url;
@@ -72,7 +72,7 @@ export function AuditLogPanel() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [userId, action, fromDay, toDay]);
   useEffect(() => {
-    agentdesk.listUsers({ limit: 1000 }).then((page) => setUsers(page.users), () => undefined);
+    agentdesk.listUsers({ query: { limit: '1000' } }).then((page) => setUsers(page.users), () => undefined);
   }, []);
   // Back from a lost connection: the newest page again.
   useReconnected(() => {

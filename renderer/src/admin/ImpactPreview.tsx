@@ -1,3 +1,4 @@
+import { queryValues } from '../../../contract/operation';
 import { useEffect, useState } from 'react';
 import type { AccountUser, EnforcementImpact, SecondFactorPolicy, UserListQuery } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -28,7 +29,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    agentdesk.listUsers({ twoFactor, signedIn: true, limit: 1 }).then((page) => setSignedIn(page.total), (e: unknown) => setError(describeError(e)));
+    agentdesk.listUsers({ query: queryValues({ twoFactor, signedIn: true, limit: 1 }) }).then((page) => setSignedIn(page.total), (e: unknown) => setError(describeError(e)));
   }, [twoFactor, impact]);
 
   useEffect(() => {
@@ -38,7 +39,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
 
   useEffect(() => {
     let live = true;
-    agentdesk.listUsers({ twoFactor, q: q || undefined, limit: PAGE, offset: 0 }).then(
+    agentdesk.listUsers({ query: queryValues({ twoFactor, q: q || undefined, limit: PAGE, offset: 0 }) }).then(
       (page) => {
         if (!live) return;
         setUsers(page.users);
@@ -52,7 +53,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
   }, [twoFactor, q, impact]);
 
   function more() {
-    agentdesk.listUsers({ twoFactor, q: q || undefined, limit: PAGE, offset: users.length }).then(
+    agentdesk.listUsers({ query: queryValues({ twoFactor, q: q || undefined, limit: PAGE, offset: users.length }) }).then(
       (page) => setUsers((u) => [...u, ...page.users]),
       (e: unknown) => setError(describeError(e)),
     );
@@ -74,7 +75,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
           type="button"
           className="button-secondary"
           onClick={() => {
-            agentdesk.exportUsers({ twoFactor }).then((csv) => downloadCsv(csv, 'users-without-two-factor.csv'), (e: unknown) => setError(describeError(e)));
+            agentdesk.exportUsers({ query: { twoFactor } }).then((csv) => downloadCsv(csv, 'users-without-two-factor.csv'), (e: unknown) => setError(describeError(e)));
           }}
         >
           {t('impact.download')}

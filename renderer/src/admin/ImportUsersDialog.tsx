@@ -30,7 +30,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
     setCsv(text);
     setBusy(true);
     try {
-      setPreview((await sensitive(() => agentdesk.importUsers(text, true))) ?? null);
+      setPreview((await sensitive(() => agentdesk.importUsers({ query: { dryRun: 'true' }, body: text }))) ?? null);
     } catch (failure) {
       setError(describeError(failure));
     } finally {
@@ -44,7 +44,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
     setError(null);
     try {
       const admins = /(^|,)\s*admin\s*(,|$)/im.test(csv);
-      const done = await sensitive(() => agentdesk.importUsers(csv, false));
+      const done = await sensitive(() => agentdesk.importUsers({ body: csv }));
       if (!done) return;
       if (!done.emailed && done.invitations?.length) {
         const lines = ['name,email,invitation link', ...done.invitations.map((i) => [i.user.name, i.user.email, i.link ?? ''].map((c) => `"${c.replace(/"/g, '""')}"`).join(','))];

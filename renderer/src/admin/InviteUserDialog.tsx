@@ -27,7 +27,7 @@ export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; 
     try {
       const input = { name: form.name.trim(), email: form.email.trim(), role: form.role };
       // Inviting gives access (an agent or an admin): a sensitive change, the server may ask for a fresh second factor first.
-      const sent = await sensitive(() => agentdesk.inviteUser(input));
+      const sent = await sensitive(() => agentdesk.inviteUser({ body: input }));
       if (sent) onInvited(sent);
     } catch (failure) {
       setError(describeError(failure));

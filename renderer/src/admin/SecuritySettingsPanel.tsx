@@ -10,7 +10,7 @@ import type {
 } from '../../../preload/agentdesk-api';
 import { describeSignInMethodsSaved, SignInMethodsSettings } from './SignInMethodsSettings';
 import { agentdesk } from '../api/bridge';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { ImpactPreview, impactSentence } from './ImpactPreview';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../components/Notice';
@@ -88,7 +88,7 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
     if (!warns) return;
     let live = true;
     setImpact(null);
-    agentdesk.getEnforcementImpact(factorPolicy).then(
+    agentdesk.getEnforcementImpact({ query: { secondFactorPolicy: factorPolicy } }).then(
       (i) => live && setImpact(i),
       (e: unknown) => live && setError(describeError(e)),
     );
@@ -144,14 +144,14 @@ export function SecuritySettingsPanel({ onSetUpOwnMethod }: { onSetUpOwnMethod: 
         ...(enrollmentChanged ? { enrollment } : {}),
         ...(dayChanged ? { startsAt: scheduling ? startsAt!.toISOString() : null } : {}),
       };
-      const saved = await sensitive(() => agentdesk.saveSecuritySettings(input));
+      const saved = await sensitive(() => agentdesk.saveSecuritySettings({ body: input }));
       if (saved) {
         const words = [
           turningOn
             ? t('settings.nowRequired', {
                 impact: impactSentence(
                   // Counted again after the save: the same words as the warning, with today's numbers.
-                  (await agentdesk.listUsers({ twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none', limit: 1 }).catch(() => ({ total: saved.signedOutUsers }))).total,
+                  (await agentdesk.listUsers({ query: { twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none', limit: '1' } }).catch(() => ({ total: saved.signedOutUsers }))).total,
                   saved.signedOutUsers,
                   true,
                   saved.revokedSessions,

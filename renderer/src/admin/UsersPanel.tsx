@@ -31,7 +31,7 @@ export function UsersPanel() {
 
   function exportCsv() {
     const { q, role, status, twoFactor } = query;
-    agentdesk.exportUsers({ q, role, status, twoFactor }).then(
+    agentdesk.exportUsers({ query: { q, role, status, twoFactor } }).then(
       (csv) => downloadCsv(csv, `users-${new Date().toISOString().slice(0, 10)}.csv`),
       (e: unknown) => setTopFeedback({ tone: 'error', text: describeError(e) }),
     );

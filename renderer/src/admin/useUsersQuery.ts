@@ -1,3 +1,4 @@
+import { queryValues } from '../../../contract/operation';
 import { useCallback, useEffect, useState } from 'react';
 import type { UserListQuery, UserPage } from '../../../preload/agentdesk-api';
 import { agentdesk } from '../api/bridge';
@@ -18,7 +19,7 @@ export function useUsersQuery() {
   const [error, setError] = useState<string | null>(null);
 
   const reload = useCallback(() => {
-    agentdesk.listUsers({ ...query, limit: PAGE_SIZE }).then(
+    agentdesk.listUsers({ query: queryValues({ ...query, limit: PAGE_SIZE }) }).then(
       (answer) => {
         setPage(answer);
         setError(null);

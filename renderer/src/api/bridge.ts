@@ -1,7 +1,7 @@
 // The only module that reads `window.agentdesk`. The desktop preload installs it; in a plain
 // browser (the web console) it is absent and the fetch implementation stands in.
 import type { AgentDeskApi } from '../../../preload/agentdesk-api';
-import { ApiError } from './api-error';
+import { ApiError } from '../../../contract/api-error';
 import { Connection, setSharedConnection } from './connection';
 import { createWebApi } from './web-api';
 

@@ -6,7 +6,7 @@
 // Each recovery bumps `generation`, which screens use to refresh what they show.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { AgentDeskApi } from '../../../preload/agentdesk-api';
-import { ApiError } from './api-error';
+import { ApiError } from '../../../contract/api-error';
 
 export interface ConnectionState {
   online: boolean;

@@ -1,6 +1,6 @@
 // Plain words for the server's stable error codes, so every screen says the same thing: each
 // code's sentence is `error.<code>` in the catalogues (renderer/src/i18n/messages), and only there.
-import { ApiError } from './api-error';
+import { ApiError } from '../../../contract/api-error';
 import { t, type MessageId } from '../i18n';
 import { en } from '../i18n/messages/en';
 

@@ -1,5 +1,8 @@
-// AgentDeskApi for the web console: same-origin fetch with the httpOnly session cookie, the
-// server's event stream for revocations, and the browser's own WebAuthn for security keys.
+// AgentDeskApi for the web console: the contract's HTTP client (contract/http-client.ts) with the
+// httpOnly session cookie, the server's event stream for revocations, and the browser's own
+// WebAuthn for security keys. Every operation of the contract is the client's `request`; only
+// what a browser does differently (sign-in, the event stream, key ceremonies, recovery codes kept
+// in this tab) is written here.
 import {
   startAuthentication,
   startRegistration,
@@ -7,93 +10,13 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import type {
-  AccountUpdated,
-  AgentDeskApi,
-  CurrentSession,
-  Me,
-  MethodAdded,
-  MySession,
-  SecurityKeyProgress,
-  ServerConnectionChanged,
-  Session,
-  SessionRevoked,
-} from '../../../preload/agentdesk-api';
-import { ApiError } from './api-error';
-import type { AuditFilter, SecurityAlert } from '../../../preload/agentdesk-api';
+import type { AccountUpdated, AgentDeskApi, CurrentSession, SecurityKeyProgress, ServerConnectionChanged, SessionRevoked } from '../../../preload/agentdesk-api';
+import { ApiError } from '../../../contract/api-error';
+import { createHttpClient } from '../../../contract/http-client';
+import type { AnswerOf, AnyInput, Operation } from '../../../contract/operation';
+import { bridgeCalls, operations } from '../../../contract/operations';
 
-/** The audit log's filters as query parameters (list and CSV export). */
-function auditQuery(filter: AuditFilter): URLSearchParams {
-  const query = new URLSearchParams();
-  for (const key of ['userId', 'action', 'from', 'to'] as const) if (filter[key]) query.set(key, filter[key]!);
-  return query;
-}
-
-const base = '/api/v1';
-
-/** The users list's query string (also the export's, which ignores sort and page). */
-function usersQuery(query: object): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query) as [string, unknown][]) if (value !== undefined && value !== '') params.set(key, String(value));
-  return params.size ? `?${params}` : '';
-}
-
-/** A request whose body or answer is CSV (the export, the bulk invitation); errors are JSON as usual. */
-async function csvRequest(method: 'GET' | 'POST', path: string, csv?: string): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(base + path, {
-      method,
-      credentials: 'same-origin',
-      headers: csv === undefined ? { accept: 'text/csv, application/json' } : { accept: 'application/json', 'content-type': 'text/csv' },
-      body: csv,
-    });
-  } catch {
-    throw new ApiError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
-  }
-  if (!response.ok) {
-    const payload = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new ApiError(payload?.error?.code ?? 'unexpected_response', payload?.error?.message ?? `The server answered ${response.status}.`, response.status, null, false, null);
-  }
-  return response;
-}
-
-type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-async function call<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(base + path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError('network_error', 'The AgentDesk server cannot be reached. Check your connection and try again.');
-  }
-  if (response.status === 204) return undefined as T;
-  let payload: unknown = null;
-  try {
-    payload = await response.json();
-  } catch {
-    payload = null;
-  }
-  if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; retryAfterSeconds?: number; locked?: boolean; reason?: string; lockedUntil?: string } } | null)?.error;
-    const retryHeader = Number(response.headers.get('retry-after'));
-    throw new ApiError(
-      error?.code ?? 'unexpected_response',
-      error?.message ?? `The server answered ${response.status}.`,
-      response.status,
-      error?.retryAfterSeconds ?? (Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null),
-      error?.locked === true,
-      typeof error?.reason === 'string' ? error.reason : null,
-      typeof error?.lockedUntil === 'string' ? error.lockedUntil : null,
-    );
-  }
-  return payload as T;
-}
+const http = createHttpClient({ baseUrl: '/api/v1', authenticate: () => ({ credentials: 'same-origin' }) });
 
 /** A browser reports every WebAuthn failure the same way; the user cancelling is the usual one. */
 function securityKeyFailure(error: unknown): ApiError {
@@ -142,11 +65,6 @@ function dropPendingCodes(): void {
   }
 }
 
-/** What a method's enrollment answers, without anything that is not for the screens. */
-function methodAdded(answer: MethodAdded & { token?: string }): MethodAdded {
-  return { method: answer.method, session: answer.session, ...(answer.recoveryCodes && { recoveryCodes: answer.recoveryCodes }), ...(typeof answer.otherSessions === 'number' && { otherSessions: answer.otherSessions }) };
-}
-
 export function createWebApi(): AgentDeskApi {
   const revokedListeners = new Set<(event: SessionRevoked) => void>();
   const connectionListeners = new Set<(event: ServerConnectionChanged) => void>();
@@ -183,7 +101,7 @@ export function createWebApi(): AgentDeskApi {
   // of a stream we have since replaced (the token rotated) are ignored.
   function connectEvents() {
     if (events) return;
-    const source = new EventSource(`${base}/events`, { withCredentials: true });
+    const source = new EventSource(http.url(operations.events), { withCredentials: true });
     source.addEventListener('session.revoked', (message) => {
       if (events !== source) return;
       let reason = 'signed_out';
@@ -215,7 +133,7 @@ export function createWebApi(): AgentDeskApi {
       // session ended while we were away); then ask why, as a pushed revocation would say.
       if (source.readyState === EventSource.CLOSED) {
         disconnectEvents();
-        void call<CurrentSession>('GET', '/sessions/current').then(
+        void http.request(operations.getCurrentSession).then(
           () => connectEvents(),
           (error: unknown) => {
             if (error instanceof ApiError && error.code === 'unauthenticated') revoked(error.reason ?? 'expired');
@@ -254,20 +172,25 @@ export function createWebApi(): AgentDeskApi {
     }
   }
 
-  return {
-    getSignupStatus: () => call('GET', '/signup'),
+  /** One operation: a rotating one with the stream closed around it; recovery codes kept until saved. */
+  async function request<O extends Operation>(op: O, input?: AnyInput): Promise<AnswerOf<O>> {
+    const answer = op.rotatesToken ? await rotating(() => http.request(op, input)) : await http.request(op, input);
+    keepRecoveryCodes((answer as { recoveryCodes?: string[] } | undefined)?.recoveryCodes);
+    return answer;
+  }
 
-    createAccount: (input) => call('POST', '/accounts', input),
+  return {
+    ...bridgeCalls(request),
 
     signIn: async (input) => {
-      const answer = await call<CurrentSession & { token?: string }>('POST', '/sessions', input);
+      const answer = await http.request(operations.signIn, { body: input });
       connectEvents();
       return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
     },
 
     getCurrentSession: async () => {
       try {
-        const current = await call<CurrentSession>('GET', '/sessions/current');
+        const current = await http.request(operations.getCurrentSession);
         connectEvents();
         return current;
       } catch (error) {
@@ -276,24 +199,22 @@ export function createWebApi(): AgentDeskApi {
       }
     },
 
-    passSecondFactor: async (input) => (await rotating(() => call<{ session: Session }>('POST', '/sessions/current/second-factor', input))).session,
-
     useSecurityKey: () =>
       withSecurityKey(async () => {
-        const optionsJSON = await call<PublicKeyCredentialRequestOptionsJSON>('POST', '/sessions/current/security-key-options', {});
+        const optionsJSON = (await http.request(operations.securityKeyOptions)) as PublicKeyCredentialRequestOptionsJSON;
         const response = await startAuthentication({ optionsJSON });
         emitProgress({ step: 'processing' });
-        return (await rotating(() => call<{ session: Session }>('POST', '/sessions/current/second-factor', { method: 'security_key', response }))).session;
+        return (await request(operations.passSecondFactor, { body: { method: 'security_key', response } })).session;
       }),
 
     // A passkey: the browser lists the credentials its keys hold for us (or offers them in the
     // email field's autofill), asks for the PIN or fingerprint, and the server signs that user in.
     signInWithSecurityKey: async ({ account, autofill }) => {
       const ceremony = async () => {
-        const { challengeId, ...optionsJSON } = await call<PublicKeyCredentialRequestOptionsJSON & { challengeId: string }>('POST', '/sessions/passkey-options', { account });
-        const response = await startAuthentication({ optionsJSON, useBrowserAutofill: autofill === true });
+        const { challengeId, ...optionsJSON } = await http.request(operations.passkeyOptions, { body: { account } });
+        const response = await startAuthentication({ optionsJSON: optionsJSON as unknown as PublicKeyCredentialRequestOptionsJSON, useBrowserAutofill: autofill === true });
         emitProgress({ step: 'processing' });
-        return call<CurrentSession & { token?: string; deviceToken?: string }>('POST', '/sessions/passkey', { account, challengeId, response });
+        return http.request(operations.signInWithPasskey, { body: { account, challengeId, response } });
       };
       // Autofill waits quietly in the background: no "touch your key" until the agent picks one.
       const answer = autofill ? await ceremony().catch((error: unknown) => { throw securityKeyFailure(error); }) : await withSecurityKey(ceremony);
@@ -301,13 +222,19 @@ export function createWebApi(): AgentDeskApi {
       return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
     },
 
-    getSecurityPolicy: () => call('GET', '/me/security-policy'),
+    addSecurityKey: (name, registration) =>
+      withSecurityKey(async () => {
+        const optionsJSON = (await http.request(operations.securityKeyRegistrationOptions, { body: registration?.passwordless ? { passwordless: true } : {} })) as unknown as PublicKeyCredentialCreationOptionsJSON;
+        const response = await startRegistration({ optionsJSON });
+        emitProgress({ step: 'processing' });
+        return request(operations.registerSecurityKey, { body: { name, response } });
+      }),
 
     // Throws network_error when the server cannot be reached: the session then still lives, and
     // the app must keep trying rather than show the sign-in screen.
     signOut: async () => {
       try {
-        await call('DELETE', '/sessions/current');
+        await http.request(operations.signOut);
       } catch (error) {
         // Already gone is as good as signed out.
         if (!(error instanceof ApiError && error.code === 'unauthenticated')) throw error;
@@ -326,6 +253,11 @@ export function createWebApi(): AgentDeskApi {
       return () => connectionListeners.delete(callback);
     },
 
+    onAccountUpdated: (callback) => {
+      accountListeners.add(callback);
+      return () => accountListeners.delete(callback);
+    },
+
     onSecurityKeyProgress: (callback) => {
       progressListeners.add(callback);
       return () => progressListeners.delete(callback);
@@ -338,128 +270,8 @@ export function createWebApi(): AgentDeskApi {
 
     cancelSecurityKey: () => WebAuthnAbortService.cancelCeremony(),
 
-    getMe: () => call<Me>('GET', '/me'),
-
-    startAuthenticatorApp: (name) => call('POST', '/me/methods/totp', name ? { name } : {}),
-
-    confirmAuthenticatorApp: async (id, code) => {
-      const added = await rotating(() => call<MethodAdded & { token?: string }>('POST', `/me/methods/totp/${encodeURIComponent(id)}/confirm`, { code }));
-      keepRecoveryCodes(added.recoveryCodes);
-      return methodAdded(added);
-    },
-
-    addSecurityKey: (name, registration) =>
-      withSecurityKey(async () => {
-        const optionsJSON = await call<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/methods/security-keys/options', registration?.passwordless ? { passwordless: true } : {});
-        const response = await startRegistration({ optionsJSON });
-        emitProgress({ step: 'processing' });
-        const added = await rotating(() => call<MethodAdded & { token?: string }>('POST', '/me/methods/security-keys', { name, response }));
-        keepRecoveryCodes(added.recoveryCodes);
-        return methodAdded(added);
-      }),
-
-    renameMethod: async (id, name) => (await call<{ method: MethodAdded['method'] }>('PATCH', `/me/methods/${encodeURIComponent(id)}`, { name })).method,
-
-    removeMethod: (id) => call('DELETE', `/me/methods/${encodeURIComponent(id)}`),
-
-    regenerateRecoveryCodes: async () => {
-      const { recoveryCodes } = await call<{ recoveryCodes: string[] }>('POST', '/me/recovery-codes', {});
-      keepRecoveryCodes(recoveryCodes);
-      return recoveryCodes;
-    },
-
     getPendingRecoveryCodes: async () => readPendingCodes(),
 
     confirmRecoveryCodesSaved: async () => dropPendingCodes(),
-
-    onAccountUpdated: (callback) => {
-      accountListeners.add(callback);
-      return () => accountListeners.delete(callback);
-    },
-
-    listMySessions: async () => (await call<{ sessions: MySession[] }>('GET', '/me/sessions')).sessions,
-
-    endMySession: (id) => call('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
-
-    endOtherSessions: () => call('DELETE', '/me/sessions'),
-
-    getSecuritySettings: () => call('GET', '/account/security-settings'),
-
-    getEnforcementImpact: (secondFactorPolicy) => call('GET', `/account/security-settings/impact${secondFactorPolicy ? `?secondFactorPolicy=${secondFactorPolicy}` : ''}`),
-
-    saveSecuritySettings: (input) => call('PUT', '/account/security-settings', input),
-
-    listUsers: (query = {}) => call('GET', `/account/users${usersQuery(query)}`),
-
-    inviteUser: (input) => call('POST', '/account/users', input),
-
-    updateUser: (userId, change) => call('PATCH', `/account/users/${encodeURIComponent(userId)}`, change),
-
-    deleteUser: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}`),
-
-    resendInvitation: (userId) => call('POST', `/account/users/${encodeURIComponent(userId)}/invitation`),
-
-    sendPasswordReset: (userId) => call('POST', `/account/users/${encodeURIComponent(userId)}/password-reset`),
-
-    liftLockout: async (userId) => {
-      await call('DELETE', `/account/users/${encodeURIComponent(userId)}/lockout`);
-    },
-
-    signUserOutEverywhere: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/sessions`),
-
-    signEveryoneElseOut: () => call('DELETE', '/account/sessions'),
-
-    exportUsers: async (filters = {}) => (await csvRequest('GET', `/account/users/export${usersQuery(filters)}`)).text(),
-
-    importUsers: async (csv, dryRun) => (await csvRequest('POST', `/account/users/import${dryRun ? '?dryRun=true' : ''}`, csv)).json(),
-
-    previewInvitation: (token) => call('POST', '/invitations/preview', { token }),
-
-    acceptInvitation: (token, password) => call('POST', '/invitations/accept', { token, password }),
-
-    requestPasswordReset: async (account, email) => {
-      await call('POST', '/password-resets', { account, email });
-    },
-
-    completePasswordReset: (token, newPassword) => call('POST', '/password-resets/complete', { token, newPassword }),
-
-    changePassword: (currentPassword, newPassword) => call('PUT', '/me/password', { currentPassword, newPassword }),
-    confirmPassword: async (password) => ({ passwordAt: (await rotating(() => call<{ passwordAt: string }>('POST', '/sessions/current/password', { password }))).passwordAt }),
-
-    resetUserTwoFactor: (userId) => call('DELETE', `/account/users/${encodeURIComponent(userId)}/two-factor`),
-
-    listAuditEvents: (page = {}) => {
-      const query = auditQuery(page);
-      if (page.limit) query.set('limit', String(page.limit));
-      if (page.before) query.set('before', page.before);
-      const suffix = query.size ? `?${query}` : '';
-      return call('GET', `/account/audit-events${suffix}`);
-    },
-
-    exportAuditEvents: async (filter = {}) => {
-      const query = auditQuery(filter);
-      return (await csvRequest('GET', `/account/audit-events/export${query.size ? `?${query}` : ''}`)).text();
-    },
-
-    issueEnrollmentCode: (userId, expiresInMinutes) =>
-      call('POST', `/account/users/${encodeURIComponent(userId)}/enrollment-code`, expiresInMinutes ? { expiresInMinutes } : {}),
-
-    redeemEnrollmentCode: async (code) => {
-      await call('POST', '/sessions/current/enrollment-code', { code });
-    },
-
-    listSecurityActivity: () => call('GET', '/me/security-activity'),
-
-    markSecurityActivityRead: async (id) => {
-      await call('POST', id ? `/me/security-activity/${encodeURIComponent(id)}/read` : '/me/security-activity/read', {});
-    },
-
-    reportNotMe: (id) => call('POST', `/me/security-activity/${encodeURIComponent(id)}/not-me`, {}),
-
-    listSecurityAlerts: async () => (await call<{ alerts: SecurityAlert[] }>('GET', '/account/security-alerts')).alerts,
-
-    resolveSecurityAlert: async (id) => {
-      await call('POST', `/account/security-alerts/${encodeURIComponent(id)}/resolve`, {});
-    },
   };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { AuthenticatorAppSetup as Setup, MethodAdded } from '../../../preload/agentdesk-api';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
@@ -25,7 +25,7 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
     setSetup(null);
     setExpired(false);
     agentdesk
-      .startAuthenticatorApp('Authenticator app')
+      .startAuthenticatorApp({ body: { name: 'Authenticator app' } })
       .then((s) => live && setSetup(s))
       .catch((e: unknown) => {
         if (!live) return;
@@ -43,7 +43,7 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
     setBusy(true);
     setError(null);
     try {
-      onAdded(await agentdesk.confirmAuthenticatorApp(setup.id, code));
+      onAdded(await agentdesk.confirmAuthenticatorApp({ params: { id: setup.id }, body: { code } }));
     } catch (failure) {
       const code = ApiError.from(failure).code;
       if (code === 'invalid_code') setError(t('totpSetup.wrongCode'));

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiError, refusedUntil } from '../api/api-error';
+import { ApiError, refusedUntil } from '../../../contract/api-error';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
 import { getIntl } from '../i18n';

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { browserSupportsWebAuthnAutofill } from '@simplewebauthn/browser';
 import type { CurrentSession } from '../../../preload/agentdesk-api';
 import { agentdesk, isDesktop } from '../api/bridge';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
 import { SecurityKeyStatus } from './SecurityKeyStatus';

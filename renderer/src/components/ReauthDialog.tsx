@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../preload/agentdesk-api';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
@@ -56,7 +56,7 @@ export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => v
     setBusy(true);
     setError(null);
     try {
-      await agentdesk.confirmPassword(password);
+      await agentdesk.confirmPassword({ body: { password } });
       onPassed();
     } catch (failure) {
       setError(describeError(failure));

@@ -1,6 +1,6 @@
 import { useCallback, useId, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../preload/agentdesk-api';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
@@ -76,7 +76,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
             disabled={busy}
             autoFocus
             resetKey={attempt}
-            onComplete={(code) => void pass(() => agentdesk.passSecondFactor({ method: 'totp', code }))}
+            onComplete={(code) => void pass(() => agentdesk.passSecondFactor({ body: { method: 'totp', code } }).then((passed) => passed.session))}
           />
         </form>
       ) : null}
@@ -94,7 +94,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
       ) : null}
 
       {way === 'recovery_code' ? (
-        <RecoveryCodeForm busy={busy} resetKey={attempt} onSubmit={(code) => void pass(() => agentdesk.passSecondFactor({ method: 'recovery_code', code }))} />
+        <RecoveryCodeForm busy={busy} resetKey={attempt} onSubmit={(code) => void pass(() => agentdesk.passSecondFactor({ body: { method: 'recovery_code', code } }).then((passed) => passed.session))} />
       ) : null}
 
       {error ? <Notice tone="error">{error}</Notice> : null}

@@ -14,7 +14,7 @@ import { en } from './messages/en';
 import { formattingLocale, locales, matchLocale, pickLocale } from './locales';
 import { describeError } from '../api/error-messages';
 import { describeSessionRevoked } from '../session-revoked-reasons';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { countdownText } from '../rollout/when';
 import { describeMethod } from '../method-names';
 

@@ -28,7 +28,7 @@ export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
     setBusy(true);
     setError(null);
     try {
-      await agentdesk.redeemEnrollmentCode(code.trim());
+      await agentdesk.redeemEnrollmentCode({ body: { code: code.trim() } });
       setMayEnrol(true);
     } catch (e) {
       const code = (e as { code?: string }).code;

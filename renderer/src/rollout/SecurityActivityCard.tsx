@@ -33,7 +33,7 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
 
   async function notMe(id: string) {
     try {
-      await agentdesk.reportNotMe(id);
+      await agentdesk.reportNotMe({ params: { id: id } });
       setMessage({ tone: 'success', text: t('activity.notMeDone') });
       onSignedOut?.();
     } catch (e) {
@@ -84,7 +84,7 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
             ))}
           </ul>
           {unread ? (
-            <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.markSecurityActivityRead().then(load)}>
+            <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.markAllSecurityActivityRead().then(load)}>
               {t('activity.markRead')}
             </button>
           ) : null}

@@ -13,7 +13,7 @@ export function SecurityAlertsBanner() {
   const t = useT();
   const [alerts, setAlerts] = useState<SecurityAlert[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => agentdesk.listSecurityAlerts().then(setAlerts, (e: unknown) => setError(describeError(e))), []);
+  const load = useCallback(() => agentdesk.listSecurityAlerts().then((answer) => setAlerts(answer.alerts), (e: unknown) => setError(describeError(e))), []);
   useEffect(() => {
     void load();
   }, [load]);
@@ -30,7 +30,7 @@ export function SecurityAlertsBanner() {
             <Msg id="alerts.item" values={{ name: a.user.name, email: a.user.email, what: activityText(a), when: fullTime(a.at), strong: (chunks) => <strong>{chunks}</strong> }} />
             {a.address ? t('alerts.from', { address: a.address }) : ''}
             {t('alerts.advice')}{' '}
-            <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.resolveSecurityAlert(a.id).then(load, (e: unknown) => setError(describeError(e)))}>
+            <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.resolveSecurityAlert({ params: { id: a.id } }).then(load, (e: unknown) => setError(describeError(e)))}>
               {t('alerts.resolve')}
             </button>
           </li>

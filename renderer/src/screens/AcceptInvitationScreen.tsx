@@ -25,7 +25,7 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
   useEffect(() => {
     if (!token) return;
     setError(null);
-    agentdesk.previewInvitation(token).then(setPreview, (e: unknown) => setError(describeError(e)));
+    agentdesk.previewInvitation({ body: { token } }).then(setPreview, (e: unknown) => setError(describeError(e)));
   }, [token]);
 
   function usePasted(event: FormEvent) {
@@ -41,7 +41,7 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
     setBusy(true);
     setError(null);
     try {
-      const done = await agentdesk.acceptInvitation(token, password);
+      const done = await agentdesk.acceptInvitation({ body: { token, password } });
       onAccepted({ account: done.account.slug, email: done.user.email });
     } catch (failure) {
       setError(describeError(failure));

@@ -23,7 +23,7 @@ export function ChangePasswordPanel() {
     setBusy(true);
     setMessage(null);
     try {
-      const change = () => agentdesk.changePassword(currentPassword, password);
+      const change = () => agentdesk.changePassword({ body: { currentPassword, newPassword: password } });
       const done = current.methods.length ? await sensitive(change) : await change();
       if (done) {
         setMessage({ tone: 'success', text: done.revokedSessions ? t('password.changedOthers', { count: done.revokedSessions }) : t('password.changed') });

@@ -19,9 +19,11 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
     setError(null);
     try {
       const created = await agentdesk.createAccount({
-        name: form.name.trim(),
-        slug: form.slug.trim(),
-        admin: { name: form.adminName.trim(), email: form.email.trim(), password: form.password },
+        body: {
+          name: form.name.trim(),
+          slug: form.slug.trim(),
+          admin: { name: form.adminName.trim(), email: form.email.trim(), password: form.password },
+        },
       });
       onCreated({ account: created.account.slug, email: created.user.email });
     } catch (failure) {

@@ -73,7 +73,7 @@ export function MySecurityScreen() {
   async function regenerate() {
     setMessage(null);
     try {
-      const codes = await sensitive(() => agentdesk.regenerateRecoveryCodes());
+      const codes = (await sensitive(() => agentdesk.regenerateRecoveryCodes()))?.recoveryCodes;
       if (codes) {
         setNewCodes(codes);
         void reload();
@@ -201,7 +201,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
     event.preventDefault();
     setError(null);
     try {
-      await agentdesk.renameMethod(method.id, name.trim());
+      await agentdesk.renameMethod({ params: { id: method.id }, body: { name: name.trim() } });
       setMode('view');
       onChanged(t('mySecurity.renamed', { name: name.trim() }));
     } catch (failure) {
@@ -212,7 +212,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
   async function remove() {
     setError(null);
     try {
-      const done = await sensitive(() => agentdesk.removeMethod(method.id));
+      const done = await sensitive(() => agentdesk.removeMethod({ params: { id: method.id } }));
       if (done) onChanged(t('mySecurity.removed', { method: describeMethod(method) }), done.otherSessions);
       else setMode('view');
     } catch (failure) {

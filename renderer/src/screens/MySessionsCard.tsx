@@ -3,7 +3,7 @@
 // so it reads the same at 400 px and at 1600 px.
 import { useCallback, useEffect, useState } from 'react';
 import type { MySession } from '../../../preload/agentdesk-api';
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../../../contract/api-error';
 import { agentdesk } from '../api/bridge';
 import { useReconnected } from '../api/connection';
 import { describeError } from '../api/error-messages';
@@ -38,7 +38,7 @@ export function MySessionsCard() {
 
   const load = useCallback(async () => {
     try {
-      setSessions(await agentdesk.listMySessions());
+      setSessions((await agentdesk.listMySessions()).sessions);
       setLoadError(null);
     } catch (error) {
       setLoadError(listFailure(error));
@@ -56,7 +56,7 @@ export function MySessionsCard() {
     try {
       // A sensitive change (ASVS 7.5.2): the server may ask for a fresh second factor first.
       const ended = await sensitive(async () => {
-        await agentdesk.endMySession(session.id);
+        await agentdesk.endMySession({ params: { id: session.id } });
         return true;
       });
       if (!ended) return;

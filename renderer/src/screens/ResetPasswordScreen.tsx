@@ -29,7 +29,7 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
     setBusy(true);
     setError(null);
     try {
-      await agentdesk.requestPasswordReset(account.trim(), email.trim());
+      await agentdesk.requestPasswordReset({ body: { account: account.trim(), email: email.trim() } });
       setAsked(true);
     } catch (failure) {
       setError(describeError(failure));
@@ -54,7 +54,7 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
     setBusy(true);
     setError(null);
     try {
-      onDone(await agentdesk.completePasswordReset(token, password));
+      onDone(await agentdesk.completePasswordReset({ body: { token, newPassword: password } }));
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);

@@ -1,6 +1,6 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import type { CurrentSession } from '../../../preload/agentdesk-api';
-import { ApiError, refusedUntil } from '../api/api-error';
+import { ApiError, refusedUntil } from '../../../contract/api-error';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../components/AuthCard';

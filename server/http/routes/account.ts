@@ -1,35 +1,33 @@
 // Account creation (first run or open signup) and the admin's side of an account: security
 // settings with their impact, users, 2FA resets and the audit log.
+import { operations } from '../../../contract/operations.js';
+import { route } from '../contract-routes.js';
 import type { FastifyInstance } from 'fastify';
-import { access } from '../access.js';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createAccount } from '../../people/accounts.js';
 import { listAudit, requestContext } from '../../audit/audit.js';
 import { rolloutSettings } from '../../enforcement/rollout-view.js';
 import { scheduleChanged } from '../../enforcement/schedule.js';
-import { AuditListQuery, auditFilter } from './audit-query.js';
+import { auditFilter } from './audit-query.js';
 import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { enforcementImpact, saveSecuritySettings } from '../../enforcement/enforcement.js';
 import { ApiError } from '../errors.js';
-import { CreateAccountBody, ImpactQuery, SecuritySettingsBody } from '../schemas.js';
 
 export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  r.post('/accounts', { config: { access: access.public }, schema: { body: CreateAccountBody, tags: ['accounts'], summary: 'Create an account and its first admin' } }, async (request, reply) => {
+  route(app, operations.createAccount, async (request, reply) => {
     const result = await createAccount(db, ctx.passwords, { ...request.body, openSignup: ctx.config.openSignup, log: request.log });
     reply.code(201);
     return result;
   });
 
-  r.get('/signup', { config: { access: access.public }, schema: { tags: ['accounts'], summary: 'Whether POST /accounts is open (first run, or open signup)' } }, async () => {
+  route(app, operations.getSignupStatus, async () => {
     const any = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
     return { open: ctx.config.openSignup || !any, firstRun: !any };
   });
 
-  r.get('/account/security-settings', { config: { access: access.admin }, schema: { tags: ['admin'], summary: 'Read the security settings' } }, async (request) => {
+  route(app, operations.getSecuritySettings, async (request) => {
     const auth = authOf(request);
     const row = await db
       .selectFrom('accounts as a')
@@ -49,11 +47,11 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.get('/account/security-settings/impact', { config: { access: access.admin }, schema: { querystring: ImpactQuery, tags: ['admin'], summary: 'Who would be signed out if 2FA were required now (under the given second-factor policy)' } }, async (request) => {
+  route(app, operations.getEnforcementImpact, async (request) => {
     return enforcementImpact(db, authOf(request).account.id, request.query.secondFactorPolicy);
   });
 
-  r.put('/account/security-settings', { config: { access: access.adminSensitive }, schema: { body: SecuritySettingsBody, tags: ['admin'], summary: 'Change the security settings (requires a recent second factor)' } }, async (request) => {
+  route(app, operations.saveSecuritySettings, async (request) => {
     const auth = authOf(request);
     const saved = await saveSecuritySettings(db, ctx.events, {
       accountId: auth.account.id,
@@ -69,7 +67,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   // The users list, invitations, lifecycle and 2FA resets: routes/people.ts.
 
-  r.get('/account/audit-events', { config: { access: access.admin }, schema: { querystring: AuditListQuery, tags: ['admin'], summary: 'The audit log, newest first (filter by user, action and time)' } }, async (request) => {
+  route(app, operations.listAuditEvents, async (request) => {
     const q = request.query;
     return listAudit(db, authOf(request).account.id, { ...auditFilter(q), limit: Number(q.limit ?? 50), before: q.before });
   });

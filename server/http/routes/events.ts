@@ -3,8 +3,9 @@
 // `account.updated` (`{requireTwoFactor}`) is pushed to every stream of the account when an
 // admin saves its security settings. A session may hold a few streams, a user a few more: an
 // open stream costs a socket and memory, and one stolen token must not hold thousands.
+import { operations } from '../../../contract/operations.js';
+import { route } from '../contract-routes.js';
 import type { FastifyInstance } from 'fastify';
-import { access } from '../access.js';
 import type { ServerResponse } from 'node:http';
 import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
@@ -42,7 +43,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     for (const res of open) res.end();
   });
 
-  app.get('/events', { config: { access: access.anySession }, schema: { tags: ['sessions'], summary: 'Server-sent events for this session (session.revoked, account.updated)' } }, (request, reply) => {
+  route(app, operations.events, (request, reply) => {
     const auth = authOf(request);
     const sessionId = auth.session.id;
     const userId = auth.user.id;

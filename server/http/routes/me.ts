@@ -1,7 +1,7 @@
 // The signed-in user's own security: methods (authenticator apps, security keys), recovery codes.
+import { operations } from '../../../contract/operations.js';
+import { route } from '../contract-routes.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { access } from '../access.js';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { userView } from '../../people/accounts.js';
 import { recordAudit, requestContext } from '../../audit/audit.js';
 import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollment-policy.js';
@@ -12,17 +12,14 @@ import { countOtherSessions } from '../../sessions/other-sessions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, removeMethod, renameMethod } from '../../second-factors/methods.js';
-import { AddSecurityKeyBody, AddTotpBody, ConfirmTotpBody, EmptyBody, IdParams, RenameMethodBody } from '../schemas.js';
 import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
-import { SecurityKeyOptionsBody } from './passkeys.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { accountView } from './sessions.js';
 import { setSessionCookie } from '../cookies.js';
 import { addSecurityKey, confirmTotp, regenerateRecoveryCodes, startTotp } from '../../second-factors/enrolment.js';
 
 export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
   /** A method was added: the session passed a second factor under a new token. */
@@ -34,7 +31,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   const otherSessionsOf = (auth: AuthenticatedSession) => countOtherSessions(db, { userId: auth.user.id, exceptSessionId: auth.session.id });
 
-  r.get('/me', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: 'The user, their methods, recovery codes left, the account setting' } }, async (request) => {
+  route(app, operations.getMe, async (request) => {
     const auth = authOf(request);
     return {
       user: userView(auth.user),
@@ -48,7 +45,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  r.post('/me/methods/totp', { config: { access: access.enrollmentSensitive }, schema: { body: AddTotpBody, tags: ['me'], summary: 'Start adding an authenticator app' } }, async (request, reply) => {
+  route(app, operations.startAuthenticatorApp, async (request, reply) => {
     const auth = authOf(request);
     requireMethodAllowed(policyOf(auth.account), 'totp');
     await assertMayEnrol(db, auth);
@@ -57,14 +54,14 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return started;
   });
 
-  r.post('/me/methods/totp/:id/confirm', { config: { access: access.enrollmentSensitive }, schema: { params: IdParams, body: ConfirmTotpBody, tags: ['me'], summary: 'Confirm an authenticator app with a current code (answers a new token)' } }, async (request, reply) => {
+  route(app, operations.confirmAuthenticatorApp, async (request, reply) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     const activated = await confirmTotp(ctx, { auth, request: { ...requestContext(request), address: request.ip } }, { methodId: request.params.id, code: request.body.code });
     return answerActivated(reply, auth, activated);
   });
 
-  r.post('/me/methods/security-keys/options', { config: { access: access.enrollmentSensitive }, schema: { body: SecurityKeyOptionsBody, tags: ['me'], summary: 'WebAuthn creation options for adding a security key (passwordless: for sign-in with the key alone)' } }, async (request) => {
+  route(app, operations.securityKeyRegistrationOptions, async (request) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     return registrationOptions(db, ctx.rp, {
@@ -75,7 +72,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     });
   });
 
-  r.post('/me/methods/security-keys', { config: { access: access.enrollmentSensitive }, schema: { body: AddSecurityKeyBody, tags: ['me'], summary: 'Add a security key' } }, async (request, reply) => {
+  route(app, operations.registerSecurityKey, async (request, reply) => {
     const auth = authOf(request);
     await assertMayEnrol(db, auth);
     const activated = await addSecurityKey(ctx, { auth, request: { ...requestContext(request), address: request.ip } }, request.body);
@@ -84,7 +81,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return result;
   });
 
-  r.patch('/me/methods/:id', { config: { access: access.user }, schema: { params: IdParams, body: RenameMethodBody, tags: ['me'], summary: 'Rename a method' } }, async (request) => {
+  route(app, operations.renameMethod, async (request) => {
     const auth = authOf(request);
     const method = await db.transaction().execute(async (trx) => {
       const renamed = await renameMethod(trx, auth.user.id, request.params.id, request.body.name);
@@ -94,7 +91,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { method };
   });
 
-  r.delete('/me/methods/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'Remove a method; the answer says how many other sessions of mine are live (DELETE /me/sessions ends them)' } }, async (request) => {
+  route(app, operations.removeMethod, async (request) => {
     const auth = authOf(request);
     await db.transaction().execute(async (trx) => {
       const { method, remaining } = await removeMethod(trx, {
@@ -109,7 +106,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { otherSessions: await otherSessionsOf(auth) };
   });
 
-  r.post('/me/recovery-codes', { config: { access: access.userSensitive }, schema: { body: EmptyBody, tags: ['me'], summary: 'Regenerate recovery codes' } }, async (request) => {
+  route(app, operations.regenerateRecoveryCodes, async (request) => {
     const auth = authOf(request);
     if ((await countMethods(db, auth.user.id)) === 0) throw new ApiError('not_found', 'Set up a second-factor method first.');
     const recoveryCodes = await regenerateRecoveryCodes(ctx, { auth, request: { ...requestContext(request), address: request.ip } });

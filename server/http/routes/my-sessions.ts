@@ -1,13 +1,12 @@
 // "Your sessions": the signed-in user's own sessions (device, address, last seen), and ending
 // any of them — one, or every other — on every device and instance at once.
+import { operations } from '../../../contract/operations.js';
+import { route } from '../contract-routes.js';
 import type { FastifyInstance } from 'fastify';
-import { access } from '../access.js';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { recordAudit, requestContext } from '../../audit/audit.js';
 import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
-import { IdParams } from '../schemas.js';
 import { describeDevice } from '../../sessions/devices.js';
 import { Sessions } from '../../sessions/sessions.js';
 import { Type } from 'typebox';
@@ -15,15 +14,13 @@ import { sessionView } from '../../sessions/sessions.js';
 import { setSessionCookie } from '../cookies.js';
 import { confirmMyPassword } from '../../sessions/strategies/links.js';
 
-export const ConfirmPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
 
-  r.get('/me/sessions', { config: { access: access.user }, schema: { tags: ['me'], summary: 'My sessions: device, address, last seen' } }, async (request) => {
+  route(app, operations.listMySessions, async (request) => {
     const auth = authOf(request);
     const rows = await db
       .selectFrom('sessions')
@@ -42,7 +39,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
         device: describeDevice(s.user_agent),
         userAgent: s.user_agent,
         address: s.client_address,
-        createdAt: iso(s.created_at),
+        createdAt: new Date(Number(s.created_at)).toISOString(),
         lastSeenAt: iso(s.last_seen_at),
         secondFactorAt: iso(s.second_factor_at),
       })),
@@ -51,14 +48,14 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
 
   // A user without a method enters their password again before adding their first one (OWASP
   // ASVS 5.0 7.5.1; routes/me.ts checkMayAddMethod). Guesses share the password change's limit.
-  r.post('/sessions/current/password', { config: { access: access.enrollment }, schema: { body: ConfirmPasswordBody, tags: ['sessions'], summary: 'Enter my password again (before adding my first method): answers a new token' } }, async (request, reply) => {
+  route(app, operations.confirmPassword, async (request, reply) => {
     const passed = await confirmMyPassword(ctx, { auth: authOf(request), password: request.body.password, request: requestContext(request) });
     // Re-authentication rotates the token (ASVS 7.2.4): the web console gets the new cookie.
     setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
     return { token: passed.token, session: sessionView(passed.session), passwordAt: iso(passed.session.password_at) };
   });
 
-  r.delete('/me/sessions/:id', { config: { access: access.userSensitive }, schema: { params: IdParams, tags: ['me'], summary: 'End one of my sessions' } }, async (request, reply) => {
+  route(app, operations.endMySession, async (request, reply) => {
     const auth = authOf(request);
     const session = await db
       .selectFrom('sessions')
@@ -74,7 +71,7 @@ export function mySessionRoutes(app: FastifyInstance, ctx: ServerContext): void 
     return reply.send();
   });
 
-  r.delete('/me/sessions', { config: { access: access.userSensitive }, schema: { tags: ['me'], summary: 'Sign out everywhere else: end every other session of mine' } }, async (request) => {
+  route(app, operations.endOtherSessions, async (request) => {
     const auth = authOf(request);
     const now = Date.now();
     const ids = await db.transaction().execute(async (trx) => {

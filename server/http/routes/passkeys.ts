@@ -1,14 +1,13 @@
 // Sign in with a security key alone: the request options, then the signed assertion, which
 // answers as POST /sessions does with an active session that has passed both factors.
+import { operations } from '../../../contract/operations.js';
+import { route } from '../contract-routes.js';
 import type { FastifyInstance } from 'fastify';
-import { access } from '../access.js';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Type } from 'typebox';
 import { requestContext } from '../../audit/audit.js';
 import { userView } from '../../people/accounts.js';
 import type { ServerContext } from '../../context.js';
-import { AuthenticationResponse, Id } from '../schemas.js';
 import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
 import { signInWithPasskey, startPasskeySignIn } from '../../sessions/strategies/passkey.js';
 import { sessionView } from '../../sessions/sessions.js';
@@ -16,32 +15,16 @@ import { listMethods } from '../../second-factors/methods.js';
 import { methodAllowed, policyOf } from '../../second-factors/policy.js';
 import { authOf } from '../auth.js';
 
-const strict = { additionalProperties: false } as const;
-const AccountSlug = Type.String({ minLength: 1, maxLength: 64 });
-const DeviceToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
-
-export const PasskeyOptionsBody = Type.Object({ account: AccountSlug, deviceToken: Type.Optional(DeviceToken) }, strict);
-export const PasskeySignInBody = Type.Object(
-  {
-    account: AccountSlug,
-    /** From the options; without it the challenge is found by the value the response signed. */
-    challengeId: Type.Optional(Id),
-    response: AuthenticationResponse,
-    deviceToken: Type.Optional(DeviceToken),
-  },
-  strict,
-);
 
 export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx;
   securityPolicyRoute(app, ctx);
 
-  r.post('/sessions/passkey-options', { config: { access: access.public }, schema: { body: PasskeyOptionsBody, tags: ['sessions'], summary: 'WebAuthn request options to sign in with a security key alone' } }, async (request) => {
+  route(app, operations.passkeyOptions, async (request) => {
     return startPasskeySignIn(ctx, { account: request.body.account, address: request.ip, deviceToken: presentedDeviceToken(request, request.body.deviceToken) });
   });
 
-  r.post('/sessions/passkey', { config: { access: access.public }, schema: { body: PasskeySignInBody, tags: ['sessions'], summary: 'Sign in with a security key alone (both factors)' } }, async (request, reply) => {
+  route(app, operations.signInWithPasskey, async (request, reply) => {
     const body = request.body;
     const signedIn = await signInWithPasskey(ctx, {
       account: body.account,
@@ -66,12 +49,10 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 }
 
-/** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
-export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
 
 /** GET /me/security-policy: what the account accepts, for My security and enrolment to explain it. */
 export function securityPolicyRoute(app: FastifyInstance, ctx: ServerContext): void {
-  app.withTypeProvider<TypeBoxTypeProvider>().get('/me/security-policy', { config: { access: access.enrollment }, schema: { tags: ['me'], summary: "The account's second-factor policy and whether keys may sign in alone" } }, async (request) => {
+  route(app, operations.getSecurityPolicy, async (request) => {
     const account = await ctx.db
       .selectFrom('accounts')
       .select(['second_factor_policy', 'passwordless_sign_in'])

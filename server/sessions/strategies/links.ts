@@ -69,7 +69,8 @@ export async function resetMailFor(ctx: ServerContext, input: { account: string;
 
 /** The signed-in user changes their password, proving the current one; their other sessions end. */
 export function changeMyPassword(ctx: ServerContext, input: Parameters<typeof changePassword>[3]) {
-  return attempt(ctx, {
+  type Changed = Awaited<ReturnType<typeof changePassword>>;
+  return attempt<Changed, Changed>(ctx, {
     limits: [{ name: 'passwordChangeUser', key: limitKeys.passwordChangeUser(input.userId), userId: input.userId }],
     wrong: ['current_password_incorrect'],
     check: () => changePassword(ctx.db, ctx.events, ctx.passwords, input),

@@ -1,5 +1,7 @@
-// The one error type the screens see: a stable `code` to branch on, whatever implementation
-// of the bridge (web fetch or Electron IPC) produced it.
+// The one error type of both clients: a stable `code` to branch on (the server's error codes of
+// docs/api.md, or a ClientErrorCode made on this side), whatever produced it — the HTTP client
+// (contract/http-client.ts), main's security-key ceremonies, or the Electron bridge, across which
+// it travels as plain data and is rebuilt here (ApiError.from).
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

@@ -1,0 +1,399 @@
+// What the API answers, as TypeScript types: the answer half of the contract (the request half
+// is contract/schemas.ts; both are tied to each operation in contract/operations.ts). The server's
+// handlers must return these shapes (checked when the routes are registered from the contract),
+// and both clients and the renderer read them. Types only.
+export type Role = 'admin' | 'agent';
+export type MethodType = 'totp' | 'security_key';
+export type SessionState = 'two_factor_required' | 'enrollment_required' | 'active';
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** A second-factor method; lists arrive last used first. */
+export interface Method {
+  id: string;
+  type: MethodType;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** Security keys: registered for sign-in with the key alone, without a password. */
+  passwordless?: boolean;
+}
+
+export interface Session {
+  state: SessionState;
+  expiresAt: string;
+  /** When this session last passed a second factor; sensitive changes need it recent. */
+  secondFactorAt: string | null;
+}
+
+export interface AccountSummary {
+  id: string;
+  name: string;
+  slug: string;
+  requireTwoFactor: boolean;
+  /** Deployment day: when 2FA becomes required (GET /me only), or null. */
+  twoFactorScheduledAt?: string | null;
+  /** Who may set up a first method at a forced enrolment (GET /me only). */
+  enrollment?: EnrollmentPolicy;
+}
+
+export type EnrollmentPolicy = 'password' | 'known_device';
+
+/** What a signed-in client knows about itself: answer of sign-in and of session restore. */
+export interface CurrentSession {
+  session: Session;
+  user: User;
+  methods: Method[];
+  account: AccountSummary;
+}
+
+export interface Me extends CurrentSession {
+  recoveryCodesLeft: number;
+  /** Unused codes of the old, shorter format remain: the user should generate new ones. */
+  recoveryCodesOutdated?: boolean;
+  /** At a forced enrolment: false when this device needs an admin's enrolment code first. */
+  mayEnrol?: boolean;
+}
+
+export interface SignInInput {
+  /** The account's short name (slug). */
+  account: string;
+  email: string;
+  password: string;
+}
+
+/** Whether this server lets a new account be created (answer of GET /signup). */
+export interface SignupStatus {
+  /** POST /accounts is open: no account exists yet, or the server has open signup. */
+  open: boolean;
+  /** No account exists yet: the app opens on account creation. */
+  firstRun: boolean;
+}
+
+export interface CreateAccountInput {
+  name: string;
+  slug: string;
+  admin: { name: string; email: string; password: string };
+}
+
+export type TypedSecondFactor = { method: 'totp'; code: string } | { method: 'recovery_code'; code: string };
+
+export interface AuthenticatorAppSetup {
+  id: string;
+  /** Base32 secret, shown so it can be typed into an app by hand. */
+  secret: string;
+  otpauthUri: string;
+  /** PNG data URL of the otpauth URI as a QR code. */
+  qrCodeDataUrl: string;
+}
+
+export interface MethodAdded {
+  method: Method;
+  /** Present when this was the user's first method: shown once, never again. */
+  recoveryCodes?: string[];
+  session: Session;
+  /** How many other sessions of the user are live: the screen offers to end them (ASVS 7.4.3). */
+  otherSessions?: number;
+}
+
+/**
+ * When a security key must verify its user (PIN or fingerprint): 'discouraged' asks only when
+ * the key itself demands it (the default); 'required' always asks. 'preferred' is accepted by
+ * the server but not offered by the UI.
+ */
+export type UserVerificationPolicy = 'discouraged' | 'preferred' | 'required';
+
+/** `any`: authenticator apps and security keys; `security_keys`: security keys only (phishing-resistant). */
+export type SecondFactorPolicy = 'any' | 'security_keys';
+
+/** What the account accepts (GET /me/security-policy), for My security and enrolment. */
+export interface SecurityPolicy {
+  secondFactorPolicy: SecondFactorPolicy;
+  /** Sign in with a security key alone is on for this account. */
+  passwordlessSignIn: boolean;
+  allowedMethods: MethodType[];
+}
+
+export interface SecuritySettings {
+  requireTwoFactor: boolean;
+  userVerification: UserVerificationPolicy;
+  passwordlessSignIn: boolean;
+  secondFactorPolicy: SecondFactorPolicy;
+  /** Under "security keys only", recovery codes still pass the second step (off by default). */
+  allowRecoveryCodesUnderKeysOnly?: boolean;
+  updatedAt: string | null;
+  /** Name and email are null when that admin has since been deleted. */
+  updatedBy: { id: string; name: string | null; email: string | null } | null;
+  /** Deployment day: when the requirement takes effect, and who set it. */
+  scheduledAt?: string | null;
+  scheduledBy?: { id: string; name: string | null; email: string | null } | null;
+  requiredSince?: string | null;
+  enrollment?: EnrollmentPolicy;
+}
+
+export interface SaveSecuritySettingsInput {
+  requireTwoFactor: boolean;
+  /** The admin ticked "I understand" under the warning. */
+  acknowledged: boolean;
+  /** Left out: unchanged. */
+  userVerification?: UserVerificationPolicy;
+  /** Sign in with a security key alone; left out: unchanged. */
+  passwordlessSignIn?: boolean;
+  /** Left out: unchanged. Turning on security_keys while 2FA is required needs `acknowledged`. */
+  secondFactorPolicy?: SecondFactorPolicy;
+  /** Under "security keys only", recovery codes still pass the second step; left out: unchanged. */
+  allowRecoveryCodesUnderKeysOnly?: boolean;
+  /** Deployment day (ISO time in the future, with requireTwoFactor: true); null cancels; left out: unchanged. */
+  startsAt?: string | null;
+  /** Left out: unchanged. */
+  enrollment?: EnrollmentPolicy;
+}
+
+export interface SecuritySettingsSaved {
+  requireTwoFactor: boolean;
+  signedOutUsers: number;
+  revokedSessions: number;
+  scheduledAt?: string | null;
+}
+
+/** An admin's one-time enrolment code, shown once. */
+export interface EnrollmentCode {
+  code: string;
+  expiresAt: string;
+}
+
+export type SecurityActivityKind =
+  | 'method_added'
+  | 'method_removed'
+  | 'recovery_codes_regenerated'
+  | 'two_factor_reset'
+  | 'password_changed'
+  | 'new_device_sign_in'
+  | 'enrollment_code_redeemed'
+  | (string & {});
+
+/** Something that changed on the user's account (GET /me/security-activity). */
+export interface SecurityActivity {
+  id: string;
+  kind: SecurityActivityKind;
+  at: string;
+  details: Record<string, unknown>;
+  address: string | null;
+  userAgent: string | null;
+  read: boolean;
+  /** When the user answered "This wasn't me". */
+  notMeAt: string | null;
+}
+
+export interface SecurityActivityPage {
+  activity: SecurityActivity[];
+  unread: number;
+  nextCursor: string | null;
+}
+
+/** A "This wasn't me" the admins have not resolved yet. */
+export interface SecurityAlert extends SecurityActivity {
+  user: { id: string; name: string; email: string };
+}
+
+export interface AuditFilter {
+  userId?: string;
+  action?: string;
+  /** ISO times: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+}
+
+export interface EnforcementImpact {
+  usersWithoutTwoFactor: number;
+  sessionsToRevoke: number;
+  /** The policy this impact was counted under. */
+  secondFactorPolicy?: SecondFactorPolicy;
+  /** Under security_keys: how many of them have only an authenticator app. */
+  usersWithOnlyAuthenticatorApp?: number;
+  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean }[];
+}
+
+export type UserStatus = 'invited' | 'active' | 'deactivated';
+
+export interface AccountUser extends User {
+  status: UserStatus;
+  twoFactorEnabled: boolean;
+  /** The kinds of method the user has set up. */
+  methodTypes: MethodType[];
+  methodCount: number;
+  createdAt: string;
+  lastSignInAt: string | null;
+  /** Set while sign-ins from new devices are refused after wrong attempts (an admin may lift it). */
+  lockedUntil: string | null;
+  /** Has a live session now. */
+  signedIn?: boolean;
+}
+
+/** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */
+export interface UserListQuery {
+  q?: string;
+  /** `no_security_key`: whom "security keys only" would sign out. */
+  twoFactor?: 'none' | 'totp' | 'security_key' | 'no_security_key';
+  /** Only users with (true) or without (false) a live session now. */
+  signedIn?: boolean;
+  role?: Role;
+  status?: UserStatus;
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface UserPage {
+  users: AccountUser[];
+  /** Every user matching the search and filters, over all pages. */
+  total: number;
+}
+
+/** Invited by name, email and role: the user chooses their own password from the link. */
+export interface NewUserInput {
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** A one-time link sent to a user: emailed, or (no mail configured) `link` for the admin to hand over. */
+export interface LinkSent {
+  expiresAt: string;
+  emailed: boolean;
+  link?: string;
+}
+
+export interface InvitationSent {
+  user: User & { status: UserStatus };
+  invitation: LinkSent;
+}
+
+export interface UserChange {
+  role?: Role;
+  status?: 'active' | 'deactivated';
+}
+
+export interface UserChanged {
+  user: User & { status: UserStatus };
+  revokedSessions: number;
+}
+
+export interface ImportRowError {
+  line: number;
+  email: string;
+  code: string;
+  message: string;
+}
+
+/** A bulk invitation's preview (dryRun) or result. */
+export interface ImportResult {
+  dryRun: boolean;
+  counts: { rows: number; valid: number; invalid: number };
+  errors?: ImportRowError[];
+  emailed?: boolean;
+  invitations?: { user: User & { status: UserStatus }; expiresAt: string; link?: string }[];
+}
+
+/** Whose invitation a link is, shown before the invitee chooses a password. */
+export interface InvitationPreview {
+  user: { name: string; email: string };
+  account: { name: string; slug: string };
+  expiresAt: string;
+}
+
+export interface TwoFactorReset {
+  removedMethods: number;
+  revokedSessions: number;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: { id: string; name: string; email: string } | null;
+  /** The user the entry is about, when not the actor. */
+  subject?: { id: string; name: string; email: string } | null;
+  action: string;
+  details: Record<string, unknown>;
+  address?: string | null;
+  userAgent?: string | null;
+  deviceId?: string | null;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  nextCursor: string | null;
+}
+
+export type SessionRevokedReason =
+  | 'two_factor_required'
+  | 'security_key_required'
+  | 'two_factor_reset'
+  | 'signed_out'
+  | 'expired'
+  | 'second_factor_added'
+  | 'signed_out_elsewhere'
+  | 'deactivated'
+  | 'password_changed'
+  | 'not_me'
+  | 'signed_out_by_admin'
+  | (string & {});
+
+export interface SessionRevoked {
+  reason: SessionRevokedReason;
+}
+
+/** Pushed to every open client of the account when an admin saves its security settings. */
+export interface AccountUpdated {
+  requireTwoFactor: boolean;
+}
+
+/** One of the user's own sessions (GET /me/sessions). */
+export interface MySession {
+  id: string;
+  /** The session this client holds. */
+  current: boolean;
+  state: SessionState;
+  /** A short name of the device (e.g. "AgentDesk desktop on Linux", "Firefox on Windows"), if known. */
+  device: string | null;
+  userAgent: string | null;
+  address: string | null;
+  createdAt: string;
+  lastSeenAt: string | null;
+  secondFactorAt: string | null;
+}
+
+/** Errors made on the client side, before or instead of a server answer. */
+export type ClientErrorCode =
+  | 'network_error'
+  | 'security_key_cancelled'
+  | 'security_key_unavailable'
+  /** The key never answered (a wedged firmware): unplugging it is the cure, not touching it. */
+  | 'security_key_not_responding'
+  | 'security_key_pin_blocked'
+  | 'unexpected_response';
+
+/** A sign-in's answer as it travels (POST /sessions, POST /sessions/passkey): main keeps the tokens. */
+export interface SignedIn extends CurrentSession {
+  token: string;
+  /** This device's token: new on its first sign-in, else the one sent. */
+  deviceToken?: string;
+}
+
+/** WebAuthn options (PublicKeyCredentialCreationOptionsJSON / RequestOptionsJSON, WebAuthn L3). */
+export interface WebAuthnOptions {
+  challenge: string;
+}
+
+/** A security-key sign-in's options: the challenge's id names it in the answer. */
+export type PasskeyOptions = WebAuthnOptions & { challengeId: string };
+
+/** An answer that carries a new session token (the old one has ended). */
+export interface Rotated {
+  token: string;
+}

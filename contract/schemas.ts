@@ -1,0 +1,211 @@
+// The request schemas of the API contract (TypeBox → JSON Schema): the server validates every
+// body, query and parameter against them (and publishes them as OpenAPI), and the desktop's main
+// process checks the renderer's IPC arguments against the very same ones before anything leaves
+// the machine. Query values are strings, as they travel: the server never coerces types.
+import { Type, type Static } from 'typebox';
+import { NAME_PATTERN } from './names.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+export const Password = Type.String({ minLength: 10, maxLength: 256, description: 'At least 10 characters.' });
+const nameRule = { pattern: NAME_PATTERN, description: 'No control characters (line breaks included) and no bidirectional controls.' };
+export const PersonName = Type.String({ minLength: 1, maxLength: 120, ...nameRule });
+export const AccountName = Type.String({ minLength: 1, maxLength: 120, ...nameRule });
+export const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$', description: 'Lower-case letters, digits and hyphens.' });
+export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+export const IdParams = Type.Object({ id: Id }, strict);
+export const MethodName = Type.String({ minLength: 1, maxLength: 64, ...nameRule });
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
+export const UserVerification = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
+
+export const CreateAccountBody = Type.Object(
+  {
+    name: AccountName,
+    slug: Slug,
+    admin: Type.Object({ name: PersonName, email: Email, password: Password }, strict),
+  },
+  strict,
+);
+
+export const SignInBody = Type.Object(
+  {
+    account: Type.String({ minLength: 1, maxLength: 64 }),
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    deviceToken: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The token this device was given at its first sign-in (desktop app; the web console keeps it in a cookie).' })),
+  },
+  strict,
+);
+
+export const EmptyBody = Type.Object({}, strict);
+
+// WebAuthn responses are checked in depth by @simplewebauthn; the schema bounds their shape and size.
+const B64url = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*={0,2}$', maxLength });
+const ClientExtensionResults = Type.Record(Type.String(), Type.Unknown());
+// PublicKeyCredential.toJSON() (WebAuthn L3) gives null for an unknown attachment.
+const AuthenticatorAttachment = Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()]));
+export const RegistrationResponse = Type.Object({
+  id: B64url(1400),
+  rawId: B64url(1400),
+  type: Type.Literal('public-key'),
+  response: Type.Object({
+    clientDataJSON: B64url(4096),
+    attestationObject: B64url(16384),
+    authenticatorData: Type.Optional(B64url(16384)),
+    transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 })),
+    publicKeyAlgorithm: Type.Optional(Type.Integer()),
+    publicKey: Type.Optional(B64url(4096)),
+  }),
+  authenticatorAttachment: AuthenticatorAttachment,
+  clientExtensionResults: ClientExtensionResults,
+});
+export const AuthenticationResponse = Type.Object({
+  id: B64url(1400),
+  rawId: B64url(1400),
+  type: Type.Literal('public-key'),
+  response: Type.Object({
+    clientDataJSON: B64url(4096),
+    authenticatorData: B64url(16384),
+    signature: B64url(4096),
+    userHandle: Type.Optional(Type.Union([B64url(1024), Type.Null()])),
+  }),
+  authenticatorAttachment: AuthenticatorAttachment,
+  clientExtensionResults: ClientExtensionResults,
+});
+
+const Code = Type.String({ minLength: 1, maxLength: 32 });
+export const SecondFactorBody = Type.Union([
+  Type.Object({ method: Type.Literal('totp'), code: Code }, strict),
+  Type.Object({ method: Type.Literal('recovery_code'), code: Code }, strict),
+  Type.Object({ method: Type.Literal('security_key'), response: AuthenticationResponse }, strict),
+]);
+export type SecondFactorBody = Static<typeof SecondFactorBody>;
+
+export const AddTotpBody = Type.Object({ name: Type.Optional(MethodName) }, strict);
+export const ConfirmTotpBody = Type.Object({ code: Code }, strict);
+export const AddSecurityKeyBody = Type.Object({ name: MethodName, response: RegistrationResponse }, strict);
+export const RenameMethodBody = Type.Object({ name: MethodName }, strict);
+
+export const SecondFactorPolicy = Type.Union([Type.Literal('any'), Type.Literal('security_keys')], {
+  description: 'any: authenticator apps and security keys; security_keys: security keys only (recovery codes still work).',
+});
+export const SecuritySettingsBody = Type.Object(
+  {
+    requireTwoFactor: Type.Boolean(),
+    acknowledged: Type.Boolean(),
+    userVerification: Type.Optional(UserVerification),
+    startsAt: Type.Optional(Type.Union([Type.String({ format: 'date-time', maxLength: 40, description: 'Deployment day: the requirement takes effect then (ISO time in the future).' }), Type.Null()], { description: 'null cancels a scheduled deployment day; absent leaves it.' })),
+    enrollment: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('known_device')], { description: 'Who may set up a first method at a forced enrolment.' })),
+    passwordlessSignIn: Type.Optional(Type.Boolean({ description: 'Sign in with a security key alone (a passkey); absent leaves it.' })),
+    secondFactorPolicy: Type.Optional(SecondFactorPolicy),
+    allowRecoveryCodesUnderKeysOnly: Type.Optional(Type.Boolean({ description: 'Under "security keys only", recovery codes still pass the second step and re-authentication (phishable); off by default. Absent leaves it.' })),
+  },
+  strict,
+);
+export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
+
+/** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
+export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
+
+// Sign in with a security key alone.
+const AccountSlug = Type.String({ minLength: 1, maxLength: 64 });
+const DeviceToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
+export const PasskeyOptionsBody = Type.Object({ account: AccountSlug, deviceToken: Type.Optional(DeviceToken) }, strict);
+export const PasskeySignInBody = Type.Object(
+  {
+    account: AccountSlug,
+    /** From the options; without it the challenge is found by the value the response signed. */
+    challengeId: Type.Optional(Id),
+    response: AuthenticationResponse,
+    deviceToken: Type.Optional(DeviceToken),
+  },
+  strict,
+);
+
+export const ConfirmPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);
+
+// People: the users list, invitations, links, passwords.
+/** At most this many rows in one bulk invitation. */
+export const MAX_IMPORT_ROWS = 10_000;
+/** A link's token: 32 random bytes, base64url. */
+const LinkToken = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+export const UserStatus = Type.Union([Type.Literal('invited'), Type.Literal('active'), Type.Literal('deactivated')]);
+const TwoFactorFilter = Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('security_key'), Type.Literal('no_security_key')], {
+  description: 'no_security_key: whom "security keys only" would sign out.',
+});
+const UsersSort = Type.String({ pattern: '^-?(?:name|email|lastSignIn|created)$', description: 'name, email, lastSignIn or created; a leading "-" sorts descending.' });
+const BooleanText = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+
+const userFilterFields = {
+  q: Type.Optional(Type.String({ maxLength: 120 })),
+  twoFactor: Type.Optional(TwoFactorFilter),
+  role: Type.Optional(Role),
+  status: Type.Optional(UserStatus),
+  signedIn: Type.Optional(BooleanText),
+};
+export const ListUsersQuery = Type.Object(
+  {
+    ...userFilterFields,
+    sort: Type.Optional(UsersSort),
+    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  },
+  strict,
+);
+export type ListUsersQuery = Static<typeof ListUsersQuery>;
+export const ExportUsersQuery = Type.Object(userFilterFields, strict);
+export type ExportUsersQuery = Static<typeof ExportUsersQuery>;
+export const ImportQuery = Type.Object({ dryRun: Type.Optional(BooleanText) }, strict);
+export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role: Role }, strict);
+export const ChangeUserBody = Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 });
+export const TokenBody = Type.Object({ token: LinkToken }, strict);
+export const AcceptInvitationBody = Type.Object({ token: LinkToken, password: Password }, strict);
+export const PasswordResetBody = Type.Object(
+  {
+    account: Type.String({ minLength: 1, maxLength: 64 }),
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    /** The desktop app's device token (the web console sends its cookie): a device the user signed in on asks with its own budget. */
+    deviceToken: Type.Optional(DeviceToken),
+  },
+  strict,
+);
+export const CompleteResetBody = Type.Object({ token: LinkToken, newPassword: Password }, strict);
+export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password }, strict);
+
+// Rolling 2FA out: enrolment codes, security activity, alerts.
+export const ENROLLMENT_CODE_MINUTES = { min: 10, max: 10_080, default: 1_440 };
+export const IssueEnrollmentCodeBody = Type.Object(
+  {
+    expiresInMinutes: Type.Optional(
+      Type.Integer({ minimum: ENROLLMENT_CODE_MINUTES.min, maximum: ENROLLMENT_CODE_MINUTES.max, description: `Default ${ENROLLMENT_CODE_MINUTES.default} (a day).` }),
+    ),
+  },
+  strict,
+);
+export const RedeemEnrollmentCodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }, strict);
+const Cursor = Type.String({ pattern: '^[0-9a-z]{1,64}$' });
+export const ActivityQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|100)$' })), before: Type.Optional(Cursor) }, strict);
+export const ActivityParams = Type.Object({ id: Cursor }, strict);
+
+// The audit log's filters, shared by the list and its CSV export.
+const IsoTime = Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 date or date and time.' });
+export const AuditFilterQuery = Type.Object(
+  {
+    userId: Type.Optional(Id),
+    action: Type.Optional(Type.String({ pattern: '^[a-z_.]{1,64}$' })),
+    from: Type.Optional(IsoTime),
+    to: Type.Optional(IsoTime),
+  },
+  strict,
+);
+export type AuditFilterQuery = Static<typeof AuditFilterQuery>;
+export const AuditListQuery = Type.Object(
+  {
+    ...AuditFilterQuery.properties,
+    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|1[0-9]{2}|200)$' })),
+    before: Type.Optional(Cursor),
+  },
+  strict,
+);
+export type AuditListQuery = Static<typeof AuditListQuery>;
