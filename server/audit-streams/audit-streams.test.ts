@@ -129,7 +129,7 @@ describe('audit streams to a webhook', () => {
   test('the receiver answers 500, then is down, then comes back: nothing lost, order kept, the error shown meanwhile', async () => {
     receiver.setMode('error');
     for (let i = 0; i < 10; i++) await rename(`Outage A${i}`);
-    let state: any;
+    let state = await streamState();
     for (let t = 0; t < 50; t++) {
       state = await streamState();
       if (state.lastError) break;

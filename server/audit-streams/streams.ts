@@ -56,11 +56,7 @@ export async function listStreams(db: Kysely<Database>, accountId: string): Prom
   const counts = await db
     .selectFrom('audit_outbox')
     .select(['stream_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where(
-      'stream_id',
-      'in',
-      rows.map((r) => r.id),
-    )
+    .where('stream_id', 'in', rows.map((r) => r.id))
     .groupBy('stream_id')
     .execute();
   const pending = new Map(counts.map((c) => [c.stream_id, Number(c.n)]));
@@ -117,6 +113,7 @@ export async function addStream(
     });
   });
   const row = await db.selectFrom('audit_streams').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  // Pending: its own `audit_stream.added` entry.
   const view = streamView(row, 1, now);
   return secret === undefined ? view : { ...view, secret };
 }
