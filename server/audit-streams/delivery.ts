@@ -6,6 +6,7 @@
 // A failed batch is retried after an exponential back-off with jitter; the stream keeps its
 // queue however long it fails, and admins see it failing (streams.ts).
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { auditEntries } from '../audit/audit.js';
@@ -46,8 +47,8 @@ export function retryDelay(attempts: number, options: Pick<DeliveryOptions, 'ret
 }
 
 export class AuditStreamDelivery {
-  /** This instance, as the owner of the leases it takes. */
-  private readonly owner = randomUUID();
+  /** This instance, as the owner of the leases it takes (its host and process id, for operators). */
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;

@@ -1,14 +1,16 @@
 // Two server processes on one PostgreSQL database (AGENTDESK_TEST_DATABASE_URL; several instances
 // need PostgreSQL: SQLite is one process's store), as a deployment behind a load balancer runs them, both delivering audit
 // streams: every entry, written through either, reaches the receiver exactly once and in order
-// (one claimant per stream). Then one is killed with SIGKILL in the middle of a delivery: the
-// survivor takes the stream over when the dead one's claim runs out, and nothing is lost.
+// (one claimant per stream). Then the one holding the stream is killed with SIGKILL in the middle
+// of a delivery: the survivor takes the stream over when the dead one's claim runs out, and
+// nothing is lost.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { reserveFreePort } from '../free-port.js';
 import { createAccount, enrolTotp, signIn } from '../testing/harness.js';
 import { startInstance, type Instance } from '../testing/instances.js';
@@ -23,6 +25,7 @@ describe('audit streams delivered by two instances on one database', { skip: noP
   let b: Instance;
   let receiver: WebhookReceiver;
   let dropDatabase: (() => Promise<void>) | undefined;
+  let databaseUrl: string;
   let dataDir: string;
   let tokenOf: Map<Instance, string>;
   let methodId: string;
@@ -33,6 +36,7 @@ describe('audit streams delivered by two instances on one database', { skip: noP
     dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-streams-instances-'));
     const database = await freshPostgresDatabase(adminUrl!);
     dropDatabase = database.drop;
+    databaseUrl = database.url;
     const ports = [await reserveFreePort('127.0.0.1'), await reserveFreePort('127.0.0.1')];
     const env: Record<string, string> = {
       HOST: '127.0.0.1',
@@ -87,17 +91,33 @@ describe('audit streams delivered by two instances on one database', { skip: noP
     assert.deepEqual([...ids].sort(), ids, 'in id order');
   });
 
-  test('an instance killed (SIGKILL) during a delivery: the other takes over, nothing lost', async () => {
-    // The receiver takes requests and never answers: whichever instance holds the stream is
-    // stuck in a delivery when A is killed.
+  test('the instance holding the stream is killed (SIGKILL) mid-delivery: the other takes over, nothing lost', async () => {
+    // The receiver takes requests and never answers: the instance holding the stream's lease is
+    // stuck in a delivery. That instance (named by the lease: host:pid:…) is the one killed.
     receiver.setMode('hang');
     const names = Array.from({ length: 10 }, (_, i) => `Killed ${i}`);
     for (const [i, name] of names.entries()) await rename(i % 2 === 0 ? a : b, name);
-    await new Promise((r) => setTimeout(r, 500));
-    a.process.kill('SIGKILL');
-    await a.stop();
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    let holder: Instance | undefined;
+    try {
+      for (let t = 0; t < 100 && !holder; t++) {
+        const { rows } = await db.query<{ lease_owner: string | null }>('select lease_owner from audit_streams');
+        const pid = Number(rows[0]?.lease_owner?.split(':')[1]);
+        holder = [a, b].find((i) => i.process.pid === pid);
+        if (!holder) await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await db.end();
+    }
+    assert.ok(holder, 'an instance holds the stream');
+    const survivor = holder === a ? b : a;
+    holder.process.kill('SIGKILL');
+    await holder.stop();
     receiver.setMode('ok');
+    // The survivor takes the stream once the dead instance's claim runs out (3 s here).
     await receiver.until(() => names.every((n) => renamed().includes(n)), 30_000);
+    assert.equal(survivor.process.exitCode, null);
     const seen = renamed().filter((n) => n.startsWith('Killed'));
     // At least once: a batch the dead instance had sent may come again, never out of order.
     const firsts = seen.filter((n, i) => seen.indexOf(n) === i);
