@@ -511,6 +511,36 @@ const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
 };
 
 /**
+ * Each user's language (issue 19): null follows the device; emails are in it. A security
+ * notification keeps its request's language, for a user who has none.
+ */
+const usersLanguage: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('language', 'text').execute();
+    await db.schema.alterTable('security_notifications').addColumn('language', 'text').execute();
+  },
+};
+
+/**
+ * Issue 22: the admins are emailed when a user answers "This wasn't me". security_notifications.
+ * admins_mailed_at: when that mail was claimed (once across instances), as mailed_at is for the
+ * user's own mail. Reports made before this migration count as mailed: they are not sent late.
+ */
+const notMeAdminsMailed: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('security_notifications').addColumn('admins_mailed_at', 'bigint').execute();
+    await db.updateTable('security_notifications').set({ admins_mailed_at: sql.ref('not_me_at') }).where('not_me_at', 'is not', null).execute();
+    // The outbox (notifications/security-mail.ts) finds the reports left to mail by this index.
+    await db.schema
+      .createIndex('security_notifications_not_me_unmailed')
+      .on('security_notifications')
+      .column('not_me_at')
+      .where(sql.ref('admins_mailed_at'), 'is', null)
+      .execute();
+  },
+};
+
+/**
  * Audit streaming (issue 22): an account's streams and the outbox of entries each has yet to
  * receive. A row per entry and stream is written in the entry's transaction and deleted once the
  * receiver took it (audit-streams/delivery.ts), so nothing audited is lost between the two.
@@ -563,7 +593,11 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id': throttlesUserId,
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-audit-streams': auditStreams,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language': usersLanguage,
+  // After users-language (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed': notMeAdminsMailed,
+  // After not-me-admins-mailed (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams': auditStreams,
 };
 
 export const migrationProvider: MigrationProvider = {
