@@ -422,3 +422,8 @@ export type PasskeyOptions = WebAuthnOptions & { challengeId: string };
 export interface Rotated {
   token: string;
 }
+
+/** The networks an account allows sign-in from; empty is every network. */
+export interface NetworkPolicy {
+  allowedNetworks: string[];
+}

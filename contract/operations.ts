@@ -23,6 +23,7 @@ import type {
   Method,
   MethodAdded,
   MySession,
+  NetworkPolicy,
   PasskeyOptions,
   Rotated,
   SecurityActivityPage,
@@ -58,6 +59,7 @@ import {
   EmptyBody,
   ExportUsersQuery,
   IdParams,
+  NetworkPolicyBody,
   ImpactQuery,
   ImportQuery,
   InviteUserBody,
@@ -419,6 +421,17 @@ export const operations = {
     summary: 'Stop streaming the audit log there (undelivered entries are dropped)',
     params: IdParams,
     answer: json<{ removed: true; pending: number }>(),
+  }),
+  getNetworkPolicy: operation({
+    method: 'GET', path: '/account/network-policy', access: 'admin', tags: ['admin'],
+    summary: 'The networks sign-in is allowed from (empty: every network)',
+    answer: json<NetworkPolicy>(),
+  }),
+  saveNetworkPolicy: operation({
+    method: 'PUT', path: '/account/network-policy', access: 'adminSensitive', tags: ['admin'],
+    summary: "Allow sign-in only from these networks (refused if the saving admin's own address is outside)",
+    body: NetworkPolicyBody,
+    answer: json<NetworkPolicy>(),
   }),
   listSecurityAlerts: operation({
     method: 'GET', path: '/account/security-alerts', access: 'admin', tags: ['admin'],

@@ -223,3 +223,14 @@ export const AddAuditStreamBody = Type.Object(
   },
   strict,
 );
+
+/** Sign-in networks (PRODUCT.md "Authentication policies"): IPv4 or IPv6, one address or a CIDR. */
+export const NetworkPolicyBody = Type.Object(
+  {
+    allowedNetworks: Type.Array(Type.String({ minLength: 1, maxLength: 49 }), {
+      maxItems: 100,
+      description: 'For example 203.0.113.0/24 or 2001:db8::/32; at most 100; empty allows every network.',
+    }),
+  },
+  strict,
+);

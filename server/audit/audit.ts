@@ -46,7 +46,8 @@ export type AuditAction =
   | 'user.password_reset'
   | 'users.imported'
   | 'audit_stream.added'
-  | 'audit_stream.removed';
+  | 'audit_stream.removed'
+  | 'account.network_policy_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -88,6 +89,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'users.imported',
   'audit_stream.added',
   'audit_stream.removed',
+  'account.network_policy_changed',
 ];
 
 /** Where a change came from. */

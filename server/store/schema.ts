@@ -30,6 +30,8 @@ export interface AccountsTable {
   second_factor_policy?: 'any' | 'security_keys';
   /** Under "security keys only", whether recovery codes still pass the second step (0 by default; policy.ts). */
   allow_recovery_codes_under_keys_only?: number;
+  /** Sign-in networks (sessions/sign-in-networks.ts): a JSON array of CIDRs, or null for no rule. */
+  allowed_networks?: string | null;
 }
 
 export interface UsersTable {
