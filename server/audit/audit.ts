@@ -47,7 +47,8 @@ export type AuditAction =
   | 'users.imported'
   | 'audit_stream.added'
   | 'audit_stream.removed'
-  | 'account.network_policy_changed';
+  | 'account.network_policy_changed'
+  | 'account.session_policy_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -90,6 +91,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit_stream.added',
   'audit_stream.removed',
   'account.network_policy_changed',
+  'account.session_policy_changed',
 ];
 
 /** Where a change came from. */
