@@ -438,3 +438,17 @@ export interface SessionPolicySaved extends SessionPolicy {
   /** Live sessions already past their new deadline, ended at once. */
   endedSessions: number;
 }
+
+/** Which security-key models an account accepts, and what their attestation is checked against. */
+export interface SecurityKeyPolicy {
+  allowedAaguids: string[];
+  metadata: 'none' | 'fido_mds' | 'own_roots';
+  trustedRoots: string[];
+  /** The MDS3 BLOB in use (fido_mds): its serial, next update (YYYY-MM-DD) and FIDO2 models. */
+  metadataBlob: { no: number; nextUpdate: string; models: number; uploadedAt: string } | null;
+}
+
+export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {
+  /** Security keys already registered that the rule would not accept today (never attested, another model, or revoked). */
+  keysOutsideRule: number;
+}

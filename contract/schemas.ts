@@ -243,3 +243,22 @@ export const SessionPolicyBody = Type.Object(
   },
   strict,
 );
+
+/** The longest MDS3 BLOB taken (the FIDO Alliance's whole BLOB is a few megabytes). */
+export const MAX_METADATA_BLOB_CHARS = 10 * 1024 * 1024;
+
+/** Security-key models (PRODUCT.md "Authentication policies"). */
+export const SecurityKeyPolicyBody = Type.Object(
+  {
+    allowedAaguids: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' }), {
+      maxItems: 200,
+      description: 'The authenticator models (AAGUIDs, e.g. cb69481e-8ff7-4039-93ec-0a2729a154a8) that may be registered; empty: any model the metadata or roots vouch for.',
+    }),
+    metadata: Type.Union([Type.Literal('none'), Type.Literal('fido_mds'), Type.Literal('own_roots')], {
+      description: 'What a key\'s attestation is checked against: nothing (no rule; then allowedAaguids must be empty), the FIDO Metadata Service BLOB, or your own roots.',
+    }),
+    metadataBlob: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_METADATA_BLOB_CHARS, description: 'An MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/); with fido_mds, absent keeps the one uploaded before.' })),
+    trustedRoots: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16_384 }), { maxItems: 20, description: 'PEM root certificates (own_roots).' })),
+  },
+  strict,
+);

@@ -59,6 +59,11 @@ export interface Config {
   auditStreamsRetryMaxMs: number;
   /** One delivery attempt to an audit stream may take this long; a claim on a stream lasts 3 times as long. */
   auditStreamsTimeoutMs: number;
+  /**
+   * The roots an uploaded FIDO Metadata Service BLOB must chain to. Not read from the environment:
+   * absent, the FIDO Alliance's (second-factors/fido-mds-roots.ts); tests give a root they made.
+   */
+  metadataServiceRoots?: readonly string[] | undefined;
 }
 
 const seconds = (v: string | undefined, fallback: number) => Math.round(Number(v ?? fallback) * 1000);

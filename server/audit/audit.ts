@@ -48,7 +48,8 @@ export type AuditAction =
   | 'audit_stream.added'
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
-  | 'account.session_policy_changed';
+  | 'account.session_policy_changed'
+  | 'account.security_key_policy_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -92,6 +93,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit_stream.removed',
   'account.network_policy_changed',
   'account.session_policy_changed',
+  'account.security_key_policy_changed',
 ];
 
 /** Where a change came from. */

@@ -16,6 +16,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../errors.js';
 import { newId } from '../crypto/tokens.js';
 import type { AccountsTable, ChallengesTable, Database, MethodsTable } from '../store/schema.js';
+import { checkKeyModel, keyModelRule } from './key-models.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -75,6 +76,7 @@ export async function registrationOptions(
   rp: RelyingParty,
   input: {
     sessionId: string;
+    accountId: string;
     user: { id: string; email: string; name: string };
     userVerification: UserVerification;
     /** For sign-in without a password: the key must keep the credential and verify the user. */
@@ -83,6 +85,8 @@ export async function registrationOptions(
 ) {
   const challenge = await storeChallenge(db, input.sessionId, input.passwordless ? 'passkey_registration' : 'registration');
   const existing = await userKeys(db, input.user.id);
+  // An account that accepts only some models asks the key to prove its model (key-models.ts).
+  const rule = await keyModelRule(db, input.accountId);
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -91,7 +95,7 @@ export async function registrationOptions(
     userID: new TextEncoder().encode(input.user.id),
     challenge: Buffer.from(challenge, 'base64url'),
     timeout: 120_000,
-    attestationType: 'none',
+    attestationType: rule ? 'direct' : 'none',
     excludeCredentials: existing.map((k) => ({ id: k.credential_id!, ...transportHint(k) })),
     authenticatorSelection: input.passwordless
       ? { residentKey: 'required', userVerification: 'required' }
@@ -128,6 +132,8 @@ export async function registerSecurityKey(
   }
   if (!verification.verified) throw new DomainError('security_key_rejected');
   const { credential } = verification.registrationInfo;
+  const rule = await keyModelRule(db, input.accountId);
+  const aaguid = rule ? await checkKeyModel(rule, verification.registrationInfo) : null;
   const taken = await db.selectFrom('methods').select('id').where('credential_id', '=', credential.id).executeTakeFirst();
   if (taken) throw new DomainError('method_already_registered');
   const now = Date.now();
@@ -150,6 +156,7 @@ export async function registerSecurityKey(
     clone_warning_at: null,
     session_id: input.sessionId,
     discoverable: passwordless ? 1 : 0,
+    aaguid,
   };
   await db.insertInto('methods').values(method).execute();
   return method;

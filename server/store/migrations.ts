@@ -601,6 +601,31 @@ const sessionPolicy: Migration = {
   },
 };
 
+/**
+ * Security-key models (PRODUCT.md "Authentication policies"): an account's rule on which
+ * authenticator models may be registered and what their attestation is checked against
+ * (second-factors/key-models.ts); no row is no rule. `methods.aaguid` is the model of a key
+ * whose attestation was verified at registration (null: never attested, as every key before).
+ */
+const securityKeyModels: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('security_key_policies')
+      .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+      .addColumn('allowed_aaguids', 'text', (c) => c.notNull())
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('trusted_roots', 'text')
+      .addColumn('blob_no', 'bigint')
+      .addColumn('blob_next_update', 'text')
+      .addColumn('blob_entries', 'text')
+      .addColumn('blob_uploaded_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_by', 'text')
+      .execute();
+    await db.schema.alterTable('methods').addColumn('aaguid', 'text').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -621,6 +646,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams': auditStreams,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks': signInNetworks,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy': sessionPolicy,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-security-key-models': securityKeyModels,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -99,6 +99,25 @@ export interface MethodsTable {
   session_id: string | null;
   /** 1: a discoverable credential registered with user verification, for sign-in without a password. */
   discoverable?: number;
+  /** The key's model (AAGUID) when its attestation was verified at registration; null: never attested. */
+  aaguid?: string | null;
+}
+
+/** An account's security-key model rule (second-factors/key-models.ts); no row: any key. */
+export interface SecurityKeyPoliciesTable {
+  account_id: string;
+  /** JSON array of lower-case AAGUIDs; empty: any model the trust anchors vouch for. */
+  allowed_aaguids: string;
+  metadata: 'none' | 'fido_mds' | 'own_roots';
+  /** JSON array of PEM certificates (own_roots). */
+  trusted_roots: string | null;
+  /** The verified MDS3 BLOB's serial, next update (YYYY-MM-DD) and FIDO2 entries, trimmed (JSON). */
+  blob_no: number | null;
+  blob_next_update: string | null;
+  blob_entries: string | null;
+  blob_uploaded_at: number | null;
+  updated_at: number;
+  updated_by: string | null;
 }
 
 /** A passkey sign-in's challenge: no session exists yet, so it is a row of its own, taken once. */
@@ -289,6 +308,7 @@ export interface Database {
   user_links: UserLinksTable;
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
+  security_key_policies: SecurityKeyPoliciesTable;
 }
 
 export type { Generated };

@@ -67,6 +67,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await assertMayEnrol(db, auth);
     return registrationOptions(db, ctx.rp, {
       sessionId: auth.session.id,
+      accountId: auth.account.id,
       user: { id: auth.user.id, email: auth.user.email, name: auth.user.name },
       userVerification: auth.account.user_verification,
       passwordless: request.body.passwordless,
