@@ -14,7 +14,7 @@ import { codeLimits } from '../sessions/strategies/second-step.js';
 import type { Database, MethodsTable } from '../store/schema.js';
 import { flagsForKind } from './method-flags.js';
 import { countMethods, methodView } from './methods.js';
-import { registerSecurityKey } from './security-keys.js';
+import { storeSecurityKey, verifySecurityKeyRegistration } from './security-keys.js';
 import { matchTotp, newTotpSecret, totpMethodRow, totpProvisioning } from './totp.js';
 
 type Trx = Transaction<Database>;
@@ -136,19 +136,17 @@ export async function confirmTotp(ctx: ServerContext, { auth, request }: Enrolli
 
 /** Adds a security key from its registration response: the key becomes a method. */
 export async function addSecurityKey(ctx: ServerContext, { auth, request }: Enrolling, input: { name: string; response: unknown }): Promise<Activated> {
-  return activate(ctx, auth, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      const method = await registerSecurityKey(trx, ctx.rp, {
-        sessionId: auth.session.id,
-        userId: auth.user.id,
-        accountId: auth.account.id,
-        name: input.name,
-        response: input.response as never,
-        userVerification: auth.account.user_verification,
-      });
-      return activateMethod(ctx, trx, auth, method, request);
-    }),
-  );
+  return activate(ctx, auth, async () => {
+    const verified = await verifySecurityKeyRegistration(ctx.db, ctx.rp, {
+      sessionId: auth.session.id,
+      userId: auth.user.id,
+      accountId: auth.account.id,
+      name: input.name,
+      response: input.response as never,
+      userVerification: auth.account.user_verification,
+    });
+    return ctx.db.transaction().execute(async (trx) => activateMethod(ctx, trx, auth, await storeSecurityKey(trx, verified), request));
+  });
 }
 
 /** New recovery codes replace the old (shown once); the user is told. */

@@ -38,6 +38,12 @@ export interface SecurityKeyPolicyInput {
   trustedRoots?: string[] | undefined;
 }
 
+/** Whether the account has a rule (registration then asks for direct attestation): one small read. */
+export async function hasKeyModelRule(db: Db, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('security_key_policies').select('metadata').where('account_id', '=', accountId).executeTakeFirst();
+  return !!row && row.metadata !== 'none';
+}
+
 /** The account's rule; null when it has none (any key, attestation not asked for). */
 export async function keyModelRule(db: Db, accountId: string): Promise<KeyModelRule | null> {
   const row = await db.selectFrom('security_key_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst();

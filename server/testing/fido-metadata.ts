@@ -29,7 +29,8 @@ async function finish(cert: x509.X509Certificate, keys: CryptoKeyPair): Promise<
   return { cert, der: Buffer.from(cert.rawData), pem: cert.toString('pem'), keys, privateKey: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }) };
 }
 
-const newKeys = () => webcrypto.subtle.generateKey(ES256, true, ['sign', 'verify']) as unknown as Promise<CryptoKeyPair>;
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
+const newKeys = (rsa = false) => webcrypto.subtle.generateKey(rsa ? RS256 : ES256, true, ['sign', 'verify']) as unknown as Promise<CryptoKeyPair>;
 
 /** A self-signed certificate authority (a root). */
 export async function makeRoot(name: string, validity: { notBefore?: Date; notAfter?: Date } = {}): Promise<TestCertificate> {
@@ -49,9 +50,9 @@ export async function makeRoot(name: string, validity: { notBefore?: Date; notAf
 export async function issue(
   issuer: TestCertificate,
   subject: string,
-  options: { ca?: boolean; extensions?: x509.Extension[] } = {},
+  options: { ca?: boolean; extensions?: x509.Extension[]; rsa?: boolean } = {},
 ): Promise<TestCertificate> {
-  const keys = await newKeys();
+  const keys = await newKeys(options.rsa);
   const cert = await x509.X509CertificateGenerator.create({
     subject,
     issuer: issuer.cert.subject,
@@ -96,11 +97,12 @@ export function mdsEntry(aaguid: string, attestationRoots: TestCertificate[], st
 /** The date `days` from today, as MDS writes nextUpdate. */
 export const dayFromNow = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
 
-/** An MDS3 BLOB: a compact JWS signed ES256 by `signer`, its chain (signer first) in x5c. */
+/** An MDS3 BLOB: a compact JWS signed by `signer` (RS256 as the FIDO Alliance's, or ES256), its chain (signer first) in x5c. */
 export function signBlob(payload: { no: number; nextUpdate: string; entries: unknown[] }, signer: TestCertificate, chain: TestCertificate[] = []): string {
-  const header = { alg: 'ES256', typ: 'JWT', x5c: [signer, ...chain].map((c) => c.der.toString('base64')) };
+  const rsa = signer.privateKey.asymmetricKeyType === 'rsa';
+  const header = { alg: rsa ? 'RS256' : 'ES256', typ: 'JWT', x5c: [signer, ...chain].map((c) => c.der.toString('base64')) };
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const signed = `${part(header)}.${part({ legalHeader: 'Test metadata, not the FIDO Alliance’s.', ...payload })}`;
-  const signature = sign('sha256', Buffer.from(signed), { key: signer.privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature = sign('sha256', Buffer.from(signed), rsa ? signer.privateKey : { key: signer.privateKey, dsaEncoding: 'ieee-p1363' });
   return `${signed}.${signature.toString('base64url')}`;
 }
