@@ -44,6 +44,13 @@ const defaultMessages = {
   user_deactivated: 'This user is deactivated. Reactivate them first.',
   invalid_csv: 'The file is not a CSV with the columns name, email and role.',
   import_rejected: 'Some rows have errors: nothing was imported.',
+  identity_provider_unreachable: "The identity provider's OpenID configuration could not be read. Check the issuer, and that this server can reach it.",
+  invalid_issuer: 'The issuer must be an https address (http only on a loopback address, for a local provider).',
+  invalid_redirect_uri: 'The desktop app must redirect to http://127.0.0.1 on a port of its own.',
+  sso_failed: 'Single sign-on did not complete. Start again from the sign-in screen.',
+  sso_user_unknown: 'No user of this account has the email your identity provider gave. Ask your administrator to invite you.',
+  sso_email_unverified: 'Your identity provider has not verified your email address.',
+  sso_user_inactive: 'Your user is deactivated or has not accepted the invitation yet.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

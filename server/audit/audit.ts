@@ -41,7 +41,12 @@ export type AuditAction =
   | 'session.password_confirmed'
   | 'user.password_reset_sent'
   | 'user.password_reset'
-  | 'users.imported';
+  | 'users.imported'
+  | 'sign_in.sso'
+  | 'sign_in.sso_refused'
+  | 'identity_provider.added'
+  | 'identity_provider.updated'
+  | 'identity_provider.removed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -80,6 +85,11 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.password_reset_sent',
   'user.password_reset',
   'users.imported',
+  'sign_in.sso',
+  'sign_in.sso_refused',
+  'identity_provider.added',
+  'identity_provider.updated',
+  'identity_provider.removed',
 ];
 
 /** Where a change came from. */

@@ -26,6 +26,8 @@ import { lockoutRoutes } from './routes/lockouts.js';
 import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
+import { ssoRoutes } from './routes/sso.js';
+import { ProviderConfigs } from '../sso/identity-providers.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
@@ -75,6 +77,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     passwords: new PasswordPolicy({ pwnedPasswordsUrl: config.pwnedPasswordsUrl }),
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     recentSecondFactorMs: 10 * 60_000,
+    oidcProviders: new ProviderConfigs(box),
   };
 }
 
@@ -311,6 +314,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       });
       sessionRoutes(api, ctx);
       passkeyRoutes(api, ctx);
+      ssoRoutes(api, ctx);
       meRoutes(api, ctx);
       mySessionRoutes(api, ctx);
       lockoutRoutes(api, ctx);

@@ -43,6 +43,13 @@ export const errorStatus = {
   user_deactivated: 409,
   invalid_csv: 400,
   import_rejected: 400,
+  identity_provider_unreachable: 422,
+  invalid_issuer: 400,
+  invalid_redirect_uri: 400,
+  sso_failed: 400,
+  sso_user_unknown: 403,
+  sso_email_unverified: 403,
+  sso_user_inactive: 403,
 } as const satisfies Record<ErrorCode, number>;
 
 
