@@ -58,7 +58,7 @@ describe('single sign-on with OpenID Connect', () => {
 
   /** The web console's SSO: start, the browser through the provider and back; the console's URL and cookie. */
   async function webSignIn(slug: string, providerId: string, login: { accountId: string; amr?: string[]; acr?: string }, browser = new Browser()) {
-    const start = await server.call('POST', '/sessions/sso', { body: { account: slug, provider: providerId, client: 'web' } });
+    const start = await browser.post(`${server.base}/sessions/sso`, { account: slug, provider: providerId, client: 'web' });
     assert.equal(start.status, 200, JSON.stringify(start.body));
     op.nextLogin = login;
     const end = await browser.visit(start.body.authorizationUrl, { stopAt: (u) => u.host === host && u.pathname === '/' });
@@ -193,24 +193,44 @@ describe('single sign-on with OpenID Connect', () => {
     assert.equal(forged.url.hash, '#/sign-in?sso_error=sso_failed');
 
     // The provider's answer to one request, with the nonce swapped on the way to the provider.
-    const start = await server.call('POST', '/sessions/sso', { body: { account: a.slug, provider: p.id, client: 'web' } });
+    const browser = new Browser();
+    const start = await browser.post(`${server.base}/sessions/sso`, { account: a.slug, provider: p.id, client: 'web' });
     const tampered = new URL(start.body.authorizationUrl);
     tampered.searchParams.set('nonce', 'an-attackers-nonce-value');
     op.nextLogin = { accountId: u.sub, amr: ['pwd', 'otp'] };
-    const browser = new Browser();
     const nonce = await browser.visit(tampered.href, { stopAt: (x) => x.host === host && x.pathname === '/' });
     assert.equal(nonce.url.hash, '#/sign-in?sso_error=sso_failed');
     assert.equal(browser.cookie(host, 'agentdesk_session'), undefined);
     assert.equal((await lastSsoAudit(a.id)).details.reason, 'token_validation');
     assert.equal(await count('sessions'), sessions, 'no session');
 
-    // A callback that worked, replayed: its state is spent.
+    // A callback that worked, replayed in the same browser: its state is spent.
     const ok = await webSignIn(a.slug, p.id, { accountId: u.sub, amr: ['pwd'] });
     assert.ok(ok.token && ok.callbackVisited);
     const afterOne = await count('sessions');
-    const replay = await new Browser().visit(ok.callbackVisited, { stopAt: (x) => x.host === host && x.pathname === '/' });
+    const replay = await ok.browser.visit(ok.callbackVisited, { stopAt: (x) => x.host === host && x.pathname === '/' });
     assert.equal(replay.url.hash, '#/sign-in?sso_error=sso_failed');
     assert.equal(await count('sessions'), afterOne, 'the replay made no session');
+  });
+
+  test('Attack: login CSRF — the callback of a sign-in started in another browser is refused', async () => {
+    // Attack: the attacker starts a sign-in with their own provider account and, instead of
+    // following the provider's redirect back, sends its URL to a victim: the victim's console
+    // would be signed in as the attacker (and what they type goes to the attacker's user).
+    const a = await account('sso-csrf');
+    const p = await addProvider(a.adminToken);
+    const attacker = await user(a.slug, a.adminToken, 'Mallory');
+    const attackerBrowser = new Browser();
+    const start = await attackerBrowser.post(`${server.base}/sessions/sso`, { account: a.slug, provider: p.id, client: 'web' });
+    op.nextLogin = { accountId: attacker.sub, amr: ['pwd'] };
+    const stopped = await attackerBrowser.visit(start.body.authorizationUrl, { stopAt: (x) => x.href.startsWith(callback) });
+    const sessions = await count('sessions');
+    const victim = new Browser();
+    const landed = await victim.visit(stopped.url.href, { stopAt: (x) => x.host === host && x.pathname === '/' });
+    assert.equal(landed.url.hash, '#/sign-in?sso_error=sso_failed');
+    assert.equal(victim.cookie(host, 'agentdesk_session'), undefined);
+    assert.equal(await count('sessions'), sessions, 'no session');
+    assert.equal((await lastSsoAudit(a.id)).details.reason, 'other_browser');
   });
 
   test('Attack: another account\'s provider cannot be used to sign in to this account', async () => {

@@ -547,6 +547,7 @@ const ssoIdentityProviders: Migration = {
       .addColumn('redirect_uri', 'text')
       .addColumn('code_challenge', 'text')
       .addColumn('device_id', 'text')
+      .addColumn('browser_hash', 'text')
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .addColumn('used_at', 'bigint')

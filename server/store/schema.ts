@@ -267,6 +267,8 @@ export interface SsoRequestsTable {
   code_challenge: string | null;
   /** Web: the device the console presented when it started. */
   device_id: string | null;
+  /** Web: SHA-256 of the value of the cookie set on the browser that started it (login CSRF). */
+  browser_hash: string | null;
   created_at: number;
   expires_at: number;
   /** When the callback spent it. */

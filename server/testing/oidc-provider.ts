@@ -101,23 +101,40 @@ export class Browser {
     return this.jars.get(host)?.get(name);
   }
 
+  /** A JSON POST from a page of the same origin (the console's fetch): its cookies kept. */
+  async post(url: string, body: unknown): Promise<{ status: number; body: any }> {
+    const target = new URL(url);
+    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', origin: target.origin, ...this.cookieHeader(target) }, body: JSON.stringify(body) });
+    this.keep(target, res);
+    return { status: res.status, body: await res.json() };
+  }
+
+  private cookieHeader(url: URL): Record<string, string> {
+    const jar = this.jars.get(url.host);
+    return jar?.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+  }
+
+  private keep(url: URL, res: Response): void {
+    const jar = this.jars.get(url.host) ?? new Map<string, string>();
+    this.jars.set(url.host, jar);
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';');
+      const name = pair!.slice(0, pair!.indexOf('=')).trim();
+      const value = pair!.slice(pair!.indexOf('=') + 1).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
+      if (expired || value === '') jar.delete(name);
+      else jar.set(name, value);
+    }
+  }
+
   /** Visits `url` and follows redirects until an answer that is not one (or a `stopAt` URL, not fetched). */
   async visit(url: string, options: { stopAt?: (url: URL) => boolean } = {}): Promise<{ url: URL; status: number; body: string }> {
     let current = new URL(url);
     for (let hop = 0; hop < 20; hop++) {
       if (options.stopAt?.(current)) return { url: current, status: 0, body: '' };
       this.visited.push(current.href);
-      const jar = this.jars.get(current.host) ?? new Map<string, string>();
-      this.jars.set(current.host, jar);
-      const res = await fetch(current, { redirect: 'manual', headers: jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {} });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair, ...attributes] = line.split(';');
-        const name = pair!.slice(0, pair!.indexOf('=')).trim();
-        const value = pair!.slice(pair!.indexOf('=') + 1).trim();
-        const expired = attributes.some((a) => /^\s*max-age=0/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
-        if (expired || value === '') jar.delete(name);
-        else jar.set(name, value);
-      }
+      const res = await fetch(current, { redirect: 'manual', headers: this.cookieHeader(current) });
+      this.keep(current, res);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         await res.body?.cancel();

@@ -14,6 +14,10 @@ import { addProvider, listProviders, removeProvider, signInProviders, updateProv
 import { authOf } from '../auth.js';
 import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
 
+/** The browser that started a web sign-in (sessions/strategies/sso.ts startSsoSignIn). */
+const SSO_COOKIE = 'agentdesk_sso';
+const API_PREFIX = '/api/v1';
+
 /** Where the web console shows a sign-in screen with the refusal's code. */
 const consoleSignIn = (code: string) => `/#/sign-in?sso_error=${encodeURIComponent(code)}`;
 
@@ -36,14 +40,19 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   route(app, operations.listSsoProviders, async (request) => ({ providers: await signInProviders(db, request.query.account) }));
 
-  route(app, operations.startSsoSignIn, async (request) =>
-    startSsoSignIn(ctx, { ...request.body, deviceToken: presentedDeviceToken(request, undefined) }),
-  );
+  route(app, operations.startSsoSignIn, async (request, reply) => {
+    const { authorizationUrl, browserBinding } = await startSsoSignIn(ctx, { ...request.body, deviceToken: presentedDeviceToken(request, undefined) });
+    // Lax, not Strict: the provider's redirect back is a cross-site navigation, and must carry it.
+    if (browserBinding) reply.setCookie(SSO_COOKIE, browserBinding, { httpOnly: true, sameSite: 'lax', secure: ctx.rp.origins.some((o) => o.startsWith('https:')), path: API_PREFIX + operations.ssoCallback.path, maxAge: 600 });
+    return { authorizationUrl };
+  });
 
   route(app, operations.ssoCallback, async (request, reply) => {
     const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
     try {
-      const outcome = await finishOidcCallback(ctx, { search, request: { ...requestContext(request), address: request.ip } });
+      const browserBinding = request.cookies[SSO_COOKIE];
+      reply.clearCookie(SSO_COOKIE, { path: API_PREFIX + operations.ssoCallback.path });
+      const outcome = await finishOidcCallback(ctx, { search, browserBinding, request: { ...requestContext(request), address: request.ip } });
       if (outcome.client === 'desktop') return reply.redirect(outcome.redirectTo, 303);
       const { token, session, deviceToken } = outcome.signedIn;
       setSessionCookie(ctx, reply, token, session.expires_at);

@@ -67,8 +67,13 @@ export function checkLoopbackRedirect(redirectUri: string | undefined): URL {
   return url;
 }
 
-/** Starts a sign-in: the provider's authorization URL, the request stored server-side. */
-export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promise<{ authorizationUrl: string }> {
+/**
+ * Starts a sign-in: the provider's authorization URL, the request stored server-side. The web
+ * console's answer also carries `browserBinding`, for a cookie on the browser that started it:
+ * the callback refuses a request from any other browser (login CSRF — an attacker's own,
+ * finished sign-in sent to a victim as a link).
+ */
+export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promise<{ authorizationUrl: string; browserBinding?: string }> {
   const { db } = ctx;
   if (input.client === 'desktop') {
     checkLoopbackRedirect(input.redirectUri);
@@ -90,6 +95,7 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
   const device = input.client === 'web' ? await findDevice(db, input.deviceToken) : undefined;
+  const browserBinding = input.client === 'web' ? newToken() : undefined;
   const now = Date.now();
   // Requests nobody finished are removed as new ones come.
   await db.deleteFrom('sso_requests').where('expires_at', '<', now - REQUEST_TTL_MS).execute();
@@ -106,6 +112,7 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
       redirect_uri: input.client === 'desktop' ? input.redirectUri! : null,
       code_challenge: input.client === 'desktop' ? input.codeChallenge! : null,
       device_id: device?.id ?? null,
+      browser_hash: browserBinding ? hashToken(browserBinding) : null,
       created_at: now,
       expires_at: now + REQUEST_TTL_MS,
       used_at: null,
@@ -127,7 +134,7 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  return { authorizationUrl: url.href };
+  return { authorizationUrl: url.href, ...(browserBinding && { browserBinding }) };
 }
 
 /** A refusal at the callback: where the browser goes, and the code it carries. */
@@ -168,7 +175,7 @@ export type CallbackOutcome =
  * The provider's redirect back. `query` is the callback's query string as received. Throws an
  * SsoRefused whose `redirectTo` is the desktop's loopback when the request was the desktop's.
  */
-export async function finishOidcCallback(ctx: ServerContext, input: { search: string; request: RequestContext & { address: string } }): Promise<CallbackOutcome> {
+export async function finishOidcCallback(ctx: ServerContext, input: { search: string; browserBinding: string | undefined; request: RequestContext & { address: string } }): Promise<CallbackOutcome> {
   const { db } = ctx;
   const params = new URLSearchParams(input.search);
   const state = params.get('state');
@@ -185,6 +192,8 @@ export async function finishOidcCallback(ctx: ServerContext, input: { search: st
     await recordAudit(db, { accountId: row.account_id, actorId: null, subjectUserId: (extra.userId as string | undefined) ?? null, action: 'sign_in.sso_refused', details: { provider: { id: provider.id, name: provider.name }, reason, ...extra }, request: input.request });
     return new SsoRefused(code, desktop);
   };
+  // The web console's request finishes only in the browser that started it.
+  if (row.client === 'web' && (!input.browserBinding || !row.browser_hash || hashToken(input.browserBinding) !== row.browser_hash)) throw await refuse('sso_failed', 'other_browser');
   if (params.get('error')) throw await refuse('sso_failed', `provider_error:${params.get('error')!.slice(0, 64)}`);
 
   // The code exchanged and the ID token validated by openid-client: signature, issuer,
