@@ -110,7 +110,7 @@ describe('Security activity', () => {
     await smtp.waitFor(ana.email, /New recovery codes were generated/);
     const mail = await smtp.waitFor(ana.email, /was added as a second factor/);
     assert.match(mail.subject, /Security change/);
-    assert.match(mail.text, /This wasn't me/);
+    assert.match(mail.text, /This wasn’t me/);
 
     // Marking one read, then all.
     const one = await server.call('POST', `/me/security-activity/${list.activity[0]!.id}/read`, { token: token, body: {} });

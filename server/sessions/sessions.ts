@@ -36,7 +36,7 @@ export interface AuthenticatedSession {
    * request's session lookup found it: such a device has its own limits (sessions/throttling.ts).
    */
   knownDevice: boolean;
-  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor'>;
+  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy'>;
 }
 
@@ -82,6 +82,7 @@ export class Sessions {
           'u.email as user_email',
           'u.role as user_role',
           'u.has_two_factor as user_has_two_factor',
+          'u.language as user_language',
           'a.name as account_name',
           'a.slug as account_slug',
           'a.require_two_factor as account_require_two_factor',
@@ -185,6 +186,7 @@ export class Sessions {
           email: row.user_email,
           role: row.user_role,
           has_two_factor: row.user_has_two_factor,
+          language: row.user_language ?? null,
         },
         account: {
           id: row.account_id,

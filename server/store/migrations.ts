@@ -511,6 +511,17 @@ const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
 };
 
 /**
+ * Each user's language (issue 19): null follows the device; emails are in it. A security
+ * notification keeps its request's language, for a user who has none.
+ */
+const usersLanguage: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('language', 'text').execute();
+    await db.schema.alterTable('security_notifications').addColumn('language', 'text').execute();
+  },
+};
+
+/**
  * Single sign-on (issue 20): an account's identity providers (OpenID Connect now; SAML later in
  * the same table, `type`), the client secret sealed with the secret box, and the sign-ins in
  * flight: one row per authorization request (state and nonce, PKCE verifier sealed, short expiry,
@@ -576,7 +587,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id': throttlesUserId,
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-sso-identity-providers': ssoIdentityProviders,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language': usersLanguage,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-sso-identity-providers': ssoIdentityProviders,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -27,7 +27,7 @@ import { NO_PASSWORD } from '../../people/passwords.js';
 import { recordSignIn } from '../../people/users.js';
 import { NO_METHOD_FLAGS } from '../../second-factors/method-flags.js';
 import { isLoopbackHost, providerDidMfa } from '../../sso/identity-providers.js';
-import type { Database, DevicesTable, IdentityProvidersTable } from '../../store/schema.js';
+import type { Database, DevicesTable, IdentityProvidersTable, UsersTable } from '../../store/schema.js';
 import { deviceForSignIn, findDevice, recordDeviceSignIn } from '../devices.js';
 import { attempt } from '../sign-in-flow.js';
 
@@ -160,6 +160,7 @@ type SignedInUser = {
   name: string;
   email: string;
   role: 'admin' | 'agent';
+  language?: UsersTable['language'];
   account_id: string;
   has_two_factor: number;
   require_two_factor: number;
@@ -279,7 +280,7 @@ function pkceMatches(verifier: string, challenge: string): boolean {
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
-const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.account_id', 'u.status', 'u.has_two_factor', 'a.require_two_factor', 'a.name as account_name', 'a.slug'] as const;
+const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.account_id', 'u.status', 'u.has_two_factor', 'a.require_two_factor', 'a.name as account_name', 'a.slug'] as const;
 
 async function userByEmail(ctx: ServerContext, accountId: string, email: string) {
   return ctx.db.selectFrom('users as u').innerJoin('accounts as a', 'a.id', 'u.account_id').select(userColumns).where('u.account_id', '=', accountId).where('u.email', '=', email).executeTakeFirst();
