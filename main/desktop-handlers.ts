@@ -13,7 +13,12 @@ export type DesktopHandlers = {
   [K in InvokeName]: (...args: Parameters<AgentDeskApi[K]>) => Promise<Awaited<ReturnType<AgentDeskApi[K]>>> | Awaited<ReturnType<AgentDeskApi[K]>>;
 };
 
-export function createDesktopHandlers(deps: { session: DesktopSession; securityKeys: SecurityKeyCeremonies }): DesktopHandlers {
+export function createDesktopHandlers(deps: {
+  session: DesktopSession;
+  securityKeys: SecurityKeyCeremonies;
+  /** Opens a URL in the system browser (Electron's shell.openExternal): single sign-on. */
+  openExternal?: (url: string) => Promise<unknown> | void;
+}): DesktopHandlers {
   const { session, securityKeys } = deps;
   const api = session.client;
   // Every operation of the contract goes to the server as it is, with the session's token;
@@ -36,6 +41,13 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     useSecurityKey: () => securityKeys.authenticate(api),
     // The browser's passkey autofill has no desktop counterpart: the key is asked at once.
     signInWithSecurityKey: (input) => session.signInWithPasskey(input.account, (server) => securityKeys.signInWithPasskey(server, input.account)),
+    signInWithSso: (input) =>
+      session.signInWithSso(input, (url) => {
+        // Only the provider's web address goes to the system browser, never another scheme.
+        if (!/^https?:\/\//i.test(url)) throw new ApiError('unexpected_response', 'The server answered an address that is not a web page.');
+        if (!deps.openExternal) throw new ApiError('sso_unavailable', 'Single sign-on needs the system browser.');
+        return deps.openExternal(url);
+      }),
     addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
     signOut: () => session.signOut(),
     submitSecurityKeyPin: (pin) => securityKeys.submitPin(pin),
