@@ -8,6 +8,8 @@
 import type {
   AccountSummary,
   AuditPage,
+  AuditStream,
+  AuditStreamAdded,
   AuthenticatorAppSetup,
   CurrentSession,
   EnforcementImpact,
@@ -22,6 +24,7 @@ import type {
   Method,
   MethodAdded,
   MySession,
+  NetworkPolicy,
   PasskeyOptions,
   Rotated,
   SecurityActivityPage,
@@ -43,6 +46,7 @@ import { csv, CsvBody, events, json, none, operation, redirect, type AnyInput, t
 import {
   AcceptInvitationBody,
   AddIdentityProviderBody,
+  AddAuditStreamBody,
   ActivityParams,
   ActivityQuery,
   AddSecurityKeyBody,
@@ -59,6 +63,7 @@ import {
   ExchangeSsoCodeBody,
   ExportUsersQuery,
   IdParams,
+  NetworkPolicyBody,
   ImpactQuery,
   ImportQuery,
   InviteUserBody,
@@ -455,6 +460,35 @@ export const operations = {
     summary: 'The audit log as CSV (same filters as the list)',
     query: AuditFilterQuery,
     answer: csv,
+  }),
+  listAuditStreams: operation({
+    method: 'GET', path: '/account/audit-streams', access: 'admin', tags: ['admin'],
+    summary: 'Where the audit log is streamed, and how delivery is going',
+    answer: json<{ streams: AuditStream[] }>(),
+  }),
+  // Where audit data flows is an account setting: a sensitive change (PRODUCT.md "Security rules").
+  addAuditStream: operation({
+    method: 'POST', path: '/account/audit-streams', access: 'adminSensitive', tags: ['admin'],
+    summary: "Stream the audit log to a webhook or a syslog collector (a webhook's secret is answered once)",
+    body: AddAuditStreamBody, status: 201,
+    answer: json<AuditStreamAdded>(),
+  }),
+  removeAuditStream: operation({
+    method: 'DELETE', path: '/account/audit-streams/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Stop streaming the audit log there (undelivered entries are dropped)',
+    params: IdParams,
+    answer: json<{ removed: true; pending: number }>(),
+  }),
+  getNetworkPolicy: operation({
+    method: 'GET', path: '/account/network-policy', access: 'admin', tags: ['admin'],
+    summary: 'The networks sign-in is allowed from (empty: every network)',
+    answer: json<NetworkPolicy>(),
+  }),
+  saveNetworkPolicy: operation({
+    method: 'PUT', path: '/account/network-policy', access: 'adminSensitive', tags: ['admin'],
+    summary: "Allow sign-in only from these networks (refused if the saving admin's own address is outside)",
+    body: NetworkPolicyBody,
+    answer: json<NetworkPolicy>(),
   }),
   listSecurityAlerts: operation({
     method: 'GET', path: '/account/security-alerts', access: 'admin', tags: ['admin'],

@@ -274,3 +274,23 @@ export const ExchangeSsoCodeBody = Type.Object(
   },
   strict,
 );
+
+/** An audit stream's target (server/audit-streams/targets.ts checks the address and scheme). */
+export const AddAuditStreamBody = Type.Object(
+  {
+    type: Type.Union([Type.Literal('webhook'), Type.Literal('syslog')]),
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'https://… for a webhook; tcp://host:port or tls://host:port for syslog.' }),
+  },
+  strict,
+);
+
+/** Sign-in networks (PRODUCT.md "Authentication policies"): IPv4 or IPv6, one address or a CIDR. */
+export const NetworkPolicyBody = Type.Object(
+  {
+    allowedNetworks: Type.Array(Type.String({ minLength: 1, maxLength: 49 }), {
+      maxItems: 100,
+      description: 'For example 203.0.113.0/24 or 2001:db8::/32; at most 100; empty allows every network.',
+    }),
+  },
+  strict,
+);

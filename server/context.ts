@@ -14,6 +14,7 @@ import type { Throttle } from './sessions/throttling.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PasswordPolicy } from './people/passwords.js';
 import type { ProviderConfigs } from './sso/identity-providers.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface ServerContext {
   config: Config;
@@ -31,6 +32,8 @@ export interface ServerContext {
   passwords: PasswordPolicy;
   /** Outgoing mail (server/mail/): invitations, password resets, security notifications. */
   mail: Mailer;
+  /** Counters and histograms for /metrics (served only when AGENTDESK_METRICS_TOKEN is set). */
+  metrics: Metrics;
   /** A sensitive change needs a second factor passed within this long. */
   recentSecondFactorMs: number;
   /** Each identity provider's OpenID configuration, read from its discovery document and kept a while. */

@@ -4,6 +4,7 @@ import { languageOfAcceptLanguage, type Language } from '../mail/languages.js';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import { newTimeOrderedId } from '../crypto/tokens.js';
+import { addToOutbox } from '../audit-streams/outbox.js';
 import type { Database } from '../store/schema.js';
 
 export type AuditAction =
@@ -48,7 +49,10 @@ export type AuditAction =
   | 'sign_in.sso_refused'
   | 'identity_provider.added'
   | 'identity_provider.updated'
-  | 'identity_provider.removed';
+  | 'identity_provider.removed'
+  | 'audit_stream.added'
+  | 'audit_stream.removed'
+  | 'account.network_policy_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -93,6 +97,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'identity_provider.added',
   'identity_provider.updated',
   'identity_provider.removed',
+  'audit_stream.added',
+  'audit_stream.removed',
+  'account.network_policy_changed',
 ];
 
 /** Where a change came from. */
@@ -140,8 +147,11 @@ export async function recordAudit(
     request?: RequestContext | undefined;
   },
 ): Promise<void> {
+  // The entry and its outbox rows are written together or not at all (audit-streams/).
+  if (!db.isTransaction) return db.transaction().execute((trx) => recordAudit(trx, entry));
   const at = entry.at ?? Date.now();
   const subjectUserId = entry.subjectUserId ?? null;
+  const id = newTimeOrderedId(at);
   await db
     .insertInto('audit_events')
     .values((eb) => {
@@ -149,7 +159,7 @@ export async function recordAudit(
       const person = (id: string | null, given: AuditPerson | undefined, column: keyof AuditPerson) =>
         given ? given[column] : id === null ? null : eb.selectFrom('users').select(column).where('id', '=', id);
       return {
-        id: newTimeOrderedId(at),
+        id,
         account_id: entry.accountId,
         actor_id: entry.actorId,
         actor_name: person(entry.actorId, entry.actor, 'name'),
@@ -166,6 +176,7 @@ export async function recordAudit(
       };
     })
     .execute();
+  await addToOutbox(db, entry.accountId, id, at);
 }
 
 export interface AuditFilter {
@@ -211,6 +222,8 @@ function filtered(db: Kysely<Database>, accountId: string, filter: AuditFilter) 
 
 type Row = Awaited<ReturnType<ReturnType<typeof filtered>['execute']>>[number];
 
+export type AuditEventView = ReturnType<typeof eventView>;
+
 function eventView(r: Row) {
   return {
     id: r.id,
@@ -223,6 +236,13 @@ function eventView(r: Row) {
     userAgent: r.user_agent,
     deviceId: r.device_id,
   };
+}
+
+/** These entries of the account, oldest first, as the log shows them (what audit streams send). */
+export async function auditEntries(db: Kysely<Database>, accountId: string, ids: string[]): Promise<AuditEventView[]> {
+  if (ids.length === 0) return [];
+  const rows = await filtered(db, accountId, {}).where('e.id', 'in', ids).orderBy('e.id').execute();
+  return rows.map(eventView);
 }
 
 export async function listAudit(

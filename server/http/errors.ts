@@ -50,6 +50,10 @@ export const errorStatus = {
   sso_user_unknown: 403,
   sso_email_unverified: 403,
   sso_user_inactive: 403,
+  audit_stream_target_refused: 400,
+  audit_stream_limit: 409,
+  network_not_allowed: 403,
+  network_policy_excludes_you: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

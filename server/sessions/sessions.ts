@@ -37,7 +37,7 @@ export interface AuthenticatedSession {
    */
   knownDevice: boolean;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
-  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy'>;
+  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks'>;
 }
 
 export type AuthenticationResult =
@@ -88,6 +88,7 @@ export class Sessions {
           'a.require_two_factor as account_require_two_factor',
           'a.user_verification as account_user_verification',
           'a.second_factor_policy as account_second_factor_policy',
+          'a.allowed_networks as account_allowed_networks',
         ])
         .where('s.token_hash', '=', tokenHash)
         .compile(),
@@ -195,6 +196,7 @@ export class Sessions {
           require_two_factor: row.account_require_two_factor,
           user_verification: row.account_user_verification,
           second_factor_policy: row.account_second_factor_policy,
+          allowed_networks: row.account_allowed_networks ?? null,
         },
       },
     };

@@ -30,6 +30,8 @@ export interface AccountsTable {
   second_factor_policy?: 'any' | 'security_keys';
   /** Under "security keys only", whether recovery codes still pass the second step (0 by default; policy.ts). */
   allow_recovery_codes_under_keys_only?: number;
+  /** Sign-in networks (sessions/sign-in-networks.ts): a JSON array of CIDRs, or null for no rule. */
+  allowed_networks?: string | null;
 }
 
 export interface UsersTable {
@@ -232,6 +234,39 @@ export interface SecurityNotificationsTable {
   alert_resolved_by: string | null;
   /** When the email about it was handed to the mail server (claimed once across instances). */
   mailed_at: number | null;
+  /** When the admins' email about a "This wasn't me" was claimed for sending (once across instances). */
+  admins_mailed_at: number | null;
+}
+
+/** Where an account's audit entries are streamed (audit-streams/): a signed webhook or syslog. */
+export interface AuditStreamsTable {
+  id: string;
+  account_id: string;
+  type: 'webhook' | 'syslog';
+  url: string;
+  /** The webhook's signing secret, sealed with the server key (crypto/secret-box.ts); null for syslog. */
+  secret: string | null;
+  created_at: number;
+  created_by: string | null;
+  /** Delivery state, shown to admins. */
+  last_delivered_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  /** When the current run of failed deliveries began; null while delivering. */
+  failing_since: number | null;
+  /** Failed attempts in a row: the back-off grows with it. */
+  attempts: number;
+  next_attempt_at: number | null;
+  /** The instance delivering this stream and until when (one claimant across instances). */
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+/** One row per audit entry per stream of its account, written with the entry, deleted once delivered. */
+export interface AuditOutboxTable {
+  stream_id: string;
+  event_id: string;
+  created_at: number;
 }
 
 /** An account's identity provider (sso/identity-providers.ts). */
@@ -305,6 +340,8 @@ export interface Database {
   user_links: UserLinksTable;
   identity_providers: IdentityProvidersTable;
   sso_requests: SsoRequestsTable;
+  audit_streams: AuditStreamsTable;
+  audit_outbox: AuditOutboxTable;
 }
 
 export type { Generated };
