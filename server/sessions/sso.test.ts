@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createAccount, enrolTotp, PASSWORD, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 import { Browser, startOpenIdProvider, type TestOpenIdProvider } from '../testing/oidc-provider.js';
 import { totpCode } from '../testing/totp-reference.js';
+import { clientAt } from '../testing/client-address.js';
 import { ServerClient } from '../../main/server-client.js';
 import { listenForSsoRedirect, signInWithSso } from '../../main/sso-loopback.js';
 
@@ -325,5 +326,51 @@ describe('single sign-on with OpenID Connect', () => {
     const twice = await server.call('POST', '/sessions/sso/exchange', { body: { code: code2, codeVerifier: second.codeVerifier } });
     assert.equal(twice.status, 400);
     assert.equal(twice.body.error.code, 'invalid_code');
+  });
+
+  test('Attack: single sign-on from outside the account\'s sign-in networks is refused at the start, at the redirect back and at the exchange; nothing is created', async () => {
+    const a = await account('sso-office');
+    const p = await addProvider(a.adminToken, { trustMfa: true, jitProvisioning: true });
+    const u = await user(a.slug, a.adminToken, 'Ines');
+    const admin = await enrolTotp(server, a.adminToken);
+    const saved = await server.call('PUT', '/account/network-policy', { token: admin.token, body: { allowedNetworks: ['127.0.0.1/32', '::1/128'] } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const outside = clientAt(server.base, '127.0.0.5');
+    try {
+      // The start, from elsewhere.
+      const loopback = await listenForSsoRedirect();
+      const start = { account: a.slug, provider: p.id, client: 'desktop', redirectUri: loopback.redirectUri, codeChallenge: loopback.codeChallenge };
+      const refused = await outside.call('POST', '/sessions/sso', { body: start });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.code, 'network_not_allowed');
+
+      // Started in the office, the browser comes back from elsewhere (a JIT email: no user may be made).
+      const users = await count('users');
+      const sessions = await count('sessions');
+      op.users.set('newcomer-office', { email: `newcomer@${a.slug}.test`, email_verified: true });
+      op.nextLogin = { accountId: 'newcomer-office', amr: ['pwd', 'otp'] };
+      const started = await server.call('POST', '/sessions/sso', { body: start });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      const back = await new Browser().visit(started.body.authorizationUrl, { stopAt: (url) => url.pathname === '/api/v1/sso/oidc/callback' });
+      const redirected = await outside.call('GET', back.url.pathname.slice('/api/v1'.length) + back.url.search);
+      assert.equal(redirected.status, 303);
+      const location = new URL(redirected.headers.get('location')!);
+      assert.equal(location.searchParams.get('error'), 'network_not_allowed');
+      assert.equal(await count('users'), users, 'no user created');
+      assert.equal((await lastSsoAudit(a.id)).details.reason, 'network_not_allowed');
+      loopback.close();
+
+      // Started and finished in the office, the code exchanged from elsewhere.
+      op.nextLogin = { accountId: u.sub, amr: ['pwd', 'otp'] };
+      const second = await listenForSsoRedirect();
+      const again = await server.call('POST', '/sessions/sso', { body: { ...start, redirectUri: second.redirectUri, codeChallenge: second.codeChallenge } });
+      await new Browser().visit(again.body.authorizationUrl);
+      const exchanged = await outside.call('POST', '/sessions/sso/exchange', { body: { code: await second.code, codeVerifier: second.codeVerifier } });
+      assert.equal(exchanged.status, 403);
+      assert.equal(exchanged.body.error.code, 'network_not_allowed');
+      assert.equal(await count('sessions'), sessions, 'no session');
+    } finally {
+      outside.close();
+    }
   });
 });

@@ -41,7 +41,7 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
   route(app, operations.listSsoProviders, async (request) => ({ providers: await signInProviders(db, request.query.account) }));
 
   route(app, operations.startSsoSignIn, async (request, reply) => {
-    const { authorizationUrl, browserBinding } = await startSsoSignIn(ctx, { ...request.body, deviceToken: presentedDeviceToken(request, undefined) });
+    const { authorizationUrl, browserBinding } = await startSsoSignIn(ctx, { ...request.body, deviceToken: presentedDeviceToken(request, undefined), address: request.ip });
     // Lax, not Strict: the provider's redirect back is a cross-site navigation, and must carry it.
     if (browserBinding) reply.setCookie(SSO_COOKIE, browserBinding, { httpOnly: true, sameSite: 'lax', secure: ctx.rp.origins.some((o) => o.startsWith('https:')), path: API_PREFIX + operations.ssoCallback.path, maxAge: 600 });
     return { authorizationUrl };

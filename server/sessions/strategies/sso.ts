@@ -27,6 +27,7 @@ import { NO_PASSWORD } from '../../people/passwords.js';
 import { recordSignIn } from '../../people/users.js';
 import { NO_METHOD_FLAGS } from '../../second-factors/method-flags.js';
 import { isLoopbackHost, providerDidMfa } from '../../sso/identity-providers.js';
+import { addressAllowed, assertAddressAllowed, networksOfAccount } from '../sign-in-networks.js';
 import type { Database, DevicesTable, IdentityProvidersTable, UsersTable } from '../../store/schema.js';
 import { deviceForSignIn, findDevice, recordDeviceSignIn } from '../devices.js';
 import { attempt } from '../sign-in-flow.js';
@@ -45,6 +46,8 @@ export interface SsoStart {
   codeChallenge?: string | undefined;
   /** Web: the device cookie the console presented. */
   deviceToken: string | undefined;
+  /** The client's address: refused outside the account's sign-in networks. */
+  address: string;
 }
 
 /** Our redirect URI at the provider: the callback operation under the public origin. */
@@ -81,6 +84,8 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
   } else if (input.redirectUri !== undefined || input.codeChallenge !== undefined) {
     throw new DomainError('invalid_request', 'The web console is redirected to the console itself: send no redirectUri or codeChallenge.');
   }
+  // From outside the account's networks: refused before any provider is looked at (as a password is).
+  assertAddressAllowed(await networksOfAccount(db, input.account), input.address);
   // Only a provider of the account named: another account's provider is not found.
   const provider = await db
     .selectFrom('identity_providers as p')
@@ -193,6 +198,10 @@ export async function finishOidcCallback(ctx: ServerContext, input: { search: st
     await recordAudit(db, { accountId: row.account_id, actorId: null, subjectUserId: (extra.userId as string | undefined) ?? null, action: 'sign_in.sso_refused', details: { provider: { id: provider.id, name: provider.name }, reason, ...extra }, request: input.request });
     return new SsoRefused(code, desktop);
   };
+  // The account's sign-in networks hold at every step: the browser back from the provider too,
+  // before any user is looked at or created.
+  const account = await db.selectFrom('accounts').select('allowed_networks').where('id', '=', row.account_id).executeTakeFirst();
+  if (!account || !addressAllowed(account.allowed_networks, input.request.address)) throw await refuse('network_not_allowed', 'network_not_allowed');
   // The web console's request finishes only in the browser that started it.
   if (row.client === 'web' && (!input.browserBinding || !row.browser_hash || hashToken(input.browserBinding) !== row.browser_hash)) throw await refuse('sso_failed', 'other_browser');
   if (params.get('error')) throw await refuse('sso_failed', `provider_error:${params.get('error')!.slice(0, 64)}`);
@@ -263,6 +272,8 @@ export async function exchangeSsoCode(ctx: ServerContext, input: { code: string;
     await recordAudit(db, { accountId: row.account_id, actorId: null, subjectUserId: row.user_id, action: 'sign_in.sso_refused', details: { providerId: row.provider_id, reason: 'pkce_mismatch' }, request: input.request });
     throw new DomainError('invalid_code', 'This sign-in code was not issued to this app. Sign in again.');
   }
+  const account = await db.selectFrom('accounts').select('allowed_networks').where('id', '=', row.account_id).executeTakeFirst();
+  assertAddressAllowed(account?.allowed_networks, input.request.address);
   const provider = await db.selectFrom('identity_providers').selectAll().where('id', '=', row.provider_id).executeTakeFirst();
   const user = row.user_id ? await userById(ctx, row.user_id) : undefined;
   if (!provider || !user) throw new DomainError('invalid_code');
