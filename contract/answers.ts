@@ -447,3 +447,14 @@ export interface SsoProviderChoice {
 export interface NetworkPolicy {
   allowedNetworks: string[];
 }
+
+/** How long an account's sessions live. */
+export interface SessionPolicy {
+  idleMinutes: number;
+  absoluteHours: number;
+}
+
+export interface SessionPolicySaved extends SessionPolicy {
+  /** Live sessions already past their new deadline, ended at once. */
+  endedSessions: number;
+}

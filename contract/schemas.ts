@@ -294,3 +294,12 @@ export const NetworkPolicyBody = Type.Object(
   },
   strict,
 );
+
+/** Session lifetimes (PRODUCT.md "Authentication policies"), applied to live sessions at once. */
+export const SessionPolicyBody = Type.Object(
+  {
+    idleMinutes: Type.Integer({ minimum: 15, maximum: 720, description: 'Minutes without a request before a session ends: 15 to 720 (12 hours).' }),
+    absoluteHours: Type.Integer({ minimum: 1, maximum: 24, description: 'Hours after sign-in when a session ends whatever happens: 1 to 24.' }),
+  },
+  strict,
+);

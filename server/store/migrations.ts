@@ -643,6 +643,17 @@ const signInNetworks: Migration = {
   },
 };
 
+/**
+ * Session lifetimes per account (PRODUCT.md "Authentication policies"): idle minutes and absolute
+ * hours set by the admin (sessions/session-policy.ts); null keeps the server's defaults.
+ */
+const sessionPolicy: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('session_idle_minutes', 'integer').execute();
+    await db.schema.alterTable('accounts').addColumn('session_absolute_hours', 'integer').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -662,8 +673,9 @@ export const migrations: Record<string, Migration> = {
   // After not-me-admins-mailed (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams': auditStreams,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks': signInNetworks,
-  // After sign-in-networks (merged first): Kysely applies migrations in name order, new ones last.
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-sso-identity-providers': ssoIdentityProviders,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy': sessionPolicy,
+  // After session-policy (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers': ssoIdentityProviders,
 };
 
 export const migrationProvider: MigrationProvider = {

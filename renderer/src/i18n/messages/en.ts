@@ -635,6 +635,7 @@ export const en = {
   'audit.action.users.imported': "Invited users from a CSV file",
   'audit.action.audit_stream.added': "Started streaming the audit log",
   'audit.action.audit_stream.removed': "Stopped streaming the audit log",
+  'audit.action.account.session_policy_changed': "Changed session lifetimes",
   'audit.action.user.lockout_lifted': "Lifted a lock-out",
 
   'audit.detail.requireTwoFactor': "Require two-factor authentication",

@@ -636,6 +636,7 @@ export const es: Record<MessageId, string> = {
   'audit.action.users.imported': "Invitó a usuarios desde un archivo CSV",
   'audit.action.audit_stream.added': "Empezó a enviar el registro de auditoría",
   'audit.action.audit_stream.removed': "Dejó de enviar el registro de auditoría",
+  'audit.action.account.session_policy_changed': "Cambió la duración de las sesiones",
   'audit.action.user.lockout_lifted': "Levantó un bloqueo",
 
   'audit.detail.requireTwoFactor': "Exigir autenticación en dos pasos",

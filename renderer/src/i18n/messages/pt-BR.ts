@@ -636,6 +636,7 @@ export const ptBR: Record<MessageId, string> = {
   'audit.action.users.imported': "Convidou usuários a partir de um arquivo CSV",
   'audit.action.audit_stream.added': "Começou a enviar o log de auditoria",
   'audit.action.audit_stream.removed': "Parou de enviar o log de auditoria",
+  'audit.action.account.session_policy_changed': "Alterou a duração das sessões",
   'audit.action.user.lockout_lifted': "Removeu um bloqueio",
 
   'audit.detail.requireTwoFactor': "Exigir autenticação de dois fatores",

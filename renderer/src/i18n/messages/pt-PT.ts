@@ -636,6 +636,7 @@ export const ptPT: Record<MessageId, string> = {
   'audit.action.users.imported': "Convidou utilizadores a partir de um ficheiro CSV",
   'audit.action.audit_stream.added': "Começou a enviar o registo de auditoria",
   'audit.action.audit_stream.removed': "Deixou de enviar o registo de auditoria",
+  'audit.action.account.session_policy_changed': "Alterou a duração das sessões",
   'audit.action.user.lockout_lifted': "Levantou um bloqueio",
 
   'audit.detail.requireTwoFactor': "Exigir autenticação de dois fatores",
