@@ -8,6 +8,7 @@ import type { DesktopSession } from './desktop-session.js';
 import { checkArguments } from './ipc-contract.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
 import type { SecurityKeyCeremonies } from './security-key-ceremony.js';
+import { externalLink } from './window-policy.js';
 
 export type DesktopHandlers = {
   [K in InvokeName]: (...args: Parameters<AgentDeskApi[K]>) => Promise<Awaited<ReturnType<AgentDeskApi[K]>>> | Awaited<ReturnType<AgentDeskApi[K]>>;
@@ -43,10 +44,12 @@ export function createDesktopHandlers(deps: {
     signInWithSecurityKey: (input) => session.signInWithPasskey(input.account, (server) => securityKeys.signInWithPasskey(server, input.account)),
     signInWithSso: (input) =>
       session.signInWithSso(input, (url) => {
-        // Only the provider's web address goes to the system browser, never another scheme.
-        if (!/^https?:\/\//i.test(url)) throw new ApiError('unexpected_response', 'The server answered an address that is not a web page.');
+        // Only a web address goes to the system browser, checked as every external link is
+        // (http or https, no credentials): never another scheme, whatever the server answered.
+        const link = externalLink(url);
+        if (!link) throw new ApiError('unexpected_response', 'The server answered an address that is not a web page.');
         if (!deps.openExternal) throw new ApiError('sso_unavailable', 'Single sign-on needs the system browser.');
-        return deps.openExternal(url);
+        return deps.openExternal(link);
       }),
     addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
     signOut: () => session.signOut(),
