@@ -101,7 +101,7 @@ export async function runAdoption(options: { users?: number; log?: (s: string) =
     ] as const) {
       await call(base, 'GET', path, token);
       const times: number[] = [];
-      let last: any;
+      let last: string | { days: unknown[] } = "";
       for (let i = 0; i < REQUESTS; i++) {
         const t0 = performance.now();
         last = await call(base, 'GET', path, token);
