@@ -5,7 +5,7 @@ import type { AdminTab } from '../routes';
 import { AuditLogPanel } from './AuditLogPanel';
 import { SecuritySettingsPanel } from './SecuritySettingsPanel';
 import { UsersPanel } from './UsersPanel';
-import { AdoptionPanel } from '../adoption/AdoptionPanel';
+import { AdoptionTab } from '../adoption/AdoptionTab';
 
 const tabs: { id: AdminTab; label: MessageId }[] = [
   { id: 'security', label: 'admin.tab.security' },
@@ -30,7 +30,7 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
-      {tab === 'adoption' ? <AdoptionPanel /> : null}
+      {tab === 'adoption' ? <AdoptionTab /> : null}
     </div>
   );
 }

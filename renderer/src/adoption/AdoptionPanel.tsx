@@ -150,7 +150,7 @@ export function AdoptionPanel() {
           <div className="adoption-split">
             <div className="adoption-chart" aria-hidden="true">
               <ResponsiveContainer width="100%" height={140}>
-                <BarChart data={SPLIT.map((s) => ({ name: t(s.label), value: adoption.split[s.key], colour: s.colour }))} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 8 }}>
+                <BarChart accessibilityLayer={false} data={SPLIT.map((s) => ({ name: t(s.label), value: adoption.split[s.key], colour: s.colour }))} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 8 }}>
                   <XAxis type="number" allowDecimals={false} />
                   <YAxis type="category" dataKey="name" width={170} />
                   <Bar dataKey="value" isAnimationActive={false}>
