@@ -1,6 +1,7 @@
 // GET /account/adoption and its CSV against a real server: methods added and removed on
-// different days (created_at and audit times moved into the past through the store), a user
-// deactivated two days ago, a deployment day with who is still missing, bad input, an agent.
+// different days (created_at and audit times moved into the past through the store), a 2FA
+// reset by the admin, a user deactivated two days ago, a deployment day with who is still
+// missing, bad input, an agent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAccount, createUser, enrolTotp, signIn, startTestServer, type TestServer } from '../testing/harness.js';
@@ -46,36 +47,44 @@ describe('adoption', () => {
     const eveApp = await enrolTotp(server, (await signIn(server, slug, eve.email)).token);
     const removed = await server.call('DELETE', `/me/methods/${eveApp.methodId}`, { token: eveApp.token });
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    const gus = await createUser(server, adminToken, slug, 'Gus');
+    await enrolTotp(server, (await signIn(server, slug, gus.email)).token);
+    const reset = await server.call('DELETE', `/account/users/${gus.id}/two-factor`, { token: adminToken });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
     const fay = await createUser(server, adminToken, slug, 'Fay');
     const fayApp = await enrolTotp(server, (await signIn(server, slug, fay.email)).token);
     assert.equal((await server.call('PATCH', `/account/users/${fay.id}`, { token: adminToken, body: { status: 'deactivated' } })).status, 200);
 
     // Into the past: everyone created 10 days ago but Dee (yesterday); the admin's and Fay's apps
     // before the window, Ana's 3 days ago, Ben's key 2 days ago, Eve's app added 5 days ago
-    // (removed today), Fay deactivated 2 days ago.
+    // (removed today), Gus's app added 4 days ago and reset by the admin yesterday, Fay
+    // deactivated 2 days ago.
     await db.updateTable('users').set({ created_at: daysAgo(10) }).where('account_id', '=', acc.account.id).execute();
     await db.updateTable('users').set({ created_at: daysAgo(1) }).where('id', '=', dee.id).execute();
     await db.updateTable('methods').set({ created_at: daysAgo(10) }).where('id', 'in', [admin.methodId, fayApp.methodId]).execute();
     await db.updateTable('methods').set({ created_at: daysAgo(3) }).where('id', '=', anaApp.methodId).execute();
     await db.updateTable('methods').set({ created_at: daysAgo(2) }).where('id', '=', benKey.methodId).execute();
     await db.updateTable('audit_events').set({ at: daysAgo(5) }).where('action', '=', 'method.added').where('actor_id', '=', eve.id).execute();
+    await db.updateTable('audit_events').set({ at: daysAgo(4) }).where('action', '=', 'method.added').where('actor_id', '=', gus.id).execute();
+    await db.updateTable('audit_events').set({ at: daysAgo(1) }).where('action', '=', 'user.two_factor_reset').where('subject_user_id', '=', gus.id).execute();
     await db.updateTable('audit_events').set({ at: daysAgo(2) }).where('action', '=', 'user.deactivated').where('subject_user_id', '=', fay.id).execute();
   });
   after(() => server.close());
 
-  test('the daily series replays additions, a removal and a deactivation; the split is now', async () => {
+  test('the daily series replays additions, a removal, a reset and a deactivation; the split is now', async () => {
     const res = await server.call('GET', '/account/adoption?days=7', { token: adminToken });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const days = res.body.days as { date: string; users: number; withAnyMethod: number; withAuthenticatorApp: number; withSecurityKey: number; withBoth: number }[];
     assert.deepEqual(days.map((d) => d.date), [6, 5, 4, 3, 2, 1, 0].map(date));
-    // Admin, Ana, Ben, Cal, Eve, Fay; Fay deactivated 2 days ago, Dee created yesterday.
-    assert.deepEqual(days.map((d) => d.users), [6, 6, 6, 6, 5, 6, 6]);
-    // Admin and Fay before; Eve from 5 days ago until today; Ana from 3 days ago; Fay gone 2 days ago; Ben today.
-    assert.deepEqual(days.map((d) => d.withAuthenticatorApp), [2, 3, 3, 4, 3, 3, 3]);
+    // Admin, Ana, Ben, Cal, Eve, Gus, Fay; Fay deactivated 2 days ago, Dee created yesterday.
+    assert.deepEqual(days.map((d) => d.users), [7, 7, 7, 7, 6, 7, 7]);
+    // Admin and Fay before; Eve from 5 days ago until today; Gus from 4 days ago until yesterday;
+    // Ana from 3 days ago; Fay gone 2 days ago; Ben today.
+    assert.deepEqual(days.map((d) => d.withAuthenticatorApp), [2, 3, 4, 5, 4, 3, 3]);
     assert.deepEqual(days.map((d) => d.withSecurityKey), [0, 0, 0, 0, 1, 1, 1]);
-    assert.deepEqual(days.map((d) => d.withAnyMethod), [2, 3, 3, 4, 4, 4, 3]);
+    assert.deepEqual(days.map((d) => d.withAnyMethod), [2, 3, 4, 5, 5, 4, 3]);
     assert.deepEqual(days.map((d) => d.withBoth), [0, 0, 0, 0, 0, 0, 1]);
-    assert.deepEqual(res.body.split, { authenticatorAppOnly: 2, securityKeyOnly: 0, both: 1, none: 3 });
+    assert.deepEqual(res.body.split, { authenticatorAppOnly: 2, securityKeyOnly: 0, both: 1, none: 4 });
     assert.equal(res.body.deploymentDay, null);
     assert.equal(res.body.byGroup, undefined);
 
@@ -92,12 +101,12 @@ describe('adoption', () => {
     assert.equal(first.status, 200, JSON.stringify(first.body));
     const day = first.body.deploymentDay;
     assert.equal(day.scheduledAt, startsAt);
-    assert.equal(day.inScope, 6);
-    assert.equal(day.missing.total, 3);
+    assert.equal(day.inScope, 7);
+    assert.equal(day.missing.total, 4);
     assert.deepEqual(day.missing.users.map((u: { name: string }) => u.name), ['Cal', 'Dee']);
     assert.deepEqual(Object.keys(day.missing.users[0]).sort(), ['email', 'id', 'name', 'status']);
     const second = await server.call('GET', '/account/adoption?days=7&missingLimit=2&missingOffset=2', { token: adminToken });
-    assert.deepEqual(second.body.deploymentDay.missing.users.map((u: { email: string }) => u.email), [`eve@${slug}.test`]);
+    assert.deepEqual(second.body.deploymentDay.missing.users.map((u: { email: string }) => u.email), [`eve@${slug}.test`, `gus@${slug}.test`]);
   });
 
   test('the CSV has one row per day with the same figures, and a part with who is missing', async () => {
@@ -115,7 +124,7 @@ describe('adoption', () => {
 
     const missing = await fetch(`${server.base}/account/adoption/export?part=missing`, { headers: { authorization: `Bearer ${adminToken}` } });
     assert.equal(missing.status, 200);
-    assert.deepEqual((await missing.text()).trimEnd().split('\r\n'), ['name,email,status', `Cal,cal@${slug}.test,active`, `Dee,dee@${slug}.test,active`, `Eve,eve@${slug}.test,active`]);
+    assert.deepEqual((await missing.text()).trimEnd().split('\r\n'), ['name,email,status', `Cal,cal@${slug}.test,active`, `Dee,dee@${slug}.test,active`, `Eve,eve@${slug}.test,active`, `Gus,gus@${slug}.test,active`]);
   });
 
   test('bad input is a 400 with a stable code', async () => {
