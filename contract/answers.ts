@@ -473,3 +473,19 @@ export interface Adoption {
   /** Per-group figures come with groups (issue 21); absent until then. */
   byGroup?: never;
 }
+
+/** The networks an account allows sign-in from; empty is every network. */
+export interface NetworkPolicy {
+  allowedNetworks: string[];
+}
+
+/** How long an account's sessions live. */
+export interface SessionPolicy {
+  idleMinutes: number;
+  absoluteHours: number;
+}
+
+export interface SessionPolicySaved extends SessionPolicy {
+  /** Live sessions already past their new deadline, ended at once. */
+  endedSessions: number;
+}

@@ -46,7 +46,9 @@ test('adoption: chart with its table, split, deployment-day countdown with who i
 
   // The period changes the series; the CSV has one row per day of it.
   await panel.getByLabel('Period').selectOption('7');
-  await admin.page.waitForFunction(() => document.querySelectorAll('[data-testid="adoption-table"] tbody tr').length === 7);
+  await admin.page.waitForFunction(
+    () => (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }).document.querySelectorAll('[data-testid="adoption-table"] tbody tr').length === 7,
+  );
   const [download] = await Promise.all([admin.page.waitForEvent('download'), panel.getByRole('button', { name: 'Export CSV' }).click()]);
   const csv = (await readFile((await download.path())!, 'utf8')).trimEnd().split('\r\n');
   assert.equal(csv[0], 'date,users,with_any_method,with_authenticator_app,with_security_key,with_both');
