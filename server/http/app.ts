@@ -29,6 +29,7 @@ import { passkeyRoutes } from './routes/passkeys.js';
 import { ssoRoutes } from './routes/sso.js';
 import { ProviderConfigs } from '../sso/identity-providers.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
+import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
@@ -331,6 +332,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       eventRoutes(api, ctx);
       rolloutRoutes(api, ctx);
       auditStreamRoutes(api, ctx);
+      adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));
