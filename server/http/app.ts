@@ -26,7 +26,10 @@ import { lockoutRoutes } from './routes/lockouts.js';
 import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
+import { ssoRoutes } from './routes/sso.js';
+import { ProviderConfigs } from '../sso/identity-providers.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
+import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
@@ -80,6 +83,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     metrics: new Metrics({ openStreams: () => events.openStreams, pool: store.poolState }),
     recentSecondFactorMs: 10 * 60_000,
+    oidcProviders: new ProviderConfigs(box),
   };
 }
 
@@ -317,6 +321,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       });
       sessionRoutes(api, ctx);
       passkeyRoutes(api, ctx);
+      ssoRoutes(api, ctx);
       meRoutes(api, ctx);
       mySessionRoutes(api, ctx);
       lockoutRoutes(api, ctx);
@@ -327,6 +332,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       eventRoutes(api, ctx);
       rolloutRoutes(api, ctx);
       auditStreamRoutes(api, ctx);
+      adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));
