@@ -529,6 +529,12 @@ export const operations = {
     summary: 'The security-key models the account accepts and what their attestation is checked against',
     answer: json<SecurityKeyPolicy>(),
   }),
+  previewSecurityKeyPolicy: operation({
+    method: 'POST', path: '/account/security-key-policy/preview', access: 'admin', tags: ['admin'],
+    summary: 'What saving this security-key policy would do, without saving it: the registered keys it would not accept',
+    body: SecurityKeyPolicyBody,
+    answer: json<SecurityKeyPolicySaved>(),
+  }),
   saveSecurityKeyPolicy: operation({
     method: 'PUT', path: '/account/security-key-policy', access: 'adminSensitive', tags: ['admin'],
     summary: 'Accept only these security-key models, their attestation checked against an MDS3 BLOB or your own roots',

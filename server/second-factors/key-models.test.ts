@@ -114,7 +114,14 @@ describe('security-key models', () => {
     await refused({ allowedAaguids: [], metadata: 'fido_mds', metadataBlob: blob }, 400, 'metadata_blob_invalid', 'untrusted_root');
   });
 
-  test('a verified BLOB and a list of models are saved, audited, and count the keys already outside them', async () => {
+  test('a verified BLOB and a list of models are previewed, then saved, audited, and count the keys already outside them', async () => {
+    const changes = await policyChanges();
+    const preview = await server.call('POST', '/account/security-key-policy/preview', { token: adminToken, body: { allowedAaguids: [ALLOWED], metadata: 'fido_mds', metadataBlob: goodBlob } });
+    assert.equal(preview.status, 200, JSON.stringify(preview.body));
+    assert.equal(preview.body.keysOutsideRule, 1);
+    assert.deepEqual(preview.body.allowedAaguids, [ALLOWED]);
+    assert.deepEqual(await policy(), { allowedAaguids: [], metadata: 'none', trustedRoots: [], metadataBlob: null }, 'a preview saves nothing');
+    assert.equal(await policyChanges(), changes);
     const res = await save({ allowedAaguids: [ALLOWED.toUpperCase(), REVOKED], metadata: 'fido_mds', metadataBlob: goodBlob });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body.allowedAaguids, [ALLOWED, REVOKED]);

@@ -11,7 +11,7 @@ import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { Database, SecurityKeyPoliciesTable } from '../store/schema.js';
 import { FIDO_MDS_ROOTS } from './fido-mds-roots.js';
-import { REFUSED_STATUSES, blobRefused, today, verifyMetadataBlob, type ModelEntry } from './metadata-blob.js';
+import { REFUSED_STATUSES, blobRefused, today, verifyMetadataBlob, type ModelEntry, type VerifiedBlob } from './metadata-blob.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type MetadataSource = SecurityKeyPoliciesTable['metadata'];
@@ -46,31 +46,11 @@ export async function hasKeyModelRule(db: Db, accountId: string): Promise<boolea
 
 /** The account's rule; null when it has none (any key, attestation not asked for). */
 export async function keyModelRule(db: Db, accountId: string): Promise<KeyModelRule | null> {
-  const row = await db.selectFrom('security_key_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst();
-  if (!row || row.metadata === 'none') return null;
-  return {
-    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
-    metadata: row.metadata,
-    trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
-    blob: row.blob_entries ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, entries: JSON.parse(row.blob_entries) as ModelEntry[] } : null,
-  };
+  return ruleOf(await db.selectFrom('security_key_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst());
 }
 
 export async function readSecurityKeyPolicy(db: Db, accountId: string): Promise<SecurityKeyPolicyAnswer> {
-  const row = await db
-    .selectFrom('security_key_policies')
-    .select(['allowed_aaguids', 'metadata', 'trusted_roots', 'blob_no', 'blob_next_update', 'blob_uploaded_at', 'blob_entries'])
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  if (!row) return { allowedAaguids: [], metadata: 'none', trustedRoots: [], metadataBlob: null };
-  return {
-    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
-    metadata: row.metadata,
-    trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
-    metadataBlob: row.blob_entries
-      ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, models: (JSON.parse(row.blob_entries) as unknown[]).length, uploadedAt: new Date(Number(row.blob_uploaded_at)).toISOString() }
-      : null,
-  };
+  return answerOf(await db.selectFrom('security_key_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst());
 }
 
 /** Each PEM parsed, current, and a certificate authority; normalised to Node's PEM. */
@@ -94,9 +74,85 @@ function parseRoots(pems: string[] | undefined): string[] {
 
 const statusRefused = (entry: ModelEntry) => entry.statuses.some((s) => REFUSED_STATUSES.has(s));
 
+type Row = SecurityKeyPoliciesTable;
+
+function ruleOf(row: Omit<Row, 'updated_at' | 'updated_by' | 'account_id'> | undefined): KeyModelRule | null {
+  if (!row || row.metadata === 'none') return null;
+  return {
+    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
+    metadata: row.metadata,
+    trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
+    blob: row.blob_entries ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, entries: JSON.parse(row.blob_entries) as ModelEntry[] } : null,
+  };
+}
+
+function answerOf(row: Omit<Row, 'updated_at' | 'updated_by' | 'account_id'> | undefined): SecurityKeyPolicyAnswer {
+  if (!row) return { allowedAaguids: [], metadata: 'none', trustedRoots: [], metadataBlob: null };
+  return {
+    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
+    metadata: row.metadata,
+    trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
+    metadataBlob: row.blob_entries
+      ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, models: (JSON.parse(row.blob_entries) as unknown[]).length, uploadedAt: new Date(Number(row.blob_uploaded_at)).toISOString() }
+      : null,
+  };
+}
+
 /**
- * Saves the account's rule (a declared sensitive change, audited). An uploaded BLOB is verified
- * first against `blobRoots` (the FIDO roots; a test passes its own); refusals change nothing.
+ * The row a policy would be stored as, every part checked: an uploaded BLOB verified against
+ * `blobRoots` (the FIDO roots; a test passes its own), or the one in use kept. Writes nothing.
+ */
+async function resolvePolicy(
+  db: Db,
+  input: { accountId: string; actorId: string; policy: SecurityKeyPolicyInput; blobRoots?: readonly string[] | undefined },
+  verified?: VerifiedBlob | null,
+): Promise<Row> {
+  const { policy } = input;
+  const allowedAaguids = [...new Set(policy.allowedAaguids.map((a) => a.toLowerCase()))];
+  if (policy.metadata === 'none' && allowedAaguids.length) throw new DomainError('trust_anchors_required');
+  const trustedRoots = policy.metadata === 'own_roots' ? parseRoots(policy.trustedRoots) : [];
+  const blob = verified !== undefined ? verified : policy.metadata === 'fido_mds' && policy.metadataBlob !== undefined ? await verifyMetadataBlob(policy.metadataBlob, input.blobRoots ?? FIDO_MDS_ROOTS) : null;
+  let blobColumns: Pick<Row, 'blob_no' | 'blob_next_update' | 'blob_entries' | 'blob_uploaded_at'> = { blob_no: null, blob_next_update: null, blob_entries: null, blob_uploaded_at: null };
+  if (policy.metadata === 'fido_mds') {
+    const kept = await db
+      .selectFrom('security_key_policies')
+      .select(['blob_no', 'blob_next_update', 'blob_entries', 'blob_uploaded_at'])
+      .where('account_id', '=', input.accountId)
+      .executeTakeFirst();
+    if (blob) {
+      // A BLOB from before the one in use could hide a revocation published since.
+      if (kept?.blob_no != null && blob.no < Number(kept.blob_no)) throw blobRefused('older');
+      blobColumns = { blob_no: blob.no, blob_next_update: blob.nextUpdate, blob_entries: JSON.stringify(blob.entries), blob_uploaded_at: Date.now() };
+    } else if (kept?.blob_entries) {
+      blobColumns = kept;
+    } else {
+      const error = new DomainError('metadata_blob_invalid', 'Upload the FIDO Metadata Service BLOB (https://mds3.fidoalliance.org/) to check keys against it.');
+      error.reason = 'missing';
+      throw error;
+    }
+  }
+  return {
+    account_id: input.accountId,
+    allowed_aaguids: JSON.stringify(allowedAaguids),
+    metadata: policy.metadata,
+    trusted_roots: trustedRoots.length ? JSON.stringify(trustedRoots) : null,
+    ...blobColumns,
+    updated_at: Date.now(),
+    updated_by: input.actorId,
+  };
+}
+
+/** What saving the policy would do, without saving it: the policy as it would read, and the keys outside it. */
+export async function previewSecurityKeyPolicy(
+  db: Kysely<Database>,
+  input: { accountId: string; actorId: string; policy: SecurityKeyPolicyInput; blobRoots?: readonly string[] | undefined },
+): Promise<SecurityKeyPolicyAnswer & { keysOutsideRule: number }> {
+  const row = await resolvePolicy(db, input);
+  return { ...answerOf(row), keysOutsideRule: await countKeysOutsideRule(db, input.accountId, ruleOf(row)) };
+}
+
+/**
+ * Saves the account's rule (a declared sensitive change, audited); refusals change nothing.
  * Answers with the rule and the registered keys it would not accept today.
  */
 export async function saveSecurityKeyPolicy(
@@ -104,46 +160,15 @@ export async function saveSecurityKeyPolicy(
   input: { accountId: string; actorId: string; policy: SecurityKeyPolicyInput; request: RequestContext; blobRoots?: readonly string[] | undefined },
 ): Promise<SecurityKeyPolicyAnswer & { keysOutsideRule: number }> {
   const { policy } = input;
-  const allowedAaguids = [...new Set(policy.allowedAaguids.map((a) => a.toLowerCase()))];
-  if (policy.metadata === 'none' && allowedAaguids.length) throw new DomainError('trust_anchors_required');
-  const trustedRoots = policy.metadata === 'own_roots' ? parseRoots(policy.trustedRoots) : [];
-  const blob = policy.metadata === 'fido_mds' && policy.metadataBlob !== undefined
-    ? await verifyMetadataBlob(policy.metadataBlob, input.blobRoots ?? FIDO_MDS_ROOTS)
-    : null;
+  // Verified before the transaction: the chain's CRLs may be fetched, and no lock waits on that.
+  const verified = policy.metadata === 'fido_mds' && policy.metadataBlob !== undefined ? await verifyMetadataBlob(policy.metadataBlob, input.blobRoots ?? FIDO_MDS_ROOTS) : null;
   return db.transaction().execute(async (trx) => {
     const before = await readSecurityKeyPolicy(trx, input.accountId);
-    const kept = await trx
-      .selectFrom('security_key_policies')
-      .select(['blob_no', 'blob_next_update', 'blob_entries', 'blob_uploaded_at'])
-      .where('account_id', '=', input.accountId)
-      .executeTakeFirst();
-    let blobColumns: Pick<SecurityKeyPoliciesTable, 'blob_no' | 'blob_next_update' | 'blob_entries' | 'blob_uploaded_at'> = { blob_no: null, blob_next_update: null, blob_entries: null, blob_uploaded_at: null };
-    if (policy.metadata === 'fido_mds') {
-      if (blob) {
-        // A BLOB from before the one in use could hide a revocation published since.
-        if (kept?.blob_no != null && blob.no < Number(kept.blob_no)) throw blobRefused('older');
-        blobColumns = { blob_no: blob.no, blob_next_update: blob.nextUpdate, blob_entries: JSON.stringify(blob.entries), blob_uploaded_at: Date.now() };
-      } else if (kept?.blob_entries) {
-        blobColumns = { blob_no: kept.blob_no, blob_next_update: kept.blob_next_update, blob_entries: kept.blob_entries, blob_uploaded_at: kept.blob_uploaded_at };
-      } else {
-        const error = new DomainError('metadata_blob_invalid', 'Upload the FIDO Metadata Service BLOB (https://mds3.fidoalliance.org/) to check keys against it.');
-        error.reason = 'missing';
-        throw error;
-      }
-    }
-    const row: SecurityKeyPoliciesTable = {
-      account_id: input.accountId,
-      allowed_aaguids: JSON.stringify(allowedAaguids),
-      metadata: policy.metadata,
-      trusted_roots: trustedRoots.length ? JSON.stringify(trustedRoots) : null,
-      ...blobColumns,
-      updated_at: Date.now(),
-      updated_by: input.actorId,
-    };
+    const row = await resolvePolicy(trx, input, verified);
     await trx.deleteFrom('security_key_policies').where('account_id', '=', input.accountId).execute();
     await trx.insertInto('security_key_policies').values(row).execute();
-    const after = await readSecurityKeyPolicy(trx, input.accountId);
-    const keysOutsideRule = await countKeysOutsideRule(trx, input.accountId, await keyModelRule(trx, input.accountId));
+    const after = answerOf(row);
+    const keysOutsideRule = await countKeysOutsideRule(trx, input.accountId, ruleOf(row));
     await recordAudit(trx, {
       accountId: input.accountId,
       actorId: input.actorId,

@@ -8,7 +8,7 @@ import { requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { readNetworkPolicy, saveNetworkPolicy } from '../../sessions/sign-in-networks.js';
 import { readSessionPolicy, saveSessionPolicy } from '../../sessions/session-policy.js';
-import { readSecurityKeyPolicy, saveSecurityKeyPolicy } from '../../second-factors/key-models.js';
+import { previewSecurityKeyPolicy, readSecurityKeyPolicy, saveSecurityKeyPolicy } from '../../second-factors/key-models.js';
 import { MAX_METADATA_BLOB_CHARS } from '../../../contract/schemas.js';
 import { authOf } from '../auth.js';
 import { route } from '../contract-routes.js';
@@ -20,6 +20,17 @@ export function accountPolicyRoutes(app: FastifyInstance, ctx: ServerContext): v
     return saveSessionPolicy(ctx, { accountId: auth.account.id, actorId: auth.user.id, policy: request.body, request: requestContext(request) });
   });
   route(app, operations.getSecurityKeyPolicy, async (request) => readSecurityKeyPolicy(ctx.db, authOf(request).account.id));
+  // The FIDO Alliance's whole BLOB is a few megabytes; a longer one is refused by the schema.
+  const blobBodyLimit = { bodyLimit: MAX_METADATA_BLOB_CHARS + 256 * 1024 };
+  route(
+    app,
+    operations.previewSecurityKeyPolicy,
+    async (request) => {
+      const auth = authOf(request);
+      return previewSecurityKeyPolicy(ctx.db, { accountId: auth.account.id, actorId: auth.user.id, policy: request.body, blobRoots: ctx.config.metadataServiceRoots });
+    },
+    blobBodyLimit,
+  );
   route(
     app,
     operations.saveSecurityKeyPolicy,
@@ -33,8 +44,7 @@ export function accountPolicyRoutes(app: FastifyInstance, ctx: ServerContext): v
         blobRoots: ctx.config.metadataServiceRoots,
       });
     },
-    // The FIDO Alliance's whole BLOB is a few megabytes; a longer one is refused by the schema.
-    { bodyLimit: MAX_METADATA_BLOB_CHARS + 256 * 1024 },
+    blobBodyLimit,
   );
   route(app, operations.getNetworkPolicy, async (request) => readNetworkPolicy(ctx.db, authOf(request).account.id));
   route(app, operations.saveNetworkPolicy, async (request) => {
