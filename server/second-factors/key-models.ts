@@ -228,6 +228,8 @@ export async function checkKeyModel(
   const x5c = decodeAttestationObject(registration.attestationObject).get('attStmt').get('x5c');
   // "none" and self attestation (packed without x5c) are the key's word for its own model.
   if (registration.fmt === 'none' || !x5c?.length) throw new DomainError('security_key_attestation_untrusted');
+  // Real chains are a leaf and an intermediate or two; a long one is only work for the chain builder.
+  if (x5c.length > 5) throw new DomainError('security_key_attestation_untrusted');
   const aaguid = registration.aaguid.toLowerCase();
   if (rule.allowedAaguids.length && !rule.allowedAaguids.includes(aaguid)) throw new DomainError('security_key_model_not_allowed');
   let anchors: string[];
