@@ -115,7 +115,8 @@ export async function verifyMetadataBlob(blob: string, roots: readonly string[],
   }
   if (nextUpdate < today(now)) throw blobRefused('expired');
   const models: ModelEntry[] = [];
-  for (const entry of entries as Array<Record<string, any>>) {
+  type Entry = { aaguid?: unknown; metadataStatement?: { description?: unknown; attestationRootCertificates?: unknown }; statusReports?: unknown };
+  for (const entry of entries as Entry[]) {
     const aaguid = typeof entry?.aaguid === 'string' ? entry.aaguid.toLowerCase() : '';
     // U2F and UAF entries (attestationCertificateKeyIdentifiers, aaid) have no AAGUID to list.
     if (!AAGUID.test(aaguid)) continue;
