@@ -432,6 +432,8 @@ export interface NetworkPolicy {
 export interface SessionPolicy {
   idleMinutes: number;
   absoluteHours: number;
+  /** Days a personal device may skip the second step (0: off). */
+  rememberDeviceDays: number;
 }
 
 export interface SessionPolicySaved extends SessionPolicy {

@@ -240,6 +240,9 @@ export const SessionPolicyBody = Type.Object(
   {
     idleMinutes: Type.Integer({ minimum: 15, maximum: 720, description: 'Minutes without a request before a session ends: 15 to 720 (12 hours).' }),
     absoluteHours: Type.Integer({ minimum: 1, maximum: 24, description: 'Hours after sign-in when a session ends whatever happens: 1 to 24.' }),
+    rememberDeviceDays: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 30, description: 'Days a personal device may skip the second step once its user chose so: 0 (off, the default) to 30. Absent: unchanged.' }),
+    ),
   },
   strict,
 );

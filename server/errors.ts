@@ -48,6 +48,9 @@ const defaultMessages = {
   audit_stream_limit: 'This account already streams its audit log to 5 places. Remove one first.',
   network_not_allowed: 'Your administrator allows sign-in only from the office networks, and this address is not one of them.',
   network_policy_excludes_you: 'Your own address is not in these networks: saving them would sign you out. Add your network first.',
+  remember_device_off: 'Remembering this device is not available: your administrator has not turned it on, or you have no second step to skip.',
+  device_not_personal: 'Only a device marked personal can be remembered. A shared desk always asks for the second step.',
+  device_marked_shared: 'This device was marked shared, and a shared device stays shared.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

@@ -47,6 +47,9 @@ export const errorStatus = {
   audit_stream_limit: 409,
   network_not_allowed: 403,
   network_policy_excludes_you: 409,
+  remember_device_off: 409,
+  device_not_personal: 409,
+  device_marked_shared: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 
