@@ -235,6 +235,12 @@ export const NetworkPolicyBody = Type.Object(
   strict,
 );
 
+/** Whether the session's device is shared (PRODUCT.md "Remembered devices"): the desktop asks once per desk, the web console at the second step. */
+export const DeclareDeviceBody = Type.Object(
+  { shared: Type.Boolean({ description: 'true: a shared desk (never remembers anyone, for good); false: a personal device.' }) },
+  strict,
+);
+
 /** Session lifetimes (PRODUCT.md "Authentication policies"), applied to live sessions at once. */
 export const SessionPolicyBody = Type.Object(
   {
