@@ -102,6 +102,15 @@ describe('remembered personal devices', () => {
     assert.ok(signIns.some((r) => JSON.parse(r.details).rememberedDevice === true));
   });
 
+  test('a remembrance past its N days skips nothing, and the purge removes it', async () => {
+    const zed = await person('Zed');
+    const { deviceToken } = await f.rememberNewDevice(zed);
+    await server.db.updateTable('remembered_devices').set({ expires_at: Date.now() - 1 }).where('user_id', '=', zed.id).execute();
+    assert.equal((await f.passwordSignIn(zed.email, deviceToken)).session.state, 'two_factor_required');
+    await server.context.sessions.purgeEnded();
+    assert.equal(await remembrances(zed.id), 0);
+  });
+
   test('attack: a remembered device token replayed from another device, or without one, is asked the second step', async () => {
     const bea = await person('Bea');
     const cal = await person('Cal');
@@ -318,13 +327,21 @@ describe('statements of the sign-in with remembering off', () => {
         current = undefined;
         return { passwordStep, secondStep };
       };
-      const off = await count();
+      // Background jobs (the security mail outbox, the deployment-day poll) may run a statement
+      // inside a window: they only ever add, so each figure is the least of three.
+      const least = async () => {
+        const runs = [await count(), await count(), await count()];
+        const shortest = (key: 'passwordStep' | 'secondStep') => runs.map((r) => r[key]).reduce((a, b) => (b.length < a.length ? b : a));
+        return { passwordStep: shortest('passwordStep'), secondStep: shortest('secondStep'), all: runs.flatMap((r) => r.passwordStep.concat(r.secondStep)) };
+      };
+      const off = await least();
       assert.ok(off.secondStep.length > 0);
-      assert.ok(!off.passwordStep.concat(off.secondStep).some((sql) => sql.includes('remembered_devices')), 'off: nothing asks about remembered devices');
+      assert.ok(!off.all.some((sql) => sql.includes('remembered_devices')), 'off: nothing asks about remembered devices');
       await server.db.updateTable('accounts').set({ remember_device_days: 30 }).where('id', '=', account.account.id).execute();
-      const on = await count();
+      const on = await least();
       assert.equal(on.secondStep.length, off.secondStep.length, `the second step: ${off.secondStep.length} statements off, ${on.secondStep.length} on`);
       assert.equal(on.passwordStep.length, off.passwordStep.length + 1, `on: one lookup at the password step of a personal device\n${on.passwordStep.join('\n')}`);
+      assert.equal(on.passwordStep.filter((sql) => sql.includes('remembered_devices')).length, 1);
     } finally {
       current = undefined;
       await running.close();

@@ -420,6 +420,8 @@ export class Sessions {
     await this.db.deleteFrom('challenges').where('expires_at', '<', now).execute();
     // A device unseen for longer than its cookie can live is gone from the desk too.
     await this.db.deleteFrom('devices').where('last_seen_at', '<', now - 400 * 24 * 60 * MINUTE).execute();
+    // A remembrance past its end skips nothing (sessions/remembered-devices.ts): its row goes.
+    await this.db.deleteFrom('remembered_devices').where('expires_at', '<', now).execute();
     // Limits with nothing in flight, unlocked, and no failure for a day are empty.
     await this.db
       .deleteFrom('throttles')
