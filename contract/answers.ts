@@ -378,6 +378,27 @@ export interface AccountUpdated {
   requireTwoFactor: boolean;
 }
 
+/** A device the user signed in on (GET /me/devices): whether it is shared, and until when it skips the second step. */
+export interface MyDevice {
+  id: string;
+  /** A short name of the device (e.g. "Firefox on Windows"). */
+  name: string;
+  /** The device this client is on. */
+  current: boolean;
+  /** As its client declared it: true shared, false personal, null not said. */
+  shared: boolean | null;
+  firstSignedInAt: string;
+  lastSignedInAt: string;
+  /** Until when a password sign-in here skips the second step; null: it is asked. */
+  rememberedUntil: string | null;
+}
+
+/** POST /sessions/current/remember-device: until when this device skips the second step. */
+export interface DeviceRemembered {
+  rememberedUntil: string;
+  days: number;
+}
+
 /** One of the user's own sessions (GET /me/sessions). */
 export interface MySession {
   id: string;
@@ -503,6 +524,8 @@ export interface NetworkPolicy {
 export interface SessionPolicy {
   idleMinutes: number;
   absoluteHours: number;
+  /** Days a personal device may skip the second step (0: off). */
+  rememberDeviceDays: number;
 }
 
 export interface SessionPolicySaved extends SessionPolicy {

@@ -25,6 +25,8 @@ import type {
   Method,
   MethodAdded,
   MySession,
+  MyDevice,
+  DeviceRemembered,
   NetworkPolicy,
   SessionPolicy,
   SessionPolicySaved,
@@ -66,6 +68,7 @@ import {
   ConfirmPasswordBody,
   ConfirmTotpBody,
   CreateAccountBody,
+  DeclareDeviceBody,
   EmptyBody,
   ExchangeSsoCodeBody,
   ExportUsersQuery,
@@ -134,6 +137,20 @@ export const operations = {
     summary: 'Pass the second step (also re-authentication): answers a new token, the old one ends',
     body: SecondFactorBody, rotatesToken: true,
     answer: json<Rotated & { session: Session }>(),
+  }),
+  // Remembered personal devices (server/sessions/remembered-devices.ts). Remembering is a
+  // sensitive change: it needs the factor just passed (a remembered session cannot renew itself).
+  declareCurrentDevice: operation({
+    method: 'PUT', path: '/sessions/current/device', access: 'anySession', tags: ['sessions'],
+    summary: 'Say whether this device is shared (shared: never remembered, for good) or personal',
+    body: DeclareDeviceBody,
+    answer: json<{ shared: boolean }>(),
+  }),
+  rememberDevice: operation({
+    method: 'POST', path: '/sessions/current/remember-device', access: 'userSensitive', tags: ['sessions'],
+    summary: "Don't ask the second step again on this personal device for the account's N days (never a factor for sensitive changes)",
+    body: EmptyBody,
+    answer: json<DeviceRemembered>(),
   }),
   confirmPassword: operation({
     method: 'POST', path: '/sessions/current/password', access: 'enrollment', tags: ['sessions'],
@@ -263,6 +280,17 @@ export const operations = {
   endMySession: operation({
     method: 'DELETE', path: '/me/sessions/:id', access: 'userSensitive', tags: ['me'],
     summary: 'End one of my sessions',
+    params: IdParams,
+    answer: none,
+  }),
+  listMyDevices: operation({
+    method: 'GET', path: '/me/devices', access: 'user', tags: ['me'],
+    summary: 'The devices I signed in on: shared or personal, and until when each skips the second step',
+    answer: json<{ devices: MyDevice[] }>(),
+  }),
+  forgetMyDevice: operation({
+    method: 'DELETE', path: '/me/devices/:id', access: 'user', tags: ['me'],
+    summary: 'Forget a remembered device: a sign-in there asks the second step again',
     params: IdParams,
     answer: none,
   }),
@@ -450,6 +478,12 @@ export const operations = {
     summary: 'Sign a user out everywhere (requires a recent second factor)',
     params: IdParams,
     answer: json<{ revokedSessions: number }>(),
+  }),
+  forgetUsersDevices: operation({
+    method: 'DELETE', path: '/account/users/:id/remembered-devices', access: 'adminSensitive', tags: ['admin'],
+    summary: "Forget every device a user remembered: their sign-ins ask the second step again (requires a recent second factor)",
+    params: IdParams,
+    answer: json<{ forgotten: number }>(),
   }),
   signEveryoneElseOut: operation({
     method: 'DELETE', path: '/account/sessions', access: 'adminSensitive', tags: ['admin'],

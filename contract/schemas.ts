@@ -312,11 +312,20 @@ export const NetworkPolicyBody = Type.Object(
   strict,
 );
 
+/** Whether the session's device is shared (PRODUCT.md "Remembered devices"): the desktop asks once per desk, the web console at the second step. */
+export const DeclareDeviceBody = Type.Object(
+  { shared: Type.Boolean({ description: 'true: a shared desk (never remembers anyone, for good); false: a personal device.' }) },
+  strict,
+);
+
 /** Session lifetimes (PRODUCT.md "Authentication policies"), applied to live sessions at once. */
 export const SessionPolicyBody = Type.Object(
   {
     idleMinutes: Type.Integer({ minimum: 15, maximum: 720, description: 'Minutes without a request before a session ends: 15 to 720 (12 hours).' }),
     absoluteHours: Type.Integer({ minimum: 1, maximum: 24, description: 'Hours after sign-in when a session ends whatever happens: 1 to 24.' }),
+    rememberDeviceDays: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 30, description: 'Days a personal device may skip the second step once its user chose so: 0 (off, the default) to 30. Absent: unchanged.' }),
+    ),
   },
   strict,
 );

@@ -62,6 +62,9 @@ const defaultMessages = {
   metadata_blob_expired: 'Your administrator’s list of security key models is out of date. Ask them to upload the current one.',
   trusted_roots_invalid: 'Give at least one valid, current root certificate (PEM).',
   trust_anchors_required: 'A list of models needs something to check keys against: upload the FIDO Metadata Service BLOB or your own root certificates.',
+  remember_device_off: 'Remembering this device is not available: your administrator has not turned it on, or you have no second step to skip.',
+  device_not_personal: 'Only a device marked personal can be remembered. A shared desk always asks for the second step.',
+  device_marked_shared: 'This device was marked shared, and a shared device stays shared.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

@@ -54,7 +54,10 @@ export type AuditAction =
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
   | 'account.session_policy_changed'
-  | 'account.security_key_policy_changed';
+  | 'account.security_key_policy_changed'
+  | 'device.declared'
+  | 'device.remembered'
+  | 'device.forgotten';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -104,6 +107,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.network_policy_changed',
   'account.session_policy_changed',
   'account.security_key_policy_changed',
+  'device.declared',
+  'device.remembered',
+  'device.forgotten',
 ];
 
 /** Where a change came from. */

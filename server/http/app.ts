@@ -31,6 +31,7 @@ import { ProviderConfigs } from '../sso/identity-providers.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
 import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
+import { rememberedDeviceRoutes } from './routes/remembered-devices.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
@@ -334,6 +335,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       auditStreamRoutes(api, ctx);
       adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
+      rememberedDeviceRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));
     },

@@ -61,6 +61,9 @@ export const errorStatus = {
   metadata_blob_expired: 409,
   trusted_roots_invalid: 400,
   trust_anchors_required: 400,
+  remember_device_off: 409,
+  device_not_personal: 409,
+  device_marked_shared: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

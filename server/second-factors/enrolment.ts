@@ -1,6 +1,7 @@
 // Adding a method: confirming an authenticator app (a code checked through the sign-in flow,
 // throttled as a second-step code), adding a security key, and the recovery codes issued with
 // the first method or regenerated later.
+import { endRemembrances } from '../sessions/remembered-devices.js';
 import type { Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import type { ServerContext } from '../context.js';
@@ -58,6 +59,8 @@ async function activateMethod(ctx: ServerContext, trx: Trx, auth: AuthenticatedS
     details: { methodId: method.id, type: method.type, name: method.name },
     request: context,
   });
+  // The methods changed: no device skips the second step any more (sessions/remembered-devices.ts).
+  await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'method_added', request: context });
   await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_added', details: { type: method.type, name: method.name }, request: context });
   return { body: { method: methodView(method), ...(recoveryCodes ? { recoveryCodes } : {}), session: sessionView(session), token }, session, token, revoked };
 }
@@ -154,6 +157,7 @@ export async function regenerateRecoveryCodes(ctx: ServerContext, { auth, reques
   return ctx.db.transaction().execute(async (trx) => {
     const codes = await ctx.recoveryCodes.issue(trx, auth.user.id);
     await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_codes.regenerated', details: {}, request });
+    await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'recovery_codes_regenerated', request });
     await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'recovery_codes_regenerated', request });
     return codes;
   });

@@ -679,6 +679,32 @@ const securityKeyModels: Migration = {
   },
 };
 
+/**
+ * Remembered personal devices (PRODUCT.md "Authentication policies"; sessions/remembered-devices.ts):
+ * the account's number of days (0: off), whether a device was declared shared or personal, the
+ * remembrances themselves (one per device and user), and the sessions that skipped the second
+ * step through one (they never count as a second factor).
+ */
+const rememberedDevices: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('remember_device_days', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    // null: not declared yet; 1: shared (never remembers anyone, for good); 0: personal.
+    await db.schema.alterTable('devices').addColumn('shared', 'integer').execute();
+    await db.schema.alterTable('sessions').addColumn('remembered_at', 'bigint').execute();
+    await db.schema
+      .createTable('remembered_devices')
+      .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('remembered_devices_pk', ['device_id', 'user_id'])
+      .execute();
+    // Ended by user (a password change, a reset, "This wasn't me", the user's row).
+    await db.schema.createIndex('remembered_devices_user').on('remembered_devices').column('user_id').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -703,6 +729,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers': ssoIdentityProviders,
   // After sso-identity-providers (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
 };
 
 export const migrationProvider: MigrationProvider = {
