@@ -35,4 +35,6 @@ export interface ServerContext {
   metrics: Metrics;
   /** A sensitive change needs a second factor passed within this long. */
   recentSecondFactorMs: number;
+  /** Set when a graceful shutdown begins (SIGTERM): /api/v1/health answers 503 from then on. */
+  lifecycle: { draining: boolean };
 }

@@ -40,9 +40,12 @@ export function startInstance(name: string, port: number, env: Record<string, st
       reject(error);
     }
     child.once('exit', (code) => fail(new Error(`instance ${name} exited (${code}):\n${output}`)));
+    let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      if (output.includes('listening on')) {
+      // Once: what the process writes later (a drain on SIGTERM) must not drop the caller's exit listeners.
+      if (!started && output.includes('listening on')) {
+        started = true;
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve({
