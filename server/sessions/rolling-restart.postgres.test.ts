@@ -135,7 +135,7 @@ describe('a rolling restart of two instances behind a load balancer', { skip }, 
     let stop = false;
     const failures: string[] = [];
     let requests = 0;
-    const expect = async (what: string, status: number, call: () => Promise<{ status: number; body: any }>) => {
+    const expect = async (what: string, status: number, call: () => Promise<{ status: number; body: unknown }>) => {
       requests++;
       try {
         const res = await call();
@@ -156,7 +156,7 @@ describe('a rolling restart of two instances behind a load balancer', { skip }, 
         const signedIn = await expect('sign-in', 201, () =>
           lb.call('POST', '/sessions', { body: { account: slug, email: worker.email, password: PASSWORD, deviceToken: devices.get(worker.email) } }),
         );
-        const token = signedIn?.body?.token as string | undefined;
+        const token = (signedIn?.body as { token?: string } | undefined)?.token;
         if (!token) continue;
         for (let i = 0; i < 3; i++) await expect('GET /me', 200, () => lb.call('GET', '/me', { token }));
         await expect('sign-out', 204, () => lb.call('DELETE', '/sessions/current', { token }));
