@@ -7,6 +7,7 @@
 // is written here and nowhere else.
 import type {
   AccountSummary,
+  Adoption,
   AuditPage,
   AuditStream,
   AuditStreamAdded,
@@ -23,6 +24,9 @@ import type {
   Method,
   MethodAdded,
   MySession,
+  NetworkPolicy,
+  SessionPolicy,
+  SessionPolicySaved,
   PasskeyOptions,
   Rotated,
   SecurityActivityPage,
@@ -43,6 +47,8 @@ import { csv, CsvBody, events, json, none, operation, type AnyInput, type CallOf
 import {
   AcceptInvitationBody,
   AddAuditStreamBody,
+  AdoptionExportQuery,
+  AdoptionQuery,
   ActivityParams,
   ActivityQuery,
   AddSecurityKeyBody,
@@ -58,6 +64,8 @@ import {
   EmptyBody,
   ExportUsersQuery,
   IdParams,
+  NetworkPolicyBody,
+  SessionPolicyBody,
   ImpactQuery,
   ImportQuery,
   InviteUserBody,
@@ -389,6 +397,20 @@ export const operations = {
     answer: json<{ revokedSessions: number; signedOutUsers: number }>(),
   }),
 
+  // ---- Admin: adoption
+  getAdoption: operation({
+    method: 'GET', path: '/account/adoption', access: 'admin', tags: ['admin'],
+    summary: '2FA adoption over time (one point per UTC day), the split by method now, and the deployment day\'s progress with who is still missing',
+    query: AdoptionQuery,
+    answer: json<Adoption>(),
+  }),
+  exportAdoption: operation({
+    method: 'GET', path: '/account/adoption/export', access: 'admin', tags: ['admin'],
+    summary: 'The adoption figures as CSV: one row per day (part=days), or who is still missing (part=missing)',
+    query: AdoptionExportQuery,
+    answer: csv,
+  }),
+
   // ---- Admin: audit and alerts
   listAuditEvents: operation({
     method: 'GET', path: '/account/audit-events', access: 'admin', tags: ['admin'],
@@ -419,6 +441,28 @@ export const operations = {
     summary: 'Stop streaming the audit log there (undelivered entries are dropped)',
     params: IdParams,
     answer: json<{ removed: true; pending: number }>(),
+  }),
+  getSessionPolicy: operation({
+    method: 'GET', path: '/account/session-policy', access: 'admin', tags: ['admin'],
+    summary: "How long the account's sessions live: idle minutes and absolute hours",
+    answer: json<SessionPolicy>(),
+  }),
+  saveSessionPolicy: operation({
+    method: 'PUT', path: '/account/session-policy', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Set session lifetimes, applied to live sessions at once (those past the new deadline end now)',
+    body: SessionPolicyBody,
+    answer: json<SessionPolicySaved>(),
+  }),
+  getNetworkPolicy: operation({
+    method: 'GET', path: '/account/network-policy', access: 'admin', tags: ['admin'],
+    summary: 'The networks sign-in is allowed from (empty: every network)',
+    answer: json<NetworkPolicy>(),
+  }),
+  saveNetworkPolicy: operation({
+    method: 'PUT', path: '/account/network-policy', access: 'adminSensitive', tags: ['admin'],
+    summary: "Allow sign-in only from these networks (refused if the saving admin's own address is outside)",
+    body: NetworkPolicyBody,
+    answer: json<NetworkPolicy>(),
   }),
   listSecurityAlerts: operation({
     method: 'GET', path: '/account/security-alerts', access: 'admin', tags: ['admin'],

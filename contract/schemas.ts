@@ -223,3 +223,40 @@ export const AddAuditStreamBody = Type.Object(
   },
   strict,
 );
+/** GET /account/adoption: `days` 7–365 (default 30); the missing list's page (limit 1–500, default 100). */
+const AdoptionDays = Type.String({ pattern: '^(?:[7-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])$', description: 'Days of history, 7 to 365 (default 30).' });
+export const AdoptionQuery = Type.Object(
+  {
+    days: Type.Optional(AdoptionDays),
+    missingLimit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,1}|[1-4][0-9]{2}|500)$' })),
+    missingOffset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  },
+  strict,
+);
+export type AdoptionQuery = Static<typeof AdoptionQuery>;
+/** GET /account/adoption/export: `part=days` (default) one row per day, `part=missing` who is still without a method. */
+export const AdoptionExportQuery = Type.Object(
+  { days: Type.Optional(AdoptionDays), part: Type.Optional(Type.Union([Type.Literal('days'), Type.Literal('missing')])) },
+  strict,
+);
+export type AdoptionExportQuery = Static<typeof AdoptionExportQuery>;
+
+/** Sign-in networks (PRODUCT.md "Authentication policies"): IPv4 or IPv6, one address or a CIDR. */
+export const NetworkPolicyBody = Type.Object(
+  {
+    allowedNetworks: Type.Array(Type.String({ minLength: 1, maxLength: 49 }), {
+      maxItems: 100,
+      description: 'For example 203.0.113.0/24 or 2001:db8::/32; at most 100; empty allows every network.',
+    }),
+  },
+  strict,
+);
+
+/** Session lifetimes (PRODUCT.md "Authentication policies"), applied to live sessions at once. */
+export const SessionPolicyBody = Type.Object(
+  {
+    idleMinutes: Type.Integer({ minimum: 15, maximum: 720, description: 'Minutes without a request before a session ends: 15 to 720 (12 hours).' }),
+    absoluteHours: Type.Integer({ minimum: 1, maximum: 24, description: 'Hours after sign-in when a session ends whatever happens: 1 to 24.' }),
+  },
+  strict,
+);

@@ -27,6 +27,8 @@ import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
+import { adoptionRoutes } from './routes/adoption.js';
+import { accountPolicyRoutes } from './routes/account-policies.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
@@ -340,6 +342,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       eventRoutes(api, ctx);
       rolloutRoutes(api, ctx);
       auditStreamRoutes(api, ctx);
+      adoptionRoutes(api, ctx);
+      accountPolicyRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       // Readiness for a load balancer: 503 from the moment a graceful shutdown begins, so that it
       // sends new requests to the other instances while this one finishes its own.

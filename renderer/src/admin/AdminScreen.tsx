@@ -5,11 +5,13 @@ import type { AdminTab } from '../routes';
 import { AuditLogPanel } from './AuditLogPanel';
 import { SecuritySettingsPanel } from './SecuritySettingsPanel';
 import { UsersPanel } from './UsersPanel';
+import { AdoptionTab } from '../adoption/AdoptionTab';
 
 const tabs: { id: AdminTab; label: MessageId }[] = [
   { id: 'security', label: 'admin.tab.security' },
   { id: 'users', label: 'admin.tab.users' },
   { id: 'audit', label: 'admin.tab.audit' },
+  { id: 'adoption', label: 'admin.tab.adoption' },
 ];
 
 /** Admin: Security Settings (as the article's path), users, and the audit log. */
@@ -28,6 +30,7 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
+      {tab === 'adoption' ? <AdoptionTab /> : null}
     </div>
   );
 }
