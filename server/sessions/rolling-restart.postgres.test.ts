@@ -196,8 +196,11 @@ describe('a rolling restart of two instances behind a load balancer', { skip }, 
       await new Promise((r) => setTimeout(r, 500));
       await restart('B', victims.slice(4));
       await new Promise((r) => setTimeout(r, 300));
+    } catch (error) {
+      // The loops and the clients must not outlive a failed restart (they would keep the test alive).
+      for (const client of clients) client.close();
+      throw error;
     } finally {
-      // Also when a restart fails: the loops must not outlive the test.
       stop = true;
       await Promise.all(loops);
     }
