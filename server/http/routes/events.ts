@@ -49,7 +49,11 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     clearInterval(heartbeat);
     // The socket is closed once the event is out (the stream's answer said keep-alive; left
     // open it would hold the listener's close up until the keep-alive timeout).
-    for (const res of [...open]) res.end(RECONNECT, () => res.socket?.end());
+    // (The socket is taken now: by the time the answer has finished, the response has let go of it.)
+    for (const res of [...open]) {
+      const socket = res.socket;
+      res.end(RECONNECT, () => socket?.end());
+    }
   });
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
