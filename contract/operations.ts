@@ -208,7 +208,7 @@ export const operations = {
   }),
   events: operation({
     method: 'GET', path: '/events', access: 'anySession', tags: ['sessions'],
-    summary: 'Server-sent events for this session (session.revoked, account.updated)',
+    summary: 'Server-sent events for this session (session.revoked, account.updated, reconnect)',
     internal: true,
     answer: events,
   }),
