@@ -43,6 +43,8 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** A graceful shutdown (SIGTERM) waits this long for requests in flight, then closes what is left. */
   shutdownGraceMs: number;
+  /** On SIGTERM, how long to keep serving (health 503) before the listener closes: the balancer's health check takes the instance out meanwhile. */
+  shutdownDelayMs: number;
   /** Open connections allowed from one client address (0: no limit; default 512, 0 behind a proxy). */
   maxConnectionsPerAddress: number;
   /**
@@ -95,6 +97,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: seconds(env.AGENTDESK_REQUEST_TIMEOUT_SECONDS, 30),
     keepAliveTimeoutMs: seconds(env.AGENTDESK_KEEP_ALIVE_TIMEOUT_SECONDS, 10),
     shutdownGraceMs: Number(env.AGENTDESK_SHUTDOWN_GRACE_MS ?? 10_000),
+    shutdownDelayMs: Number(env.AGENTDESK_SHUTDOWN_DELAY_MS ?? 0),
     // Behind a load balancer every connection comes from the balancer: no cap unless one is set
     // (the balancer limits each client instead).
     maxConnectionsPerAddress: Number(env.AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS ?? (parseTrustProxy(env.AGENTDESK_TRUST_PROXY) === false ? 512 : 0)),

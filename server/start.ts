@@ -54,6 +54,10 @@ export async function startServer(options: Partial<Config> = {}, hooks: { onStat
       closed = true;
       clearInterval(housekeeping);
       context.lifecycle.draining = true;
+      // Still serving, health answering 503, until the balancer's health check has taken this
+      // instance out: a connection it sends in the moment the listener closes would be reset
+      // (the kernel resets connections queued but not yet accepted).
+      if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
       const graceMs = options.graceMs ?? config.shutdownGraceMs;
       const cut = setTimeout(() => {
         app.log.warn({ graceMs }, 'shutdown: requests still in flight after the grace period; closing their connections');

@@ -5,8 +5,11 @@
 // then B. Every request is answered as it should be (0 failed), and every session signed out
 // during the restarts is told to its client, on its stream or on reconnecting (0 lost).
 //
-// The proxy does what a load balancer does: round-robin over both instances, no health checks,
-// and a request whose connection is refused (that instance is down) is sent to the other one.
+// The proxy does what a load balancer does: round-robin over the instances its health check
+// (GET /api/v1/health every 100 ms) finds up, and a request whose connection is refused (that
+// instance is down) is sent to the other one. The instances keep serving 1 s after SIGTERM with
+// health answering 503 (AGENTDESK_SHUTDOWN_DELAY_MS), so the check takes them out before their
+// listener closes: without it, a connection queued in that moment is reset by the kernel.
 // Nothing else is retried: a reset connection (a request cut in flight) is answered 502, and a
 // 503 or any other answer is passed on as it is, so either counts as a failure here.
 // Needs AGENTDESK_TEST_DATABASE_URL (scripts/test.mjs passes it on the PostgreSQL run).
@@ -26,15 +29,29 @@ const skip = adminUrl || required ? false : 'no PostgreSQL: set AGENTDESK_TEST_D
 async function roundRobinProxy(ports: number[]) {
   let next = 0;
   const counts = { requests: 0, retriedRefused: 0, reset: 0, badGateway: 0 };
+  const up = new Map(ports.map((p) => [p, true]));
+  const check = setInterval(() => {
+    for (const port of ports) {
+      const probe = http.get({ host: '127.0.0.1', port, path: '/api/v1/health', agent: false, timeout: 500 }, (answer) => {
+        up.set(port, answer.statusCode === 200);
+        answer.resume();
+      });
+      probe.on('error', () => up.set(port, false));
+      probe.on('timeout', () => probe.destroy());
+    }
+  }, 100);
   const server = http.createServer((req, res) => {
     counts.requests++;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const first = next++ % ports.length;
+      // Round-robin over the instances found up (all of them when none is).
+      const healthy = ports.filter((p) => up.get(p));
+      const pool = healthy.length ? [...healthy, ...ports.filter((p) => !up.get(p))] : ports;
+      const first = next++ % (healthy.length || ports.length);
       const attempt = (n: number) => {
-        const port = ports[(first + n) % ports.length]!;
+        const port = pool[(first + n) % pool.length]!;
         let answered = false;
         // A connection of its own per request (no pool): a pooled socket the instance is closing
         // would be a reset the proxy could not tell from one after the request was read.
@@ -68,6 +85,7 @@ async function roundRobinProxy(ports: number[]) {
     counts,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(check);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -81,7 +99,7 @@ describe('a rolling restart of two instances behind a load balancer', { skip }, 
 
   before(async () => {
     assert.ok(adminUrl, 'AGENTDESK_TEST_DATABASE_URL is required here (CI)');
-    cluster = await startInstances(adminUrl, 2);
+    cluster = await startInstances(adminUrl, 2, { AGENTDESK_SHUTDOWN_DELAY_MS: '1000' });
     for (const instance of cluster.instances) running.set(instance.name, instance);
     proxy = await roundRobinProxy(cluster.instances.map((i) => i.port));
   });

@@ -77,7 +77,7 @@ export function startInstance(name: string, port: number, env: Record<string, st
 }
 
 /** `count` instances on a fresh database of the PostgreSQL server at `adminUrl`. */
-export async function startInstances(adminUrl: string, count = 2) {
+export async function startInstances(adminUrl: string, count = 2, extraEnv: Record<string, string> = {}) {
   const database = await freshPostgresDatabase(adminUrl);
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-instances-'));
   const ports: number[] = [];
@@ -96,6 +96,7 @@ export async function startInstances(adminUrl: string, count = 2) {
     AGENTDESK_OPEN_SIGNUP: '1',
     AGENTDESK_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   const instances: Instance[] = [];
   try {
