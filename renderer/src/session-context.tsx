@@ -1,10 +1,10 @@
 // What every signed-in screen shares: who is signed in, their session, a way to refresh it,
 // and `sensitive(action)`, which asks for a fresh second factor when the server wants one.
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { CurrentSession, Session } from '../../preload/agentdesk-api';
+import type { CurrentSession, Session } from '../../contract/answers';
 import { ApiError } from '../../contract/api-error';
 import { agentdesk } from './api/bridge';
-import { needsPassword, PasswordReauthDialog, ReauthDialog } from './components/ReauthDialog';
+import { needsPassword, PasswordReauthDialog, ReauthDialog } from './shared/ReauthDialog';
 
 /** The server asks for a second factor from the last 10 minutes; ask a little before that. */
 const recentSecondFactorMs = 9 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { Msg, useT } from '../i18n/I18nProvider';
 import './rollout.css';
 import { useEffect, useState } from 'react';
-import type { Me } from '../../../preload/agentdesk-api';
+import type { Me } from '../../../contract/answers';
 import { agentdesk } from '../api/bridge';
 import { deploymentDayText } from './when';
 

@@ -3,7 +3,7 @@ import './rollout.css';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
-import { Notice } from '../components/Notice';
+import { Notice } from '../shared/Notice';
 
 /**
  * At a forced enrolment from a device this user had not used before the requirement: the

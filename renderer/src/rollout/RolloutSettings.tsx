@@ -1,6 +1,6 @@
 import './rollout.css';
 import { useEffect, useId, useState } from 'react';
-import type { EnforcementImpact, EnrollmentPolicy, SecuritySettings } from '../../../preload/agentdesk-api';
+import type { EnforcementImpact, EnrollmentPolicy, SecuritySettings } from '../../../contract/answers';
 import { agentdesk } from '../api/bridge';
 import { getIntl, t, type MessageId } from '../i18n';
 import { Msg, useT } from '../i18n/I18nProvider';

@@ -1,9 +1,9 @@
 import './rollout.css';
 import { useCallback, useEffect, useState } from 'react';
-import type { SecurityActivity } from '../../../preload/agentdesk-api';
+import type { SecurityActivity } from '../../../contract/answers';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
-import { Notice } from '../components/Notice';
+import { Notice } from '../shared/Notice';
 import { activityText } from './activity-text';
 import { fullTime } from './when';
 import { useT } from '../i18n/I18nProvider';

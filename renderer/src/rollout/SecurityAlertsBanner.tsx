@@ -1,10 +1,10 @@
 import { Msg, useT } from '../i18n/I18nProvider';
 import './rollout.css';
 import { useCallback, useEffect, useState } from 'react';
-import type { SecurityAlert } from '../../../preload/agentdesk-api';
+import type { SecurityAlert } from '../../../contract/answers';
 import { agentdesk } from '../api/bridge';
 import { describeError } from '../api/error-messages';
-import { Notice } from '../components/Notice';
+import { Notice } from '../shared/Notice';
 import { activityText } from './activity-text';
 import { fullTime } from './when';
 
