@@ -1,7 +1,7 @@
-import { queryValues } from '../../../contract/operation';
 import { useEffect, useState } from 'react';
 import type { AccountUser, EnforcementImpact, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { fetchUsersCsv } from '../data/client-calls';
+import { useUserCount, useUserPages } from '../data/queries';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { downloadCsv } from '../shared/download';
@@ -21,51 +21,28 @@ export function impactSentence(mustSetUp: number, signedIn: number, done: boolea
 export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; policy: SecondFactorPolicy }) {
   const t = useT();
   const twoFactor: UserListQuery['twoFactor'] = policy === 'security_keys' ? 'no_security_key' : 'none';
-  const [signedIn, setSignedIn] = useState<number | null>(null);
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
-  const [users, setUsers] = useState<AccountUser[]>([]);
-  const [total, setTotal] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    agentdesk.listUsers({ query: queryValues({ twoFactor, signedIn: true, limit: 1 }) }).then((page) => setSignedIn(page.total), (e: unknown) => setError(describeError(e)));
-  }, [twoFactor, impact]);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const someone = impact.usersWithoutTwoFactor > 0;
+  const signedIn = useUserCount({ twoFactor, signedIn: true }, someone);
+  const pages = useUserPages({ twoFactor, q: q || undefined }, PAGE, someone);
+  const users: AccountUser[] = pages.data?.pages.flatMap((page) => page.users) ?? [];
+  const total = pages.data?.pages[0]?.total ?? 0;
+  const failure = pages.error ?? exportError;
 
   useEffect(() => {
     const timer = setTimeout(() => setQ(search.trim()), 250);
     return () => clearTimeout(timer);
   }, [search]);
 
-  useEffect(() => {
-    let live = true;
-    agentdesk.listUsers({ query: queryValues({ twoFactor, q: q || undefined, limit: PAGE, offset: 0 }) }).then(
-      (page) => {
-        if (!live) return;
-        setUsers(page.users);
-        setTotal(page.total);
-      },
-      (e: unknown) => live && setError(describeError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [twoFactor, q, impact]);
-
-  function more() {
-    agentdesk.listUsers({ query: queryValues({ twoFactor, q: q || undefined, limit: PAGE, offset: users.length }) }).then(
-      (page) => setUsers((u) => [...u, ...page.users]),
-      (e: unknown) => setError(describeError(e)),
-    );
-  }
-
-  if (impact.usersWithoutTwoFactor === 0) return <p data-testid="enforcement-impact">{impactSentence(0, 0, false)}</p>;
+  if (!someone) return <p data-testid="enforcement-impact">{impactSentence(0, 0, false)}</p>;
   return (
     <>
       <p data-testid="enforcement-impact">
         <strong>{signedIn === null ? t('impact.mustSetUp', { users: impact.usersWithoutTwoFactor }) : impactSentence(impact.usersWithoutTwoFactor, signedIn, false)}</strong>
       </p>
-      {error ? <Notice tone="error">{error}</Notice> : null}
+      {failure ? <Notice tone="error">{typeof failure === 'string' ? failure : describeError(failure)}</Notice> : null}
       <div className="inline-form">
         <div className="field">
           <label htmlFor="impact-search">{t('impact.find')}</label>
@@ -75,7 +52,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
           type="button"
           className="button-secondary"
           onClick={() => {
-            agentdesk.exportUsers({ query: { twoFactor } }).then((csv) => downloadCsv(csv, 'users-without-two-factor.csv'), (e: unknown) => setError(describeError(e)));
+            fetchUsersCsv({ twoFactor }).then((csv) => downloadCsv(csv, 'users-without-two-factor.csv'), (e: unknown) => setExportError(describeError(e)));
           }}
         >
           {t('impact.download')}
@@ -97,7 +74,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
         ))}
       </ul>
       {users.length < total ? (
-        <button type="button" className="button-secondary" onClick={more}>
+        <button type="button" className="button-secondary" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
           {t('impact.more', { count: Math.min(PAGE, total - users.length) })}
         </button>
       ) : null}

@@ -19,14 +19,16 @@ export function describeSignInMethodsSaved(change: { policy?: SecondFactorPolicy
 }
 
 /**
- * Admin → Security Settings: which second factors count, and whether a security key with a PIN
- * or fingerprint may sign in alone (a passkey). Saved with the rest of the page.
+ * Admin → Security Settings: which second factors count (and, under keys only, whether recovery
+ * codes still do), and whether a security key with a PIN or fingerprint may sign in alone (a passkey). Saved with the rest of the page.
  */
 export function SignInMethodsSettings({
   policy,
   passwordless,
+  codesUnderKeys,
   onPolicy,
   onPasswordless,
+  onCodesUnderKeys,
   needsOwnKey,
   onSetUpOwnMethod,
 }: {
@@ -34,6 +36,9 @@ export function SignInMethodsSettings({
   passwordless: boolean;
   onPolicy: (policy: SecondFactorPolicy) => void;
   onPasswordless: (on: boolean) => void;
+  /** Under "security keys only": whether recovery codes still count (off by default). */
+  codesUnderKeys: boolean;
+  onCodesUnderKeys: (on: boolean) => void;
   /** "Security keys only" is chosen and the admin has no key: said before she saves, not after. */
   needsOwnKey: boolean;
   onSetUpOwnMethod: () => void;
@@ -106,6 +111,23 @@ export function SignInMethodsSettings({
           </button>
         </div>
       </div>
+      {policy === 'security_keys' ? (
+        <div className="checkbox">
+          <input
+            id="recovery-codes-under-keys"
+            type="checkbox"
+            checked={codesUnderKeys}
+            aria-describedby="recovery-codes-under-keys-hint"
+            onChange={(e) => onCodesUnderKeys(e.target.checked)}
+          />
+          <div>
+            <label htmlFor="recovery-codes-under-keys">{t('settings.codesUnderKeys')}</label>
+            <p className="muted small" id="recovery-codes-under-keys-hint">
+              {t('settings.codesUnderKeysHint')}
+            </p>
+          </div>
+        </div>
+      ) : null}
     </>
   );
 }

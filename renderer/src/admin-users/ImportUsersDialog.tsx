@@ -1,7 +1,7 @@
 import { useT } from '../i18n/I18nProvider';
 import { useEffect, useRef, useState } from 'react';
 import type { ImportResult } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
@@ -10,6 +10,7 @@ import { downloadCsv } from '../shared/download';
 /** Bulk invitation: pick a CSV (name, email, role), see the preview with each row's errors, then import all rows or none. */
 export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void; onImported: (count: number, emailed: boolean) => void }) {
   const t = useT();
+  const importUsers = useApiMutation('importUsers');
   const { sensitive } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
   const [csv, setCsv] = useState<string | null>(null);
@@ -30,7 +31,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
     setCsv(text);
     setBusy(true);
     try {
-      setPreview((await sensitive(() => agentdesk.importUsers({ query: { dryRun: 'true' }, body: text }))) ?? null);
+      setPreview((await sensitive(() => importUsers.mutateAsync({ query: { dryRun: 'true' }, body: text }))) ?? null);
     } catch (failure) {
       setError(describeError(failure));
     } finally {
@@ -44,7 +45,7 @@ export function ImportUsersDialog({ onClose, onImported }: { onClose: () => void
     setError(null);
     try {
       const admins = /(^|,)\s*admin\s*(,|$)/im.test(csv);
-      const done = await sensitive(() => agentdesk.importUsers({ body: csv }));
+      const done = await sensitive(() => importUsers.mutateAsync({ body: csv }));
       if (!done) return;
       if (!done.emailed && done.invitations?.length) {
         const lines = ['name,email,invitation link', ...done.invitations.map((i) => [i.user.name, i.user.email, i.link ?? ''].map((c) => `"${c.replace(/"/g, '""')}"`).join(','))];

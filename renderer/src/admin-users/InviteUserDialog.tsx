@@ -1,7 +1,7 @@
 import { useT } from '../i18n/I18nProvider';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { InvitationSent, Role } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
@@ -9,6 +9,7 @@ import { useSession } from '../session-context';
 /** "Add a user": name, email and role; the invitation link is emailed or handed over. */
 export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; onInvited: (sent: InvitationSent) => void }) {
   const t = useT();
+  const invite = useApiMutation('inviteUser');
   const { sensitive } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
   const [form, setForm] = useState({ name: '', email: '', role: 'agent' as Role });
@@ -27,7 +28,7 @@ export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; 
     try {
       const input = { name: form.name.trim(), email: form.email.trim(), role: form.role };
       // Inviting gives access (an agent or an admin): a sensitive change, the server may ask for a fresh second factor first.
-      const sent = await sensitive(() => agentdesk.inviteUser({ body: input }));
+      const sent = await sensitive(() => invite.mutateAsync({ body: input }));
       if (sent) onInvited(sent);
     } catch (failure) {
       setError(describeError(failure));

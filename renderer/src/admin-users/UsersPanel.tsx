@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { agentdesk } from '../api/bridge';
+import { fetchUsersCsv } from '../data/client-calls';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { formatDateTime } from '../dates';
@@ -31,7 +31,7 @@ export function UsersPanel() {
 
   function exportCsv() {
     const { q, role, status, twoFactor } = query;
-    agentdesk.exportUsers({ query: { q, role, status, twoFactor } }).then(
+    fetchUsersCsv({ q, role, status, twoFactor }).then(
       (csv) => downloadCsv(csv, `users-${new Date().toISOString().slice(0, 10)}.csv`),
       (e: unknown) => setTopFeedback({ tone: 'error', text: describeError(e) }),
     );

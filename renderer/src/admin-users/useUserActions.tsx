@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import type { AccountUser, LinkSent, Role } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { formatDateTime } from '../dates';
 import { useT } from '../i18n/I18nProvider';
@@ -18,6 +18,15 @@ import type { RowAction } from './UserRowMenu';
 export function useUserActions(reload: () => void, onTopFeedback: (feedback: Feedback) => void) {
   const t = useT();
   const { current, sensitive, refresh } = useSession();
+  // Each invalidates the users list, the impact counts and the audit log (data/operations.ts).
+  const resendInvitationChange = useApiMutation('resendInvitation');
+  const sendPasswordResetChange = useApiMutation('sendPasswordReset');
+  const liftLockoutChange = useApiMutation('liftLockout');
+  const signUserOutEverywhereChange = useApiMutation('signUserOutEverywhere');
+  const issueEnrollmentCodeChange = useApiMutation('issueEnrollmentCode');
+  const updateUserChange = useApiMutation('updateUser');
+  const resetUserTwoFactorChange = useApiMutation('resetUserTwoFactor');
+  const deleteUserChange = useApiMutation('deleteUser');
   const [feedback, setFeedback] = useState<Record<string, Feedback>>({});
   const [confirming, setConfirming] = useState<{ user: AccountUser; action: ConfirmedAction } | null>(null);
 
@@ -58,10 +67,10 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
   function actionsFor(user: AccountUser): RowAction[] {
     const list: RowAction[] = [];
     if (user.status === 'invited') {
-      list.push({ label: t('action.resend'), run: () => void act(user, async () => linkFeedback(user, (await agentdesk.resendInvitation({ params: { id: user.id } })).invitation, t('action.invitationLink'))) });
+      list.push({ label: t('action.resend'), run: () => void act(user, async () => linkFeedback(user, (await resendInvitationChange.mutateAsync({ params: { id: user.id } })).invitation, t('action.invitationLink'))) });
     }
     if (user.status === 'active') {
-      list.push({ label: t('action.sendReset'), run: () => void act(user, async () => linkFeedback(user, await agentdesk.sendPasswordReset({ params: { id: user.id } }), t('action.resetLink'))) });
+      list.push({ label: t('action.sendReset'), run: () => void act(user, async () => linkFeedback(user, await sendPasswordResetChange.mutateAsync({ params: { id: user.id } }), t('action.resetLink'))) });
     }
     // Any lock, whatever it keys on (new devices, one device, an address, codes): one action lifts them all.
     if (liveLockouts(user).length) {
@@ -71,7 +80,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
           void act(
             user,
             async () => {
-              await agentdesk.liftLockout({ params: { id: user.id } });
+              await liftLockoutChange.mutateAsync({ params: { id: user.id } });
               return t('action.lifted', { name: user.name });
             },
             { sensitive: true },
@@ -83,7 +92,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
         label: t('action.signOutEverywhere'),
         run: () =>
           void act(user, async () => {
-            const done = await agentdesk.signUserOutEverywhere({ params: { id: user.id } });
+            const done = await signUserOutEverywhereChange.mutateAsync({ params: { id: user.id } });
             return done.revokedSessions === 0 ? t('action.noSession', { name: user.name }) : t('action.signedOut', { name: user.name, count: done.revokedSessions });
           }),
       });
@@ -92,7 +101,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
     if (!user.twoFactorEnabled && user.status === 'active') {
       list.push({
         label: t('action.issueCode'),
-        run: () => void act(user, async () => <EnrollmentCodeShown name={user.name} issued={await agentdesk.issueEnrollmentCode({ params: { id: user.id } })} />, { sensitive: true }),
+        run: () => void act(user, async () => <EnrollmentCodeShown name={user.name} issued={await issueEnrollmentCodeChange.mutateAsync({ params: { id: user.id } })} />, { sensitive: true }),
       });
     }
     const otherRole: Role = user.role === 'admin' ? 'agent' : 'admin';
@@ -102,7 +111,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
         void act(
           user,
           async () => {
-            const done = await agentdesk.updateUser({ params: { id: user.id }, body: { role: otherRole } });
+            const done = await updateUserChange.mutateAsync({ params: { id: user.id }, body: { role: otherRole } });
             if (user.id === current.user.id) void refresh();
             return t('action.nowRole', { name: user.name, role: done.user.role });
           },
@@ -114,7 +123,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
         label: t('action.reactivate'),
         run: () =>
           void act(user, async () => {
-            const done = await agentdesk.updateUser({ params: { id: user.id }, body: { status: 'active' } });
+            const done = await updateUserChange.mutateAsync({ params: { id: user.id }, body: { status: 'active' } });
             return done.user.status === 'invited' ? t('action.reactivatedInvited', { name: user.name }) : t('action.reactivated', { name: user.name });
           }),
       });
@@ -132,7 +141,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
       await act(
         user,
         async () => {
-          const done = await agentdesk.resetUserTwoFactor({ params: { id: user.id } });
+          const done = await resetUserTwoFactorChange.mutateAsync({ params: { id: user.id } });
           if (user.id === current.user.id) void refresh();
           return t('action.resetDone', { methods: done.removedMethods, sessions: done.revokedSessions });
         },
@@ -142,7 +151,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
       await act(
         user,
         async () => {
-          const { revokedSessions } = await agentdesk.updateUser({ params: { id: user.id }, body: { status: 'deactivated' } });
+          const { revokedSessions } = await updateUserChange.mutateAsync({ params: { id: user.id }, body: { status: 'deactivated' } });
           return revokedSessions ? t('action.deactivatedOut', { name: user.name, count: revokedSessions }) : t('action.deactivatedNone', { name: user.name });
         },
         { sensitive: true },
@@ -150,7 +159,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
     } else {
       say(user.id, null);
       try {
-        const done = await sensitive(() => agentdesk.deleteUser({ params: { id: user.id } }));
+        const done = await sensitive(() => deleteUserChange.mutateAsync({ params: { id: user.id } }));
         if (done) {
           onTopFeedback({ tone: 'success', text: t('action.deleted', { name: user.name, email: user.email, sessions: done.revokedSessions }) });
         }

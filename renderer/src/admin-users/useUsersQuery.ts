@@ -1,34 +1,24 @@
-import { queryValues } from '../../../contract/operation';
 import { useCallback, useEffect, useState } from 'react';
 import type { UserListQuery, UserPage } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
-import { useConnectionGeneration } from '../api/connection';
+import { useUsersPage } from '../data/queries';
 import { describeError } from '../api/error-messages';
 
 export const PAGE_SIZE = 50;
 
 /**
  * The users list as the server pages it: the query (search typed a moment ago, filters, sort,
- * offset), the page it answered, and `reload` for after a change. Loaded again each time the
- * connection to the server comes back.
+ * offset), the page it answered, and `reload`.
  */
 export function useUsersQuery() {
   const [query, setQuery] = useState<UserListQuery>({ sort: 'name', offset: 0 });
   const [search, setSearch] = useState('');
-  const [page, setPage] = useState<UserPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const reload = useCallback(() => {
-    agentdesk.listUsers({ query: queryValues({ ...query, limit: PAGE_SIZE }) }).then(
-      (answer) => {
-        setPage(answer);
-        setError(null);
-      },
-      (e: unknown) => setError(describeError(e)),
-    );
-  }, [query]);
-  const connectionGeneration = useConnectionGeneration();
-  useEffect(reload, [reload, connectionGeneration]);
+  // Cached by query (data/queries.ts): fetched again after every change to a user, on the
+  // server's pushes and when the connection returns; the page shown stays while the next loads.
+  const answer = useUsersPage({ ...query, limit: PAGE_SIZE });
+  const page: UserPage | null = answer.data ?? null;
+  const error = answer.error ? describeError(answer.error) : null;
+  const { refetch } = answer;
+  const reload = useCallback(() => void refetch(), [refetch]);
 
   // The search is sent a moment after typing stops, from the first page.
   useEffect(() => {

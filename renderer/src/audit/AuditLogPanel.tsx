@@ -1,9 +1,9 @@
 import { t } from '../i18n';
 import { useT } from '../i18n/I18nProvider';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { AuditEvent, AuditFilter } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
-import { useReconnected } from '../api/connection';
+import { fetchAuditCsv } from '../data/client-calls';
+import { useAuditPages, useUsersPage } from '../data/queries';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { fullTime } from '../rollout/when';
@@ -24,10 +24,7 @@ function dayStart(day: string, plusDays = 0): string | undefined {
  */
 export function AuditLogPanel() {
   const t = useT();
-  const [events, setEvents] = useState<AuditEvent[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [users, setUsers] = useState<{ id: string; name: string; email: string }[]>([]);
+  const [exportError, setExportError] = useState<string | null>(null);
   const [userId, setUserId] = useState('');
   const [action, setAction] = useState('');
   const [fromDay, setFromDay] = useState('');
@@ -42,20 +39,17 @@ export function AuditLogPanel() {
     ...(dayStart(toDay, 1) ? { to: dayStart(toDay, 1)! } : {}),
   });
 
-  async function load(before?: string) {
-    try {
-      setError(null);
-      const page = await agentdesk.listAuditEvents({ query: { limit: '25', ...filter(), ...(before ? { before } : {}) } });
-      setEvents((old) => (before && old ? [...old, ...page.events] : page.events));
-      setNextCursor(page.nextCursor);
-    } catch (failure) {
-      setError(describeError(failure));
-    }
-  }
+  // Newest first, 25 a page, cached by filter: fetched again after every change the log records,
+  // and when the connection returns (data/).
+  const pages = useAuditPages(filter());
+  const events: AuditEvent[] | null = pages.data ? pages.data.pages.flatMap((page) => page.events) : null;
+  const error = exportError ?? (pages.error ? describeError(pages.error) : null);
+  const users = useUsersPage({ limit: 1000 }).data?.users ?? [];
 
   async function exportCsv() {
     try {
-      const csv = await agentdesk.exportAuditEvents({ query: filter() });
+      setExportError(null);
+      const csv = await fetchAuditCsv(filter());
       const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
       const link = document.createElement('a');
       link.href = url;
@@ -63,22 +57,10 @@ export function AuditLogPanel() {
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (failure) {
-      setError(describeError(failure));
+      setExportError(describeError(failure));
     }
   }
 
-  useEffect(() => {
-    void load();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [userId, action, fromDay, toDay]);
-  useEffect(() => {
-    agentdesk.listUsers({ query: { limit: '1000' } }).then((page) => setUsers(page.users), () => undefined);
-  }, []);
-  // Back from a lost connection: the newest page again.
-  useReconnected(() => {
-    setError(null);
-    void load();
-  });
 
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return (
@@ -165,9 +147,9 @@ export function AuditLogPanel() {
           </table>
         </div>
       )}
-      {nextCursor ? (
+      {pages.hasNextPage ? (
         <div>
-          <button type="button" className="button-secondary" onClick={() => void load(nextCursor)}>
+          <button type="button" className="button-secondary" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
             {t('audit.older')}
           </button>
         </div>

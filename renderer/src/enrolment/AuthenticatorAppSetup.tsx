@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AuthenticatorAppSetup as Setup, MethodAdded } from '../../../contract/answers';
 import { ApiError } from '../../../contract/api-error';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { CodeField } from '../shared/CodeField';
 import { Notice } from '../shared/Notice';
@@ -11,6 +11,8 @@ import { needsPassword, PasswordReauthDialog } from '../shared/ReauthDialog';
 /** Add an authenticator app: scan the QR code or type the key, then prove it with a code. */
 export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: MethodAdded) => void; onCancel?: () => void }) {
   const t = useT();
+  const { mutateAsync: startSetup } = useApiMutation('startAuthenticatorApp');
+  const confirmApp = useApiMutation('confirmAuthenticatorApp');
   const [setup, setSetup] = useState<Setup | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [expired, setExpired] = useState(false);
@@ -24,8 +26,7 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
     let live = true;
     setSetup(null);
     setExpired(false);
-    agentdesk
-      .startAuthenticatorApp({ body: { name: 'Authenticator app' } })
+    startSetup({ body: { name: 'Authenticator app' } })
       .then((s) => live && setSetup(s))
       .catch((e: unknown) => {
         if (!live) return;
@@ -36,14 +37,14 @@ export function AuthenticatorAppSetup({ onAdded, onCancel }: { onAdded: (added: 
     return () => {
       live = false;
     };
-  }, [generation]);
+  }, [generation, startSetup]);
 
   async function confirm(code: string) {
     if (!setup) return;
     setBusy(true);
     setError(null);
     try {
-      onAdded(await agentdesk.confirmAuthenticatorApp({ params: { id: setup.id }, body: { code } }));
+      onAdded(await confirmApp.mutateAsync({ params: { id: setup.id }, body: { code } }));
     } catch (failure) {
       const code = ApiError.from(failure).code;
       if (code === 'invalid_code') setError(t('totpSetup.wrongCode'));

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CurrentSession, MethodAdded } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { confirmRecoveryCodesSaved } from '../data/client-calls';
 import { AuthenticatorAppSetup } from './AuthenticatorAppSetup';
 import { AuthCard } from '../shared/AuthCard';
 import { RecoveryCodesPanel } from './RecoveryCodesPanel';
@@ -72,7 +72,7 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
       {step === 'security_key' ? <SecurityKeySetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'recovery_codes' && added?.recoveryCodes ? (
         <RecoveryCodesPanel codes={added.recoveryCodes} doneLabel={t('enrol.continue')} onDone={() => {
-            void agentdesk.confirmRecoveryCodesSaved().catch(() => undefined);
+            void confirmRecoveryCodesSaved().catch(() => undefined);
             onDone(added);
           }} />
       ) : null}

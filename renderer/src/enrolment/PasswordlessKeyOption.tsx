@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'react';
-import { agentdesk } from '../api/bridge';
+import { useSecurityPolicy } from '../data/queries';
 import { useT } from '../i18n/I18nProvider';
 
 /**
@@ -8,18 +7,8 @@ import { useT } from '../i18n/I18nProvider';
  */
 export function PasswordlessKeyOption({ id, checked, disabled, onChange }: { id: string; checked: boolean; disabled: boolean; onChange: (on: boolean) => void }) {
   const t = useT();
-  const [offered, setOffered] = useState(false);
-  useEffect(() => {
-    let live = true;
-    agentdesk.getSecurityPolicy().then(
-      (policy) => live && setOffered(policy.passwordlessSignIn),
-      // Without the policy the plain key is still offered.
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
+  // Without the policy the plain key is still offered.
+  const offered = useSecurityPolicy().data?.passwordlessSignIn ?? false;
   if (!offered) return null;
   return (
     <div className="checkbox">

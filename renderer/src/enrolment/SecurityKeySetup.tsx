@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { MethodAdded } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { addSecurityKey } from '../data/client-calls';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { needsPassword, PasswordReauthDialog } from '../shared/ReauthDialog';
@@ -24,7 +24,7 @@ export function SecurityKeySetup({ onAdded, onCancel }: { onAdded: (added: Metho
     setBusy(true);
     setError(null);
     try {
-      onAdded(await agentdesk.addSecurityKey(name.trim(), passwordless ? { passwordless: true } : undefined));
+      onAdded(await addSecurityKey(name.trim(), passwordless ? { passwordless: true } : undefined));
     } catch (failure) {
       // A first method needs the password entered in the last 10 minutes: ask, then try again.
       if (needsPassword(failure)) setAskPassword(true);

@@ -1,23 +1,11 @@
-import { useEffect, useState } from 'react';
 import type { Method, SecurityPolicy } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { useSecurityPolicy as useSecurityPolicyQuery } from '../data/queries';
 import { Notice } from '../shared/Notice';
 import { useT } from '../i18n/I18nProvider';
 
-/** The account's second-factor policy, read once per screen (null until known). */
+/** The account's second-factor policy (null until known), kept up to date by the data layer. */
 export function useSecurityPolicy(): SecurityPolicy | null {
-  const [policy, setPolicy] = useState<SecurityPolicy | null>(null);
-  useEffect(() => {
-    let live = true;
-    agentdesk.getSecurityPolicy().then(
-      (p) => live && setPolicy(p),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return policy;
+  return useSecurityPolicyQuery().data ?? null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
@@ -9,6 +9,7 @@ import { useT } from '../i18n/I18nProvider';
 /** My security → Password: the current password, a recent second factor when I have a method, then the new one. */
 export function ChangePasswordPanel() {
   const t = useT();
+  const changePassword = useApiMutation('changePassword');
   const { sensitive, current } = useSession();
   const [currentPassword, setCurrentPassword] = useState('');
   const [password, setPassword] = useState('');
@@ -23,7 +24,7 @@ export function ChangePasswordPanel() {
     setBusy(true);
     setMessage(null);
     try {
-      const change = () => agentdesk.changePassword({ body: { currentPassword, newPassword: password } });
+      const change = () => changePassword.mutateAsync({ body: { currentPassword, newPassword: password } });
       const done = current.methods.length ? await sensitive(change) : await change();
       if (done) {
         setMessage({ tone: 'success', text: done.revokedSessions ? t('password.changedOthers', { count: done.revokedSessions }) : t('password.changed') });

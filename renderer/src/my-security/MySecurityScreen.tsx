@@ -1,8 +1,9 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { SecurityActivityCard } from '../rollout/SecurityActivityCard';
 import type { Method, MethodAdded } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
-import { useReconnected } from '../api/connection';
+import { confirmRecoveryCodesSaved, getPendingRecoveryCodes } from '../data/client-calls';
+import { useApiMutation } from '../data/operations';
+import { useMe } from '../data/queries';
 import { describeError } from '../api/error-messages';
 import { AuthenticatorAppSetup } from '../enrolment/AuthenticatorAppSetup';
 import { FocusHeading } from '../shared/FocusHeading';
@@ -23,61 +24,45 @@ type Adding = 'totp' | 'security_key' | null;
 /** The user's own methods, recovery codes and the way to add, rename or remove them. */
 export function MySecurityScreen() {
   const t = useT();
-  const { current, refresh, sensitive } = useSession();
-  const [recoveryCodesLeft, setRecoveryCodesLeft] = useState<number | null>(null);
-  const [recoveryCodesOutdated, setRecoveryCodesOutdated] = useState(false);
+  const { current, sensitive } = useSession();
+  // GET /me, cached: fetched again after each change of one's methods or codes, on the server's
+  // account.updated and when the connection returns (data/).
+  const me = useMe().data;
+  const recoveryCodesLeft = me?.recoveryCodesLeft ?? null;
+  const recoveryCodesOutdated = me?.recoveryCodesOutdated ?? false;
+  const regenerateCodes = useApiMutation('regenerateRecoveryCodes');
+  const endOtherSessions = useApiMutation('endOtherSessions');
   const [adding, setAdding] = useState<Adding>(null);
   const [newCodes, setNewCodes] = useState<string[] | null>(null);
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
   /** After a method is removed: how many other sessions are live, offered to be ended. */
   const [otherSessions, setOtherSessions] = useState(0);
-  /** Read the sessions list again once the others were ended from here. */
-  const [sessionsVersion, setSessionsVersion] = useState(0);
   const methods = current.methods;
   const enforced = current.account.requireTwoFactor;
   const policy = useSecurityPolicy();
 
-  async function reload() {
-    const me = await agentdesk.getMe();
-    setRecoveryCodesLeft(me.recoveryCodesLeft);
-    setRecoveryCodesOutdated(me.recoveryCodesOutdated ?? false);
-    await refresh();
-  }
-
   useEffect(() => {
-    agentdesk.getMe().then((me) => {
-      setRecoveryCodesLeft(me.recoveryCodesLeft);
-      setRecoveryCodesOutdated(me.recoveryCodesOutdated ?? false);
-    }, () => undefined);
     // Codes shown before a reload and not yet confirmed as saved are shown again.
-    agentdesk.getPendingRecoveryCodes().then((codes) => codes && setNewCodes(codes), () => undefined);
+    getPendingRecoveryCodes().then((codes) => codes && setNewCodes(codes), () => undefined);
   }, []);
-
-  // Back from a lost connection, or an admin changed the account's settings: read it all again.
-  useReconnected(() => void reload().catch(() => undefined));
-  useEffect(() => agentdesk.onAccountUpdated(() => void reload().catch(() => undefined)), []);
 
   function added(result: MethodAdded) {
     setAdding(null);
     setMessage({ tone: 'success', text: t('mySecurity.methodAdded', { method: describeMethod(result.method) }) });
     setOtherSessions(result.otherSessions ?? 0);
     if (result.recoveryCodes?.length) setNewCodes(result.recoveryCodes);
-    void reload();
   }
 
   function codesSaved() {
     setNewCodes(null);
-    void agentdesk.confirmRecoveryCodesSaved().catch(() => undefined);
+    void confirmRecoveryCodesSaved().catch(() => undefined);
   }
 
   async function regenerate() {
     setMessage(null);
     try {
-      const codes = (await sensitive(() => agentdesk.regenerateRecoveryCodes()))?.recoveryCodes;
-      if (codes) {
-        setNewCodes(codes);
-        void reload();
-      }
+      const codes = (await sensitive(() => regenerateCodes.mutateAsync()))?.recoveryCodes;
+      if (codes) setNewCodes(codes);
     } catch (failure) {
       setMessage({ tone: 'error', text: describeError(failure) });
     }
@@ -85,11 +70,10 @@ export function MySecurityScreen() {
 
   async function endOthers() {
     try {
-      const done = await sensitive(() => agentdesk.endOtherSessions());
+      const done = await sensitive(() => endOtherSessions.mutateAsync());
       if (!done) return;
       setOtherSessions(0);
       setMessage({ tone: 'success', text: t('mySecurity.othersSignedOut', { count: done.revokedSessions }) });
-      setSessionsVersion((v) => v + 1);
     } catch (failure) {
       setMessage({ tone: 'error', text: describeError(failure) });
     }
@@ -134,7 +118,6 @@ export function MySecurityScreen() {
                     onChanged={(text, others) => {
                       setMessage({ tone: 'success', text });
                       setOtherSessions(others ?? 0);
-                      void reload();
                     }}
                   />
                 ))}
@@ -181,7 +164,7 @@ export function MySecurityScreen() {
 
           <LanguageCard />
 
-          <MySessionsCard key={sessionsVersion} />
+          <MySessionsCard />
         </>
       )}
     </div>
@@ -191,6 +174,8 @@ export function MySecurityScreen() {
 function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; isLast: boolean; enforced: boolean; onChanged: (text: string, otherSessions?: number) => void }) {
   const t = useT();
   const { sensitive } = useSession();
+  const renameMethod = useApiMutation('renameMethod');
+  const removeMethod = useApiMutation('removeMethod');
   const id = useId();
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
   const [name, setName] = useState(method.name);
@@ -201,7 +186,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
     event.preventDefault();
     setError(null);
     try {
-      await agentdesk.renameMethod({ params: { id: method.id }, body: { name: name.trim() } });
+      await renameMethod.mutateAsync({ params: { id: method.id }, body: { name: name.trim() } });
       setMode('view');
       onChanged(t('mySecurity.renamed', { name: name.trim() }));
     } catch (failure) {
@@ -212,7 +197,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
   async function remove() {
     setError(null);
     try {
-      const done = await sensitive(() => agentdesk.removeMethod({ params: { id: method.id } }));
+      const done = await sensitive(() => removeMethod.mutateAsync({ params: { id: method.id } }));
       if (done) onChanged(t('mySecurity.removed', { method: describeMethod(method) }), done.otherSessions);
       else setMode('view');
     } catch (failure) {

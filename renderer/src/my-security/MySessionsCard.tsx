@@ -1,11 +1,11 @@
 // My security → Your sessions: every place this user is signed in (device, address, last seen),
 // this one marked, each with "Sign out", and "Sign out everywhere else". A list, not a table,
 // so it reads the same at 400 px and at 1600 px.
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { MySession } from '../../../contract/answers';
 import { ApiError } from '../../../contract/api-error';
-import { agentdesk } from '../api/bridge';
-import { useReconnected } from '../api/connection';
+import { useApiMutation } from '../data/operations';
+import { useMySessions } from '../data/queries';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { formatDateTime } from '../dates';
@@ -30,25 +30,17 @@ function listFailure(error: unknown): string {
 export function MySessionsCard() {
   const t = useT();
   const { sensitive } = useSession();
-  const [sessions, setSessions] = useState<Row[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const list = useMySessions();
+  const endSession = useApiMutation('endMySession');
+  const endOtherSessions = useApiMutation('endOtherSessions');
+  /** Signed out from here: the row stays, marked, until the list is read again (the feedback sits where the click was). */
+  const [ended, setEnded] = useState<ReadonlySet<string>>(new Set());
+  const sessions: Row[] | null = list.data ? list.data.sessions.map((s) => (ended.has(s.id) ? { ...s, ended: true } : s)) : null;
+  const loadError = list.error ? listFailure(list.error) : null;
   const [rowFeedback, setRowFeedback] = useState<Record<string, Feedback>>({});
   const [allFeedback, setAllFeedback] = useState<Feedback | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setSessions((await agentdesk.listMySessions()).sessions);
-      setLoadError(null);
-    } catch (error) {
-      setLoadError(listFailure(error));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useReconnected(() => void load());
 
   async function endOne(session: MySession) {
     setBusy(session.id);
@@ -56,12 +48,11 @@ export function MySessionsCard() {
     try {
       // A sensitive change (ASVS 7.5.2): the server may ask for a fresh second factor first.
       const ended = await sensitive(async () => {
-        await agentdesk.endMySession({ params: { id: session.id } });
+        await endSession.mutateAsync({ params: { id: session.id } });
         return true;
       });
       if (!ended) return;
-      // The row stays, marked, until the list is read again: the feedback sits where the click was.
-      setSessions((list) => list?.map((s) => (s.id === session.id ? { ...s, ended: true } : s)) ?? null);
+      setEnded((all) => new Set(all).add(session.id));
       setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'success', text: t('sessions.signedOutOne', { device: deviceName(session) }) } }));
     } catch (error) {
       setRowFeedback((all) => ({ ...all, [session.id]: { tone: 'error', text: describeError(error) } }));
@@ -74,14 +65,13 @@ export function MySessionsCard() {
     setBusy('others');
     setRowFeedback({});
     try {
-      const done = await sensitive(() => agentdesk.endOtherSessions());
+      const done = await sensitive(() => endOtherSessions.mutateAsync());
       if (!done) return;
       const { revokedSessions } = done;
       setAllFeedback({
         tone: 'success',
         text: revokedSessions === 0 ? t('sessions.nowhereElse') : t('sessions.signedOutOthers', { count: revokedSessions }),
       });
-      await load();
     } catch (error) {
       setAllFeedback({ tone: 'error', text: describeError(error) });
     } finally {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../contract/answers';
 import { ApiError } from '../../../contract/api-error';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { Notice } from './Notice';
 import { SecondFactorForm } from './SecondFactorForm';
@@ -43,6 +43,7 @@ export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => v
   const t = useT();
   const dialog = useRef<HTMLDialogElement>(null);
   const [password, setPassword] = useState('');
+  const confirmPassword = useApiMutation('confirmPassword');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -56,7 +57,7 @@ export function PasswordReauthDialog({ onPassed, onCancel }: { onPassed: () => v
     setBusy(true);
     setError(null);
     try {
-      await agentdesk.confirmPassword({ body: { password } });
+      await confirmPassword.mutateAsync({ body: { password } });
       onPassed();
     } catch (failure) {
       setError(describeError(failure));

@@ -1,7 +1,8 @@
 import { useCallback, useId, useState, type FormEvent } from 'react';
 import type { Method, Session } from '../../../contract/answers';
 import { ApiError } from '../../../contract/api-error';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
+import { passWithSecurityKey } from '../data/client-calls';
 import { describeError } from '../api/error-messages';
 import { CodeField } from './CodeField';
 import { LockedNotice } from './LockedNotice';
@@ -24,6 +25,7 @@ const switchLabels: Record<Way, MessageId> = {
  */
 export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onPassed: (session: Session) => void }) {
   const t = useT();
+  const passFactor = useApiMutation('passSecondFactor');
   const ways: Way[] = [];
   for (const method of methods) if (!ways.includes(method.type)) ways.push(method.type);
   ways.push('recovery_code');
@@ -76,7 +78,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
             disabled={busy}
             autoFocus
             resetKey={attempt}
-            onComplete={(code) => void pass(() => agentdesk.passSecondFactor({ body: { method: 'totp', code } }).then((passed) => passed.session))}
+            onComplete={(code) => void pass(() => passFactor.mutateAsync({ body: { method: 'totp', code } }).then((passed) => passed.session))}
           />
         </form>
       ) : null}
@@ -85,7 +87,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
         <div className="stack">
           <p>{t('secondFactor.key.text')}</p>
           <div>
-            <button type="button" disabled={busy} autoFocus onClick={() => void pass(() => agentdesk.useSecurityKey())}>
+            <button type="button" disabled={busy} autoFocus onClick={() => void pass(() => passWithSecurityKey())}>
               {t('secondFactor.key.button')}
             </button>
           </div>
@@ -94,7 +96,7 @@ export function SecondFactorForm({ methods, onPassed }: { methods: Method[]; onP
       ) : null}
 
       {way === 'recovery_code' ? (
-        <RecoveryCodeForm busy={busy} resetKey={attempt} onSubmit={(code) => void pass(() => agentdesk.passSecondFactor({ body: { method: 'recovery_code', code } }).then((passed) => passed.session))} />
+        <RecoveryCodeForm busy={busy} resetKey={attempt} onSubmit={(code) => void pass(() => passFactor.mutateAsync({ body: { method: 'recovery_code', code } }).then((passed) => passed.session))} />
       ) : null}
 
       {error ? <Notice tone="error">{error}</Notice> : null}

@@ -1,6 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { SecurityKeyProgress } from '../api/bridge';
-import { agentdesk } from '../api/bridge';
+import { cancelSecurityKey, chooseSecurityKeyAccount, submitSecurityKeyPin, useSecurityKeyProgress } from '../data/client-calls';
 import { useT } from '../i18n/I18nProvider';
 
 /**
@@ -9,8 +8,7 @@ import { useT } from '../i18n/I18nProvider';
  */
 export function SecurityKeyStatus() {
   const t = useT();
-  const [progress, setProgress] = useState<SecurityKeyProgress | null>(null);
-  useEffect(() => agentdesk.onSecurityKeyProgress(setProgress), []);
+  const progress = useSecurityKeyProgress();
 
   if (!progress || progress.step === 'done' || progress.step === 'cancelled') return null;
 
@@ -24,7 +22,7 @@ export function SecurityKeyStatus() {
         <p className="key-status-title">{progress.step === 'touch_needed' ? t('keyStatus.touch') : t('keyStatus.checking')}</p>
         {progress.step === 'touch_needed' ? <p className="muted">{t('keyStatus.touchHint')}</p> : null}
       </div>
-      <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
+      <button type="button" className="button-secondary" onClick={() => cancelSecurityKey()}>
         {t('common.cancel')}
       </button>
     </div>
@@ -40,7 +38,7 @@ function SecurityKeyPinPrompt({ retriesLeft, wrongPin }: { retriesLeft: number |
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (pin.length >= 4) agentdesk.submitSecurityKeyPin(pin);
+    if (pin.length >= 4) submitSecurityKeyPin(pin);
   }
 
   return (
@@ -56,7 +54,7 @@ function SecurityKeyPinPrompt({ retriesLeft, wrongPin }: { retriesLeft: number |
         ) : null}
       </div>
       <button type="submit">{t('keyStatus.continue')}</button>
-      <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
+      <button type="button" className="button-secondary" onClick={() => cancelSecurityKey()}>
         {t('common.cancel')}
       </button>
     </form>
@@ -76,14 +74,14 @@ function SecurityKeyAccountChooser({ accounts }: { accounts: { name: string | nu
         <ul className="key-account-list">
           {accounts.map((account, i) => (
             <li key={i}>
-              <button ref={i === 0 ? first : undefined} type="button" className="button-secondary" onClick={() => agentdesk.chooseSecurityKeyAccount(i)}>
+              <button ref={i === 0 ? first : undefined} type="button" className="button-secondary" onClick={() => chooseSecurityKeyAccount(i)}>
                 {account.displayName && account.name && account.displayName !== account.name ? t('keyStatus.accountNamed', { displayName: account.displayName, name: account.name }) : (account.name ?? account.displayName ?? t('keyStatus.accountN', { n: i + 1 }))}
               </button>
             </li>
           ))}
         </ul>
       </div>
-      <button type="button" className="button-secondary" onClick={() => agentdesk.cancelSecurityKey()}>
+      <button type="button" className="button-secondary" onClick={() => cancelSecurityKey()}>
         {t('common.cancel')}
       </button>
     </div>

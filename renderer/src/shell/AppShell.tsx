@@ -1,5 +1,5 @@
 import { useEffect, type MouseEvent } from 'react';
-import { agentdesk } from '../api/bridge';
+import { getPendingRecoveryCodes } from '../data/client-calls';
 import { AdminScreen } from './AdminScreen';
 import { Notice } from '../shared/Notice';
 import { useRoute, type Route } from '../routes';
@@ -30,7 +30,7 @@ export function AppShell({ onSignOut }: { onSignOut: () => void }) {
 
   // Recovery codes shown before a reload and not confirmed as saved: My security shows them again.
   useEffect(() => {
-    agentdesk.getPendingRecoveryCodes().then((codes) => codes && go(mySecurity), () => undefined);
+    getPendingRecoveryCodes().then((codes) => codes && go(mySecurity), () => undefined);
   }, [go]);
 
   return (

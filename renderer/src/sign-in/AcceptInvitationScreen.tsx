@@ -1,7 +1,7 @@
 import { Msg, useT } from '../i18n/I18nProvider';
-import { useEffect, useState, type FormEvent } from 'react';
-import type { InvitationPreview } from '../../../contract/answers';
-import { agentdesk } from '../api/bridge';
+import { useState, type FormEvent } from 'react';
+import { useApiMutation } from '../data/operations';
+import { useInvitationPreview } from '../data/queries';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../shared/AuthCard';
 import { Notice } from '../shared/Notice';
@@ -16,23 +16,24 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
   const t = useT();
   const [token, setToken] = useState<string | null>(initial);
   const [pasted, setPasted] = useState('');
-  const [preview, setPreview] = useState<InvitationPreview | null>(null);
   const [password, setPassword] = useState('');
   const [valid, setValid] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (!token) return;
-    setError(null);
-    agentdesk.previewInvitation({ body: { token } }).then(setPreview, (e: unknown) => setError(describeError(e)));
-  }, [token]);
+  const accept = useApiMutation('acceptInvitation');
+  const previewed = useInvitationPreview(token);
+  const preview = previewed.data ?? null;
+  const previewError = previewed.error ? describeError(previewed.error) : null;
 
   function usePasted(event: FormEvent) {
     event.preventDefault();
     const link = parseLink(pasted, 'invitation');
     if (!link) setError(t('invitation.notALink'));
-    else setToken(link.token);
+    else {
+      setError(null);
+      setToken(link.token);
+    }
   }
 
   async function submit(event: FormEvent) {
@@ -41,7 +42,7 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
     setBusy(true);
     setError(null);
     try {
-      const done = await agentdesk.acceptInvitation({ body: { token, password } });
+      const done = await accept.mutateAsync({ body: { token, password } });
       onAccepted({ account: done.account.slug, email: done.user.email });
     } catch (failure) {
       setError(describeError(failure));
@@ -74,10 +75,10 @@ export function AcceptInvitationScreen({ token: initial, onAccepted, onBack }: {
         <p data-testid="invitation-for">
           <Msg id="invitation.welcome" values={{ name: preview.user.name, account: preview.account.name, email: preview.user.email, strong: (chunks) => <strong>{chunks}</strong> }} />
         </p>
-      ) : !error ? (
+      ) : !(error ?? previewError) ? (
         <p role="status">{t('invitation.checking')}</p>
       ) : null}
-      {error ? <Notice tone="error">{error}</Notice> : null}
+      {(error ?? previewError) ? <Notice tone="error">{error ?? previewError}</Notice> : null}
       {preview ? (
         <form className="stack" onSubmit={(e) => void submit(e)}>
           {/* The email, for password managers to save the new password against. */}

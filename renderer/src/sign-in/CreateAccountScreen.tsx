@@ -1,6 +1,6 @@
 import { useT } from '../i18n/I18nProvider';
 import { useState, type FormEvent } from 'react';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../shared/AuthCard';
 import { Notice } from '../shared/Notice';
@@ -8,6 +8,7 @@ import { Notice } from '../shared/Notice';
 /** An organisation and its first administrator: on the server's first run, or with open signup. */
 export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun: boolean; onCreated: (created: { account: string; email: string }) => void; onBack: () => void }) {
   const t = useT();
+  const createAccount = useApiMutation('createAccount');
   const [form, setForm] = useState({ name: '', slug: '', adminName: '', email: '', password: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +19,7 @@ export function CreateAccountScreen({ firstRun, onCreated, onBack }: { firstRun:
     setBusy(true);
     setError(null);
     try {
-      const created = await agentdesk.createAccount({
+      const created = await createAccount.mutateAsync({
         body: {
           name: form.name.trim(),
           slug: form.slug.trim(),

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { browserSupportsWebAuthnAutofill } from '@simplewebauthn/browser';
 import type { CurrentSession } from '../../../contract/answers';
-import { agentdesk, isDesktop } from '../api/bridge';
+import { isDesktop } from '../api/bridge';
+import { cancelSecurityKey, signInWithSecurityKey } from '../data/client-calls';
 import { ApiError } from '../../../contract/api-error';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
@@ -37,7 +38,7 @@ export function PasskeySignIn({ account, disabled, onSignedIn }: { account: stri
       void browserSupportsWebAuthnAutofill().then((supported) => {
         if (!supported || !live) return;
         started = true;
-        agentdesk.signInWithSecurityKey({ account: slug, autofill: true }).then(
+        signInWithSecurityKey({ account: slug, autofill: true }).then(
           (current) => live && signedIn.current(current),
           (failure: unknown) => {
             if (live && !quiet(failure)) setError(describeError(failure));
@@ -49,7 +50,7 @@ export function PasskeySignIn({ account, disabled, onSignedIn }: { account: stri
       live = false;
       clearTimeout(timer);
       // A pending autofill request would hold the browser's WebAuthn until it times out.
-      if (started) agentdesk.cancelSecurityKey();
+      if (started) cancelSecurityKey();
     };
   }, [account, busy]);
 
@@ -62,7 +63,7 @@ export function PasskeySignIn({ account, disabled, onSignedIn }: { account: stri
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await agentdesk.signInWithSecurityKey({ account: slug }));
+      onSignedIn(await signInWithSecurityKey({ account: slug }));
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);

@@ -1,6 +1,6 @@
 import { useT } from '../i18n/I18nProvider';
 import { useState, type FormEvent } from 'react';
-import { agentdesk } from '../api/bridge';
+import { useApiMutation } from '../data/operations';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../shared/AuthCard';
 import { Notice } from '../shared/Notice';
@@ -14,6 +14,8 @@ import { parseLink } from './people-links';
  */
 export function ResetPasswordScreen({ token: initial, account: initialAccount, onDone, onBack }: { token: string | null; account?: string; onDone: (prefill: { account: string; email: string }) => void; onBack: () => void }) {
   const t = useT();
+  const requestReset = useApiMutation('requestPasswordReset');
+  const completeReset = useApiMutation('completePasswordReset');
   const [token, setToken] = useState<string | null>(initial);
   const [account, setAccount] = useState(initialAccount ?? '');
   const [email, setEmail] = useState('');
@@ -29,7 +31,7 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
     setBusy(true);
     setError(null);
     try {
-      await agentdesk.requestPasswordReset({ body: { account: account.trim(), email: email.trim() } });
+      await requestReset.mutateAsync({ body: { account: account.trim(), email: email.trim() } });
       setAsked(true);
     } catch (failure) {
       setError(describeError(failure));
@@ -54,7 +56,7 @@ export function ResetPasswordScreen({ token: initial, account: initialAccount, o
     setBusy(true);
     setError(null);
     try {
-      onDone(await agentdesk.completePasswordReset({ body: { token, newPassword: password } }));
+      onDone(await completeReset.mutateAsync({ body: { token, newPassword: password } }));
     } catch (failure) {
       setError(describeError(failure));
       setBusy(false);

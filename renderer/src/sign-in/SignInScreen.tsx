@@ -1,7 +1,7 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import type { CurrentSession } from '../../../contract/answers';
 import { ApiError, refusedUntil } from '../../../contract/api-error';
-import { agentdesk } from '../api/bridge';
+import { signIn } from '../data/client-calls';
 import { describeError } from '../api/error-messages';
 import { AuthCard } from '../shared/AuthCard';
 import { LockedNotice } from '../shared/LockedNotice';
@@ -56,7 +56,7 @@ export function SignInScreen({
     setError(null);
     setRefused(null);
     try {
-      const current = await agentdesk.signIn({ account: account.trim(), email: email.trim(), password });
+      const current = await signIn({ account: account.trim(), email: email.trim(), password });
       try {
         localStorage.setItem(lastAccountKey, account.trim());
       } catch {
