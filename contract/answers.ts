@@ -3,6 +3,8 @@
 // handlers must return these shapes (checked when the routes are registered from the contract),
 // and both clients and the renderer read them. Types only.
 export type Role = 'admin' | 'agent';
+/** A language AgentDesk speaks. */
+export type Language = 'en' | 'pt-PT' | 'pt-BR' | 'es';
 export type MethodType = 'totp' | 'security_key';
 export type SessionState = 'two_factor_required' | 'enrollment_required' | 'active';
 
@@ -11,6 +13,8 @@ export interface User {
   name: string;
   email: string;
   role: Role;
+  /** The user's own language, kept on the server (emails are in it); null follows the device. */
+  language: Language | null;
 }
 
 /** A second-factor method; lists arrive last used first. */

@@ -15,6 +15,7 @@ import type {
   ImportResult,
   InvitationPreview,
   InvitationSent,
+  Language,
   LinkSent,
   Me,
   Method,
@@ -65,6 +66,7 @@ import {
   PasswordResetBody,
   RedeemEnrollmentCodeBody,
   RenameMethodBody,
+  SetLanguageBody,
   SecondFactorBody,
   SecurityKeyOptionsBody,
   SecuritySettingsBody,
@@ -182,6 +184,12 @@ export const operations = {
     summary: 'Add a security key',
     body: AddSecurityKeyBody, status: 201, rotatesToken: true, internal: true,
     answer: json<Rotated & MethodAdded>(),
+  }),
+  setMyLanguage: operation({
+    method: 'PUT', path: '/me/language', access: 'user', tags: ['me'],
+    summary: 'Choose my language (null: follow the device); it follows me to another desk and emails to me are in it',
+    body: SetLanguageBody,
+    answer: json<{ language: Language | null }>(),
   }),
   renameMethod: operation({
     method: 'PATCH', path: '/me/methods/:id', access: 'user', tags: ['me'],

@@ -17,6 +17,10 @@ export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 export const IdParams = Type.Object({ id: Id }, strict);
 export const MethodName = Type.String({ minLength: 1, maxLength: 64, ...nameRule });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('agent')]);
+/** A language AgentDesk speaks (server/mail/languages.ts); null follows the device. */
+export const Language = Type.Union([Type.Literal('en'), Type.Literal('pt-PT'), Type.Literal('pt-BR'), Type.Literal('es')]);
+export const LanguageOrDevice = Type.Union([Language, Type.Null()], { description: 'en, pt-PT, pt-BR or es; null follows the device (the OS or browser language).' });
+export const SetLanguageBody = Type.Object({ language: LanguageOrDevice }, strict);
 export const UserVerification = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
 
 export const CreateAccountBody = Type.Object(
@@ -157,7 +161,8 @@ export type ListUsersQuery = Static<typeof ListUsersQuery>;
 export const ExportUsersQuery = Type.Object(userFilterFields, strict);
 export type ExportUsersQuery = Static<typeof ExportUsersQuery>;
 export const ImportQuery = Type.Object({ dryRun: Type.Optional(BooleanText) }, strict);
-export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role: Role }, strict);
+/** `language`: the invitee's (default null: their device decides; the invitation mail is then in the inviting admin's language). */
+export const InviteUserBody = Type.Object({ name: PersonName, email: Email, role: Role, language: Type.Optional(LanguageOrDevice) }, strict);
 export const ChangeUserBody = Type.Object({ role: Type.Optional(Role), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])) }, { ...strict, minProperties: 1 });
 export const TokenBody = Type.Object({ token: LinkToken }, strict);
 export const AcceptInvitationBody = Type.Object({ token: LinkToken, password: Password }, strict);

@@ -133,6 +133,9 @@ describe('desktop session against the embedded server', () => {
       ['submitSecurityKeyPin', [1234]],
       ['listAuditEvents', [{ query: { limit: 'all' } }]],
       ['getMe', ['surplus']],
+      ['setMyLanguage', [{ body: { language: 'fr' } }]],
+      ['setMyLanguage', ['es']],
+      ['setMyLanguage', []],
       ['getSignupStatus', [{}]],
       ['saveSecuritySettings', [{ body: { requireTwoFactor: false, acknowledged: false, userVerification: 'always' } }]],
       ['passSecondFactor', [{ body: { method: 'totp', code: '123456' }, extra: true }]],
@@ -170,6 +173,13 @@ describe('desktop session against the embedded server', () => {
     assert.deepEqual(await admin.value('getPendingRecoveryCodes'), added.recoveryCodes);
     await admin.value('confirmRecoveryCodesSaved');
     assert.equal(await admin.value('getPendingRecoveryCodes'), null);
+  });
+
+  test('the language chosen on the desk is kept on the user: getMe and the next sign-in answer it', async () => {
+    assert.deepEqual(await admin.value('setMyLanguage', { body: { language: 'pt-PT' } }), { language: 'pt-PT' });
+    assert.equal((await admin.value('getMe')).user.language, 'pt-PT');
+    assert.deepEqual(await admin.value('setMyLanguage', { body: { language: null } }), { language: null });
+    assert.equal((await admin.value('getMe')).user.language, null);
   });
 
   test('a lock-out and a revoked session\'s reason cross IPC with the code', async () => {

@@ -18,6 +18,7 @@ import { takeLinkFromAddress } from './sign-in/people-links';
 import { describeSessionRevoked } from './session-revoked-reasons';
 import { SessionProvider } from './session-context';
 import { useT } from './i18n/I18nProvider';
+import { followUserLanguage } from './i18n';
 
 type Stage =
   | { name: 'loading' }
@@ -138,6 +139,10 @@ export function App() {
   }, [signedOut]);
 
   const onChange = useCallback((current: CurrentSession) => setStage({ name: 'signed_in', current }), []);
+
+  // Signed in (or restored, or refreshed): the user's own language wins over this device's.
+  const userLanguage = stage.name === 'signed_in' ? stage.current.user.language : undefined;
+  useEffect(() => followUserLanguage(userLanguage), [userLanguage]);
 
   function signOut() {
     setPendingSignOut(true);

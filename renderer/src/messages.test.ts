@@ -9,10 +9,10 @@ import { ApiError, refusedUntil } from '../../contract/api-error';
 import { describeDetailName, describeValue, visibleDetails } from './audit/audit-words';
 import { liveLockouts, lockoutKindText, untilText } from './admin-users/lockouts';
 import { clockText } from './shared/LockedNotice';
-import { t } from './i18n';
+import { setLocale, t } from './i18n';
 import { activityText } from './rollout/activity-text';
 import { describeError } from './api/error-messages';
-import { describeMethod } from './method-names';
+import { describeMethod, methodName } from './method-names';
 import { describeSessionRevoked } from './session-revoked-reasons';
 
 test('each reason the server gives for ending a session has a sentence of its own', () => {
@@ -72,7 +72,7 @@ test('a lock counts down as a clock reads, from lockedUntil when the server give
 });
 
 test("a user's lock-outs on the Users row: each kind in words with its end; an older server's lockedUntil alone still shows", () => {
-  const base: AccountUser = { id: 'u', name: 'Dana', email: 'd@x', role: 'agent', status: 'active', twoFactorEnabled: true, methodTypes: ['totp'], methodCount: 1, createdAt: '', lastSignInAt: null, lockedUntil: null };
+  const base: AccountUser = { id: 'u', name: 'Dana', email: 'd@x', role: 'agent', status: 'active', twoFactorEnabled: true, methodTypes: ['totp'], methodCount: 1, createdAt: '', lastSignInAt: null, language: null, lockedUntil: null };
   const now = Date.parse('2026-12-07T10:00:00Z');
   const later = '2026-12-07T10:30:00Z';
   const listed = { ...base, lockedUntil: null, lockouts: [{ kind: 'device', until: later, deviceId: 'd1' }, { kind: 'enrollment_code', until: '2026-12-07T09:00:00Z' }] };
@@ -98,4 +98,19 @@ test('audit details read as words: no raw keys, no "on → on", policies named',
 
 test('under "security keys only" the signed-out app user is told it is a key they lack', () => {
   assert.equal(describeSessionRevoked('security_key_required'), 'Your administrator now requires a security key. Sign in and add one to keep using AgentDesk.');
+});
+
+// Issue 19 (the walk in every language, e2e/languages.test.ts): a method kept under its default
+// name showed the server's English ("Authenticator app") on a Portuguese My security and audit log.
+test('a default method name reads in the current language, on My security and in the audit log; a name of the user’s own stays', () => {
+  setLocale('pt-PT');
+  try {
+    assert.equal(methodName({ type: 'totp', name: 'Authenticator app' }), 'Aplicação de autenticação');
+    assert.equal(methodName({ type: 'security_key', name: 'Llave de seguridad' }), 'Chave de segurança');
+    assert.equal(methodName({ type: 'totp', name: 'Telemóvel da Rita' }), 'Telemóvel da Rita');
+    assert.equal(describeValue('Authenticator app', 'name'), 'Aplicação de autenticação');
+    assert.equal(describeValue('Rita Agente', 'name'), 'Rita Agente');
+  } finally {
+    setLocale('en');
+  }
 });

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
-import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../testing/rollout-helpers.js';
 
 describe('Audit log', () => {
   let server: TestServer;

@@ -1,5 +1,6 @@
 // The audit log: who changed what, when, from where (address, device, user agent), and whom it
 // signed out. Written inside the same transaction as the change it records.
+import { languageOfAcceptLanguage, type Language } from '../mail/languages.js';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import { newTimeOrderedId } from '../crypto/tokens.js';
@@ -40,6 +41,7 @@ export type AuditAction =
   | 'user.password_changed'
   | 'session.password_confirmed'
   | 'user.password_reset_sent'
+  | 'user.language_changed'
   | 'user.password_reset'
   | 'users.imported';
 
@@ -78,6 +80,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.password_changed',
   'session.password_confirmed',
   'user.password_reset_sent',
+  'user.language_changed',
   'user.password_reset',
   'users.imported',
 ];
@@ -87,15 +90,20 @@ export interface RequestContext {
   address: string | null;
   userAgent: string | null;
   deviceId: string | null;
+  /** The language the request is in: its signed-in user's, else its Accept-Language's (one of ours).
+   * A mail it causes to a user who has no language of their own is in it. */
+  language?: Language | null;
 }
 
-/** The request context of a Fastify request: its client address, user agent and session's device. */
+/** The request context of a Fastify request: its client address, user agent, session's device and language. */
 export function requestContext(request: FastifyRequest): RequestContext {
   const session = request.auth?.session as { device_id?: string | null } | undefined;
+  const user = request.auth?.user as { language?: Language | null } | undefined;
   return {
     address: request.ip ?? null,
     userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
     deviceId: session?.device_id ?? null,
+    language: user?.language ?? languageOfAcceptLanguage(request.headers['accept-language']),
   };
 }
 

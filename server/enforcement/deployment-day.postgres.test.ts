@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEvents, startInstance, startInstances, type Instance } from '../testing/instances.js';
-import { accountWithAdmin, addUser, signInOn } from './rollout-helpers.js';
+import { accountWithAdmin, addUser, signInOn } from '../testing/rollout-helpers.js';
 
 const adminUrl = process.env.AGENTDESK_TEST_DATABASE_URL || undefined;
 const required = process.env.CI === 'true' || process.env.CI === '1' || process.env.AGENTDESK_REQUIRE_POSTGRES === '1';

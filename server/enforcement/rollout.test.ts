@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
 import { applyDueSchedules } from './schedule.js';
-import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from './rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../testing/rollout-helpers.js';
 
 async function auditOf(server: TestServer, token: string, query = '') {
   const res = await server.call('GET', `/account/audit-events?limit=200${query}`, { token });

@@ -4,7 +4,11 @@
 // contract's type for the operation (checked by the compiler).
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { BodyOf, Operation, ParamsOf, QueryOf, WireAnswerOf } from '../../contract/operation.js';
+import { operations } from '../../contract/operations.js';
 import { access } from './access.js';
+
+/** Each operation's name in the contract: its OpenAPI operationId. */
+const names = new Map<Operation, string>(Object.entries(operations).map(([name, op]) => [op as Operation, name]));
 
 type Defined<T> = [T] extends [undefined] ? unknown : T;
 
@@ -26,6 +30,7 @@ export function route<O extends Operation>(app: FastifyInstance, op: O, handler:
     ...extra,
     config: { access: access[op.access] },
     schema: {
+      ...(names.has(op) && { operationId: names.get(op) }),
       tags: [...op.tags],
       summary: op.summary,
       ...(op.params && { params: op.params }),

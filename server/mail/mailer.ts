@@ -3,6 +3,7 @@
 // Mail is sent after the change it reports has committed, and a failure to send never fails
 // the request: it is logged, and the admin can send the link again.
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Language } from './languages.js';
 import { renderTemplate, type TemplateData, type TemplateName } from './templates.js';
 
 export interface MailLogger {
@@ -10,7 +11,8 @@ export interface MailLogger {
   error(obj: object, msg: string): void;
 }
 
-export type MailMessage = { [K in TemplateName]: { to: string; template: K; data: TemplateData[K] } }[TemplateName];
+/** A message to one recipient, in their language (mail/languages.ts mailLanguage). */
+export type MailMessage = { [K in TemplateName]: { to: string; language: Language; template: K; data: TemplateData[K] } }[TemplateName];
 
 export interface MailConfig {
   smtpUrl: string | undefined;
@@ -38,12 +40,12 @@ export class Mailer {
   /** Sends one message; resolves true when the SMTP server accepted it. Never rejects. */
   async send(message: MailMessage): Promise<boolean> {
     if (!this.transport) return false;
-    const rendered = renderTemplate(message.template, message.data as never);
+    const rendered = renderTemplate(message.template, message.data as never, { language: message.language });
     const sending = this.transport
       .sendMail({ from: this.from, to: message.to, subject: rendered.subject, text: rendered.text, html: rendered.html })
       .then(
         () => {
-          this.logger.info({ template: message.template }, 'mail sent');
+          this.logger.info({ template: message.template, language: message.language }, 'mail sent');
           return true;
         },
         (error: unknown) => {

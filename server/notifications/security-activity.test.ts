@@ -7,7 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
-import { accountWithAdmin, addTotp, addUser, passRecoveryCode, passTotp, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passRecoveryCode, passTotp, signInOn } from '../testing/rollout-helpers.js';
 
 interface Received {
   to: string;
@@ -110,7 +110,7 @@ describe('Security activity', () => {
     await smtp.waitFor(ana.email, /New recovery codes were generated/);
     const mail = await smtp.waitFor(ana.email, /was added as a second factor/);
     assert.match(mail.subject, /Security change/);
-    assert.match(mail.text, /This wasn't me/);
+    assert.match(mail.text, /This wasn’t me/);
 
     // Marking one read, then all.
     const one = await server.call('POST', `/me/security-activity/${list.activity[0]!.id}/read`, { token: token, body: {} });

@@ -45,6 +45,7 @@ export async function notify(
       details: JSON.stringify(input.details ?? {}),
       address: input.request?.address ?? null,
       user_agent: input.request?.userAgent ?? null,
+      language: input.request?.language ?? null,
       created_at: at,
       read_at: null,
       not_me_at: null,

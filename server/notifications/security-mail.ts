@@ -4,36 +4,12 @@
 // one sends it, and a change never goes unmailed because the request that made it ended early.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import { mailLanguage } from '../mail/languages.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Database } from '../store/schema.js';
 
 /** Older notifications are not mailed any more (mail was configured later, or was down a day). */
 const MAIL_WITHIN_MS = 24 * 3_600_000;
-
-export function describeActivity(kind: string, details: Record<string, unknown>): string {
-  const method = details.type === 'security_key' ? 'security key' : 'authenticator app';
-  // A method under its default name is not named twice ("authenticator app “Authenticator app”").
-  const name = typeof details.name === 'string' ? details.name.trim() : '';
-  const named = name && name.toLowerCase() !== method ? ` “${name}”` : '';
-  switch (kind) {
-    case 'method_added':
-      return `${method === 'authenticator app' ? 'An' : 'A'} ${method}${named} was added as a second factor of your account`;
-    case 'method_removed':
-      return `The ${method}${named} was removed from your account`;
-    case 'recovery_codes_regenerated':
-      return 'New recovery codes were generated for your account; the old ones no longer work';
-    case 'two_factor_reset':
-      return 'An administrator reset your two-factor authentication: your methods and recovery codes were removed';
-    case 'password_changed':
-      return details.byResetLink ? 'Your password was changed with a reset link' : 'Your password was changed';
-    case 'new_device_sign_in':
-      return 'Someone signed in to your account from a new device';
-    case 'enrollment_code_redeemed':
-      return 'An enrolment code from your administrator was used to set up two-factor authentication on your account';
-    default:
-      return 'The security of your account changed';
-  }
-}
 
 export class SecurityMailOutbox {
   private timer: NodeJS.Timeout | undefined;
@@ -74,7 +50,7 @@ export class SecurityMailOutbox {
       .selectFrom('security_notifications as n')
       .innerJoin('users as u', 'u.id', 'n.user_id')
       .innerJoin('accounts as a', 'a.id', 'n.account_id')
-      .select(['n.id', 'n.kind', 'n.details', 'n.created_at', 'u.email', 'u.name as user_name', 'a.name as account_name'])
+      .select(['n.id', 'n.kind', 'n.details', 'n.created_at', 'n.language', 'u.email', 'u.name as user_name', 'u.language as user_language', 'a.name as account_name'])
       .where('n.mailed_at', 'is', null)
       .where('n.created_at', '>', now - MAIL_WITHIN_MS)
       .orderBy('n.id')
@@ -85,11 +61,13 @@ export class SecurityMailOutbox {
       if (Number(claimed.numUpdatedRows) !== 1) continue;
       void this.mail.send({
         to: r.email,
+        // The user's language; else the one of the request that made the change.
+        language: mailLanguage(r.user_language, r.language),
         template: 'security_notification',
         data: {
           accountName: r.account_name,
           userName: r.user_name,
-          what: describeActivity(r.kind, JSON.parse(r.details) as Record<string, unknown>),
+          activity: { kind: r.kind, details: JSON.parse(r.details) as Record<string, unknown> },
           when: new Date(Number(r.created_at)),
           notMeLink: `${this.publicOrigin}/#/security?activity=${r.id}`,
         },

@@ -12,8 +12,9 @@ import type { Database, UsersTable } from '../store/schema.js';
 import { isUniqueViolation } from './invitations.js';
 import { notify } from '../notifications/security-activity.js';
 
-export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role'>) {
-  return { id: u.id, name: u.name, email: u.email, role: u.role };
+/** The user as the API answers them; `language` null follows the device (people/language.ts). */
+export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role' | 'language'>) {
+  return { id: u.id, name: u.name, email: u.email, role: u.role, language: u.language ?? null };
 }
 
 export function normalizeEmail(email: string): string {
@@ -53,7 +54,7 @@ export async function createAccount(
   }
   return {
     account: { id: accountId, name: input.name, slug: input.slug, requireTwoFactor: false },
-    user: { id: userId, name: input.admin.name, email: normalizeEmail(input.admin.email), role: 'admin' as const },
+    user: { id: userId, name: input.admin.name, email: normalizeEmail(input.admin.email), role: 'admin' as const, language: null },
   };
 }
 

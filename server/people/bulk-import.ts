@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import { DomainError } from '../errors.js';
+import { LANGUAGES, type Language } from '../mail/languages.js';
 import type { Database } from '../store/schema.js';
 import { normalizeEmail } from './accounts.js';
 import { hasForbiddenCharacters } from '../../contract/names.js';
@@ -12,7 +13,7 @@ import { createInvitations, isUniqueViolation, type Invitee, type Inviter, type 
 
 export const MAX_IMPORT_ROWS = 10_000;
 
-export type RowErrorCode = 'missing_name' | 'name_too_long' | 'invalid_name' | 'invalid_email' | 'unknown_role' | 'duplicate_in_file' | 'email_taken';
+export type RowErrorCode = 'missing_name' | 'name_too_long' | 'invalid_name' | 'invalid_email' | 'unknown_role' | 'unknown_language' | 'duplicate_in_file' | 'email_taken';
 
 export interface RowError {
   /** The line of the file (the header is line 1). */
@@ -28,6 +29,7 @@ const rowMessages: Record<RowErrorCode, string> = {
   invalid_name: 'The name holds a line break, a control character or a bidirectional control.',
   invalid_email: 'This is not an email address.',
   unknown_role: 'The role must be admin or agent.',
+  unknown_language: 'The language must be en, pt-PT, pt-BR or es, or empty (the user\'s device decides).',
   duplicate_in_file: 'This email appears on an earlier line of the file.',
   email_taken: 'A user with this email already exists in this account.',
 };
@@ -40,6 +42,14 @@ interface ParsedRow {
   name: string;
   email: string;
   role: string;
+  /** The optional `language` column, as written. */
+  language: string;
+}
+
+/** A language cell: empty is none (the device decides), any case of one of ours is it, else undefined. */
+function languageCell(value: string): Language | null | undefined {
+  if (!value) return null;
+  return LANGUAGES.find((l) => l.toLowerCase() === value.toLowerCase());
 }
 
 export function parseImportCsv(text: string): ParsedRow[] {
@@ -51,11 +61,11 @@ export function parseImportCsv(text: string): ParsedRow[] {
   }
   const header = records[0]?.map((h) => h.toLowerCase());
   if (!header) throw new DomainError('invalid_csv', 'The file is empty: it needs a header line "name,email,role" and a line per user.');
-  const column = { name: header.indexOf('name'), email: header.indexOf('email'), role: header.indexOf('role') };
+  const column = { name: header.indexOf('name'), email: header.indexOf('email'), role: header.indexOf('role'), language: header.indexOf('language') };
   if (column.name < 0 || column.email < 0 || column.role < 0) throw new DomainError('invalid_csv');
   if (records.length - 1 > MAX_IMPORT_ROWS) throw new DomainError('invalid_csv', `A file may hold at most ${MAX_IMPORT_ROWS.toLocaleString('en')} users.`);
   if (records.length < 2) throw new DomainError('invalid_csv', 'The file has a header line but no users.');
-  return records.slice(1).map((r, i) => ({ line: i + 2, name: r[column.name] ?? '', email: r[column.email] ?? '', role: (r[column.role] ?? '').toLowerCase() }));
+  return records.slice(1).map((r, i) => ({ line: i + 2, name: r[column.name] ?? '', email: r[column.email] ?? '', role: (r[column.role] ?? '').toLowerCase(), language: column.language < 0 ? '' : (r[column.language] ?? '') }));
 }
 
 export interface ImportCheck {
@@ -78,6 +88,7 @@ export async function checkImport(db: Kysely<Database>, accountId: string, rows:
     else if (hasForbiddenCharacters(row.name)) fail('invalid_name');
     else if (email.length > 254 || !EMAIL.test(email)) fail('invalid_email');
     else if (row.role !== 'admin' && row.role !== 'agent') fail('unknown_role');
+    else if (languageCell(row.language) === undefined) fail('unknown_language');
     else if (seen.has(email)) fail('duplicate_in_file');
     else candidates.push({ row, email });
     if (EMAIL.test(email)) seen.add(email);
@@ -90,7 +101,7 @@ export async function checkImport(db: Kysely<Database>, accountId: string, rows:
   }
   for (const c of candidates) {
     if (taken.has(c.email)) errors.push({ line: c.row.line, email: c.row.email, code: 'email_taken', message: rowMessages.email_taken });
-    else invitees.push({ name: c.row.name, email: c.email, role: c.row.role as Invitee['role'] });
+    else invitees.push({ name: c.row.name, email: c.email, role: c.row.role as Invitee['role'], language: languageCell(c.row.language) ?? null });
   }
   errors.sort((a, b) => a.line - b.line);
   return { invitees, errors, counts: { rows: rows.length, valid: invitees.length, invalid: errors.length } };

@@ -5,6 +5,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { newId, newTimeOrderedId } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
+import { mailLanguage, type Language } from '../mail/languages.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { issueLinks, linkUrl, peekLink, revokeLinks, takeLink } from './links.js';
@@ -17,6 +18,8 @@ export interface Invitee {
   name: string;
   email: string;
   role: UsersTable['role'];
+  /** The invitee's language, when the admin chose one; else null (their device's, once they sign in). */
+  language?: Language | null | undefined;
 }
 
 export interface Inviter {
@@ -28,7 +31,7 @@ export interface Inviter {
 }
 
 export interface SentInvitation {
-  user: { id: string; name: string; email: string; role: UsersTable['role']; status: 'invited' };
+  user: { id: string; name: string; email: string; role: UsersTable['role']; status: 'invited'; language: Language | null };
   expiresAt: number;
   link: string;
 }
@@ -38,9 +41,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/i.test(e?.message ?? '');
 }
 
+/** The invitation in the invitee's language; without one, in the inviter's (their request's), else English. */
 export function invitationMail(inviter: Inviter, sent: SentInvitation): MailMessage {
   return {
     to: sent.user.email,
+    language: mailLanguage(sent.user.language, inviter.request?.language),
     template: 'invitation',
     data: { accountName: inviter.accountName, userName: sent.user.name, invitedBy: inviter.actor.name, link: sent.link, expiresAt: new Date(sent.expiresAt) },
   };
@@ -62,6 +67,7 @@ export async function createInvitations(trx: Db, inviter: Inviter, invitees: Inv
     has_two_factor: 0,
     created_at: now,
     status: 'invited' as const,
+    language: i.language ?? null,
   }));
   for (let i = 0; i < users.length; i += 500) await trx.insertInto('users').values(users.slice(i, i + 500)).execute();
   const links = await issueLinks(trx, { accountId: inviter.accountId, userIds: users.map((u) => u.id), purpose: 'invitation', createdBy: inviter.actor.id, now });
@@ -73,7 +79,7 @@ export async function createInvitations(trx: Db, inviter: Inviter, invitees: Inv
     actor_name: inviter.actor.name,
     actor_email: inviter.actor.email,
     action: 'user.invited' as const,
-    details: JSON.stringify({ userId: u.id, name: u.name, email: u.email, role: u.role, ...(options.imported ? { imported: true } : {}) }),
+    details: JSON.stringify({ userId: u.id, name: u.name, email: u.email, role: u.role, ...(u.language ? { language: u.language } : {}), ...(options.imported ? { imported: true } : {}) }),
     at: now,
     subject_user_id: u.id,
     subject_name: u.name,
@@ -86,7 +92,7 @@ export async function createInvitations(trx: Db, inviter: Inviter, invitees: Inv
   return users.map((u) => {
     const link = links.get(u.id)!;
     return {
-      user: { id: u.id, name: u.name, email: u.email, role: u.role, status: 'invited' as const },
+      user: { id: u.id, name: u.name, email: u.email, role: u.role, status: 'invited' as const, language: u.language },
       expiresAt: link.expiresAt,
       link: linkUrl(inviter.publicOrigin, 'invitation', link.token),
     };
@@ -107,7 +113,7 @@ export async function resendInvitation(db: Kysely<Database>, inviter: Inviter, u
   return db.transaction().execute(async (trx) => {
     const user = await trx
       .selectFrom('users')
-      .select(['id', 'name', 'email', 'role', 'status'])
+      .select(['id', 'name', 'email', 'role', 'status', 'language'])
       .where('id', '=', userId)
       .where('account_id', '=', inviter.accountId)
       .executeTakeFirst();
@@ -124,7 +130,7 @@ export async function resendInvitation(db: Kysely<Database>, inviter: Inviter, u
       request: inviter.request,
     });
     return {
-      user: { id: user.id, name: user.name, email: user.email, role: user.role, status: 'invited' as const },
+      user: { id: user.id, name: user.name, email: user.email, role: user.role, status: 'invited' as const, language: user.language ?? null },
       expiresAt: link.expiresAt,
       link: linkUrl(inviter.publicOrigin, 'invitation', link.token),
     };
@@ -188,7 +194,7 @@ export async function acceptInvitation(
       .set({ password_hash: passwordHash, status: 'active' })
       .where('id', '=', link.userId)
       .where('status', '=', 'invited')
-      .returning(['id', 'name', 'email', 'role', 'account_id'])
+      .returning(['id', 'name', 'email', 'role', 'language', 'account_id'])
       .executeTakeFirst();
     if (!updated) throw new DomainError('invalid_link');
     await recordAudit(trx, {
@@ -198,6 +204,6 @@ export async function acceptInvitation(
       details: { userId: updated.id, name: updated.name, email: updated.email },
       request: input.request,
     });
-    return { user: { id: updated.id, name: updated.name, email: updated.email, role: updated.role }, account: preview.account };
+    return { user: { id: updated.id, name: updated.name, email: updated.email, role: updated.role, language: updated.language ?? null }, account: preview.account };
   });
 }

@@ -33,7 +33,7 @@ async function lockedUser(trx: Transaction<Database>, accountId: string, userId:
   await lockAccount(trx, accountId);
   const user = await trx
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'status', 'password_hash'])
+    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash'])
     .where('id', '=', userId)
     .where('account_id', '=', accountId)
     .executeTakeFirst();
@@ -91,7 +91,7 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
       await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus } });
     }
-    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus }, sessionIds };
+    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds };
   });
   await events.publishRevoked(result.sessionIds, 'deactivated');
   return { user: result.user, revokedSessions: result.sessionIds.length };

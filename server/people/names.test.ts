@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, tableCounts, type TestServer } from '../testing/harness.js';
-import { accountWithAdmin, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, signInOn } from '../testing/rollout-helpers.js';
 
 // One of each class: C0 (CR, LF, tab, NUL, ESC), DEL, C1 (NEL, CSI), the line and paragraph
 // separators, and the bidirectional marks, embeddings, overrides and isolates.

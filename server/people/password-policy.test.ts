@@ -88,6 +88,8 @@ describe('password policy', () => {
       assert.equal(res.status, 400, `${where}: ${JSON.stringify(res.body)}`);
       assert.equal(res.body.error.code, 'password_too_common', where);
       assert.match(res.body.error.message, /common or breached/, where);
+      // The reason lets each client say why in the user's language (not "on a list" for a name).
+      assert.equal(res.body.error.reason, 'common_list', where);
     }
     // Nothing changed: no account or user made, the old password still signs in.
     const usersAfter = await server.db.selectFrom('users').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -106,6 +108,7 @@ describe('password policy', () => {
     const ownName = await places.accountCreation('my name is BYRON, not ada', { admin: 'Ada Byron' });
     assert.equal(ownName.body.error.code, 'password_too_common');
     assert.match(ownName.body.error.message, /byron/);
+    assert.equal(ownName.body.error.reason, 'personal_word');
 
     const invited = await places.invitation(adminToken, 'zephyrine from the helpdesk', 'Zephyrine Moss');
     assert.equal(invited.body.error.code, 'password_too_common');
@@ -124,6 +127,7 @@ describe('password policy', () => {
       const res = await places.change(userToken, word);
       assert.equal(res.body.error.code, 'password_too_common', word);
       assert.match(res.body.error.message, /name of this service or a role/, word);
+      assert.equal(res.body.error.reason, 'product_word', word);
     }
     // A password free of those words is taken.
     const ok = await places.change(userToken, 'plover-quince-marmalade-7');
@@ -184,6 +188,7 @@ describe('breached-password lookup (Pwned Passwords range protocol)', () => {
       assert.equal(res.status, 400, where);
       assert.equal(res.body.error.code, 'password_too_common', where);
       assert.match(res.body.error.message, /data breach/, where);
+      assert.equal(res.body.error.reason, 'breached', where);
     }
     assert.deepEqual(requested, Array(4).fill(`/range/${sha1(BREACHED).slice(0, 5)}`));
     // A padding line (count 0) is not a breach: the padded password is taken.

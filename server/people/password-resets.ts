@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
+import { mailLanguage } from '../mail/languages.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -22,10 +23,12 @@ interface ResetTarget {
   email: string;
   account_id: string;
   account_name: string;
+  language?: string | null;
 }
 
-function resetMail(target: ResetTarget, link: string, expiresAt: number, sentByAdmin: boolean): MailMessage {
-  return { to: target.email, template: 'password_reset', data: { accountName: target.account_name, userName: target.name, link, expiresAt: new Date(expiresAt), sentByAdmin } };
+/** In the user's language; without one, in the language of the request that asked for it, else English. */
+function resetMail(target: ResetTarget, link: string, expiresAt: number, sentByAdmin: boolean, request: RequestContext | undefined): MailMessage {
+  return { to: target.email, language: mailLanguage(target.language, request?.language), template: 'password_reset', data: { accountName: target.account_name, userName: target.name, link, expiresAt: new Date(expiresAt), sentByAdmin } };
 }
 
 /**
@@ -37,7 +40,7 @@ export async function requestPasswordReset(db: Kysely<Database>, input: { accoun
   const target = await db
     .selectFrom('users as u')
     .innerJoin('accounts as a', 'a.id', 'u.account_id')
-    .select(['u.id', 'u.name', 'u.email', 'u.account_id', 'u.status', 'a.name as account_name'])
+    .select(['u.id', 'u.name', 'u.email', 'u.account_id', 'u.status', 'u.language', 'a.name as account_name'])
     .where('a.slug', '=', input.account.toLowerCase())
     .where('u.email', '=', normalizeEmail(input.email))
     .executeTakeFirst();
@@ -47,7 +50,7 @@ export async function requestPasswordReset(db: Kysely<Database>, input: { accoun
     await recordAudit(trx, { accountId: target.account_id, actorId: target.id, action: 'user.password_reset_sent', details: { userId: target.id, email: target.email, by: 'user' }, request: input.request });
     return issued;
   });
-  return resetMail(target, linkUrl(input.publicOrigin, 'password_reset', link.token), link.expiresAt, false);
+  return resetMail(target, linkUrl(input.publicOrigin, 'password_reset', link.token), link.expiresAt, false, input.request);
 }
 
 /** An admin sends a user a reset link (by mail, or the admin hands it over without mail). */
@@ -56,7 +59,7 @@ export async function sendPasswordReset(db: Kysely<Database>, input: { accountId
     const target = await trx
       .selectFrom('users as u')
       .innerJoin('accounts as a', 'a.id', 'u.account_id')
-      .select(['u.id', 'u.name', 'u.email', 'u.account_id', 'u.status', 'a.name as account_name'])
+      .select(['u.id', 'u.name', 'u.email', 'u.account_id', 'u.status', 'u.language', 'a.name as account_name'])
       .where('u.id', '=', input.userId)
       .where('u.account_id', '=', input.accountId)
       .executeTakeFirst();
@@ -66,7 +69,7 @@ export async function sendPasswordReset(db: Kysely<Database>, input: { accountId
     const issued = (await issueLinks(trx, { accountId: target.account_id, userIds: [target.id], purpose: 'password_reset', createdBy: input.actorId })).get(target.id)!;
     await recordAudit(trx, { accountId: target.account_id, actorId: input.actorId, subjectUserId: target.id, action: 'user.password_reset_sent', details: { userId: target.id, name: target.name, email: target.email, by: 'admin' }, request: input.request });
     const link = linkUrl(input.publicOrigin, 'password_reset', issued.token);
-    return { link, expiresAt: issued.expiresAt, mail: resetMail(target, link, issued.expiresAt, true) };
+    return { link, expiresAt: issued.expiresAt, mail: resetMail(target, link, issued.expiresAt, true, input.request) };
   });
 }
 

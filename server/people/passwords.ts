@@ -173,17 +173,30 @@ export function contextWords(context: PasswordContext): string[] {
 
 /** Throws password_too_common for a password on a list or holding the user's or account's names. */
 export function checkNewPassword(password: string, context: PasswordContext = {}): void {
-  if (isCommonPassword(password)) throw new DomainError('password_too_common');
+  if (isCommonPassword(password)) throw tooCommon('common_list');
   const p = password.toLowerCase();
   const word = contextWords(context).find((w) => p.includes(w));
   if (word !== undefined) {
-    throw new DomainError(
-      'password_too_common',
+    throw tooCommon(
+      PRODUCT_WORDS.includes(word) ? 'product_word' : 'personal_word',
       PRODUCT_WORDS.includes(word)
         ? `Choose a password that does not contain the name of this service or a role ("${word}").`
         : `Choose a password that does not contain your name, your email address or your account's name ("${word}").`,
     );
   }
+}
+
+/**
+ * Why a password was refused, so each client says the right thing in the user's language:
+ * `common_list` (a list of common or leaked passwords), `breached` (the Pwned Passwords lookup),
+ * `personal_word` (the user's name, email or account), `product_word` (this service or a role).
+ */
+export type PasswordRefusal = 'common_list' | 'breached' | 'personal_word' | 'product_word';
+
+function tooCommon(reason: PasswordRefusal, message?: string): DomainError {
+  const error = new DomainError('password_too_common', message);
+  error.reason = reason;
+  return error;
 }
 
 /** Where the breached-password lookup logs a failure (Fastify's request.log fits). */
@@ -216,7 +229,7 @@ export class PasswordPolicy {
       (context.log ?? consoleLog).warn({ err: error }, 'pwned passwords lookup failed: the password was checked against the local lists only');
       return 0;
     });
-    if (count > 0) throw new DomainError('password_too_common', 'This password has appeared in a data breach. Choose another.');
+    if (count > 0) throw tooCommon('breached', 'This password has appeared in a data breach. Choose another.');
   }
 
   /** How many times the Pwned Passwords service has seen this password (0: never); throws when it cannot tell. */

@@ -120,7 +120,7 @@ describe('users list, export and import', () => {
     assert.match(res.headers.get('content-type')!, /^text\/csv/);
     assert.match(res.headers.get('content-disposition')!, /attachment; filename="list-users-\d{4}-\d\d-\d\d\.csv"/);
     const rows = parse(await res.text()) as string[][];
-    assert.deepEqual(rows[0], ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in']);
+    assert.deepEqual(rows[0], ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in', 'language']);
     assert.equal(rows.length, 6);
     assert.deepEqual(rows[1]!.slice(0, 5), ["'=Dot", 'dot@list.test', 'agent', 'invited', 'none']);
     assert.deepEqual(rows[2]!.slice(0, 5), ['Abe', 'abe@list.test', 'agent', 'active', 'security key']);

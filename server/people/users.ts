@@ -71,13 +71,14 @@ export function filteredUsers(db: Kysely<Database>, accountId: string, filters: 
   return q;
 }
 
-const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.status', 'u.has_two_factor', 'u.has_totp', 'u.has_security_key', 'u.created_at', 'u.last_sign_in_at', 'u.locked_until'] as const;
+const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.status', 'u.has_two_factor', 'u.has_totp', 'u.has_security_key', 'u.created_at', 'u.last_sign_in_at', 'u.locked_until', 'u.language'] as const;
 
 type UserRow = Pick<UsersTable, 'id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'created_at' | 'locked_until'> & {
   has_totp?: number | undefined;
   has_security_key?: number | undefined;
   status?: UserStatus | undefined;
   last_sign_in_at?: number | null | undefined;
+  language?: UsersTable['language'] | undefined;
 };
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
@@ -106,6 +107,8 @@ function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserL
     methodCount: methodTypes.length,
     createdAt: iso(r.created_at)!,
     lastSignInAt: iso(r.last_sign_in_at),
+    /** en, pt-PT, pt-BR or es; null follows the device. */
+    language: r.language ?? null,
     lockedUntil,
     /** Every lock on the user now, whatever its key: an admin lifts them all (DELETE …/lockout). */
     lockouts: lockouts.map(({ kind, until, deviceId, address }) => ({ kind, until, ...(deviceId ? { deviceId } : {}), ...(address ? { address } : {}) })),

@@ -126,6 +126,7 @@ export async function findPasskey(db: Db, accountId: string, credentialId: strin
       'u.name as user_name',
       'u.email as user_email',
       'u.role as user_role',
+      'u.language as user_language',
       'u.has_two_factor as user_has_two_factor',
     ])
     .where('m.account_id', '=', accountId)

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
-import { accountWithAdmin, addUser, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addUser, signInOn } from '../testing/rollout-helpers.js';
 
 describe('admins sign users out everywhere', () => {
   let server: TestServer;

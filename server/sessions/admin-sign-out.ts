@@ -7,6 +7,7 @@ import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { SessionEvents } from './events.js';
+import { Sessions } from './sessions.js';
 
 export interface AdminSignOut {
   accountId: string;
@@ -21,15 +22,7 @@ export async function signUserOutEverywhere(db: Kysely<Database>, events: Sessio
     const user = await trx.selectFrom('users').select('id').where('id', '=', input.userId).where('account_id', '=', input.accountId).executeTakeFirst();
     if (!user) throw new DomainError('not_found', 'No such user in this account.');
     const now = Date.now();
-    const rows = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'signed_out_by_admin' })
-      .where('user_id', '=', user.id)
-      .where('account_id', '=', input.accountId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning('id')
-      .execute();
+    const rows = await Sessions.revokeInAccount(trx, { accountId: input.accountId, userId: user.id }, 'signed_out_by_admin', now);
     await recordAudit(trx, {
       accountId: input.accountId,
       actorId: input.actorId,
@@ -49,15 +42,7 @@ export async function signUserOutEverywhere(db: Kysely<Database>, events: Sessio
 export async function signEveryoneElseOut(db: Kysely<Database>, events: SessionEvents, input: AdminSignOut): Promise<{ revokedSessions: number; signedOutUsers: number }> {
   const revoked = await db.transaction().execute(async (trx) => {
     const now = Date.now();
-    const rows = await trx
-      .updateTable('sessions')
-      .set({ revoked_at: now, revoked_reason: 'signed_out_by_admin' })
-      .where('account_id', '=', input.accountId)
-      .where('user_id', '!=', input.actorId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(['id', 'user_id'])
-      .execute();
+    const rows = await Sessions.revokeInAccount(trx, { accountId: input.accountId, exceptUserId: input.actorId }, 'signed_out_by_admin', now);
     const signedOutUsers = new Set(rows.map((r) => r.user_id)).size;
     await recordAudit(trx, {
       accountId: input.accountId,

@@ -10,7 +10,7 @@ import { createAccount, createUser, enrolTotp, inviteUser, linkToken, PASSWORD, 
 import { linkIn, startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import { SoftAuthenticator } from '../testing/soft-webauthn.js';
 import { totpCode } from '../testing/totp-reference.js';
-import { accountWithAdmin, addUser, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addUser, signInOn } from '../testing/rollout-helpers.js';
 import { limitKeys, limitRules, PASSKEY_OPTIONS_WINDOW_MS } from './throttling.js';
 
 const wrongCode = (secret: string) => String((Number(totpCode(secret, Date.now() + 30_000)) + 1) % 1_000_000).padStart(6, '0');

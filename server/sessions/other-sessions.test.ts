@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
-import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../enforcement/rollout-helpers.js';
+import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../testing/rollout-helpers.js';
 
 describe('ending the other sessions after a method or the password changes', () => {
   let server: TestServer;

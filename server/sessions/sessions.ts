@@ -36,7 +36,7 @@ export interface AuthenticatedSession {
    * request's session lookup found it: such a device has its own limits (sessions/throttling.ts).
    */
   knownDevice: boolean;
-  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor'>;
+  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy'>;
 }
 
@@ -82,6 +82,7 @@ export class Sessions {
           'u.email as user_email',
           'u.role as user_role',
           'u.has_two_factor as user_has_two_factor',
+          'u.language as user_language',
           'a.name as account_name',
           'a.slug as account_slug',
           'a.require_two_factor as account_require_two_factor',
@@ -185,6 +186,7 @@ export class Sessions {
           email: row.user_email,
           role: row.user_role,
           has_two_factor: row.user_has_two_factor,
+          language: row.user_language ?? null,
         },
         account: {
           id: row.account_id,
@@ -315,6 +317,28 @@ export class Sessions {
       .returning(['id', 'user_id'])
       .execute();
     return { withoutMethod, passwordOnly };
+  }
+
+  /**
+   * Revokes, inside `trx`, every live session in the account of one user (`userId`) or of
+   * everyone but one (`exceptUserId`): an admin's sign-out. Returns the ended sessions and their users.
+   */
+  static async revokeInAccount(
+    trx: Kysely<Database> | Transaction<Database>,
+    input: { accountId: string } & ({ userId: string } | { exceptUserId: string }),
+    reason: RevocationReason,
+    now = Date.now(),
+  ): Promise<{ id: string; user_id: string }[]> {
+    return trx
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('account_id', '=', input.accountId)
+      .$if('userId' in input, (q) => q.where('user_id', '=', (input as { userId: string }).userId))
+      .$if('exceptUserId' in input, (q) => q.where('user_id', '!=', (input as { exceptUserId: string }).exceptUserId))
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['id', 'user_id'])
+      .execute();
   }
 
   /** Revokes sessions and tells their open event streams. */

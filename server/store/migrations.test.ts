@@ -17,6 +17,7 @@ import type { Database } from './schema.js';
 
 const FLAGS_AND_SEARCH = '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags';
 const AUDIT_KEEPS_WHO = '2026-12-07-throttles-user-id-audit-keeps-who';
+const USERS_LANGUAGE = '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language';
 
 describe('migrations on a store that already has data', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -103,5 +104,23 @@ describe('migrations on a store that already has data', () => {
     ]);
     const account = await db.selectFrom('accounts').select(['two_factor_scheduled_by_name', 'two_factor_scheduled_by_email']).executeTakeFirstOrThrow();
     assert.deepEqual(account, { two_factor_scheduled_by_name: 'Gone Admin', two_factor_scheduled_by_email: 'gone@upgrade.test' });
+  });
+  test('existing users and security notifications have no language after the upgrade: the device, and the mail, decide as before', async () => {
+    const names = Object.keys(migrations).sort();
+    const before = names[names.indexOf(USERS_LANGUAGE) - 1]!;
+    const db = await openRaw();
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    assert.equal((await migrator.migrateTo(before)).error, undefined);
+    const now = Date.now();
+    await db.insertInto('accounts').values({ id: 'acc', slug: 'upgrade', name: 'Upgrade', require_two_factor: 0, created_at: now }).execute();
+    await db.insertInto('users').values({ id: 'old', account_id: 'acc', name: 'Olga Old', email: 'old@upgrade.test', password_hash: 'x', role: 'agent', has_two_factor: 0, created_at: now }).execute();
+    await db.insertInto('security_notifications').values({ id: 'n1', account_id: 'acc', user_id: 'old', kind: 'password_changed', details: '{}', created_at: now }).execute();
+
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+    assert.equal((await db.selectFrom('users').select('language').executeTakeFirstOrThrow()).language, null);
+    assert.equal((await db.selectFrom('security_notifications').select('language').executeTakeFirstOrThrow()).language, null);
+    await db.updateTable('users').set({ language: 'pt-BR' }).where('id', '=', 'old').execute();
+    assert.equal((await db.selectFrom('users').select('language').executeTakeFirstOrThrow()).language, 'pt-BR');
   });
 });

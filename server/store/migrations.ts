@@ -510,6 +510,17 @@ const passwordAtAndRecoveryCodesUnderKeysOnly: Migration = {
   },
 };
 
+/**
+ * Each user's language (issue 19): null follows the device; emails are in it. A security
+ * notification keeps its request's language, for a user who has none.
+ */
+const usersLanguage: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('language', 'text').execute();
+    await db.schema.alterTable('security_notifications').addColumn('language', 'text').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -523,6 +534,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id': throttlesUserId,
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language': usersLanguage,
 };
 
 export const migrationProvider: MigrationProvider = {

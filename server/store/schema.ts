@@ -1,5 +1,6 @@
 // The tables, as Kysely sees them. Times are integer milliseconds since the epoch and booleans
 // are 0/1 so that every query reads the same on SQLite and PostgreSQL.
+import type { Language } from '../mail/languages.js';
 import type { Generated } from 'kysely';
 
 export interface AccountsTable {
@@ -52,6 +53,8 @@ export interface UsersTable {
   status?: UserStatus;
   /** The last accepted password step (people/users.ts recordSignIn). */
   last_sign_in_at?: number | null;
+  /** en, pt-PT, pt-BR or es; null follows the device (people/language.ts). Emails are in it. */
+  language?: Language | null;
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -220,6 +223,8 @@ export interface SecurityNotificationsTable {
   address: string | null;
   user_agent: string | null;
   created_at: number;
+  /** The Accept-Language of the request that caused it: the mail's language for a user without one. */
+  language?: Language | null;
   read_at: number | null;
   /** "This wasn't me": the user's sessions were ended and the admins alerted. */
   not_me_at: number | null;

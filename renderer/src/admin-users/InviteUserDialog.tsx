@@ -2,17 +2,18 @@ import { useT } from '../i18n/I18nProvider';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { InvitationSent, Role } from '../../../contract/answers';
 import { useApiMutation } from '../data/operations';
+import { isLocale, localeNames, locales, type Locale } from '../i18n/locales';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
 
-/** "Add a user": name, email and role; the invitation link is emailed or handed over. */
+/** "Add a user": name, email, role and language; the invitation link is emailed or handed over. */
 export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; onInvited: (sent: InvitationSent) => void }) {
   const t = useT();
   const invite = useApiMutation('inviteUser');
   const { sensitive } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
-  const [form, setForm] = useState({ name: '', email: '', role: 'agent' as Role });
+  const [form, setForm] = useState({ name: '', email: '', role: 'agent' as Role, language: null as Locale | null });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -26,7 +27,7 @@ export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; 
     setError(null);
     setBusy(true);
     try {
-      const input = { name: form.name.trim(), email: form.email.trim(), role: form.role };
+      const input = { name: form.name.trim(), email: form.email.trim(), role: form.role, ...(form.language ? { language: form.language } : {}) };
       // Inviting gives access (an agent or an admin): a sensitive change, the server may ask for a fresh second factor first.
       const sent = await sensitive(() => invite.mutateAsync({ body: input }));
       if (sent) onInvited(sent);
@@ -55,6 +56,25 @@ export function InviteUserDialog({ onClose, onInvited }: { onClose: () => void; 
           <select id="new-user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
             <option value="agent">{t('role.agent')}</option>
             <option value="admin">{t('role.admin')}</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="new-user-language">{t('invite.language')}</label>
+          <p className="field-hint" id="new-user-language-hint">
+            {t('invite.languageHint')}
+          </p>
+          <select
+            id="new-user-language"
+            aria-describedby="new-user-language-hint"
+            value={form.language ?? ''}
+            onChange={(e) => setForm({ ...form, language: isLocale(e.target.value) ? e.target.value : null })}
+          >
+            <option value="">{t('invite.languageDevice')}</option>
+            {locales.map((locale) => (
+              <option key={locale} value={locale} lang={locale}>
+                {localeNames[locale]}
+              </option>
+            ))}
           </select>
         </div>
         {error ? <Notice tone="error">{error}</Notice> : null}

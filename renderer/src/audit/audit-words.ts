@@ -3,6 +3,7 @@
 import { t, type MessageId } from '../i18n';
 import { en } from '../i18n/messages/en';
 import { fullTime } from '../rollout/when';
+import { defaultNameType, methodTypeLabel } from '../method-names';
 
 /** The catalogue's words for `id`, or undefined when it has none. */
 function known(id: string): string | undefined {
@@ -47,6 +48,10 @@ export function describeValue(value: unknown, key = ''): string {
     const word = known(`audit.methodType.${value}`) ?? known(`audit.pin.${value}`) ?? known(`audit.state.${value}`);
     if (word) return word;
     if (/^\d{4}-\d{2}-\d{2}T/.test(value)) return fullTime(value);
+    // A method kept its default name, stored in the language of the day it was added (or the
+    // server's English): read it in the admin's.
+    const defaultName = key === 'name' ? defaultNameType(value) : null;
+    if (defaultName) return methodTypeLabel(defaultName);
   }
   return String(value);
 }

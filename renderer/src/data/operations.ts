@@ -63,6 +63,8 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   removeMethod: myMethods,
   regenerateRecoveryCodes: ['getMe', 'listSecurityActivity', 'listAuditEvents'],
   redeemEnrollmentCode: ['getMe'],
+  // The user's language shows in GET /me and in the users list's column.
+  setMyLanguage: ['getMe', 'listUsers'],
   changePassword: ['listMySessions', 'listSecurityActivity', 'listAuditEvents'],
   // The card marks the row it signed out and keeps it until the list is read again.
   endMySession: ['listSecurityActivity', 'listUsers'],

@@ -28,7 +28,7 @@ export function useLanguage(): { locale: Locale; chosen: Locale | null; system: 
   const system = pickLocale(systemLanguages());
   const choose = useCallback(
     (next: Locale | null) => {
-      // TODO(server): keep the choice on the user too, so emails follow (not in this change).
+      // Kept on the user too by the chooser (LanguageCard: PUT /me/language).
       storeLocale(next);
       setLocale(next ?? system);
     },

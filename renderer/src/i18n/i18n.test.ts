@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import ts from 'typescript';
-import { catalogues, getIntl, setLocale, t } from './index';
+import { catalogues, currentLocale, followUserLanguage, getIntl, setLocale, t } from './index';
 import { en } from './messages/en';
 import { formattingLocale, locales, matchLocale, pickLocale } from './locales';
 import { describeError } from '../api/error-messages';
@@ -196,5 +196,21 @@ test('the bare-string check finds text, visible attributes and shown literals, a
     );
   } finally {
     rmSync(probe);
+  }
+});
+
+test('at sign-in the user\'s own language (kept on the server) wins over the device\'s; none leaves the device\'s', () => {
+  try {
+    setLocale('en');
+    followUserLanguage('es');
+    assert.equal(currentLocale(), 'es');
+    followUserLanguage(null);
+    assert.equal(currentLocale(), 'es', 'null: the device decides, nothing changes');
+    followUserLanguage('fr');
+    assert.equal(currentLocale(), 'es', 'not one of ours: ignored');
+    followUserLanguage('pt-BR');
+    assert.equal(t('signIn.password'), catalogues['pt-BR']['signIn.password']);
+  } finally {
+    setLocale('en');
   }
 });

@@ -5,7 +5,7 @@ import { en, type MessageId } from './messages/en';
 import { es } from './messages/es';
 import { ptBR } from './messages/pt-BR';
 import { ptPT } from './messages/pt-PT';
-import { formattingLocale, type Locale } from './locales';
+import { formattingLocale, isLocale, storeLocale, type Locale } from './locales';
 
 export type { MessageId } from './messages/en';
 export type MessageValues = Record<string, string | number | Date | null | undefined>;
@@ -42,6 +42,16 @@ export function setLocale(locale: Locale): void {
 export function onLocaleChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/**
+ * The signed-in user's own language, kept on the server, wins over the device's (at sign-in, and
+ * when it was changed on another desk); this device remembers it. Null leaves the device's.
+ */
+export function followUserLanguage(language: string | null | undefined): void {
+  if (!isLocale(language)) return;
+  storeLocale(language);
+  setLocale(language);
 }
 
 /** A message in the current language. */

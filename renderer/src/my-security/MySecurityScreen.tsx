@@ -12,7 +12,7 @@ import { RecoveryCodesPanel } from '../enrolment/RecoveryCodesPanel';
 import { SecurityKeySetup } from '../enrolment/SecurityKeySetup';
 import { SecurityKeysOnlyNotice, useSecurityPolicy } from '../enrolment/SecurityKeysOnlyNotice';
 import { formatDateTime } from '../dates';
-import { describeMethod, methodTypeLabel } from '../method-names';
+import { describeMethod, methodName, methodTypeLabel } from '../method-names';
 import { MySessionsCard } from './MySessionsCard';
 import { ChangePasswordPanel } from './ChangePasswordPanel';
 import { useSession } from '../session-context';
@@ -178,7 +178,8 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
   const removeMethod = useApiMutation('removeMethod');
   const id = useId();
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
-  const [name, setName] = useState(method.name);
+  const shownName = methodName(method);
+  const [name, setName] = useState(shownName);
   const [error, setError] = useState<string | null>(null);
   const removalBlocked = enforced && isLast;
 
@@ -210,7 +211,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
     <li className="method" aria-labelledby={`${id}-name`}>
       <div className="method-main">
         <p className="method-name" id={`${id}-name`}>
-          {method.name}
+          {shownName}
         </p>
         <p className="muted small">
           {methodTypeLabel(method.type)}
@@ -225,13 +226,13 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
       </div>
       {mode === 'view' ? (
         <div className="button-row">
-          <button type="button" className="button-secondary" aria-label={t('mySecurity.renameLabel', { name: method.name })} onClick={() => setMode('rename')}>
+          <button type="button" className="button-secondary" aria-label={t('mySecurity.renameLabel', { name: shownName })} onClick={() => setMode('rename')}>
             {t('mySecurity.rename')}
           </button>
           <button
             type="button"
             className="button-danger-outline"
-            aria-label={t('mySecurity.removeLabel', { name: method.name })}
+            aria-label={t('mySecurity.removeLabel', { name: shownName })}
             aria-describedby={removalBlocked ? `${id}-blocked` : undefined}
             disabled={removalBlocked}
             onClick={() => setMode('remove')}
@@ -243,7 +244,7 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
       {mode === 'rename' ? (
         <form className="inline-form" onSubmit={(e) => void rename(e)}>
           <label htmlFor={`${id}-rename`} className="visually-hidden">
-            {t('mySecurity.newName', { name: method.name })}
+            {t('mySecurity.newName', { name: shownName })}
           </label>
           <input id={`${id}-rename`} maxLength={64} required value={name} autoFocus onChange={(e) => setName(e.target.value)} />
           <button type="submit">{t('mySecurity.save')}</button>
@@ -253,9 +254,9 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
         </form>
       ) : null}
       {mode === 'remove' ? (
-        <div className="inline-form" role="group" aria-label={t('mySecurity.confirmRemove', { name: method.name })}>
+        <div className="inline-form" role="group" aria-label={t('mySecurity.confirmRemove', { name: shownName })}>
           <span>
-            <Msg id="mySecurity.removeQuestion" values={{ name: method.name, strong: (chunks) => <strong>{chunks}</strong> }} />
+            <Msg id="mySecurity.removeQuestion" values={{ name: shownName, strong: (chunks) => <strong>{chunks}</strong> }} />
             {isLast ? t('mySecurity.turnsOff') : ''}
           </span>
           <button type="button" className="button-danger" autoFocus onClick={() => void remove()}>

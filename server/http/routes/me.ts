@@ -12,6 +12,7 @@ import { countOtherSessions } from '../../sessions/other-sessions.js';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../errors.js';
 import { countMethods, listMethods, removeMethod, renameMethod } from '../../second-factors/methods.js';
+import { setUserLanguage } from '../../people/language.js';
 import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
@@ -79,6 +80,11 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const result = await answerActivated(reply, auth, activated);
     reply.code(201);
     return result;
+  });
+
+  route(app, operations.setMyLanguage, async (request) => {
+    const auth = authOf(request);
+    return setUserLanguage(db, { accountId: auth.account.id, userId: auth.user.id, language: request.body.language, request: requestContext(request) });
   });
 
   route(app, operations.renameMethod, async (request) => {

@@ -41,7 +41,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
       token: signedIn.token,
       deviceToken: signedIn.deviceToken,
       session: sessionView(signedIn.session),
-      user: userView({ id: passkey.user_id, name: passkey.user_name, email: passkey.user_email, role: passkey.user_role }),
+      user: userView({ id: passkey.user_id, name: passkey.user_name, email: passkey.user_email, role: passkey.user_role, language: passkey.user_language }),
       // Signed in already: the methods are for My security, not a second step.
       methods: await listMethods(db, passkey.user_id),
       account: { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 },

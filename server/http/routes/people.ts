@@ -33,7 +33,7 @@ export function csvSafe(value: string): string {
 const methodLabels = { totp: 'authenticator app', security_key: 'security key' } as const;
 
 function exportRow(u: ListedUser): string[] {
-  return [u.name, u.email, u.role, u.status, u.methodTypes.map((t) => methodLabels[t]).join('; ') || 'none', u.lastSignInAt ?? ''].map(csvSafe);
+  return [u.name, u.email, u.role, u.status, u.methodTypes.map((t) => methodLabels[t]).join('; ') || 'none', u.lastSignInAt ?? '', u.language ?? ''].map(csvSafe);
 }
 
 const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? undefined : value === 'true');
@@ -69,7 +69,7 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const filters: UserFilters = { ...request.query, signedIn: flag(request.query.signedIn) };
     const rows = Readable.from(
       (async function* () {
-        yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in'];
+        yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in', 'language'];
         for await (const u of allUsers(db, auth.account.id, filters)) yield exportRow(u);
       })(),
     );

@@ -29,7 +29,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
     db
       .selectFrom('users as u')
       .innerJoin('accounts as a', 'a.id', 'u.account_id')
-      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
+      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
       .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
       .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
       .executeTakeFirst();

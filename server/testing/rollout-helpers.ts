@@ -1,8 +1,8 @@
 // Test helpers for the rollout tests: sign-ins that carry a device token (the desktop app's
 // way), and an admin with a recent second factor.
 import assert from 'node:assert/strict';
-import { PASSWORD, type ApiClient } from '../testing/harness.js';
-import { totpCode } from '../testing/totp-reference.js';
+import { PASSWORD, type ApiClient } from './harness.js';
+import { totpCode } from './totp-reference.js';
 
 export interface SignedIn {
   token: string;
