@@ -329,6 +329,27 @@ export interface AuditEvent {
   deviceId?: string | null;
 }
 
+/** Where the account's audit log is streamed, and how delivery is going (docs/audit-streaming.md). */
+export interface AuditStream {
+  id: string;
+  type: 'webhook' | 'syslog';
+  url: string;
+  createdAt: string;
+  lastDeliveredAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** When the current run of failed attempts began; null once a batch is delivered. */
+  failingSince: string | null;
+  /** Failing for 24 hours: shown, never dropped. */
+  failing: boolean;
+  nextAttemptAt: string | null;
+  /** Entries written but not yet delivered. */
+  pending: number;
+}
+
+/** A stream just added: a webhook's signing secret is answered this once. */
+export type AuditStreamAdded = AuditStream & { secret?: string };
+
 export interface AuditPage {
   events: AuditEvent[];
   nextCursor: string | null;

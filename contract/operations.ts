@@ -8,6 +8,8 @@
 import type {
   AccountSummary,
   AuditPage,
+  AuditStream,
+  AuditStreamAdded,
   AuthenticatorAppSetup,
   CurrentSession,
   EnforcementImpact,
@@ -40,6 +42,7 @@ import type {
 import { csv, CsvBody, events, json, none, operation, type AnyInput, type CallOf, type Operation } from './operation.js';
 import {
   AcceptInvitationBody,
+  AddAuditStreamBody,
   ActivityParams,
   ActivityQuery,
   AddSecurityKeyBody,
@@ -398,6 +401,24 @@ export const operations = {
     summary: 'The audit log as CSV (same filters as the list)',
     query: AuditFilterQuery,
     answer: csv,
+  }),
+  listAuditStreams: operation({
+    method: 'GET', path: '/account/audit-streams', access: 'admin', tags: ['admin'],
+    summary: 'Where the audit log is streamed, and how delivery is going',
+    answer: json<{ streams: AuditStream[] }>(),
+  }),
+  // Where audit data flows is an account setting: a sensitive change (PRODUCT.md "Security rules").
+  addAuditStream: operation({
+    method: 'POST', path: '/account/audit-streams', access: 'adminSensitive', tags: ['admin'],
+    summary: "Stream the audit log to a webhook or a syslog collector (a webhook's secret is answered once)",
+    body: AddAuditStreamBody, status: 201,
+    answer: json<AuditStreamAdded>(),
+  }),
+  removeAuditStream: operation({
+    method: 'DELETE', path: '/account/audit-streams/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Stop streaming the audit log there (undelivered entries are dropped)',
+    params: IdParams,
+    answer: json<{ removed: true; pending: number }>(),
   }),
   listSecurityAlerts: operation({
     method: 'GET', path: '/account/security-alerts', access: 'admin', tags: ['admin'],

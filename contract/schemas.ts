@@ -214,3 +214,12 @@ export const AuditListQuery = Type.Object(
   strict,
 );
 export type AuditListQuery = Static<typeof AuditListQuery>;
+
+/** An audit stream's target (server/audit-streams/targets.ts checks the address and scheme). */
+export const AddAuditStreamBody = Type.Object(
+  {
+    type: Type.Union([Type.Literal('webhook'), Type.Literal('syslog')]),
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'https://… for a webhook; tcp://host:port or tls://host:port for syslog.' }),
+  },
+  strict,
+);

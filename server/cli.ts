@@ -8,6 +8,7 @@ import { startServer } from './start.js';
 import { openStore } from './store/database.js';
 import { Value } from 'typebox/value';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
 import { CreateAccountBody } from '../contract/schemas.js';
@@ -17,8 +18,19 @@ const usage = `Usage:
   agentdesk create-account --name NAME --slug SLUG --admin-name NAME --admin-email EMAIL --admin-password PASSWORD
   agentdesk totp-code SECRET            print the current authenticator-app code for SECRET (for trying the API with curl)`;
 
+/**
+ * The package's root: the nearest folder up from this module holding package.json. This module
+ * runs from server/cli.ts (tsx) or bundled into dist/server/cli.js (npm run build:server).
+ */
+function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
+
 /** The built web console, served at / when present (npm run web builds it). */
-const builtWebConsole = fileURLToPath(new URL('../dist/renderer', import.meta.url));
+const builtWebConsole = join(packageRoot(), 'dist', 'renderer');
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;

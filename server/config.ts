@@ -48,6 +48,17 @@ export interface Config {
    * password's SHA-1 prefix is looked up there; none when absent (the local lists still apply).
    */
   pwnedPasswordsUrl: string | undefined;
+  /** The bearer token Prometheus scrapes /metrics with; /metrics answers 404 when absent. */
+  metricsToken: string | undefined;
+  /**
+   * Audit streams may target private, loopback and link-local addresses (a SIEM inside the
+   * network; the tests). Off: such targets are refused (server-side request forgery).
+   */
+  auditStreamsAllowPrivateTargets: boolean;
+  /** The longest wait between two attempts to deliver to a failing audit stream. */
+  auditStreamsRetryMaxMs: number;
+  /** One delivery attempt to an audit stream may take this long; a claim on a stream lasts 3 times as long. */
+  auditStreamsTimeoutMs: number;
 }
 
 const seconds = (v: string | undefined, fallback: number) => Math.round(Number(v ?? fallback) * 1000);
@@ -80,6 +91,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     // (the balancer limits each client instead).
     maxConnectionsPerAddress: Number(env.AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS ?? (parseTrustProxy(env.AGENTDESK_TRUST_PROXY) === false ? 512 : 0)),
     pwnedPasswordsUrl: env.AGENTDESK_PWNED_PASSWORDS_URL || undefined,
+    metricsToken: env.AGENTDESK_METRICS_TOKEN || undefined,
+    auditStreamsAllowPrivateTargets: env.AGENTDESK_AUDIT_STREAMS_ALLOW_PRIVATE_TARGETS === '1',
+    auditStreamsRetryMaxMs: seconds(env.AGENTDESK_AUDIT_STREAMS_RETRY_MAX_SECONDS, 300),
+    auditStreamsTimeoutMs: seconds(env.AGENTDESK_AUDIT_STREAMS_TIMEOUT_SECONDS, 10),
   };
 }
 

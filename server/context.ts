@@ -13,6 +13,7 @@ import type { Database } from './store/schema.js';
 import type { Throttle } from './sessions/throttling.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PasswordPolicy } from './people/passwords.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface ServerContext {
   config: Config;
@@ -30,6 +31,8 @@ export interface ServerContext {
   passwords: PasswordPolicy;
   /** Outgoing mail (server/mail/): invitations, password resets, security notifications. */
   mail: Mailer;
+  /** Counters and histograms for /metrics (served only when AGENTDESK_METRICS_TOKEN is set). */
+  metrics: Metrics;
   /** A sensitive change needs a second factor passed within this long. */
   recentSecondFactorMs: number;
 }

@@ -44,6 +44,8 @@ const defaultMessages = {
   user_deactivated: 'This user is deactivated. Reactivate them first.',
   invalid_csv: 'The file is not a CSV with the columns name, email and role.',
   import_rejected: 'Some rows have errors: nothing was imported.',
+  audit_stream_target_refused: 'This address cannot receive audit events.',
+  audit_stream_limit: 'This account already streams its audit log to 5 places. Remove one first.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

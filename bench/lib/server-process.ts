@@ -1,6 +1,6 @@
-// The identity service in a process of its own, started as in production: `server/cli.ts serve`
-// under tsx's loader (what `npm run server` does; node is run directly so that its pid is the
-// server's, for RSS and --cpu-prof), configured only through the documented environment
+// The identity service in a process of its own: `server/cli.ts serve` under tsx's loader, or
+// (`built: true`) the compiled dist/server/cli.js that `npm run server` runs (node is run
+// directly so that its pid is the server's, for RSS and --cpu-prof), configured only through the documented environment
 // (HOST, PORT, AGENTDESK_DATA_DIR, LOG_LEVEL). Its log goes to a file, as it would to a journal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -34,12 +34,12 @@ export function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-export async function startServerProcess(options: { dataDir: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServerProcess> {
+export async function startServerProcess(options: { dataDir: string; env?: Record<string, string>; nodeArgs?: string[]; built?: boolean }): Promise<ServerProcess> {
   const port = await reserveFreePort('127.0.0.1');
   const logFd = openSync(join(options.dataDir, 'server.log'), 'a');
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/cli.ts', 'serve'],
+    [...(options.nodeArgs ?? []), ...(options.built ? ['dist/server/cli.js'] : ['--import', 'tsx', 'server/cli.ts']), 'serve'],
     {
       cwd: REPO_ROOT,
       env: {

@@ -5,12 +5,18 @@ import { SecurityKeyError } from './errors.js';
 // WebAuthn §5.8.1 CollectedClientData, serialised in the spec's order so servers that compare
 // bytes or parse JSON both accept it.
 export function buildClientData(type: 'webauthn.create' | 'webauthn.get', challenge: string, origin: string): { json: Uint8Array; hash: Uint8Array } {
-  const json = new TextEncoder().encode(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
+  // Views on the bytes Node hands out: a copy into a fresh ArrayBuffer cost more than hashing.
+  const json = view(Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }), 'utf8'));
   return { json, hash: sha256(json) };
 }
 
 export function sha256(data: Uint8Array | string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return view(createHash('sha256').update(data).digest());
+}
+
+/** The same bytes as a plain Uint8Array, without copying them. */
+function view(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 /**
@@ -18,6 +24,19 @@ export function sha256(data: Uint8Array | string): Uint8Array {
  * would: same host or a parent domain, https (or http on localhost), never an IP address.
  */
 export function checkOrigin(origin: string, rpId: string): string {
+  // One origin and RP ID for every ceremony of a running app: remember the few that passed.
+  const key = `${origin}\n${rpId}`;
+  const known = checkedOrigins.get(key);
+  if (known !== undefined) return known;
+  const checked = checkOriginUncached(origin, rpId);
+  if (checkedOrigins.size >= 16) checkedOrigins.clear();
+  checkedOrigins.set(key, checked);
+  return checked;
+}
+
+const checkedOrigins = new Map<string, string>();
+
+function checkOriginUncached(origin: string, rpId: string): string {
   let url: URL;
   try {
     url = new URL(origin);
@@ -35,7 +54,7 @@ export function checkOrigin(origin: string, rpId: string): string {
 
 export function fromBase64Url(text: string, what: string): Uint8Array {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new SecurityKeyError('invalid_options', `${what} is not base64url.`);
-  return new Uint8Array(Buffer.from(text, 'base64url'));
+  return view(Buffer.from(text, 'base64url'));
 }
 
 export function toBase64Url(bytes: Uint8Array): string {

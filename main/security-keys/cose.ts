@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CtapProtocolError } from './errors.js';
+import { pooledBytes } from './ctaphid-frames.js';
 import type { CborMap } from './cbor.js';
 
 // COSE key parameters (RFC 9053) used by CTAP2: EC2 keys on P-256.
@@ -42,7 +43,7 @@ function p256Coordinates(cose: unknown): { x: Uint8Array; y: Uint8Array } {
 /** The uncompressed point (0x04 || x || y) of an EC2 P-256 COSE key; not checked to be on the curve. */
 export function rawPointFromCose(cose: unknown): Uint8Array {
   const { x, y } = p256Coordinates(cose);
-  const raw = new Uint8Array(65);
+  const raw = pooledBytes(65);
   raw[0] = 0x04;
   raw.set(x, 1);
   raw.set(y, 33);
@@ -58,7 +59,7 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
  */
 export function spkiFromCose(cose: unknown): Uint8Array {
   const raw = rawPointFromCose(cose);
-  const spki = new Uint8Array(P256_SPKI_PREFIX.length + raw.length);
+  const spki = pooledBytes(P256_SPKI_PREFIX.length + raw.length);
   spki.set(P256_SPKI_PREFIX, 0);
   spki.set(raw, P256_SPKI_PREFIX.length);
   return spki;

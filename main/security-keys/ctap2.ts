@@ -1,5 +1,5 @@
 import { CtapError, CtapProtocolError, SecurityKeyError } from './errors.js';
-import { CtapHidCommand, KeepaliveStatus } from './ctaphid-frames.js';
+import { CtapHidCommand, KeepaliveStatus, pooledBytes } from './ctaphid-frames.js';
 import type { CtapHidDevice } from './ctaphid.js';
 import { decodeCborMap, encodeCbor, read, type CborMap } from './cbor.js';
 
@@ -144,7 +144,7 @@ export class Ctap2Session {
   /** Sends one command; non-zero status throws CtapError, an empty answer is `undefined`. */
   async send(command: number, parameters?: CborMap, options: Ctap2CallOptions = {}): Promise<CborMap | undefined> {
     const body = parameters ? encodeCbor(parameters) : new Uint8Array();
-    const request = new Uint8Array(1 + body.length);
+    const request = pooledBytes(1 + body.length);
     request[0] = command;
     request.set(body, 1);
     const limit = Math.min(this.hid.maxRequestSize, this.hid.maxMessageSize);

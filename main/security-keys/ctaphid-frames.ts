@@ -49,11 +49,10 @@ export function parseFrame(report: Uint8Array): Frame {
   if (report.length !== HID_REPORT_SIZE) {
     throw new CtapHidError('invalid_report', `Expected a ${HID_REPORT_SIZE}-byte report, got ${report.length} bytes.`);
   }
-  const view = new DataView(report.buffer, report.byteOffset, report.byteLength);
-  const cid = view.getUint32(0);
+  const cid = ((report[0]! << 24) | (report[1]! << 16) | (report[2]! << 8) | report[3]!) >>> 0;
   const type = report[4]!;
   if (type & TYPE_INIT) {
-    return { kind: 'init', cid, cmd: type & 0x7f, length: view.getUint16(5), data: report.subarray(7) };
+    return { kind: 'init', cid, cmd: type & 0x7f, length: (report[5]! << 8) | report[6]!, data: report.subarray(7) };
   }
   return { kind: 'cont', cid, seq: type, data: report.subarray(5) };
 }
@@ -64,23 +63,51 @@ export function encodeMessage(cid: number, cmd: number, payload: Uint8Array, max
     throw new CtapHidError('message_too_large', `Message of ${payload.length} bytes exceeds the key's limit of ${maxMessageSize}.`);
   }
   const reports: Uint8Array[] = [];
-  const first = new Uint8Array(HID_REPORT_SIZE);
-  const view = new DataView(first.buffer);
-  view.setUint32(0, cid >>> 0);
+  const first = newReport();
+  writeCid(first, cid);
   first[4] = TYPE_INIT | (cmd & 0x7f);
-  view.setUint16(5, payload.length);
+  first[5] = payload.length >>> 8;
+  first[6] = payload.length & 0xff;
   first.set(payload.subarray(0, INIT_DATA_SIZE), 7);
   reports.push(first);
   let offset = INIT_DATA_SIZE;
   for (let seq = 0; offset < payload.length; seq++) {
-    const report = new Uint8Array(HID_REPORT_SIZE);
-    new DataView(report.buffer).setUint32(0, cid >>> 0);
+    const report = newReport();
+    writeCid(report, cid);
     report[4] = seq;
     report.set(payload.subarray(offset, offset + CONT_DATA_SIZE), 5);
     reports.push(report);
     offset += CONT_DATA_SIZE;
   }
   return reports;
+}
+
+/**
+ * `length` bytes of Node's pool of small buffers, as a plain Uint8Array: a fresh ArrayBuffer per
+ * report or message (and the garbage collector's sweep of it) cost more than framing it.
+ * Uninitialised: the caller writes every byte.
+ */
+export function pooledBytes(length: number): Uint8Array {
+  const b = Buffer.allocUnsafe(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
+}
+
+function newReport(): Uint8Array {
+  return pooledBytes(HID_REPORT_SIZE).fill(0);
+}
+
+function writeCid(report: Uint8Array, cid: number): void {
+  report[0] = cid >>> 24;
+  report[1] = (cid >>> 16) & 0xff;
+  report[2] = (cid >>> 8) & 0xff;
+  report[3] = cid & 0xff;
+}
+
+/** A copy of the first `length` bytes of `data` (see pooledBytes). */
+function pooledCopy(data: Uint8Array, length = data.length): Uint8Array {
+  const copy = pooledBytes(length);
+  copy.set(data.subarray(0, length));
+  return copy;
 }
 
 export interface AssembledMessage {
@@ -124,9 +151,10 @@ export class MessageAssembler {
         throw new CtapHidError('message_too_large', `The security key announced ${frame.length} bytes, more than the limit of ${limit}.`);
       }
       if (frame.length <= INIT_DATA_SIZE) {
-        return { cid: frame.cid, cmd: frame.cmd, payload: Uint8Array.from(frame.data.subarray(0, frame.length)) };
+        return { cid: frame.cid, cmd: frame.cmd, payload: pooledCopy(frame.data, frame.length) };
       }
-      const buffer = new Uint8Array(frame.length);
+      // Every byte is written before the message is handed out (filled === length).
+      const buffer = pooledBytes(frame.length);
       buffer.set(frame.data);
       this.#pending = { cmd: frame.cmd, buffer, filled: INIT_DATA_SIZE, nextSeq: 0 };
       return undefined;

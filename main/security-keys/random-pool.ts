@@ -13,7 +13,10 @@ export function randomBytesFromPool(size: number): Uint8Array {
     randomFillSync(pool);
     offset = 0;
   }
-  const out = pool.slice(offset, offset + size);
+  // From Node's pool of small buffers: a fresh ArrayBuffer per nonce cost more than the copy.
+  const b = Buffer.allocUnsafe(size);
+  const out = new Uint8Array(b.buffer, b.byteOffset, size);
+  out.set(pool.subarray(offset, offset + size));
   offset += size;
   return out;
 }

@@ -4,6 +4,7 @@ import { languageOfAcceptLanguage, type Language } from '../mail/languages.js';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import { newTimeOrderedId } from '../crypto/tokens.js';
+import { addToOutbox } from '../audit-streams/outbox.js';
 import type { Database } from '../store/schema.js';
 
 export type AuditAction =
@@ -43,7 +44,9 @@ export type AuditAction =
   | 'user.password_reset_sent'
   | 'user.language_changed'
   | 'user.password_reset'
-  | 'users.imported';
+  | 'users.imported'
+  | 'audit_stream.added'
+  | 'audit_stream.removed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -83,6 +86,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.language_changed',
   'user.password_reset',
   'users.imported',
+  'audit_stream.added',
+  'audit_stream.removed',
 ];
 
 /** Where a change came from. */
@@ -130,8 +135,11 @@ export async function recordAudit(
     request?: RequestContext | undefined;
   },
 ): Promise<void> {
+  // The entry and its outbox rows are written together or not at all (audit-streams/).
+  if (!db.isTransaction) return db.transaction().execute((trx) => recordAudit(trx, entry));
   const at = entry.at ?? Date.now();
   const subjectUserId = entry.subjectUserId ?? null;
+  const id = newTimeOrderedId(at);
   await db
     .insertInto('audit_events')
     .values((eb) => {
@@ -139,7 +147,7 @@ export async function recordAudit(
       const person = (id: string | null, given: AuditPerson | undefined, column: keyof AuditPerson) =>
         given ? given[column] : id === null ? null : eb.selectFrom('users').select(column).where('id', '=', id);
       return {
-        id: newTimeOrderedId(at),
+        id,
         account_id: entry.accountId,
         actor_id: entry.actorId,
         actor_name: person(entry.actorId, entry.actor, 'name'),
@@ -156,6 +164,7 @@ export async function recordAudit(
       };
     })
     .execute();
+  await addToOutbox(db, entry.accountId, id, at);
 }
 
 export interface AuditFilter {
@@ -201,6 +210,8 @@ function filtered(db: Kysely<Database>, accountId: string, filter: AuditFilter) 
 
 type Row = Awaited<ReturnType<ReturnType<typeof filtered>['execute']>>[number];
 
+export type AuditEventView = ReturnType<typeof eventView>;
+
 function eventView(r: Row) {
   return {
     id: r.id,
@@ -213,6 +224,13 @@ function eventView(r: Row) {
     userAgent: r.user_agent,
     deviceId: r.device_id,
   };
+}
+
+/** These entries of the account, oldest first, as the log shows them (what audit streams send). */
+export async function auditEntries(db: Kysely<Database>, accountId: string, ids: string[]): Promise<AuditEventView[]> {
+  if (ids.length === 0) return [];
+  const rows = await filtered(db, accountId, {}).where('e.id', 'in', ids).orderBy('e.id').execute();
+  return rows.map(eventView);
 }
 
 export async function listAudit(

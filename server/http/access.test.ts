@@ -17,6 +17,8 @@ import { access } from './access.js';
  */
 const SENSITIVE: Record<string, string> = {
   'PUT /account/security-settings': 'every account setting (enforcement, enrolment rule, policies)',
+  'POST /account/audit-streams': 'every account setting (audit streams: where the audit log flows)',
+  'DELETE /account/audit-streams/{id}': 'every account setting (audit streams: where the audit log flows)',
   'DELETE /me/methods/{id}': 'removing a method',
   'POST /me/recovery-codes': 'regenerating recovery codes',
   'PUT /me/password': "changing one's password",
@@ -155,11 +157,16 @@ describe('access is declared per operation', () => {
     adminToken = spare.body.token ?? adminToken;
     const pendingApp = await server.call('POST', '/me/methods/totp', { token: adminToken, body: { name: 'Pending' } });
     assert.equal(pendingApp.status, 201);
+    // .invalid never resolves (RFC 2606): a public-looking target that receives nothing.
+    const stream = await server.call('POST', '/account/audit-streams', { token: adminToken, body: { type: 'webhook', url: 'https://siem.invalid/agentdesk' } });
+    assert.equal(stream.status, 201, JSON.stringify(stream.body));
 
     // In order: the changes to others first, the admin's own (password, methods) last.
     const calls: Array<{ key: string; method: string; path: string; body?: unknown; raw?: string; headers?: Record<string, string>; allowed: number[] }> = [
       { key: 'PUT /account/security-settings', method: 'PUT', path: '/account/security-settings', body: { requireTwoFactor: false, acknowledged: true, enrollment: 'known_device' }, allowed: [200] },
       { key: 'POST /account/users', method: 'POST', path: '/account/users', body: { name: 'New Agent', email: 'new@declared.test', role: 'agent' }, allowed: [201] },
+      { key: 'POST /account/audit-streams', method: 'POST', path: '/account/audit-streams', body: { type: 'syslog', url: 'tls://siem.invalid:6514' }, allowed: [201] },
+      { key: 'DELETE /account/audit-streams/{id}', method: 'DELETE', path: `/account/audit-streams/${stream.body.id}`, allowed: [200] },
       { key: 'POST /account/users/import', method: 'POST', path: '/account/users/import', raw: 'name,email,role\r\nBulk Agent,bulk@declared.test,agent\r\n', headers: { 'content-type': 'text/csv' }, allowed: [201] },
       { key: 'POST /account/users/{id}/invitation', method: 'POST', path: `/account/users/${pendingAdmin.user.id}/invitation`, body: {}, allowed: [200] },
       { key: 'DELETE /account/users/{id}/invitation', method: 'DELETE', path: `/account/users/${pendingAdmin.user.id}/invitation`, allowed: [204] },

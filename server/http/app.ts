@@ -26,11 +26,14 @@ import { lockoutRoutes } from './routes/lockouts.js';
 import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
+import { auditStreamRoutes } from './routes/audit-streams.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
 import { Throttle } from '../sessions/throttling.js';
 import { PasswordPolicy } from '../people/passwords.js';
+import { Metrics } from '../metrics/metrics.js';
+import { metricsRoute } from './routes/metrics.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = 64 * 1024;
@@ -74,6 +77,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     recoveryCodes: new RecoveryCodes(box.deriveKey('recovery-codes')),
     passwords: new PasswordPolicy({ pwnedPasswordsUrl: config.pwnedPasswordsUrl }),
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
+    metrics: new Metrics({ openStreams: () => events.openStreams, pool: store.poolState }),
     recentSecondFactorMs: 10 * 60_000,
   };
 }
@@ -271,6 +275,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     addresses.set(request, request.ip);
   });
   app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.requestAnswered(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: addresses.get(request) },
       'request',
@@ -320,11 +325,15 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       await api.register(async (people) => peopleRoutes(people, ctx));
       eventRoutes(api, ctx);
       rolloutRoutes(api, ctx);
+      auditStreamRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));
     },
     { prefix: API_PREFIX },
   );
+
+  // Outside the API: operators' Prometheus, not clients, and only when a token is configured.
+  if (ctx.config.metricsToken) metricsRoute(app, ctx.metrics, ctx.config.metricsToken);
 
   if (ctx.config.webRoot) {
     const { registerWebConsole } = await import('./web-console.js');

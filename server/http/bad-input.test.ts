@@ -33,6 +33,7 @@ const routes: Route[] = [
   { method: 'POST', path: '/me/recovery-codes', valid: {} },
   { method: 'PUT', path: '/account/security-settings', valid: { requireTwoFactor: true, acknowledged: true } },
   { method: 'POST', path: '/account/users', valid: { name: 'N', email: 'n@bad.test', role: 'agent' } },
+  { method: 'POST', path: '/account/audit-streams', valid: { type: 'syslog', url: 'tls://siem.invalid:6514' } },
 ];
 
 const idRoutes = [
@@ -41,6 +42,7 @@ const idRoutes = [
   { method: 'POST', path: '/me/methods/totp/{id}/confirm', body: { code: '123456' } },
   { method: 'DELETE', path: '/account/users/{id}/two-factor' },
   { method: 'DELETE', path: '/account/users/{id}/sessions' },
+  { method: 'DELETE', path: '/account/audit-streams/{id}' },
 ];
 
 describe('bad input changes nothing', () => {

@@ -43,6 +43,8 @@ export const errorStatus = {
   user_deactivated: 409,
   invalid_csv: 400,
   import_rejected: 400,
+  audit_stream_target_refused: 400,
+  audit_stream_limit: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

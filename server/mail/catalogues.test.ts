@@ -60,6 +60,17 @@ const samples: { [K in TemplateName]: TemplateData[K][] } = {
     { kind: 'password_changed', details: { byResetLink: true } },
     { kind: 'password_changed', details: {} },
   ].flatMap((activity) => [undefined, 'https://desk.example/#/security?activity=1'].map((notMeLink) => ({ accountName: 'Acme', userName: 'Zé', activity, when, notMeLink }))),
+  not_me_alert: ['192.0.2.7', null].map((address) => ({
+    accountName: 'Acme',
+    adminName: 'Ana',
+    userName: 'Zé',
+    userEmail: 'ze@acme.test',
+    activity: { kind: 'new_device_sign_in', details: {} },
+    happenedAt: when,
+    address,
+    reportedAt: when,
+    consoleLink: 'https://desk.example/#/admin/security',
+  })),
 };
 
 /** English words of the catalogue's sentences, for spotting one that leaked into another language. */

@@ -26,6 +26,20 @@ export interface TemplateData {
   password_reset: { accountName: string; userName: string; link: string; expiresAt: Date; sentByAdmin: boolean };
   /** Something changed on the user's account security (method added or removed, 2FA reset, …). */
   security_notification: { accountName: string; userName: string; activity: SecurityActivity; when: Date; notMeLink?: string | undefined };
+  /** A user answered "This wasn't me": to each active admin of the account (notifications/security-mail.ts). */
+  not_me_alert: {
+    accountName: string;
+    adminName: string;
+    userName: string;
+    userEmail: string;
+    /** The notice they answered: quoted as they were told it. */
+    activity: SecurityActivity;
+    happenedAt: Date;
+    /** Where the activity came from (a client address), if known. */
+    address: string | null;
+    reportedAt: Date;
+    consoleLink: string;
+  };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -157,6 +171,16 @@ const templates: { [K in TemplateName]: (t: Translate, data: TemplateData[K]) =>
       t('mail.greeting', { userName: d.userName }),
       t('security.happened', { what: describeActivity(t, d.activity), when: d.when }),
       ...(d.notMeLink ? [t('security.notMeIntro'), { link: d.notMeLink, label: t('security.notMeButton') }] : [t('security.tellAdmin')]),
+    ],
+  }),
+  not_me_alert: (t, d) => ({
+    subject: t('notMe.subject', { userName: d.userName, accountName: d.accountName }),
+    blocks: [
+      t('mail.greeting', { userName: d.adminName }),
+      t('notMe.reported', { userName: d.userName, userEmail: d.userEmail, reportedAt: d.reportedAt, happenedAt: d.happenedAt, hasAddress: d.address ? 'yes' : 'no', address: d.address ?? '' }),
+      t('notMe.quote', { what: describeActivity(t, d.activity) }),
+      t('notMe.advice', { userName: d.userName }),
+      { link: d.consoleLink, label: t('notMe.button') },
     ],
   }),
 };

@@ -195,6 +195,46 @@ describe('Security activity', () => {
     assert.equal((await server.call('POST', `/account/security-alerts/${newDevice.id}/resolve`, { token: admin.token, body: {} })).status, 404);
   });
 
+  test("\"This wasn't me\" emails every active admin of the account: who, what, when, and the console", async () => {
+    const emailedLink = async (email: string) => {
+      const invitation = await smtp.waitFor(email, /#\/[a-z-]+\?token=/);
+      return /(https?:\/\/\S+token=[A-Za-z0-9_-]+)/.exec(invitation.text)![1]!;
+    };
+    const hal = await addUser(server, admin.token, slug, 'Hal', 'admin', emailedLink);
+    const ivy = await addUser(server, admin.token, slug, 'Ivy', 'admin', emailedLink);
+    assert.equal((await server.call('PATCH', `/account/users/${ivy.id}`, { token: admin.token, body: { status: 'deactivated' } })).status, 200);
+    // Invited, never accepted: not an active admin yet.
+    const jon = await server.call('POST', '/account/users', { token: admin.token, body: { name: 'Jon', email: `jon@${slug}.test`, role: 'admin' } });
+    assert.equal(jon.status, 201, JSON.stringify(jon.body));
+    const kim = await agentWithApp('Kim');
+    // Attack: someone with Kim's password and code signs in on another device; Kim says it was not her.
+    await passRecoveryCode(server, (await signInOn(server, slug, kim.email)).token, kim.recoveryCodes[0]!);
+    const newDevice = (await activity(kim.token)).activity.find((a) => a.kind === 'new_device_sign_in')!;
+    const reportedOn = new Intl.DateTimeFormat('en', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date());
+    assert.equal((await server.call('POST', `/me/security-activity/${newDevice.id}/not-me`, { token: kim.token, body: {} })).status, 200);
+
+    // About Kim (the test before left one about Dee in the outbox too).
+    const alert = /Kim \(kim@activity\.test\) answered “This wasn’t me”/;
+    for (const to of [admin.email, hal.email]) {
+      const mail = await smtp.waitFor(to, alert);
+      assert.match(mail.subject, /Kim reported activity that was not them \(activity Ltd\)/);
+      // Who, when they reported it, the notice's own time and address, and the notice as Kim read it.
+      assert.ok(mail.text.includes(`answered “This wasn’t me” on ${reportedOn} at `), mail.text);
+      assert.match(mail.text, / UTC to this security notice of \w+ \d{1,2}, \d{4} at \d{1,2}:\d{2}\s[AP]M UTC, from [\d.:a-f]+:/);
+      assert.ok(mail.text.includes('Notice: “Someone signed in to your account from a new device”'), mail.text);
+      assert.ok(mail.text.includes(`${server.url}/#/admin/security`), mail.text);
+    }
+    // Once each (not once per instance or per poll), and to no one else: not the deactivated or
+    // invited admin, not the agent who reported it.
+    await new Promise((r) => setTimeout(r, 1500));
+    const alerts = smtp.received.filter((m) => alert.test(m.text));
+    assert.deepEqual(alerts.map((m) => m.to).sort(), [admin.email, hal.email].sort());
+    // Answering again sends nothing more.
+    assert.equal((await server.call('POST', `/me/security-activity/${newDevice.id}/not-me`, { token: kim.token, body: {} })).status, 401);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(smtp.received.filter((m) => alert.test(m.text)).length, 2);
+  });
+
   test("bad input: another user's notification, unknown ids, malformed ids and bodies — 4xx, nothing changed", async () => {
     const eve = await agentWithApp('Eve');
     const fay = await agentWithApp('Fay');

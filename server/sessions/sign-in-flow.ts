@@ -32,15 +32,17 @@
 // `strategy.go` (a strategy per factor, no per-factor `if` in the handler).
 import type { Kysely, Transaction } from 'kysely';
 import { DomainError, type ErrorCode } from '../errors.js';
+import type { AttemptOutcome, CountedAttempt, Metrics } from '../metrics/metrics.js';
 import type { Database } from '../store/schema.js';
 import { clearHeldFailures, countHeldFailure, holdLimits, LimitReached, lockedLimit, placesHeld, type Limit, type Lockout, type Throttle } from './throttling.js';
 
 type Trx = Transaction<Database>;
 
-/** What the flow needs from the server: the store and the limits. */
+/** What the flow needs from the server: the store and the limits (and, to count outcomes, the metrics). */
 export interface FlowStore {
   db: Kysely<Database>;
   throttle: Throttle;
+  metrics?: Metrics | undefined;
 }
 
 /** One attempt at one way in, as its strategy describes it. */
@@ -66,13 +68,35 @@ export interface Attempt<Checked, Result> {
    * transaction that checks it, not reserved in one of their own (see the top of this file).
    */
   inline?: boolean;
+  /** Counted in the metrics as this sign-in step and method, by outcome, once it has ended. */
+  counted?: CountedAttempt;
 }
 
 /** The inline mode's answer when a reservation in flight holds a limit's places: the reserved mode waits for it. */
 const HELD = Symbol('held by a reservation');
 
+/** How an attempt that threw ended, for the metrics. */
+function outcomeOf(error: unknown, wrong: readonly ErrorCode[]): AttemptOutcome {
+  if (error instanceof LimitReached) return error.lockout ? 'locked' : 'throttled';
+  if (error instanceof DomainError && wrong.includes(error.code)) return 'failed';
+  return 'error';
+}
+
 /** Runs one attempt: reserve, check, record, move the session; or count the failure and refuse. */
 export async function attempt<Checked, Result>(store: FlowStore, way: Attempt<Checked, Result>): Promise<Result> {
+  if (!way.counted || !store.metrics) return attemptOnce(store, way);
+  // Counted once the outcome is committed (or refused): a rolled-back success is not a sign-in.
+  try {
+    const result = await attemptOnce(store, way);
+    store.metrics.attempted(way.counted, 'succeeded');
+    return result;
+  } catch (error) {
+    store.metrics.attempted(way.counted, outcomeOf(error, way.wrong));
+    throw error;
+  }
+}
+
+async function attemptOnce<Checked, Result>(store: FlowStore, way: Attempt<Checked, Result>): Promise<Result> {
   if (way.inline && way.verify && !way.check && way.limits.length > 0) {
     const result = await attemptInline(store, way.limits, way.wrong, way.verify as (trx: Trx) => Promise<Result>, way.failed);
     if (result !== HELD) return result;
@@ -97,10 +121,12 @@ export async function attempt<Checked, Result>(store: FlowStore, way: Attempt<Ch
       await reservation?.release();
       throw error;
     }
-    await store.db.transaction().execute(async (trx) => {
+    const lockouts = await store.db.transaction().execute(async (trx) => {
       const lockouts = (await reservation?.fail(trx)) ?? [];
       await way.failed?.(trx, error, lockouts);
+      return lockouts;
     });
+    store.metrics?.lockedOut(lockouts);
     throw error;
   }
 }
@@ -137,6 +163,7 @@ async function attemptInline<Result>(
       const lockouts = await countHeldFailure(trx, limits, rows, now);
       await failed?.(trx, error, lockouts);
       await commit();
+      store.metrics?.lockedOut(lockouts);
       throw error;
     }
     await clearHeldFailures(trx, limits, rows);
@@ -155,7 +182,7 @@ async function attemptInline<Result>(
  */
 export async function countRequest(store: FlowStore, limits: Limit[], options: { quiet?: boolean } = {}): Promise<boolean> {
   try {
-    await (await store.throttle.reserve(limits)).fail();
+    store.metrics?.lockedOut(await (await store.throttle.reserve(limits)).fail());
     return true;
   } catch (error) {
     if (options.quiet && error instanceof LimitReached) return false;

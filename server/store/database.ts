@@ -37,6 +37,8 @@ export interface Store {
   dialect: Dialect;
   /** PostgreSQL only: the connection string, for a LISTEN connection of its own. */
   databaseUrl?: string;
+  /** PostgreSQL only: connections open and idle in the pool, and queries waiting for one (/metrics). */
+  poolState?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
+  let poolState: Store['poolState'];
   if (options.databaseUrl) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
@@ -99,6 +102,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       process.emitWarning(`PostgreSQL connection lost (${error.message}); it will be reopened`, 'AgentDeskStoreWarning');
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    poolState = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   } else {
     dialect = 'sqlite';
     protectDataDir(options.dataDir);
@@ -127,6 +131,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     dialect,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(poolState ? { poolState } : {}),
     close: () => db.destroy(),
   };
 }

@@ -521,6 +521,65 @@ const usersLanguage: Migration = {
   },
 };
 
+/**
+ * Issue 22: the admins are emailed when a user answers "This wasn't me". security_notifications.
+ * admins_mailed_at: when that mail was claimed (once across instances), as mailed_at is for the
+ * user's own mail. Reports made before this migration count as mailed: they are not sent late.
+ */
+const notMeAdminsMailed: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('security_notifications').addColumn('admins_mailed_at', 'bigint').execute();
+    await db.updateTable('security_notifications').set({ admins_mailed_at: sql.ref('not_me_at') }).where('not_me_at', 'is not', null).execute();
+    // The outbox (notifications/security-mail.ts) finds the reports left to mail by this index.
+    await db.schema
+      .createIndex('security_notifications_not_me_unmailed')
+      .on('security_notifications')
+      .column('not_me_at')
+      .where(sql.ref('admins_mailed_at'), 'is', null)
+      .execute();
+  },
+};
+
+/**
+ * Audit streaming (issue 22): an account's streams and the outbox of entries each has yet to
+ * receive. A row per entry and stream is written in the entry's transaction and deleted once the
+ * receiver took it (audit-streams/delivery.ts), so nothing audited is lost between the two.
+ */
+const auditStreams: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('audit_streams')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('last_delivered_at', 'bigint')
+      .addColumn('last_error', 'text')
+      .addColumn('last_error_at', 'bigint')
+      .addColumn('failing_since', 'bigint')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .execute();
+    // The audit write looks an account's streams up by this (an empty range for most accounts).
+    await db.schema.createIndex('audit_streams_account').on('audit_streams').column('account_id').execute();
+    await db.schema
+      .createTable('audit_outbox')
+      // No foreign key to audit_streams: on PostgreSQL an entry written while its stream is being
+      // removed would fail the key check, and with it the change being audited (a sign-in). The
+      // rows a removal leaves behind are swept by the delivery (audit-streams/delivery.ts).
+      .addColumn('stream_id', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('audit_outbox_pk', ['stream_id', 'event_id'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -535,6 +594,10 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-audit-keeps-who': auditKeepsWho,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only': passwordAtAndRecoveryCodesUnderKeysOnly,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language': usersLanguage,
+  // After users-language (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed': notMeAdminsMailed,
+  // After not-me-admins-mailed (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams': auditStreams,
 };
 
 export const migrationProvider: MigrationProvider = {

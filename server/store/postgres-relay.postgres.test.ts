@@ -58,8 +58,14 @@ describe('PostgreSQL revocation relay', { skip }, () => {
     return { events, relay };
   }
 
+  // What a stream hears, with the moment of revocation checked and set aside (it varies).
   function listen(events: SessionEvents, sessionId: string) {
-    return new Promise<SessionRevokedEvent>((resolve) => events.subscribe(sessionId, resolve));
+    return new Promise<Omit<SessionRevokedEvent, 'revokedAt'>>((resolve) =>
+      events.subscribe(sessionId, ({ revokedAt, ...event }) => {
+        assert.equal(typeof revokedAt, 'number', 'the moment of revocation travels with it');
+        resolve(event);
+      }),
+    );
   }
 
   test('other instances deliver; the sender does not deliver twice', async () => {
@@ -131,7 +137,7 @@ describe('PostgreSQL revocation relay', { skip }, () => {
 
     // And listening again for what comes next.
     const deadline = Date.now() + 5_000;
-    let delivered: SessionRevokedEvent | undefined;
+    let delivered: Omit<SessionRevokedEvent, 'revokedAt'> | undefined;
     later.then((e) => (delivered = e));
     while (!delivered && Date.now() < deadline) {
       await a.events.publishRevoked(['later'], 'signed_out');

@@ -31,11 +31,13 @@ interface Payload {
   r: RevocationReason;
   /** Session ids, space-separated. */
   s: string;
+  /** When the sender published the revocation (ms), for the push delay in /metrics; absent from older senders. */
+  t?: number;
 }
 
 /** Splits ids into notification payloads below the size limit. */
-export function revocationPayloads(instanceId: string, sessionIds: string[], reason: RevocationReason, maxPayload = MAX_PAYLOAD): string[] {
-  const envelope = JSON.stringify({ i: instanceId, r: reason, s: '' } satisfies Payload).length;
+export function revocationPayloads(instanceId: string, sessionIds: string[], reason: RevocationReason, maxPayload = MAX_PAYLOAD, revokedAt?: number): string[] {
+  const envelope = JSON.stringify({ i: instanceId, r: reason, s: '', t: revokedAt } satisfies Payload).length;
   const room = maxPayload - envelope;
   const out: string[] = [];
   let chunk: string[] = [];
@@ -43,14 +45,14 @@ export function revocationPayloads(instanceId: string, sessionIds: string[], rea
   for (const id of sessionIds) {
     const cost = id.length + (chunk.length ? 1 : 0);
     if (chunk.length && size + cost > room) {
-      out.push(JSON.stringify({ i: instanceId, r: reason, s: chunk.join(' ') } satisfies Payload));
+      out.push(JSON.stringify({ i: instanceId, r: reason, s: chunk.join(' '), t: revokedAt } satisfies Payload));
       chunk = [];
       size = 0;
     }
     size += id.length + (chunk.length ? 1 : 0);
     chunk.push(id);
   }
-  if (chunk.length) out.push(JSON.stringify({ i: instanceId, r: reason, s: chunk.join(' ') } satisfies Payload));
+  if (chunk.length) out.push(JSON.stringify({ i: instanceId, r: reason, s: chunk.join(' '), t: revokedAt } satisfies Payload));
   return out;
 }
 
@@ -89,9 +91,9 @@ export class PostgresRelay implements RevocationRelay {
     return (this.client as (pg.Client & { processID?: number }) | undefined)?.processID;
   }
 
-  async publish(sessionIds: string[], reason: RevocationReason): Promise<void> {
+  async publish(sessionIds: string[], reason: RevocationReason, revokedAt?: number): Promise<void> {
     if (sessionIds.length === 0) return;
-    const payloads = revocationPayloads(this.instanceId, sessionIds, reason);
+    const payloads = revocationPayloads(this.instanceId, sessionIds, reason, MAX_PAYLOAD, revokedAt);
     // One round trip however many chunks: pg_notify once per element of the array.
     await sql`select pg_notify(${REVOCATION_CHANNEL}, p) from unnest(${payloads}::text[]) as p`.execute(this.options.db);
   }
@@ -175,13 +177,13 @@ export class PostgresRelay implements RevocationRelay {
     for (let i = 0; i < held.length; i += 500) {
       const rows = await this.options.db
         .selectFrom('sessions')
-        .select(['id', 'revoked_reason'])
+        .select(['id', 'revoked_reason', 'revoked_at'])
         .where('id', 'in', held.slice(i, i + 500))
         .where('revoked_at', 'is not', null)
         .execute();
       for (const row of rows) {
         const reason = REASONS.has(row.revoked_reason ?? '') ? (row.revoked_reason as RevocationReason) : 'signed_out';
-        this.options.events.deliver([row.id], reason);
+        this.options.events.deliver([row.id], reason, row.revoked_at ?? undefined);
       }
     }
   }
@@ -197,7 +199,7 @@ export class PostgresRelay implements RevocationRelay {
     }
     if (payload.i === this.instanceId || !REASONS.has(payload.r) || typeof payload.s !== 'string') return;
     this.received += 1;
-    this.options.events.deliver(payload.s.split(' '), payload.r);
+    this.options.events.deliver(payload.s.split(' '), payload.r, typeof payload.t === 'number' ? payload.t : undefined);
   }
 
   private onAccountUpdated(raw: string | undefined): void {

@@ -232,6 +232,39 @@ export interface SecurityNotificationsTable {
   alert_resolved_by: string | null;
   /** When the email about it was handed to the mail server (claimed once across instances). */
   mailed_at: number | null;
+  /** When the admins' email about a "This wasn't me" was claimed for sending (once across instances). */
+  admins_mailed_at: number | null;
+}
+
+/** Where an account's audit entries are streamed (audit-streams/): a signed webhook or syslog. */
+export interface AuditStreamsTable {
+  id: string;
+  account_id: string;
+  type: 'webhook' | 'syslog';
+  url: string;
+  /** The webhook's signing secret, sealed with the server key (crypto/secret-box.ts); null for syslog. */
+  secret: string | null;
+  created_at: number;
+  created_by: string | null;
+  /** Delivery state, shown to admins. */
+  last_delivered_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  /** When the current run of failed deliveries began; null while delivering. */
+  failing_since: number | null;
+  /** Failed attempts in a row: the back-off grows with it. */
+  attempts: number;
+  next_attempt_at: number | null;
+  /** The instance delivering this stream and until when (one claimant across instances). */
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+/** One row per audit entry per stream of its account, written with the entry, deleted once delivered. */
+export interface AuditOutboxTable {
+  stream_id: string;
+  event_id: string;
+  created_at: number;
 }
 
 export interface Database {
@@ -249,6 +282,8 @@ export interface Database {
   enrollment_codes: EnrollmentCodesTable;
   security_notifications: SecurityNotificationsTable;
   user_links: UserLinksTable;
+  audit_streams: AuditStreamsTable;
+  audit_outbox: AuditOutboxTable;
 }
 
 export type { Generated };

@@ -8,7 +8,7 @@ const DEFAULT_CAPACITY = 300;
 export class ReportInbox {
   #queue: Uint8Array[] = [];
   #waiter: { resolve: (r: Uint8Array) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
-  #failure: CtapHidError | undefined;
+  #failure: CtapHidError | (() => CtapHidError) | undefined;
   #overflowed = false;
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
@@ -29,8 +29,11 @@ export class ReportInbox {
     this.#queue.push(report);
   }
 
-  /** Ends the inbox: pending and future reads fail with `error`. */
-  fail(error: CtapHidError): void {
+  /**
+   * Ends the inbox: pending and future reads fail with `error`. A function is called only when a
+   * read is actually failed: closing after a finished transaction builds no error (and no stack).
+   */
+  fail(error: CtapHidError | (() => CtapHidError)): void {
     if (this.#failure) return;
     this.#failure = error;
     this.#queue = [];
@@ -38,8 +41,16 @@ export class ReportInbox {
     this.#waiter = undefined;
     if (waiter) {
       clearTimeout(waiter.timer);
-      waiter.reject(error);
+      waiter.reject(this.#error());
     }
+  }
+
+  #error(): CtapHidError {
+    const failure = this.#failure!;
+    if (typeof failure !== 'function') return failure;
+    const error = failure();
+    this.#failure = error;
+    return error;
   }
 
   read(timeoutMs: number): Promise<Uint8Array> {
@@ -50,7 +61,7 @@ export class ReportInbox {
     }
     const next = this.#queue.shift();
     if (next) return Promise.resolve(next);
-    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#failure) return Promise.reject(this.#error());
     if (this.#waiter) return Promise.reject(new Error('ReportInbox: only one reader at a time'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

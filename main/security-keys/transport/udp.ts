@@ -22,7 +22,16 @@ export function parseEndpoint(text: string): UdpEndpoint {
   return { host: match[1], port };
 }
 
-/** A simulated key reached over UDP; `listen` is where we receive its answers. */
+/**
+ * A simulated key reached over UDP; `listen` is where we receive its answers.
+ *
+ * The socket is connected to the key: the kernel then drops datagrams from anyone else, and a send
+ * needs neither an address lookup nor a route lookup. Reports are sent without a completion
+ * callback (a datagram is handed to the kernel at once or not at all); a send that fails later is
+ * reported by the socket's 'error' event, which ends the pending read. A key that is not listening
+ * (ICMP port unreachable: ECONNREFUSED on a connected socket) is silence, as over USB: the read
+ * times out and CTAPHID_INIT is reported unanswered.
+ */
 export class UdpTransport implements SecurityKeyTransport {
   readonly kind = 'udp' as const;
   readonly id: string;
@@ -39,19 +48,26 @@ export class UdpTransport implements SecurityKeyTransport {
 
   async open(): Promise<void> {
     if (this.#socket) return;
-    this.#inbox = new ReportInbox();
+    const inbox = new ReportInbox();
+    this.#inbox = inbox;
     const socket = createSocket(this.listen.host.includes(':') ? 'udp6' : 'udp4');
     socket.on('message', (message, remote) => {
-      // Only the simulated key may talk to us, and only in whole reports.
+      // Only the simulated key may talk to us, and only in whole reports. Node gives each
+      // datagram its own buffer, so it is queued as it is.
       if (remote.port !== this.device.port || message.length !== HID_REPORT_SIZE) return;
-      this.#inbox.push(new Uint8Array(message));
+      inbox.push(message);
     });
-    socket.on('error', (error) => this.#inbox.fail(new CtapHidError('transport', error.message, undefined, { cause: error })));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') return;
+      inbox.fail(new CtapHidError('transport', error.message, undefined, { cause: error }));
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(this.listen.port, this.listen.host, () => {
-        socket.off('error', reject);
-        resolve();
+        socket.connect(this.device.port, this.device.host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
       });
     }).catch((error: Error) => {
       socket.close();
@@ -64,11 +80,11 @@ export class UdpTransport implements SecurityKeyTransport {
     const socket = this.#socket;
     if (!socket) throw new CtapHidError('closed', 'UDP transport is not open.');
     if (report.length !== HID_REPORT_SIZE) throw new CtapHidError('invalid_report', `report must be ${HID_REPORT_SIZE} bytes`);
-    await new Promise<void>((resolve, reject) =>
-      socket.send(report, this.device.port, this.device.host, (error) =>
-        error ? reject(new CtapHidError('transport', error.message, undefined, { cause: error })) : resolve(),
-      ),
-    );
+    try {
+      socket.send(report);
+    } catch (error) {
+      throw new CtapHidError('transport', (error as Error).message, undefined, { cause: error });
+    }
   }
 
   read(timeoutMs: number): Promise<Uint8Array> {
@@ -78,10 +94,12 @@ export class UdpTransport implements SecurityKeyTransport {
   async close(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#inbox.fail(new CtapHidError('closed', 'UDP transport closed.'));
+    this.#inbox.fail(closedError);
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 }
+
+const closedError = () => new CtapHidError('closed', 'UDP transport closed.');
 
 /**
  * Reads `AGENTDESK_SECURITY_KEY_UDP` (the simulated key, e.g. 127.0.0.1:8111) and

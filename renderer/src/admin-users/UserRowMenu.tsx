@@ -142,7 +142,8 @@ export function UserRowMenu({ label, items }: { label: string; items: RowAction[
                 </li>
               ))}
             </ul>,
-            document.body,
+            // Inside the page's <main> (still outside the table), so the menu stays in a landmark.
+            document.getElementById('content') ?? document.body,
           )
         : null}
     </>

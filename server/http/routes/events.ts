@@ -67,13 +67,14 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
     let ended = false;
     let expiryTimer: NodeJS.Timeout | undefined;
-    const revoked = (reason: RevocationReason) => {
+    const revoked = (reason: RevocationReason, revokedAt?: number) => {
       if (ended) return;
       // One write: the event and the end of the stream leave together.
       res.end(`event: session.revoked\ndata: ${JSON.stringify({ reason })}\n\n`);
+      ctx.metrics.signOutPushed(reason, revokedAt);
       cleanUp();
     };
-    const unsubscribe = ctx.events.subscribe(sessionId, (event) => revoked(event.reason));
+    const unsubscribe = ctx.events.subscribe(sessionId, (event) => revoked(event.reason, event.revokedAt));
     const unsubscribeAccount = ctx.events.subscribeAccount(auth.account.id, (event) => {
       if (!ended) res.write(`event: account.updated\ndata: ${JSON.stringify({ requireTwoFactor: event.requireTwoFactor })}\n\n`);
     });

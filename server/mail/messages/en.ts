@@ -22,6 +22,13 @@ export const en = {
   'security.notMeButton': 'This wasn’t me',
   'security.tellAdmin': 'If this was not you, tell your administrator at once.',
 
+  // To the admins when a user answers “This wasn’t me” (notifications/security-mail.ts).
+  'notMe.subject': '{userName} reported activity that was not them ({accountName})',
+  'notMe.reported': '{userName} ({userEmail}) answered “This wasn’t me” on {reportedAt, date, when} to this security notice of {happenedAt, date, when}{hasAddress, select, yes {, from {address}} other {}}:',
+  'notMe.quote': 'Notice: “{what}”',
+  'notMe.advice': 'Every session of {userName} was ended then. Someone else may know their password or hold their second factor: check the audit log, reset their two-factor authentication or password if needed, and resolve the alert in the console:',
+  'notMe.button': 'Open the console',
+
   // A method's default name in this language: a method under it is not named twice.
   'method.defaultName': '{method, select, security_key {Security key} other {Authenticator app}}',
   'activity.method_added': '{method, select, security_key {A security key} other {An authenticator app}}{named, select, yes { “{name}”} other {}} was added as a second factor of your account',

@@ -22,6 +22,12 @@ export const es: Record<MailMessageId, string> = {
   'security.notMeButton': 'No fui yo',
   'security.tellAdmin': 'Si no fue usted, avise a su administrador de inmediato.',
 
+  'notMe.subject': '{userName} informó de una actividad que no reconoce ({accountName})',
+  'notMe.reported': '{userName} ({userEmail}) respondió «No fui yo» el {reportedAt, date, when} a este aviso de seguridad del {happenedAt, date, when}{hasAddress, select, yes {, desde {address}} other {}}:',
+  'notMe.quote': 'Aviso: «{what}»',
+  'notMe.advice': 'En ese momento se cerraron todas las sesiones de {userName}. Puede que otra persona conozca su contraseña o tenga su segundo factor: revise el registro de auditoría, restablezca su autenticación en dos pasos o su contraseña si hace falta, y resuelva la alerta en la consola:',
+  'notMe.button': 'Abrir la consola',
+
   'method.defaultName': '{method, select, security_key {Llave de seguridad} other {Aplicación de autenticación}}',
   'activity.method_added': '{method, select, security_key {Se añadió una llave de seguridad} other {Se añadió una aplicación de autenticación}}{named, select, yes { “{name}”} other {}} como segundo factor de su cuenta',
   'activity.method_removed': '{method, select, security_key {La llave de seguridad} other {La aplicación de autenticación}}{named, select, yes { “{name}”} other {}} se eliminó de su cuenta',

@@ -22,6 +22,12 @@ export const ptBR: Record<MailMessageId, string> = {
   'security.notMeButton': 'Não fui eu',
   'security.tellAdmin': 'Se não foi você, avise seu administrador imediatamente.',
 
+  'notMe.subject': '{userName} relatou uma atividade que não reconhece ({accountName})',
+  'notMe.reported': '{userName} ({userEmail}) respondeu “Não fui eu” em {reportedAt, date, when} a este aviso de segurança de {happenedAt, date, when}{hasAddress, select, yes {, a partir de {address}} other {}}:',
+  'notMe.quote': 'Aviso: “{what}”',
+  'notMe.advice': 'Nesse momento, todas as sessões de {userName} foram encerradas. Outra pessoa pode saber a senha ou ter o segundo fator desse usuário: confira o log de auditoria, redefina a autenticação de dois fatores ou a senha se necessário, e resolva o alerta no console:',
+  'notMe.button': 'Abrir o console',
+
   'method.defaultName': '{method, select, security_key {Chave de segurança} other {Aplicativo autenticador}}',
   // The participle agrees with the method: "chave" is feminine, "aplicativo" masculine.
   'activity.method_added': '{method, select, security_key {Uma chave de segurança{named, select, yes { “{name}”} other {}} foi adicionada} other {Um aplicativo autenticador{named, select, yes { “{name}”} other {}} foi adicionado}} como segundo fator da sua conta',

@@ -22,6 +22,12 @@ export const ptPT: Record<MailMessageId, string> = {
   'security.notMeButton': 'Não fui eu',
   'security.tellAdmin': 'Se não foi você, avise já o seu administrador.',
 
+  'notMe.subject': '{userName} comunicou uma atividade que não reconhece ({accountName})',
+  'notMe.reported': '{userName} ({userEmail}) respondeu «Não fui eu» em {reportedAt, date, when} a este aviso de segurança de {happenedAt, date, when}{hasAddress, select, yes {, a partir de {address}} other {}}:',
+  'notMe.quote': 'Aviso: «{what}»',
+  'notMe.advice': 'Nesse momento, todas as sessões de {userName} foram terminadas. Outra pessoa pode conhecer a palavra-passe ou ter o segundo fator deste utilizador: consulte o registo de auditoria, reponha a autenticação de dois fatores ou a palavra-passe se for preciso, e resolva o alerta na consola:',
+  'notMe.button': 'Abrir a consola',
+
   'method.defaultName': '{method, select, security_key {Chave de segurança} other {Aplicação de autenticação}}',
   'activity.method_added': '{method, select, security_key {Foi adicionada uma chave de segurança} other {Foi adicionada uma aplicação de autenticação}}{named, select, yes { “{name}”} other {}} como segundo fator da sua conta',
   'activity.method_removed': '{method, select, security_key {A chave de segurança} other {A aplicação de autenticação}}{named, select, yes { “{name}”} other {}} foi removida da sua conta',

@@ -74,6 +74,7 @@ export async function signInWithPasskey(
     // Reserved before the signature is checked: parallel guesses cannot pass a limit.
     limits: passkeyLimits({ credentialId: response.id, userId: passkey?.user_id, address, knownDeviceId }),
     wrong: ['security_key_rejected'],
+    counted: { step: 'sign_in', method: 'passkey' },
     // Outside the transaction: the challenge is spent and the counter moved whatever follows.
     check: async () => {
       if (!passkey) throw new PasskeyRefused('This security key is not set up to sign in to this account without a password.', 'unknown_credential');

@@ -42,6 +42,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
     // needs the user first: a flood waits for its place before it costs even a lookup.
     limits: passwordLimits({ subject, address, knownDeviceId }),
     wrong: ['invalid_credentials'],
+    counted: { step: 'sign_in', method: 'password' },
     check: async () => {
       if (!presented) found = await lookUp();
       // Invited (no password yet) and deactivated users get a wrong password's answer and cost.

@@ -141,6 +141,7 @@ async function passWith<M extends Method>(ctx: ServerContext, step: Step, input:
   return attempt(ctx, {
     limits: await strategy.limits(ctx, step),
     wrong: strategy.wrong,
+    counted: { step: 'second_step', method: input.method },
     // A code is checked in `verify`, cheaply: the limits are held by the transaction that checks it.
     inline: !strategy.check,
     check: strategy.check && (async () => strategy.check!(ctx, step, input)),
