@@ -5,6 +5,7 @@ import type { SecuritySettings } from '../../../contract/answers';
 import { useT } from '../i18n/I18nProvider';
 import { formatDateTime } from '../dates';
 import { useEnforcementImpact } from '../data/queries';
+import { byName } from '../shared/by-name';
 import { Notice } from '../shared/Notice';
 import { hasRecentSecondFactor, useSession } from '../session-context';
 import { ImpactPreview } from './ImpactPreview';
@@ -60,7 +61,7 @@ export function RequireTwoFactorSetting({
       </div>
       {settings.updatedAt ? (
         <p className="muted small">
-          {t('settings.lastChanged', { when: formatDateTime(settings.updatedAt), by: settings.updatedBy?.name ?? 'none' })}
+          {t('settings.lastChanged', { when: formatDateTime(settings.updatedAt), ...byName(settings.updatedBy) })}
         </p>
       ) : null}
 

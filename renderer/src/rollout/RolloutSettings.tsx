@@ -4,6 +4,7 @@ import type { EnrollmentPolicy, SecuritySettings } from '../../../contract/answe
 import { useEnforcementImpact } from '../data/queries';
 import { getIntl, t, type MessageId } from '../i18n';
 import { Msg, useT } from '../i18n/I18nProvider';
+import { byName } from '../shared/by-name';
 import { countdownText, deploymentDayText } from './when';
 
 /** The value of a datetime-local input for an ISO time, in the admin's time zone. */
@@ -55,7 +56,7 @@ export function RolloutSettings(props: {
               <p>
                 <Msg
                   id="rollout.scheduled"
-                  values={{ when: deploymentDayText(scheduled), countdown: countdownText(scheduled), by: settings.scheduledBy?.name ?? 'none', strong: (chunks) => <strong>{chunks}</strong> }}
+                  values={{ when: deploymentDayText(scheduled), countdown: countdownText(scheduled), ...byName(settings.scheduledBy), strong: (chunks) => <strong>{chunks}</strong> }}
                 />
               </p>
               {missing ? (
