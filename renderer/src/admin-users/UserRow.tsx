@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import type { AccountUser, UserStatus } from '../../../contract/answers';
 import { Notice } from '../shared/Notice';
 import { formatDateTime } from '../dates';
+import { localeNames } from '../i18n/locales';
 import { liveLockouts, lockoutKindText, untilText } from './lockouts';
 import { UserRowMenu, type RowAction } from './UserRowMenu';
 
@@ -19,7 +20,7 @@ const questions: Record<ConfirmedAction, MessageId> = {
 };
 const confirmLabels: Record<ConfirmedAction, MessageId> = { reset: 'userRow.c.reset', delete: 'userRow.c.delete', deactivate: 'userRow.c.deactivate' };
 
-/** One user in the list: name, role, status with any lock-outs, methods, last sign-in, actions; feedback in a row under it. */
+/** One user in the list: name, role, language (theirs, or their device's), status with any lock-outs, methods, last sign-in, actions; feedback in a row under it. */
 export function UserRow(props: {
   user: AccountUser;
   isMe: boolean;
@@ -43,6 +44,13 @@ export function UserRow(props: {
           <span className="muted small block">{user.email}</span>
         </td>
         <td>{user.role === 'admin' ? t('role.admin') : t('role.agent')}</td>
+        <td className="small">
+          {user.language ? (
+            <span lang={user.language}>{localeNames[user.language]}</span>
+          ) : (
+            <span className="muted">{t('users.languageDevice')}</span>
+          )}
+        </td>
         <td>
           {t(statusLabels[user.status])}
           {locks.length ? (
@@ -85,7 +93,7 @@ export function UserRow(props: {
       </tr>
       {props.feedback ? (
         <tr className="row-feedback">
-          <td colSpan={6}>
+          <td colSpan={7}>
             <Notice tone={props.feedback.tone}>{props.feedback.text}</Notice>
           </td>
         </tr>

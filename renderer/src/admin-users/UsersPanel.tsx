@@ -73,6 +73,7 @@ export function UsersPanel() {
                 <tr>
                   <th scope="col">{t('users.col.name')}</th>
                   <th scope="col">{t('users.col.role')}</th>
+                  <th scope="col">{t('users.col.language')}</th>
                   <th scope="col">{t('users.col.status')}</th>
                   <th scope="col">{t('users.col.twoFactor')}</th>
                   <th scope="col">{t('users.col.lastSignIn')}</th>

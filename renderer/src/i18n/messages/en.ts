@@ -406,6 +406,8 @@ export const en = {
   'users.count': "{count, plural, one {# user} other {# users}}{filtered, select, yes { match} other {}} · showing {from}–{to}",
   'users.col.name': "Name",
   'users.col.role': "Role",
+  'users.col.language': "Language",
+  'users.languageDevice': "As their device",
   'users.col.status': "Status",
   'users.col.twoFactor': "Two-factor",
   'users.col.lastSignIn': "Last sign-in",

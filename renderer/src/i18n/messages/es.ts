@@ -407,6 +407,8 @@ export const es: Record<MessageId, string> = {
   'users.count': "{count, plural, one {# usuario} other {# usuarios}}{filtered, select, yes { {count, plural, one {coincide} other {coinciden}}} other {}} · mostrando {from}–{to}",
   'users.col.name': "Nombre",
   'users.col.role': "Rol",
+  'users.col.language': "Idioma",
+  'users.languageDevice': "Como su dispositivo",
   'users.col.status': "Estado",
   'users.col.twoFactor': "Dos pasos",
   'users.col.lastSignIn': "Último inicio de sesión",

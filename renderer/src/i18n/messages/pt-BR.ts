@@ -407,6 +407,8 @@ export const ptBR: Record<MessageId, string> = {
   'users.count': "{count, plural, one {# usuário} other {# usuários}}{filtered, select, yes { {count, plural, one {corresponde} other {correspondem}}} other {}} · mostrando {from}–{to}",
   'users.col.name': "Nome",
   'users.col.role': "Função",
+  'users.col.language': "Idioma",
+  'users.languageDevice': "Como o dispositivo",
   'users.col.status': "Situação",
   'users.col.twoFactor': "Dois fatores",
   'users.col.lastSignIn': "Último acesso",

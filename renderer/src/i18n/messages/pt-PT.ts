@@ -407,6 +407,8 @@ export const ptPT: Record<MessageId, string> = {
   'users.count': "{count, plural, one {# utilizador} other {# utilizadores}}{filtered, select, yes { {count, plural, one {corresponde} other {correspondem}}} other {}} · a mostrar {from}–{to}",
   'users.col.name': "Nome",
   'users.col.role': "Função",
+  'users.col.language': "Idioma",
+  'users.languageDevice': "Como o dispositivo",
   'users.col.status': "Estado",
   'users.col.twoFactor': "Dois fatores",
   'users.col.lastSignIn': "Último início de sessão",
