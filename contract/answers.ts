@@ -422,3 +422,19 @@ export type PasskeyOptions = WebAuthnOptions & { challengeId: string };
 export interface Rotated {
   token: string;
 }
+
+/** The networks an account allows sign-in from; empty is every network. */
+export interface NetworkPolicy {
+  allowedNetworks: string[];
+}
+
+/** How long an account's sessions live. */
+export interface SessionPolicy {
+  idleMinutes: number;
+  absoluteHours: number;
+}
+
+export interface SessionPolicySaved extends SessionPolicy {
+  /** Live sessions already past their new deadline, ended at once. */
+  endedSessions: number;
+}

@@ -223,3 +223,23 @@ export const AddAuditStreamBody = Type.Object(
   },
   strict,
 );
+
+/** Sign-in networks (PRODUCT.md "Authentication policies"): IPv4 or IPv6, one address or a CIDR. */
+export const NetworkPolicyBody = Type.Object(
+  {
+    allowedNetworks: Type.Array(Type.String({ minLength: 1, maxLength: 49 }), {
+      maxItems: 100,
+      description: 'For example 203.0.113.0/24 or 2001:db8::/32; at most 100; empty allows every network.',
+    }),
+  },
+  strict,
+);
+
+/** Session lifetimes (PRODUCT.md "Authentication policies"), applied to live sessions at once. */
+export const SessionPolicyBody = Type.Object(
+  {
+    idleMinutes: Type.Integer({ minimum: 15, maximum: 720, description: 'Minutes without a request before a session ends: 15 to 720 (12 hours).' }),
+    absoluteHours: Type.Integer({ minimum: 1, maximum: 24, description: 'Hours after sign-in when a session ends whatever happens: 1 to 24.' }),
+  },
+  strict,
+);

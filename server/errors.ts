@@ -46,6 +46,8 @@ const defaultMessages = {
   import_rejected: 'Some rows have errors: nothing was imported.',
   audit_stream_target_refused: 'This address cannot receive audit events.',
   audit_stream_limit: 'This account already streams its audit log to 5 places. Remove one first.',
+  network_not_allowed: 'Your administrator allows sign-in only from the office networks, and this address is not one of them.',
+  network_policy_excludes_you: 'Your own address is not in these networks: saving them would sign you out. Add your network first.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

@@ -46,7 +46,9 @@ export type AuditAction =
   | 'user.password_reset'
   | 'users.imported'
   | 'audit_stream.added'
-  | 'audit_stream.removed';
+  | 'audit_stream.removed'
+  | 'account.network_policy_changed'
+  | 'account.session_policy_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -88,6 +90,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'users.imported',
   'audit_stream.added',
   'audit_stream.removed',
+  'account.network_policy_changed',
+  'account.session_policy_changed',
 ];
 
 /** Where a change came from. */

@@ -6,6 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { ApiError } from './errors.js';
 import { passwordIsRecent, type AuthenticatedSession } from '../sessions/sessions.js';
+import { assertAddressAllowed } from '../sessions/sign-in-networks.js';
+import { operations } from '../../contract/operations.js';
 import { access as declared, assertDeclared, type Access } from './access.js';
 
 const publicAccess = declared.public;
@@ -74,6 +76,11 @@ export function requireRecentProof(ctx: ServerContext, auth: AuthenticatedSessio
   }
 }
 
+/** Signing out is never refused for where it comes from. */
+function isSignOut(request: FastifyRequest): boolean {
+  return request.method === operations.signOut.method && request.routeOptions.url?.endsWith(operations.signOut.path) === true;
+}
+
 export function registerAuthentication(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('auth', undefined);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
@@ -99,6 +106,8 @@ export function registerAuthentication(app: FastifyInstance, ctx: ServerContext)
       error.reason = result.reason;
       throw error;
     }
+    // Sign-in networks: a session opened inside stops working outside (signing out still works).
+    if (!isSignOut(request)) assertAddressAllowed(result.value.account.allowed_networks, request.ip);
     enforce(ctx, access, result.value);
     request.auth = result.value;
   });

@@ -45,6 +45,8 @@ export const errorStatus = {
   import_rejected: 400,
   audit_stream_target_refused: 400,
   audit_stream_limit: 409,
+  network_not_allowed: 403,
+  network_policy_excludes_you: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

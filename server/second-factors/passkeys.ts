@@ -43,6 +43,7 @@ export interface PasskeyAccount {
   slug: string;
   require_two_factor: number;
   passwordless_sign_in?: number | undefined;
+  allowed_networks?: string | null | undefined;
 }
 
 /**
@@ -52,7 +53,7 @@ export interface PasskeyAccount {
 export async function passwordlessAccount(db: Db, slug: string): Promise<PasskeyAccount> {
   const account = await db
     .selectFrom('accounts')
-    .select(['id', 'name', 'slug', 'require_two_factor', 'passwordless_sign_in'])
+    .select(['id', 'name', 'slug', 'require_two_factor', 'passwordless_sign_in', 'allowed_networks'])
     .where('slug', '=', slug.toLowerCase())
     .executeTakeFirst();
   if (!account || account.passwordless_sign_in !== 1) throw new DomainError('passwordless_disabled');

@@ -37,7 +37,7 @@ export interface AuthenticatedSession {
    */
   knownDevice: boolean;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
-  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy'>;
+  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks'>;
 }
 
 export type AuthenticationResult =
@@ -47,6 +47,12 @@ export type AuthenticationResult =
 export interface SessionLifetimes {
   idleMs: number;
   absoluteMs: number;
+}
+
+/** An account's own lifetimes (sessions/session-policy.ts); null keeps the server's. */
+export interface AccountLifetimes {
+  session_idle_minutes?: number | null | undefined;
+  session_absolute_hours?: number | null | undefined;
 }
 
 /** The second step's write (passSecondFactor), compiled once. */
@@ -88,15 +94,31 @@ export class Sessions {
           'a.require_two_factor as account_require_two_factor',
           'a.user_verification as account_user_verification',
           'a.second_factor_policy as account_second_factor_policy',
+          'a.allowed_networks as account_allowed_networks',
+          'a.session_idle_minutes as account_session_idle_minutes',
+          'a.session_absolute_hours as account_session_absolute_hours',
         ])
         .where('s.token_hash', '=', tokenHash)
         .compile(),
     );
   }
 
-  private expiry(state: SessionState, createdAt: number, now: number): number {
+  /** The lifetimes that apply to the account's sessions: its own where it set them, else the server's. */
+  lifetimesOf(account: AccountLifetimes): SessionLifetimes {
+    return {
+      idleMs: account.session_idle_minutes ? account.session_idle_minutes * 60_000 : this.lifetimes.idleMs,
+      absoluteMs: account.session_absolute_hours ? account.session_absolute_hours * 3_600_000 : this.lifetimes.absoluteMs,
+    };
+  }
+
+  private expiry(state: SessionState, createdAt: number, now: number, account: AccountLifetimes = {}): number {
     if (state !== 'active') return now + pendingLifetime[state];
-    return Math.min(createdAt + this.lifetimes.absoluteMs, now + this.lifetimes.idleMs);
+    const { idleMs, absoluteMs } = this.lifetimesOf(account);
+    return Math.min(createdAt + absoluteMs, now + idleMs);
+  }
+
+  private static accountLifetimes(db: Kysely<Database> | Transaction<Database>, accountId: string): Promise<AccountLifetimes | undefined> {
+    return db.selectFrom('accounts').select(['session_idle_minutes', 'session_absolute_hours']).where('id', '=', accountId).executeTakeFirst();
   }
 
   async create(
@@ -114,6 +136,8 @@ export class Sessions {
   ): Promise<{ token: string; session: SessionsTable }> {
     const now = Date.now();
     const token = newToken();
+    // An active session lives as its account says (a pending one briefly, whatever the account).
+    const account = input.state === 'active' ? await Sessions.accountLifetimes(db, input.accountId) : undefined;
     const session: SessionsTable = {
       id: newId(),
       token_hash: hashToken(token),
@@ -122,7 +146,7 @@ export class Sessions {
       state: input.state,
       created_at: now,
       last_seen_at: now,
-      expires_at: this.expiry(input.state, now, now),
+      expires_at: this.expiry(input.state, now, now, account),
       second_factor_at: null,
       password_at: input.passwordVerified ? now : null,
       revoked_at: null,
@@ -149,7 +173,10 @@ export class Sessions {
       return { ok: false, reason: judgement.reason };
     }
     if (now - row.last_seen_at > TOUCH_INTERVAL) {
-      const expiresAt = this.expiry(row.state, row.created_at, now);
+      const expiresAt = this.expiry(row.state, row.created_at, now, {
+        session_idle_minutes: row.account_session_idle_minutes,
+        session_absolute_hours: row.account_session_absolute_hours,
+      });
       await this.db
         .updateTable('sessions')
         .set({ last_seen_at: now, expires_at: row.state === 'active' ? expiresAt : row.expires_at })
@@ -195,6 +222,7 @@ export class Sessions {
           require_two_factor: row.account_require_two_factor,
           user_verification: row.account_user_verification,
           second_factor_policy: row.account_second_factor_policy,
+          allowed_networks: row.account_allowed_networks ?? null,
         },
       },
     };
@@ -210,7 +238,7 @@ export class Sessions {
     session: SessionsTable,
     now = Date.now(),
   ): Promise<{ session: SessionsTable; token: string }> {
-    const expiresAt = this.expiry('active', session.created_at, now);
+    const expiresAt = this.expiry('active', session.created_at, now, await Sessions.accountLifetimes(db, session.account_id));
     const token = newToken();
     const tokenHash = hashToken(token);
     await activate(db, { tokenHash, now, expiresAt, id: session.id });

@@ -580,6 +580,27 @@ const auditStreams: Migration = {
   },
 };
 
+/**
+ * Sign-in networks (PRODUCT.md "Authentication policies"): an account's allowed networks, a JSON
+ * array of CIDRs (sessions/sign-in-networks.ts); null is no rule.
+ */
+const signInNetworks: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('allowed_networks', 'text').execute();
+  },
+};
+
+/**
+ * Session lifetimes per account (PRODUCT.md "Authentication policies"): idle minutes and absolute
+ * hours set by the admin (sessions/session-policy.ts); null keeps the server's defaults.
+ */
+const sessionPolicy: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('session_idle_minutes', 'integer').execute();
+    await db.schema.alterTable('accounts').addColumn('session_absolute_hours', 'integer').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -598,6 +619,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed': notMeAdminsMailed,
   // After not-me-admins-mailed (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams': auditStreams,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks': signInNetworks,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy': sessionPolicy,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -30,6 +30,11 @@ export interface AccountsTable {
   second_factor_policy?: 'any' | 'security_keys';
   /** Under "security keys only", whether recovery codes still pass the second step (0 by default; policy.ts). */
   allow_recovery_codes_under_keys_only?: number;
+  /** Sign-in networks (sessions/sign-in-networks.ts): a JSON array of CIDRs, or null for no rule. */
+  allowed_networks?: string | null;
+  /** Session lifetimes set by the admin (sessions/session-policy.ts); null: the server's defaults. */
+  session_idle_minutes?: number | null;
+  session_absolute_hours?: number | null;
 }
 
 export interface UsersTable {

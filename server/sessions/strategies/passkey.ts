@@ -2,6 +2,7 @@
 // challenge for nobody yet, each counted against the address; the signed assertion is checked
 // under the credential's, its user's and the address's limits, and answers an active session
 // that has passed both factors.
+import { assertAddressAllowed } from '../sign-in-networks.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
@@ -34,6 +35,7 @@ function tooManyOptions(reached: LimitReached): DomainError {
 /** The request options of a passkey sign-in for the account. */
 export async function startPasskeySignIn(ctx: ServerContext, input: { account: string; address: string; deviceToken: string | undefined }) {
   const account = await passwordlessAccount(ctx.db, input.account);
+  assertAddressAllowed(account.allowed_networks, input.address);
   // Each answer stores a challenge row, for nobody yet: every one counts against the address
   // and the account (or a known device's own budget) before it is stored (an account with the
   // switch off stores nothing and counts nothing).
@@ -66,6 +68,8 @@ export async function signInWithPasskey(
   const { address } = request;
   const userAgent = request.userAgent ?? undefined;
   const account = await passwordlessAccount(db, input.account);
+  // From outside the account's networks: refused before any key is looked at.
+  assertAddressAllowed(account.allowed_networks, address);
   const expectedChallenge = await takePasskeyChallenge(db, { accountSlug: account.slug, challengeId: input.challengeId, response });
   // Which key and whose: no secret is checked yet (credential ids are not secrets).
   const [passkey, presented] = await Promise.all([findPasskey(db, account.id, response.id), findDevice(db, input.deviceToken)]);
