@@ -1,7 +1,7 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, burst, fanout, enforce, users, startup (SQLite, and PostgreSQL when its binaries
+// Names: totp, security-key, sign-in, burst, fanout, enforce, users, startup, adoption (SQLite, and PostgreSQL when its binaries
 // are installed or DATABASE_URL is set; `enforce-sqlite` and `users-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
@@ -20,6 +20,7 @@ import { runSignIn } from './sign-in.js';
 import { runBurst } from './burst.js';
 import { runUsers } from './users-list.js';
 import { runStartup } from './startup.js';
+import { runAdoption } from './adoption.js';
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
   totp: runTotp,
@@ -32,8 +33,9 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   users: () => runUsers({ postgres: postgresAvailable() || Boolean(process.env.DATABASE_URL) }),
   'users-sqlite': () => runUsers({ postgres: false }),
   startup: runStartup,
+  adoption: () => runAdoption(),
 };
-const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'users', 'startup'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'users', 'startup', 'adoption'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {

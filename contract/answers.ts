@@ -423,6 +423,57 @@ export interface Rotated {
   token: string;
 }
 
+/** One day of GET /account/adoption: the state at the end of that UTC day (today: now). */
+export interface AdoptionDay {
+  /** The UTC day, YYYY-MM-DD. */
+  date: string;
+  /** Users who are not deactivated (active, or invited and not yet signed up). */
+  users: number;
+  /** Of them, with at least one method. */
+  withAnyMethod: number;
+  /** With an authenticator app; a user with an app and a key counts here and in `withSecurityKey`. */
+  withAuthenticatorApp: number;
+  withSecurityKey: number;
+  /** With both kinds (counted in each of the two above). */
+  withBoth: number;
+}
+
+/** The split now: each user in exactly one bucket. */
+export interface AdoptionSplit {
+  authenticatorAppOnly: number;
+  securityKeyOnly: number;
+  both: number;
+  none: number;
+}
+
+/** A user still without a method the account accepts. */
+export interface MissingUser {
+  id: string;
+  name: string;
+  email: string;
+  status: UserStatus;
+}
+
+/** GET /account/adoption: 2FA adoption over time, the split now, and the deployment day's progress. */
+export interface Adoption {
+  days: AdoptionDay[];
+  split: AdoptionSplit;
+  /** The second-factor policy "missing" is counted under (under security_keys an app alone is missing). */
+  secondFactorPolicy: SecondFactorPolicy;
+  /** Whether 2FA is required now. */
+  requireTwoFactor: boolean;
+  /** When a deployment day is scheduled, else null. */
+  deploymentDay: {
+    scheduledAt: string;
+    /** Users the requirement will apply to: every user not deactivated. */
+    inScope: number;
+    /** In scope and still without an accepted method: the total, and one page of them by name. */
+    missing: { total: number; limit: number; offset: number; users: MissingUser[] };
+  } | null;
+  /** Per-group figures come with groups (issue 21); absent until then. */
+  byGroup?: never;
+}
+
 /** The networks an account allows sign-in from; empty is every network. */
 export interface NetworkPolicy {
   allowedNetworks: string[];

@@ -7,6 +7,7 @@
 // is written here and nowhere else.
 import type {
   AccountSummary,
+  Adoption,
   AuditPage,
   AuditStream,
   AuditStreamAdded,
@@ -46,6 +47,8 @@ import { csv, CsvBody, events, json, none, operation, type AnyInput, type CallOf
 import {
   AcceptInvitationBody,
   AddAuditStreamBody,
+  AdoptionExportQuery,
+  AdoptionQuery,
   ActivityParams,
   ActivityQuery,
   AddSecurityKeyBody,
@@ -392,6 +395,20 @@ export const operations = {
     method: 'DELETE', path: '/account/sessions', access: 'adminSensitive', tags: ['admin'],
     summary: 'Sign everyone in the account but me out everywhere (requires a recent second factor)',
     answer: json<{ revokedSessions: number; signedOutUsers: number }>(),
+  }),
+
+  // ---- Admin: adoption
+  getAdoption: operation({
+    method: 'GET', path: '/account/adoption', access: 'admin', tags: ['admin'],
+    summary: '2FA adoption over time (one point per UTC day), the split by method now, and the deployment day\'s progress with who is still missing',
+    query: AdoptionQuery,
+    answer: json<Adoption>(),
+  }),
+  exportAdoption: operation({
+    method: 'GET', path: '/account/adoption/export', access: 'admin', tags: ['admin'],
+    summary: 'The adoption figures as CSV: one row per day (part=days), or who is still missing (part=missing)',
+    query: AdoptionExportQuery,
+    answer: csv,
   }),
 
   // ---- Admin: audit and alerts

@@ -223,6 +223,23 @@ export const AddAuditStreamBody = Type.Object(
   },
   strict,
 );
+/** GET /account/adoption: `days` 7–365 (default 30); the missing list's page (limit 1–500, default 100). */
+const AdoptionDays = Type.String({ pattern: '^(?:[7-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])$', description: 'Days of history, 7 to 365 (default 30).' });
+export const AdoptionQuery = Type.Object(
+  {
+    days: Type.Optional(AdoptionDays),
+    missingLimit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,1}|[1-4][0-9]{2}|500)$' })),
+    missingOffset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  },
+  strict,
+);
+export type AdoptionQuery = Static<typeof AdoptionQuery>;
+/** GET /account/adoption/export: `part=days` (default) one row per day, `part=missing` who is still without a method. */
+export const AdoptionExportQuery = Type.Object(
+  { days: Type.Optional(AdoptionDays), part: Type.Optional(Type.Union([Type.Literal('days'), Type.Literal('missing')])) },
+  strict,
+);
+export type AdoptionExportQuery = Static<typeof AdoptionExportQuery>;
 
 /** Sign-in networks (PRODUCT.md "Authentication policies"): IPv4 or IPv6, one address or a CIDR. */
 export const NetworkPolicyBody = Type.Object(

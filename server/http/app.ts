@@ -27,6 +27,7 @@ import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
+import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
@@ -327,6 +328,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       eventRoutes(api, ctx);
       rolloutRoutes(api, ctx);
       auditStreamRoutes(api, ctx);
+      adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));

@@ -48,7 +48,7 @@ async function activateMethod(ctx: ServerContext, trx: Trx, auth: AuthenticatedS
   const before = await countMethods(trx, auth.user.id);
   await trx.updateTable('methods').set({ confirmed: 1, session_id: null }).where('id', '=', method.id).execute();
   const recoveryCodes = before === 0 ? await ctx.recoveryCodes.issue(trx, auth.user.id) : undefined;
-  const { session, token } = await ctx.sessions.passSecondFactor(trx, auth.session);
+  const { session, token } = await ctx.sessions.passSecondFactor(trx, auth.session, undefined, auth.account);
   await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
   const revoked = await Sessions.revokePasswordOnlySessions(trx, { userId: auth.user.id, exceptId: auth.session.id }, 'second_factor_added');
   await recordAudit(trx, {

@@ -37,7 +37,7 @@ export interface AuthenticatedSession {
    */
   knownDevice: boolean;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
-  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks'>;
+  account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks' | 'session_idle_minutes' | 'session_absolute_hours'>;
 }
 
 export type AuthenticationResult =
@@ -223,6 +223,8 @@ export class Sessions {
           user_verification: row.account_user_verification,
           second_factor_policy: row.account_second_factor_policy,
           allowed_networks: row.account_allowed_networks ?? null,
+          session_idle_minutes: row.account_session_idle_minutes ?? null,
+          session_absolute_hours: row.account_session_absolute_hours ?? null,
         },
       },
     };
@@ -237,8 +239,10 @@ export class Sessions {
     db: Kysely<Database> | Transaction<Database>,
     session: SessionsTable,
     now = Date.now(),
+    /** The account's lifetimes when the caller has them (an authenticated request does): no query then. */
+    account?: AccountLifetimes,
   ): Promise<{ session: SessionsTable; token: string }> {
-    const expiresAt = this.expiry('active', session.created_at, now, await Sessions.accountLifetimes(db, session.account_id));
+    const expiresAt = this.expiry('active', session.created_at, now, account ?? (await Sessions.accountLifetimes(db, session.account_id)));
     const token = newToken();
     const tokenHash = hashToken(token);
     await activate(db, { tokenHash, now, expiresAt, id: session.id });

@@ -74,6 +74,9 @@ export const fetchUsersCsv = (query: QueryValues<Pick<UserListQuery, 'q' | 'role
 /** The audit log as a CSV file, with the log's filters. */
 export const fetchAuditCsv = (query: QueryValues<AuditFilter>) => run('exportAuditEvents', { query });
 
+/** The adoption figures as a CSV file: one row per day, or who is still missing. */
+export const fetchAdoptionCsv = (days: number, part: 'days' | 'missing') => run('exportAdoption', { query: { days: String(days), part } });
+
 /** How many users match now, asked afresh (for a sentence after a save, not a screen). */
 export async function fetchUserCount(query: Omit<UserListQuery, 'limit' | 'offset'>): Promise<number> {
   return (await run('listUsers', { query: queryValues({ ...query, limit: 1 }) })).total;

@@ -42,7 +42,7 @@ export const queryClient = new QueryClient({
 });
 
 /** What the pushed `account.updated` can change (the security settings were saved, or the deployment day arrived). */
-const accountReads = ['getSecuritySettings', 'getMe', 'getSecurityPolicy', 'getEnforcementImpact', 'listUsers', 'listAuditEvents'] as const;
+const accountReads = ['getSecuritySettings', 'getMe', 'getSecurityPolicy', 'getEnforcementImpact', 'listUsers', 'listAuditEvents', 'getAdoption'] as const;
 
 function CacheFollowsServer() {
   const client = useQueryClient();

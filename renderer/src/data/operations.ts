@@ -22,7 +22,8 @@ export type ReadName =
   | 'listMySessions'
   | 'listSecurityActivity'
   | 'listSecurityAlerts'
-  | 'previewInvitation';
+  | 'previewInvitation'
+  | 'getAdoption';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -38,11 +39,11 @@ export function run<K extends CallName>(name: K, input?: InputOf<K>): Promise<An
  * What each change can make stale, by the operation's name: the reads to fetch again after it
  * succeeds. Reads not listed stay cached. A change not listed changes nothing a query shows.
  */
-const everyUserList: ReadName[] = ['listUsers', 'getEnforcementImpact', 'listAuditEvents'];
+const everyUserList: ReadName[] = ['listUsers', 'getEnforcementImpact', 'listAuditEvents', 'getAdoption'];
 const myMethods: ReadName[] = ['getMe', 'getSecurityPolicy', 'listSecurityActivity', 'listMySessions', ...everyUserList];
 export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadName[]>> = {
   // Security Settings: the settings, who is affected, the users' columns, the admin's own view.
-  saveSecuritySettings: ['getSecuritySettings', 'getEnforcementImpact', 'listUsers', 'getMe', 'getSecurityPolicy', 'listAuditEvents', 'listSecurityAlerts'],
+  saveSecuritySettings: ['getSecuritySettings', 'getEnforcementImpact', 'listUsers', 'getMe', 'getSecurityPolicy', 'listAuditEvents', 'listSecurityAlerts', 'getAdoption'],
   // People: the list and its counts, and the audit log that records each change.
   inviteUser: everyUserList,
   importUsers: everyUserList,

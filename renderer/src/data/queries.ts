@@ -4,7 +4,7 @@
 import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { queryValues } from '../../../contract/operation';
-import type { AuditFilter, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
+import type { Adoption, AuditFilter, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
 import { keyOf, run, useApiQuery } from './operations';
 
 /** The signed-in user, their methods, their account and its settings as they apply to them. */
@@ -83,5 +83,24 @@ export function useUserPages(query: Omit<UserListQuery, 'limit' | 'offset'>, pag
       return shown < page.total && page.users.length > 0 ? shown : undefined;
     },
     enabled,
+  });
+}
+
+/**
+ * Admin: 2FA adoption over the last `days`, with who is still missing for a deployment day,
+ * `missingLimit` more at a time ("Show more"); every page is fetched again on a refetch.
+ */
+export function useAdoptionPages(days: number, missingLimit: number) {
+  const query = { days: String(days), missingLimit: String(missingLimit) };
+  return useInfiniteQuery({
+    queryKey: [...keyOf('getAdoption', { query }), 'pages'],
+    queryFn: ({ pageParam }) => run('getAdoption', { query: { ...query, ...(pageParam ? { missingOffset: String(pageParam) } : {}) } }),
+    initialPageParam: 0,
+    getNextPageParam: (page: Adoption, pages: Adoption[]) => {
+      const missing = page.deploymentDay?.missing;
+      if (!missing) return undefined;
+      const shown = pages.reduce((n, p) => n + (p.deploymentDay?.missing.users.length ?? 0), 0);
+      return shown < missing.total && missing.users.length > 0 ? shown : undefined;
+    },
   });
 }

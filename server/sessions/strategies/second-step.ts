@@ -147,11 +147,13 @@ async function passWith<M extends Method>(ctx: ServerContext, step: Step, input:
     check: strategy.check && (async () => strategy.check!(ctx, step, input)),
     verify: async (trx) => {
       await strategy.verify?.(ctx, trx, step, input);
-      const done = await ctx.sessions.passSecondFactor(trx, auth.session);
+      const done = await ctx.sessions.passSecondFactor(trx, auth.session, undefined, auth.account);
       await recordDeviceSignIn(trx, { deviceId: auth.session.device_id, userId: auth.user.id, accountId: auth.account.id });
       await recordAudit(trx, {
         accountId: auth.account.id,
         actorId: auth.user.id,
+        // Who, from the session's own lookup: the entry needs no subquery for it.
+        actor: { name: auth.user.name, email: auth.user.email },
         action: 'sign_in.succeeded',
         details: { step: auth.session.state === 'active' ? 'reauthentication' : 'second_factor', method: input.method },
         request,

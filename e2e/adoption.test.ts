@@ -1,0 +1,58 @@
+// The Adoption tab in Chromium: the chart is drawn (SVG), its text alternative states the latest
+// day and the table gives every day, the split reads in words, the deployment day counts down
+// and names who is missing, and "Export CSV" downloads the days. Checked with axe (recordScreen).
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { AuthenticatorCodes } from './support/authenticator-codes.js';
+import { openConsole, recordScreen, signInWithCode } from './support/console-browser.js';
+import { seedAccount, type SeededAccount } from './support/identity-api.js';
+import { consoleJourney } from './support/journey.js';
+
+const codes = new AuthenticatorCodes();
+let account: SeededAccount;
+const journey = consoleJourney({}, async ({ server }) => {
+  account = await seedAccount(server.url, codes, 'acme', 'Acme Support');
+});
+
+test('adoption: chart with its table, split, deployment-day countdown with who is missing, CSV', async () => {
+  await account.createUser('Ben Agent', 'ben@acme.test');
+  await account.createUser('Cleo Agent', 'cleo@acme.test');
+  const startsAt = new Date(Date.now() + 3 * 86_400_000);
+  startsAt.setSeconds(0, 0);
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, startsAt: startsAt.toISOString() });
+
+  const admin = await openConsole(journey.browser, journey.server.url);
+  await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
+  await admin.page.getByRole('heading', { name: 'Authentication' }).waitFor();
+  await admin.page.getByRole('button', { name: 'Adoption' }).click();
+  const panel = admin.page.getByTestId('adoption');
+  await panel.getByRole('heading', { name: 'Two-factor adoption' }).waitFor();
+
+  // The chart is drawn, and described in words: the admin of three users has a method.
+  await panel.locator('.recharts-surface').first().waitFor();
+  assert.match(await panel.locator('figure').innerText(), /1 user of 3 had a second factor \(33%\)/);
+  // Its text alternative: every day of the period as a table.
+  await panel.getByText('Show the figures as a table').click();
+  assert.equal(await panel.getByTestId('adoption-table').locator('tbody tr').count(), 30);
+  assert.match(await panel.getByTestId('adoption-split').innerText(), /Authenticator app only: 1 \(33%\)[\s\S]*No method: 2 \(67%\)/);
+
+  const deployment = panel.getByTestId('adoption-deployment');
+  assert.match(await deployment.innerText(), /in 3 days|in 2 days 23 hours/);
+  assert.match(await deployment.innerText(), /1 of 3 users are ready; 2 are still missing/);
+  const missing = await panel.getByTestId('adoption-missing').innerText();
+  assert.ok(missing.includes('Ben Agent') && missing.includes('cleo@acme.test'), missing);
+  await recordScreen(admin.page, 'admin-adoption', { fullPage: true });
+
+  // The period changes the series; the CSV has one row per day of it.
+  await panel.getByLabel('Period').selectOption('7');
+  await admin.page.waitForFunction(
+    () => (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }).document.querySelectorAll('[data-testid="adoption-table"] tbody tr').length === 7,
+  );
+  const [download] = await Promise.all([admin.page.waitForEvent('download'), panel.getByRole('button', { name: 'Export CSV' }).click()]);
+  const csv = (await readFile((await download.path())!, 'utf8')).trimEnd().split('\r\n');
+  assert.equal(csv[0], 'date,users,with_any_method,with_authenticator_app,with_security_key,with_both');
+  assert.equal(csv.length, 8);
+  assert.match(csv[7]!, /^\d{4}-\d{2}-\d{2},3,1,1,0,0$/);
+  await admin.context.close();
+});
