@@ -423,6 +423,26 @@ export interface Rotated {
   token: string;
 }
 
+/** An identity provider as admins see it: never its client secret. */
+export interface IdentityProvider {
+  id: string;
+  type: 'oidc';
+  name: string;
+  issuer: string;
+  clientId: string;
+  trustMfa: boolean;
+  mfaAcrValues: string[];
+  jitProvisioning: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The sign-in screen's "Sign in with <name>" buttons. */
+export interface SsoProviderChoice {
+  id: string;
+  name: string;
+}
+
 /** One day of GET /account/adoption: the state at the end of that UTC day (today: now). */
 export interface AdoptionDay {
   /** The UTC day, YYYY-MM-DD. */

@@ -18,7 +18,7 @@ export type AccessName = 'public' | 'anySession' | 'secondStep' | 'enrollment' |
 /** The operations whose access needs a second factor passed in the last 10 minutes. */
 export const sensitiveAccess: ReadonlySet<AccessName> = new Set(['enrollmentSensitive', 'userSensitive', 'adminSensitive']);
 
-export type AnswerKind = 'json' | 'csv' | 'none' | 'events';
+export type AnswerKind = 'json' | 'csv' | 'none' | 'events' | 'redirect';
 
 /** How an answer travels. `T` exists only for the type checker (a phantom, as in ts-rest). */
 export interface Answer<T, K extends AnswerKind = AnswerKind> {
@@ -34,6 +34,8 @@ export const csv: Answer<string, 'csv'> = { kind: 'csv' };
 export const none: Answer<void, 'none'> = { kind: 'none' };
 /** A server-sent event stream (text/event-stream). */
 export const events: Answer<never, 'events'> = { kind: 'events' };
+/** A redirect (303) a browser follows: the single sign-on callback. */
+export const redirect: Answer<never, 'redirect'> = { kind: 'redirect' };
 
 /** A request body that is a CSV file, sent as text/csv. */
 export const CsvBody = Type.String({ maxLength: 4 * 1024 * 1024, description: 'A CSV file (text/csv).' });

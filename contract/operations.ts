@@ -15,6 +15,7 @@ import type {
   CurrentSession,
   EnforcementImpact,
   EnrollmentCode,
+  IdentityProvider,
   ImportResult,
   InvitationPreview,
   InvitationSent,
@@ -37,15 +38,17 @@ import type {
   Session,
   SignedIn,
   SignupStatus,
+  SsoProviderChoice,
   TwoFactorReset,
   User,
   UserChanged,
   UserPage,
   WebAuthnOptions,
 } from './answers.js';
-import { csv, CsvBody, events, json, none, operation, type AnyInput, type CallOf, type Operation } from './operation.js';
+import { csv, CsvBody, events, json, none, operation, redirect, type AnyInput, type CallOf, type Operation } from './operation.js';
 import {
   AcceptInvitationBody,
+  AddIdentityProviderBody,
   AddAuditStreamBody,
   AdoptionExportQuery,
   AdoptionQuery,
@@ -62,6 +65,7 @@ import {
   ConfirmTotpBody,
   CreateAccountBody,
   EmptyBody,
+  ExchangeSsoCodeBody,
   ExportUsersQuery,
   IdParams,
   NetworkPolicyBody,
@@ -82,7 +86,11 @@ import {
   SecurityKeyOptionsBody,
   SecuritySettingsBody,
   SignInBody,
+  SsoCallbackQuery,
+  SsoProvidersQuery,
+  StartSsoBody,
   TokenBody,
+  UpdateIdentityProviderBody,
 } from './schemas.js';
 
 export const operations = {
@@ -152,6 +160,30 @@ export const operations = {
     method: 'POST', path: '/sessions/passkey', access: 'public', tags: ['sessions'],
     summary: 'Sign in with a security key alone (both factors)',
     body: PasskeySignInBody, status: 201, internal: true,
+    answer: json<SignedIn>(),
+  }),
+  listSsoProviders: operation({
+    method: 'GET', path: '/sessions/sso-providers', access: 'public', tags: ['sessions'],
+    summary: "The account's identity providers for the sign-in screen: ids and names only",
+    query: SsoProvidersQuery,
+    answer: json<{ providers: SsoProviderChoice[] }>(),
+  }),
+  startSsoSignIn: operation({
+    method: 'POST', path: '/sessions/sso', access: 'public', tags: ['sessions'],
+    summary: "Start single sign-on with one of the account's identity providers: the provider's authorization URL (code flow, PKCE S256, state and nonce kept server-side)",
+    body: StartSsoBody, internal: true,
+    answer: json<{ authorizationUrl: string }>(),
+  }),
+  ssoCallback: operation({
+    method: 'GET', path: '/sso/oidc/callback', access: 'public', tags: ['sessions'],
+    summary: "The OpenID provider's redirect: web, the session cookie and on to the console; desktop, a one-time code to its loopback redirect",
+    query: SsoCallbackQuery, internal: true,
+    answer: redirect,
+  }),
+  exchangeSsoCode: operation({
+    method: 'POST', path: '/sessions/sso/exchange', access: 'public', tags: ['sessions'],
+    summary: "The desktop's one-time single sign-on code and PKCE verifier for a session (as POST /sessions)",
+    body: ExchangeSsoCodeBody, status: 201, internal: true,
     answer: json<SignedIn>(),
   }),
   events: operation({
@@ -310,6 +342,31 @@ export const operations = {
     summary: 'Change the security settings (requires a recent second factor)',
     body: SecuritySettingsBody,
     answer: json<SecuritySettingsSaved>(),
+  }),
+
+  // ---- Admin: identity providers (single sign-on)
+  listIdentityProviders: operation({
+    method: 'GET', path: '/account/identity-providers', access: 'admin', tags: ['admin'],
+    summary: "The account's identity providers (never their client secret)",
+    answer: json<{ providers: IdentityProvider[] }>(),
+  }),
+  addIdentityProvider: operation({
+    method: 'POST', path: '/account/identity-providers', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Add an OpenID Connect provider (its discovery document is read first; requires a recent second factor)',
+    body: AddIdentityProviderBody, status: 201,
+    answer: json<{ provider: IdentityProvider }>(),
+  }),
+  updateIdentityProvider: operation({
+    method: 'PATCH', path: '/account/identity-providers/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Change an identity provider (a new issuer or client is discovered again; requires a recent second factor)',
+    params: IdParams, body: UpdateIdentityProviderBody,
+    answer: json<{ provider: IdentityProvider }>(),
+  }),
+  removeIdentityProvider: operation({
+    method: 'DELETE', path: '/account/identity-providers/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Remove an identity provider (requires a recent second factor)',
+    params: IdParams,
+    answer: none,
   }),
 
   // ---- Admin: people

@@ -215,6 +215,66 @@ export const AuditListQuery = Type.Object(
 );
 export type AuditListQuery = Static<typeof AuditListQuery>;
 
+// Single sign-on (PRODUCT.md "Enterprise sign-in").
+const ProviderName = Type.String({ minLength: 1, maxLength: 80, ...nameRule });
+const Issuer = Type.String({ minLength: 8, maxLength: 500, description: 'https (http only on a loopback address); its /.well-known/openid-configuration is read when saved.' });
+const ClientId = Type.String({ minLength: 1, maxLength: 500 });
+const ClientSecret = Type.String({ minLength: 1, maxLength: 1000, description: 'Sealed at rest; never answered.' });
+const AcrValues = Type.Array(Type.String({ minLength: 1, maxLength: 200, ...nameRule }), { maxItems: 20, description: '`acr` values this provider uses for multi-factor sign-ins.' });
+export const AddIdentityProviderBody = Type.Object(
+  {
+    type: Type.Literal('oidc'),
+    name: ProviderName,
+    issuer: Issuer,
+    clientId: ClientId,
+    clientSecret: ClientSecret,
+    trustMfa: Type.Boolean({ description: "Count a sign-in as both factors when the provider says it did multi-factor (amr per RFC 8176, or an acr in mfaAcrValues)." }),
+    mfaAcrValues: Type.Optional(AcrValues),
+    jitProvisioning: Type.Boolean({ description: 'Create an unknown (verified) email as an agent at first sign-in.' }),
+  },
+  strict,
+);
+export const UpdateIdentityProviderBody = Type.Object(
+  {
+    name: Type.Optional(ProviderName),
+    issuer: Type.Optional(Issuer),
+    clientId: Type.Optional(ClientId),
+    clientSecret: Type.Optional(ClientSecret),
+    trustMfa: Type.Optional(Type.Boolean()),
+    mfaAcrValues: Type.Optional(AcrValues),
+    jitProvisioning: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export const SsoProvidersQuery = Type.Object({ account: AccountSlug }, strict);
+export const StartSsoBody = Type.Object(
+  {
+    account: AccountSlug,
+    provider: Id,
+    client: Type.Union([Type.Literal('web'), Type.Literal('desktop')]),
+    redirectUri: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Desktop only: http://127.0.0.1:<port>/… (RFC 8252 §7.3).' })),
+    codeChallenge: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'Desktop only: the S256 challenge of the verifier its exchange sends.' })),
+  },
+  strict,
+);
+/** What the provider sends back: the code and state, or an error (and any parameter of its own). */
+export const SsoCallbackQuery = Type.Object(
+  {
+    state: Type.Optional(Type.String({ maxLength: 500 })),
+    code: Type.Optional(Type.String({ maxLength: 4096 })),
+    error: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: true },
+);
+export const ExchangeSsoCodeBody = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: 100 }),
+    codeVerifier: Type.String({ pattern: '^[A-Za-z0-9._~-]{43,128}$' }),
+    deviceToken: Type.Optional(DeviceToken),
+  },
+  strict,
+);
+
 /** An audit stream's target (server/audit-streams/targets.ts checks the address and scheme). */
 export const AddAuditStreamBody = Type.Object(
   {

@@ -8,12 +8,18 @@ import type { DesktopSession } from './desktop-session.js';
 import { checkArguments } from './ipc-contract.js';
 import type { InvokeName, IpcResult } from './ipc-channels.js';
 import type { SecurityKeyCeremonies } from './security-key-ceremony.js';
+import { externalLink } from './window-policy.js';
 
 export type DesktopHandlers = {
   [K in InvokeName]: (...args: Parameters<AgentDeskApi[K]>) => Promise<Awaited<ReturnType<AgentDeskApi[K]>>> | Awaited<ReturnType<AgentDeskApi[K]>>;
 };
 
-export function createDesktopHandlers(deps: { session: DesktopSession; securityKeys: SecurityKeyCeremonies }): DesktopHandlers {
+export function createDesktopHandlers(deps: {
+  session: DesktopSession;
+  securityKeys: SecurityKeyCeremonies;
+  /** Opens a URL in the system browser (Electron's shell.openExternal): single sign-on. */
+  openExternal?: (url: string) => Promise<unknown> | void;
+}): DesktopHandlers {
   const { session, securityKeys } = deps;
   const api = session.client;
   // Every operation of the contract goes to the server as it is, with the session's token;
@@ -36,6 +42,15 @@ export function createDesktopHandlers(deps: { session: DesktopSession; securityK
     useSecurityKey: () => securityKeys.authenticate(api),
     // The browser's passkey autofill has no desktop counterpart: the key is asked at once.
     signInWithSecurityKey: (input) => session.signInWithPasskey(input.account, (server) => securityKeys.signInWithPasskey(server, input.account)),
+    signInWithSso: (input) =>
+      session.signInWithSso(input, (url) => {
+        // Only a web address goes to the system browser, checked as every external link is
+        // (http or https, no credentials): never another scheme, whatever the server answered.
+        const link = externalLink(url);
+        if (!link) throw new ApiError('unexpected_response', 'The server answered an address that is not a web page.');
+        if (!deps.openExternal) throw new ApiError('sso_unavailable', 'Single sign-on needs the system browser.');
+        return deps.openExternal(link);
+      }),
     addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
     signOut: () => session.signOut(),
     submitSecurityKeyPin: (pin) => securityKeys.submitPin(pin),

@@ -14,6 +14,7 @@ import type { SignedIn } from '../contract/answers.js';
 import type { PasskeySignInServer } from './security-key-ceremony.js';
 import { backoffDelay, connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
 import type { SessionStore } from './session-store.js';
+import { signInWithSso } from './sso-loopback.js';
 
 export interface DesktopSessionOptions {
   /** The server's address (http(s) origin). */
@@ -31,6 +32,8 @@ export interface DesktopSessionOptions {
   events?: Pick<SessionEventsOptions, 'initialDelayMs' | 'maxDelayMs' | 'idleTimeoutMs'>;
   /** Tunes the retries of unconfirmed sign-outs (tests); 1 s doubling to 60 s by default. */
   revocationRetry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** How long a single sign-on waits for the browser to come back (5 minutes by default; tests shorten it). */
+  ssoTimeoutMs?: number;
 }
 
 export class DesktopSession {
@@ -107,6 +110,27 @@ export class DesktopSession {
       passkeyOptions: (slug) => this.client.passkeyOptions(slug, deviceToken),
       signInWithPasskey: (slug, response, requestOptions) =>
         this.client.signInWithPasskey(slug, response, deviceToken, (requestOptions as { challengeId?: unknown }).challengeId),
+    });
+    if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
+      await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);
+    }
+    if (this.#token && this.#token !== answer.token) await this.#endCurrent();
+    await this.#hold(answer.account.slug, answer.token);
+    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+  }
+
+  /**
+   * Sign in with one of the account's identity providers in the system browser (`openBrowser`:
+   * Electron's shell.openExternal; never an embedded window), back through a loopback redirect
+   * (main/sso-loopback.ts); the answer is held as a password sign-in's is.
+   */
+  async signInWithSso(input: { account: string; provider: string }, openBrowser: (url: string) => Promise<unknown> | void): Promise<CurrentSession> {
+    const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
+    const answer = await signInWithSso(this.client, {
+      ...input,
+      deviceToken,
+      openBrowser,
+      ...(this.#options.ssoTimeoutMs !== undefined && { timeoutMs: this.#options.ssoTimeoutMs }),
     });
     if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
       await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);

@@ -3,7 +3,7 @@
 // IPC handlers — and adds the Electron glue: one hardened window on app://agentdesk, the menu,
 // the single-instance lock.
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, session as electronSession } from 'electron';
+import { app, BrowserWindow, dialog, session as electronSession, shell } from 'electron';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { createDesktopHandlers } from './desktop-handlers.js';
 import { DesktopSession } from './desktop-session.js';
@@ -66,7 +66,7 @@ async function start(): Promise<void> {
       origin: connection.origin,
       onProgress: (progress) => pushToRenderers(pushChannels.securityKeyProgress, progress),
     });
-    registerIpcHandlers(createDesktopHandlers({ session, securityKeys }), log);
+    registerIpcHandlers(createDesktopHandlers({ session, securityKeys, openExternal: (url) => shell.openExternal(url) }), log);
     serveRenderer(electronSession.defaultSession, rendererRoot);
     installMenu();
     mainWindow = await createMainWindow(preloadPath);

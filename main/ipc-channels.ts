@@ -10,6 +10,7 @@ export const clientInvokeNames = [
   'getCurrentSession',
   'useSecurityKey',
   'signInWithSecurityKey',
+  'signInWithSso',
   'addSecurityKey',
   'signOut',
   'submitSecurityKeyPin',

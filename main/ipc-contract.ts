@@ -7,7 +7,7 @@ import { Value } from 'typebox/value';
 import { ApiError } from '../contract/api-error.js';
 import { inputSchema } from '../contract/operation.js';
 import { bridgeOperationNames, operations } from '../contract/operations.js';
-import { SignInBody, MethodName } from '../contract/schemas.js';
+import { SignInBody, MethodName, StartSsoBody } from '../contract/schemas.js';
 import type { AgentDeskApi } from '../preload/agentdesk-api.js';
 import type { InvokeName } from './ipc-channels.js';
 import { clientInvokeNames } from './ipc-channels.js';
@@ -23,6 +23,7 @@ const clientArguments = {
   getCurrentSession: None,
   useSecurityKey: None,
   signInWithSecurityKey: Type.Tuple([Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), autofill: Type.Optional(Type.Boolean()) }, strict)]),
+  signInWithSso: Type.Tuple([Type.Object({ account: StartSsoBody.properties.account, provider: StartSsoBody.properties.provider }, strict)]),
   addSecurityKey: Type.Union([Type.Tuple([MethodName]), Type.Tuple([MethodName, Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict)])]),
   signOut: None,
   submitSecurityKeyPin: Type.Tuple([Pin]),

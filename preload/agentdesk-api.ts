@@ -65,6 +65,13 @@ export interface ClientFunctions {
    * (web console only; the desktop ignores it); cancel it with cancelSecurityKey().
    */
   signInWithSecurityKey(input: { account: string; autofill?: boolean }): Promise<CurrentSession>;
+  /**
+   * Sign in with one of the account's identity providers (GET /sessions/sso-providers lists
+   * them). The desktop opens the system browser and waits for it to come back to main's loopback
+   * redirect; the web console's page goes to the provider instead (the promise never settles,
+   * the console is loaded again signed in, or with `sso_error` on the sign-in screen).
+   */
+  signInWithSso(input: { account: string; provider: string }): Promise<CurrentSession>;
   /** `passwordless`: the key keeps a sign-in credential and checks its PIN or fingerprint, to sign in with it alone. */
   addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
   signOut(): Promise<void>;

@@ -13,6 +13,7 @@ import type { Database } from './store/schema.js';
 import type { Throttle } from './sessions/throttling.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PasswordPolicy } from './people/passwords.js';
+import type { ProviderConfigs } from './sso/identity-providers.js';
 import type { Metrics } from './metrics/metrics.js';
 
 export interface ServerContext {
@@ -35,4 +36,6 @@ export interface ServerContext {
   metrics: Metrics;
   /** A sensitive change needs a second factor passed within this long. */
   recentSecondFactorMs: number;
+  /** Each identity provider's OpenID configuration, read from its discovery document and kept a while. */
+  oidcProviders: ProviderConfigs;
 }

@@ -45,6 +45,11 @@ export type AuditAction =
   | 'user.language_changed'
   | 'user.password_reset'
   | 'users.imported'
+  | 'sign_in.sso'
+  | 'sign_in.sso_refused'
+  | 'identity_provider.added'
+  | 'identity_provider.updated'
+  | 'identity_provider.removed'
   | 'audit_stream.added'
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
@@ -88,6 +93,11 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.language_changed',
   'user.password_reset',
   'users.imported',
+  'sign_in.sso',
+  'sign_in.sso_refused',
+  'identity_provider.added',
+  'identity_provider.updated',
+  'identity_provider.removed',
   'audit_stream.added',
   'audit_stream.removed',
   'account.network_policy_changed',

@@ -44,6 +44,10 @@ const SENSITIVE: Record<string, string> = {
   'POST /me/methods/totp/{id}/confirm': 'adding a method',
   'POST /me/methods/security-keys/options': 'adding a method',
   'POST /me/methods/security-keys': 'adding a method',
+  // Issue 20: an identity provider signs people in (and may create them): it gives access.
+  'POST /account/identity-providers': 'adding an identity provider',
+  'PATCH /account/identity-providers/{id}': 'changing an identity provider (its issuer, client, MFA trust)',
+  'DELETE /account/identity-providers/{id}': 'removing an identity provider',
 };
 
 interface Operation {
@@ -182,6 +186,10 @@ describe('access is declared per operation', () => {
       { key: 'DELETE /account/users/{id}/two-factor', method: 'DELETE', path: `/account/users/${reset.id}/two-factor`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/lockout', method: 'DELETE', path: `/account/users/${locked.id}/lockout`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/sessions', method: 'DELETE', path: `/account/users/${signedIn.id}/sessions`, allowed: [200] },
+      // The access check comes first: after re-authentication these reach the provider's discovery (none here) or find no such provider.
+      { key: 'POST /account/identity-providers', method: 'POST', path: '/account/identity-providers', body: { type: 'oidc', name: 'IdP', issuer: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 's', trustMfa: false, jitProvisioning: false }, allowed: [422] },
+      { key: 'PATCH /account/identity-providers/{id}', method: 'PATCH', path: '/account/identity-providers/none', body: { trustMfa: true }, allowed: [404] },
+      { key: 'DELETE /account/identity-providers/{id}', method: 'DELETE', path: '/account/identity-providers/none', allowed: [404] },
       { key: 'POST /me/methods/totp', method: 'POST', path: '/me/methods/totp', body: {}, allowed: [201] },
       { key: 'POST /me/methods/security-keys/options', method: 'POST', path: '/me/methods/security-keys/options', body: {}, allowed: [200] },
       { key: 'POST /me/recovery-codes', method: 'POST', path: '/me/recovery-codes', body: {}, allowed: [200] },

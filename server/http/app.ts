@@ -26,6 +26,8 @@ import { lockoutRoutes } from './routes/lockouts.js';
 import { adminSignOutRoutes } from './routes/admin-sign-out.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { passkeyRoutes } from './routes/passkeys.js';
+import { ssoRoutes } from './routes/sso.js';
+import { ProviderConfigs } from '../sso/identity-providers.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
 import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
@@ -81,6 +83,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     metrics: new Metrics({ openStreams: () => events.openStreams, pool: store.poolState }),
     recentSecondFactorMs: 10 * 60_000,
+    oidcProviders: new ProviderConfigs(box),
   };
 }
 
@@ -318,6 +321,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       });
       sessionRoutes(api, ctx);
       passkeyRoutes(api, ctx);
+      ssoRoutes(api, ctx);
       meRoutes(api, ctx);
       mySessionRoutes(api, ctx);
       lockoutRoutes(api, ctx);

@@ -522,6 +522,59 @@ const usersLanguage: Migration = {
 };
 
 /**
+ * Single sign-on (issue 20): an account's identity providers (OpenID Connect now; SAML later in
+ * the same table, `type`), the client secret sealed with the secret box, and the sign-ins in
+ * flight: one row per authorization request (state and nonce, PKCE verifier sealed, short expiry,
+ * one use), which for the desktop also holds the one-time code its loopback receives.
+ */
+const ssoIdentityProviders: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('identity_providers')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('issuer', 'text')
+      .addColumn('client_id', 'text')
+      .addColumn('client_secret', 'text')
+      .addColumn('trust_mfa', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('mfa_acr_values', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('jit_provisioning', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('identity_providers_account').on('identity_providers').column('account_id').execute();
+
+    await db.schema
+      .createTable('sso_requests')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('state_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('provider_id', 'text', (c) => c.notNull().references('identity_providers.id').onDelete('cascade'))
+      .addColumn('client', 'text', (c) => c.notNull())
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('code_verifier', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text')
+      .addColumn('code_challenge', 'text')
+      .addColumn('device_id', 'text')
+      .addColumn('browser_hash', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+      .addColumn('mfa_trusted', 'integer')
+      .addColumn('amr', 'text')
+      .addColumn('acr', 'text')
+      .addColumn('exchange_code_hash', 'text', (c) => c.unique())
+      .addColumn('exchange_expires_at', 'bigint')
+      .addColumn('exchange_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('sso_requests_expires').on('sso_requests').column('expires_at').execute();
+  },
+};
+
+/**
  * Issue 22: the admins are emailed when a user answers "This wasn't me". security_notifications.
  * admins_mailed_at: when that mail was claimed (once across instances), as mailed_at is for the
  * user's own mail. Reports made before this migration count as mailed: they are not sent late.
@@ -621,6 +674,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams': auditStreams,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks': signInNetworks,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy': sessionPolicy,
+  // After session-policy (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers': ssoIdentityProviders,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -272,6 +272,60 @@ export interface AuditOutboxTable {
   created_at: number;
 }
 
+/** An account's identity provider (sso/identity-providers.ts). */
+export interface IdentityProvidersTable {
+  id: string;
+  account_id: string;
+  /** 'oidc' (SAML to come). */
+  type: 'oidc';
+  name: string;
+  issuer: string | null;
+  client_id: string | null;
+  /** Sealed with the secret box (crypto/secret-box.ts); never answered. */
+  client_secret: string | null;
+  /** 1: an SSO sign-in counts as both factors when the provider says it did more than one. */
+  trust_mfa: number;
+  /** JSON array of `acr` values the admin counts as multi-factor. */
+  mfa_acr_values: string;
+  /** 1: an unknown verified email is created as an agent at first sign-in. */
+  jit_provisioning: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An SSO sign-in in flight (sessions/strategies/sso.ts): one authorization request, one use. */
+export interface SsoRequestsTable {
+  id: string;
+  /** SHA-256 of the state sent to the provider. */
+  state_hash: string;
+  account_id: string;
+  provider_id: string;
+  client: 'web' | 'desktop';
+  nonce: string;
+  /** The PKCE verifier, sealed. */
+  code_verifier: string;
+  /** Desktop: its loopback redirect. */
+  redirect_uri: string | null;
+  /** Desktop: the S256 challenge its exchange must answer. */
+  code_challenge: string | null;
+  /** Web: the device the console presented when it started. */
+  device_id: string | null;
+  /** Web: SHA-256 of the value of the cookie set on the browser that started it (login CSRF). */
+  browser_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  /** When the callback spent it. */
+  used_at: number | null;
+  /** Desktop, after the callback: whom it signed in and what the provider said. */
+  user_id: string | null;
+  mfa_trusted: number | null;
+  amr: string | null;
+  acr: string | null;
+  exchange_code_hash: string | null;
+  exchange_expires_at: number | null;
+  exchange_used_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -287,6 +341,8 @@ export interface Database {
   enrollment_codes: EnrollmentCodesTable;
   security_notifications: SecurityNotificationsTable;
   user_links: UserLinksTable;
+  identity_providers: IdentityProvidersTable;
+  sso_requests: SsoRequestsTable;
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
 }

@@ -222,6 +222,14 @@ export function createWebApi(): AgentDeskApi {
       return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
     },
 
+    // The page goes to the provider; it comes back to the console signed in (the callback sets
+    // the cookie) or to the sign-in screen with `sso_error`. Nothing to answer meanwhile.
+    signInWithSso: async ({ account, provider }) => {
+      const { authorizationUrl } = await http.request(operations.startSsoSignIn, { body: { account, provider, client: 'web' } });
+      window.location.assign(authorizationUrl);
+      return new Promise<never>(() => {});
+    },
+
     addSecurityKey: (name, registration) =>
       withSecurityKey(async () => {
         const optionsJSON = (await http.request(operations.securityKeyRegistrationOptions, { body: registration?.passwordless ? { passwordless: true } : {} })) as unknown as PublicKeyCredentialCreationOptionsJSON;

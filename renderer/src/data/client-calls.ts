@@ -34,6 +34,16 @@ export async function signInWithSecurityKey(input: { account: string; autofill?:
   return current;
 }
 
+/** Sign-in through the account's identity provider (the web console leaves for it; the desktop waits for the system browser). */
+export async function signInWithSso(input: { account: string; provider: string }): Promise<CurrentSession> {
+  const current = await agentdesk.signInWithSso(input);
+  clearServerState();
+  return current;
+}
+
+/** The account's identity providers (ids and names only, public): asked as the account is typed, not kept. */
+export const listSsoProviders = (account: string) => run('listSsoProviders', { query: { account } });
+
 export async function signOut(): Promise<void> {
   await agentdesk.signOut();
   clearServerState();

@@ -7,6 +7,7 @@ import { AuthCard } from '../shared/AuthCard';
 import { LockedNotice } from '../shared/LockedNotice';
 import { Notice } from '../shared/Notice';
 import { PasskeySignIn } from './PasskeySignIn';
+import { SsoSignIn } from './SsoSignIn';
 import { useT } from '../i18n/I18nProvider';
 
 const lastAccountKey = 'agentdesk.lastAccount';
@@ -131,6 +132,7 @@ export function SignInScreen({
         </button>
       </form>
       <PasskeySignIn account={account} disabled={busy} onSignedIn={onSignedIn} />
+      <SsoSignIn account={account} disabled={busy} onSignedIn={onSignedIn} />
       {onForgotPassword || onHaveInvitation ? (
         <p className="auth-footer">
           {onForgotPassword ? (
