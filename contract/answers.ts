@@ -378,6 +378,27 @@ export interface AccountUpdated {
   requireTwoFactor: boolean;
 }
 
+/** A device the user signed in on (GET /me/devices): whether it is shared, and until when it skips the second step. */
+export interface MyDevice {
+  id: string;
+  /** A short name of the device (e.g. "Firefox on Windows"). */
+  name: string;
+  /** The device this client is on. */
+  current: boolean;
+  /** As its client declared it: true shared, false personal, null not said. */
+  shared: boolean | null;
+  firstSignedInAt: string;
+  lastSignedInAt: string;
+  /** Until when a password sign-in here skips the second step; null: it is asked. */
+  rememberedUntil: string | null;
+}
+
+/** POST /sessions/current/remember-device: until when this device skips the second step. */
+export interface DeviceRemembered {
+  rememberedUntil: string;
+  days: number;
+}
+
 /** One of the user's own sessions (GET /me/sessions). */
 export interface MySession {
   id: string;
@@ -503,9 +524,25 @@ export interface NetworkPolicy {
 export interface SessionPolicy {
   idleMinutes: number;
   absoluteHours: number;
+  /** Days a personal device may skip the second step (0: off). */
+  rememberDeviceDays: number;
 }
 
 export interface SessionPolicySaved extends SessionPolicy {
   /** Live sessions already past their new deadline, ended at once. */
   endedSessions: number;
+}
+
+/** Which security-key models an account accepts, and what their attestation is checked against. */
+export interface SecurityKeyPolicy {
+  allowedAaguids: string[];
+  metadata: 'none' | 'fido_mds' | 'own_roots';
+  trustedRoots: string[];
+  /** The MDS3 BLOB in use (fido_mds): its serial, next update (YYYY-MM-DD) and FIDO2 models. */
+  metadataBlob: { no: number; nextUpdate: string; models: number; uploadedAt: string } | null;
+}
+
+export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {
+  /** Security keys already registered that the rule would not accept today (never attested, another model, or revoked). */
+  keysOutsideRule: number;
 }

@@ -25,9 +25,13 @@ import type {
   Method,
   MethodAdded,
   MySession,
+  MyDevice,
+  DeviceRemembered,
   NetworkPolicy,
   SessionPolicy,
   SessionPolicySaved,
+  SecurityKeyPolicy,
+  SecurityKeyPolicySaved,
   PasskeyOptions,
   Rotated,
   SecurityActivityPage,
@@ -64,12 +68,14 @@ import {
   ConfirmPasswordBody,
   ConfirmTotpBody,
   CreateAccountBody,
+  DeclareDeviceBody,
   EmptyBody,
   ExchangeSsoCodeBody,
   ExportUsersQuery,
   IdParams,
   NetworkPolicyBody,
   SessionPolicyBody,
+  SecurityKeyPolicyBody,
   ImpactQuery,
   ImportQuery,
   InviteUserBody,
@@ -132,6 +138,20 @@ export const operations = {
     body: SecondFactorBody, rotatesToken: true,
     answer: json<Rotated & { session: Session }>(),
   }),
+  // Remembered personal devices (server/sessions/remembered-devices.ts). Remembering is a
+  // sensitive change: it needs the factor just passed (a remembered session cannot renew itself).
+  declareCurrentDevice: operation({
+    method: 'PUT', path: '/sessions/current/device', access: 'anySession', tags: ['sessions'],
+    summary: 'Say whether this device is shared (shared: never remembered, for good) or personal',
+    body: DeclareDeviceBody,
+    answer: json<{ shared: boolean }>(),
+  }),
+  rememberDevice: operation({
+    method: 'POST', path: '/sessions/current/remember-device', access: 'userSensitive', tags: ['sessions'],
+    summary: "Don't ask the second step again on this personal device for the account's N days (never a factor for sensitive changes)",
+    body: EmptyBody,
+    answer: json<DeviceRemembered>(),
+  }),
   confirmPassword: operation({
     method: 'POST', path: '/sessions/current/password', access: 'enrollment', tags: ['sessions'],
     summary: 'Enter my password again (before adding my first method): answers a new token',
@@ -188,7 +208,7 @@ export const operations = {
   }),
   events: operation({
     method: 'GET', path: '/events', access: 'anySession', tags: ['sessions'],
-    summary: 'Server-sent events for this session (session.revoked, account.updated)',
+    summary: 'Server-sent events for this session (session.revoked, account.updated, reconnect)',
     internal: true,
     answer: events,
   }),
@@ -260,6 +280,17 @@ export const operations = {
   endMySession: operation({
     method: 'DELETE', path: '/me/sessions/:id', access: 'userSensitive', tags: ['me'],
     summary: 'End one of my sessions',
+    params: IdParams,
+    answer: none,
+  }),
+  listMyDevices: operation({
+    method: 'GET', path: '/me/devices', access: 'user', tags: ['me'],
+    summary: 'The devices I signed in on: shared or personal, and until when each skips the second step',
+    answer: json<{ devices: MyDevice[] }>(),
+  }),
+  forgetMyDevice: operation({
+    method: 'DELETE', path: '/me/devices/:id', access: 'user', tags: ['me'],
+    summary: 'Forget a remembered device: a sign-in there asks the second step again',
     params: IdParams,
     answer: none,
   }),
@@ -448,6 +479,12 @@ export const operations = {
     params: IdParams,
     answer: json<{ revokedSessions: number }>(),
   }),
+  forgetUsersDevices: operation({
+    method: 'DELETE', path: '/account/users/:id/remembered-devices', access: 'adminSensitive', tags: ['admin'],
+    summary: "Forget every device a user remembered: their sign-ins ask the second step again (requires a recent second factor)",
+    params: IdParams,
+    answer: json<{ forgotten: number }>(),
+  }),
   signEveryoneElseOut: operation({
     method: 'DELETE', path: '/account/sessions', access: 'adminSensitive', tags: ['admin'],
     summary: 'Sign everyone in the account but me out everywhere (requires a recent second factor)',
@@ -520,6 +557,23 @@ export const operations = {
     summary: "Allow sign-in only from these networks (refused if the saving admin's own address is outside)",
     body: NetworkPolicyBody,
     answer: json<NetworkPolicy>(),
+  }),
+  getSecurityKeyPolicy: operation({
+    method: 'GET', path: '/account/security-key-policy', access: 'admin', tags: ['admin'],
+    summary: 'The security-key models the account accepts and what their attestation is checked against',
+    answer: json<SecurityKeyPolicy>(),
+  }),
+  previewSecurityKeyPolicy: operation({
+    method: 'POST', path: '/account/security-key-policy/preview', access: 'admin', tags: ['admin'],
+    summary: 'What saving this security-key policy would do, without saving it: the registered keys it would not accept',
+    body: SecurityKeyPolicyBody,
+    answer: json<SecurityKeyPolicySaved>(),
+  }),
+  saveSecurityKeyPolicy: operation({
+    method: 'PUT', path: '/account/security-key-policy', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Accept only these security-key models, their attestation checked against an MDS3 BLOB or your own roots',
+    body: SecurityKeyPolicyBody,
+    answer: json<SecurityKeyPolicySaved>(),
   }),
   listSecurityAlerts: operation({
     method: 'GET', path: '/account/security-alerts', access: 'admin', tags: ['admin'],

@@ -312,11 +312,39 @@ export const NetworkPolicyBody = Type.Object(
   strict,
 );
 
+/** Whether the session's device is shared (PRODUCT.md "Remembered devices"): the desktop asks once per desk, the web console at the second step. */
+export const DeclareDeviceBody = Type.Object(
+  { shared: Type.Boolean({ description: 'true: a shared desk (never remembers anyone, for good); false: a personal device.' }) },
+  strict,
+);
+
 /** Session lifetimes (PRODUCT.md "Authentication policies"), applied to live sessions at once. */
 export const SessionPolicyBody = Type.Object(
   {
     idleMinutes: Type.Integer({ minimum: 15, maximum: 720, description: 'Minutes without a request before a session ends: 15 to 720 (12 hours).' }),
     absoluteHours: Type.Integer({ minimum: 1, maximum: 24, description: 'Hours after sign-in when a session ends whatever happens: 1 to 24.' }),
+    rememberDeviceDays: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 30, description: 'Days a personal device may skip the second step once its user chose so: 0 (off, the default) to 30. Absent: unchanged.' }),
+    ),
+  },
+  strict,
+);
+
+/** The longest MDS3 BLOB taken (the FIDO Alliance's whole BLOB is a few megabytes). */
+export const MAX_METADATA_BLOB_CHARS = 10 * 1024 * 1024;
+
+/** Security-key models (PRODUCT.md "Authentication policies"). */
+export const SecurityKeyPolicyBody = Type.Object(
+  {
+    allowedAaguids: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' }), {
+      maxItems: 200,
+      description: 'The authenticator models (AAGUIDs, e.g. cb69481e-8ff7-4039-93ec-0a2729a154a8) that may be registered; empty: any model the metadata or roots vouch for.',
+    }),
+    metadata: Type.Union([Type.Literal('none'), Type.Literal('fido_mds'), Type.Literal('own_roots')], {
+      description: 'What a key\'s attestation is checked against: nothing (no rule; then allowedAaguids must be empty), the FIDO Metadata Service BLOB, or your own roots.',
+    }),
+    metadataBlob: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_METADATA_BLOB_CHARS, description: 'An MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/); with fido_mds, absent keeps the one uploaded before.' })),
+    trustedRoots: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16_384 }), { maxItems: 20, description: 'PEM root certificates (own_roots).' })),
   },
   strict,
 );

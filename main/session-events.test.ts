@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConnectionChanged } from '../preload/agentdesk-api.js';
-import { createAccount, startTestServer } from '../server/testing/harness.js';
+import { createAccount, createUser, enrolTotp, signIn, startTestServer } from '../server/testing/harness.js';
 import { DesktopSession } from './desktop-session.js';
 import { EventStreamParser, backoffDelay, connectSessionEvents } from './session-events.js';
 import { MemorySessionStore } from './session-store.js';
@@ -94,6 +94,59 @@ test('a reconnect the server refuses with 401 means the session ended while away
   await server.close();
 });
 
+test('a 401 on reconnect hands on the reason the server gives', async () => {
+  const server = await eventServer((n, _req, res) => {
+    if (n === 0) return res.destroy();
+    res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"unauthenticated","message":"x","reason":"signed_out_by_admin"}}');
+  });
+  const reason = await new Promise<string>((resolve) => connectSessionEvents({ url: server.url, token: 't', initialDelayMs: 10, onRevoked: resolve }));
+  assert.equal(reason, 'signed_out_by_admin');
+  await server.close();
+});
+
+// Rolling restarts: a draining instance sends `reconnect` and ends the stream. The client opens
+// the next one at once (the first retry would otherwise wait its back-off) and says nothing to
+// the window: no "connection lost" banner flashes while another instance takes over.
+test('`reconnect` reopens the stream at once, with no dropped/restored said', async () => {
+  const opened: number[] = [];
+  const server = await eventServer((n, _req, res) => {
+    opened.push(performance.now());
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('event: ready\ndata: {}\n\n');
+    if (n === 0) setTimeout(() => res.end('event: reconnect\ndata: {}\n\n'), 20);
+  });
+  const changes: string[] = [];
+  let connected = 0;
+  let wake: () => void = () => {};
+  const connection = connectSessionEvents({
+    url: server.url,
+    token: 't',
+    initialDelayMs: 5_000,
+    onRevoked: () => assert.fail('a reconnect is not a sign-out'),
+    onConnectionChange: (state) => changes.push(state),
+    onConnected: () => ++connected === 2 && wake(),
+  });
+  await new Promise<void>((resolve) => (wake = resolve));
+  assert.ok(opened[1]! - opened[0]! < 1_000, `reopened after ${Math.round(opened[1]! - opened[0]!)} ms, not after the 5 s back-off`);
+  assert.deepEqual(changes, []);
+  connection.close();
+  await server.close();
+});
+
+test('a draining server that only ever says `reconnect` is not reopened in a tight loop', async () => {
+  const server = await eventServer((_n, _req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'close' });
+    res.end('retry: 500\n\nevent: reconnect\ndata: {}\n\n');
+  });
+  const changes: string[] = [];
+  const connection = connectSessionEvents({ url: server.url, token: 't', initialDelayMs: 300, onRevoked: () => assert.fail('not revoked'), onConnectionChange: (state) => changes.push(state) });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  connection.close();
+  assert.ok(server.connections <= 4, `${server.connections} connections in 200 ms`);
+  assert.deepEqual(changes, ['dropped']);
+  await server.close();
+});
+
 test('a silent connection (no heartbeat) is dropped and reopened; close stops everything', async () => {
   const server = await eventServer((_n, _req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -179,6 +232,48 @@ test('the server stopped and started again: main tells the window its stream dro
     assert.equal((await session.current())?.session.state, 'active', 'the same session, served by the restarted server');
   } finally {
     session?.close();
+    await server.close();
+  }
+});
+
+// A rolling restart against the real server: the instance holding the stream shuts down
+// gracefully (`reconnect`), and while the client is away an admin signs the user out. The
+// client learns it on its next connection, with the admin's reason, not a generic "expired".
+test('a graceful shutdown says reconnect; a session revoked meanwhile is learnt on reconnecting, with its reason', async () => {
+  const server = await startTestServer({ openSignup: true });
+  const changes: string[] = [];
+  const log: string[] = [];
+  let connection: ReturnType<typeof connectSessionEvents> | undefined;
+  try {
+    const account = await createAccount(server, 'rolling');
+    const admin = await enrolTotp(server, (await signIn(server, 'rolling', account.user.email)).token);
+    const agent = await createUser(server, admin.token, 'rolling', 'Ida');
+    const session = await signIn(server, 'rolling', agent.email);
+    let revokedWith: (reason: string) => void = () => {};
+    const revoked = new Promise<string>((resolve) => (revokedWith = resolve));
+    connection = connectSessionEvents({
+      url: `${server.base}/events`,
+      token: session.token,
+      // The reconnect after the failed immediate one waits ~3 s: time to restart and sign out.
+      initialDelayMs: 3_000,
+      maxDelayMs: 3_000,
+      onRevoked: (reason) => revokedWith(reason),
+      onConnectionChange: (state) => changes.push(state),
+      log: (line) => log.push(line),
+    });
+    await until(() => server.context.events.openStreams === 1, 'the stream is open');
+
+    await server.stop();
+    await until(() => log.length >= 2, 'the client reconnects');
+    assert.match(log.join('\n'), /asked to reconnect/);
+    await server.start();
+    const out = await server.call('DELETE', `/account/users/${agent.id}/sessions`, { token: admin.token });
+    assert.equal(out.status, 200, JSON.stringify(out.body));
+
+    assert.equal(await revoked, 'signed_out_by_admin');
+    assert.deepEqual(changes, ['dropped', 'restored']);
+  } finally {
+    connection?.close();
     await server.close();
   }
 });

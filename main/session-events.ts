@@ -1,7 +1,9 @@
 // The server-sent event stream of the signed-in session, held by main (the renderer never sees
 // the token). `session.revoked` ends the session at once; a dropped connection is reopened with
 // exponential back-off, and a reconnect the server refuses (401) means the session ended while
-// we were away. The stream is main's first sign that the server went away and came back: each
+// we were away (the answer's `reason` says why, as a pushed revocation would). `reconnect` is an
+// instance shutting down gracefully (a rolling restart): the stream is reopened at once, through
+// the load balancer to another instance, and the window hears nothing unless that fails. The stream is main's first sign that the server went away and came back: each
 // change is reported once, for the window's connection banner.
 
 export interface SessionEventsOptions {
@@ -87,6 +89,18 @@ function reasonOf(data: string): string {
   return 'signed_out';
 }
 
+/** The reason in a 401 answer's body (`{error: {code, reason}}`); a session unknown to the server has expired. */
+function refusalReason(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { reason?: unknown } };
+    const reason = parsed.error?.reason;
+    if (typeof reason === 'string' && reason && reason !== 'unknown') return reason;
+  } catch {
+    // not JSON: the generic reason
+  }
+  return 'expired';
+}
+
 function accountUpdateOf(data: string): { requireTwoFactor: boolean } | null {
   try {
     const parsed = JSON.parse(data) as { requireTwoFactor?: unknown };
@@ -104,6 +118,7 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
   let closed = false;
   let down = false;
   let attempt = 0;
+  let quickReconnects = 0;
   let current: AbortController | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -153,10 +168,11 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
         redirect: 'error',
       });
       if (response.status === 401) {
-        await response.body?.cancel();
-        // The server answers again, and no longer knows this session: it ended while the stream was down.
+        // The server answers again, and no longer knows this session: it ended while the stream
+        // was down (or moved to another instance), for the reason the answer gives.
+        const reason = await response.text().then(refusalReason, () => 'expired');
         reachable();
-        revoked('expired');
+        revoked(reason);
         return;
       }
       if (!response.ok || !response.body) {
@@ -166,21 +182,35 @@ export function connectSessionEvents(options: SessionEventsOptions): SessionEven
       }
       const parser = new EventStreamParser();
       const decoder = new TextDecoder();
+      let toldToReconnect = false;
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         touch();
         for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
           if (event.event === 'ready') {
             attempt = 0;
+            quickReconnects = 0;
             reachable();
             options.onConnected?.();
           } else if (event.event === 'session.revoked') {
             revoked(reasonOf(event.data));
             return;
+          } else if (event.event === 'reconnect') {
+            toldToReconnect = true;
           } else if (event.event === 'account.updated') {
             const update = accountUpdateOf(event.data);
             if (update) options.onAccountUpdated?.(update);
           }
         }
+      }
+      // At most a few in a row without a `ready` between (each draining instance says it once):
+      // a server that says nothing else is not reopened in a tight loop.
+      if (toldToReconnect && !closed && quickReconnects++ < 3) {
+        // The instance is draining: another one takes the stream now, with no back-off and
+        // nothing said to the window. Should that fail, the usual back-off (and banner) follows.
+        log('AgentDesk: event stream: the server asked to reconnect; reconnecting now');
+        clearTimeout(idle);
+        void open();
+        return;
       }
       scheduleReconnect('ended');
     } catch (error) {

@@ -39,12 +39,25 @@ async function main(argv: string[]) {
     if (!config.webRoot && existsSync(`${builtWebConsole}/index.html`)) config.webRoot = builtWebConsole;
     const server = await startServer(config);
     console.log(`AgentDesk identity service listening on ${server.url} (data: ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}${config.webRoot ? '; web console at /' : ''})`);
-    const stop = async () => {
-      await server.close();
-      process.exit(0);
+    // SIGTERM (a rolling restart, `docker stop`, systemd): a graceful shutdown, see
+    // docs/deployment.md. A second signal while draining exits at once.
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      const started = Date.now();
+      console.log(`AgentDesk: ${signal}: draining (up to ${config.shutdownGraceMs} ms)`);
+      try {
+        await server.close();
+        console.log(`AgentDesk: stopped after ${Date.now() - started} ms`);
+        process.exit(0);
+      } catch (error) {
+        console.error(`AgentDesk: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      }
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', (signal) => void stop(signal));
+    process.on('SIGTERM', (signal) => void stop(signal));
     return;
   }
   if (command === 'totp-code') {

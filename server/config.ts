@@ -41,6 +41,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** A kept-alive connection with no request in flight is closed after this long. */
   keepAliveTimeoutMs: number;
+  /** A graceful shutdown (SIGTERM) waits this long for requests in flight, then closes what is left. */
+  shutdownGraceMs: number;
   /** Open connections allowed from one client address (0: no limit; default 512, 0 behind a proxy). */
   maxConnectionsPerAddress: number;
   /**
@@ -59,6 +61,11 @@ export interface Config {
   auditStreamsRetryMaxMs: number;
   /** One delivery attempt to an audit stream may take this long; a claim on a stream lasts 3 times as long. */
   auditStreamsTimeoutMs: number;
+  /**
+   * The roots an uploaded FIDO Metadata Service BLOB must chain to. Not read from the environment:
+   * absent, the FIDO Alliance's (second-factors/fido-mds-roots.ts); tests give a root they made.
+   */
+  metadataServiceRoots?: readonly string[] | undefined;
 }
 
 const seconds = (v: string | undefined, fallback: number) => Math.round(Number(v ?? fallback) * 1000);
@@ -87,6 +94,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: seconds(env.AGENTDESK_HEADERS_TIMEOUT_SECONDS, 20),
     requestTimeoutMs: seconds(env.AGENTDESK_REQUEST_TIMEOUT_SECONDS, 30),
     keepAliveTimeoutMs: seconds(env.AGENTDESK_KEEP_ALIVE_TIMEOUT_SECONDS, 10),
+    shutdownGraceMs: Number(env.AGENTDESK_SHUTDOWN_GRACE_MS ?? 10_000),
     // Behind a load balancer every connection comes from the balancer: no cap unless one is set
     // (the balancer limits each client instead).
     maxConnectionsPerAddress: Number(env.AGENTDESK_MAX_CONNECTIONS_PER_ADDRESS ?? (parseTrustProxy(env.AGENTDESK_TRUST_PROXY) === false ? 512 : 0)),

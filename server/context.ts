@@ -36,6 +36,8 @@ export interface ServerContext {
   metrics: Metrics;
   /** A sensitive change needs a second factor passed within this long. */
   recentSecondFactorMs: number;
+  /** Set when a graceful shutdown begins (SIGTERM): /api/v1/health answers 503 from then on. */
+  lifecycle: { draining: boolean };
   /** Each identity provider's OpenID configuration, read from its discovery document and kept a while. */
   oidcProviders: ProviderConfigs;
 }

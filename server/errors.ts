@@ -55,6 +55,16 @@ const defaultMessages = {
   audit_stream_limit: 'This account already streams its audit log to 5 places. Remove one first.',
   network_not_allowed: 'Your administrator allows sign-in only from the office networks, and this address is not one of them.',
   network_policy_excludes_you: 'Your own address is not in these networks: saving them would sign you out. Add your network first.',
+  security_key_model_not_allowed: 'Your administrator accepts only certain security key models, and this key is not one of them.',
+  security_key_model_revoked: 'This security key model has a known security problem (the FIDO Alliance lists it as revoked or compromised). Use another key.',
+  security_key_attestation_untrusted: 'This security key could not prove which model it is. Your administrator accepts only keys that do.',
+  metadata_blob_invalid: 'This FIDO Metadata Service BLOB cannot be used.',
+  metadata_blob_expired: 'Your administrator’s list of security key models is out of date. Ask them to upload the current one.',
+  trusted_roots_invalid: 'Give at least one valid, current root certificate (PEM).',
+  trust_anchors_required: 'A list of models needs something to check keys against: upload the FIDO Metadata Service BLOB or your own root certificates.',
+  remember_device_off: 'Remembering this device is not available: your administrator has not turned it on, or you have no second step to skip.',
+  device_not_personal: 'Only a device marked personal can be remembered. A shared desk always asks for the second step.',
+  device_marked_shared: 'This device was marked shared, and a shared device stays shared.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

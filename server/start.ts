@@ -9,7 +9,13 @@ import { warmBreachedList } from './people/passwords.js';
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Graceful: /api/v1/health answers 503, event streams are sent `reconnect` and ended, the
+   * listener closes (no new connection is accepted), idle kept-alive sockets are closed and
+   * every request in flight finishes (its socket closed after its answer). Connections still
+   * open after `graceMs` (default: the config's shutdownGraceMs) are cut. Then the store closes.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** `onStatement`: see StoreOptions (store/database.ts); the benchmarks count statements with it. */
@@ -43,11 +49,22 @@ export async function startServer(options: Partial<Config> = {}, hooks: { onStat
     url,
     port,
     context,
-    async close() {
+    async close(options = {}) {
       if (closed) return;
       closed = true;
       clearInterval(housekeeping);
-      await app.close();
+      context.lifecycle.draining = true;
+      const graceMs = options.graceMs ?? config.shutdownGraceMs;
+      const cut = setTimeout(() => {
+        app.log.warn({ graceMs }, 'shutdown: requests still in flight after the grace period; closing their connections');
+        app.server.closeAllConnections();
+      }, graceMs);
+      cut.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
       await store.close();
     },
   };

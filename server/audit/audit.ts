@@ -53,7 +53,11 @@ export type AuditAction =
   | 'audit_stream.added'
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
-  | 'account.session_policy_changed';
+  | 'account.session_policy_changed'
+  | 'account.security_key_policy_changed'
+  | 'device.declared'
+  | 'device.remembered'
+  | 'device.forgotten';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -102,6 +106,10 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit_stream.removed',
   'account.network_policy_changed',
   'account.session_policy_changed',
+  'account.security_key_policy_changed',
+  'device.declared',
+  'device.remembered',
+  'device.forgotten',
 ];
 
 /** Where a change came from. */

@@ -21,6 +21,7 @@ const SENSITIVE: Record<string, string> = {
   'DELETE /account/audit-streams/{id}': 'every account setting (audit streams: where the audit log flows)',
   'PUT /account/network-policy': 'every account setting (sign-in networks)',
   'PUT /account/session-policy': 'every account setting (session lifetimes)',
+  'PUT /account/security-key-policy': 'every account setting (security-key models)',
   'DELETE /me/methods/{id}': 'removing a method',
   'POST /me/recovery-codes': 'regenerating recovery codes',
   'PUT /me/password': "changing one's password",
@@ -36,6 +37,10 @@ const SENSITIVE: Record<string, string> = {
   'DELETE /account/users/{id}/lockout': 'lifting a lock-out',
   'DELETE /account/users/{id}/sessions': 'signing one user out everywhere',
   'DELETE /account/sessions': 'signing everyone but me out everywhere',
+  // Remembered devices (issue 21): an admin forgets a user's; a user remembers one only with the
+  // factor just passed, so a remembered session (never a factor) cannot renew itself.
+  'DELETE /account/users/{id}/remembered-devices': "forgetting a user's remembered devices",
+  'POST /sessions/current/remember-device': 'remembering a device',
   // ASVS 7.5.2: ending one's own sessions only after authenticating again.
   'DELETE /me/sessions/{id}': 'ending one of my sessions',
   'DELETE /me/sessions': 'ending every other session of mine',
@@ -161,6 +166,8 @@ describe('access is declared per operation', () => {
     const spare = await server.call('POST', `/me/methods/totp/${secondApp.body.id}/confirm`, { token: adminToken, body: { code: totpCode(secondApp.body.secret) } });
     assert.equal(spare.status, 200, JSON.stringify(spare.body));
     adminToken = spare.body.token ?? adminToken;
+    // The admin's device is personal: remembering it (on once session-policy below is saved) answers 200.
+    assert.equal((await server.call('PUT', '/sessions/current/device', { token: adminToken, body: { shared: false } })).status, 200);
     const pendingApp = await server.call('POST', '/me/methods/totp', { token: adminToken, body: { name: 'Pending' } });
     assert.equal(pendingApp.status, 201);
     // .invalid never resolves (RFC 2606): a public-looking target that receives nothing.
@@ -173,7 +180,9 @@ describe('access is declared per operation', () => {
       { key: 'POST /account/users', method: 'POST', path: '/account/users', body: { name: 'New Agent', email: 'new@declared.test', role: 'agent' }, allowed: [201] },
       { key: 'POST /account/audit-streams', method: 'POST', path: '/account/audit-streams', body: { type: 'syslog', url: 'tls://siem.invalid:6514' }, allowed: [201] },
       { key: 'DELETE /account/audit-streams/{id}', method: 'DELETE', path: `/account/audit-streams/${stream.body.id}`, allowed: [200] },
-      { key: 'PUT /account/session-policy', method: 'PUT', path: '/account/session-policy', body: { idleMinutes: 720, absoluteHours: 24 }, allowed: [200] },
+      { key: 'PUT /account/security-key-policy', method: 'PUT', path: '/account/security-key-policy', body: { allowedAaguids: [], metadata: 'none' }, allowed: [200] },
+      { key: 'PUT /account/session-policy', method: 'PUT', path: '/account/session-policy', body: { idleMinutes: 720, absoluteHours: 24, rememberDeviceDays: 30 }, allowed: [200] },
+      { key: 'POST /sessions/current/remember-device', method: 'POST', path: '/sessions/current/remember-device', body: {}, allowed: [200] },
       { key: 'PUT /account/network-policy', method: 'PUT', path: '/account/network-policy', body: { allowedNetworks: ['127.0.0.0/8', '::1/128'] }, allowed: [200] },
       { key: 'POST /account/users/import', method: 'POST', path: '/account/users/import', raw: 'name,email,role\r\nBulk Agent,bulk@declared.test,agent\r\n', headers: { 'content-type': 'text/csv' }, allowed: [201] },
       { key: 'POST /account/users/{id}/invitation', method: 'POST', path: `/account/users/${pendingAdmin.user.id}/invitation`, body: {}, allowed: [200] },
@@ -185,6 +194,7 @@ describe('access is declared per operation', () => {
       { key: 'DELETE /account/users/{id}', method: 'DELETE', path: `/account/users/${deleted.id}`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/two-factor', method: 'DELETE', path: `/account/users/${reset.id}/two-factor`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/lockout', method: 'DELETE', path: `/account/users/${locked.id}/lockout`, allowed: [200] },
+      { key: 'DELETE /account/users/{id}/remembered-devices', method: 'DELETE', path: `/account/users/${signedIn.id}/remembered-devices`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/sessions', method: 'DELETE', path: `/account/users/${signedIn.id}/sessions`, allowed: [200] },
       // The access check comes first: after re-authentication these reach the provider's discovery (none here) or find no such provider.
       { key: 'POST /account/identity-providers', method: 'POST', path: '/account/identity-providers', body: { type: 'oidc', name: 'IdP', issuer: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 's', trustMfa: false, jitProvisioning: false }, allowed: [422] },

@@ -31,6 +31,7 @@ import { ProviderConfigs } from '../sso/identity-providers.js';
 import { auditStreamRoutes } from './routes/audit-streams.js';
 import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
+import { rememberedDeviceRoutes } from './routes/remembered-devices.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
@@ -83,6 +84,7 @@ export function createContext(config: Config, store: Store, port: number): Serve
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
     metrics: new Metrics({ openStreams: () => events.openStreams, pool: store.poolState }),
     recentSecondFactorMs: 10 * 60_000,
+    lifecycle: { draining: false },
     oidcProviders: new ProviderConfigs(box),
   };
 }
@@ -194,7 +196,12 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     // A hop count trusts that many proxies in front (the right-most hops); a client's own
     // left-most X-Forwarded-For hop is never believed.
     trustProxy: typeof ctx.config.trustProxy === 'number' ? trustHops(ctx.config.trustProxy) : ctx.config.trustProxy,
-    forceCloseConnections: true,
+    // A graceful shutdown (start.ts) closes idle kept-alive sockets at once and lets every
+    // request in flight finish; a request arriving on a kept-alive socket meanwhile is still
+    // served, with `Connection: close` (Fastify's default would answer it 503). The grace
+    // timeout in start.ts then closes whatever is left.
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
     // Slow clients are cut off: headers, the whole request (a body dripped byte by byte) and an
     // idle kept-alive connection each have a limit. A long-lived answer (the event stream) is
     // not a slow request: Node times the request only until it has fully arrived.
@@ -303,6 +310,14 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
     transform: ({ schema, url }) => ({ schema, url: url.startsWith(API_PREFIX) ? url.slice(API_PREFIX.length) || '/' : url }),
   });
+  // Draining (a graceful shutdown, start.ts): every answer, the API's and the web console's,
+  // closes its socket after it, so the client's next request opens a connection, which the load
+  // balancer gives to another instance. Without it a request in flight when the drain began
+  // would leave its kept-alive socket open until the keep-alive timeout, holding up the exit.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (ctx.lifecycle.draining) reply.header('connection', 'close');
+    return payload;
+  });
   registerAuthentication(app, ctx);
   ctx.mail.useLogger(app.log);
   app.addHook('onClose', async () => ctx.mail.close());
@@ -334,8 +349,13 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       auditStreamRoutes(api, ctx);
       adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
+      rememberedDeviceRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
-      api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async () => ({ ok: true }));
+      // Readiness for a load balancer: 503 from the moment a graceful shutdown begins, so that it
+      // sends new requests to the other instances while this one finishes its own.
+      api.get('/health', { config: { access: access.public }, schema: { hide: true } }, async (_request, reply) =>
+        ctx.lifecycle.draining ? reply.code(503).header('connection', 'close').send({ ok: false, draining: true }) : { ok: true },
+      );
     },
     { prefix: API_PREFIX },
   );

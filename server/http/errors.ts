@@ -54,6 +54,16 @@ export const errorStatus = {
   audit_stream_limit: 409,
   network_not_allowed: 403,
   network_policy_excludes_you: 409,
+  security_key_model_not_allowed: 403,
+  security_key_model_revoked: 403,
+  security_key_attestation_untrusted: 403,
+  metadata_blob_invalid: 400,
+  metadata_blob_expired: 409,
+  trusted_roots_invalid: 400,
+  trust_anchors_required: 400,
+  remember_device_off: 409,
+  device_not_personal: 409,
+  device_marked_shared: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

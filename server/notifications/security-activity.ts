@@ -3,6 +3,7 @@
 // from a new device), in the app and by email where mail is configured. A notification is
 // written in the same transaction as the change it reports, so there is never a change without
 // one. "This wasn't me" ends every session of the user and alerts the account's admins.
+import { endRemembrances } from '../sessions/remembered-devices.js';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { newTimeOrderedId } from '../crypto/tokens.js';
@@ -132,6 +133,7 @@ export async function reportNotMe(
       return { sessionIds: [] as string[], already: true };
     }
     const sessionIds = await Sessions.revokeUsersSessions(trx, [input.userId], 'not_me', now);
+    await endRemembrances(trx, { userId: input.userId, accountId: input.accountId, actorId: input.userId, reason: 'not_me', request: input.request });
     await recordAudit(trx, {
       accountId: input.accountId,
       actorId: input.userId,

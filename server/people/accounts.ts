@@ -1,5 +1,6 @@
 // Accounts (tenants): first-run account creation, and an admin's reset of a user's 2FA. Adding
 // users is by invitation (invitations.ts); the users list is users.ts.
+import { endRemembrances } from '../sessions/remembered-devices.js';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit.js';
 import { newId } from '../crypto/tokens.js';
@@ -76,6 +77,7 @@ export async function resetTwoFactor(
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
     await trx.updateTable('users').set(NO_METHOD_FLAGS).where('id', '=', user.id).execute();
     const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'two_factor_reset');
+    await endRemembrances(trx, { userId: user.id, accountId: input.accountId, actorId: input.actorId, reason: 'two_factor_reset' });
     const removedMethods = Number(removed.numDeletedRows);
     await recordAudit(trx, {
       accountId: input.accountId,

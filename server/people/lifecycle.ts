@@ -2,6 +2,7 @@
 // sign-in, invitations and resets refused; nothing deleted), reactivate, delete. The account
 // always keeps an active admin: the check runs inside the transaction after locking the
 // account row, so two admins demoting each other at once cannot both succeed.
+import { endRemembrances } from '../sessions/remembered-devices.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
@@ -79,6 +80,7 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       newStatus = 'deactivated';
       await trx.updateTable('users').set({ status: 'deactivated' }).where('id', '=', user.id).execute();
       sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
+      await endRemembrances(trx, { userId: user.id, accountId: actor.accountId, actorId: actor.actorId, reason: 'deactivated', request: actor.request });
       const links = await revokeLinks(trx, [user.id]);
       await recordAudit(trx, {
         ...auditOf(actor, user.id),

@@ -3,6 +3,7 @@
 // sessions. A forgotten password is reset by a one-time link, valid 30 minutes, that the user
 // asks for (the answer is the same whether or not the email exists) or an admin sends. Using
 // it ends every session and never skips the second step: the user then signs in as usual.
+import { endRemembrances } from '../sessions/remembered-devices.js';
 import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
@@ -103,6 +104,7 @@ export async function completePasswordReset(
       .executeTakeFirst();
     if (!user) throw new DomainError('invalid_link');
     const sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'password_changed');
+    await endRemembrances(trx, { userId: user.id, accountId: user.account_id, actorId: user.id, reason: 'password_reset', request: input.request });
     await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: 'user.password_reset', details: { userId: user.id, email: user.email, revokedSessions: sessionIds.length }, request: input.request });
     await notify(trx, { accountId: user.account_id, userId: user.id, kind: 'password_changed', details: { byResetLink: true }, request: input.request });
     const account = await trx.selectFrom('accounts').select('slug').where('id', '=', user.account_id).executeTakeFirstOrThrow();
@@ -134,6 +136,7 @@ export async function changePassword(
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
     // Every other session of the user ends; this one goes on.
     const ids = await Sessions.revokeOtherSessions(trx, { userId: user.id, exceptId: input.sessionId }, 'password_changed', now);
+    await endRemembrances(trx, { userId: user.id, accountId: input.accountId, actorId: user.id, reason: 'password_changed', request: input.request });
     await trx.deleteFrom('user_links').where('user_id', '=', user.id).where('purpose', '=', 'password_reset').execute();
     await recordAudit(trx, { accountId: input.accountId, actorId: user.id, action: 'user.password_changed', details: { userId: user.id, email: user.email, revokedSessions: ids.length }, request: input.request });
     await notify(trx, { accountId: input.accountId, userId: user.id, kind: 'password_changed', request: input.request });

@@ -1,6 +1,7 @@
 // Adding a method: confirming an authenticator app (a code checked through the sign-in flow,
 // throttled as a second-step code), adding a security key, and the recovery codes issued with
 // the first method or regenerated later.
+import { endRemembrances } from '../sessions/remembered-devices.js';
 import type { Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import type { ServerContext } from '../context.js';
@@ -14,7 +15,7 @@ import { codeLimits } from '../sessions/strategies/second-step.js';
 import type { Database, MethodsTable } from '../store/schema.js';
 import { flagsForKind } from './method-flags.js';
 import { countMethods, methodView } from './methods.js';
-import { registerSecurityKey } from './security-keys.js';
+import { storeSecurityKey, verifySecurityKeyRegistration } from './security-keys.js';
 import { matchTotp, newTotpSecret, totpMethodRow, totpProvisioning } from './totp.js';
 
 type Trx = Transaction<Database>;
@@ -58,6 +59,8 @@ async function activateMethod(ctx: ServerContext, trx: Trx, auth: AuthenticatedS
     details: { methodId: method.id, type: method.type, name: method.name },
     request: context,
   });
+  // The methods changed: no device skips the second step any more (sessions/remembered-devices.ts).
+  await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'method_added', request: context });
   await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_added', details: { type: method.type, name: method.name }, request: context });
   return { body: { method: methodView(method), ...(recoveryCodes ? { recoveryCodes } : {}), session: sessionView(session), token }, session, token, revoked };
 }
@@ -136,19 +139,17 @@ export async function confirmTotp(ctx: ServerContext, { auth, request }: Enrolli
 
 /** Adds a security key from its registration response: the key becomes a method. */
 export async function addSecurityKey(ctx: ServerContext, { auth, request }: Enrolling, input: { name: string; response: unknown }): Promise<Activated> {
-  return activate(ctx, auth, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      const method = await registerSecurityKey(trx, ctx.rp, {
-        sessionId: auth.session.id,
-        userId: auth.user.id,
-        accountId: auth.account.id,
-        name: input.name,
-        response: input.response as never,
-        userVerification: auth.account.user_verification,
-      });
-      return activateMethod(ctx, trx, auth, method, request);
-    }),
-  );
+  return activate(ctx, auth, async () => {
+    const verified = await verifySecurityKeyRegistration(ctx.db, ctx.rp, {
+      sessionId: auth.session.id,
+      userId: auth.user.id,
+      accountId: auth.account.id,
+      name: input.name,
+      response: input.response as never,
+      userVerification: auth.account.user_verification,
+    });
+    return ctx.db.transaction().execute(async (trx) => activateMethod(ctx, trx, auth, await storeSecurityKey(trx, verified), request));
+  });
 }
 
 /** New recovery codes replace the old (shown once); the user is told. */
@@ -156,6 +157,7 @@ export async function regenerateRecoveryCodes(ctx: ServerContext, { auth, reques
   return ctx.db.transaction().execute(async (trx) => {
     const codes = await ctx.recoveryCodes.issue(trx, auth.user.id);
     await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'recovery_codes.regenerated', details: {}, request });
+    await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'recovery_codes_regenerated', request });
     await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'recovery_codes_regenerated', request });
     return codes;
   });

@@ -16,6 +16,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../errors.js';
 import { newId } from '../crypto/tokens.js';
 import type { AccountsTable, ChallengesTable, Database, MethodsTable } from '../store/schema.js';
+import { checkKeyModel, hasKeyModelRule, keyModelRule } from './key-models.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -75,6 +76,7 @@ export async function registrationOptions(
   rp: RelyingParty,
   input: {
     sessionId: string;
+    accountId: string;
     user: { id: string; email: string; name: string };
     userVerification: UserVerification;
     /** For sign-in without a password: the key must keep the credential and verify the user. */
@@ -83,6 +85,8 @@ export async function registrationOptions(
 ) {
   const challenge = await storeChallenge(db, input.sessionId, input.passwordless ? 'passkey_registration' : 'registration');
   const existing = await userKeys(db, input.user.id);
+  // An account that accepts only some models asks the key to prove its model (key-models.ts).
+  const attested = await hasKeyModelRule(db, input.accountId);
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -91,7 +95,7 @@ export async function registrationOptions(
     userID: new TextEncoder().encode(input.user.id),
     challenge: Buffer.from(challenge, 'base64url'),
     timeout: 120_000,
-    attestationType: 'none',
+    attestationType: attested ? 'direct' : 'none',
     excludeCredentials: existing.map((k) => ({ id: k.credential_id!, ...transportHint(k) })),
     authenticatorSelection: input.passwordless
       ? { residentKey: 'required', userVerification: 'required' }
@@ -101,7 +105,13 @@ export async function registrationOptions(
   });
 }
 
-export async function registerSecurityKey(
+/**
+ * Verifies a registration response (and, under a model rule, the key's attestation) and answers
+ * the method row to store, unconfirmed. Kept out of the transaction that stores it: checking an
+ * attestation chain may fetch the CRLs it names, and no database lock waits on the network.
+ * The challenge is taken at once, so it stays single-use whatever happens next.
+ */
+export async function verifySecurityKeyRegistration(
   db: Db,
   rp: RelyingParty,
   input: { sessionId: string; userId: string; accountId: string; name: string; response: RegistrationResponseJSON; userVerification: UserVerification },
@@ -128,10 +138,10 @@ export async function registerSecurityKey(
   }
   if (!verification.verified) throw new DomainError('security_key_rejected');
   const { credential } = verification.registrationInfo;
-  const taken = await db.selectFrom('methods').select('id').where('credential_id', '=', credential.id).executeTakeFirst();
-  if (taken) throw new DomainError('method_already_registered');
+  const rule = await keyModelRule(db, input.accountId);
+  const aaguid = rule ? await checkKeyModel(rule, verification.registrationInfo) : null;
   const now = Date.now();
-  const method: MethodsTable = {
+  return {
     id: newId(),
     user_id: input.userId,
     account_id: input.accountId,
@@ -150,7 +160,14 @@ export async function registerSecurityKey(
     clone_warning_at: null,
     session_id: input.sessionId,
     discoverable: passwordless ? 1 : 0,
+    aaguid,
   };
+}
+
+/** Stores a verified key (in the caller's transaction); a credential already registered is refused. */
+export async function storeSecurityKey(db: Db, method: MethodsTable): Promise<MethodsTable> {
+  const taken = await db.selectFrom('methods').select('id').where('credential_id', '=', method.credential_id).executeTakeFirst();
+  if (taken) throw new DomainError('method_already_registered');
   await db.insertInto('methods').values(method).execute();
   return method;
 }

@@ -9,7 +9,7 @@ export type Judgement = { ok: true } | { ok: false; reason: RevocationReason };
 
 /** Whether the session may go on, given the user's methods and the account's requirement now. */
 export function judgeSession(
-  session: Pick<SessionsTable, 'state' | 'second_factor_at'>,
+  session: Pick<SessionsTable, 'state' | 'second_factor_at' | 'remembered_at'>,
   user: Pick<UsersTable, 'has_two_factor'>,
   account: Pick<AccountsTable, 'require_two_factor'>,
 ): Judgement {
@@ -17,6 +17,10 @@ export function judgeSession(
   if (session.second_factor_at !== null) return { ok: true };
   // Password accepted, second step pending: it can only pass the second step.
   if (session.state === 'two_factor_required') return { ok: true };
+  // Password on a device the user remembered (sessions/remembered-devices.ts): it skipped the
+  // second step because the user has a method, and lives while they do. It is not a factor:
+  // second_factor_at stays null, so every sensitive change still asks for one.
+  if (session.remembered_at != null && session.state === 'active' && user.has_two_factor === 1) return { ok: true };
   // Password only, and the user now has a method (added from another session): whoever holds
   // this session never proved it, so it ends — an enrolment session most of all, or it could
   // add an attacker's method beside the owner's.

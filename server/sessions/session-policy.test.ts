@@ -33,16 +33,16 @@ describe('session lifetimes per account', () => {
     sessionOf(token).then((s) => server.db.updateTable('sessions').set({ [field]: Date.now() - ms }).where('id', '=', s.id).execute());
 
   test("an account that set nothing has the server's lifetimes", async () => {
-    assert.deepEqual(await policy(), { idleMinutes: 480, absoluteHours: 24 });
+    assert.deepEqual(await policy(), { idleMinutes: 480, absoluteHours: 24, rememberDeviceDays: 0 });
   });
 
-  test('lifetimes outside 15 minutes to 12 hours idle and 1 to 24 hours absolute are refused, and nothing changes', async () => {
-    for (const bad of [{ idleMinutes: 14, absoluteHours: 8 }, { idleMinutes: 721, absoluteHours: 8 }, { idleMinutes: 60, absoluteHours: 0 }, { idleMinutes: 60, absoluteHours: 25 }, { idleMinutes: 30.5, absoluteHours: 8 }, { idleMinutes: 60 }, { idleMinutes: 60, absoluteHours: 8, rememberDeviceDays: 30 }]) {
+  test('lifetimes outside 15 minutes to 12 hours idle and 1 to 24 hours absolute, and remembering outside 0 to 30 days, are refused, and nothing changes', async () => {
+    for (const bad of [{ idleMinutes: 14, absoluteHours: 8 }, { idleMinutes: 721, absoluteHours: 8 }, { idleMinutes: 60, absoluteHours: 0 }, { idleMinutes: 60, absoluteHours: 25 }, { idleMinutes: 30.5, absoluteHours: 8 }, { idleMinutes: 60 }, { idleMinutes: 60, absoluteHours: 8, rememberDeviceDays: 31 }, { idleMinutes: 60, absoluteHours: 8, rememberDeviceDays: -1 }, { idleMinutes: 60, absoluteHours: 8, rememberDeviceDays: 1.5 }]) {
       const res = await save(bad);
       assert.equal(res.status, 400, JSON.stringify(bad));
       assert.ok(typeof res.body.error.code === 'string');
     }
-    assert.deepEqual(await policy(), { idleMinutes: 480, absoluteHours: 24 });
+    assert.deepEqual(await policy(), { idleMinutes: 480, absoluteHours: 24, rememberDeviceDays: 0 });
   });
 
   test('shorter lifetimes end, at once, the live sessions already past them, and tell their streams', async () => {
@@ -68,9 +68,9 @@ describe('session lifetimes per account', () => {
     }
     assert.equal((await server.call('GET', '/me', { token: fresh })).status, 200, 'a session within the new lifetimes goes on');
     assert.equal((await server.call('GET', '/me', { token: adminToken })).status, 200, 'the saving admin goes on');
-    assert.deepEqual(await policy(), { idleMinutes: 15, absoluteHours: 2 });
+    assert.deepEqual(await policy(), { idleMinutes: 15, absoluteHours: 2, rememberDeviceDays: 0 });
     const entry = await server.db.selectFrom('audit_events').select('details').where('action', '=', 'account.session_policy_changed').executeTakeFirstOrThrow();
-    assert.deepEqual(JSON.parse(entry.details), { before: { idleMinutes: 480, absoluteHours: 24 }, after: { idleMinutes: 15, absoluteHours: 2 }, endedSessions: 2 });
+    assert.deepEqual(JSON.parse(entry.details), { before: { idleMinutes: 480, absoluteHours: 24, rememberDeviceDays: 0 }, after: { idleMinutes: 15, absoluteHours: 2, rememberDeviceDays: 0 }, endedSessions: 2 });
   });
 
   test("a new session gets the account's deadline, and the idle one moves with use", async () => {

@@ -132,6 +132,8 @@ export class Sessions {
       deviceId?: string | null;
       /** The sign-in checked the password (not a passkey alone): password_at is now. */
       passwordVerified?: boolean;
+      /** Active without the second step, through a remembered device: remembered_at is now (never second_factor_at). */
+      remembered?: boolean;
     },
   ): Promise<{ token: string; session: SessionsTable }> {
     const now = Date.now();
@@ -154,6 +156,7 @@ export class Sessions {
       client_address: input.clientAddress ?? null,
       user_agent: input.userAgent?.slice(0, 300) ?? null,
       device_id: input.deviceId ?? null,
+      ...(input.remembered ? { remembered_at: now } : {}),
     };
     await db.insertInto('sessions').values(session).execute();
     return { token, session };
@@ -200,6 +203,7 @@ export class Sessions {
       client_address: row.client_address,
       user_agent: row.user_agent,
       device_id: row.device_id,
+      remembered_at: row.remembered_at ?? null,
     };
     return {
       ok: true,
@@ -416,6 +420,8 @@ export class Sessions {
     await this.db.deleteFrom('challenges').where('expires_at', '<', now).execute();
     // A device unseen for longer than its cookie can live is gone from the desk too.
     await this.db.deleteFrom('devices').where('last_seen_at', '<', now - 400 * 24 * 60 * MINUTE).execute();
+    // A remembrance past its end skips nothing (sessions/remembered-devices.ts): its row goes.
+    await this.db.deleteFrom('remembered_devices').where('expires_at', '<', now).execute();
     // Limits with nothing in flight, unlocked, and no failure for a day are empty.
     await this.db
       .deleteFrom('throttles')

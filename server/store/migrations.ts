@@ -654,6 +654,57 @@ const sessionPolicy: Migration = {
   },
 };
 
+/**
+ * Security-key models (PRODUCT.md "Authentication policies"): an account's rule on which
+ * authenticator models may be registered and what their attestation is checked against
+ * (second-factors/key-models.ts); no row is no rule. `methods.aaguid` is the model of a key
+ * whose attestation was verified at registration (null: never attested, as every key before).
+ */
+const securityKeyModels: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('security_key_policies')
+      .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+      .addColumn('allowed_aaguids', 'text', (c) => c.notNull())
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('trusted_roots', 'text')
+      .addColumn('blob_no', 'bigint')
+      .addColumn('blob_next_update', 'text')
+      .addColumn('blob_entries', 'text')
+      .addColumn('blob_uploaded_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_by', 'text')
+      .execute();
+    await db.schema.alterTable('methods').addColumn('aaguid', 'text').execute();
+  },
+};
+
+/**
+ * Remembered personal devices (PRODUCT.md "Authentication policies"; sessions/remembered-devices.ts):
+ * the account's number of days (0: off), whether a device was declared shared or personal, the
+ * remembrances themselves (one per device and user), and the sessions that skipped the second
+ * step through one (they never count as a second factor).
+ */
+const rememberedDevices: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('remember_device_days', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    // null: not declared yet; 1: shared (never remembers anyone, for good); 0: personal.
+    await db.schema.alterTable('devices').addColumn('shared', 'integer').execute();
+    await db.schema.alterTable('sessions').addColumn('remembered_at', 'bigint').execute();
+    await db.schema
+      .createTable('remembered_devices')
+      .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('remembered_devices_pk', ['device_id', 'user_id'])
+      .execute();
+    // Ended by user (a password change, a reset, "This wasn't me", the user's row).
+    await db.schema.createIndex('remembered_devices_user').on('remembered_devices').column('user_id').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -676,6 +727,9 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy': sessionPolicy,
   // After session-policy (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers': ssoIdentityProviders,
+  // After sso-identity-providers (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
 };
 
 export const migrationProvider: MigrationProvider = {

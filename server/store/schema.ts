@@ -35,6 +35,8 @@ export interface AccountsTable {
   /** Session lifetimes set by the admin (sessions/session-policy.ts); null: the server's defaults. */
   session_idle_minutes?: number | null;
   session_absolute_hours?: number | null;
+  /** Remembered personal devices (sessions/remembered-devices.ts): days a remembrance lasts; 0 (the default) is off. */
+  remember_device_days?: number;
 }
 
 export interface UsersTable {
@@ -99,6 +101,25 @@ export interface MethodsTable {
   session_id: string | null;
   /** 1: a discoverable credential registered with user verification, for sign-in without a password. */
   discoverable?: number;
+  /** The key's model (AAGUID) when its attestation was verified at registration; null: never attested. */
+  aaguid?: string | null;
+}
+
+/** An account's security-key model rule (second-factors/key-models.ts); no row: any key. */
+export interface SecurityKeyPoliciesTable {
+  account_id: string;
+  /** JSON array of lower-case AAGUIDs; empty: any model the trust anchors vouch for. */
+  allowed_aaguids: string;
+  metadata: 'none' | 'fido_mds' | 'own_roots';
+  /** JSON array of PEM certificates (own_roots). */
+  trusted_roots: string | null;
+  /** The verified MDS3 BLOB's serial, next update (YYYY-MM-DD) and FIDO2 entries, trimmed (JSON). */
+  blob_no: number | null;
+  blob_next_update: string | null;
+  blob_entries: string | null;
+  blob_uploaded_at: number | null;
+  updated_at: number;
+  updated_by: string | null;
 }
 
 /** A passkey sign-in's challenge: no session exists yet, so it is a row of its own, taken once. */
@@ -136,6 +157,8 @@ export interface SessionsTable {
   user_agent: string | null;
   /** The device (sessions/devices.ts) the sign-in came from. */
   device_id: string | null;
+  /** The password sign-in skipped the second step through a remembered device (never a second factor). */
+  remembered_at?: number | null;
 }
 
 export interface ChallengesTable {
@@ -170,6 +193,17 @@ export interface DevicesTable {
   created_address: string | null;
   last_address: string | null;
   user_agent: string | null;
+  /** Declared by the client (sessions/remembered-devices.ts): null not yet, 1 shared (for good), 0 personal. Optional: the column may be absent from rows built in code. */
+  shared?: number | null;
+}
+
+/** A personal device a user chose not to be asked the second step on, until expires_at. */
+export interface RememberedDevicesTable {
+  device_id: string;
+  user_id: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
 }
 
 /** The users who completed a sign-in on a device: to them it is a known device. */
@@ -338,6 +372,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   devices: DevicesTable;
   device_users: DeviceUsersTable;
+  remembered_devices: RememberedDevicesTable;
   enrollment_codes: EnrollmentCodesTable;
   security_notifications: SecurityNotificationsTable;
   user_links: UserLinksTable;
@@ -345,6 +380,7 @@ export interface Database {
   sso_requests: SsoRequestsTable;
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
+  security_key_policies: SecurityKeyPoliciesTable;
 }
 
 export type { Generated };

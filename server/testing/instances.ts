@@ -33,16 +33,20 @@ export function startInstance(name: string, port: number, env: Record<string, st
   let output = '';
   const base = `http://localhost:${port}/api/v1`;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`instance ${name} did not start within 30 s:\n${output}`)), 30_000);
+    // 60 s: a cold start under tsx on a busy 2-core machine has taken over 30.
+    const timer = setTimeout(() => fail(new Error(`instance ${name} did not start within 60 s:\n${output}`)), 60_000);
     function fail(error: Error) {
       clearTimeout(timer);
       child.kill('SIGKILL');
       reject(error);
     }
     child.once('exit', (code) => fail(new Error(`instance ${name} exited (${code}):\n${output}`)));
+    let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      if (output.includes('listening on')) {
+      // Once: what the process writes later (a drain on SIGTERM) must not drop the caller's exit listeners.
+      if (!started && output.includes('listening on')) {
+        started = true;
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve({

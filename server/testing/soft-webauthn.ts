@@ -1,6 +1,8 @@
 // A software WebAuthn authenticator for the server's tests: makes real ES256 key pairs and
 // produces RegistrationResponseJSON / AuthenticationResponseJSON exactly as a browser would
-// hand them over (attestation "none"), with a settable sign counter.
+// hand them over, with a settable sign counter. Attestation is "none" unless the test gives one:
+// packed with a certificate chain it made (testing/fido-metadata.ts), or packed self attestation
+// (signed with the credential's own key: a key vouching for itself).
 import { createHash, createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { encode } from 'cborg';
 
@@ -29,6 +31,11 @@ function coseKey(publicKey: KeyObject): Uint8Array {
   return encode(map);
 }
 
+/** How a new credential proves its model (WebAuthn §8.2 packed). */
+export type SoftAttestation =
+  | { aaguid: string; x5c: Buffer[]; privateKey: KeyObject }
+  | { aaguid: string; self: true };
+
 function authData(rpId: string, flags: number, counter: number, attested?: Buffer): Buffer {
   const c = Buffer.alloc(4);
   c.writeUInt32BE(counter >>> 0);
@@ -50,7 +57,11 @@ export class SoftAuthenticator {
    * `discoverable`: keep the credential (and the user handle from the options) on the key and
    * report credProps.rk, as a browser does for residentKey "required"; `false` reports rk false.
    */
-  createCredential(options: { challenge: string; rp: { id?: string }; user?: { id: string } }, origin: string, extra: { discoverable?: boolean } = {}) {
+  createCredential(
+    options: { challenge: string; rp: { id?: string }; user?: { id: string } },
+    origin: string,
+    extra: { discoverable?: boolean; attestation?: SoftAttestation } = {},
+  ) {
     const rpId = options.rp.id!;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const id = randomBytes(32);
@@ -58,9 +69,19 @@ export class SoftAuthenticator {
     if (extra.discoverable) this.resident.push(credential);
     const len = Buffer.alloc(2);
     len.writeUInt16BE(id.length);
-    const attested = Buffer.concat([Buffer.alloc(16), len, id, Buffer.from(coseKey(publicKey))]);
+    const { attestation } = extra;
+    const aaguid = attestation ? Buffer.from(attestation.aaguid.replace(/-/g, ''), 'hex') : Buffer.alloc(16);
+    const attested = Buffer.concat([aaguid, len, id, Buffer.from(coseKey(publicKey))]);
     const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin, crossOrigin: false }));
-    const attestationObject = encode({ fmt: 'none', attStmt: {}, authData: authData(rpId, this.flags(true), 0, attested) });
+    const data = authData(rpId, this.flags(true), 0, attested);
+    let statement: { fmt: string; attStmt: Record<string, unknown> } = { fmt: 'none', attStmt: {} };
+    if (attestation) {
+      const signed = Buffer.concat([data, sha256(clientDataJSON)]);
+      const signer = 'self' in attestation ? privateKey : attestation.privateKey;
+      const sig = createSign('sha256').update(signed).sign(signer);
+      statement = { fmt: 'packed', attStmt: 'self' in attestation ? { alg: -7, sig } : { alg: -7, sig, x5c: attestation.x5c } };
+    }
+    const attestationObject = encode({ ...statement, authData: data });
     return {
       credential,
       response: {

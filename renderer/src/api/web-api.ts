@@ -76,6 +76,7 @@ export function createWebApi(): AgentDeskApi {
   const accountListeners = new Set<(event: AccountUpdated) => void>();
   const progressListeners = new Set<(progress: SecurityKeyProgress) => void>();
   let events: EventSource | null = null;
+  let lastQuickReconnect = 0;
 
   function streamState(state: ServerConnectionChanged['state']) {
     if (state === 'restored' && !streamDown) return;
@@ -122,6 +123,19 @@ export function createWebApi(): AgentDeskApi {
       } catch {
         // not ours to read
       }
+    });
+    // An instance shutting down gracefully (a rolling restart) says `reconnect` and ends the
+    // stream: a new stream is opened now, through the load balancer to another instance, rather
+    // than after the browser's retry delay and an `error` that would flash the "connection lost"
+    // banner. Not a sign-out: a session revoked meanwhile is refused (401) on the new stream,
+    // which the error handler below asks the reason of.
+    source.addEventListener('reconnect', () => {
+      if (events !== source) return;
+      // Once a second at most: past that the browser's own retry (and its delay) takes over.
+      if (Date.now() - lastQuickReconnect < 1_000) return;
+      lastQuickReconnect = Date.now();
+      disconnectEvents();
+      connectEvents();
     });
     source.addEventListener('open', () => {
       if (events === source) streamState('restored');

@@ -3,6 +3,11 @@
 // `account.updated` (`{requireTwoFactor}`) is pushed to every stream of the account when an
 // admin saves its security settings. A session may hold a few streams, a user a few more: an
 // open stream costs a socket and memory, and one stolen token must not hold thousands.
+// A graceful shutdown (SIGTERM, a rolling restart) sends every stream `reconnect` and ends it
+// before the listener closes: the client opens a new stream at once, through the load balancer
+// to another instance, and is not signed out. A session revoked meanwhile is learnt there: the
+// new stream's request is answered 401 with the reason, or, if it is revoked between that check
+// and the subscription below, by the read of the row right after subscribing.
 import { operations } from '../../../contract/operations.js';
 import { route } from '../contract-routes.js';
 import type { FastifyInstance } from 'fastify';
@@ -38,6 +43,18 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     for (const res of open) res.write(': keep-alive\n\n');
   }, HEARTBEAT_MS);
   heartbeat.unref();
+  // Before the listener closes (Fastify's preClose): each client is told to reconnect elsewhere.
+  const RECONNECT = 'event: reconnect\ndata: {}\n\n';
+  app.addHook('preClose', async () => {
+    clearInterval(heartbeat);
+    // The socket is closed once the event is out (the stream's answer said keep-alive; left
+    // open it would hold the listener's close up until the keep-alive timeout).
+    // (The socket is taken now: by the time the answer has finished, the response has let go of it.)
+    for (const res of [...open]) {
+      const socket = res.socket;
+      res.end(RECONNECT, () => socket?.end());
+    }
+  });
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     for (const res of open) res.end();
@@ -45,6 +62,13 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   route(app, operations.events, (request, reply) => {
     const auth = authOf(request);
+    if (ctx.lifecycle.draining) {
+      // Arrived while this instance drains (on a kept-alive connection): go elsewhere at once.
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+      reply.raw.end(`retry: 500\n\n${RECONNECT}`);
+      return;
+    }
     const sessionId = auth.session.id;
     const userId = auth.user.id;
     if ((perSession.get(sessionId) ?? 0) >= MAX_STREAMS_PER_SESSION || (perUser.get(userId) ?? 0) >= MAX_STREAMS_PER_USER) {
@@ -106,7 +130,10 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
         );
     };
-    armExpiry(Number(auth.session.expires_at));
+    // Read the row once now that the stream listens: a revocation published between the
+    // request's authentication and the subscription above is otherwise never heard (a client
+    // reconnecting during a rolling restart would miss it). Then the expiry timer takes over.
+    checkExpiry();
 
     function cleanUp() {
       if (ended) return;

@@ -1,4 +1,5 @@
 // The signed-in user's own security: methods (authenticator apps, security keys), recovery codes.
+import { endRemembrances } from '../../sessions/remembered-devices.js';
 import { operations } from '../../../contract/operations.js';
 import { route } from '../contract-routes.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -67,6 +68,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await assertMayEnrol(db, auth);
     return registrationOptions(db, ctx.rp, {
       sessionId: auth.session.id,
+      accountId: auth.account.id,
       user: { id: auth.user.id, email: auth.user.email, name: auth.user.name },
       userVerification: auth.account.user_verification,
       passwordless: request.body.passwordless,
@@ -107,6 +109,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       });
       await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'method.removed', details: { methodId: method.id, type: method.type, name: method.name, remaining }, request: requestContext(request) });
       await notify(trx, { accountId: auth.account.id, userId: auth.user.id, kind: 'method_removed', details: { type: method.type, name: method.name, remaining }, request: requestContext(request) });
+      await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'method_removed', request: requestContext(request) });
     });
     // A method is often removed because a phone or key is lost: offer to end the other sessions.
     return { otherSessions: await otherSessionsOf(auth) };

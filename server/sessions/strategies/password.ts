@@ -8,6 +8,8 @@ import { verifyPassword } from '../../people/passwords.js';
 import { recordSignIn } from '../../people/users.js';
 import { deviceForSignIn, findDevice, isKnownDevice, recordDeviceSignIn } from '../devices.js';
 import { recordLockouts } from '../lockouts.js';
+import { remembersDevice } from '../remembered-devices.js';
+import type { SessionState } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
 import { passwordLimits, passwordSubject } from '../throttling.js';
 
@@ -30,7 +32,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
     db
       .selectFrom('users as u')
       .innerJoin('accounts as a', 'a.id', 'u.account_id')
-      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification'])
+      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification', 'a.remember_device_days', 'a.second_factor_policy', 'u.has_security_key'])
       .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
       .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
       .executeTakeFirst();
@@ -56,11 +58,20 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
     },
     verify: async (trx, user) => {
       await recordSignIn(trx, user.id);
-      const state = user.has_two_factor === 1 ? 'two_factor_required' : user.require_two_factor === 1 ? 'enrollment_required' : 'active';
+      let state: SessionState = user.has_two_factor === 1 ? 'two_factor_required' : user.require_two_factor === 1 ? 'enrollment_required' : 'active';
+      // A remembered personal device (sessions/remembered-devices.ts): only the token this
+      // device presented, of a device still declared personal, in an account with remembering
+      // on (read with the user: nothing more is asked when it is off), and never enrolment.
+      const remembered =
+        state === 'two_factor_required' &&
+        Number(user.remember_device_days ?? 0) > 0 &&
+        presented?.shared === 0 &&
+        (await remembersDevice(trx, { deviceId: presented.id, userId: user.id, acceptedMethod: user.second_factor_policy !== 'security_keys' || user.has_security_key === 1 }));
+      if (remembered) state = 'active';
       const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: presented, address, userAgent });
-      const created = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
+      const created = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true, remembered });
       // A password alone into forced enrolment is not a sign-in: its own action in the log.
-      await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state }, request: { ...request, deviceId: device.id } });
+      await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state, ...(remembered ? { rememberedDevice: true } : {}) }, request: { ...request, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
       return { ...created, user, deviceToken: newDeviceToken ?? input.deviceToken! };

@@ -1,0 +1,260 @@
+// Security-key models (PRODUCT.md "Authentication policies"): an account may accept only listed
+// authenticator models (AAGUIDs), and a key proves its model by its attestation, checked against
+// the account's trust anchors: the roots a FIDO Metadata Service BLOB lists for that model
+// (metadata-blob.ts), or the admin's own roots. A model the BLOB lists as revoked or compromised
+// is refused. What a key merely claims (attestation "none", self attestation, a chain to nowhere)
+// proves nothing and is refused. User verification (PIN) keeps its own account setting.
+import { X509Certificate } from 'node:crypto';
+import { decodeAttestationObject, validateCertificatePath } from '@simplewebauthn/server/helpers';
+import type { Kysely, Transaction } from 'kysely';
+import { recordAudit, type RequestContext } from '../audit/audit.js';
+import { DomainError } from '../errors.js';
+import type { Database, SecurityKeyPoliciesTable } from '../store/schema.js';
+import { FIDO_MDS_ROOTS } from './fido-mds-roots.js';
+import { REFUSED_STATUSES, blobRefused, today, verifyMetadataBlob, type ModelEntry, type VerifiedBlob } from './metadata-blob.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+type MetadataSource = SecurityKeyPoliciesTable['metadata'];
+
+/** An account's rule as registration applies it. */
+export interface KeyModelRule {
+  allowedAaguids: string[];
+  metadata: Exclude<MetadataSource, 'none'>;
+  trustedRoots: string[];
+  blob: { no: number; nextUpdate: string; entries: ModelEntry[] } | null;
+}
+
+export interface SecurityKeyPolicyAnswer {
+  allowedAaguids: string[];
+  metadata: MetadataSource;
+  trustedRoots: string[];
+  metadataBlob: { no: number; nextUpdate: string; models: number; uploadedAt: string } | null;
+}
+
+export interface SecurityKeyPolicyInput {
+  allowedAaguids: string[];
+  metadata: MetadataSource;
+  metadataBlob?: string | undefined;
+  trustedRoots?: string[] | undefined;
+}
+
+/** Whether the account has a rule (registration then asks for direct attestation): one small read. */
+export async function hasKeyModelRule(db: Db, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('security_key_policies').select('metadata').where('account_id', '=', accountId).executeTakeFirst();
+  return !!row && row.metadata !== 'none';
+}
+
+/** The account's rule; null when it has none (any key, attestation not asked for). */
+export async function keyModelRule(db: Db, accountId: string): Promise<KeyModelRule | null> {
+  return ruleOf(await db.selectFrom('security_key_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst());
+}
+
+export async function readSecurityKeyPolicy(db: Db, accountId: string): Promise<SecurityKeyPolicyAnswer> {
+  return answerOf(await db.selectFrom('security_key_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst());
+}
+
+/** Each PEM parsed, current, and a certificate authority; normalised to Node's PEM. */
+function parseRoots(pems: string[] | undefined): string[] {
+  if (!pems?.length) throw new DomainError('trusted_roots_invalid');
+  const now = Date.now();
+  return [...new Set(pems.map((pem) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch {
+      throw new DomainError('trusted_roots_invalid', 'One of the root certificates is not a PEM certificate.');
+    }
+    if (!cert.ca) throw new DomainError('trusted_roots_invalid', `${cert.subject.replace(/\n/g, ', ')} is not a certificate authority.`);
+    if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now) {
+      throw new DomainError('trusted_roots_invalid', `${cert.subject.replace(/\n/g, ', ')} is not valid today.`);
+    }
+    return cert.toString();
+  }))];
+}
+
+const statusRefused = (entry: ModelEntry) => entry.statuses.some((s) => REFUSED_STATUSES.has(s));
+
+type Row = SecurityKeyPoliciesTable;
+
+function ruleOf(row: Omit<Row, 'updated_at' | 'updated_by' | 'account_id'> | undefined): KeyModelRule | null {
+  if (!row || row.metadata === 'none') return null;
+  return {
+    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
+    metadata: row.metadata,
+    trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
+    blob: row.blob_entries ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, entries: JSON.parse(row.blob_entries) as ModelEntry[] } : null,
+  };
+}
+
+function answerOf(row: Omit<Row, 'updated_at' | 'updated_by' | 'account_id'> | undefined): SecurityKeyPolicyAnswer {
+  if (!row) return { allowedAaguids: [], metadata: 'none', trustedRoots: [], metadataBlob: null };
+  return {
+    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
+    metadata: row.metadata,
+    trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
+    metadataBlob: row.blob_entries
+      ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, models: (JSON.parse(row.blob_entries) as unknown[]).length, uploadedAt: new Date(Number(row.blob_uploaded_at)).toISOString() }
+      : null,
+  };
+}
+
+/**
+ * The row a policy would be stored as, every part checked: an uploaded BLOB verified against
+ * `blobRoots` (the FIDO roots; a test passes its own), or the one in use kept. Writes nothing.
+ */
+async function resolvePolicy(
+  db: Db,
+  input: { accountId: string; actorId: string; policy: SecurityKeyPolicyInput; blobRoots?: readonly string[] | undefined },
+  verified?: VerifiedBlob | null,
+): Promise<Row> {
+  const { policy } = input;
+  const allowedAaguids = [...new Set(policy.allowedAaguids.map((a) => a.toLowerCase()))];
+  if (policy.metadata === 'none' && allowedAaguids.length) throw new DomainError('trust_anchors_required');
+  const trustedRoots = policy.metadata === 'own_roots' ? parseRoots(policy.trustedRoots) : [];
+  const blob = verified !== undefined ? verified : policy.metadata === 'fido_mds' && policy.metadataBlob !== undefined ? await verifyMetadataBlob(policy.metadataBlob, input.blobRoots ?? FIDO_MDS_ROOTS) : null;
+  let blobColumns: Pick<Row, 'blob_no' | 'blob_next_update' | 'blob_entries' | 'blob_uploaded_at'> = { blob_no: null, blob_next_update: null, blob_entries: null, blob_uploaded_at: null };
+  if (policy.metadata === 'fido_mds') {
+    const kept = await db
+      .selectFrom('security_key_policies')
+      .select(['blob_no', 'blob_next_update', 'blob_entries', 'blob_uploaded_at'])
+      .where('account_id', '=', input.accountId)
+      .executeTakeFirst();
+    if (blob) {
+      // A BLOB from before the one in use could hide a revocation published since.
+      if (kept?.blob_no != null && blob.no < Number(kept.blob_no)) throw blobRefused('older');
+      blobColumns = { blob_no: blob.no, blob_next_update: blob.nextUpdate, blob_entries: JSON.stringify(blob.entries), blob_uploaded_at: Date.now() };
+    } else if (kept?.blob_entries) {
+      blobColumns = kept;
+    } else {
+      const error = new DomainError('metadata_blob_invalid', 'Upload the FIDO Metadata Service BLOB (https://mds3.fidoalliance.org/) to check keys against it.');
+      error.reason = 'missing';
+      throw error;
+    }
+  }
+  return {
+    account_id: input.accountId,
+    allowed_aaguids: JSON.stringify(allowedAaguids),
+    metadata: policy.metadata,
+    trusted_roots: trustedRoots.length ? JSON.stringify(trustedRoots) : null,
+    ...blobColumns,
+    updated_at: Date.now(),
+    updated_by: input.actorId,
+  };
+}
+
+/** What saving the policy would do, without saving it: the policy as it would read, and the keys outside it. */
+export async function previewSecurityKeyPolicy(
+  db: Kysely<Database>,
+  input: { accountId: string; actorId: string; policy: SecurityKeyPolicyInput; blobRoots?: readonly string[] | undefined },
+): Promise<SecurityKeyPolicyAnswer & { keysOutsideRule: number }> {
+  const row = await resolvePolicy(db, input);
+  return { ...answerOf(row), keysOutsideRule: await countKeysOutsideRule(db, input.accountId, ruleOf(row)) };
+}
+
+/**
+ * Saves the account's rule (a declared sensitive change, audited); refusals change nothing.
+ * Answers with the rule and the registered keys it would not accept today.
+ */
+export async function saveSecurityKeyPolicy(
+  db: Kysely<Database>,
+  input: { accountId: string; actorId: string; policy: SecurityKeyPolicyInput; request: RequestContext; blobRoots?: readonly string[] | undefined },
+): Promise<SecurityKeyPolicyAnswer & { keysOutsideRule: number }> {
+  const { policy } = input;
+  // Verified before the transaction: the chain's CRLs may be fetched, and no lock waits on that.
+  const verified = policy.metadata === 'fido_mds' && policy.metadataBlob !== undefined ? await verifyMetadataBlob(policy.metadataBlob, input.blobRoots ?? FIDO_MDS_ROOTS) : null;
+  return db.transaction().execute(async (trx) => {
+    const before = await readSecurityKeyPolicy(trx, input.accountId);
+    const row = await resolvePolicy(trx, input, verified);
+    await trx.deleteFrom('security_key_policies').where('account_id', '=', input.accountId).execute();
+    await trx.insertInto('security_key_policies').values(row).execute();
+    const after = answerOf(row);
+    const keysOutsideRule = await countKeysOutsideRule(trx, input.accountId, ruleOf(row));
+    await recordAudit(trx, {
+      accountId: input.accountId,
+      actorId: input.actorId,
+      action: 'account.security_key_policy_changed',
+      // Roots and BLOB contents are public and long: the audit keeps what identifies them.
+      details: { before: auditView(before), after: auditView(after), keysOutsideRule },
+      request: input.request,
+    });
+    return { ...after, keysOutsideRule };
+  });
+}
+
+function auditView(p: SecurityKeyPolicyAnswer) {
+  return {
+    allowedAaguids: p.allowedAaguids,
+    metadata: p.metadata,
+    trustedRoots: p.trustedRoots.map((pem) => new X509Certificate(pem).fingerprint256),
+    metadataBlob: p.metadataBlob && { no: p.metadataBlob.no, nextUpdate: p.metadataBlob.nextUpdate },
+  };
+}
+
+/**
+ * The account's confirmed security keys the rule would refuse today: never attested (every key
+ * registered before a rule), another model than those listed, or a model the BLOB now refuses.
+ */
+export async function countKeysOutsideRule(db: Db, accountId: string, rule: KeyModelRule | null): Promise<number> {
+  if (!rule) return 0;
+  const refusedModels = (rule.blob?.entries ?? []).filter(statusRefused).map((e) => e.aaguid);
+  const row = await db
+    .selectFrom('methods')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .where('type', '=', 'security_key')
+    .where('confirmed', '=', 1)
+    .where((eb) =>
+      eb.or([
+        eb('aaguid', 'is', null),
+        ...(rule.allowedAaguids.length ? [eb('aaguid', 'not in', rule.allowedAaguids)] : []),
+        ...(refusedModels.length ? [eb('aaguid', 'in', refusedModels)] : []),
+      ]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+const derToPem = (der: Uint8Array) => new X509Certificate(der).toString();
+
+/**
+ * Decides whether a registration's verified attestation (signature already checked by
+ * verifyRegistrationResponse) proves an accepted model; returns its AAGUID or throws a refusal.
+ */
+export async function checkKeyModel(
+  rule: KeyModelRule,
+  registration: { fmt: string; aaguid: string; attestationObject: Parameters<typeof decodeAttestationObject>[0] },
+  now = new Date(),
+): Promise<string> {
+  const x5c = decodeAttestationObject(registration.attestationObject).get('attStmt').get('x5c');
+  // "none" and self attestation (packed without x5c) are the key's word for its own model.
+  if (registration.fmt === 'none' || !x5c?.length) throw new DomainError('security_key_attestation_untrusted');
+  // Real chains are a leaf and an intermediate or two; a long one is only work for the chain builder.
+  if (x5c.length > 5) throw new DomainError('security_key_attestation_untrusted');
+  const aaguid = registration.aaguid.toLowerCase();
+  if (rule.allowedAaguids.length && !rule.allowedAaguids.includes(aaguid)) throw new DomainError('security_key_model_not_allowed');
+  let anchors: string[];
+  if (rule.metadata === 'fido_mds') {
+    if (!rule.blob) throw new DomainError('metadata_blob_expired');
+    if (rule.blob.nextUpdate < today(now)) throw new DomainError('metadata_blob_expired');
+    const entry = rule.blob.entries.find((e) => e.aaguid === aaguid);
+    if (!entry) throw new DomainError('security_key_model_not_allowed', 'This security key model is not in the FIDO Metadata Service. Your administrator accepts only models that are.');
+    if (statusRefused(entry)) throw new DomainError('security_key_model_revoked');
+    anchors = entry.attestationRootCertificates.map((b64) => {
+      try {
+        return derToPem(Buffer.from(b64, 'base64'));
+      } catch {
+        return '';
+      }
+    }).filter(Boolean);
+  } else {
+    anchors = rule.trustedRoots;
+  }
+  // Never an empty list: validateCertificatePath accepts any chain when given no anchors.
+  if (!anchors.length) throw new DomainError('security_key_attestation_untrusted');
+  try {
+    await validateCertificatePath(x5c.map(derToPem), anchors);
+  } catch {
+    throw new DomainError('security_key_attestation_untrusted');
+  }
+  return aaguid;
+}
