@@ -53,6 +53,38 @@ export default tseslint.config(
     },
   },
   {
+    // The renderer's server state lives in its data layer (renderer/src/data/: cached queries,
+    // mutations that invalidate what they change, refetched on pushed events). Only it and the
+    // bridge's own module (api/) call the API: a screen that calls the bridge directly fails
+    // here, and so does one that reads the preload's types instead of the contract's answers.
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    ignores: ['renderer/src/api/**', 'renderer/src/data/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          {
+            group: ['**/api/bridge', '**/api/bridge.js'],
+            importNames: ['agentdesk'],
+            message: 'Screens do not call the API: use a hook of renderer/src/data/ (queries.ts, useApiMutation) so the cache stays true.',
+          },
+          {
+            group: ['**/api/web-api', '**/api/web-api.js'],
+            message: 'Screens do not call the API: use a hook of renderer/src/data/.',
+          },
+          {
+            group: ['**/preload/**'],
+            message: 'Renderer files read answer types from the contract (contract/answers); only renderer/src/api/ reads the preload\'s bridge types.',
+          },
+        ],
+      }],
+      'no-restricted-properties': ['error', {
+        object: 'window',
+        property: 'agentdesk',
+        message: 'Only renderer/src/api/bridge.ts reads the bridge; screens use renderer/src/data/.',
+      }],
+    },
+  },
+  {
     // Rules the tree does not meet everywhere yet: shown, not failing.
     rules: {
       '@typescript-eslint/no-explicit-any': 'warn',

@@ -56,3 +56,21 @@ test('adoption: chart with its table, split, deployment-day countdown with who i
   assert.match(csv[7]!, /^\d{4}-\d{2}-\d{2},3,1,1,0,0$/);
   await admin.context.close();
 });
+
+test('adoption: who is still missing comes 50 at a time; "Show more" appends the rest, in the data layer\'s pages', async () => {
+  // Ben and Cleo from the test above, and 49 invited: 51 missing for the deployment day.
+  for (let i = 1; i <= 49; i++) await account.admin.api.call('POST', '/account/users', { name: `Invited ${String(i).padStart(2, '0')}`, email: `invited${i}@acme.test`, role: 'agent' });
+  const admin = await openConsole(journey.browser, journey.server.url);
+  await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
+  await admin.page.getByRole('heading', { name: 'Authentication' }).waitFor();
+  await admin.page.getByRole('button', { name: 'Adoption' }).click();
+  const panel = admin.page.getByTestId('adoption');
+  await panel.getByText('Showing 50 of 51.').waitFor();
+  assert.equal(await panel.getByTestId('adoption-missing').locator('tbody tr').count(), 50);
+  await panel.getByRole('button', { name: 'Show more' }).click();
+  await panel.getByText('Showing 51 of 51.').waitFor();
+  const names = await panel.getByTestId('adoption-missing').locator('tbody tr td:first-child').allInnerTexts();
+  assert.equal(new Set(names).size, 51, 'no one twice');
+  assert.equal(await panel.getByRole('button', { name: 'Show more' }).count(), 0);
+  await admin.context.close();
+});

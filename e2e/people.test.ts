@@ -92,6 +92,12 @@ test('keyboard only: the admin invites an agent, who opens the link, chooses a p
   const row = admin.page.getByRole('row', { name: /Nora New/ });
   assert.match(await row.innerText(), /Active/);
   assert.doesNotMatch(await row.innerText(), /Never/);
+  // Her language: none chosen, so her device's; one invited in Brazilian Portuguese shows it, in its own words.
+  assert.match(await row.innerText(), /As their device/);
+  await account.admin.api.call('POST', '/account/users', { name: 'Pia Paulista', email: 'pia@acme.test', role: 'agent', language: 'pt-BR' });
+  await admin.page.getByLabel('Search').fill('pia');
+  await admin.page.getByText('1 user match').waitFor();
+  assert.match(await admin.page.getByRole('row', { name: /Pia Paulista/ }).innerText(), /Português \(Brasil\)/);
   await admin.context.close();
 });
 

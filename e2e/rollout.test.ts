@@ -62,7 +62,7 @@ test('deployment day: every screen of a user without a method says when, the adm
   await admin.context.close();
 });
 
-test('Security Settings never shows stale state: a day dropped by "require now", the form back after turning off, a change made elsewhere', async () => {
+test('Security Settings never shows stale state: a day dropped by "require now", the form back after turning off, a change made elsewhere, the deployment day arriving', async () => {
   const startsAt = new Date(Date.now() + 2 * 86_400_000);
   startsAt.setSeconds(0, 0);
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, startsAt: startsAt.toISOString() });
@@ -100,6 +100,20 @@ test('Security Settings never shows stale state: a day dropped by "require now",
   await recordScreen(admin.page, 'admin-keys-only-needs-own-key');
   await admin.page.getByRole('button', { name: 'Discard changes' }).click();
   assert.equal(await admin.page.getByTestId('needs-own-key').count(), 0);
+
+  // The deployment day arrives while the page is open: the server pushes account.updated then,
+  // so the switch turns On and the scheduled day goes, without a reload.
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: false, acknowledged: false });
+  await admin.page.getByLabel('Require from').waitFor();
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, startsAt: new Date(Date.now() + 4000).toISOString() });
+  await scheduled.waitFor();
+  assert.equal(await requireSwitch.getAttribute('aria-checked'), 'false');
+  await admin.page.waitForFunction(
+    () => (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string } | null } }).document.querySelector('[role=switch][aria-labelledby=require-2fa-label]')?.getAttribute('aria-checked') === 'true',
+    undefined,
+    { timeout: 15_000 },
+  );
+  assert.equal(await scheduled.count(), 0);
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: false, acknowledged: false });
   await admin.context.close();
 });

@@ -1,19 +1,20 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CurrentSession, SignupStatus } from '../../preload/agentdesk-api';
+import type { CurrentSession, SignupStatus } from '../../contract/answers';
 import { ApiError } from '../../contract/api-error';
-import { agentdesk } from './api/bridge';
+import { clearServerState, onSessionLost } from './data/client';
+import { fetchMe, loadSignupStatus, onSessionRevoked, restoreSession, signOut as endSession } from './data/client-calls';
 import { useConnection, useConnectionGeneration } from './api/connection';
-import { AuthCard } from './components/AuthCard';
-import { ConnectionBanner } from './components/ConnectionBanner';
-import { Notice } from './components/Notice';
-import { AppShell } from './screens/AppShell';
-import { CreateAccountScreen } from './screens/CreateAccountScreen';
-import { EnrollmentScreen } from './screens/EnrollmentScreen';
-import { SecondStepScreen } from './screens/SecondStepScreen';
-import { SignInScreen } from './screens/SignInScreen';
-import { AcceptInvitationScreen } from './screens/AcceptInvitationScreen';
-import { ResetPasswordScreen } from './screens/ResetPasswordScreen';
-import { takeLinkFromAddress } from './screens/people-links';
+import { AuthCard } from './shared/AuthCard';
+import { ConnectionBanner } from './shared/ConnectionBanner';
+import { Notice } from './shared/Notice';
+import { AppShell } from './shell/AppShell';
+import { CreateAccountScreen } from './sign-in/CreateAccountScreen';
+import { EnrollmentScreen } from './enrolment/EnrollmentScreen';
+import { SecondStepScreen } from './sign-in/SecondStepScreen';
+import { SignInScreen } from './sign-in/SignInScreen';
+import { AcceptInvitationScreen } from './sign-in/AcceptInvitationScreen';
+import { ResetPasswordScreen } from './sign-in/ResetPasswordScreen';
+import { takeLinkFromAddress } from './sign-in/people-links';
 import { describeSessionRevoked } from './session-revoked-reasons';
 import { SessionProvider } from './session-context';
 import { useT } from './i18n/I18nProvider';
@@ -59,12 +60,8 @@ function signOutRetryDelay(attempt: number): number {
   return Math.min(15_000, 1_000 * 2 ** attempt);
 }
 
-/** Before the server has answered, or if it cannot say: offer the link, the server still decides. */
+/** Before the server has answered: offer the link, the server still decides. */
 const unknownSignup: SignupStatus = { open: true, firstRun: false };
-
-function loadSignupStatus(): Promise<SignupStatus> {
-  return agentdesk.getSignupStatus().catch(() => unknownSignup);
-}
 
 /** Which screen shows follows the session's state on the server, nothing else. */
 export function App() {
@@ -72,7 +69,11 @@ export function App() {
   const [stage, setStage] = useState<Stage>({ name: 'loading' });
   const [signup, setSignup] = useState<SignupStatus>(unknownSignup);
 
-  const signedOut = useCallback((notice: string | null) => setStage({ name: 'sign_in', notice }), []);
+  const signedOut = useCallback((notice: string | null) => {
+    // Nothing cached for the last session may show to whoever signs in next on this desk.
+    clearServerState();
+    setStage({ name: 'sign_in', notice });
+  }, []);
 
   useEffect(() => {
     if (pendingSignOut()) {
@@ -82,7 +83,7 @@ export function App() {
     }
     // An emailed link opens its screen, whoever is signed in on this browser.
     const link = takeLinkFromAddress();
-    void Promise.all([agentdesk.getCurrentSession().catch(() => null), loadSignupStatus()]).then(([current, status]) => {
+    void Promise.all([restoreSession(), loadSignupStatus()]).then(([current, status]) => {
       setSignup(status);
       // Only the first screen: a link opened meanwhile (hashchange below) has already chosen one.
       const settle = (next: Stage) => setStage((shown) => (shown.name === 'loading' ? next : shown));
@@ -108,14 +109,23 @@ export function App() {
   // The server pushes this when an admin requires 2FA, resets ours, or signs us out elsewhere.
   useEffect(
     () =>
-      agentdesk.onSessionRevoked(({ reason }) => {
+      onSessionRevoked(({ reason }) => {
         setPendingSignOut(false);
         signedOut(describeSessionRevoked(reason));
       }),
     [signedOut],
   );
 
-  // A request that finds the session gone means the same as a pushed revocation.
+  // A request that finds the session gone means the same as a pushed revocation: a read's
+  // failure stays in the data layer's cache, a change's reaches here unhandled.
+  useEffect(
+    () =>
+      onSessionLost((reason) => {
+        setPendingSignOut(false);
+        signedOut(describeSessionRevoked(reason));
+      }),
+    [signedOut],
+  );
   useEffect(() => {
     function onRejection(event: PromiseRejectionEvent) {
       if (event.reason instanceof ApiError && event.reason.code === 'unauthenticated') {
@@ -207,7 +217,7 @@ export function App() {
           <SecondStepScreen
             current={current}
             onPassed={(session) => {
-              void agentdesk.getMe().then(
+              void fetchMe().then(
                 (me) => onChange({ session: me.session ?? session, user: me.user, methods: me.methods, account: me.account }),
                 () => onChange({ ...current, session }),
               );
@@ -221,7 +231,7 @@ export function App() {
           <EnrollmentScreen
             current={current}
             onDone={(added) => {
-              void agentdesk.getMe().then(
+              void fetchMe().then(
                 (me) => onChange({ session: me.session ?? added.session, user: me.user, methods: me.methods, account: me.account }),
                 () => onChange({ ...current, session: added.session, methods: [added.method] }),
               );
@@ -253,7 +263,7 @@ function SigningOut({ failed, onFailed, onDone }: { failed: boolean; onFailed: (
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    agentdesk.signOut().then(
+    endSession().then(
       () => live && onDone(),
       (error: unknown) => {
         if (!live) return;

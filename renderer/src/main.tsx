@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { DataProvider } from './data/client';
 import { I18nProvider } from './i18n/I18nProvider';
 import './styles.css';
 
@@ -9,7 +10,9 @@ if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     <I18nProvider>
-      <App />
+      <DataProvider>
+        <App />
+      </DataProvider>
     </I18nProvider>
   </StrictMode>,
 );

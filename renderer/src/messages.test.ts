@@ -3,12 +3,12 @@
 // gets its own sentence, a lock-out names its length and the way out, and a method added under
 // its default name reads as English.
 import { test } from 'node:test';
-import type { AccountUser } from '../../preload/agentdesk-api';
+import type { AccountUser } from '../../contract/answers';
 import assert from 'node:assert/strict';
 import { ApiError, refusedUntil } from '../../contract/api-error';
-import { describeDetailName, describeValue, visibleDetails } from './admin/audit-words';
-import { liveLockouts, lockoutKindText, untilText } from './admin/lockouts';
-import { clockText } from './components/LockedNotice';
+import { describeDetailName, describeValue, visibleDetails } from './audit/audit-words';
+import { liveLockouts, lockoutKindText, untilText } from './admin-users/lockouts';
+import { clockText } from './shared/LockedNotice';
 import { setLocale, t } from './i18n';
 import { activityText } from './rollout/activity-text';
 import { describeError } from './api/error-messages';

@@ -1,5 +1,5 @@
 // How a method reads: its kind in the user's language, and its name when the user gave one.
-import type { MethodType } from '../../preload/agentdesk-api';
+import type { MethodType } from '../../contract/answers';
 import { catalogues, t } from './i18n';
 
 /** "Authenticator app", "Security key", in the current language. */

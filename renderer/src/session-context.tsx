@@ -1,10 +1,11 @@
 // What every signed-in screen shares: who is signed in, their session, a way to refresh it,
 // and `sensitive(action)`, which asks for a fresh second factor when the server wants one.
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { CurrentSession, Session } from '../../preload/agentdesk-api';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { CurrentSession, Session } from '../../contract/answers';
 import { ApiError } from '../../contract/api-error';
-import { agentdesk } from './api/bridge';
-import { needsPassword, PasswordReauthDialog, ReauthDialog } from './components/ReauthDialog';
+import { fetchMe } from './data/client-calls';
+import { useMe } from './data/queries';
+import { needsPassword, PasswordReauthDialog, ReauthDialog } from './shared/ReauthDialog';
 
 /** The server asks for a second factor from the last 10 minutes; ask a little before that. */
 const recentSecondFactorMs = 9 * 60 * 1000;
@@ -49,11 +50,19 @@ export function SessionProvider({
     onChange(latest.current);
   }, [onChange]);
 
-  const refresh = useCallback(async () => {
-    const me = await agentdesk.getMe();
+  // Who is signed in follows the cached GET /me: refetched after a change of one's methods, on
+  // the server's account.updated push and when the connection returns (data/), so the account's
+  // requirement and one's own methods are never yesterday's on any screen.
+  const me = useMe().data;
+  useEffect(() => {
+    if (!me) return;
     latest.current = { session: me.session ?? latest.current.session, user: me.user, methods: me.methods, account: me.account };
     onChange(latest.current);
-  }, [onChange]);
+  }, [me, onChange]);
+
+  const refresh = useCallback(async () => {
+    await fetchMe();
+  }, []);
 
   const askForSecondFactor = useCallback(() => new Promise<boolean>((resolve) => setAskingFor(() => resolve)), []);
   const [askingPassword, setAskingPassword] = useState<((passed: boolean) => void) | null>(null);

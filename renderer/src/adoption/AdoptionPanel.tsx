@@ -1,10 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Adoption } from '../../../preload/agentdesk-api';
+import type { Adoption } from '../../../contract/answers';
 import { getIntl, type MessageId } from '../i18n';
 import { useT } from '../i18n/I18nProvider';
-import { Notice } from '../components/Notice';
-import { downloadCsv } from '../admin/download';
+import { Notice } from '../shared/Notice';
+import { downloadCsv } from '../shared/download';
 import { countdownText, deploymentDayText } from '../rollout/when';
 import { ADOPTION_PERIODS, useAdoption } from './useAdoption';
 import './adoption.css';

@@ -1,56 +1,45 @@
-// The adoption figures (GET /account/adoption) through the bridge: the only file of this screen
-// that calls the API, so a move to the shared data layer (renderer/src/data/) touches only it.
-import { useCallback, useEffect, useState } from 'react';
-import type { Adoption } from '../../../preload/agentdesk-api';
-import { agentdesk } from '../api/bridge';
-import { useReconnected } from '../api/connection';
+// The adoption figures (GET /account/adoption) for the chosen period, from the data layer's cache
+// (data/queries.ts useAdoptionPages): fetched again after a change that moves them (a method
+// added or removed, a user invited or deleted, the security settings saved), on the pushed
+// account.updated (the deployment day arriving) and when the connection comes back.
+import type { Adoption } from '../../../contract/answers';
 import { describeError } from '../api/error-messages';
+import { fetchAdoptionCsv } from '../data/client-calls';
+import { useAdoptionPages } from '../data/queries';
+import { useState } from 'react';
 
 export const ADOPTION_PERIODS = [7, 30, 90, 365] as const;
 export const MISSING_PAGE = 50;
 
 export function useAdoption(days: number) {
-  const [adoption, setAdoption] = useState<Adoption | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setError(null);
-      setAdoption(await agentdesk.getAdoption({ query: { days: String(days), missingLimit: String(MISSING_PAGE) } }));
-    } catch (failure) {
-      setError(describeError(failure));
-    }
-  }, [days]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useReconnected(() => void load());
+  const pages = useAdoptionPages(days, MISSING_PAGE);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const adoption = joinMissing(pages.data?.pages);
+  const error = exportError ?? (pages.error ? describeError(pages.error) : null);
 
   /** The next page of who is still missing, appended to the list shown. */
   async function moreMissing() {
-    const shown = adoption?.deploymentDay?.missing;
-    if (!shown) return;
-    try {
-      const next = await agentdesk.getAdoption({ query: { days: String(days), missingLimit: String(MISSING_PAGE), missingOffset: String(shown.offset + shown.users.length) } });
-      setAdoption((old) =>
-        old?.deploymentDay && next.deploymentDay
-          ? { ...old, deploymentDay: { ...next.deploymentDay, missing: { ...next.deploymentDay.missing, offset: 0, users: [...old.deploymentDay.missing.users, ...next.deploymentDay.missing.users] } } }
-          : next,
-      );
-    } catch (failure) {
-      setError(describeError(failure));
-    }
+    if (pages.hasNextPage) await pages.fetchNextPage();
   }
 
   async function exportCsv(part: 'days' | 'missing'): Promise<string | null> {
     try {
-      return await agentdesk.exportAdoption({ query: { days: String(days), part } });
+      setExportError(null);
+      return await fetchAdoptionCsv(days, part);
     } catch (failure) {
-      setError(describeError(failure));
+      setExportError(describeError(failure));
       return null;
     }
   }
 
-  return { adoption, error, reload: load, moreMissing, exportCsv };
+  return { adoption, error, reload: () => void pages.refetch(), moreMissing, exportCsv };
+}
+
+/** The latest figures, with every page of who is still missing fetched so far, in order. */
+function joinMissing(pages: Adoption[] | undefined): Adoption | null {
+  if (!pages?.length) return null;
+  const last = pages[pages.length - 1]!;
+  if (!last.deploymentDay) return last;
+  const users = pages.flatMap((page) => page.deploymentDay?.missing.users ?? []);
+  return { ...last, deploymentDay: { ...last.deploymentDay, missing: { ...last.deploymentDay.missing, offset: 0, users } } };
 }

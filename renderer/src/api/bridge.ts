@@ -1,6 +1,9 @@
 // The only module that reads `window.agentdesk`. The desktop preload installs it; in a plain
 // browser (the web console) it is absent and the fetch implementation stands in.
 import type { AgentDeskApi } from '../../../preload/agentdesk-api';
+
+// The bridge's own types (beside the contract's answers): only this module and web-api.ts read the preload.
+export type { AgentDeskApi, SecurityKeyProgress, ServerConnectionChanged } from '../../../preload/agentdesk-api';
 import { ApiError } from '../../../contract/api-error';
 import { Connection, setSharedConnection } from './connection';
 import { createWebApi } from './web-api';

@@ -5,7 +5,7 @@
 // writes fail with network_error, since repeating one behind the user's back could do it twice.
 // Each recovery bumps `generation`, which screens use to refresh what they show.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import type { AgentDeskApi } from '../../../preload/agentdesk-api';
+import type { AgentDeskApi } from './bridge';
 import { ApiError } from '../../../contract/api-error';
 
 export interface ConnectionState {

@@ -1,8 +1,6 @@
 import { Msg, useT } from '../i18n/I18nProvider';
 import './rollout.css';
-import { useEffect, useState } from 'react';
-import type { Me } from '../../../preload/agentdesk-api';
-import { agentdesk } from '../api/bridge';
+import { useMe } from '../data/queries';
 import { deploymentDayText } from './when';
 
 /**
@@ -11,20 +9,9 @@ import { deploymentDayText } from './when';
  */
 export function DeploymentDayBanner({ onSetUp }: { onSetUp: () => void }) {
   const t = useT();
-  const [me, setMe] = useState<Me | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = () => agentdesk.getMe().then((m) => live && setMe(m), () => undefined);
-    void load();
-    // The admin moved or cancelled it, or the user added a method meanwhile.
-    const off = agentdesk.onAccountUpdated(() => void load());
-    const timer = setInterval(() => void load(), 60_000);
-    return () => {
-      live = false;
-      off();
-      clearInterval(timer);
-    };
-  }, []);
+  // The admin moved or cancelled it, or the user added a method meanwhile: the data layer
+  // refetches on account.updated and after one's own changes; once a minute besides.
+  const me = useMe(60_000).data ?? null;
   const at = me?.account.twoFactorScheduledAt;
   if (!me || !at || me.methods.length > 0 || me.account.requireTwoFactor) return null;
   return (

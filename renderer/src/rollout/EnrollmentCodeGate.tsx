@@ -1,9 +1,10 @@
 import { useT } from '../i18n/I18nProvider';
 import './rollout.css';
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import { agentdesk } from '../api/bridge';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useApiMutation } from '../data/operations';
+import { useMe } from '../data/queries';
 import { describeError } from '../api/error-messages';
-import { Notice } from '../components/Notice';
+import { Notice } from '../shared/Notice';
 
 /**
  * At a forced enrolment from a device this user had not used before the requirement: the
@@ -12,14 +13,14 @@ import { Notice } from '../components/Notice';
  */
 export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
   const t = useT();
-  const [mayEnrol, setMayEnrol] = useState<boolean | null>(null);
+  const me = useMe();
+  const redeem = useApiMutation('redeemEnrollmentCode');
+  // Unknown (the answer failed): offer the methods, the server still decides.
+  const mayEnrol = me.data ? me.data.mayEnrol !== false : me.isError ? true : null;
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();
-  useEffect(() => {
-    agentdesk.getMe().then((me) => setMayEnrol(me.mayEnrol !== false), () => setMayEnrol(true));
-  }, []);
   if (mayEnrol === null) return <p>{t('enrolCode.loading')}</p>;
   if (mayEnrol) return <>{children}</>;
 
@@ -28,8 +29,8 @@ export function EnrollmentCodeGate({ children }: { children: ReactNode }) {
     setBusy(true);
     setError(null);
     try {
-      await agentdesk.redeemEnrollmentCode({ body: { code: code.trim() } });
-      setMayEnrol(true);
+      // GET /me is fetched again (operations.ts), and says the device may enrol now.
+      await redeem.mutateAsync({ body: { code: code.trim() } });
     } catch (e) {
       const code = (e as { code?: string }).code;
       setError(code === 'invalid_code' ? t('enrolCode.wrong') : describeError(e));

@@ -1,5 +1,5 @@
 import { Msg } from '../i18n/I18nProvider';
-import type { EnrollmentCode } from '../../../preload/agentdesk-api';
+import type { EnrollmentCode } from '../../../contract/answers';
 import { fullTime } from './when';
 
 /** An enrolment code just issued: shown once, to read out or send to the user another way. */

@@ -1,9 +1,10 @@
 import './rollout.css';
 import { useEffect, useId, useState } from 'react';
-import type { EnforcementImpact, EnrollmentPolicy, SecuritySettings } from '../../../preload/agentdesk-api';
-import { agentdesk } from '../api/bridge';
+import type { EnrollmentPolicy, SecuritySettings } from '../../../contract/answers';
+import { useEnforcementImpact } from '../data/queries';
 import { getIntl, t, type MessageId } from '../i18n';
 import { Msg, useT } from '../i18n/I18nProvider';
+import { byName } from '../shared/by-name';
 import { countdownText, deploymentDayText } from './when';
 
 /** The value of a datetime-local input for an ISO time, in the admin's time zone. */
@@ -35,23 +36,11 @@ export function RolloutSettings(props: {
 }) {
   const t = useT();
   const { settings } = props;
-  const [missing, setMissing] = useState<EnforcementImpact | null>(null);
   const [, tick] = useState(0);
   const whenId = useId();
   const scheduled = settings.scheduledAt ?? null;
-
-  // Who is still missing a method, counted again whenever the settings change.
-  useEffect(() => {
-    if (!scheduled) return;
-    let live = true;
-    agentdesk.getEnforcementImpact().then(
-      (impact) => live && setMissing(impact),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [scheduled, settings.updatedAt]);
+  // Who is still missing a method: fetched again with every change of the settings or the users.
+  const missing = useEnforcementImpact(undefined, Boolean(scheduled)).data ?? null;
   useEffect(() => {
     const timer = setInterval(() => tick((n) => n + 1), 30_000);
     return () => clearInterval(timer);
@@ -67,7 +56,7 @@ export function RolloutSettings(props: {
               <p>
                 <Msg
                   id="rollout.scheduled"
-                  values={{ when: deploymentDayText(scheduled), countdown: countdownText(scheduled), by: settings.scheduledBy?.name ?? 'none', strong: (chunks) => <strong>{chunks}</strong> }}
+                  values={{ when: deploymentDayText(scheduled), countdown: countdownText(scheduled), ...byName(settings.scheduledBy), strong: (chunks) => <strong>{chunks}</strong> }}
                 />
               </p>
               {missing ? (

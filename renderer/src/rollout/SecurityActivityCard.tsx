@@ -1,9 +1,9 @@
 import './rollout.css';
-import { useCallback, useEffect, useState } from 'react';
-import type { SecurityActivity } from '../../../preload/agentdesk-api';
-import { agentdesk } from '../api/bridge';
+import { useState } from 'react';
+import { useApiMutation } from '../data/operations';
+import { useSecurityActivity } from '../data/queries';
 import { describeError } from '../api/error-messages';
-import { Notice } from '../components/Notice';
+import { Notice } from '../shared/Notice';
 import { activityText } from './activity-text';
 import { fullTime } from './when';
 import { useT } from '../i18n/I18nProvider';
@@ -12,28 +12,18 @@ import { useT } from '../i18n/I18nProvider';
 /** My security → Security activity: newest first, unread marked, "This wasn't me". */
 export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void }) {
   const t = useT();
-  const [items, setItems] = useState<SecurityActivity[] | null>(null);
-  const [unread, setUnread] = useState(0);
+  const activity = useSecurityActivity();
+  const items = activity.data?.activity ?? null;
+  const unread = activity.data?.unread ?? 0;
+  const report = useApiMutation('reportNotMe');
+  const markAllRead = useApiMutation('markAllSecurityActivityRead');
   const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const load = useCallback(
-    () =>
-      agentdesk.listSecurityActivity().then(
-        (page) => {
-          setItems(page.activity);
-          setUnread(page.unread);
-        },
-        (e: unknown) => setMessage({ tone: 'error', text: describeError(e) }),
-      ),
-    [],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const shown = message ?? (activity.error ? { tone: 'error' as const, text: describeError(activity.error) } : null);
 
   async function notMe(id: string) {
     try {
-      await agentdesk.reportNotMe({ params: { id: id } });
+      await report.mutateAsync({ params: { id: id } });
       setMessage({ tone: 'success', text: t('activity.notMeDone') });
       onSignedOut?.();
     } catch (e) {
@@ -47,7 +37,7 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
         <h2 id="activity-title">{t('activity.title')}</h2>
         {unread ? <span className="badge badge-off">{t('activity.unread', { count: unread })}</span> : null}
       </div>
-      {message ? <Notice tone={message.tone}>{message.text}</Notice> : null}
+      {shown ? <Notice tone={shown.tone}>{shown.text}</Notice> : null}
       {items === null ? <p>{t('activity.loading')}</p> : null}
       {items?.length === 0 ? <p>{t('activity.empty')}</p> : null}
       {items?.length ? (
@@ -84,7 +74,7 @@ export function SecurityActivityCard({ onSignedOut }: { onSignedOut?: () => void
             ))}
           </ul>
           {unread ? (
-            <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.markAllSecurityActivityRead().then(load)}>
+            <button type="button" className="button-secondary button-small" onClick={() => void markAllRead.mutateAsync().catch((e: unknown) => setMessage({ tone: 'error', text: describeError(e) }))}>
               {t('activity.markRead')}
             </button>
           ) : null}

@@ -1,22 +1,21 @@
 import { Msg, useT } from '../i18n/I18nProvider';
 import './rollout.css';
-import { useCallback, useEffect, useState } from 'react';
-import type { SecurityAlert } from '../../../preload/agentdesk-api';
-import { agentdesk } from '../api/bridge';
+import { useState } from 'react';
+import { useApiMutation } from '../data/operations';
+import { useSecurityAlerts } from '../data/queries';
 import { describeError } from '../api/error-messages';
-import { Notice } from '../components/Notice';
+import { Notice } from '../shared/Notice';
 import { activityText } from './activity-text';
 import { fullTime } from './when';
 
 /** On the admin's pages: users who answered "This wasn't me" and are not dealt with yet. */
 export function SecurityAlertsBanner() {
   const t = useT();
-  const [alerts, setAlerts] = useState<SecurityAlert[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => agentdesk.listSecurityAlerts().then((answer) => setAlerts(answer.alerts), (e: unknown) => setError(describeError(e))), []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const answer = useSecurityAlerts();
+  const resolve = useApiMutation('resolveSecurityAlert');
+  const [resolveError, setResolveError] = useState<string | null>(null);
+  const alerts = answer.data?.alerts ?? [];
+  const error = resolveError ?? (answer.error ? describeError(answer.error) : null);
   if (error) return <Notice tone="error">{error}</Notice>;
   if (alerts.length === 0) return null;
   return (
@@ -30,7 +29,7 @@ export function SecurityAlertsBanner() {
             <Msg id="alerts.item" values={{ name: a.user.name, email: a.user.email, what: activityText(a), when: fullTime(a.at), strong: (chunks) => <strong>{chunks}</strong> }} />
             {a.address ? t('alerts.from', { address: a.address }) : ''}
             {t('alerts.advice')}{' '}
-            <button type="button" className="button-secondary button-small" onClick={() => void agentdesk.resolveSecurityAlert({ params: { id: a.id } }).then(load, (e: unknown) => setError(describeError(e)))}>
+            <button type="button" className="button-secondary button-small" onClick={() => void resolve.mutateAsync({ params: { id: a.id } }).then(() => setResolveError(null), (e: unknown) => setResolveError(describeError(e)))}>
               {t('alerts.resolve')}
             </button>
           </li>

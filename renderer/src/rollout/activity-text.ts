@@ -1,5 +1,5 @@
 // A security activity entry in one sentence (the user's own list and the admins' alerts).
-import type { SecurityActivity } from '../../../preload/agentdesk-api';
+import type { SecurityActivity } from '../../../contract/answers';
 import { t } from '../i18n';
 import { describeMethod } from '../method-names';
 

@@ -1,0 +1,106 @@
+// The server state screens show, one hook each, over the cache of operations.ts. Each is fetched
+// when a screen shows it, again after a change that touches it (operations.ts `invalidates`),
+// on the server's pushed events, and when the connection comes back (client.tsx).
+import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { queryValues } from '../../../contract/operation';
+import type { Adoption, AuditFilter, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
+import { keyOf, run, useApiQuery } from './operations';
+
+/** The signed-in user, their methods, their account and its settings as they apply to them. */
+export const useMe = (refetchInterval?: number) => useApiQuery('getMe', undefined, refetchInterval ? { refetchInterval } : {});
+
+/** Which second factors the account accepts, and whether a key may sign in alone. */
+export const useSecurityPolicy = () => useApiQuery('getSecurityPolicy');
+
+/**
+ * Admin: the account's security settings. Also fetched again a moment after a scheduled
+ * deployment day's time, in case the server's push was missed (a dropped stream).
+ */
+export function useSecuritySettings() {
+  const query = useApiQuery('getSecuritySettings');
+  const client = useQueryClient();
+  const scheduledAt = query.data?.scheduledAt ?? null;
+  useEffect(() => {
+    if (!scheduledAt) return;
+    const wait = new Date(scheduledAt).getTime() - Date.now() + 2_000;
+    if (!(wait > 0 && wait < 2 ** 31 - 1)) return;
+    const timer = setTimeout(() => {
+      for (const read of ['getSecuritySettings', 'getMe', 'getEnforcementImpact'] as const) void client.invalidateQueries({ queryKey: [read] });
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [scheduledAt, client]);
+  return query;
+}
+
+/** Admin: who has no second factor (or, under keys only, no key) and would be signed out. */
+export const useEnforcementImpact = (secondFactorPolicy?: SecondFactorPolicy, enabled = true) =>
+  useApiQuery('getEnforcementImpact', secondFactorPolicy ? { query: { secondFactorPolicy } } : undefined, { enabled });
+
+/** Admin: one page of the users list; the page shown stays while the next loads. */
+export const useUsersPage = (query: UserListQuery, enabled = true) =>
+  useApiQuery('listUsers', { query: queryValues({ ...query, limit: query.limit }) }, { placeholderData: keepPreviousData, enabled });
+
+/** Admin: how many users match (a page of one, its total). */
+export function useUserCount(query: Omit<UserListQuery, 'limit' | 'offset'>, enabled = true) {
+  const page = useApiQuery('listUsers', { query: queryValues({ ...query, limit: 1 }) }, { enabled });
+  return page.data?.total ?? null;
+}
+
+/** Admin: the audit log, newest first, a page of 25 at a time ("Show older"). */
+export function useAuditPages(filter: AuditFilter) {
+  const query = queryValues({ ...filter, limit: 25 });
+  return useInfiniteQuery({
+    queryKey: [...keyOf('listAuditEvents', { query }), 'pages'],
+    queryFn: ({ pageParam }) => run('listAuditEvents', { query: { ...query, ...(pageParam ? { before: pageParam } : {}) } }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+}
+
+/** The signed-in user's sessions on every device. */
+export const useMySessions = () => useApiQuery('listMySessions');
+
+/** The signed-in user's security activity (sign-ins, methods added, …), unread first counted. */
+export const useSecurityActivity = () => useApiQuery('listSecurityActivity');
+
+/** Admin: alerts raised by users ("this wasn't me") not yet dealt with. */
+export const useSecurityAlerts = (enabled = true) => useApiQuery('listSecurityAlerts', undefined, { enabled });
+
+/** An invitation's account, name and email, before its password is chosen. */
+export const useInvitationPreview = (token: string | null) =>
+  useApiQuery('previewInvitation', { body: { token: token ?? '' } }, { enabled: token !== null });
+
+/** Admin: the users matching a query, `pageSize` more at a time ("Show more"). */
+export function useUserPages(query: Omit<UserListQuery, 'limit' | 'offset'>, pageSize: number, enabled = true) {
+  const values = queryValues({ ...query, limit: pageSize });
+  return useInfiniteQuery({
+    queryKey: [...keyOf('listUsers', { query: values }), 'pages'],
+    queryFn: ({ pageParam }) => run('listUsers', { query: { ...values, offset: String(pageParam) } }),
+    initialPageParam: 0,
+    getNextPageParam: (page, pages) => {
+      const shown = pages.reduce((n, p) => n + p.users.length, 0);
+      return shown < page.total && page.users.length > 0 ? shown : undefined;
+    },
+    enabled,
+  });
+}
+
+/**
+ * Admin: 2FA adoption over the last `days`, with who is still missing for a deployment day,
+ * `missingLimit` more at a time ("Show more"); every page is fetched again on a refetch.
+ */
+export function useAdoptionPages(days: number, missingLimit: number) {
+  const query = { days: String(days), missingLimit: String(missingLimit) };
+  return useInfiniteQuery({
+    queryKey: [...keyOf('getAdoption', { query }), 'pages'],
+    queryFn: ({ pageParam }) => run('getAdoption', { query: { ...query, ...(pageParam ? { missingOffset: String(pageParam) } : {}) } }),
+    initialPageParam: 0,
+    getNextPageParam: (page: Adoption, pages: Adoption[]) => {
+      const missing = page.deploymentDay?.missing;
+      if (!missing) return undefined;
+      const shown = pages.reduce((n, p) => n + (p.deploymentDay?.missing.users.length ?? 0), 0);
+      return shown < missing.total && missing.users.length > 0 ? shown : undefined;
+    },
+  });
+}
