@@ -23,7 +23,9 @@ export type ReadName =
   | 'listSecurityActivity'
   | 'listSecurityAlerts'
   | 'previewInvitation'
-  | 'getAdoption';
+  | 'getAdoption'
+  | 'getSessionPolicy'
+  | 'getNetworkPolicy';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -70,6 +72,9 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   // The card marks the row it signed out and keeps it until the list is read again.
   endMySession: ['listSecurityActivity', 'listUsers'],
   endOtherSessions: ['listMySessions', 'listSecurityActivity', 'listUsers'],
+  // Account policies: the card's own setting; ending sessions shows in the lists and the log.
+  saveSessionPolicy: ['getSessionPolicy', 'listMySessions', 'listAuditEvents'],
+  saveNetworkPolicy: ['getNetworkPolicy', 'listAuditEvents'],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],

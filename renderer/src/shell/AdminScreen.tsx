@@ -4,17 +4,19 @@ import { FocusHeading } from '../shared/FocusHeading';
 import type { AdminTab } from '../routes';
 import { AuditLogPanel } from '../audit/AuditLogPanel';
 import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettingsPanel';
+import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
 import { UsersPanel } from '../admin-users/UsersPanel';
 import { AdoptionTab } from '../adoption/AdoptionTab';
 
 const tabs: { id: AdminTab; label: MessageId }[] = [
   { id: 'security', label: 'admin.tab.security' },
+  { id: 'policies', label: 'admin.tab.policies' },
   { id: 'users', label: 'admin.tab.users' },
   { id: 'audit', label: 'admin.tab.audit' },
   { id: 'adoption', label: 'admin.tab.adoption' },
 ];
 
-/** Admin: Security Settings (as the article's path), users, the audit log, and 2FA adoption. */
+/** Admin: Security Settings (as the article's path), sessions and networks, users, the audit log, and 2FA adoption. */
 export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; onTab: (tab: AdminTab) => void; onSetUpOwnMethod: () => void }) {
   const t = useT();
   return (
@@ -28,6 +30,7 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
         ))}
       </nav>
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
+      {tab === 'policies' ? <AccountPolicyCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
       {tab === 'adoption' ? <AdoptionTab /> : null}
