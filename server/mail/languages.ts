@@ -1,30 +1,9 @@
 // The languages AgentDesk speaks (en, pt-PT, pt-BR, es) and which one a mail is written in:
 // the recipient's (users.language), else the language of the request that caused it (its
 // Accept-Language), else English. No dependencies: the audit's request context reads it too.
-export const LANGUAGES = ['en', 'pt-PT', 'pt-BR', 'es'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { isLanguage, LANGUAGES, matchLanguage, type Language } from '../../contract/languages.js';
 
-export function isLanguage(value: unknown): value is Language {
-  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
-}
-
-/**
- * One language tag to ours, as the renderer matches the system's (renderer/src/i18n/locales.ts):
- * es-* is Spanish; Portuguese goes by region, Brazil to pt-BR and every other region (and a bare
- * "pt") to pt-PT; anything else is none of ours.
- */
-export function matchLanguage(tag: string): Language | null {
-  let parsed: Intl.Locale;
-  try {
-    parsed = new Intl.Locale(tag);
-  } catch {
-    return null;
-  }
-  if (parsed.language === 'es') return 'es';
-  if (parsed.language === 'en') return 'en';
-  if (parsed.language === 'pt') return parsed.region === 'BR' ? 'pt-BR' : 'pt-PT';
-  return null;
-}
+export { isLanguage, LANGUAGES, matchLanguage, type Language };
 
 /**
  * The first of ours in an Accept-Language header, by quality (RFC 9110 12.5.4), or null. A

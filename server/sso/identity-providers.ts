@@ -7,24 +7,15 @@ import * as oidc from 'openid-client';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { IdentityProvider } from '../../contract/answers.js';
 import { newId } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
 import type { Database, IdentityProvidersTable } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface IdentityProviderView {
-  id: string;
-  type: 'oidc';
-  name: string;
-  issuer: string;
-  clientId: string;
-  trustMfa: boolean;
-  mfaAcrValues: string[];
-  jitProvisioning: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An identity provider as admins see it (the contract's answer): never its client secret. */
+export type IdentityProviderView = IdentityProvider;
 
 export interface IdentityProviderInput {
   type: 'oidc';

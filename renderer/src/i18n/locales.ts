@@ -1,7 +1,10 @@
 // Which language the console speaks: the user's choice on this device, else the first of the
 // browser's (or, on the desktop, the OS's) languages we have, else English.
-export const locales = ['en', 'pt-PT', 'pt-BR', 'es'] as const;
-export type Locale = (typeof locales)[number];
+import { isLanguage, LANGUAGES, matchLanguage, type Language } from '../../../contract/languages';
+
+/** The console's languages: the contract's (contract/languages.ts), which the server's mails speak too. */
+export const locales = LANGUAGES;
+export type Locale = Language;
 
 /** Each language named in itself, for the chooser. */
 export const localeNames: Record<Locale, string> = {
@@ -11,28 +14,10 @@ export const localeNames: Record<Locale, string> = {
   es: 'Español',
 };
 
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === 'string' && (locales as readonly string[]).includes(value);
-}
+export const isLocale = isLanguage;
 
-/**
- * One language tag to ours: es-* is Spanish; Portuguese goes by region, Brazil to pt-BR and every
- * other region to pt-PT (Angola, Mozambique and the rest write the European norm). A bare "pt" is
- * taken as pt-PT: it is what Portugal's own systems and the European Portuguese
- * keyboards send (Brazilian ones say pt-BR), and the product's home market is Portugal.
- */
-export function matchLocale(tag: string): Locale | null {
-  let parsed: Intl.Locale;
-  try {
-    parsed = new Intl.Locale(tag);
-  } catch {
-    return null;
-  }
-  if (parsed.language === 'es') return 'es';
-  if (parsed.language === 'en') return 'en';
-  if (parsed.language === 'pt') return parsed.region === 'BR' ? 'pt-BR' : 'pt-PT';
-  return null;
-}
+/** One language tag to ours, or null (contract/languages.ts says how Portuguese and Spanish are matched). */
+export const matchLocale = matchLanguage;
 
 /** The first of the preferred languages we speak, else English. */
 export function pickLocale(preferred: readonly string[]): Locale {
