@@ -2,6 +2,7 @@
 // kept sealed with the server key, as TOTP secrets are), list with each one's delivery state,
 // remove. Adding and removing are audited; every entry written after a stream is added is
 // queued for it (outbox.ts), earlier ones are not (the CSV export covers the past).
+import type { AuditStream } from '../../contract/answers.js';
 import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -15,21 +16,8 @@ export const MAX_STREAMS_PER_ACCOUNT = 5;
 /** A stream that has failed this long is flagged to admins (and keeps its queue: nothing dropped). */
 export const FAILING_AFTER_MS = 24 * 3_600_000;
 
-export interface StreamView {
-  id: string;
-  type: StreamType;
-  url: string;
-  createdAt: string;
-  lastDeliveredAt: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  failingSince: string | null;
-  /** True once deliveries have failed for 24 hours. */
-  failing: boolean;
-  nextAttemptAt: string | null;
-  /** Entries written but not yet delivered. */
-  pending: number;
-}
+/** A stream as admins see it: the contract's answer. */
+export type StreamView = AuditStream;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
