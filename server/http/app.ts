@@ -82,7 +82,12 @@ export function createContext(config: Config, store: Store, port: number): Serve
     recoveryCodes: new RecoveryCodes(box.deriveKey('recovery-codes')),
     passwords: new PasswordPolicy({ pwnedPasswordsUrl: config.pwnedPasswordsUrl }),
     mail: new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }),
-    metrics: new Metrics({ openStreams: () => events.openStreams, pool: store.poolState }),
+    metrics: new Metrics({
+      openStreams: () => events.openStreams,
+      pool: store.poolState,
+      outboxDepth: async () =>
+        Number((await store.db.selectFrom('audit_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    }),
     recentSecondFactorMs: 10 * 60_000,
     lifecycle: { draining: false },
     oidcProviders: new ProviderConfigs(box),

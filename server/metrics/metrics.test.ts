@@ -7,6 +7,7 @@ import { createAccount, enrolTotp, PASSWORD, signIn, startTestServer, type TestS
 import { openEvents } from '../testing/event-stream.js';
 import { parsePrometheusText } from '../testing/prometheus-text.js';
 import { totpCode } from '../testing/totp-reference.js';
+import { startWebhookReceiver } from '../testing/webhook-receiver.js';
 
 const TOKEN = 'metrics-token-for-the-scraper-0123456789';
 
@@ -60,6 +61,8 @@ describe('/metrics with a token', () => {
     assert.equal(m.types.get('agentdesk_pushed_sign_out_delay_seconds'), 'histogram');
     assert.equal(m.types.get('agentdesk_event_streams_open'), 'gauge');
     assert.equal(m.types.get('agentdesk_http_request_duration_seconds'), 'histogram');
+    assert.equal(m.types.get('agentdesk_audit_outbox_depth'), 'gauge');
+    assert.equal(m.value('agentdesk_audit_outbox_depth'), 0);
     // Pool state where there is a pool (PostgreSQL), and not invented for SQLite.
     assert.equal(m.types.has('agentdesk_db_pool_connections'), server.context.store.dialect === 'postgres');
     // Every method and outcome from 0, before any sign-in.
@@ -138,6 +141,38 @@ describe('/metrics with a token', () => {
       assert.equal(theirs.value('agentdesk_second_steps_total', { method: 'totp', outcome: 'failed' }), 0);
     } finally {
       await other.close();
+    }
+  });
+
+  test('the audit outbox depth is a gauge: entries wait while the receiver is down, 0 once delivered', async () => {
+    const receiver = await startWebhookReceiver();
+    const streaming = await startTestServer({ metricsToken: TOKEN, openSignup: true, auditStreamsAllowPrivateTargets: true, auditStreamsRetryMaxMs: 500 });
+    try {
+      const { account, user } = await createAccount(streaming, 'metrics-outbox');
+      const { token, methodId } = await enrolTotp(streaming, (await signIn(streaming, account.slug, user.email)).token);
+      await receiver.stop();
+      const added = await streaming.call('POST', '/account/audit-streams', { token, body: { type: 'webhook', url: receiver.url } });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      for (const name of ['Phone', 'Work phone', 'Old phone']) {
+        assert.equal((await streaming.call('PATCH', `/me/methods/${methodId}`, { token, body: { name } })).status, 200);
+      }
+      // The stream's own addition and the three renames, at least: nothing can be delivered.
+      const waiting = await metrics(streaming);
+      assert.ok(waiting.value('agentdesk_audit_outbox_depth') >= 4, `depth ${waiting.value('agentdesk_audit_outbox_depth')}`);
+      const rows = await streaming.db.selectFrom('audit_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(waiting.value('agentdesk_audit_outbox_depth'), Number(rows.n));
+
+      await receiver.start();
+      await receiver.until(() => receiver.events().some((e) => e.action === 'method.renamed' && e.details.name === 'Old phone'));
+      let depth = -1;
+      for (let t = 0; t < 50 && depth !== 0; t++) {
+        depth = (await metrics(streaming)).value('agentdesk_audit_outbox_depth');
+        if (depth !== 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(depth, 0);
+    } finally {
+      await streaming.close();
+      await receiver.close();
     }
   });
 });

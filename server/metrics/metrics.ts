@@ -1,8 +1,9 @@
 // What the service tells its operators' Prometheus at /metrics (http/routes/metrics.ts): sign-ins
 // and second steps by method and outcome, lock-outs, pushed sign-outs and how long after the
-// revocation they left, open event streams, request latency, and the PostgreSQL pool. One
-// registry per server (prom-client's default registry is global: test servers in one process
-// would count into each other). Counting is a few map lookups on paths that cost milliseconds.
+// revocation they left, open event streams, request latency, the audit outbox's depth and the
+// PostgreSQL pool. One registry per server (prom-client's default registry is global: test
+// servers in one process would count into each other). Counting is a few map lookups on paths
+// that cost milliseconds; the outbox depth is one COUNT per scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LimitName, Lockout } from '../sessions/throttling.js';
 import type { RevocationReason } from '../sessions/events.js';
@@ -28,6 +29,8 @@ export interface MetricsSources {
   openStreams(): number;
   /** PostgreSQL only: the connection pool's state. */
   pool?: (() => PoolState) | undefined;
+  /** Audit entries waiting in the outbox for their stream's receiver (one COUNT, read at each scrape). */
+  outboxDepth?: (() => Promise<number>) | undefined;
 }
 
 const OUTCOMES: readonly AttemptOutcome[] = ['succeeded', 'failed', 'locked', 'throttled', 'error'];
@@ -74,6 +77,17 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const outboxDepth = sources.outboxDepth;
+    if (outboxDepth) {
+      new Gauge({
+        name: 'agentdesk_audit_outbox_depth',
+        help: 'Audit entries not yet delivered to their stream (rows of audit_outbox, all streams of all accounts).',
+        registers,
+        async collect() {
+          this.set(await outboxDepth());
+        },
+      });
+    }
     const pool = sources.pool;
     if (pool) {
       const gauge = (name: string, help: string, read: (s: PoolState) => number) =>
