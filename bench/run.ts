@@ -1,7 +1,7 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, burst, fanout, enforce, users, startup, adoption (SQLite, and PostgreSQL when its binaries
+// Names: totp, security-key, sign-in, burst, fanout, enforce, users, startup, adoption, audit-stream (SQLite, and PostgreSQL when its binaries
 // are installed or DATABASE_URL is set; `enforce-sqlite` and `users-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
@@ -21,6 +21,7 @@ import { runBurst } from './burst.js';
 import { runUsers } from './users-list.js';
 import { runStartup } from './startup.js';
 import { runAdoption } from './adoption.js';
+import { runAuditStream } from './audit-stream.js';
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
   totp: runTotp,
@@ -34,8 +35,9 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   'users-sqlite': () => runUsers({ postgres: false }),
   startup: runStartup,
   adoption: () => runAdoption(),
+  'audit-stream': () => runAuditStream(),
 };
-const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'users', 'startup', 'adoption'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'users', 'startup', 'adoption', 'audit-stream'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {
@@ -55,7 +57,7 @@ const machine = {
 if (!process.argv.includes('--one')) console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
 // Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
 // that hangs or crashes is reported and the others still run.
-const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000 };
+const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000 };
 
 if (process.argv.includes('--one')) {
   const name = names[0]!;

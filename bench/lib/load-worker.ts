@@ -11,7 +11,7 @@ import argon2 from 'argon2';
 import { SoftAuthenticator, type SoftCredential } from '../../server/testing/soft-webauthn.js';
 import { totpCode } from '../../server/testing/totp-reference.js';
 
-export type LoadKind = 'totp' | 'security_key' | 'sign_in' | 'argon2_raw' | 'floor';
+export type LoadKind = 'totp' | 'security_key' | 'sign_in' | 'argon2_raw' | 'floor' | 'rename';
 
 export interface Level {
   concurrency: number;
@@ -25,7 +25,7 @@ export interface LoadJob {
   port: number;
   origin: string;
   levels: Level[];
-  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?}; argon2_raw: {hash, password}; floor: {value} */
+  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?}; argon2_raw: {hash, password}; floor: {value}; rename: {token, methodId} (an audited action) */
   ops: any[];
   /** sign_in and argon2_raw reuse their ops round-robin; the second step never reuses one. */
   reuse?: boolean;
@@ -106,6 +106,7 @@ function credentialOf(index: number, op: any): SoftCredential {
 }
 if (job.kind === 'security_key') job.ops.forEach((op, i) => credentialOf(i, op)); // parsed before the clock starts
 
+let renamed = 0;
 async function runOp(index: number): Promise<string | null> {
   const op = job.ops[index]!;
   switch (job.kind) {
@@ -124,6 +125,11 @@ async function runOp(index: number): Promise<string | null> {
     case 'sign_in': {
       const r = await request('POST', '/api/v1/sessions', undefined, { account: op.account, email: op.email, password: op.password, ...(op.deviceToken ? { deviceToken: op.deviceToken } : {}) });
       return r.status === 201 ? null : `${r.status} ${r.text}`;
+    }
+    case 'rename': {
+      // Renames the method: one audit entry (method.renamed) per answer, cheap otherwise.
+      const r = await request('PATCH', `/api/v1/me/methods/${op.methodId}`, op.token, { name: `Phone ${++renamed}` });
+      return r.status === 200 ? null : `${r.status} ${r.text}`;
     }
     case 'floor': {
       // One row written by a bare route (bench/lib/floor-server.ts).
