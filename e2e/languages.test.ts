@@ -295,6 +295,14 @@ for (const language of languages) {
     await a.getByRole('heading', { name: m('audit.title') }).waitFor();
     await a.getByTestId('audit-table').waitFor();
     await check(walk, a, 'admin-audit-log');
+    await a.goto('/#/admin/policies');
+    await a.getByRole('heading', { name: m('sessionPolicy.title') }).waitFor();
+    await a.getByLabel(m('networks.label')).waitFor();
+    await check(walk, a, 'admin-sessions-and-networks');
+    await a.goto('/#/admin/adoption');
+    await a.getByRole('heading', { name: m('adoption.title') }).waitFor();
+    await a.locator('.recharts-surface').first().waitFor();
+    await check(walk, a, 'admin-adoption');
     await desk.context.close();
 
     // The newcomer: the deployment-day banner; then 2FA required now signs him out, and the

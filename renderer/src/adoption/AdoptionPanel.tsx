@@ -101,7 +101,7 @@ export function AdoptionPanel() {
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="label" minTickGap={24} />
                   <YAxis allowDecimals={false} />
-                  <Tooltip />
+                  <Tooltip contentStyle={{ background: 'var(--surface)', color: 'var(--text)', borderColor: 'var(--border)' }} labelStyle={{ color: 'var(--text)' }} itemStyle={{ color: 'var(--text)' }} />
                   <Legend />
                   {LINES.map((l) => (
                     <Line key={l.key} type="monotone" dataKey={l.key} name={t(l.label)} stroke={l.colour} dot={false} isAnimationActive={false} />
