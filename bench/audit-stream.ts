@@ -21,12 +21,12 @@ import type { Socket } from 'node:net';
 import { addStream } from '../server/audit-streams/streams.js';
 import { newTimeOrderedId } from '../server/crypto/tokens.js';
 import { openStore } from '../server/store/database.js';
-import type { AuditEventsTable, AuditOutboxTable, DevicesTable, DeviceUsersTable, MethodsTable, UsersTable } from '../server/store/schema.js';
+import type { AuditEventsTable, AuditOutboxTable } from '../server/store/schema.js';
 import { totpCode } from '../server/testing/totp-reference.js';
 import { runLoad } from './lib/load.js';
 import { isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
 import { withSeededServer } from './lib/scenario.js';
-import { benchPasswordHash, BENCH_PASSWORD, deviceRow, insertMany, seedAccount, totpMethod, totpSecret, userRow } from './lib/seed.js';
+import { BENCH_PASSWORD, insertMany, seedAgentsAtTheirDesks } from './lib/seed.js';
 
 const BACKLOG = Number(process.env.BENCH_STREAM_BACKLOG ?? 100_000);
 const SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 5);
@@ -100,35 +100,13 @@ export async function runAuditStream(log: (s: string) => void = (s) => console.l
   const scenario = await withSeededServer(
     'audit-stream',
     async (db, box) => {
-      const hash = await benchPasswordHash();
-      const account = await seedAccount(db, box, 'bench', hash);
-      const now = Date.now();
-      const users: UsersTable[] = [];
-      const methods: MethodsTable[] = [];
-      const devices: DevicesTable[] = [];
-      const deviceUsers: DeviceUsersTable[] = [];
-      const deviceTokens: string[] = [];
-      for (let i = 0; i < USERS; i++) {
-        const user = userRow(account.accountId, i, account.slug, hash, true, now);
-        users.push(user);
-        methods.push(totpMethod(box, user.id, account.accountId, totpSecret(), now));
-        const device = deviceRow(now);
-        devices.push(device.row);
-        deviceTokens.push(device.token);
-        deviceUsers.push({ device_id: device.row.id, user_id: user.id, account_id: account.accountId, first_signed_in_at: now, last_signed_in_at: now });
-      }
-      await db.transaction().execute(async (trx) => {
-        await insertMany(trx, 'users', users);
-        await insertMany(trx, 'methods', methods);
-        await insertMany(trx, 'devices', devices);
-        await insertMany(trx, 'device_users', deviceUsers);
-      });
+      const { account, emails, deviceTokens } = await seedAgentsAtTheirDesks(db, box, USERS);
       // The stream as the admin adds it (the server's own code), to the receiver in this process.
       const stream = await addStream(db, box, { allowPrivateTargets: true }, {
         accountId: account.accountId, actorId: account.admin.id, type: 'webhook', url: receiver.url, request: { address: null, userAgent: null, deviceId: null },
       });
       const adminMethod = await db.selectFrom('methods').select('id').where('user_id', '=', account.admin.id).executeTakeFirstOrThrow();
-      return { account, streamId: stream.id, adminMethodId: adminMethod.id, emails: users.map((u) => u.email), deviceTokens };
+      return { account, streamId: stream.id, adminMethodId: adminMethod.id, emails, deviceTokens };
     },
     // Back-off capped at 1 s: the drain starts within a second of the receiver coming back.
     { env: { AGENTDESK_AUDIT_STREAMS_ALLOW_PRIVATE_TARGETS: '1', AGENTDESK_AUDIT_STREAMS_RETRY_MAX_SECONDS: '1' } },

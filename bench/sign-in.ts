@@ -5,12 +5,11 @@
 // Target: sign-in throughput >= 0.9 of the raw rate: nothing besides the hash may cost noticeably.
 //
 //   npm run bench -- sign-in
-import type { DevicesTable, DeviceUsersTable, MethodsTable, UsersTable } from '../server/store/schema.js';
 import { LEVELS, mergeRounds as merge, runLoad, type LevelResult } from './lib/load.js';
 import { isMain, table, writeResults, type Figure } from './lib/report.js';
 import { withSeededServer } from './lib/scenario.js';
 import { BENCH_LOG_LEVEL } from './lib/server-process.js';
-import { benchPasswordHash, BENCH_PASSWORD, deviceRow, insertMany, seedAccount, totpMethod, totpSecret, userRow } from './lib/seed.js';
+import { BENCH_PASSWORD, seedAgentsAtTheirDesks } from './lib/seed.js';
 import { loadFigures } from './second-step.js';
 
 export const SIGN_IN_RATIO_TARGET = 0.9;
@@ -21,30 +20,8 @@ export async function runSignIn(): Promise<Figure[]> {
   // answer is two_factor_required with their methods, the common case at shift change once 2FA
   // is required. (A burst of sign-ins from devices nobody used is bench/burst.ts's subject.)
   const scenario = await withSeededServer('sign-in', async (db, box) => {
-    const hash = await benchPasswordHash();
-    const account = await seedAccount(db, box, 'bench', hash);
-    const now = Date.now();
-    const users: UsersTable[] = [];
-    const methods: MethodsTable[] = [];
-    const devices: DevicesTable[] = [];
-    const deviceUsers: DeviceUsersTable[] = [];
-    const deviceTokens: string[] = [];
-    for (let i = 0; i < USERS; i++) {
-      const user = userRow(account.accountId, i, account.slug, hash, true, now);
-      users.push(user);
-      methods.push(totpMethod(box, user.id, account.accountId, totpSecret(), now));
-      const device = deviceRow(now);
-      devices.push(device.row);
-      deviceTokens.push(device.token);
-      deviceUsers.push({ device_id: device.row.id, user_id: user.id, account_id: account.accountId, first_signed_in_at: now, last_signed_in_at: now });
-    }
-    await db.transaction().execute(async (trx) => {
-      await insertMany(trx, 'users', users);
-      await insertMany(trx, 'methods', methods);
-      await insertMany(trx, 'devices', devices);
-      await insertMany(trx, 'device_users', deviceUsers);
-    });
-    return { slug: account.slug, hash, emails: users.map((u) => u.email), deviceTokens };
+    const { account, hash, emails, deviceTokens } = await seedAgentsAtTheirDesks(db, box, USERS);
+    return { slug: account.slug, hash, emails, deviceTokens };
   });
   // Raw and sign-in windows alternate, three rounds per level, and the ratio is that of the summed throughputs of
   // all rounds (each round's own ratio is kept in the JSON): load from anything else on this

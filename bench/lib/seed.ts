@@ -7,7 +7,7 @@ import type { SecretBox } from '../../server/crypto/secret-box.js';
 import { hashToken, newId, newToken } from '../../server/crypto/tokens.js';
 import { totpMethodRow } from '../../server/second-factors/totp.js';
 import { hashPassword } from '../../server/people/passwords.js';
-import type { Database, DevicesTable, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
+import type { Database, DevicesTable, DeviceUsersTable, MethodsTable, SessionsTable, UsersTable } from '../../server/store/schema.js';
 
 export const BENCH_PASSWORD = 'correct horse battery staple';
 const HOUR = 3_600_000;
@@ -140,4 +140,36 @@ export function deviceRow(now: number): { token: string; row: DevicesTable } {
     token,
     row: { id: newId(), token_hash: hashToken(token), created_at: now, last_seen_at: now, created_address: '127.0.0.1', last_address: '127.0.0.1', user_agent: 'AgentDesk bench' },
   };
+}
+
+/**
+ * An account whose `count` agents each have an authenticator app and a desk they signed in on
+ * before (a known device): the common case at shift change. Returns the account, the password
+ * hash, the agents' emails and each one's device token.
+ */
+export async function seedAgentsAtTheirDesks(db: Kysely<Database>, box: SecretBox, count: number) {
+  const hash = await benchPasswordHash();
+  const account = await seedAccount(db, box, 'bench', hash);
+  const now = Date.now();
+  const users: UsersTable[] = [];
+  const methods: MethodsTable[] = [];
+  const devices: DevicesTable[] = [];
+  const deviceUsers: DeviceUsersTable[] = [];
+  const deviceTokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const user = userRow(account.accountId, i, account.slug, hash, true, now);
+    users.push(user);
+    methods.push(totpMethod(box, user.id, account.accountId, totpSecret(), now));
+    const device = deviceRow(now);
+    devices.push(device.row);
+    deviceTokens.push(device.token);
+    deviceUsers.push({ device_id: device.row.id, user_id: user.id, account_id: account.accountId, first_signed_in_at: now, last_signed_in_at: now });
+  }
+  await db.transaction().execute(async (trx) => {
+    await insertMany(trx, 'users', users);
+    await insertMany(trx, 'methods', methods);
+    await insertMany(trx, 'devices', devices);
+    await insertMany(trx, 'device_users', deviceUsers);
+  });
+  return { account, hash, emails: users.map((u) => u.email), deviceTokens };
 }
