@@ -150,6 +150,8 @@ function samlOf(ctx: ServerContext, provider: IdentityProvidersTable, extra: Par
     disableRequestedAuthnContext: true,
     acceptedClockSkewMs: CLOCK_SKEW_MS,
     signatureAlgorithm: 'sha256',
+    // A request is answerable as long as its stored row lives (sessions/strategies/sso.ts).
+    requestIdExpirationPeriodMs: 10 * 60_000,
     ...extra,
   });
 }
@@ -186,11 +188,13 @@ export class SamlRejected extends Error {}
  * Validates the IdP's response to the request `requestId`. Throws SamlRejected for anything the
  * library or we refuse. Everything returned comes from the signed assertion.
  */
-export async function validateResponse(ctx: ServerContext, provider: IdentityProvidersTable, samlResponse: string, requestId: string): Promise<SamlAssertion> {
+export async function validateResponse(ctx: ServerContext, provider: IdentityProvidersTable, samlResponse: string, request: { id: string; issuedAt: number }): Promise<SamlAssertion> {
+  const requestId = request.id;
   // The only request this response may answer is the one stored with the RelayState it came with.
   const issued: CacheProvider = {
     saveAsync: async () => null,
-    getAsync: async (key) => (key === requestId ? 'issued' : null),
+    // node-saml reads the value as the instant the request was issued.
+    getAsync: async (key) => (key === requestId ? new Date(request.issuedAt).toISOString() : null),
     removeAsync: async () => null,
   };
   const acs = acsUrl(ctx);

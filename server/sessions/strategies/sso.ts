@@ -279,7 +279,7 @@ export async function finishSamlAcs(ctx: ServerContext, input: { samlResponse: s
   const { row, provider, refuse } = await openRequest(ctx, { state: input.relayState, browserBinding: input.browserBinding, request: input.request, type: 'saml' });
   let assertion;
   try {
-    assertion = await validateSamlResponse(ctx, provider, input.samlResponse, row.nonce);
+    assertion = await validateSamlResponse(ctx, provider, input.samlResponse, { id: row.nonce, issuedAt: Number(row.created_at) });
   } catch (error) {
     if (error instanceof SamlRejected) throw await refuse('sso_failed', 'assertion_validation', { message: error.message });
     if (error instanceof DomainError) throw await refuse('sso_failed', error.code);
