@@ -40,6 +40,8 @@ export class DesktopSession {
   readonly client: ServerClient;
   readonly #options: DesktopSessionOptions;
   readonly #storeKey: string;
+  /** The single sign-on waiting for the system browser, if any. */
+  #sso: AbortController | null = null;
   readonly #log: (line: string) => void;
   #token: string | null = null;
   #account: string | null = null;
@@ -125,19 +127,37 @@ export class DesktopSession {
    * (main/sso-loopback.ts); the answer is held as a password sign-in's is.
    */
   async signInWithSso(input: { account: string; provider: string }, openBrowser: (url: string) => Promise<unknown> | void): Promise<CurrentSession> {
+    // One wait for the browser at a time: a second start (another provider) ends the first.
+    this.#sso?.abort();
+    const waiting = new AbortController();
+    this.#sso = waiting;
+    let answer: Awaited<ReturnType<typeof signInWithSso>>;
+    try {
+      const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
+      answer = await signInWithSso(this.client, {
+        ...input,
+        deviceToken,
+        openBrowser,
+        signal: waiting.signal,
+        ...(this.#options.ssoTimeoutMs !== undefined && { timeoutMs: this.#options.ssoTimeoutMs }),
+      });
+      // Cancelled after the code came back: nothing is held, as the agent was told.
+      if (waiting.signal.aborted) throw new ApiError('sso_cancelled', 'Single sign-on was cancelled.');
+    } finally {
+      if (this.#sso === waiting) this.#sso = null;
+    }
     const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
-    const answer = await signInWithSso(this.client, {
-      ...input,
-      deviceToken,
-      openBrowser,
-      ...(this.#options.ssoTimeoutMs !== undefined && { timeoutMs: this.#options.ssoTimeoutMs }),
-    });
     if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
       await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);
     }
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
     return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+  }
+
+  /** Stops waiting for the system browser (the agent pressed Cancel): the sign-in ends in sso_cancelled. */
+  cancelSso(): void {
+    this.#sso?.abort();
   }
 
   /** The session this app holds, restoring it from the keychain at start; null when none. */

@@ -11,6 +11,7 @@ export const clientInvokeNames = [
   'useSecurityKey',
   'signInWithSecurityKey',
   'signInWithSso',
+  'cancelSignInWithSso',
   'addSecurityKey',
   'signOut',
   'submitSecurityKeyPin',

@@ -24,6 +24,7 @@ const clientArguments = {
   useSecurityKey: None,
   signInWithSecurityKey: Type.Tuple([Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), autofill: Type.Optional(Type.Boolean()) }, strict)]),
   signInWithSso: Type.Tuple([Type.Object({ account: StartSsoBody.properties.account, provider: StartSsoBody.properties.provider }, strict)]),
+  cancelSignInWithSso: None,
   addSecurityKey: Type.Union([Type.Tuple([MethodName]), Type.Tuple([MethodName, Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict)])]),
   signOut: None,
   submitSecurityKeyPin: Type.Tuple([Pin]),

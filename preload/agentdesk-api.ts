@@ -72,6 +72,8 @@ export interface ClientFunctions {
    * the console is loaded again signed in, or with `sso_error` on the sign-in screen).
    */
   signInWithSso(input: { account: string; provider: string }): Promise<CurrentSession>;
+  /** Stop waiting for the system browser: the pending signInWithSso ends in `sso_cancelled` (the web console has nothing to cancel). */
+  cancelSignInWithSso(): Promise<void>;
   /** `passwordless`: the key keeps a sign-in credential and checks its PIN or fingerprint, to sign in with it alone. */
   addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
   signOut(): Promise<void>;

@@ -243,6 +243,8 @@ export function createWebApi(): AgentDeskApi {
       window.location.assign(authorizationUrl);
       return new Promise<never>(() => {});
     },
+    // The page has gone to the provider: there is no wait here to cancel.
+    cancelSignInWithSso: async () => {},
 
     addSecurityKey: (name, registration) =>
       withSecurityKey(async () => {

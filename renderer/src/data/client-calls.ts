@@ -41,6 +41,9 @@ export async function signInWithSso(input: { account: string; provider: string }
   return current;
 }
 
+/** The desktop stops waiting for the system browser; the pending signInWithSso ends in `sso_cancelled`. */
+export const cancelSignInWithSso = () => agentdesk.cancelSignInWithSso();
+
 /** The account's identity providers (ids and names only, public): asked as the account is typed, not kept. */
 export const listSsoProviders = (account: string) => run('listSsoProviders', { query: { account } });
 

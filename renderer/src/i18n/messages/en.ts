@@ -33,6 +33,7 @@ export const en = {
   'sso.redirecting': "Going to {name}…",
   'sso.waitingBrowser': "Finish signing in with {name} in your browser…",
   'sso.desktopHint': "Your web browser opened the sign-in page. When it says you can close it, come back here.",
+  'sso.cancelWaiting': "Cancel and choose another way to sign in",
 
   'codeField.placeholder': '123456',
 

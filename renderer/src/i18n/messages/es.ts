@@ -34,6 +34,7 @@ export const es: Record<MessageId, string> = {
   'sso.redirecting': "Abriendo {name}…",
   'sso.waitingBrowser': "Termine de iniciar sesión con {name} en su navegador…",
   'sso.desktopHint': "Su navegador abrió la página de inicio de sesión. Cuando indique que puede cerrarla, vuelva aquí.",
+  'sso.cancelWaiting': "Cancelar y elegir otra forma de iniciar sesión",
 
   'codeField.placeholder': '123456',
 

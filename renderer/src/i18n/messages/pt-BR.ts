@@ -34,6 +34,7 @@ export const ptBR: Record<MessageId, string> = {
   'sso.redirecting': "Abrindo {name}…",
   'sso.waitingBrowser': "Conclua o login com {name} no navegador…",
   'sso.desktopHint': "O navegador abriu a página de login. Quando ela disser que você pode fechá-la, volte aqui.",
+  'sso.cancelWaiting': "Cancelar e escolher outra forma de entrar",
 
   'codeField.placeholder': '123456',
 

@@ -34,6 +34,7 @@ export const ptPT: Record<MessageId, string> = {
   'sso.redirecting': "A abrir {name}…",
   'sso.waitingBrowser': "Conclua o início de sessão com {name} no navegador…",
   'sso.desktopHint': "O navegador abriu a página de início de sessão. Quando indicar que a pode fechar, volte aqui.",
+  'sso.cancelWaiting': "Cancelar e escolher outra forma de iniciar sessão",
 
   'codeField.placeholder': '123456',
 
