@@ -546,3 +546,22 @@ export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {
   /** Security keys already registered that the rule would not accept today (never attested, another model, or revoked). */
   keysOutsideRule: number;
 }
+
+/** A group of users (PRODUCT.md "Authentication policies"; server/groups/groups.ts). */
+export interface Group {
+  id: string;
+  name: string;
+  /** The identity provider's id for it, when SCIM pushed it. */
+  externalId: string | null;
+  createdAt: string;
+  memberCount: number;
+}
+
+/** What replacing a group's members did. */
+export interface GroupMembersChanged {
+  added: number;
+  removed: number;
+  memberCount: number;
+  /** Sessions ended because a user without a method came under the requirement. */
+  revokedSessions: number;
+}

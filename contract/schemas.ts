@@ -109,6 +109,16 @@ export const SecuritySettingsBody = Type.Object(
 );
 export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
 
+/** A group's name (PRODUCT.md "Authentication policies"): unique in the account whatever its case. */
+export const GroupName = Type.String({ minLength: 1, maxLength: 80, ...nameRule });
+export const GroupBody = Type.Object({ name: GroupName }, strict);
+/** The most users one PUT of a group's members names (server/groups/groups.ts). */
+export const MAX_GROUP_MEMBERS = 10_000;
+export const GroupMembersBody = Type.Object(
+  { userIds: Type.Array(Id, { maxItems: MAX_GROUP_MEMBERS, description: 'Every member, replacing the current ones (all or nothing: an id that is not a user of this account refuses the change).' }) },
+  strict,
+);
+
 /** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
 export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
 

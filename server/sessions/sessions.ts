@@ -1,6 +1,6 @@
 // Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
-import type { Kysely, Transaction } from 'kysely';
+import type { Expression, Kysely, SqlBool, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
@@ -328,9 +328,20 @@ export class Sessions {
    */
   static async revokeUnderRequirement(
     trx: Kysely<Database> | Transaction<Database>,
-    input: { accountId: string; acceptedMethodFlag: 'has_two_factor' | 'has_security_key'; reason: 'two_factor_required' | 'security_key_required'; passwordOnly: boolean },
+    input: {
+      accountId: string;
+      acceptedMethodFlag: 'has_two_factor' | 'has_security_key';
+      reason: 'two_factor_required' | 'security_key_required';
+      passwordOnly: boolean;
+      /** Which users the requirement applies to (enforcement/requirement-scope.ts), as SQL over the users alias given. */
+      users?: ((alias: string) => Expression<SqlBool>) | undefined;
+      /** Only among these users (a membership or role change); absent: the whole account. */
+      userIds?: readonly string[] | undefined;
+    },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
+    const inScope = input.users;
+    const ids = input.userIds;
     const withoutMethod = await trx
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: input.reason })
@@ -338,7 +349,13 @@ export class Sessions {
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
       .where('user_id', 'in', (eb) =>
-        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
+        eb
+          .selectFrom('users as su')
+          .select('su.id')
+          .where('su.account_id', '=', input.accountId)
+          .where(`su.${input.acceptedMethodFlag}`, '=', 0)
+          .$if(inScope !== undefined, (q) => q.where(inScope!('su')))
+          .$if(ids !== undefined, (q) => q.where('su.id', 'in', ids!.length ? [...ids!] : [''])),
       )
       .returning(['id', 'user_id'])
       .execute();
@@ -350,6 +367,9 @@ export class Sessions {
       .where('second_factor_at', 'is', null)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .$if(inScope !== undefined, (q) =>
+        q.where('user_id', 'in', (eb) => eb.selectFrom('users as su').select('su.id').where('su.account_id', '=', input.accountId).where(inScope!('su'))),
+      )
       .returning(['id', 'user_id'])
       .execute();
     return { withoutMethod, passwordOnly };
