@@ -18,6 +18,13 @@ export const SCOPE_ROLES: readonly ScopeRole[] = ['admin', 'agent'];
 /** A scope as the API takes it: `{everyone: true}` or chosen roles and groups (at least one). */
 export type RequirementScope = { everyone: true } | { everyone: false; roles: ScopeRole[]; groupIds: string[] };
 
+/** A scope as a request gives it, before validateScope checks it. */
+export interface ScopeInput {
+  everyone?: boolean | undefined;
+  roles?: string[] | undefined;
+  groupIds?: string[] | undefined;
+}
+
 /** What a scope is measured against: the account's stored one, or one an admin is about to save. */
 export type ScopeSource = { accountId: string } | { accountRef: string } | { scope: RequirementScope };
 
@@ -98,7 +105,7 @@ export async function storedScope(db: Db, accountId: string): Promise<Requiremen
  * Checks a scope an admin asks for: `{everyone: true}`, or at least one role or group, every
  * group one of this account's. Throws `invalid_scope` (nothing changed) otherwise.
  */
-export async function validateScope(db: Db, accountId: string, input: { everyone?: boolean | undefined; roles?: string[] | undefined; groupIds?: string[] | undefined }): Promise<RequirementScope> {
+export async function validateScope(db: Db, accountId: string, input: ScopeInput): Promise<RequirementScope> {
   if (input.everyone === true) {
     if (input.roles?.length || input.groupIds?.length) throw new DomainError('invalid_scope', 'Choose everyone, or roles and groups, not both.');
     return { everyone: true };
@@ -149,7 +156,14 @@ export function scopeForAudit(scope: RequirementScope): Record<string, unknown> 
 export async function signOutEnteringScope(trx: Transaction<Database>, accountId: string, userIds: readonly string[]): Promise<Revocations> {
   const empty: Revocations = { two_factor_required: [], security_key_required: [] };
   if (userIds.length === 0) return empty;
-  const account = await trx.selectFrom('accounts').select(['require_two_factor', 'second_factor_policy']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  // Through the account row's lock, as an enforcement save and a method removal take it: a user
+  // removing their last method at the same moment either is refused or is signed out here.
+  const account = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
+    .where('id', '=', accountId)
+    .returning(['require_two_factor', 'second_factor_policy'])
+    .executeTakeFirstOrThrow();
   if (account.require_two_factor !== 1) return empty;
   const policy = policyOf(account);
   const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
@@ -160,6 +174,8 @@ export async function signOutEnteringScope(trx: Transaction<Database>, accountId
     passwordOnly: false,
     users: (alias) => inRequirementScope(alias, { accountId }),
     userIds,
+    // Their sessions from before they came in scope; one already enrolling keeps going.
+    activeOnly: true,
   });
   return { ...empty, [reason]: ended.withoutMethod.map((r) => r.id) };
 }

@@ -4,6 +4,7 @@ import type { Expression, Kysely, SqlBool, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
+import { requirementApplies } from '../enforcement/requirement-scope.js';
 import type { RevocationReason, SessionEvents } from './events.js';
 import type { AccountsTable, Database, SessionsTable, UsersTable } from '../store/schema.js';
 
@@ -37,6 +38,8 @@ export interface AuthenticatedSession {
    */
   knownDevice: boolean;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
+  /** `require_two_factor` here is 1 when the account requires 2FA *of this user* (the requirement
+   * is on and its scope holds them: enforcement/requirement-scope.ts), else 0. */
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks' | 'session_idle_minutes' | 'session_absolute_hours'>;
 }
 
@@ -91,7 +94,8 @@ export class Sessions {
           'u.language as user_language',
           'a.name as account_name',
           'a.slug as account_slug',
-          'a.require_two_factor as account_require_two_factor',
+          // Whether 2FA is required of this user: the account requires it and its scope holds them.
+          requirementApplies('u', 'a').as('account_require_two_factor'),
           'a.user_verification as account_user_verification',
           'a.second_factor_policy as account_second_factor_policy',
           'a.allowed_networks as account_allowed_networks',
@@ -337,6 +341,8 @@ export class Sessions {
       users?: ((alias: string) => Expression<SqlBool>) | undefined;
       /** Only among these users (a membership or role change); absent: the whole account. */
       userIds?: readonly string[] | undefined;
+      /** Only `active` sessions (a scope that grows while the requirement is on: a session already enrolling goes on). */
+      activeOnly?: boolean | undefined;
     },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
@@ -348,6 +354,7 @@ export class Sessions {
       .where('account_id', '=', input.accountId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .$if(input.activeOnly === true, (q) => q.where('state', '=', 'active'))
       .where('user_id', 'in', (eb) =>
         eb
           .selectFrom('users as su')
