@@ -266,6 +266,13 @@ export interface UserListQuery {
   signedIn?: boolean;
   role?: Role;
   status?: UserStatus;
+  /** Only users the 2FA requirement's stored scope holds (true) or leaves out (false). */
+  inScope?: boolean;
+  /** Only members of this group. */
+  groupId?: string;
+  /** Only users a scope about to be saved holds: comma-separated roles and group ids. */
+  scopeRoles?: string;
+  scopeGroupIds?: string;
   sort?: string;
   limit?: number;
   offset?: number;

@@ -181,6 +181,9 @@ const userFilterFields = {
   signedIn: Type.Optional(BooleanText),
   inScope: Type.Optional(BooleanText),
   groupId: Type.Optional(Id),
+  /** A scope about to be saved (the impact preview's list): users with one of these roles or in one of these groups. */
+  scopeRoles: Type.Optional(ScopeList),
+  scopeGroupIds: Type.Optional(ScopeList),
 };
 export const ListUsersQuery = Type.Object(
   {

@@ -22,6 +22,9 @@ export interface UserFilters {
   inScope?: boolean | undefined;
   /** Only members of this group. */
   groupId?: string | undefined;
+  /** Only users a scope about to be saved would hold (comma-separated roles and group ids). */
+  scopeRoles?: string | undefined;
+  scopeGroupIds?: string | undefined;
 }
 
 /** The account's users with a live session: found from its sessions (index sessions_account). */
@@ -74,6 +77,11 @@ export function filteredUsers(db: Kysely<Database>, accountId: string, filters: 
   if (filters.inScope !== undefined) {
     const inScope = inRequirementScope('u', { accountId });
     q = q.where(filters.inScope ? inScope : sql<boolean>`not ${inScope}`);
+  }
+  if (filters.scopeRoles !== undefined || filters.scopeGroupIds !== undefined) {
+    const split = (v: string | undefined) => (v ? v.split(',') : []);
+    const roles = split(filters.scopeRoles).filter((r): r is UsersTable['role'] => r === 'admin' || r === 'agent');
+    q = q.where(inRequirementScope('u', { scope: { everyone: false, roles, groupIds: split(filters.scopeGroupIds) } }));
   }
   if (filters.groupId !== undefined) {
     const groupId = filters.groupId;
