@@ -327,13 +327,14 @@ export const AdoptionQuery = Type.Object(
     days: Type.Optional(AdoptionDays),
     missingLimit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,1}|[1-4][0-9]{2}|500)$' })),
     missingOffset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+    groupId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: "Only this group's members (today's members, over every day)." })),
   },
   strict,
 );
 export type AdoptionQuery = Static<typeof AdoptionQuery>;
 /** GET /account/adoption/export: `part=days` (default) one row per day, `part=missing` who is still without a method. */
 export const AdoptionExportQuery = Type.Object(
-  { days: Type.Optional(AdoptionDays), part: Type.Optional(Type.Union([Type.Literal('days'), Type.Literal('missing')])) },
+  { days: Type.Optional(AdoptionDays), part: Type.Optional(Type.Union([Type.Literal('days'), Type.Literal('missing')])), groupId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })) },
   strict,
 );
 export type AdoptionExportQuery = Static<typeof AdoptionExportQuery>;

@@ -187,4 +187,31 @@ describe('the requirement by scope', () => {
     assert.equal((await server.call('GET', '/me', { token: ivo.token })).body.account.twoFactorScheduledAt, day.toISOString());
     assert.equal((await server.call('GET', '/me', { token: rui.token })).body.account.twoFactorScheduledAt, null);
   });
+
+  test('adoption by group, and the deployment day\'s progress counts only the scope', async () => {
+    const a = await account([['Ana', 'agent'], ['Bea', 'agent'], ['Cai', 'agent']]);
+    await enrolTotp(server, (await signIn(server, a.slug, a.users.Ana!.email)).token);
+    const group = (await a.call('POST', '/account/groups', { name: 'Night shift' })).body.group.id as string;
+    await a.call('PUT', `/account/groups/${group}/members`, { userIds: [a.users.Ana!.id, a.users.Bea!.id] });
+
+    const byGroup = await a.call('GET', `/account/adoption?groupId=${group}`);
+    assert.equal(byGroup.status, 200, JSON.stringify(byGroup.body));
+    assert.deepEqual(byGroup.body.split, { authenticatorAppOnly: 1, securityKeyOnly: 0, both: 0, none: 1 });
+    const today = byGroup.body.days.at(-1);
+    assert.deepEqual([today.users, today.withAnyMethod], [2, 1]);
+    const everyone = (await a.call('GET', '/account/adoption')).body;
+    assert.equal(everyone.days.at(-1).users, 4);
+    assert.equal((await a.call('GET', '/account/adoption?groupId=no-such-group')).body.error.code, 'not_found');
+    const csv = await a.call('GET', `/account/adoption/export?part=missing&groupId=${group}`);
+    assert.equal(csv.status, 200);
+    assert.match(String(csv.body), /Bea/);
+    assert.doesNotMatch(String(csv.body), /Cai/);
+
+    const day = new Date(Date.now() + 86_400_000).toISOString();
+    assert.equal((await save(a, { startsAt: day, appliesTo: { groupIds: [group] } })).status, 200);
+    const progress = (await a.call('GET', '/account/adoption')).body.deploymentDay;
+    assert.equal(progress.inScope, 2);
+    assert.equal(progress.missing.total, 1);
+    assert.deepEqual(progress.missing.users.map((u: { name: string }) => u.name), ['Bea']);
+  });
 });

@@ -50,6 +50,20 @@ export function inRequirementScope(userAlias: string, source: ScopeSource): RawB
 }
 
 /**
+ * The ids of the users a chosen scope holds (not everyone), each once: the members of its groups
+ * and the account's users of its roles. A set query starts from these rather than from every user
+ * of the account, so a group of 10,000 among 100,000 costs 10,000 lookups, not 100,000.
+ */
+export function scopeMembers(accountId: string, scope: Extract<RequirementScope, { everyone: false }>): RawBuilder<{ user_id: string }> {
+  const parts: RawBuilder<unknown>[] = [];
+  if (scope.groupIds.length) parts.push(sql`select sm.user_id as user_id from group_members sm where sm.group_id in (${sql.join(scope.groupIds)})`);
+  if (scope.roles.length) parts.push(sql`select sr.id as user_id from users sr where sr.account_id = ${accountId} and sr.role in (${sql.join(scope.roles)})`);
+  // An empty scope holds nobody.
+  if (parts.length === 0) parts.push(sql`select su.id as user_id from users su where 1 = 0`);
+  return sql<{ user_id: string }>`${sql.join(parts, sql` union `)}`;
+}
+
+/**
  * 1 when the account requires 2FA and the user is in its scope, else 0: the per-request question
  * "must this user have a method", for a query that joins users (`userAlias`) and accounts (`accountAlias`).
  */
