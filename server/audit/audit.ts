@@ -57,7 +57,11 @@ export type AuditAction =
   | 'account.security_key_policy_changed'
   | 'device.declared'
   | 'device.remembered'
-  | 'device.forgotten';
+  | 'device.forgotten'
+  | 'group.created'
+  | 'group.renamed'
+  | 'group.deleted'
+  | 'group.members_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -110,6 +114,10 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'device.declared',
   'device.remembered',
   'device.forgotten',
+  'group.created',
+  'group.renamed',
+  'group.deleted',
+  'group.members_changed',
 ];
 
 /** Where a change came from. */

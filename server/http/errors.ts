@@ -65,6 +65,9 @@ export const errorStatus = {
   remember_device_off: 409,
   device_not_personal: 409,
   device_marked_shared: 409,
+  group_name_taken: 409,
+  unknown_users: 400,
+  invalid_scope: 400,
 } as const satisfies Record<ErrorCode, number>;
 
 

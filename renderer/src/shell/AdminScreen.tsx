@@ -6,6 +6,7 @@ import { AuditLogPanel } from '../audit/AuditLogPanel';
 import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettingsPanel';
 import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
 import { UsersPanel } from '../admin-users/UsersPanel';
+import { GroupsCard } from '../admin-groups/GroupsCard';
 import { AdoptionTab } from '../adoption/AdoptionTab';
 
 const tabs: { id: AdminTab; label: MessageId }[] = [
@@ -30,6 +31,7 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
         ))}
       </nav>
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
+      {tab === 'security' ? <GroupsCard /> : null}
       {tab === 'policies' ? <AccountPolicyCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
