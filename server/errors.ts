@@ -65,6 +65,9 @@ const defaultMessages = {
   remember_device_off: 'Remembering this device is not available: your administrator has not turned it on, or you have no second step to skip.',
   device_not_personal: 'Only a device marked personal can be remembered. A shared desk always asks for the second step.',
   device_marked_shared: 'This device was marked shared, and a shared device stays shared.',
+  invalid_grace: 'The grace is not valid: at most 10 sign-ins, and an end date in the future at most 90 days ahead.',
+  grace_exhausted: 'You can no longer postpone: set up two-factor authentication now.',
+  not_enrolling: 'Only a session that must set up two-factor authentication can postpone it.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

@@ -57,7 +57,10 @@ export type AuditAction =
   | 'account.security_key_policy_changed'
   | 'device.declared'
   | 'device.remembered'
-  | 'device.forgotten';
+  | 'device.forgotten'
+  | 'enrollment.postponed'
+  | 'user.grace_extended'
+  | 'user.grace_ended';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -110,6 +113,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'device.declared',
   'device.remembered',
   'device.forgotten',
+  'enrollment.postponed',
+  'user.grace_extended',
+  'user.grace_ended',
 ];
 
 /** Where a change came from. */

@@ -64,6 +64,9 @@ export const errorStatus = {
   remember_device_off: 409,
   device_not_personal: 409,
   device_marked_shared: 409,
+  invalid_grace: 400,
+  grace_exhausted: 409,
+  not_enrolling: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

@@ -705,6 +705,31 @@ const rememberedDevices: Migration = {
   },
 };
 
+/**
+ * Grace per user (PRODUCT.md "Authentication policies"; enforcement/grace.ts): the account's
+ * grace (a number of postponements, 0 = none, and/or an end date), and each user's own grace,
+ * granted once, the first time they must enrol, and spent one sign-in at a time.
+ */
+const userGrace: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('grace_sign_ins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('accounts').addColumn('grace_until', 'bigint').execute();
+    // A session the user let in without enrolling, by postponing: never a second factor.
+    await db.schema.alterTable('sessions').addColumn('postponed_at', 'bigint').execute();
+    await db.schema
+      .createTable('user_grace')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      // null: no limit on the count (grace until a date only).
+      .addColumn('sign_ins_left', 'integer')
+      // null: no end date (grace by count only).
+      .addColumn('until', 'bigint')
+      .addColumn('granted_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -730,6 +755,7 @@ export const migrations: Record<string, Migration> = {
   // After sso-identity-providers (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-grace': userGrace,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,6 +37,10 @@ export interface AccountsTable {
   session_absolute_hours?: number | null;
   /** Remembered personal devices (sessions/remembered-devices.ts): days a remembrance lasts; 0 (the default) is off. */
   remember_device_days?: number;
+  /** Grace (enforcement/grace.ts): postponements each user gets when they first must enrol; 0: none. */
+  grace_sign_ins?: number;
+  /** Grace until this time (milliseconds), or null. */
+  grace_until?: number | null;
 }
 
 export interface UsersTable {
@@ -159,6 +163,8 @@ export interface SessionsTable {
   device_id: string | null;
   /** The password sign-in skipped the second step through a remembered device (never a second factor). */
   remembered_at?: number | null;
+  /** Active without enrolling: the user postponed enrolment (enforcement/grace.ts). Never a factor. */
+  postponed_at?: number | null;
 }
 
 export interface ChallengesTable {
@@ -360,6 +366,18 @@ export interface SsoRequestsTable {
   exchange_used_at: number | null;
 }
 
+/** One user's grace (enforcement/grace.ts): granted once, spent one sign-in at a time, set by an admin. */
+export interface UserGraceTable {
+  user_id: string;
+  account_id: string;
+  /** Postponements left; null: no limit on the count (grace until a date only). */
+  sign_ins_left: number | null;
+  /** Grace ends at this time (milliseconds); null: no end date (grace by count only). */
+  until: number | null;
+  granted_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -381,6 +399,7 @@ export interface Database {
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;
+  user_grace: UserGraceTable;
 }
 
 export type { Generated };
