@@ -35,6 +35,7 @@ const SENSITIVE: Record<string, string> = {
   'DELETE /account/users/{id}': 'deleting',
   'DELETE /account/users/{id}/two-factor': 'resetting 2FA',
   'DELETE /account/users/{id}/lockout': 'lifting a lock-out',
+  'PUT /account/users/{id}/grace': "extending or ending a user's grace to postpone enrolment",
   'DELETE /account/users/{id}/sessions': 'signing one user out everywhere',
   'DELETE /account/sessions': 'signing everyone but me out everywhere',
   // Remembered devices (issue 21): an admin forgets a user's; a user remembers one only with the

@@ -807,6 +807,32 @@ export const en = {
   'adoption.missing.none': "Everyone is ready.",
   'adoption.exportMissing': "Export who is missing (CSV)",
   'adoption.limits': "Past days are rebuilt from the audit log and the users’ records: deleted users are not counted on any day.",
+
+  // Grace to postpone enrolment (server/enforcement/grace.ts).
+  "grace.signInsLeft": "{count, plural, one {# sign-in left} other {# sign-ins left}}",
+  "grace.until": "until {date}",
+  "enrol.notNow": "Not now ({grace})",
+  "enrol.notNowHint": "You can postpone this for a limited time only. When your grace ends, you must set it up to sign in.",
+  "users.inGrace": "In grace: {grace}",
+  "users.graceOver": "Grace over",
+  "action.extendGrace": "Extend grace…",
+  "action.endGrace": "End grace",
+  "action.graceSet": "{name} may postpone: {grace}.",
+  "action.graceEnded": "{name}'s grace has ended: they must set up two-factor authentication at their next sign-in.",
+  "graceForm.signIns": "Sign-ins they may postpone (0 to 10)",
+  "graceForm.until": "Until (optional, at most 90 days ahead)",
+  "graceForm.save": "Save grace",
+  "graceForm.cancel": "Cancel",
+  "settings.grace.title": "Grace",
+  "settings.grace.hint": "A user who must set up two-factor authentication may postpone it this many sign-ins and/or until a date. Each user gets it once, the first time they must set it up; saving again does not renew it.",
+  "settings.grace.signIns": "Sign-ins a user may postpone (0: none)",
+  "settings.grace.until": "Until (optional)",
+  "error.invalid_grace": "The grace is not valid: at most 10 sign-ins, and an end date in the future at most 90 days ahead.",
+  "error.grace_exhausted": "You can no longer postpone: set up two-factor authentication now.",
+  "error.not_enrolling": "Only a session that must set up two-factor authentication can postpone it.",
+  "audit.action.enrollment.postponed": "Postponed setting up two-factor authentication",
+  "audit.action.user.grace_extended": "Extended a user's grace",
+  "audit.action.user.grace_ended": "Ended a user's grace",
 } as const;
 
 export type MessageId = keyof typeof en;
