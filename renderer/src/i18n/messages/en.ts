@@ -833,6 +833,8 @@ export const en = {
   "audit.action.enrollment.postponed": "Postponed setting up two-factor authentication",
   "audit.action.user.grace_extended": "Extended a user's grace",
   "audit.action.user.grace_ended": "Ended a user's grace",
+  "settings.grace.saved": "Grace saved: users who must set up two-factor authentication may postpone it ({grace}), once each.",
+  "settings.grace.none": "No grace: users who must set up two-factor authentication do it at their next sign-in.",
 } as const;
 
 export type MessageId = keyof typeof en;

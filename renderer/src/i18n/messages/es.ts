@@ -834,4 +834,6 @@ export const es: Record<MessageId, string> = {
   "audit.action.enrollment.postponed": "Pospuso la configuración de la autenticación de dos factores",
   "audit.action.user.grace_extended": "Amplió el plazo de un usuario",
   "audit.action.user.grace_ended": "Terminó el plazo de un usuario",
+  "settings.grace.saved": "Plazo guardado: los usuarios que deban configurar la autenticación de dos factores pueden posponerla ({grace}), una vez cada uno.",
+  "settings.grace.none": "Sin plazo: quien deba configurar la autenticación de dos factores lo hará en su próximo inicio de sesión.",
 };

@@ -834,4 +834,6 @@ export const ptBR: Record<MessageId, string> = {
   "audit.action.enrollment.postponed": "Adiou a configuração da autenticação de dois fatores",
   "audit.action.user.grace_extended": "Estendeu o prazo de um usuário",
   "audit.action.user.grace_ended": "Encerrou o prazo de um usuário",
+  "settings.grace.saved": "Prazo salvo: usuários que precisem configurar a autenticação de dois fatores podem adiá-la ({grace}), uma vez cada um.",
+  "settings.grace.none": "Sem prazo: quem precisar configurar a autenticação de dois fatores fará isso no próximo login.",
 };

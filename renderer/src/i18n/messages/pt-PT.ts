@@ -834,4 +834,6 @@ export const ptPT: Record<MessageId, string> = {
   "audit.action.enrollment.postponed": "Adiou a configuração da autenticação de dois fatores",
   "audit.action.user.grace_extended": "Prolongou o prazo de um utilizador",
   "audit.action.user.grace_ended": "Terminou o prazo de um utilizador",
+  "settings.grace.saved": "Prazo guardado: os utilizadores que tenham de configurar a autenticação de dois fatores podem adiá-la ({grace}), uma vez cada um.",
+  "settings.grace.none": "Sem prazo: quem tiver de configurar a autenticação de dois fatores fá-lo no próximo início de sessão.",
 };
