@@ -13,6 +13,7 @@
 //             (2 minutes, one use, bound to the desktop's own PKCE challenge) goes to its
 //             loopback redirect (RFC 8252 §7.3).
 //   exchange  POST /sessions/sso/exchange: the code and the verifier → the session, as POST /sessions.
+import { grantGrace } from '../../enforcement/grace.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Kysely, Transaction } from 'kysely';
@@ -362,6 +363,8 @@ async function completeSignIn(
       let signedIn = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
       if (said.mfaTrusted) signedIn = await ctx.sessions.passSecondFactor(trx, signedIn.session);
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
+      // Must enrol: the user's grace, granted the first time, as at a password sign-in (enforcement/grace.ts).
+      if (state === 'enrollment_required') await grantGrace(trx, { userId: user.id, accountId: user.account_id });
       await recordAudit(trx, {
         accountId: user.account_id,
         actorId: user.id,
