@@ -56,6 +56,17 @@ export interface CurrentSession {
   user: User;
   methods: Method[];
   account: AccountSummary;
+  /** The user's grace to postpone enrolment (while they have no method), or null. */
+  grace?: Grace | null;
+}
+
+/**
+ * A user's grace to postpone enrolment: sign-ins left (null: no count, a date only) and until
+ * when (null: no end date). Over when signInsLeft is 0 or until has passed.
+ */
+export interface Grace {
+  signInsLeft: number | null;
+  until: string | null;
 }
 
 export interface Me extends CurrentSession {
@@ -142,6 +153,9 @@ export interface SecuritySettings {
   enrollment?: EnrollmentPolicy;
   /** Whom the requirement applies to. */
   appliesTo?: RequirementScopeView;
+  /** Grace each user who must enrol gets once: sign-ins (0: none) and/or an end date. */
+  graceSignIns?: number;
+  graceUntil?: string | null;
 }
 
 export interface SaveSecuritySettingsInput {
@@ -255,6 +269,8 @@ export interface AccountUser extends User {
   lockedUntil: string | null;
   /** Has a live session now. */
   signedIn?: boolean;
+  /** Without a method: their grace to postpone enrolment, or null. */
+  grace?: Grace | null;
 }
 
 /** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */

@@ -17,6 +17,7 @@ import type {
   CurrentSession,
   EnforcementImpact,
   EnrollmentCode,
+  Grace,
   IdentityProvider,
   ImportResult,
   InvitationPreview,
@@ -86,6 +87,7 @@ import {
   ImportQuery,
   InviteUserBody,
   IssueEnrollmentCodeBody,
+  UserGraceBody,
   ListUsersQuery,
   MAX_IMPORT_ROWS,
   PasskeyOptionsBody,
@@ -169,6 +171,12 @@ export const operations = {
     summary: "Redeem an admin's one-time enrolment code: this session may then set up a first method",
     body: RedeemEnrollmentCodeBody,
     answer: json<{ mayEnrol: true }>(),
+  }),
+  postponeEnrolment: operation({
+    method: 'POST', path: '/sessions/current/postpone-enrolment', access: 'enrollment', tags: ['sessions'],
+    summary: "Not now: spend one sign-in of my grace and go on without enrolling (an enrolment session only): answers a new token, the old one ends",
+    body: EmptyBody, rotatesToken: true,
+    answer: json<Rotated & { session: Session; grace: Grace | null }>(),
   }),
   signOut: operation({
     method: 'DELETE', path: '/sessions/current', access: 'anySession', tags: ['sessions'],
@@ -522,6 +530,12 @@ export const operations = {
     summary: 'Issue a one-time enrolment code for a user (shown once; requires a recent second factor)',
     params: IdParams, body: IssueEnrollmentCodeBody, status: 201,
     answer: json<EnrollmentCode>(),
+  }),
+  setUserGrace: operation({
+    method: 'PUT', path: '/account/users/:id/grace', access: 'adminSensitive', tags: ['admin'],
+    summary: "Extend or end a user's grace to postpone enrolment (requires a recent second factor)",
+    params: IdParams, body: UserGraceBody,
+    answer: json<{ grace: Grace | null }>(),
   }),
   liftLockout: operation({
     method: 'DELETE', path: '/account/users/:id/lockout', access: 'adminSensitive', tags: ['admin'],

@@ -106,6 +106,12 @@ export const AppliesTo = Type.Object(
   },
   strict,
 );
+/** Grace (server/enforcement/grace.ts): how many sign-ins a user who must enrol may postpone; 0: none. */
+export const GRACE_LIMITS = { signIns: 10, days: 90 } as const;
+const GraceSignIns = Type.Integer({ minimum: 0, maximum: GRACE_LIMITS.signIns, description: `Sign-ins a user who must enrol may postpone it (0 to ${GRACE_LIMITS.signIns}; 0: none).` });
+const GraceUntil = Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()], {
+  description: `Postponing is allowed until then (in the future, at most ${GRACE_LIMITS.days} days ahead); null: no end date. Absent leaves it.`,
+});
 export const SecuritySettingsBody = Type.Object(
   {
     requireTwoFactor: Type.Boolean(),
@@ -117,9 +123,13 @@ export const SecuritySettingsBody = Type.Object(
     secondFactorPolicy: Type.Optional(SecondFactorPolicy),
     allowRecoveryCodesUnderKeysOnly: Type.Optional(Type.Boolean({ description: 'Under "security keys only", recovery codes still pass the second step and re-authentication (phishable); off by default. Absent leaves it.' })),
     appliesTo: Type.Optional(AppliesTo),
+    graceSignIns: Type.Optional(GraceSignIns),
+    graceUntil: Type.Optional(GraceUntil),
   },
   strict,
 );
+/** PUT /account/users/{id}/grace: extend or end one user's grace (signInsLeft 0 ends it; until null drops the end date). */
+export const UserGraceBody = Type.Object({ signInsLeft: Type.Optional(GraceSignIns), until: Type.Optional(GraceUntil) }, strict);
 const ScopeList = Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9_-]{1,64}(?:,[A-Za-z0-9_-]{1,64})*$' });
 export const ImpactQuery = Type.Object(
   {

@@ -94,7 +94,7 @@ export class DesktopSession {
     // One session per app: signing in as someone else ends the previous session everywhere.
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
-    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account, ...(answer.grace !== undefined ? { grace: answer.grace } : {}) };
   }
 
   /** Asks for a reset link from this device (its token: the owner's own desk is never silenced by strangers). */

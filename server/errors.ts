@@ -69,6 +69,9 @@ const defaultMessages = {
   group_name_taken: 'A group with this name already exists in this account.',
   unknown_users: 'Some of these users are not users of this account: nothing was changed.',
   invalid_scope: 'Choose everyone, or at least one existing role or group.',
+  invalid_grace: 'The grace is not valid: at most 10 sign-ins, and an end date in the future at most 90 days ahead.',
+  grace_exhausted: 'You can no longer postpone: set up two-factor authentication now.',
+  not_enrolling: 'Only a session that must set up two-factor authentication can postpone it.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

@@ -61,7 +61,10 @@ export type AuditAction =
   | 'group.created'
   | 'group.renamed'
   | 'group.deleted'
-  | 'group.members_changed';
+  | 'group.members_changed'
+  | 'enrollment.postponed'
+  | 'user.grace_extended'
+  | 'user.grace_ended';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -118,6 +121,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'group.renamed',
   'group.deleted',
   'group.members_changed',
+  'enrollment.postponed',
+  'user.grace_extended',
+  'user.grace_ended',
 ];
 
 /** Where a change came from. */

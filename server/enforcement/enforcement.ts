@@ -8,6 +8,7 @@ import { Sessions } from '../sessions/sessions.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
 import { inRequirementScope, sameScope, scopeMembers, scopeForAudit, storedScope, storeScope, validateScope, type RequirementScope, type ScopeInput } from './requirement-scope.js';
+import { accountGraceChange } from './grace.js';
 
 /** Users without a method, listed by name in the warning; the count is always exact. */
 const IMPACT_LIST_LIMIT = 500;
@@ -83,6 +84,10 @@ export interface SettingsChange {
   allowRecoveryCodesUnderKeysOnly?: boolean | undefined;
   /** Whom the requirement applies to (checked by requirement-scope.ts validateScope); absent leaves it. */
   appliesTo?: ScopeInput | undefined;
+  /** Grace (enforcement/grace.ts) for users who must enrol: sign-ins (0: none); absent leaves it. */
+  graceSignIns?: number | undefined;
+  /** Grace until this ISO time, or null (no end date); absent leaves it. */
+  graceUntil?: string | null | undefined;
 }
 
 export async function saveSecuritySettings(
@@ -100,6 +105,7 @@ export async function saveSecuritySettings(
   const startsAt = parseStartsAt(input.change);
   // A bad scope is refused before anything else is looked at (400 invalid_scope, nothing changed).
   const change = { ...input.change, appliesTo: input.change.appliesTo === undefined ? undefined : await validateScope(db, input.accountId, input.change.appliesTo) };
+  accountGraceChange(change);
   // Checked before anything is written, in the order an admin can act on them. The warning and
   // its acknowledgement are about turning the requirement on (now or on a deployment day);
   // saving other settings while it is already on needs neither.
@@ -182,7 +188,7 @@ export async function applySecuritySettings(
     .execute();
   const account = await trx
     .selectFrom('accounts')
-    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy', 'allow_recovery_codes_under_keys_only'])
+    .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy', 'allow_recovery_codes_under_keys_only', 'grace_sign_ins', 'grace_until'])
     .where('id', '=', input.accountId)
     .executeTakeFirstOrThrow();
   // Taken after the lock, so audit entries sort in the order the saves took effect.
@@ -211,6 +217,10 @@ export async function applySecuritySettings(
   if (rescoping && !change.acknowledged) throw new DomainError('acknowledgement_required');
   if (requested) await storeScope(trx, input.accountId, requested);
   const previousSchedule = account.two_factor_scheduled_at === null ? null : Number(account.two_factor_scheduled_at);
+  // Users' graces already granted stay as they are (enforcement/grace.ts): this is for those to come.
+  const grace = accountGraceChange(change, now);
+  const graceBefore = { signIns: Number(account.grace_sign_ins ?? 0), until: account.grace_until == null ? null : Number(account.grace_until) };
+  const graceAfter = { signIns: grace.grace_sign_ins ?? graceBefore.signIns, until: grace.grace_until === undefined ? graceBefore.until : grace.grace_until };
   // Once the requirement is on there is no deployment day left to wait for.
   const scheduledAt = requireTwoFactor ? null : input.startsAt === undefined ? previousSchedule : input.startsAt;
   await trx
@@ -226,6 +236,7 @@ export async function applySecuritySettings(
       settings_updated_by: input.actorId,
       two_factor_required_since: turningOn ? now : requireTwoFactor ? account.two_factor_required_since : null,
       ...(scheduledAt !== previousSchedule ? scheduledBy(scheduledAt, input.actorId) : {}),
+      ...grace,
     })
     .where('id', '=', input.accountId)
     .execute();
@@ -272,6 +283,8 @@ export async function applySecuritySettings(
       ...(scheduledAt !== previousSchedule ? { startsAt: { from: isoOrNull(previousSchedule), to: isoOrNull(scheduledAt) } } : {}),
       // Whom it applies to: as it changed, or as it stands when the requirement turns on.
       ...(!sameScope(scope, previousScope) ? { appliesTo: { from: scopeForAudit(previousScope), to: scopeForAudit(scope) } } : turningOn || schedules ? { appliesTo: scopeForAudit(scope) } : {}),
+      ...(graceAfter.signIns !== graceBefore.signIns ? { graceSignIns: { from: graceBefore.signIns, to: graceAfter.signIns } } : {}),
+      ...(graceAfter.until !== graceBefore.until ? { graceUntil: { from: isoOrNull(graceBefore.until), to: isoOrNull(graceAfter.until) } } : {}),
       ...(input.scheduledFor !== undefined ? { deploymentDay: new Date(input.scheduledFor).toISOString() } : {}),
       signedOutUsers,
       revokedSessions: revoked.length,

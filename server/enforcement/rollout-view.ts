@@ -13,7 +13,7 @@ export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
   // Who set the day as they were then, even if they have been deleted since.
   const row = await db
     .selectFrom('accounts')
-    .select(['two_factor_scheduled_at', 'two_factor_required_since', 'enrollment_policy', 'two_factor_scheduled_by', 'two_factor_scheduled_by_name', 'two_factor_scheduled_by_email'])
+    .select(['two_factor_scheduled_at', 'two_factor_required_since', 'enrollment_policy', 'two_factor_scheduled_by', 'two_factor_scheduled_by_name', 'two_factor_scheduled_by_email', 'grace_sign_ins', 'grace_until'])
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
   const by = row.two_factor_scheduled_by;
@@ -22,6 +22,9 @@ export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
     scheduledBy: row.two_factor_scheduled_at !== null && by ? { id: by, name: row.two_factor_scheduled_by_name ?? '', email: row.two_factor_scheduled_by_email ?? '' } : null,
     requiredSince: iso(row.two_factor_required_since),
     enrollment: row.enrollment_policy,
+    // Grace for users who must enrol (enforcement/grace.ts).
+    graceSignIns: Number(row.grace_sign_ins ?? 0),
+    graceUntil: iso(row.grace_until ?? null),
   };
 }
 

@@ -35,6 +35,7 @@ const SENSITIVE: Record<string, string> = {
   'DELETE /account/users/{id}': 'deleting',
   'DELETE /account/users/{id}/two-factor': 'resetting 2FA',
   'DELETE /account/users/{id}/lockout': 'lifting a lock-out',
+  'PUT /account/users/{id}/grace': "extending or ending a user's grace to postpone enrolment",
   'DELETE /account/users/{id}/sessions': 'signing one user out everywhere',
   'DELETE /account/sessions': 'signing everyone but me out everywhere',
   // Remembered devices (issue 21): an admin forgets a user's; a user remembers one only with the
@@ -201,6 +202,7 @@ describe('access is declared per operation', () => {
       { key: 'DELETE /account/users/{id}', method: 'DELETE', path: `/account/users/${deleted.id}`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/two-factor', method: 'DELETE', path: `/account/users/${reset.id}/two-factor`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/lockout', method: 'DELETE', path: `/account/users/${locked.id}/lockout`, allowed: [200] },
+      { key: 'PUT /account/users/{id}/grace', method: 'PUT', path: `/account/users/${coded.id}/grace`, body: { signInsLeft: 3 }, allowed: [200] },
       { key: 'DELETE /account/users/{id}/remembered-devices', method: 'DELETE', path: `/account/users/${signedIn.id}/remembered-devices`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/sessions', method: 'DELETE', path: `/account/users/${signedIn.id}/sessions`, allowed: [200] },
       // The access check comes first: after re-authentication these reach the provider's discovery (none here) or find no such provider.

@@ -68,6 +68,9 @@ export const errorStatus = {
   group_name_taken: 409,
   unknown_users: 400,
   invalid_scope: 400,
+  invalid_grace: 400,
+  grace_exhausted: 409,
+  not_enrolling: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

@@ -6,6 +6,7 @@ import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder } from 'kyse
 import type { Database, UserStatus, UsersTable } from '../store/schema.js';
 import { userLocks, type UserLock } from '../sessions/lockouts.js';
 import { inRequirementScope } from '../enforcement/requirement-scope.js';
+import { gracesOf, type GraceView } from '../enforcement/grace.js';
 
 /** `none`: no method at all; `no_security_key`: no security key (who "security keys only" would sign out). */
 export type TwoFactorFilter = 'none' | 'totp' | 'security_key' | 'no_security_key';
@@ -111,7 +112,7 @@ async function signedInNow(db: Kysely<Database>, userIds: string[], now: number)
   return new Set(rows.map((r) => r.user_id));
 }
 
-function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserLock[] = []) {
+function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserLock[] = [], grace?: GraceView | null) {
   const accountWide = r.locked_until !== null && Number(r.locked_until) > now ? iso(r.locked_until) : null;
   // Kept for older clients: the latest end of any lock on the user (ISO strings sort by time).
   const lockedUntil = lockouts.reduce<string | null>((latest, l) => (latest === null || l.until > latest ? l.until : latest), accountWide);
@@ -134,6 +135,8 @@ function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserL
     /** Every lock on the user now, whatever its key: an admin lifts them all (DELETE …/lockout). */
     lockouts: lockouts.map(({ kind, until, deviceId, address }) => ({ kind, until, ...(deviceId ? { deviceId } : {}), ...(address ? { address } : {}) })),
     ...(signedIn === undefined ? {} : { signedIn }),
+    // Without a method: their grace to postpone enrolment (enforcement/grace.ts), if they have one.
+    ...(grace === undefined ? {} : { grace }),
   };
 }
 
@@ -170,9 +173,10 @@ export async function listUsers(
   }
   const now = Date.now();
   const ids = rows.map((r) => r.id);
-  // One query each for the page's users, by id: live sessions and locks.
-  const [live, locks] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now)]);
-  return { users: rows.map((r) => listedUser(r, now, live.has(r.id), locks.get(r.id))), total };
+  // One query each for the page's users, by id: live sessions, locks, and (without a method) grace.
+  const withoutMethod = rows.filter((r) => r.has_two_factor !== 1).map((r) => r.id);
+  const [live, locks, graces] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now), gracesOf(db, withoutMethod)]);
+  return { users: rows.map((r) => listedUser(r, now, live.has(r.id), locks.get(r.id), graces.get(r.id) ?? null)), total };
 }
 
 /**

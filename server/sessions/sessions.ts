@@ -208,6 +208,7 @@ export class Sessions {
       user_agent: row.user_agent,
       device_id: row.device_id,
       remembered_at: row.remembered_at ?? null,
+      postponed_at: row.postponed_at ?? null,
     };
     return {
       ok: true,
@@ -255,6 +256,27 @@ export class Sessions {
     const tokenHash = hashToken(token);
     await activate(db, { tokenHash, now, expiresAt, id: session.id });
     return { session: { ...session, token_hash: tokenHash, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt }, token };
+  }
+
+  /**
+   * The user postponed enrolment within their grace (enforcement/grace.ts): the enrolment session
+   * becomes active, marked postponed (never a second factor), under a new token like
+   * passSecondFactor; the old token ends. Only a live session still enrolling moves: undefined
+   * when another request moved or ended it first.
+   */
+  async postpone(db: Kysely<Database> | Transaction<Database>, session: SessionsTable, now = Date.now()): Promise<{ session: SessionsTable; token: string } | undefined> {
+    const expiresAt = this.expiry('active', session.created_at, now, await Sessions.accountLifetimes(db, session.account_id));
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    const moved = await db
+      .updateTable('sessions')
+      .set({ state: 'active', token_hash: tokenHash, postponed_at: now, last_seen_at: now, expires_at: expiresAt })
+      .where('id', '=', session.id)
+      .where('state', '=', 'enrollment_required')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) return undefined;
+    return { session: { ...session, token_hash: tokenHash, state: 'active', postponed_at: now, last_seen_at: now, expires_at: expiresAt }, token };
   }
 
   /**

@@ -706,6 +706,31 @@ const rememberedDevices: Migration = {
 };
 
 /**
+ * Grace per user (PRODUCT.md "Authentication policies"; enforcement/grace.ts): the account's
+ * grace (a number of postponements, 0 = none, and/or an end date), and each user's own grace,
+ * granted once, the first time they must enrol, and spent one sign-in at a time.
+ */
+const userGrace: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('grace_sign_ins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('accounts').addColumn('grace_until', 'bigint').execute();
+    // A session the user let in without enrolling, by postponing: never a second factor.
+    await db.schema.alterTable('sessions').addColumn('postponed_at', 'bigint').execute();
+    await db.schema
+      .createTable('user_grace')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      // null: no limit on the count (grace until a date only).
+      .addColumn('sign_ins_left', 'integer')
+      // null: no end date (grace by count only).
+      .addColumn('until', 'bigint')
+      .addColumn('granted_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/**
  * SAML 2.0 identity providers (issue 20; sso/saml.ts): the IdP's metadata XML as the admin gave
  * it (entity id, single sign-on URL and signing certificates are read from it at each use), and
  * the assertion ids already accepted, per provider, kept until their NotOnOrAfter: the same
@@ -799,6 +824,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml': samlProviders,
   // After saml (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-groups-and-requirement-scope': groupsAndRequirementScope,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-grace': userGrace,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -40,6 +40,10 @@ export interface AccountsTable {
   /** Whom "Require two-factor authentication" applies to (enforcement/requirement-scope.ts): 1 (the
    * default) everyone; 0 the roles and groups listed in two_factor_scope_roles / _groups. */
   two_factor_scope_everyone?: number;
+  /** Grace (enforcement/grace.ts): postponements each user gets when they first must enrol; 0: none. */
+  grace_sign_ins?: number;
+  /** Grace until this time (milliseconds), or null. */
+  grace_until?: number | null;
 }
 
 export interface UsersTable {
@@ -162,6 +166,8 @@ export interface SessionsTable {
   device_id: string | null;
   /** The password sign-in skipped the second step through a remembered device (never a second factor). */
   remembered_at?: number | null;
+  /** Active without enrolling: the user postponed enrolment (enforcement/grace.ts). Never a factor. */
+  postponed_at?: number | null;
 }
 
 export interface ChallengesTable {
@@ -372,6 +378,18 @@ export interface SsoRequestsTable {
   exchange_used_at: number | null;
 }
 
+/** One user's grace (enforcement/grace.ts): granted once, spent one sign-in at a time, set by an admin. */
+export interface UserGraceTable {
+  user_id: string;
+  account_id: string;
+  /** Postponements left; null: no limit on the count (grace until a date only). */
+  sign_ins_left: number | null;
+  /** Grace ends at this time (milliseconds); null: no end date (grace by count only). */
+  until: number | null;
+  granted_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -394,6 +412,7 @@ export interface Database {
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;
+  user_grace: UserGraceTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   two_factor_scope_roles: TwoFactorScopeRolesTable;

@@ -199,7 +199,7 @@ export function createWebApi(): AgentDeskApi {
     signIn: async (input) => {
       const answer = await http.request(operations.signIn, { body: input });
       connectEvents();
-      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account, ...(answer.grace !== undefined ? { grace: answer.grace } : {}) };
     },
 
     getCurrentSession: async () => {

@@ -68,6 +68,9 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   removeMethod: myMethods,
   regenerateRecoveryCodes: ['getMe', 'listSecurityActivity', 'listAuditEvents'],
   redeemEnrollmentCode: ['getMe'],
+  // Grace: the user's own count; an admin's change shows in the users list and the log.
+  postponeEnrolment: ['getMe'],
+  setUserGrace: everyUserList,
   // The user's language shows in GET /me and in the users list's column.
   setMyLanguage: ['getMe', 'listUsers'],
   changePassword: ['listMySessions', 'listSecurityActivity', 'listAuditEvents'],

@@ -11,6 +11,7 @@ import { recordLockouts } from '../lockouts.js';
 import { remembersDevice } from '../remembered-devices.js';
 import type { SessionState } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
+import { grantGrace } from '../../enforcement/grace.js';
 import { passwordLimits, passwordSubject } from '../throttling.js';
 import { requirementApplies } from '../../enforcement/requirement-scope.js';
 
@@ -75,7 +76,9 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
       await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state, ...(remembered ? { rememberedDevice: true } : {}) }, request: { ...request, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
-      return { ...created, user, deviceToken: newDeviceToken ?? input.deviceToken! };
+      // Must enrol: the user's grace, granted the first time (enforcement/grace.ts).
+      const grace = state === 'enrollment_required' ? await grantGrace(trx, { userId: user.id, accountId: user.account_id }) : null;
+      return { ...created, user, grace, deviceToken: newDeviceToken ?? input.deviceToken! };
     },
     failed: async (trx, _refusal, lockouts) => {
       const user = found ? { id: found.id, account_id: found.account_id, email: found.email, name: found.name } : undefined;

@@ -22,6 +22,7 @@
 // web cookie or the desktop's code, and the session follow exactly as for OpenID Connect; the
 // provider's MFA is its AuthnContextClassRef, counted only when listed in mfaAcrValues.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { grantGrace } from '../../enforcement/grace.js';
 import * as oidc from 'openid-client';
 import type { Kysely, Transaction } from 'kysely';
 import { operations } from '../../../contract/operations.js';
@@ -440,6 +441,8 @@ async function completeSignIn(
       let signedIn = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
       if (said.mfaTrusted) signedIn = await ctx.sessions.passSecondFactor(trx, signedIn.session);
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
+      // Must enrol: the user's grace, granted the first time, as at a password sign-in (enforcement/grace.ts).
+      if (state === 'enrollment_required') await grantGrace(trx, { userId: user.id, accountId: user.account_id });
       await recordAudit(trx, {
         accountId: user.account_id,
         actorId: user.id,
