@@ -54,6 +54,18 @@ export interface CurrentSession {
   user: User;
   methods: Method[];
   account: AccountSummary;
+  /**
+   * At the second step (`two_factor_required`) of an account that lets personal devices skip it
+   * (`rememberDeviceDays` > 0): the days, and this device as its client declared it (true shared,
+   * false personal, null not said). Absent otherwise: remembering is not offered.
+   */
+  rememberDevice?: RememberDeviceOffer;
+}
+
+/** Remembering offered at the second step: for how many days, and whether this device may be remembered. */
+export interface RememberDeviceOffer {
+  days: number;
+  shared: boolean | null;
 }
 
 export interface Me extends CurrentSession {

@@ -84,6 +84,29 @@ describe('remembered personal devices', () => {
     assert.deepEqual((await server.call('GET', '/account/session-policy', { token: adminToken })).body, { idleMinutes: 480, absoluteHours: 24, rememberDeviceDays: 30 });
   });
 
+  test('the second step says whether remembering is offered and how this device was declared; an account with it off says nothing', async () => {
+    const una = await person('Una');
+    const first = await f.passwordSignIn(una.email);
+    assert.equal(first.session.state, 'two_factor_required');
+    assert.deepEqual((first as { rememberDevice?: unknown }).rememberDevice, { days: 30, shared: null });
+    assert.equal((await f.declare(first.token, false)).status, 200);
+    assert.deepEqual((await server.call('GET', '/sessions/current', { token: first.token })).body.rememberDevice, { days: 30, shared: false });
+    // Past the second step there is nothing to offer.
+    const token = await f.secondStep(una, first.token);
+    assert.equal((await server.call('GET', '/sessions/current', { token })).body.rememberDevice, undefined);
+    // A shared desk is told so (the client shows no tick box).
+    const desk = await f.passwordSignIn(una.email);
+    assert.equal((await f.declare(desk.token, true)).status, 200);
+    assert.deepEqual((await server.call('GET', '/sessions/current', { token: desk.token })).body.rememberDevice, { days: 30, shared: true });
+    // An account that does not remember devices offers nothing.
+    const off = await createAccount(server, 'remembers-off');
+    await enrolTotp(server, (await signIn(server, 'remembers-off', off.user.email)).token);
+    const signedIn = await server.call('POST', '/sessions', { body: { account: 'remembers-off', email: off.user.email, password: PASSWORD } });
+    assert.equal(signedIn.body.session.state, 'two_factor_required');
+    assert.equal(signedIn.body.rememberDevice, undefined);
+    assert.equal((await server.call('GET', '/sessions/current', { token: signedIn.body.token })).body.rememberDevice, undefined);
+  });
+
   test('a remembered personal device skips the second step for its user, audited, and never as a factor', async () => {
     const ann = await person('Ann');
     const { deviceToken } = await f.rememberNewDevice(ann);

@@ -74,7 +74,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
       await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state, ...(remembered ? { rememberedDevice: true } : {}) }, request: { ...request, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
-      return { ...created, user, deviceToken: newDeviceToken ?? input.deviceToken! };
+      return { ...created, user, deviceToken: newDeviceToken ?? input.deviceToken!, deviceShared: device.shared ?? null };
     },
     failed: async (trx, _refusal, lockouts) => {
       const user = found ? { id: found.id, account_id: found.account_id, email: found.email, name: found.name } : undefined;
