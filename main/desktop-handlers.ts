@@ -58,6 +58,8 @@ export function createDesktopHandlers(deps: {
     cancelSecurityKey: () => securityKeys.cancel(),
     getPendingRecoveryCodes: () => session.pendingRecoveryCodes(),
     confirmRecoveryCodesSaved: () => session.recoveryCodesSaved(),
+    getDeskSharing: () => session.deskSharing(),
+    setDeskSharing: (shared) => session.setDeskSharing(shared),
   };
 }
 
