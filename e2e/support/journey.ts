@@ -22,7 +22,8 @@ export function consoleJourney(options: { openSignup?: boolean } = {}, setUp?: (
   // A failed test leaves what each open page showed: its text on stderr (what CI prints) and a
   // screenshot under test-results/failures/, so a failure seen once can be read afterwards.
   afterEach(async (t) => {
-    if (t.passed || !browser) return;
+    // `passed` is on node 20.13+ and 22+; its types here are older.
+    if ((t as { passed?: boolean }).passed !== false || !browser) return;
     const pages = browser.contexts().flatMap((context) => context.pages());
     mkdirSync('test-results/failures', { recursive: true });
     for (const [i, page] of pages.entries()) {
