@@ -298,6 +298,26 @@ describe('remembered personal devices', () => {
     assert.equal((await server.call('DELETE', `/account/users/${lea.id}/remembered-devices`, { token: mine.token })).status, 403);
   });
 
+  test('the user forgets every device she remembered at once, and only hers', async () => {
+    const ola = await person('Ola');
+    const first = await f.rememberNewDevice(ola);
+    const second = await f.rememberNewDevice(ola);
+    const pia = await person('Pia');
+    const hers = await f.rememberNewDevice(pia);
+    const all = await server.call('DELETE', '/me/devices', { token: second.token });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.deepEqual(all.body, { forgotten: 2 });
+    assert.equal(await remembrances(ola.id), 0);
+    assert.equal((await f.passwordSignIn(ola.email, first.deviceToken)).session.state, 'two_factor_required');
+    assert.equal((await f.passwordSignIn(ola.email, second.deviceToken)).session.state, 'two_factor_required');
+    assert.deepEqual(await forgotten(ola.id), ['forgotten_by_user']);
+    assert.equal(await remembrances(pia.id), 1, 'another user keeps hers');
+    assert.equal((await f.passwordSignIn(pia.email, hers.deviceToken)).session.state, 'active');
+    // Nothing left: 0, nothing audited.
+    assert.deepEqual((await server.call('DELETE', '/me/devices', { token: second.token })).body, { forgotten: 0 });
+    assert.deepEqual(await forgotten(ola.id), ['forgotten_by_user']);
+  });
+
   test('rememberDeviceDays 0 (the default) cannot remember, and turning it off ends every remembrance', async () => {
     const ned = await person('Ned');
     const { deviceToken } = await f.rememberNewDevice(ned);

@@ -205,6 +205,13 @@ export async function forgetMyDevice(db: Kysely<Database>, auth: AuthenticatedSe
   });
 }
 
+/** DELETE /me/devices: every device I remembered asks me the second step again, in one transaction. */
+export async function forgetMyDevices(db: Kysely<Database>, auth: AuthenticatedSession, request: RequestContext): Promise<{ forgotten: number }> {
+  return db.transaction().execute(async (trx) => ({
+    forgotten: await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'forgotten_by_user', request }),
+  }));
+}
+
 /** DELETE /account/users/{id}/remembered-devices: an admin makes every device of the user ask the second step again. */
 export async function forgetUsersDevices(db: Kysely<Database>, admin: AuthenticatedSession, userId: string, request: RequestContext): Promise<{ forgotten: number }> {
   return db.transaction().execute(async (trx) => {

@@ -73,6 +73,7 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   changePassword: ['listMySessions', 'listMyDevices', 'listSecurityActivity', 'listAuditEvents'],
   // Remembered devices: the card's list; the log records each.
   forgetMyDevice: ['listMyDevices', 'listAuditEvents'],
+  forgetMyDevices: ['listMyDevices', 'listAuditEvents'],
   rememberDevice: ['listMyDevices', 'listAuditEvents'],
   declareCurrentDevice: ['listMyDevices'],
   // The card marks the row it signed out and keeps it until the list is read again.

@@ -16,6 +16,7 @@ export function RememberedDevicesCard() {
   const t = useT();
   const list = useMyDevices();
   const forget = useApiMutation('forgetMyDevice');
+  const forgetEvery = useApiMutation('forgetMyDevices');
   const [busy, setBusy] = useState<string | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
   const remembered: MyDevice[] | null = list.data ? list.data.devices.filter((d) => d.rememberedUntil !== null) : null;
@@ -33,11 +34,11 @@ export function RememberedDevicesCard() {
     }
   }
 
-  async function forgetAll(devices: MyDevice[]) {
+  async function forgetAll() {
     setBusy('all');
     setFeedback(null);
     try {
-      for (const device of devices) await forget.mutateAsync({ params: { id: device.id } });
+      await forgetEvery.mutateAsync();
       setFeedback({ tone: 'success', text: t('devices.forgotAll') });
     } catch (error) {
       setFeedback({ tone: 'error', text: describeError(error) });
@@ -75,7 +76,7 @@ export function RememberedDevicesCard() {
             ))}
           </ul>
           <div className="button-row">
-            <button type="button" className="button-secondary" disabled={busy !== null} onClick={() => void forgetAll(remembered)}>
+            <button type="button" className="button-secondary" disabled={busy !== null} onClick={() => void forgetAll()}>
               {t('devices.forgetAll')}
             </button>
           </div>
