@@ -1,7 +1,7 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream (SQLite, and PostgreSQL when its binaries
+// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream, remember (SQLite, and PostgreSQL when its binaries
 // are installed or DATABASE_URL is set; `enforce-sqlite`, `enforce-scope-sqlite` and `users-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
@@ -22,6 +22,7 @@ import { runUsers } from './users-list.js';
 import { runStartup } from './startup.js';
 import { runAdoption } from './adoption.js';
 import { runAuditStream } from './audit-stream.js';
+import { runRemember } from './remembered-devices.js';
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
   totp: runTotp,
@@ -39,8 +40,9 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   startup: runStartup,
   adoption: () => runAdoption(),
   'audit-stream': () => runAuditStream(),
+  remember: () => runRemember(),
 };
-const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream', 'remember'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {

@@ -56,6 +56,12 @@ export interface CurrentSession {
   user: User;
   methods: Method[];
   account: AccountSummary;
+  /**
+   * At the second step (`two_factor_required`) of an account that lets personal devices skip it
+   * (`rememberDeviceDays` > 0): the days, and this device as its client declared it (true shared,
+   * false personal, null not said). Absent otherwise: remembering is not offered.
+   */
+  rememberDevice?: RememberDeviceOffer;
   /** The user's grace to postpone enrolment (while they have no method), or null. */
   grace?: Grace | null;
 }
@@ -67,6 +73,12 @@ export interface CurrentSession {
 export interface Grace {
   signInsLeft: number | null;
   until: string | null;
+}
+
+/** Remembering offered at the second step: for how many days, and whether this device may be remembered. */
+export interface RememberDeviceOffer {
+  days: number;
+  shared: boolean | null;
 }
 
 export interface Me extends CurrentSession {

@@ -320,6 +320,11 @@ export const operations = {
     params: IdParams,
     answer: none,
   }),
+  forgetMyDevices: operation({
+    method: 'DELETE', path: '/me/devices', access: 'user', tags: ['me'],
+    summary: 'Forget every device I remembered: a sign-in on any of them asks the second step again',
+    answer: json<{ forgotten: number }>(),
+  }),
   endOtherSessions: operation({
     method: 'DELETE', path: '/me/sessions', access: 'userSensitive', tags: ['me'],
     summary: 'Sign out everywhere else: end every other session of mine',

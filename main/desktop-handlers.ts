@@ -59,6 +59,8 @@ export function createDesktopHandlers(deps: {
     cancelSecurityKey: () => securityKeys.cancel(),
     getPendingRecoveryCodes: () => session.pendingRecoveryCodes(),
     confirmRecoveryCodesSaved: () => session.recoveryCodesSaved(),
+    getDeskSharing: () => session.deskSharing(),
+    setDeskSharing: (shared) => session.setDeskSharing(shared),
   };
 }
 

@@ -19,6 +19,8 @@ export const clientInvokeNames = [
   'cancelSecurityKey',
   'getPendingRecoveryCodes',
   'confirmRecoveryCodesSaved',
+  'getDeskSharing',
+  'setDeskSharing',
 ] as const satisfies readonly (keyof ClientFunctions)[];
 
 /** Every AgentDeskApi function but the push subscriptions is one invoke message. */

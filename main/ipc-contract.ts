@@ -32,6 +32,8 @@ const clientArguments = {
   cancelSecurityKey: None,
   getPendingRecoveryCodes: None,
   confirmRecoveryCodesSaved: None,
+  getDeskSharing: None,
+  setDeskSharing: Type.Tuple([Type.Boolean()]),
 } satisfies Record<(typeof clientInvokeNames)[number], TSchema>;
 
 /** A bridge operation takes its input, or nothing when nothing in it is required. */

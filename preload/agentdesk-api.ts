@@ -98,6 +98,15 @@ export interface ClientFunctions {
   getPendingRecoveryCodes(): Promise<string[] | null>;
   /** "I have saved my recovery codes": the kept copy is dropped. */
   confirmRecoveryCodesSaved(): Promise<void>;
+
+  /**
+   * Whether this desk is shared with other agents, as asked once per desk (main keeps the answer
+   * and sends it with every sign-in): `shared` null until asked. Null in a browser, which is no
+   * desk: the web console asks at the second step instead.
+   */
+  getDeskSharing(): Promise<{ shared: boolean | null } | null>;
+  /** The answer to "Is this computer shared with other agents?": kept (desktop) and said of this session's device. */
+  setDeskSharing(shared: boolean): Promise<void>;
 }
 
 export interface AgentDeskApi extends BridgeCalls, ClientFunctions {}

@@ -25,6 +25,7 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
   const sendPasswordResetChange = useApiMutation('sendPasswordReset');
   const liftLockoutChange = useApiMutation('liftLockout');
   const signUserOutEverywhereChange = useApiMutation('signUserOutEverywhere');
+  const forgetUsersDevicesChange = useApiMutation('forgetUsersDevices');
   const issueEnrollmentCodeChange = useApiMutation('issueEnrollmentCode');
   const setUserGraceChange = useApiMutation('setUserGrace');
   const updateUserChange = useApiMutation('updateUser');
@@ -97,6 +98,17 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
           void act(user, async () => {
             const done = await signUserOutEverywhereChange.mutateAsync({ params: { id: user.id } });
             return done.revokedSessions === 0 ? t('action.noSession', { name: user.name }) : t('action.signedOut', { name: user.name, count: done.revokedSessions });
+          }),
+      });
+    }
+    // Only a user with a method can have a device that skips the second step.
+    if (user.twoFactorEnabled && user.status !== 'invited') {
+      list.push({
+        label: t('action.forgetDevices'),
+        run: () =>
+          void act(user, async () => {
+            const done = await forgetUsersDevicesChange.mutateAsync({ params: { id: user.id } });
+            return done.forgotten === 0 ? t('action.noRememberedDevice', { name: user.name }) : t('action.devicesForgotten', { name: user.name, count: done.forgotten });
           }),
       });
     }

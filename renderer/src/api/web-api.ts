@@ -199,7 +199,7 @@ export function createWebApi(): AgentDeskApi {
     signIn: async (input) => {
       const answer = await http.request(operations.signIn, { body: input });
       connectEvents();
-      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account, ...(answer.grace !== undefined ? { grace: answer.grace } : {}) };
+      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account, ...(answer.grace !== undefined ? { grace: answer.grace } : {}), ...(answer.rememberDevice && { rememberDevice: answer.rememberDevice }) };
     },
 
     getCurrentSession: async () => {
@@ -297,5 +297,11 @@ export function createWebApi(): AgentDeskApi {
     getPendingRecoveryCodes: async () => readPendingCodes(),
 
     confirmRecoveryCodesSaved: async () => dropPendingCodes(),
+
+    // A browser is no desk: the console asks at the second step ("This is my own computer").
+    getDeskSharing: async () => null,
+    setDeskSharing: async (shared) => {
+      await request(operations.declareCurrentDevice, { body: { shared } });
+    },
   };
 }

@@ -77,6 +77,30 @@ export const submitSecurityKeyPin = (pin: string) => agentdesk.submitSecurityKey
 export const chooseSecurityKeyAccount = (index: number) => agentdesk.chooseSecurityKeyAccount(index);
 export const cancelSecurityKey = () => agentdesk.cancelSecurityKey();
 
+/**
+ * Whether this desk is shared, as the desktop asked once (`shared` null: not yet); null in a
+ * browser, which is no desk. undefined until the client has said.
+ */
+export function useDeskSharing(): [{ shared: boolean | null } | null | undefined, (shared: boolean) => Promise<void>] {
+  const [desk, setDesk] = useState<{ shared: boolean | null } | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    agentdesk.getDeskSharing().then(
+      (answer) => live && setDesk(answer),
+      () => live && setDesk(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const answer = async (shared: boolean) => {
+    await agentdesk.setDeskSharing(shared);
+    setDesk((known) => (known === null ? null : { shared }));
+    void invalidateAfter(queryClient, 'declareCurrentDevice');
+  };
+  return [desk, answer];
+}
+
 /** Recovery codes issued to this client and not yet confirmed saved (they survive a reload). */
 export const getPendingRecoveryCodes = () => agentdesk.getPendingRecoveryCodes();
 export const confirmRecoveryCodesSaved = () => agentdesk.confirmRecoveryCodesSaved();

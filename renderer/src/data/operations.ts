@@ -20,6 +20,7 @@ export type ReadName =
   | 'listUsers'
   | 'listAuditEvents'
   | 'listMySessions'
+  | 'listMyDevices'
   | 'listSecurityActivity'
   | 'listSecurityAlerts'
   | 'previewInvitation'
@@ -61,6 +62,7 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   liftLockout: everyUserList,
   signUserOutEverywhere: everyUserList,
   signEveryoneElseOut: [...everyUserList, 'listMySessions'],
+  forgetUsersDevices: ['listAuditEvents', 'listMyDevices'],
   // My security: my methods, codes and sessions (and, for an admin, the users' columns).
   confirmAuthenticatorApp: myMethods,
   addSecurityKey: myMethods,
@@ -73,7 +75,12 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   setUserGrace: everyUserList,
   // The user's language shows in GET /me and in the users list's column.
   setMyLanguage: ['getMe', 'listUsers'],
-  changePassword: ['listMySessions', 'listSecurityActivity', 'listAuditEvents'],
+  changePassword: ['listMySessions', 'listMyDevices', 'listSecurityActivity', 'listAuditEvents'],
+  // Remembered devices: the card's list; the log records each.
+  forgetMyDevice: ['listMyDevices', 'listAuditEvents'],
+  forgetMyDevices: ['listMyDevices', 'listAuditEvents'],
+  rememberDevice: ['listMyDevices', 'listAuditEvents'],
+  declareCurrentDevice: ['listMyDevices'],
   // The card marks the row it signed out and keeps it until the list is read again.
   endMySession: ['listSecurityActivity', 'listUsers'],
   endOtherSessions: ['listMySessions', 'listSecurityActivity', 'listUsers'],

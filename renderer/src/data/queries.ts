@@ -88,6 +88,9 @@ export function useAuditPages(filter: AuditFilter) {
 /** The signed-in user's sessions on every device. */
 export const useMySessions = () => useApiQuery('listMySessions');
 
+/** The devices I signed in on, and until when each skips the second step (My security → Remembered devices). */
+export const useMyDevices = () => useApiQuery('listMyDevices');
+
 /** The signed-in user's security activity (sign-ins, methods added, …), unread first counted. */
 export const useSecurityActivity = () => useApiQuery('listSecurityActivity');
 

@@ -14,6 +14,7 @@ import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.
 import { signInWithPassword } from '../../sessions/strategies/password.js';
 import { passSecondStep } from '../../sessions/strategies/second-step.js';
 import { graceOf, postponeEnrolment } from '../../enforcement/grace.js';
+import { rememberDeviceOffer } from '../../sessions/remembered-devices.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
@@ -23,7 +24,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { db } = ctx;
 
   route(app, operations.signIn, async (request, reply) => {
-    const { token, session, deviceToken, user, grace } = await signInWithPassword(ctx, {
+    const { token, session, deviceToken, user, grace, deviceShared } = await signInWithPassword(ctx, {
       ...request.body,
       address: request.ip,
       userAgent: request.headers['user-agent'],
@@ -32,6 +33,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     setSessionCookie(ctx, reply, token, session.expires_at);
     setDeviceCookie(ctx, reply, deviceToken);
     reply.code(201);
+    const rememberDevice = await rememberDeviceOffer(db, { state: session.state, accountId: user.account_id, deviceId: session.device_id, days: user.remember_device_days ?? 0, shared: deviceShared });
     return {
       token,
       deviceToken,
@@ -41,17 +43,20 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       account: { id: user.account_id, name: user.account_name, slug: user.slug, requireTwoFactor: user.require_two_factor === 1 },
       // Must enrol: whether (and how long) this user may still postpone it.
       ...(session.state === 'enrollment_required' ? { grace } : {}),
+      ...(rememberDevice && { rememberDevice }),
     };
   });
 
   route(app, operations.getCurrentSession, async (request) => {
     const auth = authOf(request);
+    const rememberDevice = await rememberDeviceOffer(db, { state: auth.session.state, accountId: auth.account.id, deviceId: auth.session.device_id });
     return {
       session: sessionView(auth.session),
       user: userView(auth.user),
       methods: await listMethods(db, auth.user.id),
       account: accountView(auth.account),
       ...(auth.user.has_two_factor === 1 ? {} : { grace: await graceOf(db, auth.user.id) }),
+      ...(rememberDevice && { rememberDevice }),
     };
   });
 

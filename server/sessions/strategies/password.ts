@@ -78,7 +78,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
       // Must enrol: the user's grace, granted the first time (enforcement/grace.ts).
       const grace = state === 'enrollment_required' ? await grantGrace(trx, { userId: user.id, accountId: user.account_id }) : null;
-      return { ...created, user, grace, deviceToken: newDeviceToken ?? input.deviceToken! };
+      return { ...created, user, grace, deviceToken: newDeviceToken ?? input.deviceToken!, deviceShared: device.shared ?? null };
     },
     failed: async (trx, _refusal, lockouts) => {
       const user = found ? { id: found.id, account_id: found.account_id, email: found.email, name: found.name } : undefined;
