@@ -458,6 +458,12 @@ export interface IdentityProvider {
   updatedAt: string;
 }
 
+/** SSO only and the admins who keep password + second factor under it. */
+export interface SignInSettings {
+  ssoOnly: boolean;
+  breakGlassUserIds: string[];
+}
+
 /** The sign-in screen's "Sign in with <name>" buttons. */
 export interface SsoProviderChoice {
   id: string;

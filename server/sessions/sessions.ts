@@ -36,7 +36,7 @@ export interface AuthenticatedSession {
    * request's session lookup found it: such a device has its own limits (sessions/throttling.ts).
    */
   knownDevice: boolean;
-  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
+  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language' | 'break_glass'>;
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks' | 'session_idle_minutes' | 'session_absolute_hours'>;
 }
 
@@ -89,6 +89,7 @@ export class Sessions {
           'u.role as user_role',
           'u.has_two_factor as user_has_two_factor',
           'u.language as user_language',
+          'u.break_glass as user_break_glass',
           'a.name as account_name',
           'a.slug as account_slug',
           'a.require_two_factor as account_require_two_factor',
@@ -218,6 +219,7 @@ export class Sessions {
           role: row.user_role,
           has_two_factor: row.user_has_two_factor,
           language: row.user_language ?? null,
+          break_glass: row.user_break_glass ?? 0,
         },
         account: {
           id: row.account_id,
