@@ -16,7 +16,6 @@ describe('SSO only with break-glass admins', () => {
   const slug = 'ssoonly';
   let adminId: string;
   let adminEmail: string;
-  let adminSecret: string;
   let adminToken: string;
   let agent: { id: string; email: string };
   /** A second admin with an authenticator app. */
@@ -34,7 +33,6 @@ describe('SSO only with break-glass admins', () => {
     adminId = created.user.id;
     adminEmail = created.user.email;
     const enrolled = await enrolTotp(server, (await signIn(server, slug, adminEmail)).token);
-    adminSecret = enrolled.secret;
     adminToken = enrolled.token;
     agent = await createUser(server, adminToken, slug, 'Agnes');
     const b = await createUser(server, adminToken, slug, 'Bea', 'admin');

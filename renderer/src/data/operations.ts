@@ -25,7 +25,9 @@ export type ReadName =
   | 'previewInvitation'
   | 'getAdoption'
   | 'getSessionPolicy'
-  | 'getNetworkPolicy';
+  | 'getNetworkPolicy'
+  | 'listIdentityProviders'
+  | 'getSignInSettings';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -75,6 +77,11 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   // Account policies: the card's own setting; ending sessions shows in the lists and the log.
   saveSessionPolicy: ['getSessionPolicy', 'listMySessions', 'listAuditEvents'],
   saveNetworkPolicy: ['getNetworkPolicy', 'listAuditEvents'],
+  // Single sign-on: the providers, SSO only, and the log.
+  addIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  updateIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  removeIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  saveSignInSettings: ['getSignInSettings', 'listAuditEvents'],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],
