@@ -220,7 +220,9 @@ export interface EnforcementImpact {
   secondFactorPolicy?: SecondFactorPolicy;
   /** Under security_keys: how many of them have only an authenticator app. */
   usersWithOnlyAuthenticatorApp?: number;
-  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean }[];
+  /** Of them, the users who last signed in through an identity provider whose MFA is trusted: their provider's MFA counts as 2FA when it did MFA. */
+  usersWithTrustedProviderMfa?: number;
+  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean; trustedProvider?: string }[];
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -237,6 +239,10 @@ export interface AccountUser extends User {
   lockedUntil: string | null;
   /** Has a live session now. */
   signedIn?: boolean;
+  /** The identity provider of the user's last single sign-on, and whether its MFA is trusted (then it can count as 2FA). */
+  lastSsoProvider?: { id: string; name: string; trustMfa: boolean } | null;
+  /** Named a break-glass admin (keeps password + second factor under SSO only). */
+  breakGlass?: boolean;
 }
 
 /** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */

@@ -20,7 +20,7 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
   const now = Date.now();
   const policy = proposedPolicy ?? policyOf(await db.selectFrom('accounts').select('second_factor_policy').where('id', '=', accountId).executeTakeFirstOrThrow());
   const flag = acceptedMethodFlag(policy);
-  const [users, counts, sessions] = await Promise.all([
+  const [users, counts, sessions, viaTrustedProvider] = await Promise.all([
     db
       .selectFrom('users')
       .select(['id', 'name', 'email', 'has_two_factor'])
@@ -45,14 +45,35 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', now)
       .executeTakeFirstOrThrow(),
+    // Of them, who last signed in through a provider whose MFA the account trusts: by the rule of
+    // sessions/strategies/sso.ts their next sign-in there counts as both factors when the provider
+    // did MFA, so requiring 2FA does not send them to enrolment (PRODUCT.md "the impact preview
+    // counts SSO users by the same rule").
+    db
+      .selectFrom('users as u')
+      .innerJoin('identity_providers as p', 'p.id', 'u.last_sso_provider_id')
+      .select(['u.id', 'p.name'])
+      .where('u.account_id', '=', accountId)
+      .where(`u.${flag}`, '=', 0)
+      .where('p.trust_mfa', '=', 1)
+      .execute(),
   ]);
+  const trusted = new Map(viaTrustedProvider.map((r) => [r.id, r.name]));
   return {
     usersWithoutTwoFactor: Number(counts.n),
     sessionsToRevoke: Number(sessions.n),
     secondFactorPolicy: policy,
     /** Of those, the users who have an authenticator app that the policy does not accept. */
     usersWithOnlyAuthenticatorApp: Number(counts.apps ?? 0),
-    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, ...(policy === 'security_keys' ? { onlyAuthenticatorApp: u.has_two_factor === 1 } : {}) })),
+    /** Of those, the users whose last sign-in was through an identity provider with trusted MFA. */
+    usersWithTrustedProviderMfa: trusted.size,
+    users: users.map((u) => ({
+      id: u.id,
+      name: u.name,
+      email: u.email,
+      ...(policy === 'security_keys' ? { onlyAuthenticatorApp: u.has_two_factor === 1 } : {}),
+      ...(trusted.has(u.id) ? { trustedProvider: trusted.get(u.id)! } : {}),
+    })),
   };
 }
 

@@ -198,6 +198,26 @@ describe('SSO only with break-glass admins', () => {
     assert.equal((await server.call('PATCH', `/account/users/${bea.id}`, { token: adminToken, body: { status: 'deactivated' } })).status, 200);
   });
 
+  test('the users list and the impact preview say who signs in through which provider, and whether it counts as 2FA', async () => {
+    const list = await server.call('GET', '/account/users?sort=name&limit=50', { token: adminToken });
+    assert.equal(list.status, 200);
+    const byId = new Map((list.body.users as { id: string; lastSsoProvider: unknown; breakGlass: boolean }[]).map((u) => [u.id, u]));
+    assert.deepEqual(byId.get(agent.id)?.lastSsoProvider, { id: providerId, name: 'Okta', trustMfa: true });
+    assert.equal(byId.get(agent.id)?.breakGlass, false);
+    assert.equal(byId.get(cid.id)?.lastSsoProvider, null);
+    assert.equal(byId.get(adminId)?.breakGlass, true);
+    // Agnes has no method, but signs in through a provider whose MFA is trusted: counted so.
+    const impact = await server.call('GET', '/account/security-settings/impact', { token: adminToken });
+    assert.equal(impact.status, 200);
+    assert.equal(impact.body.usersWithTrustedProviderMfa, 1);
+    const agnes = (impact.body.users as { id: string; trustedProvider?: string }[]).find((u) => u.id === agent.id);
+    assert.equal(agnes?.trustedProvider, 'Okta');
+    // Trust withdrawn: the same users count as without 2FA again.
+    assert.equal((await server.call('PATCH', `/account/identity-providers/${providerId}`, { token: adminToken, body: { trustMfa: false } })).status, 200);
+    const after = await server.call('GET', '/account/security-settings/impact', { token: adminToken });
+    assert.equal(after.body.usersWithTrustedProviderMfa, 0);
+  });
+
   test('SSO only off: passwords work again for everyone', async () => {
     assert.equal((await save({ ssoOnly: false, breakGlassUserIds: [adminId] })).status, 200);
     const res = await server.call('POST', '/sessions', { body: { account: slug, email: agent.email, password: PASSWORD } });

@@ -73,7 +73,7 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
             {providers.map((p) => (
               <tr key={p.id}>
                 <td>{p.name}</td>
-                <td>{p.type === 'oidc' ? 'OpenID Connect' : p.type}</td>
+                <td>{t('idp.typeOidc')}</td>
                 <td className="small">{p.issuer}</td>
                 <td>{p.trustMfa ? t('common.on') : t('common.off')}</td>
                 <td>{p.jitProvisioning ? t('common.on') : t('common.off')}</td>

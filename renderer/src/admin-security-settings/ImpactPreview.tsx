@@ -42,6 +42,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
       <p data-testid="enforcement-impact">
         <strong>{signedIn === null ? t('impact.mustSetUp', { users: impact.usersWithoutTwoFactor }) : impactSentence(impact.usersWithoutTwoFactor, signedIn, false)}</strong>
       </p>
+      {impact.usersWithTrustedProviderMfa ? <p className="small muted">{t('impact.trustedProviders', { users: impact.usersWithTrustedProviderMfa })}</p> : null}
       {failure ? <Notice tone="error">{typeof failure === 'string' ? failure : describeError(failure)}</Notice> : null}
       <div className="inline-form">
         <div className="field">
@@ -70,6 +71,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
             {user.name} <span className="muted">({user.email})</span>
             {policy === 'security_keys' && user.methodTypes.includes('totp') ? <span className="muted">{t('impact.appOnly')}</span> : null}
             {user.signedIn ? <span className="muted">{t('impact.signedInNow')}</span> : null}
+            {user.lastSsoProvider?.trustMfa ? <span className="muted">{t('impact.viaTrustedProvider', { name: user.lastSsoProvider.name })}</span> : null}
           </li>
         ))}
       </ul>

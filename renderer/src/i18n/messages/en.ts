@@ -860,6 +860,12 @@ export const en = {
   'ssoOnly.unsavedAdmins': "{count, plural, =0 {No break-glass admins} one {# break-glass admin} other {# break-glass admins}}",
   'ssoOnly.savedOn': "Single sign-on only is on. {count, plural, one {# break-glass admin keeps} other {# break-glass admins keep}} a password.",
   'ssoOnly.savedOff': "Single sign-on only is off: passwords work again.",
+  'users.viaProvider': "through {name}",
+  'users.viaProviderTrusted': "through {name} (its MFA counts)",
+  'users.breakGlass': "break-glass admin",
+  'impact.viaTrustedProvider': " — signs in through {name}: its MFA counts as 2FA",
+  'impact.trustedProviders': "{users, plural, one {# of them last signed in} other {# of them last signed in}} through an identity provider whose MFA you trust: when the provider did multi-factor, that sign-in counts as two-factor and they are not asked to set up a method.",
+  'idp.typeOidc': "OpenID Connect",
 } as const;
 
 export type MessageId = keyof typeof en;

@@ -861,4 +861,10 @@ export const es: Record<MessageId, string> = {
   'ssoOnly.unsavedAdmins': "{count, plural, =0 {Ningún administrador de emergencia} one {# administrador de emergencia} other {# administradores de emergencia}}",
   'ssoOnly.savedOn': "El inicio de sesión solo con SSO está activado. {count, plural, one {# administrador de emergencia conserva} other {# administradores de emergencia conservan}} una contraseña.",
   'ssoOnly.savedOff': "El inicio de sesión solo con SSO está desactivado: las contraseñas vuelven a funcionar.",
+  'users.viaProvider': "mediante {name}",
+  'users.viaProviderTrusted': "mediante {name} (su MFA cuenta)",
+  'users.breakGlass': "administrador de emergencia",
+  'impact.viaTrustedProvider': " — inicia sesión mediante {name}: su MFA cuenta como 2FA",
+  'impact.trustedProviders': "{users, plural, one {# de ellos inició sesión por última vez} other {# de ellos iniciaron sesión por última vez}} con un proveedor de identidad cuya MFA es de confianza: cuando el proveedor usó varios factores, ese inicio de sesión cuenta como dos factores y no se les pide configurar un método.",
+  'idp.typeOidc': "OpenID Connect",
 };

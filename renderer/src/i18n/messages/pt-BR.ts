@@ -861,4 +861,10 @@ export const ptBR: Record<MessageId, string> = {
   'ssoOnly.unsavedAdmins': "{count, plural, =0 {Nenhum administrador de emergência} one {# administrador de emergência} other {# administradores de emergência}}",
   'ssoOnly.savedOn': "O login somente com SSO está ativado. {count, plural, one {# administrador de emergência mantém} other {# administradores de emergência mantêm}} uma senha.",
   'ssoOnly.savedOff': "O login somente com SSO está desativado: as senhas voltam a funcionar.",
+  'users.viaProvider': "por {name}",
+  'users.viaProviderTrusted': "por {name} (a MFA dele conta)",
+  'users.breakGlass': "administrador de emergência",
+  'impact.viaTrustedProvider': " — entra por {name}: a MFA dele conta como 2FA",
+  'impact.trustedProviders': "{users, plural, one {# deles entrou pela última vez} other {# deles entraram pela última vez}} por um provedor de identidade com MFA confiável: quando o provedor usou vários fatores, esse login conta como dois fatores e não é pedido um método.",
+  'idp.typeOidc': "OpenID Connect",
 };

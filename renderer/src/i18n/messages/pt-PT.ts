@@ -861,4 +861,10 @@ export const ptPT: Record<MessageId, string> = {
   'ssoOnly.unsavedAdmins': "{count, plural, =0 {Nenhum administrador de emergência} one {# administrador de emergência} other {# administradores de emergência}}",
   'ssoOnly.savedOn': "O início de sessão apenas com SSO está ativo. {count, plural, one {# administrador de emergência mantém} other {# administradores de emergência mantêm}} uma palavra-passe.",
   'ssoOnly.savedOff': "O início de sessão apenas com SSO está desativado: as palavras-passe voltam a funcionar.",
+  'users.viaProvider': "através de {name}",
+  'users.viaProviderTrusted': "através de {name} (a sua MFA conta)",
+  'users.breakGlass': "administrador de emergência",
+  'impact.viaTrustedProvider': " — inicia sessão através de {name}: a sua MFA conta como 2FA",
+  'impact.trustedProviders': "{users, plural, one {# deles iniciou sessão pela última vez} other {# deles iniciaram sessão pela última vez}} através de um fornecedor de identidade com MFA de confiança: quando o fornecedor usou vários fatores, esse início de sessão conta como dois fatores e não lhes é pedido um método.",
+  'idp.typeOidc': "OpenID Connect",
 };
