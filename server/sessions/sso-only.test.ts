@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { clientAt } from '../testing/client-address.js';
 import { createAccount, createUser, enrolTotp, PASSWORD, signIn, signInWithTotp, startTestServer, type TestServer } from '../testing/harness.js';
 import { Browser, startOpenIdProvider, type TestOpenIdProvider } from '../testing/oidc-provider.js';
+import { SoftAuthenticator } from '../testing/soft-webauthn.js';
 
 describe('SSO only with break-glass admins', () => {
   let server: TestServer;
@@ -216,6 +217,40 @@ describe('SSO only with break-glass admins', () => {
     assert.equal((await server.call('PATCH', `/account/identity-providers/${providerId}`, { token: adminToken, body: { trustMfa: false } })).status, 200);
     const after = await server.call('GET', '/account/security-settings/impact', { token: adminToken });
     assert.equal(after.body.usersWithTrustedProviderMfa, 0);
+  });
+
+  test("under SSO only a security key alone signs in a break-glass admin, and refuses an agent's key before its signature is checked", async () => {
+    // Attack: an agent removed from the identity provider keeps a passkey registered earlier and
+    // signs in with it: SSO only must stop every local way in, not just passwords.
+    const origin = new URL(server.url).origin;
+    const settings = await server.call('PUT', '/account/security-settings', { token: adminToken, body: { requireTwoFactor: false, acknowledged: false, passwordlessSignIn: true } });
+    assert.equal(settings.status, 200, JSON.stringify(settings.body));
+    const register = async (token: string) => {
+      const key = new SoftAuthenticator(1, true);
+      const creation = await server.call('POST', '/me/methods/security-keys/options', { token, body: { passwordless: true } });
+      assert.equal(creation.status, 200, JSON.stringify(creation.body));
+      const { credential, response } = key.createCredential(creation.body, origin, { discoverable: true });
+      const res = await server.call('POST', '/me/methods/security-keys', { token, body: { name: 'Passkey', response } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      // Adding a method passes the second factor: the session goes on under a new token.
+      return { key, credential, token: (res.body.token as string | undefined) ?? token };
+    };
+    const withKey = async ({ key, credential }: Awaited<ReturnType<typeof register>>) => {
+      const opts = await server.call('POST', '/sessions/passkey-options', { body: { account: slug } });
+      assert.equal(opts.status, 200, JSON.stringify(opts.body));
+      return server.call('POST', '/sessions/passkey', { body: { account: slug, challengeId: opts.body.challengeId, response: key.getAssertion(credential, opts.body, origin) } });
+    };
+    const agnesCookie = await webSignIn('agnes-sub');
+    assert.ok(agnesCookie);
+    const agnesKey = await register(agnesCookie);
+    const adminKey = await register(adminToken);
+    adminToken = adminKey.token;
+    const refused = await withKey(agnesKey);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'sso_only');
+    const admitted = await withKey(adminKey);
+    assert.equal(admitted.status, 201, JSON.stringify(admitted.body));
+    assert.equal(admitted.body.session.state, 'active');
   });
 
   test('SSO only off: passwords work again for everyone', async () => {
