@@ -41,7 +41,7 @@ test('the admin adds an identity provider and turns SSO only on with herself as 
   await providers.getByLabel('Trust this provider’s multi-factor authentication').check();
   await recordScreen(admin.page, 'admin-identity-provider-form', { fullPage: true });
   await providers.getByRole('button', { name: 'Add provider' }).click();
-  await providers.getByRole('cell', { name: 'Okta' }).waitFor();
+  await providers.getByRole('cell', { name: 'Okta', exact: true }).waitFor();
   assert.match(await providers.getByLabel('Sign-in link for agents').inputValue(), /#\/sign-in\?account=acme$/);
   const listed = await account.admin.api.call<{ providers: { name: string; trustMfa: boolean }[] }>('GET', '/account/identity-providers');
   assert.deepEqual(listed.providers.map((p) => [p.name, p.trustMfa]), [['Okta', true]]);
