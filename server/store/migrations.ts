@@ -706,6 +706,26 @@ const rememberedDevices: Migration = {
 };
 
 /**
+ * SAML 2.0 identity providers (issue 20; sso/saml.ts): the IdP's metadata XML as the admin gave
+ * it (entity id, single sign-on URL and signing certificates are read from it at each use), and
+ * the assertion ids already accepted, per provider, kept until their NotOnOrAfter: the same
+ * assertion is never accepted twice.
+ */
+const samlProviders: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('identity_providers').addColumn('metadata_xml', 'text').execute();
+    await db.schema
+      .createTable('saml_assertions')
+      .addColumn('provider_id', 'text', (c) => c.notNull().references('identity_providers.id').onDelete('cascade'))
+      .addColumn('assertion_id', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('saml_assertions_pk', ['provider_id', 'assertion_id'])
+      .execute();
+    await db.schema.createIndex('saml_assertions_expires').on('saml_assertions').column('expires_at').execute();
+  },
+};
+
+/**
  * SSO only (PRODUCT.md "Enterprise sign-in"; sso/sign-in-settings.ts): whether local sign-in is
  * off for everyone but the account's break-glass admins, who those are, and which identity
  * provider each user last signed in through (the users list shows it). All default to "none".
@@ -743,7 +763,9 @@ export const migrations: Record<string, Migration> = {
   // After sso-identity-providers (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
-'2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-sso-only': ssoOnly,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml': samlProviders,
+  // After saml (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only': ssoOnly,
 };
 
 export const migrationProvider: MigrationProvider = {

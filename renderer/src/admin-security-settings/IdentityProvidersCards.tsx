@@ -73,12 +73,13 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
             {providers.map((p) => (
               <tr key={p.id}>
                 <td>{p.name}</td>
-                <td>{t('idp.typeOidc')}</td>
+                <td>{p.type === 'saml' ? t('idp.typeSaml') : t('idp.typeOidc')}</td>
                 <td className="small">{p.issuer}</td>
                 <td>{p.trustMfa ? t('common.on') : t('common.off')}</td>
                 <td>{p.jitProvisioning ? t('common.on') : t('common.off')}</td>
                 <td>
-                  <button type="button" className="button-link" onClick={() => setEditing(p)} aria-label={t('idp.editNamed', { name: p.name })}>{t('idp.edit')}</button>{' '}
+                  {/* This form edits OpenID Connect providers; a SAML provider's metadata is changed through the API. */}
+                  {p.type === 'oidc' ? <><button type="button" className="button-link" onClick={() => setEditing(p)} aria-label={t('idp.editNamed', { name: p.name })}>{t('idp.edit')}</button>{' '}</> : null}
                   <button type="button" className="button-link" onClick={() => void removeProvider(p)} aria-label={t('idp.removeNamed', { name: p.name })}>{t('idp.remove')}</button>
                 </td>
               </tr>

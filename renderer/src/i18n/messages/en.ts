@@ -866,6 +866,7 @@ export const en = {
   'impact.viaTrustedProvider': " — signs in through {name}: its MFA counts as 2FA",
   'impact.trustedProviders': "{users, plural, one {# of them last signed in} other {# of them last signed in}} through an identity provider whose MFA you trust: when the provider did multi-factor, that sign-in counts as two-factor and they are not asked to set up a method.",
   'idp.typeOidc': "OpenID Connect",
+  'idp.typeSaml': "SAML 2.0",
 } as const;
 
 export type MessageId = keyof typeof en;

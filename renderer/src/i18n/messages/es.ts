@@ -867,4 +867,5 @@ export const es: Record<MessageId, string> = {
   'impact.viaTrustedProvider': " — inicia sesión mediante {name}: su MFA cuenta como 2FA",
   'impact.trustedProviders': "{users, plural, one {# de ellos inició sesión por última vez} other {# de ellos iniciaron sesión por última vez}} con un proveedor de identidad cuya MFA es de confianza: cuando el proveedor usó varios factores, ese inicio de sesión cuenta como dos factores y no se les pide configurar un método.",
   'idp.typeOidc': "OpenID Connect",
+  'idp.typeSaml': "SAML 2.0",
 };

@@ -867,4 +867,5 @@ export const ptBR: Record<MessageId, string> = {
   'impact.viaTrustedProvider': " — entra por {name}: a MFA dele conta como 2FA",
   'impact.trustedProviders': "{users, plural, one {# deles entrou pela última vez} other {# deles entraram pela última vez}} por um provedor de identidade com MFA confiável: quando o provedor usou vários fatores, esse login conta como dois fatores e não é pedido um método.",
   'idp.typeOidc': "OpenID Connect",
+  'idp.typeSaml': "SAML 2.0",
 };

@@ -867,4 +867,5 @@ export const ptPT: Record<MessageId, string> = {
   'impact.viaTrustedProvider': " — inicia sessão através de {name}: a sua MFA conta como 2FA",
   'impact.trustedProviders': "{users, plural, one {# deles iniciou sessão pela última vez} other {# deles iniciaram sessão pela última vez}} através de um fornecedor de identidade com MFA de confiança: quando o fornecedor usou vários fatores, esse início de sessão conta como dois fatores e não lhes é pedido um método.",
   'idp.typeOidc': "OpenID Connect",
+  'idp.typeSaml': "SAML 2.0",
 };
