@@ -252,7 +252,9 @@ export interface EnforcementImpact {
   secondFactorPolicy?: SecondFactorPolicy;
   /** Under security_keys: how many of them have only an authenticator app. */
   usersWithOnlyAuthenticatorApp?: number;
-  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean }[];
+  /** Of them, the users who last signed in through an identity provider whose MFA is trusted: their provider's MFA counts as 2FA when it did MFA. */
+  usersWithTrustedProviderMfa?: number;
+  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean; trustedProvider?: string }[];
   /** The scope these counts are of (the stored one, or the one asked about). */
   appliesTo?: AppliesTo;
 }
@@ -283,6 +285,10 @@ export interface AccountUser extends User {
   signedIn?: boolean;
   /** Without a method: their grace to postpone enrolment, or null. */
   grace?: Grace | null;
+  /** The identity provider of the user's last single sign-on, and whether its MFA is trusted (then it can count as 2FA). */
+  lastSsoProvider?: { id: string; name: string; trustMfa: boolean } | null;
+  /** Named a break-glass admin (keeps password + second factor under SSO only). */
+  breakGlass?: boolean;
 }
 
 /** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */
@@ -510,6 +516,12 @@ export interface IdentityProvider {
   jitProvisioning: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** SSO only and the admins who keep password + second factor under it. */
+export interface SignInSettings {
+  ssoOnly: boolean;
+  breakGlassUserIds: string[];
 }
 
 /** The sign-in screen's "Sign in with <name>" buttons. */

@@ -31,6 +31,7 @@ import type {
   MyDevice,
   DeviceRemembered,
   NetworkPolicy,
+  SignInSettings,
   SessionPolicy,
   SessionPolicySaved,
   SecurityKeyPolicy,
@@ -81,6 +82,7 @@ import {
   ExportUsersQuery,
   IdParams,
   NetworkPolicyBody,
+  SignInSettingsBody,
   SessionPolicyBody,
   SecurityKeyPolicyBody,
   ImpactQuery,
@@ -467,6 +469,17 @@ export const operations = {
     summary: 'Remove an identity provider (requires a recent second factor)',
     params: IdParams,
     answer: none,
+  }),
+  getSignInSettings: operation({
+    method: 'GET', path: '/account/sign-in-settings', access: 'admin', tags: ['admin'],
+    summary: 'SSO only and the break-glass admins',
+    answer: json<SignInSettings>(),
+  }),
+  saveSignInSettings: operation({
+    method: 'PUT', path: '/account/sign-in-settings', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Turn SSO only on or off and name the break-glass admins (refused if it would lock out the saving admin; requires a recent second factor)',
+    body: SignInSettingsBody,
+    answer: json<SignInSettings>(),
   }),
 
   // ---- Admin: people

@@ -310,6 +310,14 @@ export const UpdateIdentityProviderBody = Type.Object(
   },
   strict,
 );
+/** SSO only and its break-glass admins (PRODUCT.md "Enterprise sign-in"). */
+export const SignInSettingsBody = Type.Object(
+  {
+    ssoOnly: Type.Boolean({ description: 'Local sign-in (password, security key alone) refused for everyone but the break-glass admins.' }),
+    breakGlassUserIds: Type.Array(Id, { maxItems: 20, description: 'Active admins with a second-factor method; at least one when ssoOnly.' }),
+  },
+  strict,
+);
 export const SsoProvidersQuery = Type.Object({ account: AccountSlug }, strict);
 export const StartSsoBody = Type.Object(
   {

@@ -53,6 +53,7 @@ export type AuditAction =
   | 'audit_stream.added'
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
+  | 'account.sign_in_settings_changed'
   | 'account.session_policy_changed'
   | 'account.security_key_policy_changed'
   | 'device.declared'
@@ -112,6 +113,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit_stream.added',
   'audit_stream.removed',
   'account.network_policy_changed',
+  'account.sign_in_settings_changed',
   'account.session_policy_changed',
   'account.security_key_policy_changed',
   'device.declared',

@@ -37,7 +37,7 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
           .crossJoin('users as u')
           .whereRef('u.id', '=', 'x.user_id')
           .where('u.account_id', '=', accountId);
-  const [listed, counts, sessions] = await Promise.all([
+  const [listed, counts, sessions, viaTrustedProvider] = await Promise.all([
     // The list by name, the first 500: read along the name index, it stops early.
     account().select(['u.id', 'u.name', 'u.email', 'u.has_two_factor']).where(`u.${flag}`, '=', 0).where(inRequirementScope('u', { scope })).orderBy('u.name').limit(IMPACT_LIST_LIMIT).execute(),
     counted()
@@ -52,7 +52,18 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', now)
       .executeTakeFirstOrThrow(),
+    // Of them, who last signed in through a provider whose MFA the account trusts: by the rule of
+    // sessions/strategies/sso.ts their next sign-in there counts as both factors when the provider
+    // did MFA, so requiring 2FA does not send them to enrolment (PRODUCT.md "the impact preview
+    // counts SSO users by the same rule").
+    counted()
+      .innerJoin('identity_providers as p', 'p.id', 'u.last_sso_provider_id')
+      .select(['u.id', 'p.name'])
+      .where(`u.${flag}`, '=', 0)
+      .where('p.trust_mfa', '=', 1)
+      .execute(),
   ]);
+  const trusted = new Map(viaTrustedProvider.map((r) => [r.id, r.name]));
   return {
     usersWithoutTwoFactor: Number(counts.n),
     sessionsToRevoke: Number(sessions.n),
@@ -61,7 +72,15 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
     appliesTo: scope.everyone ? { everyone: true as const } : { everyone: false as const, roles: scope.roles, groupIds: scope.groupIds },
     /** Of those, the users who have an authenticator app that the policy does not accept. */
     usersWithOnlyAuthenticatorApp: Number(counts.apps ?? 0),
-    users: listed.map((u) => ({ id: u.id, name: u.name, email: u.email, ...(policy === 'security_keys' ? { onlyAuthenticatorApp: u.has_two_factor === 1 } : {}) })),
+    /** Of those, the users whose last sign-in was through an identity provider with trusted MFA. */
+    usersWithTrustedProviderMfa: trusted.size,
+    users: listed.map((u) => ({
+      id: u.id,
+      name: u.name,
+      email: u.email,
+      ...(policy === 'security_keys' ? { onlyAuthenticatorApp: u.has_two_factor === 1 } : {}),
+      ...(trusted.has(u.id) ? { trustedProvider: trusted.get(u.id)! } : {}),
+    })),
   };
 }
 

@@ -57,6 +57,7 @@ const SENSITIVE: Record<string, string> = {
   // Issue 21: a group's members and existence decide whom the 2FA requirement applies to.
   'PUT /account/groups/{id}/members': "every account setting (enforcement: whom the requirement's groups hold)",
   'DELETE /account/groups/{id}': "every account setting (enforcement: a group of the requirement's scope)",
+  'PUT /account/sign-in-settings': 'every account setting (SSO only and its break-glass admins)',
 };
 
 interface Operation {
@@ -209,6 +210,7 @@ describe('access is declared per operation', () => {
       { key: 'POST /account/identity-providers', method: 'POST', path: '/account/identity-providers', body: { type: 'oidc', name: 'IdP', issuer: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 's', trustMfa: false, jitProvisioning: false }, allowed: [422] },
       { key: 'PATCH /account/identity-providers/{id}', method: 'PATCH', path: '/account/identity-providers/none', body: { trustMfa: true }, allowed: [404] },
       { key: 'DELETE /account/identity-providers/{id}', method: 'DELETE', path: '/account/identity-providers/none', allowed: [404] },
+      { key: 'PUT /account/sign-in-settings', method: 'PUT', path: '/account/sign-in-settings', body: { ssoOnly: false, breakGlassUserIds: [] }, allowed: [200] },
       { key: 'POST /me/methods/totp', method: 'POST', path: '/me/methods/totp', body: {}, allowed: [201] },
       { key: 'POST /me/methods/security-keys/options', method: 'POST', path: '/me/methods/security-keys/options', body: {}, allowed: [200] },
       { key: 'POST /me/recovery-codes', method: 'POST', path: '/me/recovery-codes', body: {}, allowed: [200] },

@@ -71,6 +71,13 @@ export const errorStatus = {
   invalid_grace: 400,
   grace_exhausted: 409,
   not_enrolling: 409,
+  sso_only: 403,
+  sso_only_excludes_you: 409,
+  break_glass_invalid: 400,
+  break_glass_required: 400,
+  break_glass_method_required: 409,
+  break_glass_admin: 409,
+  identity_provider_required: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

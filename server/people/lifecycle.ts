@@ -12,6 +12,7 @@ import type { Database, UsersTable } from '../store/schema.js';
 import { publishRevocations, type Revocations } from '../enforcement/enforcement.js';
 import { signOutEnteringScope } from '../enforcement/requirement-scope.js';
 import { revokeLinks } from './links.js';
+import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
 interface Actor {
   accountId: string;
@@ -70,7 +71,10 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
     const status = user.status ?? 'active';
     const demoting = change.role !== undefined && change.role !== user.role && user.role === 'admin';
     const deactivating = change.status === 'deactivated' && status !== 'deactivated';
-    if (demoting || deactivating) await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
+    if (demoting || deactivating) {
+      await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
+      await releaseBreakGlass(trx, actor.accountId, user.id);
+    }
     let sessionIds: string[] = [];
     let enteredScope: Revocations = { two_factor_required: [], security_key_required: [] };
     const base = { userId: user.id, name: user.name, email: user.email };
@@ -112,6 +116,7 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
   const sessionIds = await db.transaction().execute(async (trx) => {
     const user = await lockedUser(trx, actor.accountId, userId);
     await keepAnActiveAdmin(trx, actor.accountId, { ...user, status: user.status ?? 'active' });
+    await releaseBreakGlass(trx, actor.accountId, user.id);
     // Ended (and told) before the rows go, so a connected client returns to sign-in at once.
     const ids = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
     await trx.deleteFrom('users').where('id', '=', user.id).execute();

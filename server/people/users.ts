@@ -140,7 +140,27 @@ function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserL
   };
 }
 
-export type ListedUser = ReturnType<typeof listedUser>;
+export type ListedUser = ReturnType<typeof listedUser> & Partial<SingleSignOn>;
+
+/** A user's single sign-on, for the list: the provider of their last SSO sign-in (and whether its MFA counts), and break-glass. */
+interface SingleSignOn {
+  lastSsoProvider: { id: string; name: string; trustMfa: boolean } | null;
+  breakGlass: boolean;
+}
+
+/** One query for the page's users, by id (a removed provider shows as none). */
+async function singleSignOnOf(db: Kysely<Database>, userIds: string[]): Promise<Map<string, SingleSignOn>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('identity_providers as p', 'p.id', 'u.last_sso_provider_id')
+    .select(['u.id', 'u.break_glass', 'p.id as provider_id', 'p.name as provider_name', 'p.trust_mfa'])
+    .where('u.id', 'in', userIds)
+    .execute();
+  return new Map(
+    rows.map((r) => [r.id, { lastSsoProvider: r.provider_id ? { id: r.provider_id, name: r.provider_name ?? '', trustMfa: r.trust_mfa === 1 } : null, breakGlass: r.break_glass === 1 }]),
+  );
+}
 
 export async function listUsers(
   db: Kysely<Database>,
@@ -173,10 +193,10 @@ export async function listUsers(
   }
   const now = Date.now();
   const ids = rows.map((r) => r.id);
-  // One query each for the page's users, by id: live sessions, locks, and (without a method) grace.
+  // One query each for the page's users, by id: live sessions, locks, (without a method) grace, and single sign-on.
   const withoutMethod = rows.filter((r) => r.has_two_factor !== 1).map((r) => r.id);
-  const [live, locks, graces] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now), gracesOf(db, withoutMethod)]);
-  return { users: rows.map((r) => listedUser(r, now, live.has(r.id), locks.get(r.id), graces.get(r.id) ?? null)), total };
+  const [live, locks, graces, sso] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now), gracesOf(db, withoutMethod), singleSignOnOf(db, ids)]);
+  return { users: rows.map((r) => ({ ...listedUser(r, now, live.has(r.id), locks.get(r.id), graces.get(r.id) ?? null), ...sso.get(r.id)! })), total };
 }
 
 /**

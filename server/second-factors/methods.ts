@@ -6,6 +6,7 @@ import type { Database, MethodsTable } from '../store/schema.js';
 import { refreshMethodFlags } from './method-flags.js';
 import { policyOf } from './policy.js';
 import { isInScope } from '../enforcement/requirement-scope.js';
+import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -95,6 +96,8 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     throw new DomainError('last_method_required', 'Your administrator requires a security key, so you cannot remove your last one.');
   }
   if (remaining === 0) {
+    // A break-glass admin keeps a method while SSO only is on (sso/sign-in-settings.ts).
+    await releaseBreakGlass(trx, input.accountId, input.userId);
     // Recovery codes alone are not 2FA, and without a method they have nothing to recover.
     await trx.deleteFrom('recovery_codes').where('user_id', '=', input.userId).execute();
   }

@@ -37,7 +37,7 @@ export interface AuthenticatedSession {
    * request's session lookup found it: such a device has its own limits (sessions/throttling.ts).
    */
   knownDevice: boolean;
-  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
+  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language' | 'break_glass'>;
   /** `require_two_factor` here is 1 when the account requires 2FA *of this user* (the requirement
    * is on and its scope holds them: enforcement/requirement-scope.ts), else 0. */
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks' | 'session_idle_minutes' | 'session_absolute_hours'>;
@@ -92,6 +92,7 @@ export class Sessions {
           'u.role as user_role',
           'u.has_two_factor as user_has_two_factor',
           'u.language as user_language',
+          'u.break_glass as user_break_glass',
           'a.name as account_name',
           'a.slug as account_slug',
           // Whether 2FA is required of this user: the account requires it and its scope holds them.
@@ -223,6 +224,7 @@ export class Sessions {
           role: row.user_role,
           has_two_factor: row.user_has_two_factor,
           language: row.user_language ?? null,
+          break_glass: row.user_break_glass ?? 0,
         },
         account: {
           id: row.account_id,

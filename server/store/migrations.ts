@@ -796,6 +796,19 @@ const groupsAndRequirementScope: Migration = {
   },
 };
 
+/**
+ * SSO only (PRODUCT.md "Enterprise sign-in"; sso/sign-in-settings.ts): whether local sign-in is
+ * off for everyone but the account's break-glass admins, who those are, and which identity
+ * provider each user last signed in through (the users list shows it). All default to "none".
+ */
+const ssoOnly: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('sso_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('users').addColumn('break_glass', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('users').addColumn('last_sso_provider_id', 'text').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -825,6 +838,7 @@ export const migrations: Record<string, Migration> = {
   // After saml (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-groups-and-requirement-scope': groupsAndRequirementScope,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-grace': userGrace,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only': ssoOnly,
 };
 
 export const migrationProvider: MigrationProvider = {

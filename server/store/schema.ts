@@ -44,6 +44,8 @@ export interface AccountsTable {
   grace_sign_ins?: number;
   /** Grace until this time (milliseconds), or null. */
   grace_until?: number | null;
+  /** SSO only (sso/sign-in-settings.ts): local sign-in refused for all but break-glass admins; 0 by default. */
+  sso_only?: number;
 }
 
 export interface UsersTable {
@@ -69,6 +71,10 @@ export interface UsersTable {
   last_sign_in_at?: number | null;
   /** en, pt-PT, pt-BR or es; null follows the device (people/language.ts). Emails are in it. */
   language?: Language | null;
+  /** Named a break-glass admin (sso/sign-in-settings.ts): keeps password + second factor under SSO only, exempt from sign-in networks. */
+  break_glass?: number;
+  /** The identity provider of the user's last SSO sign-in (sessions/strategies/sso.ts); null: never. */
+  last_sso_provider_id?: string | null;
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';

@@ -44,6 +44,7 @@ export function ImpactPreview({ impact, policy, scope }: { impact: EnforcementIm
       <p data-testid="enforcement-impact">
         <strong>{signedIn === null ? t('impact.mustSetUp', { users: impact.usersWithoutTwoFactor }) : impactSentence(impact.usersWithoutTwoFactor, signedIn, false)}</strong>
       </p>
+      {impact.usersWithTrustedProviderMfa ? <p className="small muted">{t('impact.trustedProviders', { users: impact.usersWithTrustedProviderMfa })}</p> : null}
       {failure ? <Notice tone="error">{typeof failure === 'string' ? failure : describeError(failure)}</Notice> : null}
       <div className="inline-form">
         <div className="field">
@@ -72,6 +73,7 @@ export function ImpactPreview({ impact, policy, scope }: { impact: EnforcementIm
             {user.name} <span className="muted">({user.email})</span>
             {policy === 'security_keys' && user.methodTypes.includes('totp') ? <span className="muted">{t('impact.appOnly')}</span> : null}
             {user.signedIn ? <span className="muted">{t('impact.signedInNow')}</span> : null}
+            {user.lastSsoProvider?.trustMfa ? <span className="muted">{t('impact.viaTrustedProvider', { name: user.lastSsoProvider.name })}</span> : null}
           </li>
         ))}
       </ul>

@@ -80,7 +80,11 @@ export function UserRow(props: {
             </span>
           ) : null}
         </td>
-        <td className="small">{formatDateTime(user.lastSignInAt)}</td>
+        <td className="small">
+          {formatDateTime(user.lastSignInAt)}
+          {user.lastSsoProvider ? <span className="block muted">{user.lastSsoProvider.trustMfa ? t('users.viaProviderTrusted', { name: user.lastSsoProvider.name }) : t('users.viaProvider', { name: user.lastSsoProvider.name })}</span> : null}
+          {user.breakGlass ? <span className="block muted">{t('users.breakGlass')}</span> : null}
+        </td>
         <td className="actions">
           {props.confirming ? (
             <span className="inline-form">

@@ -28,7 +28,9 @@ export type ReadName =
   | 'getSessionPolicy'
   | 'getNetworkPolicy'
   | 'listGroups'
-  | 'getGroupMembers';
+  | 'getGroupMembers'
+  | 'listIdentityProviders'
+  | 'getSignInSettings';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -92,6 +94,11 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   renameGroup: ['listGroups', 'getSecuritySettings', 'listAuditEvents'],
   deleteGroup: ['listGroups', 'getGroupMembers', 'getSecuritySettings', ...everyUserList],
   setGroupMembers: ['listGroups', 'getGroupMembers', 'getSecuritySettings', ...everyUserList],
+  // Single sign-on: the providers, SSO only, and the log.
+  addIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  updateIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  removeIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  saveSignInSettings: ['getSignInSettings', 'listAuditEvents'],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],

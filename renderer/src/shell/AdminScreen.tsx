@@ -5,6 +5,7 @@ import type { AdminTab } from '../routes';
 import { AuditLogPanel } from '../audit/AuditLogPanel';
 import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettingsPanel';
 import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
+import { IdentityProvidersCards } from '../admin-security-settings/IdentityProvidersCards';
 import { UsersPanel } from '../admin-users/UsersPanel';
 import { GroupsCard } from '../admin-groups/GroupsCard';
 import { AdoptionTab } from '../adoption/AdoptionTab';
@@ -12,6 +13,7 @@ import { AdoptionTab } from '../adoption/AdoptionTab';
 const tabs: { id: AdminTab; label: MessageId }[] = [
   { id: 'security', label: 'admin.tab.security' },
   { id: 'policies', label: 'admin.tab.policies' },
+  { id: 'sso', label: 'admin.tab.sso' },
   { id: 'users', label: 'admin.tab.users' },
   { id: 'audit', label: 'admin.tab.audit' },
   { id: 'adoption', label: 'admin.tab.adoption' },
@@ -33,6 +35,7 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
       {tab === 'security' ? <GroupsCard /> : null}
       {tab === 'policies' ? <AccountPolicyCards /> : null}
+      {tab === 'sso' ? <IdentityProvidersCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
       {tab === 'adoption' ? <AdoptionTab /> : null}

@@ -1,6 +1,7 @@
 // Sign in with account, email and password: the first step. Throttled by the name typed (so
 // unknown emails lock the same way); a device this user signed in on has its own budget.
-import { assertAddressAllowed, networksOfAccount } from '../sign-in-networks.js';
+import { assertLocalSignInAllowed } from '../sign-in-networks.js';
+import { localSignInGate } from '../../sso/sign-in-settings.js';
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
@@ -38,9 +39,10 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
       .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
       .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
       .executeTakeFirst();
-  // From outside the account's networks: refused before any user or password is looked at, so
-  // the answer is the same for a right password, a wrong one and an unknown email.
-  assertAddressAllowed(await networksOfAccount(db, subject.slice(0, subject.indexOf(':'))), address);
+  // From outside the account's networks, or under SSO only: refused before any password is
+  // looked at, so the answer is the same for a right password, a wrong one and an unknown email.
+  // Only the account's break-glass admins pass both (sso/sign-in-settings.ts).
+  assertLocalSignInAllowed(await localSignInGate(db, { slug: subject.slice(0, subject.indexOf(':')), email: subject.slice(subject.indexOf(':') + 1) }), address);
   const presented = await findDevice(db, input.deviceToken);
   // A device this user signed in on has its own budget: an attacker elsewhere cannot use it up.
   let found = presented ? await lookUp() : undefined;

@@ -434,6 +434,8 @@ async function completeSignIn(
         .where('u.id', '=', userId)
         .executeTakeFirstOrThrow();
       await recordSignIn(trx, user.id);
+      // The users list shows the provider; saving SSO only counts it as the admin's way in.
+      await trx.updateTable('users').set({ last_sso_provider_id: provider.id }).where('id', '=', user.id).execute();
       // Exactly a password's outcome, unless the provider's MFA counts as ours.
       const state = said.mfaTrusted ? 'active' : user.has_two_factor === 1 ? 'two_factor_required' : user.require_two_factor === 1 ? 'enrollment_required' : 'active';
       const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: input.presented, address, userAgent });
