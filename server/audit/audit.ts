@@ -57,7 +57,10 @@ export type AuditAction =
   | 'account.security_key_policy_changed'
   | 'device.declared'
   | 'device.remembered'
-  | 'device.forgotten';
+  | 'device.forgotten'
+  | 'scim_token.created'
+  | 'scim_token.revoked'
+  | 'user.updated';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -110,6 +113,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'device.declared',
   'device.remembered',
   'device.forgotten',
+  'scim_token.created',
+  'scim_token.revoked',
+  'user.updated',
 ];
 
 /** Where a change came from. */

@@ -64,6 +64,7 @@ export const errorStatus = {
   remember_device_off: 409,
   device_not_personal: 409,
   device_marked_shared: 409,
+  scim_token_limit: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

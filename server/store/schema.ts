@@ -62,6 +62,8 @@ export interface UsersTable {
   last_sign_in_at?: number | null;
   /** en, pt-PT, pt-BR or es; null follows the device (people/language.ts). Emails are in it. */
   language?: Language | null;
+  /** The identity provider's id for this user, set by SCIM provisioning (server/scim/). */
+  scim_external_id?: string | null;
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -306,6 +308,18 @@ export interface AuditOutboxTable {
   created_at: number;
 }
 
+/** A SCIM provisioning token of an account (scim/tokens.ts): shown once, stored as its SHA-256. */
+export interface ScimTokensTable {
+  id: string;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  created_by: string | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 /** An account's identity provider (sso/identity-providers.ts). */
 export interface IdentityProvidersTable {
   id: string;
@@ -381,6 +395,7 @@ export interface Database {
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;
+  scim_tokens: ScimTokensTable;
 }
 
 export type { Generated };

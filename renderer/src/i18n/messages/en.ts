@@ -673,6 +673,9 @@ export const en = {
   'audit.action.device.declared': "Said whether a device is shared",
   'audit.action.device.remembered': "Remembered a personal device",
   'audit.action.device.forgotten': "Forgot a remembered device",
+  'audit.action.scim_token.created': "Created a SCIM token",
+  'audit.action.scim_token.revoked': "Revoked a SCIM token",
+  'audit.action.user.updated': "Updated a user's details",
   'audit.action.user.lockout_lifted': "Lifted a lock-out",
 
   'audit.detail.requireTwoFactor': "Require two-factor authentication",

@@ -674,6 +674,9 @@ export const es: Record<MessageId, string> = {
   'audit.action.device.declared': "Indicó si un dispositivo es compartido",
   'audit.action.device.remembered': "Recordó un dispositivo personal",
   'audit.action.device.forgotten': "Olvidó un dispositivo recordado",
+  'audit.action.scim_token.created': "Creó un token SCIM",
+  'audit.action.scim_token.revoked': "Revocó un token SCIM",
+  'audit.action.user.updated': "Actualizó los datos de un usuario",
   'audit.action.user.lockout_lifted': "Levantó un bloqueo",
 
   'audit.detail.requireTwoFactor': "Exigir autenticación en dos pasos",

@@ -674,6 +674,9 @@ export const ptBR: Record<MessageId, string> = {
   'audit.action.device.declared': "Informou se um dispositivo é compartilhado",
   'audit.action.device.remembered': "Lembrou um dispositivo pessoal",
   'audit.action.device.forgotten': "Esqueceu um dispositivo lembrado",
+  'audit.action.scim_token.created': "Criou um token SCIM",
+  'audit.action.scim_token.revoked': "Revogou um token SCIM",
+  'audit.action.user.updated': "Atualizou os dados de um usuário",
   'audit.action.user.lockout_lifted': "Removeu um bloqueio",
 
   'audit.detail.requireTwoFactor': "Exigir autenticação de dois fatores",

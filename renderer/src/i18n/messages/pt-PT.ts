@@ -674,6 +674,9 @@ export const ptPT: Record<MessageId, string> = {
   'audit.action.device.declared': "Indicou se um dispositivo é partilhado",
   'audit.action.device.remembered': "Memorizou um dispositivo pessoal",
   'audit.action.device.forgotten': "Esqueceu um dispositivo memorizado",
+  'audit.action.scim_token.created': "Criou um token SCIM",
+  'audit.action.scim_token.revoked': "Revogou um token SCIM",
+  'audit.action.user.updated': "Atualizou os dados de um utilizador",
   'audit.action.user.lockout_lifted': "Levantou um bloqueio",
 
   'audit.detail.requireTwoFactor': "Exigir autenticação de dois fatores",
