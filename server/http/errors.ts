@@ -65,6 +65,7 @@ export const errorStatus = {
   device_not_personal: 409,
   device_marked_shared: 409,
   scim_token_limit: 409,
+  admin_email_not_provisioned: 403,
 } as const satisfies Record<ErrorCode, number>;
 
 

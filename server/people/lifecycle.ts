@@ -4,16 +4,21 @@
 // account row, so two admins demoting each other at once cannot both succeed.
 import { endRemembrances } from '../sessions/remembered-devices.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { recordAudit, type RequestContext } from '../audit/audit.js';
+import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { revokeLinks } from './links.js';
 
-interface Actor {
+export interface Actor {
   accountId: string;
-  actorId: string;
+  /** The admin making the change; null when it is not a user (a SCIM token, named in `actor`). */
+  actorId: string | null;
+  /** Who the audit names as the actor when it is not a user of the account. */
+  actor?: AuditPerson | undefined;
+  /** More for each audit entry's details (a SCIM change names its token). */
+  details?: Record<string, unknown> | undefined;
   request?: RequestContext | undefined;
 }
 
@@ -73,7 +78,7 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
     const base = { userId: user.id, name: user.name, email: user.email };
     if (change.role !== undefined && change.role !== user.role) {
       await trx.updateTable('users').set({ role: change.role }).where('id', '=', user.id).execute();
-      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role } });
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role, ...actor.details } });
     }
     let newStatus = status;
     if (deactivating) {
@@ -85,13 +90,13 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       await recordAudit(trx, {
         ...auditOf(actor, user.id),
         action: 'user.deactivated',
-        details: { ...base, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length, revokedLinks: links },
+        details: { ...base, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length, revokedLinks: links, ...actor.details },
       });
     } else if (change.status === 'active' && status === 'deactivated') {
       // One who never accepted their invitation is invited again (an admin resends the link).
       newStatus = user.password_hash === '' ? 'invited' : 'active';
       await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
-      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus } });
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus, ...actor.details } });
     }
     return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds };
   });
@@ -112,7 +117,7 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
       // The row is gone: the entry keeps who it was.
       subject: { name: user.name, email: user.email },
       action: 'user.deleted',
-      details: { userId: user.id, name: user.name, email: user.email, role: user.role, status: user.status ?? 'active', revokedSessions: ids.length },
+      details: { userId: user.id, name: user.name, email: user.email, role: user.role, status: user.status ?? 'active', revokedSessions: ids.length, ...actor.details },
     });
     return ids;
   });
@@ -121,5 +126,5 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
 }
 
 function auditOf(actor: Actor, subjectUserId: string) {
-  return { accountId: actor.accountId, actorId: actor.actorId, subjectUserId, request: actor.request };
+  return { accountId: actor.accountId, actorId: actor.actorId, actor: actor.actor, subjectUserId, request: actor.request };
 }

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
+import type { ScimToken } from '../../contract/answers.js';
 import type { Database, ScimTokensTable } from '../store/schema.js';
 
 /** The prefix tells a SCIM token from a session token at a glance (and to secret scanners). */
@@ -16,13 +17,7 @@ const MAX_LIVE_TOKENS = 20;
 /** `last_used_at` is written at most this often per token: provisioning runs in bursts. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export interface ScimTokenView {
-  id: string;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
+type ScimTokenView = ScimToken;
 
 /** The caller of /scim/v2: the account the token belongs to, and the token by name (the audit's actor). */
 export interface ScimCaller {
@@ -32,7 +27,8 @@ export interface ScimCaller {
 }
 
 function view(row: ScimTokensTable): ScimTokenView {
-  return { id: row.id, name: row.name, createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at), revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) };
+  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return { id: row.id, name: row.name, createdAt: iso(row.created_at)!, lastUsedAt: iso(row.last_used_at), revokedAt: iso(row.revoked_at) };
 }
 
 export async function listScimTokens(db: Kysely<Database>, accountId: string): Promise<ScimTokenView[]> {
