@@ -541,8 +541,8 @@ export const operations = {
   }),
   listScimTokens: operation({
     method: 'GET', path: '/account/scim-tokens', access: 'admin', tags: ['admin'],
-    summary: "The account's SCIM provisioning tokens: name, created, last used, revoked (never the token)",
-    answer: json<{ tokens: ScimToken[] }>(),
+    summary: "The SCIM base URL and the account's provisioning tokens: name, created, last used, revoked (never the token)",
+    answer: json<{ baseUrl: string; tokens: ScimToken[] }>(),
   }),
   // A SCIM token creates, changes and deactivates users: giving one out gives access (sensitive).
   createScimToken: operation({

@@ -40,6 +40,7 @@ import { Throttle } from '../sessions/throttling.js';
 import { PasswordPolicy } from '../people/passwords.js';
 import { Metrics } from '../metrics/metrics.js';
 import { metricsRoute } from './routes/metrics.js';
+import { scimRoutes } from '../scim/routes.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = 64 * 1024;
@@ -366,6 +367,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
+
+  // Outside the API: SCIM 2.0 for identity providers, with its own shapes and its own token.
+  await scimRoutes(app, ctx);
 
   // Outside the API: operators' Prometheus, not clients, and only when a token is configured.
   if (ctx.config.metricsToken) metricsRoute(app, ctx.metrics, ctx.config.metricsToken);

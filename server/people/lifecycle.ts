@@ -39,7 +39,7 @@ async function lockedUser(trx: Transaction<Database>, accountId: string, userId:
   await lockAccount(trx, accountId);
   const user = await trx
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash'])
+    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash', 'provisioned_via'])
     .where('id', '=', userId)
     .where('account_id', '=', accountId)
     .executeTakeFirst();
@@ -93,8 +93,9 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
         details: { ...base, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length, revokedLinks: links, ...actor.details },
       });
     } else if (change.status === 'active' && status === 'deactivated') {
-      // One who never accepted their invitation is invited again (an admin resends the link).
-      newStatus = user.password_hash === '' ? 'invited' : 'active';
+      // One who never accepted their invitation is invited again (an admin resends the link); one
+      // an identity provider brought has no password to choose and signs in through it.
+      newStatus = user.password_hash === '' && !user.provisioned_via ? 'invited' : 'active';
       await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
       await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus, ...actor.details } });
     }

@@ -16,6 +16,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** Who brings or changes the user: a provider at sign-in (no actor), or a SCIM token by name. */
 export interface Provisioner {
+  via: 'sso' | 'scim';
   accountId: string;
   actorId: string | null;
   actor?: AuditPerson | undefined;
@@ -41,7 +42,7 @@ export async function createProvisionedUser(trx: Db, by: Provisioner, input: Pro
   try {
     await trx
       .insertInto('users')
-      .values({ id, account_id: by.accountId, name: input.name, email, password_hash: NO_PASSWORD, role: 'agent', created_at: now, status, scim_external_id: input.externalId ?? null, ...NO_METHOD_FLAGS })
+      .values({ id, account_id: by.accountId, name: input.name, email, password_hash: NO_PASSWORD, role: 'agent', created_at: now, status, scim_external_id: input.externalId ?? null, provisioned_via: by.via, ...NO_METHOD_FLAGS })
       .execute();
   } catch (error) {
     if (isUniqueViolation(error)) throw new DomainError('email_taken');
@@ -53,7 +54,7 @@ export async function createProvisionedUser(trx: Db, by: Provisioner, input: Pro
     actor: by.actor,
     subjectUserId: id,
     action: 'user.created',
-    details: { userId: id, name: input.name, email, role: 'agent', ...(status === 'active' ? {} : { status }), ...by.details },
+    details: { userId: id, name: input.name, email, role: 'agent', ...(status === 'active' ? {} : { status }), via: by.via, ...by.details },
     request: by.request,
     at: now,
   });

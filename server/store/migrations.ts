@@ -708,7 +708,8 @@ const rememberedDevices: Migration = {
 /**
  * SCIM 2.0 provisioning (PRODUCT.md "Enterprise sign-in"; server/scim/): an account's bearer
  * tokens (stored as their SHA-256 only, like session tokens), and each user's `externalId` as
- * the identity provider knows it (null for users SCIM never touched).
+ * the identity provider knows it (null for users SCIM never touched), and whether a provider
+ * brought the user.
  */
 const scimProvisioning: Migration = {
   async up(db: Kysely<any>) {
@@ -725,6 +726,9 @@ const scimProvisioning: Migration = {
       .execute();
     await db.schema.createIndex('scim_tokens_account').on('scim_tokens').column('account_id').execute();
     await db.schema.alterTable('users').addColumn('scim_external_id', 'text').execute();
+    // 'sso' or 'scim' for a user an identity provider brought (no password of ours, and none
+    // to choose: reactivated, they are active, not invited); null for everyone else.
+    await db.schema.alterTable('users').addColumn('provisioned_via', 'text').execute();
     await db.schema.createIndex('users_scim_external_id').on('users').columns(['account_id', 'scim_external_id']).execute();
   },
 };

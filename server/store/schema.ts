@@ -64,6 +64,8 @@ export interface UsersTable {
   language?: Language | null;
   /** The identity provider's id for this user, set by SCIM provisioning (server/scim/). */
   scim_external_id?: string | null;
+  /** 'sso' or 'scim' when an identity provider brought the user (people/provisioning.ts). */
+  provisioned_via?: 'sso' | 'scim' | null;
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
