@@ -13,7 +13,7 @@ import { revokeLinks } from './links.js';
 
 export interface Actor {
   accountId: string;
-  /** The admin making the change; null when it is not a user (a SCIM token, named in `actor`). */
+  /** The admin making the change, or what else made it (`scim-token:<id>`, named in `actor`). */
   actorId: string | null;
   /** Who the audit names as the actor when it is not a user of the account. */
   actor?: AuditPerson | undefined;
@@ -85,7 +85,7 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       newStatus = 'deactivated';
       await trx.updateTable('users').set({ status: 'deactivated' }).where('id', '=', user.id).execute();
       sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
-      await endRemembrances(trx, { userId: user.id, accountId: actor.accountId, actorId: actor.actorId, reason: 'deactivated', request: actor.request });
+      await endRemembrances(trx, { userId: user.id, accountId: actor.accountId, actorId: actor.actorId, actor: actor.actor, reason: 'deactivated', request: actor.request });
       const links = await revokeLinks(trx, [user.id]);
       await recordAudit(trx, {
         ...auditOf(actor, user.id),

@@ -14,7 +14,7 @@ import { NO_PASSWORD } from './passwords.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Who brings or changes the user: a provider at sign-in (no actor), or a SCIM token by name. */
+/** Who brings or changes the user: a provider at sign-in (no actor), or a SCIM token (`scim-token:<id>`, by name). */
 export interface Provisioner {
   via: 'sso' | 'scim';
   accountId: string;

@@ -53,12 +53,13 @@ export function userResource(baseUrl: string, row: UserRow) {
 
 /** The audit's actor and details for a change made with the token. */
 function provisioner(sc: ScimContext): Provisioner {
-  return { via: 'scim', accountId: sc.caller.accountId, actorId: null, actor: { name: `SCIM: ${sc.caller.tokenName}`, email: '' }, details: { scimToken: { id: sc.caller.tokenId, name: sc.caller.tokenName } }, request: sc.request };
+  const actorId = `scim-token:${sc.caller.tokenId}`;
+  return { via: 'scim', accountId: sc.caller.accountId, actorId, actor: { name: `SCIM: ${sc.caller.tokenName}`, email: '' }, details: { scimToken: { id: sc.caller.tokenId, name: sc.caller.tokenName } }, request: sc.request };
 }
 
 function lifecycleActor(sc: ScimContext): Actor {
   const by = provisioner(sc);
-  return { accountId: by.accountId, actorId: null, actor: by.actor, details: { via: 'scim', ...by.details }, request: by.request };
+  return { accountId: by.accountId, actorId: by.actorId, actor: by.actor, details: { via: 'scim', ...by.details }, request: by.request };
 }
 
 /** SCIM's answer for a domain refusal: the same meaning, in its shape. */
