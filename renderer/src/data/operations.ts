@@ -25,7 +25,8 @@ export type ReadName =
   | 'previewInvitation'
   | 'getAdoption'
   | 'getSessionPolicy'
-  | 'getNetworkPolicy';
+  | 'getNetworkPolicy'
+  | 'listScimTokens';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -75,6 +76,9 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   // Account policies: the card's own setting; ending sessions shows in the lists and the log.
   saveSessionPolicy: ['getSessionPolicy', 'listMySessions', 'listAuditEvents'],
   saveNetworkPolicy: ['getNetworkPolicy', 'listAuditEvents'],
+  // SCIM tokens: the card's list, and the audit log that records each.
+  createScimToken: ['listScimTokens', 'listAuditEvents'],
+  revokeScimToken: ['listScimTokens', 'listAuditEvents'],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],

@@ -5,6 +5,7 @@ import type { AdminTab } from '../routes';
 import { AuditLogPanel } from '../audit/AuditLogPanel';
 import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettingsPanel';
 import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
+import { ScimProvisioningCard } from '../admin-security-settings/ScimProvisioningCard';
 import { UsersPanel } from '../admin-users/UsersPanel';
 import { AdoptionTab } from '../adoption/AdoptionTab';
 
@@ -29,7 +30,12 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
           </button>
         ))}
       </nav>
-      {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
+      {tab === 'security' ? (
+        <>
+          <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} />
+          <ScimProvisioningCard />
+        </>
+      ) : null}
       {tab === 'policies' ? <AccountPolicyCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
