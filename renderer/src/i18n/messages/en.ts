@@ -679,7 +679,7 @@ export const en = {
   'scim.title': "Provisioning (SCIM)",
   'scim.intro': "Let your identity provider (Okta, Entra ID, OneLogin) create, update and deactivate your agents. Give it the base URL and a token. Deactivating a user there signs them out here at once.",
   'scim.baseUrl': "SCIM base URL",
-  'scim.token': "Token",
+  'scim.token': "Your new token",
   'scim.createdOnce': "Token “{name}” created. Copy it into your identity provider now: it is shown only this once.",
   'scim.name': "New token for",
   'scim.namePlaceholder': "e.g. Okta",

@@ -680,7 +680,7 @@ export const es: Record<MessageId, string> = {
   'scim.title': "Aprovisionamiento (SCIM)",
   'scim.intro': "Deje que su proveedor de identidad (Okta, Entra ID, OneLogin) cree, actualice y desactive a sus agentes. Dele la URL base y un token. Desactivar a un usuario allí cierra sus sesiones aquí al instante.",
   'scim.baseUrl': "URL base de SCIM",
-  'scim.token': "Token",
+  'scim.token': "Su nuevo token",
   'scim.createdOnce': "Token «{name}» creado. Cópielo ahora en su proveedor de identidad: solo se muestra esta vez.",
   'scim.name': "Nuevo token para",
   'scim.namePlaceholder': "p. ej., Okta",

@@ -680,7 +680,7 @@ export const ptBR: Record<MessageId, string> = {
   'scim.title': "Provisionamento (SCIM)",
   'scim.intro': "Deixe seu provedor de identidade (Okta, Entra ID, OneLogin) criar, atualizar e desativar seus agentes. Informe a URL base e um token. Desativar um usuário lá encerra as sessões dele aqui na hora.",
   'scim.baseUrl': "URL base do SCIM",
-  'scim.token': "Token",
+  'scim.token': "Seu novo token",
   'scim.createdOnce': "Token “{name}” criado. Copie-o agora para o seu provedor de identidade: ele só é mostrado desta vez.",
   'scim.name': "Novo token para",
   'scim.namePlaceholder': "ex.: Okta",

@@ -680,7 +680,7 @@ export const ptPT: Record<MessageId, string> = {
   'scim.title': "Aprovisionamento (SCIM)",
   'scim.intro': "Deixe o seu fornecedor de identidade (Okta, Entra ID, OneLogin) criar, atualizar e desativar os seus agentes. Indique o URL base e um token. Desativar um utilizador lá termina as sessões dele aqui de imediato.",
   'scim.baseUrl': "URL base do SCIM",
-  'scim.token': "Token",
+  'scim.token': "O seu novo token",
   'scim.createdOnce': "Token “{name}” criado. Copie-o agora para o seu fornecedor de identidade: só é mostrado desta vez.",
   'scim.name': "Novo token para",
   'scim.namePlaceholder': "p. ex., Okta",
