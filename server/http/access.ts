@@ -55,7 +55,7 @@ export const access = {
   admin: declare('active', 'admin', false),
   /** An admin's sensitive change: account settings, and anything that gives, restores or takes access. */
   adminSensitive: declare('active', 'admin', true),
-  /** An identity provider with the account's SCIM token: /scim/v2 only (server/scim/routes.ts). */
+  /** An identity provider with the account's SCIM token: /scim/v2 only (server/http/routes/scim.ts). */
   scim: declare('scim', 'any', false),
 } as const satisfies Record<AccessName, Access>;
 

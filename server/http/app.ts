@@ -40,7 +40,7 @@ import { Throttle } from '../sessions/throttling.js';
 import { PasswordPolicy } from '../people/passwords.js';
 import { Metrics } from '../metrics/metrics.js';
 import { metricsRoute } from './routes/metrics.js';
-import { scimRoutes } from '../scim/routes.js';
+import { scimRoutes } from './routes/scim.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = 64 * 1024;

@@ -57,7 +57,7 @@ describe('one contract for the server and both clients', () => {
     assert.deepEqual(written, []);
   });
 
-  // The one documented exception: /scim/v2 (server/scim/routes.ts) is SCIM's own API (RFC 7644),
+  // The one documented exception: /scim/v2 (server/http/routes/scim.ts) is SCIM's own API (RFC 7644),
   // with SCIM's resource and error shapes, called by identity providers and by neither of our
   // clients. It lives outside /api/v1 and the contract, hidden from the OpenAPI document, and each
   // of its routes declares the `scim` access (a SCIM token, never a session).

@@ -36,7 +36,7 @@ describe('SCIM 2.0 provisioning', () => {
     return res.body as { id: string; name: string; token: string };
   }
 
-  function assertScimError(res: { status: number; body: any; headers: Headers }, status: number, scimType?: string) {
+  function assertScimError(res: { status: number; body: { schemas: string[]; status: string; scimType?: string }; headers: Headers }, status: number, scimType?: string) {
     assert.equal(res.status, status, JSON.stringify(res.body));
     assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/);
     assert.deepEqual(res.body.schemas, [ERROR]);

@@ -99,7 +99,7 @@ export async function getScimUser(sc: ScimContext, id: string) {
   return userResource(sc.baseUrl, await findRow(sc, id));
 }
 
-const EMAIL = /^[^\s@\u0000-\u001F]{1,64}@[^\s@\u0000-\u001F]{1,189}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
 
 function object(value: unknown, what: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`${what} must be an object.`);
@@ -113,7 +113,7 @@ function optionalString(value: unknown, name: string, max: number): string | und
 }
 
 export function userNameOf(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim())) throw invalidValue('userName must be the user’s email address.');
+  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim()) || hasForbiddenCharacters(value)) throw invalidValue('userName must be the user’s email address.');
   return value.trim();
 }
 

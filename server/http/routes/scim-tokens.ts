@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { operations } from '../../../contract/operations.js';
 import { requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
-import { scimBaseUrl } from '../../scim/routes.js';
+import { scimBaseUrl } from './scim.js';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../scim/tokens.js';
 import { authOf } from '../auth.js';
 import { route } from '../contract-routes.js';

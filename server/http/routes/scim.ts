@@ -6,14 +6,14 @@
 // works on /api/v1. Bodies are accepted as application/scim+json (or JSON) and answered as
 // application/scim+json; every refusal is in SCIM's error shape with `status` and `scimType`.
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { requestContext } from '../audit/audit.js';
-import type { ServerContext } from '../context.js';
-import { DomainError } from '../errors.js';
-import { access } from '../http/access.js';
-import { requireDeclaredAccess } from '../http/auth.js';
-import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
-import { listResponse, pageOf, ScimError } from './protocol.js';
-import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, type ScimContext } from './users.js';
+import { requestContext } from '../../audit/audit.js';
+import type { ServerContext } from '../../context.js';
+import { DomainError } from '../../errors.js';
+import { resourceTypes, schemas, serviceProviderConfig } from '../../scim/discovery.js';
+import { listResponse, pageOf, ScimError } from '../../scim/protocol.js';
+import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, type ScimContext } from '../../scim/users.js';
+import { access } from '../access.js';
+import { requireDeclaredAccess } from '../auth.js';
 
 export const SCIM_PREFIX = '/scim/v2';
 const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
