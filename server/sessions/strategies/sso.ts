@@ -304,7 +304,7 @@ async function userById(ctx: ServerContext, id: string) {
 async function createJitUser(trx: Kysely<Database> | Transaction<Database>, provider: IdentityProvidersTable, email: string, claims: Record<string, unknown>, request: RequestContext) {
   const given = typeof claims.name === 'string' ? claims.name.trim().slice(0, 120) : '';
   const name = given && !hasForbiddenCharacters(given) ? given : email.slice(0, email.indexOf('@')).slice(0, 120) || email;
-  const by = { accountId: provider.account_id, actorId: null, details: { via: 'sso', provider: { id: provider.id, name: provider.name } }, request };
+  const by = { via: 'sso' as const, accountId: provider.account_id, actorId: null, details: { provider: { id: provider.id, name: provider.name } }, request };
   return { id: (await createProvisionedUser(trx, by, { name, email })).id };
 }
 
