@@ -39,6 +39,8 @@ export interface AccountSummary {
   id: string;
   name: string;
   slug: string;
+  /** In a user's own answers (sign-in, GET /me): whether 2FA is required *of this user* (the
+   * account requires it and its scope holds them). */
   requireTwoFactor: boolean;
   /** Deployment day: when 2FA becomes required (GET /me only), or null. */
   twoFactorScheduledAt?: string | null;
@@ -138,6 +140,8 @@ export interface SecuritySettings {
   scheduledBy?: { id: string; name: string | null; email: string | null } | null;
   requiredSince?: string | null;
   enrollment?: EnrollmentPolicy;
+  /** Whom the requirement applies to. */
+  appliesTo?: RequirementScopeView;
 }
 
 export interface SaveSecuritySettingsInput {
@@ -156,6 +160,8 @@ export interface SaveSecuritySettingsInput {
   startsAt?: string | null;
   /** Left out: unchanged. */
   enrollment?: EnrollmentPolicy;
+  /** Whom it applies to: everyone, or chosen roles and groups; left out: unchanged. */
+  appliesTo?: { everyone?: boolean; roles?: string[]; groupIds?: string[] };
 }
 
 export interface SecuritySettingsSaved {
@@ -221,6 +227,18 @@ export interface EnforcementImpact {
   /** Under security_keys: how many of them have only an authenticator app. */
   usersWithOnlyAuthenticatorApp?: number;
   users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean }[];
+  /** The scope these counts are of (the stored one, or the one asked about). */
+  appliesTo?: AppliesTo;
+}
+
+/** Whom "Require two-factor authentication" applies to (a save's and an impact's shape). */
+export type AppliesTo = { everyone: true } | { everyone: false; roles: ('admin' | 'agent')[]; groupIds: string[] };
+
+/** The stored scope as the settings page reads it: groups named. */
+export interface RequirementScopeView {
+  everyone: boolean;
+  roles: ('admin' | 'agent')[];
+  groups: { id: string; name: string }[];
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -248,6 +266,13 @@ export interface UserListQuery {
   signedIn?: boolean;
   role?: Role;
   status?: UserStatus;
+  /** Only users the 2FA requirement's stored scope holds (true) or leaves out (false). */
+  inScope?: boolean;
+  /** Only members of this group. */
+  groupId?: string;
+  /** Only users a scope about to be saved holds: comma-separated roles and group ids. */
+  scopeRoles?: string;
+  scopeGroupIds?: string;
   sort?: string;
   limit?: number;
   offset?: number;
@@ -557,4 +582,23 @@ export interface SecurityKeyPolicy {
 export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {
   /** Security keys already registered that the rule would not accept today (never attested, another model, or revoked). */
   keysOutsideRule: number;
+}
+
+/** A group of users (PRODUCT.md "Authentication policies"; server/groups/groups.ts). */
+export interface Group {
+  id: string;
+  name: string;
+  /** The identity provider's id for it, when SCIM pushed it. */
+  externalId: string | null;
+  createdAt: string;
+  memberCount: number;
+}
+
+/** What replacing a group's members did. */
+export interface GroupMembersChanged {
+  added: number;
+  removed: number;
+  memberCount: number;
+  /** Sessions ended because a user without a method came under the requirement. */
+  revokedSessions: number;
 }

@@ -13,6 +13,8 @@ import type {
   AuditStreamAdded,
   ScimToken,
   ScimTokenCreated,
+  Group,
+  GroupMembersChanged,
   AuthenticatorAppSetup,
   CurrentSession,
   EnforcementImpact,
@@ -73,6 +75,8 @@ import {
   CreateAccountBody,
   DeclareDeviceBody,
   EmptyBody,
+  GroupBody,
+  GroupMembersBody,
   ExchangeSsoCodeBody,
   ExportUsersQuery,
   IdParams,
@@ -376,6 +380,44 @@ export const operations = {
     summary: 'Change the security settings (requires a recent second factor)',
     body: SecuritySettingsBody,
     answer: json<SecuritySettingsSaved>(),
+  }),
+
+  // ---- Admin: groups (who "Require two-factor authentication" may apply to)
+  listGroups: operation({
+    method: 'GET', path: '/account/groups', access: 'admin', tags: ['admin'],
+    summary: "The account's groups, by name, with their member counts",
+    answer: json<{ groups: Group[] }>(),
+  }),
+  getGroupMembers: operation({
+    method: 'GET', path: '/account/groups/:id/members', access: 'admin', tags: ['admin'],
+    summary: "The ids of a group's members",
+    params: IdParams,
+    answer: json<{ userIds: string[] }>(),
+  }),
+  createGroup: operation({
+    method: 'POST', path: '/account/groups', access: 'admin', tags: ['admin'],
+    summary: 'Create a group (its name unique in the account, whatever its case)',
+    body: GroupBody, status: 201,
+    answer: json<{ group: Group }>(),
+  }),
+  renameGroup: operation({
+    method: 'PATCH', path: '/account/groups/:id', access: 'admin', tags: ['admin'],
+    summary: 'Rename a group',
+    params: IdParams, body: GroupBody,
+    answer: json<{ group: Group }>(),
+  }),
+  // A group's members and its existence decide whom the requirement applies to: sensitive.
+  deleteGroup: operation({
+    method: 'DELETE', path: '/account/groups/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Delete a group: its memberships go, and it leaves the requirement\'s scope (requires a recent second factor)',
+    params: IdParams,
+    answer: json<{ deleted: true; members: number }>(),
+  }),
+  setGroupMembers: operation({
+    method: 'PUT', path: '/account/groups/:id/members', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Replace a group\'s members, all or nothing; a user without a method who comes under the requirement is signed out at once (requires a recent second factor)',
+    params: IdParams, body: GroupMembersBody,
+    answer: json<GroupMembersChanged>(),
   }),
 
   // ---- Admin: identity providers (single sign-on)

@@ -94,6 +94,18 @@ export const RenameMethodBody = Type.Object({ name: MethodName }, strict);
 export const SecondFactorPolicy = Type.Union([Type.Literal('any'), Type.Literal('security_keys')], {
   description: 'any: authenticator apps and security keys; security_keys: security keys only (recovery codes still work).',
 });
+/**
+ * Whom "Require two-factor authentication" applies to: `{everyone: true}`, or chosen roles and
+ * groups (at least one; unknown ones are refused with invalid_scope).
+ */
+export const AppliesTo = Type.Object(
+  {
+    everyone: Type.Optional(Type.Boolean()),
+    roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 10, description: 'admin and/or agent.' })),
+    groupIds: Type.Optional(Type.Array(Id, { maxItems: 200, description: "Groups of this account (GET /account/groups)." })),
+  },
+  strict,
+);
 export const SecuritySettingsBody = Type.Object(
   {
     requireTwoFactor: Type.Boolean(),
@@ -104,10 +116,30 @@ export const SecuritySettingsBody = Type.Object(
     passwordlessSignIn: Type.Optional(Type.Boolean({ description: 'Sign in with a security key alone (a passkey); absent leaves it.' })),
     secondFactorPolicy: Type.Optional(SecondFactorPolicy),
     allowRecoveryCodesUnderKeysOnly: Type.Optional(Type.Boolean({ description: 'Under "security keys only", recovery codes still pass the second step and re-authentication (phishable); off by default. Absent leaves it.' })),
+    appliesTo: Type.Optional(AppliesTo),
   },
   strict,
 );
-export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
+const ScopeList = Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9_-]{1,64}(?:,[A-Za-z0-9_-]{1,64})*$' });
+export const ImpactQuery = Type.Object(
+  {
+    secondFactorPolicy: Type.Optional(SecondFactorPolicy),
+    everyone: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Measure a scope about to be saved: true for everyone; false with roles and/or groupIds. Absent: the stored scope.' })),
+    roles: Type.Optional(ScopeList),
+    groupIds: Type.Optional(ScopeList),
+  },
+  strict,
+);
+
+/** A group's name (PRODUCT.md "Authentication policies"): unique in the account whatever its case. */
+export const GroupName = Type.String({ minLength: 1, maxLength: 80, ...nameRule });
+export const GroupBody = Type.Object({ name: GroupName }, strict);
+/** The most users one PUT of a group's members names (server/groups/groups.ts). */
+export const MAX_GROUP_MEMBERS = 10_000;
+export const GroupMembersBody = Type.Object(
+  { userIds: Type.Array(Id, { maxItems: MAX_GROUP_MEMBERS, description: 'Every member, replacing the current ones (all or nothing: an id that is not a user of this account refuses the change).' }) },
+  strict,
+);
 
 /** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
 export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
@@ -147,6 +179,11 @@ const userFilterFields = {
   role: Type.Optional(Role),
   status: Type.Optional(UserStatus),
   signedIn: Type.Optional(BooleanText),
+  inScope: Type.Optional(BooleanText),
+  groupId: Type.Optional(Id),
+  /** A scope about to be saved (the impact preview's list): users with one of these roles or in one of these groups. */
+  scopeRoles: Type.Optional(ScopeList),
+  scopeGroupIds: Type.Optional(ScopeList),
 };
 export const ListUsersQuery = Type.Object(
   {

@@ -60,7 +60,11 @@ export type AuditAction =
   | 'device.forgotten'
   | 'scim_token.created'
   | 'scim_token.revoked'
-  | 'user.updated';
+  | 'user.updated'
+  | 'group.created'
+  | 'group.renamed'
+  | 'group.deleted'
+  | 'group.members_changed';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -116,6 +120,10 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'scim_token.created',
   'scim_token.revoked',
   'user.updated',
+  'group.created',
+  'group.renamed',
+  'group.deleted',
+  'group.members_changed',
 ];
 
 /** Where a change came from. */

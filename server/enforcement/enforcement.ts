@@ -7,6 +7,7 @@ import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
+import { inRequirementScope, sameScope, scopeForAudit, storedScope, storeScope, validateScope, type RequirementScope, type ScopeInput } from './requirement-scope.js';
 
 /** Users without a method, listed by name in the warning; the count is always exact. */
 const IMPACT_LIST_LIMIT = 500;
@@ -14,32 +15,39 @@ const IMPACT_LIST_LIMIT = 500;
 /**
  * Who would be signed out if 2FA were required now, under the account's second-factor policy
  * or the one the admin is about to choose: under "security keys only" a user whose only method
- * is an authenticator app counts as without a method, and is marked so.
+ * is an authenticator app counts as without a method, and is marked so. Only users in the
+ * requirement's scope count: the stored one, or the one the admin is about to save
+ * (enforcement/requirement-scope.ts).
  */
-export async function enforcementImpact(db: Kysely<Database>, accountId: string, proposedPolicy?: SecondFactorPolicy) {
+export async function enforcementImpact(db: Kysely<Database>, accountId: string, proposedPolicy?: SecondFactorPolicy, proposedScope?: RequirementScope) {
   const now = Date.now();
   const policy = proposedPolicy ?? policyOf(await db.selectFrom('accounts').select('second_factor_policy').where('id', '=', accountId).executeTakeFirstOrThrow());
   const flag = acceptedMethodFlag(policy);
+  const source = proposedScope ? { scope: proposedScope } : { accountId };
+  const scope = proposedScope ?? (await storedScope(db, accountId));
   const [users, counts, sessions] = await Promise.all([
     db
-      .selectFrom('users')
-      .select(['id', 'name', 'email', 'has_two_factor'])
-      .where('account_id', '=', accountId)
-      .where(flag, '=', 0)
-      .orderBy('name')
+      .selectFrom('users as u')
+      .select(['u.id', 'u.name', 'u.email', 'u.has_two_factor'])
+      .where('u.account_id', '=', accountId)
+      .where(`u.${flag}`, '=', 0)
+      .where(inRequirementScope('u', source))
+      .orderBy('u.name')
       .limit(IMPACT_LIST_LIMIT)
       .execute(),
     db
-      .selectFrom('users')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('has_two_factor').as('apps')])
-      .where('account_id', '=', accountId)
-      .where(flag, '=', 0)
+      .selectFrom('users as u')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('u.has_two_factor').as('apps')])
+      .where('u.account_id', '=', accountId)
+      .where(`u.${flag}`, '=', 0)
+      .where(inRequirementScope('u', source))
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('u.account_id', '=', accountId)
+      .where(inRequirementScope('u', source))
       // Sessions of users without a method, and every session that never passed a second factor.
       .where((eb) => eb.or([eb(`u.${flag}`, '=', 0), eb('s.second_factor_at', 'is', null)]))
       .where('s.revoked_at', 'is', null)
@@ -50,6 +58,8 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
     usersWithoutTwoFactor: Number(counts.n),
     sessionsToRevoke: Number(sessions.n),
     secondFactorPolicy: policy,
+    /** Whom the counts are of: the scope measured. */
+    appliesTo: scope.everyone ? { everyone: true as const } : { everyone: false as const, roles: scope.roles, groupIds: scope.groupIds },
     /** Of those, the users who have an authenticator app that the policy does not accept. */
     usersWithOnlyAuthenticatorApp: Number(counts.apps ?? 0),
     users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, ...(policy === 'security_keys' ? { onlyAuthenticatorApp: u.has_two_factor === 1 } : {}) })),
@@ -73,6 +83,8 @@ export interface SettingsChange {
   secondFactorPolicy?: SecondFactorPolicy | undefined;
   /** Under "security keys only", recovery codes still pass the second step (policy.ts); absent leaves it. */
   allowRecoveryCodesUnderKeysOnly?: boolean | undefined;
+  /** Whom the requirement applies to (checked by requirement-scope.ts validateScope); absent leaves it. */
+  appliesTo?: ScopeInput | undefined;
 }
 
 export async function saveSecuritySettings(
@@ -87,8 +99,9 @@ export async function saveSecuritySettings(
     request?: RequestContext | undefined;
   },
 ) {
-  const { change } = input;
-  const startsAt = parseStartsAt(change);
+  const startsAt = parseStartsAt(input.change);
+  // A bad scope is refused before anything else is looked at (400 invalid_scope, nothing changed).
+  const change = { ...input.change, appliesTo: input.change.appliesTo === undefined ? undefined : await validateScope(db, input.accountId, input.change.appliesTo) };
   // Checked before anything is written, in the order an admin can act on them. The warning and
   // its acknowledgement are about turning the requirement on (now or on a deployment day);
   // saving other settings while it is already on needs neither.
@@ -97,7 +110,9 @@ export async function saveSecuritySettings(
   const asksToTurnOn = change.requireTwoFactor && current.require_two_factor === 0;
   // "Security keys only" while 2FA is required signs out whoever has no key: an enforcement save too.
   const asksToTighten = change.requireTwoFactor && change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys';
-  if ((asksToTurnOn || asksToTighten) && !change.acknowledged) throw new DomainError('acknowledgement_required');
+  // A new scope while it is on signs out whoever it brings in without a method: acknowledged too.
+  const asksToRescope = change.requireTwoFactor && current.require_two_factor === 1 && change.appliesTo !== undefined && !sameScope(change.appliesTo, await storedScope(db, input.accountId));
+  if ((asksToTurnOn || asksToTighten || asksToRescope) && !change.acknowledged) throw new DomainError('acknowledgement_required');
   if (change.requireTwoFactor && input.actor.has_two_factor !== 1) throw new DomainError('admin_method_required');
   if (change.secondFactorPolicy === 'security_keys' && policyOf(current) !== 'security_keys') {
     const actor = await db.selectFrom('users').select('has_security_key').where('id', '=', input.actor.id).executeTakeFirstOrThrow();
@@ -190,6 +205,13 @@ export async function applySecuritySettings(
   if (schedules && account.require_two_factor === 1) throw new DomainError('already_required');
   const userVerification = change.userVerification ?? account.user_verification;
   const enrollment = change.enrollment ?? account.enrollment_policy;
+  const previousScope = await storedScope(trx, input.accountId);
+  // Checked again under the account's lock: a group deleted meanwhile is refused, not half-stored.
+  const requested = change.appliesTo === undefined ? undefined : await validateScope(trx, input.accountId, change.appliesTo);
+  const scope = requested ?? previousScope;
+  const rescoping = requireTwoFactor && !turningOn && !sameScope(scope, previousScope);
+  if (rescoping && !change.acknowledged) throw new DomainError('acknowledgement_required');
+  if (requested) await storeScope(trx, input.accountId, requested);
   const previousSchedule = account.two_factor_scheduled_at === null ? null : Number(account.two_factor_scheduled_at);
   // Once the requirement is on there is no deployment day left to wait for.
   const scheduledAt = requireTwoFactor ? null : input.startsAt === undefined ? previousSchedule : input.startsAt;
@@ -211,12 +233,25 @@ export async function applySecuritySettings(
     .execute();
   let revoked: { id: string; user_id: string }[] = [];
   const revocations: Revocations = { two_factor_required: [], security_key_required: [] };
-  if (turningOn || tightening) {
+  if (turningOn || tightening || rescoping) {
     // Under "security keys only" what these users lack is a key (most already use an app).
     // (Password-only sessions of users who do have a method end too only when the requirement
     // itself turns on: tightening the policy while it is on leaves users with a key mid-sign-in alone.)
+    // Only users in the scope just stored (one set-based statement, whatever its size); a scope
+    // that grows while it is on leaves sessions already enrolling alone.
     const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
-    const ended = await Sessions.revokeUnderRequirement(trx, { accountId: input.accountId, acceptedMethodFlag: acceptedMethodFlag(policy), reason, passwordOnly: turningOn }, now);
+    const ended = await Sessions.revokeUnderRequirement(
+      trx,
+      {
+        accountId: input.accountId,
+        acceptedMethodFlag: acceptedMethodFlag(policy),
+        reason,
+        passwordOnly: turningOn,
+        users: (alias) => inRequirementScope(alias, { accountId: input.accountId }),
+        activeOnly: !turningOn && !tightening,
+      },
+      now,
+    );
     revocations[reason] = ended.withoutMethod.map((r) => r.id);
     revocations.two_factor_required.push(...ended.passwordOnly.map((r) => r.id));
     revoked = ended.withoutMethod.concat(ended.passwordOnly);
@@ -237,6 +272,8 @@ export async function applySecuritySettings(
       ...(passwordless !== (account.passwordless_sign_in === 1) ? { passwordlessSignIn: { from: !passwordless, to: passwordless } } : {}),
       ...(allowRecoveryCodes !== recoveryCodesAllowed ? { allowRecoveryCodesUnderKeysOnly: { from: recoveryCodesAllowed, to: allowRecoveryCodes } } : {}),
       ...(scheduledAt !== previousSchedule ? { startsAt: { from: isoOrNull(previousSchedule), to: isoOrNull(scheduledAt) } } : {}),
+      // Whom it applies to: as it changed, or as it stands when the requirement turns on.
+      ...(!sameScope(scope, previousScope) ? { appliesTo: { from: scopeForAudit(previousScope), to: scopeForAudit(scope) } } : turningOn || schedules ? { appliesTo: scopeForAudit(scope) } : {}),
       ...(input.scheduledFor !== undefined ? { deploymentDay: new Date(input.scheduledFor).toISOString() } : {}),
       signedOutUsers,
       revokedSessions: revoked.length,

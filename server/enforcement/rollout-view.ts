@@ -2,6 +2,7 @@
 // user's own view (the deployment-day banner).
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { isInScope } from './requirement-scope.js';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString();
@@ -24,12 +25,14 @@ export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
   };
 }
 
-/** What every user of the account sees: when 2FA becomes required, if a day is set. */
-export async function accountRollout(db: Kysely<Database>, accountId: string) {
+/** What a user of the account sees: when 2FA becomes required for them, if a day is set and
+ * the requirement's scope holds them (enforcement/requirement-scope.ts). */
+export async function accountRollout(db: Kysely<Database>, accountId: string, userId: string) {
   const row = await db
     .selectFrom('accounts')
     .select(['two_factor_scheduled_at', 'enrollment_policy'])
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
-  return { twoFactorScheduledAt: iso(row.two_factor_scheduled_at), enrollment: row.enrollment_policy };
+  const concerned = row.two_factor_scheduled_at !== null && (await isInScope(db, userId));
+  return { twoFactorScheduledAt: concerned ? iso(row.two_factor_scheduled_at) : null, enrollment: row.enrollment_policy };
 }

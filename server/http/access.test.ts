@@ -55,6 +55,9 @@ const SENSITIVE: Record<string, string> = {
   'POST /account/identity-providers': 'adding an identity provider',
   'PATCH /account/identity-providers/{id}': 'changing an identity provider (its issuer, client, MFA trust)',
   'DELETE /account/identity-providers/{id}': 'removing an identity provider',
+  // Issue 21: a group's members and existence decide whom the 2FA requirement applies to.
+  'PUT /account/groups/{id}/members': "every account setting (enforcement: whom the requirement's groups hold)",
+  'DELETE /account/groups/{id}': "every account setting (enforcement: a group of the requirement's scope)",
 };
 
 interface Operation {
@@ -174,6 +177,8 @@ describe('access is declared per operation', () => {
     const pendingApp = await server.call('POST', '/me/methods/totp', { token: adminToken, body: { name: 'Pending' } });
     assert.equal(pendingApp.status, 201);
     // .invalid never resolves (RFC 2606): a public-looking target that receives nothing.
+    const group = await server.call('POST', '/account/groups', { token: adminToken, body: { name: 'Declared group' } });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
     const stream = await server.call('POST', '/account/audit-streams', { token: adminToken, body: { type: 'webhook', url: 'https://siem.invalid/agentdesk' } });
     assert.equal(stream.status, 201, JSON.stringify(stream.body));
     const scimToken = await server.call('POST', '/account/scim-tokens', { token: adminToken, body: { name: 'Okta' } });
@@ -191,6 +196,8 @@ describe('access is declared per operation', () => {
       { key: 'PUT /account/session-policy', method: 'PUT', path: '/account/session-policy', body: { idleMinutes: 720, absoluteHours: 24, rememberDeviceDays: 30 }, allowed: [200] },
       { key: 'POST /sessions/current/remember-device', method: 'POST', path: '/sessions/current/remember-device', body: {}, allowed: [200] },
       { key: 'PUT /account/network-policy', method: 'PUT', path: '/account/network-policy', body: { allowedNetworks: ['127.0.0.0/8', '::1/128'] }, allowed: [200] },
+      { key: 'PUT /account/groups/{id}/members', method: 'PUT', path: `/account/groups/${group.body.group.id}/members`, body: { userIds: [signedIn.id] }, allowed: [200] },
+      { key: 'DELETE /account/groups/{id}', method: 'DELETE', path: `/account/groups/${group.body.group.id}`, allowed: [200] },
       { key: 'POST /account/users/import', method: 'POST', path: '/account/users/import', raw: 'name,email,role\r\nBulk Agent,bulk@declared.test,agent\r\n', headers: { 'content-type': 'text/csv' }, allowed: [201] },
       { key: 'POST /account/users/{id}/invitation', method: 'POST', path: `/account/users/${pendingAdmin.user.id}/invitation`, body: {}, allowed: [200] },
       { key: 'DELETE /account/users/{id}/invitation', method: 'DELETE', path: `/account/users/${pendingAdmin.user.id}/invitation`, allowed: [204] },

@@ -66,6 +66,9 @@ export const errorStatus = {
   device_marked_shared: 409,
   scim_token_limit: 409,
   admin_email_not_provisioned: 403,
+  group_name_taken: 409,
+  unknown_users: 400,
+  invalid_scope: 400,
 } as const satisfies Record<ErrorCode, number>;
 
 

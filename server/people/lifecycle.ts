@@ -9,6 +9,8 @@ import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
+import { publishRevocations, type Revocations } from '../enforcement/enforcement.js';
+import { signOutEnteringScope } from '../enforcement/requirement-scope.js';
 import { revokeLinks } from './links.js';
 
 export interface Actor {
@@ -75,10 +77,14 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
     const deactivating = change.status === 'deactivated' && status !== 'deactivated';
     if (demoting || deactivating) await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
     let sessionIds: string[] = [];
+    let enteredScope: Revocations = { two_factor_required: [], security_key_required: [] };
     const base = { userId: user.id, name: user.name, email: user.email };
     if (change.role !== undefined && change.role !== user.role) {
       await trx.updateTable('users').set({ role: change.role }).where('id', '=', user.id).execute();
-      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role, ...actor.details } });
+      // Under a requirement for that role, a user without a method is signed out at once.
+      enteredScope = await signOutEnteringScope(trx, actor.accountId, [user.id]);
+      const signedOut = enteredScope.two_factor_required.length + enteredScope.security_key_required.length;
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role, ...(signedOut ? { revokedSessions: signedOut } : {}), ...actor.details } });
     }
     let newStatus = status;
     if (deactivating) {
@@ -99,10 +105,12 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
       await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus, ...actor.details } });
     }
-    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds };
+    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds, enteredScope };
   });
   await events.publishRevoked(result.sessionIds, 'deactivated');
-  return { user: result.user, revokedSessions: result.sessionIds.length };
+  await publishRevocations(events, result.enteredScope);
+  const entered = result.enteredScope.two_factor_required.length + result.enteredScope.security_key_required.length;
+  return { user: result.user, revokedSessions: result.sessionIds.length + entered };
 }
 
 /** Deletes the user and everything of theirs; audit entries keep their name and email. */

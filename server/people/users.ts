@@ -5,6 +5,7 @@
 import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, UserStatus, UsersTable } from '../store/schema.js';
 import { userLocks, type UserLock } from '../sessions/lockouts.js';
+import { inRequirementScope } from '../enforcement/requirement-scope.js';
 
 /** `none`: no method at all; `no_security_key`: no security key (who "security keys only" would sign out). */
 export type TwoFactorFilter = 'none' | 'totp' | 'security_key' | 'no_security_key';
@@ -17,6 +18,13 @@ export interface UserFilters {
   status?: UserStatus | undefined;
   /** Only users who have (true) or have not (false) a live session now. */
   signedIn?: boolean | undefined;
+  /** Only users the 2FA requirement's scope holds (true) or leaves out (false): enforcement/requirement-scope.ts. */
+  inScope?: boolean | undefined;
+  /** Only members of this group. */
+  groupId?: string | undefined;
+  /** Only users a scope about to be saved would hold (comma-separated roles and group ids). */
+  scopeRoles?: string | undefined;
+  scopeGroupIds?: string | undefined;
 }
 
 /** The account's users with a live session: found from its sessions (index sessions_account). */
@@ -65,6 +73,19 @@ export function filteredUsers(db: Kysely<Database>, accountId: string, filters: 
   if (filters.signedIn !== undefined) {
     const live = liveSessionUsers(accountId, Date.now());
     q = q.where(filters.signedIn ? sql<boolean>`u.id in ${live}` : sql<boolean>`u.id not in ${live}`);
+  }
+  if (filters.inScope !== undefined) {
+    const inScope = inRequirementScope('u', { accountId });
+    q = q.where(filters.inScope ? inScope : sql<boolean>`not ${inScope}`);
+  }
+  if (filters.scopeRoles !== undefined || filters.scopeGroupIds !== undefined) {
+    const split = (v: string | undefined) => (v ? v.split(',') : []);
+    const roles = split(filters.scopeRoles).filter((r): r is UsersTable['role'] => r === 'admin' || r === 'agent');
+    q = q.where(inRequirementScope('u', { scope: { everyone: false, roles, groupIds: split(filters.scopeGroupIds) } }));
+  }
+  if (filters.groupId !== undefined) {
+    const groupId = filters.groupId;
+    q = q.where('u.id', 'in', (eb) => eb.selectFrom('group_members').select('user_id').where('group_id', '=', groupId));
   }
   if (filters.role) q = q.where('u.role', '=', filters.role);
   if (filters.status) q = q.where('u.status', '=', filters.status);

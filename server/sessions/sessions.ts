@@ -1,9 +1,10 @@
 // Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
-import type { Kysely, Transaction } from 'kysely';
+import type { Expression, Kysely, SqlBool, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
+import { requirementApplies } from '../enforcement/requirement-scope.js';
 import type { RevocationReason, SessionEvents } from './events.js';
 import type { AccountsTable, Database, SessionsTable, UsersTable } from '../store/schema.js';
 
@@ -37,6 +38,8 @@ export interface AuthenticatedSession {
    */
   knownDevice: boolean;
   user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
+  /** `require_two_factor` here is 1 when the account requires 2FA *of this user* (the requirement
+   * is on and its scope holds them: enforcement/requirement-scope.ts), else 0. */
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks' | 'session_idle_minutes' | 'session_absolute_hours'>;
 }
 
@@ -91,7 +94,8 @@ export class Sessions {
           'u.language as user_language',
           'a.name as account_name',
           'a.slug as account_slug',
-          'a.require_two_factor as account_require_two_factor',
+          // Whether 2FA is required of this user: the account requires it and its scope holds them.
+          requirementApplies('u', 'a').as('account_require_two_factor'),
           'a.user_verification as account_user_verification',
           'a.second_factor_policy as account_second_factor_policy',
           'a.allowed_networks as account_allowed_networks',
@@ -328,17 +332,37 @@ export class Sessions {
    */
   static async revokeUnderRequirement(
     trx: Kysely<Database> | Transaction<Database>,
-    input: { accountId: string; acceptedMethodFlag: 'has_two_factor' | 'has_security_key'; reason: 'two_factor_required' | 'security_key_required'; passwordOnly: boolean },
+    input: {
+      accountId: string;
+      acceptedMethodFlag: 'has_two_factor' | 'has_security_key';
+      reason: 'two_factor_required' | 'security_key_required';
+      passwordOnly: boolean;
+      /** Which users the requirement applies to (enforcement/requirement-scope.ts), as SQL over the users alias given. */
+      users?: ((alias: string) => Expression<SqlBool>) | undefined;
+      /** Only among these users (a membership or role change); absent: the whole account. */
+      userIds?: readonly string[] | undefined;
+      /** Only `active` sessions (a scope that grows while the requirement is on: a session already enrolling goes on). */
+      activeOnly?: boolean | undefined;
+    },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
+    const inScope = input.users;
+    const ids = input.userIds;
     const withoutMethod = await trx
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: input.reason })
       .where('account_id', '=', input.accountId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .$if(input.activeOnly === true, (q) => q.where('state', '=', 'active'))
       .where('user_id', 'in', (eb) =>
-        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
+        eb
+          .selectFrom('users as su')
+          .select('su.id')
+          .where('su.account_id', '=', input.accountId)
+          .where(`su.${input.acceptedMethodFlag}`, '=', 0)
+          .$if(inScope !== undefined, (q) => q.where(inScope!('su')))
+          .$if(ids !== undefined, (q) => q.where('su.id', 'in', ids!.length ? [...ids!] : [''])),
       )
       .returning(['id', 'user_id'])
       .execute();
@@ -350,6 +374,9 @@ export class Sessions {
       .where('second_factor_at', 'is', null)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .$if(inScope !== undefined, (q) =>
+        q.where('user_id', 'in', (eb) => eb.selectFrom('users as su').select('su.id').where('su.account_id', '=', input.accountId).where(inScope!('su'))),
+      )
       .returning(['id', 'user_id'])
       .execute();
     return { withoutMethod, passwordOnly };

@@ -733,6 +733,52 @@ const scimProvisioning: Migration = {
   },
 };
 
+/**
+ * Groups (PRODUCT.md "Authentication policies"; groups/groups.ts) and the scope of "Require
+ * two-factor authentication" (enforcement/requirement-scope.ts). A group's name is unique per
+ * account whatever its case (`name_key` is its lower-case form); `external_id` is SCIM's. The
+ * scope defaults to everyone, so every existing account behaves exactly as before; its roles and
+ * groups are rows, so that "who is in scope" is one set-based query. Deleting a user or a group
+ * removes its memberships and its place in the scope (cascades).
+ */
+const groupsAndRequirementScope: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('name_key', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('groups_account_name').on('groups').columns(['account_id', 'name_key']).unique().execute();
+    await db.schema.createIndex('groups_account_external_id').on('groups').columns(['account_id', 'external_id']).execute();
+    await db.schema
+      .createTable('group_members')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+      .execute();
+    // "Is this user in a group of the scope": by user.
+    await db.schema.createIndex('group_members_user').on('group_members').columns(['user_id', 'group_id']).execute();
+    await db.schema.alterTable('accounts').addColumn('two_factor_scope_everyone', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema
+      .createTable('two_factor_scope_roles')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('two_factor_scope_roles_pk', ['account_id', 'role'])
+      .execute();
+    await db.schema
+      .createTable('two_factor_scope_groups')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('two_factor_scope_groups_pk', ['account_id', 'group_id'])
+      .execute();
+    await db.schema.createIndex('two_factor_scope_groups_group').on('two_factor_scope_groups').column('group_id').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -758,6 +804,7 @@ export const migrations: Record<string, Migration> = {
   // After sso-identity-providers (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-groups-and-requirement-scope': groupsAndRequirementScope,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-scim': scimProvisioning,
 };
 

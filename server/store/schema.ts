@@ -37,6 +37,9 @@ export interface AccountsTable {
   session_absolute_hours?: number | null;
   /** Remembered personal devices (sessions/remembered-devices.ts): days a remembrance lasts; 0 (the default) is off. */
   remember_device_days?: number;
+  /** Whom "Require two-factor authentication" applies to (enforcement/requirement-scope.ts): 1 (the
+   * default) everyone; 0 the roles and groups listed in two_factor_scope_roles / _groups. */
+  two_factor_scope_everyone?: number;
 }
 
 export interface UsersTable {
@@ -398,6 +401,39 @@ export interface Database {
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;
   scim_tokens: ScimTokensTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  two_factor_scope_roles: TwoFactorScopeRolesTable;
+  two_factor_scope_groups: TwoFactorScopeGroupsTable;
+}
+
+/** A group of users of one account (groups/groups.ts), made by an admin or pushed by SCIM. */
+export interface GroupsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The name in lower case: unique per account. */
+  name_key: string;
+  /** The identity provider's id for it (SCIM), if it came from there. */
+  external_id: string | null;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+/** The roles "Require two-factor authentication" applies to when not everyone. */
+export interface TwoFactorScopeRolesTable {
+  account_id: string;
+  role: 'admin' | 'agent';
+}
+
+/** The groups "Require two-factor authentication" applies to when not everyone. */
+export interface TwoFactorScopeGroupsTable {
+  account_id: string;
+  group_id: string;
 }
 
 export type { Generated };

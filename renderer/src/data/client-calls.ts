@@ -79,7 +79,7 @@ export const getPendingRecoveryCodes = () => agentdesk.getPendingRecoveryCodes()
 export const confirmRecoveryCodesSaved = () => agentdesk.confirmRecoveryCodesSaved();
 
 /** The users list as a CSV file, with the list's filters. */
-export const fetchUsersCsv = (query: QueryValues<Pick<UserListQuery, 'q' | 'role' | 'status' | 'twoFactor'>>) => run('exportUsers', { query });
+export const fetchUsersCsv = (query: QueryValues<Pick<UserListQuery, 'q' | 'role' | 'status' | 'twoFactor' | 'scopeRoles' | 'scopeGroupIds'>>) => run('exportUsers', { query });
 
 /** The audit log as a CSV file, with the log's filters. */
 export const fetchAuditCsv = (query: QueryValues<AuditFilter>) => run('exportAuditEvents', { query });

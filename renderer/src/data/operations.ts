@@ -26,7 +26,9 @@ export type ReadName =
   | 'getAdoption'
   | 'getSessionPolicy'
   | 'getNetworkPolicy'
-  | 'listScimTokens';
+  | 'listScimTokens'
+  | 'listGroups'
+  | 'getGroupMembers';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -79,6 +81,11 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   // SCIM tokens: the card's list, and the audit log that records each.
   createScimToken: ['listScimTokens', 'listAuditEvents'],
   revokeScimToken: ['listScimTokens', 'listAuditEvents'],
+  // Groups: the list, the members, and whom the requirement's groups hold (its settings and impact).
+  createGroup: ['listGroups', 'listAuditEvents'],
+  renameGroup: ['listGroups', 'getSecuritySettings', 'listAuditEvents'],
+  deleteGroup: ['listGroups', 'getGroupMembers', 'getSecuritySettings', ...everyUserList],
+  setGroupMembers: ['listGroups', 'getGroupMembers', 'getSecuritySettings', ...everyUserList],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],

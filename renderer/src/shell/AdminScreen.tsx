@@ -7,6 +7,7 @@ import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettin
 import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
 import { ScimProvisioningCard } from '../admin-security-settings/ScimProvisioningCard';
 import { UsersPanel } from '../admin-users/UsersPanel';
+import { GroupsCard } from '../admin-groups/GroupsCard';
 import { AdoptionTab } from '../adoption/AdoptionTab';
 
 const tabs: { id: AdminTab; label: MessageId }[] = [
@@ -30,12 +31,9 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
           </button>
         ))}
       </nav>
-      {tab === 'security' ? (
-        <>
-          <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} />
-          <ScimProvisioningCard />
-        </>
-      ) : null}
+      {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
+      {tab === 'security' ? <GroupsCard /> : null}
+      {tab === 'security' ? <ScimProvisioningCard /> : null}
       {tab === 'policies' ? <AccountPolicyCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}

@@ -12,6 +12,7 @@ import { remembersDevice } from '../remembered-devices.js';
 import type { SessionState } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
 import { passwordLimits, passwordSubject } from '../throttling.js';
+import { requirementApplies } from '../../enforcement/requirement-scope.js';
 
 export interface PasswordSignIn {
   account: string;
@@ -32,7 +33,7 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
     db
       .selectFrom('users as u')
       .innerJoin('accounts as a', 'a.id', 'u.account_id')
-      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification', 'a.remember_device_days', 'a.second_factor_policy', 'u.has_security_key'])
+      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', requirementApplies('u', 'a').as('require_two_factor'), 'a.user_verification', 'a.remember_device_days', 'a.second_factor_policy', 'u.has_security_key'])
       .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
       .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
       .executeTakeFirst();

@@ -30,6 +30,7 @@ import { addressAllowed, assertAddressAllowed, networksOfAccount } from '../sign
 import type { Database, DevicesTable, IdentityProvidersTable, UsersTable } from '../../store/schema.js';
 import { deviceForSignIn, findDevice, recordDeviceSignIn } from '../devices.js';
 import { attempt } from '../sign-in-flow.js';
+import { requirementApplies } from '../../enforcement/requirement-scope.js';
 
 /** An authorization request lives this long (the user signs in at the provider meanwhile). */
 const REQUEST_TTL_MS = 10 * 60_000;
@@ -290,7 +291,8 @@ function pkceMatches(verifier: string, challenge: string): boolean {
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
-const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.account_id', 'u.status', 'u.has_two_factor', 'a.require_two_factor', 'a.name as account_name', 'a.slug'] as const;
+// require_two_factor: whether 2FA is required of this user (enforcement/requirement-scope.ts).
+const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.account_id', 'u.status', 'u.has_two_factor', requirementApplies('u', 'a').as('require_two_factor'), 'a.name as account_name', 'a.slug'] as const;
 
 async function userByEmail(ctx: ServerContext, accountId: string, email: string) {
   return ctx.db.selectFrom('users as u').innerJoin('accounts as a', 'a.id', 'u.account_id').select(userColumns).where('u.account_id', '=', accountId).where('u.email', '=', email).executeTakeFirst();
