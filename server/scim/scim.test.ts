@@ -12,6 +12,7 @@ import { openEvents } from '../testing/event-stream.js';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 describe('SCIM 2.0 provisioning', () => {
   let server: TestServer;
@@ -248,6 +249,58 @@ describe('SCIM 2.0 provisioning', () => {
     assert.equal((await server.db.selectFrom('users').select('email').where('id', '=', admin.id).executeTakeFirstOrThrow()).email, admin.email);
   });
 
+  test('Groups, Okta then Entra ID: push a group with members, find it, add and remove members in both dialects, rename, delete; all as the token', async () => {
+    const okta = await newToken(adminToken, 'Okta groups');
+    const a = await createUser(server, adminToken, slug, 'Gail');
+    const b = await createUser(server, adminToken, slug, 'Gus');
+    const c = await createUser(server, adminToken, slug, 'Gia');
+    const created = await scim('POST', '/Groups', okta.token, { schemas: [GROUP], displayName: 'Night shift', externalId: '00g1', members: [{ value: a.id, display: 'Gail' }] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.headers.get('location'), `${server.url}/scim/v2/Groups/${created.body.id}`);
+    assert.deepEqual(created.body.members.map((m: { value: string }) => m.value), [a.id]);
+    const id = created.body.id as string;
+    const byName = await scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "night shift"')}&excludedAttributes=members`, okta.token);
+    assert.equal(byName.body.totalResults, 1);
+    assert.equal(byName.body.Resources[0].members, undefined, 'excludedAttributes=members leaves them out');
+    assert.equal((await scim('GET', `/Groups?filter=${encodeURIComponent('externalId eq "00g1"')}`, okta.token)).body.totalResults, 1);
+    // Okta: add, then remove by a filtered path, then rename without a path.
+    await scim('PATCH', `/Groups/${id}`, okta.token, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: b.id }, { value: c.id }] }] });
+    await scim('PATCH', `/Groups/${id}`, okta.token, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${a.id}"]` }] });
+    const renamed = await scim('PATCH', `/Groups/${id}`, okta.token, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id, displayName: 'Night crew' } }] });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.equal(renamed.body.displayName, 'Night crew');
+    assert.deepEqual(renamed.body.members.map((m: { value: string }) => m.value).sort(), [b.id, c.id].sort());
+    // Entra ID: "Remove" with the members as the value, "Replace" on a path.
+    const entra = await scim('PATCH', `/Groups/${id}`, okta.token, { schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: [{ value: b.id }] }, { op: 'Replace', path: 'externalId', value: 'entra-g1' }] });
+    assert.deepEqual(entra.body.members.map((m: { value: string }) => m.value), [c.id]);
+    assert.equal(entra.body.externalId, 'entra-g1');
+    // The admin's view is the same group, changed through the same functions.
+    const listed = await server.call('GET', '/account/groups', { token: adminToken });
+    assert.ok(listed.body.groups.some((g: { id: string; name: string; memberCount: number }) => g.id === id && g.name === 'Night crew' && g.memberCount === 1));
+    const audit = await server.call('GET', '/account/audit-events', { token: adminToken });
+    const change = audit.body.events.find((e: { action: string; details: { groupId?: string } }) => e.action === 'group.members_changed' && e.details.groupId === id);
+    assert.equal(change.details.scimTokenId, okta.id);
+    assert.equal((await scim('DELETE', `/Groups/${id}`, okta.token)).status, 204);
+    assertScimError(await scim('GET', `/Groups/${id}`, okta.token), 404);
+  });
+
+  test("Attack: a SCIM token puts another account's user in its group, or reads another account's group — refused, nothing changed", async () => {
+    const mine = await newToken(adminToken, 'Groups mine');
+    const theirs = await newToken(otherAdminToken, 'Groups theirs');
+    const stranger = (await server.db.selectFrom('users').select('id').where('email', '=', 'admin@other.test').executeTakeFirstOrThrow()).id;
+    const counts = await tableCounts(server);
+    assertScimError(await scim('POST', '/Groups', mine.token, { schemas: [GROUP], displayName: 'Smuggled', members: [{ value: stranger }] }), 400, 'invalidValue');
+    assert.deepEqual(await tableCounts(server), counts);
+    const group = await scim('POST', '/Groups', mine.token, { schemas: [GROUP], displayName: 'Private' });
+    assertScimError(await scim('PATCH', `/Groups/${group.body.id}`, mine.token, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Renamed' }, { op: 'add', path: 'members', value: [{ value: stranger }] }] }), 400, 'invalidValue');
+    assert.equal((await scim('GET', `/Groups/${group.body.id}`, mine.token)).body.displayName, 'Private', 'a refused PATCH renamed nothing');
+    assertScimError(await scim('GET', `/Groups/${group.body.id}`, theirs.token), 404);
+    assertScimError(await scim('DELETE', `/Groups/${group.body.id}`, theirs.token), 404);
+    assert.equal((await scim('GET', '/Groups', theirs.token)).body.Resources.some((g: { id: string }) => g.id === group.body.id), false);
+    assertScimError(await scim('POST', '/Groups', mine.token, { schemas: [GROUP], displayName: 'private' }), 409, 'uniqueness');
+    assertScimError(await scim('GET', `/Groups?filter=${encodeURIComponent('members eq "x"')}`, mine.token), 400, 'invalidFilter');
+  });
+
   test('ServiceProviderConfig, ResourceTypes and Schemas describe what is supported', async () => {
     const token = (await newToken(adminToken, 'Discovery')).token;
     const config = await scim('GET', '/ServiceProviderConfig', token);
@@ -257,6 +310,7 @@ describe('SCIM 2.0 provisioning', () => {
     assert.equal(config.body.authenticationSchemes[0].type, 'oauthbearertoken');
     const types = await scim('GET', '/ResourceTypes', token);
     assert.ok(types.body.Resources.some((r: { id: string; endpoint: string }) => r.id === 'User' && r.endpoint === '/Users'));
+    assert.ok(types.body.Resources.some((r: { id: string; endpoint: string }) => r.id === 'Group' && r.endpoint === '/Groups'));
     const schemas = await scim('GET', '/Schemas', token);
     assert.ok(schemas.body.Resources.some((s: { id: string }) => s.id === USER));
     assert.equal((await scim('GET', `/Schemas/${USER}`, token)).body.name, 'User');

@@ -11,6 +11,7 @@ import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import { resourceTypes, schemas, serviceProviderConfig } from '../../scim/discovery.js';
 import { listResponse, pageOf, ScimError } from '../../scim/protocol.js';
+import { createScimGroup, deleteScimGroup, getScimGroup, listScimGroups, patchScimGroup, replaceScimGroup, withoutMembers } from '../../scim/groups.js';
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, type ScimContext } from '../../scim/users.js';
 import { access } from '../access.js';
 import { requireDeclaredAccess } from '../auth.js';
@@ -92,25 +93,25 @@ export async function scimRoutes(app: FastifyInstance, ctx: ServerContext): Prom
       });
 
       const opts = { config: { access: access.scim }, schema: { hide: true }, bodyLimit: BODY_LIMIT };
-      type Query = { filter?: string; startIndex?: string; count?: string };
+      type Query = { filter?: string; startIndex?: string; count?: string; excludedAttributes?: string };
       type Id = { id: string };
 
       scim.get('/ServiceProviderConfig', opts, async () => serviceProviderConfig(scimBaseUrl(ctx)));
       scim.get('/ResourceTypes', opts, async () => {
-        const all = resourceTypes(scimBaseUrl(ctx), false);
+        const all = resourceTypes(scimBaseUrl(ctx), true);
         return listResponse(all, all.length, { startIndex: 1, count: all.length });
       });
       scim.get<{ Params: Id }>('/ResourceTypes/:id', opts, async (request) => {
-        const found = resourceTypes(scimBaseUrl(ctx), false).find((r) => r.id === request.params.id);
+        const found = resourceTypes(scimBaseUrl(ctx), true).find((r) => r.id === request.params.id);
         if (!found) throw new ScimError(404, undefined, 'No such resource type.');
         return found;
       });
       scim.get('/Schemas', opts, async () => {
-        const all = schemas(scimBaseUrl(ctx), false);
+        const all = schemas(scimBaseUrl(ctx), true);
         return listResponse(all, all.length, { startIndex: 1, count: all.length });
       });
       scim.get<{ Params: Id }>('/Schemas/:id', opts, async (request) => {
-        const found = schemas(scimBaseUrl(ctx), false).find((s) => s.id === request.params.id);
+        const found = schemas(scimBaseUrl(ctx), true).find((s) => s.id === request.params.id);
         if (!found) throw new ScimError(404, undefined, 'No such schema.');
         return found;
       });
@@ -129,6 +130,23 @@ export async function scimRoutes(app: FastifyInstance, ctx: ServerContext): Prom
       scim.patch<{ Params: Id }>('/Users/:id', opts, async (request) => patchScimUser(scimContext(ctx, request), request.params.id, request.body));
       scim.delete<{ Params: Id }>('/Users/:id', opts, async (request, reply) => {
         await deleteScimUser(scimContext(ctx, request), request.params.id);
+        return reply.code(204).send();
+      });
+
+      scim.get<{ Querystring: Query }>('/Groups', opts, async (request) => {
+        const query = request.query;
+        if (Array.isArray(query.filter)) throw new ScimError(400, 'invalidFilter', 'Give one filter.');
+        return listScimGroups(scimContext(ctx, request), query.filter, pageOf(query), withoutMembers(query.excludedAttributes));
+      });
+      scim.get<{ Params: Id; Querystring: Query }>('/Groups/:id', opts, async (request) => getScimGroup(scimContext(ctx, request), request.params.id, withoutMembers(request.query.excludedAttributes)));
+      scim.post('/Groups', opts, async (request, reply) => {
+        const group = await createScimGroup(scimContext(ctx, request), request.body);
+        return reply.code(201).header('location', group.meta.location).send(group);
+      });
+      scim.put<{ Params: Id }>('/Groups/:id', opts, async (request) => replaceScimGroup(scimContext(ctx, request), request.params.id, request.body));
+      scim.patch<{ Params: Id }>('/Groups/:id', opts, async (request) => patchScimGroup(scimContext(ctx, request), request.params.id, request.body));
+      scim.delete<{ Params: Id }>('/Groups/:id', opts, async (request, reply) => {
+        await deleteScimGroup(scimContext(ctx, request), request.params.id);
         return reply.code(204).send();
       });
     },
