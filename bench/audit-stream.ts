@@ -1,4 +1,5 @@
-// bench:audit-stream — audit streaming to a webhook receiver (issue 22), SQLite, the server in a
+// bench:audit-stream — audit streaming to a webhook receiver (issue 22), on SQLite and (when its
+// binaries are installed or DATABASE_URL is set) on PostgreSQL, the server in a
 // process of its own (AGENTDESK_AUDIT_STREAMS_ALLOW_PRIVATE_TARGETS=1: the receiver is on
 // 127.0.0.1), the receiver in this process, the load in a load-worker process.
 //
@@ -26,6 +27,7 @@ import { totpCode } from '../server/testing/totp-reference.js';
 import { runLoad } from './lib/load.js';
 import { isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
 import { withSeededServer } from './lib/scenario.js';
+import { freshDatabase, postgresAvailable, startPrivateCluster, type PrivateCluster } from './postgres.js';
 import { BENCH_PASSWORD, insertMany, seedAgentsAtTheirDesks } from './lib/seed.js';
 
 const BACKLOG = Number(process.env.BENCH_STREAM_BACKLOG ?? 100_000);
@@ -95,7 +97,32 @@ const until = async (done: () => boolean, ms: number) => {
   }
 };
 
+/** Both stores: SQLite, then PostgreSQL (a private cluster unless DATABASE_URL names one). */
 export async function runAuditStream(log: (s: string) => void = (s) => console.log(s)): Promise<Figure[]> {
+  log('  SQLite');
+  const figures = await auditStreamOnce(undefined, log);
+  if (postgresAvailable() || process.env.DATABASE_URL) {
+    let cluster: PrivateCluster | undefined;
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      log('  starting a private PostgreSQL cluster');
+      cluster = await startPrivateCluster();
+      adminUrl = cluster.adminUrl;
+    }
+    const database = await freshDatabase(adminUrl, `agentdesk_bench_stream_${process.pid}`);
+    try {
+      log('  PostgreSQL');
+      figures.push(...(await auditStreamOnce(database.url, log)));
+    } finally {
+      await database.drop().catch(() => {});
+      await cluster?.stop();
+    }
+  }
+  return figures;
+}
+
+async function auditStreamOnce(databaseUrl: string | undefined, log: (s: string) => void): Promise<Figure[]> {
+  const label = databaseUrl ? 'PostgreSQL' : 'SQLite';
   const receiver = await startCountingReceiver();
   const scenario = await withSeededServer(
     'audit-stream',
@@ -109,7 +136,7 @@ export async function runAuditStream(log: (s: string) => void = (s) => console.l
       return { account, streamId: stream.id, adminMethodId: adminMethod.id, emails, deviceTokens };
     },
     // Back-off capped at 1 s: the drain starts within a second of the receiver coming back.
-    { env: { AGENTDESK_AUDIT_STREAMS_ALLOW_PRIVATE_TARGETS: '1', AGENTDESK_AUDIT_STREAMS_RETRY_MAX_SECONDS: '1' } },
+    { env: { AGENTDESK_AUDIT_STREAMS_ALLOW_PRIVATE_TARGETS: '1', AGENTDESK_AUDIT_STREAMS_RETRY_MAX_SECONDS: '1' }, databaseUrl },
   );
   const figures: Figure[] = [];
   try {
@@ -117,7 +144,7 @@ export async function runAuditStream(log: (s: string) => void = (s) => console.l
     const base = `http://127.0.0.1:${server.port}/api/v1`;
     const where = { host: server.host, port: server.port, origin: server.origin, serverPid: server.pid };
     const outboxDepth = async () => {
-      const store = await openStore({ dataDir });
+      const store = await openStore({ dataDir, databaseUrl });
       try {
         return Number((await store.db.selectFrom('audit_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       } finally {
@@ -143,8 +170,8 @@ export async function runAuditStream(log: (s: string) => void = (s) => console.l
     const arrivals = receiver.state.arrivals;
     const deliveredPerSecond = (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000);
     log(`  steady state: ${renames!.ops} renames (${renames!.throughput.toFixed(0)}/s, p99 ${renames!.p99.toFixed(0)} ms, ${renames!.errors} errors); ${deliveredPerSecond.toFixed(0)} entries/s delivered; lag p50 ${lagP50} ms, p99 ${lagP99} ms over ${lags.length} entries`);
-    figures.push({ figure: `audit entries delivered per second, steady state (renames at c=${CONCURRENCY})`, value: deliveredPerSecond, unit: '/s', details: { written: renames!.ops, writtenPerSecond: renames!.throughput, renameLatency: { p50: renames!.p50, p99: renames!.p99 }, errors: renames!.errors } });
-    figures.push({ figure: 'audit entry lag, action to receiver', value: lagP99, unit: 'ms', latency: { p50: lagP50, p99: lagP99 }, details: { entries: lags.length } });
+    figures.push({ figure: `audit entries delivered per second, steady state (renames at c=${CONCURRENCY}), ${label}`, value: deliveredPerSecond, unit: '/s', details: { written: renames!.ops, writtenPerSecond: renames!.throughput, renameLatency: { p50: renames!.p50, p99: renames!.p99 }, errors: renames!.errors } });
+    figures.push({ figure: `audit entry lag, action to receiver, ${label}`, value: lagP99, unit: 'ms', latency: { p50: lagP50, p99: lagP99 }, details: { entries: lags.length } });
 
     // (b) Sign-in with an empty outbox.
     const signInJob = { ...where, kind: 'sign_in' as const, reuse: true, ops: seeded.emails.map((email, i) => ({ account: seeded.account.slug, email, password: BENCH_PASSWORD, deviceToken: seeded.deviceTokens[i] })) };
@@ -154,7 +181,7 @@ export async function runAuditStream(log: (s: string) => void = (s) => console.l
     // The receiver goes down; the backlog is written straight into the store.
     await receiver.stop();
     const backlogStart = performance.now();
-    const store = await openStore({ dataDir });
+    const store = await openStore({ dataDir, databaseUrl });
     try {
       const at = Date.now();
       for (let start = 0; start < BACKLOG; start += TX_ROWS) {
@@ -195,15 +222,15 @@ export async function runAuditStream(log: (s: string) => void = (s) => console.l
     const drainS = (drainedAt! - drainStart) / 1000;
     const overlap = Math.min(1, (drainedAt! - drainStart) / (loadEndedAt - drainStart));
     log(`  sign-in while draining: ${draining!.throughput.toFixed(1)}/s, p50 ${draining!.p50.toFixed(0)} ms, p99 ${draining!.p99.toFixed(0)} ms (${receivedDuringLoad.toLocaleString('en')} entries delivered during the load); drained in ${drainS.toFixed(1)} s (${(depth / drainS).toFixed(0)} entries/s)`);
-    figures.push({ figure: 'sign-in (password step) c=8, empty outbox', value: idle!.p99, unit: 'ms', latency: { p50: idle!.p50, p99: idle!.p99 }, details: { throughput: idle!.throughput, errors: idle!.errors } });
+    figures.push({ figure: `sign-in (password step) c=8, empty outbox, ${label}`, value: idle!.p99, unit: 'ms', latency: { p50: idle!.p50, p99: idle!.p99 }, details: { throughput: idle!.throughput, errors: idle!.errors } });
     figures.push({
-      figure: `sign-in (password step) c=8, draining ${depth.toLocaleString('en')} entries`,
+      figure: `sign-in (password step) c=8, draining ${depth.toLocaleString('en')} entries, ${label}`,
       value: draining!.p99,
       unit: 'ms',
       latency: { p50: draining!.p50, p99: draining!.p99 },
       details: { throughput: draining!.throughput, errors: draining!.errors, errorSamples: draining!.errorSamples, entriesDeliveredDuringLoad: receivedDuringLoad, loadWindowInsideDrain: overlap },
     });
-    figures.push({ figure: `drain of ${depth.toLocaleString('en')} entries (under the sign-in load, then idle)`, value: drainS, unit: 's', details: { entriesPerSecond: depth / drainS } });
+    figures.push({ figure: `drain of ${depth.toLocaleString('en')} entries (under the sign-in load, then idle), ${label}`, value: drainS, unit: 's', details: { entriesPerSecond: depth / drainS } });
   } finally {
     await scenario.close();
     await receiver.stop();

@@ -484,8 +484,9 @@ export interface Rotated {
 /** An identity provider as admins see it: never its client secret. */
 export interface IdentityProvider {
   id: string;
-  type: 'oidc';
+  type: 'oidc' | 'saml';
   name: string;
+  /** OIDC: the issuer; SAML: the IdP's entity id (from its metadata). */
   issuer: string;
   clientId: string;
   trustMfa: boolean;

@@ -56,8 +56,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function request<O extends Operation>(op: O, input: AnyInput = {}): Promise<AnswerOf<O>> {
     const auth = options.authenticate?.() ?? {};
-    const csvAnswer = op.answer.kind === 'csv';
-    const headers: Record<string, string> = { accept: csvAnswer ? 'text/csv, application/json' : 'application/json', ...auth.headers };
+    const csvAnswer = op.answer.kind === 'csv' || op.answer.kind === 'xml';
+    const headers: Record<string, string> = { accept: csvAnswer ? `${op.answer.kind === 'xml' ? 'application/samlmetadata+xml, application/xml' : 'text/csv'}, application/json` : 'application/json', ...auth.headers };
     // A declared body is always sent (an empty object when every field is optional).
     const body = op.body === undefined ? undefined : op.csvBody ? String(input.body ?? '') : JSON.stringify(input.body ?? {});
     if (body !== undefined) headers['content-type'] = op.csvBody ? 'text/csv' : 'application/json';

@@ -18,7 +18,7 @@ export type AccessName = 'public' | 'anySession' | 'secondStep' | 'enrollment' |
 /** The operations whose access needs a second factor passed in the last 10 minutes. */
 export const sensitiveAccess: ReadonlySet<AccessName> = new Set(['enrollmentSensitive', 'userSensitive', 'adminSensitive']);
 
-export type AnswerKind = 'json' | 'csv' | 'none' | 'events' | 'redirect';
+export type AnswerKind = 'json' | 'csv' | 'xml' | 'none' | 'events' | 'redirect';
 
 /** How an answer travels. `T` exists only for the type checker (a phantom, as in ts-rest). */
 export interface Answer<T, K extends AnswerKind = AnswerKind> {
@@ -30,6 +30,8 @@ export interface Answer<T, K extends AnswerKind = AnswerKind> {
 export const json = <T>(): Answer<T, 'json'> => ({ kind: 'json' });
 /** A CSV file (text/csv), read as text. */
 export const csv: Answer<string, 'csv'> = { kind: 'csv' };
+/** An XML document (SAML metadata), read as text. */
+export const xml: Answer<string, 'xml'> = { kind: 'xml' };
 /** 204 No Content. */
 export const none: Answer<void, 'none'> = { kind: 'none' };
 /** A server-sent event stream (text/event-stream). */
@@ -52,6 +54,8 @@ export interface Operation {
   readonly body?: TSchema;
   /** The body is sent as text/csv rather than JSON. */
   readonly csvBody?: boolean;
+  /** The body is a form (application/x-www-form-urlencoded) a browser posts: the SAML assertion consumer service. */
+  readonly formBody?: boolean;
   /** The success status when not 200 (204 for `none`). */
   readonly status?: 201 | 202;
   readonly answer: Answer<unknown>;

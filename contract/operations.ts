@@ -53,7 +53,7 @@ import type {
   UserPage,
   WebAuthnOptions,
 } from './answers.js';
-import { csv, CsvBody, events, json, none, operation, redirect, type AnyInput, type CallOf, type Operation } from './operation.js';
+import { csv, CsvBody, events, json, none, operation, redirect, xml, type AnyInput, type CallOf, type Operation } from './operation.js';
 import {
   AcceptInvitationBody,
   AddIdentityProviderBody,
@@ -78,6 +78,8 @@ import {
   GroupBody,
   GroupMembersBody,
   ExchangeSsoCodeBody,
+  SamlAcsBody,
+  SamlMetadataParams,
   ExportUsersQuery,
   IdParams,
   NetworkPolicyBody,
@@ -206,6 +208,18 @@ export const operations = {
     summary: "The OpenID provider's redirect: web, the session cookie and on to the console; desktop, a one-time code to its loopback redirect",
     query: SsoCallbackQuery, internal: true,
     answer: redirect,
+  }),
+  samlAcs: operation({
+    method: 'POST', path: '/sso/saml/acs', access: 'public', tags: ['sessions'],
+    summary: "The SAML identity provider's POST (assertion consumer service): web, the session cookie and on to the console; desktop, a one-time code to its loopback redirect",
+    body: SamlAcsBody, formBody: true, internal: true,
+    answer: redirect,
+  }),
+  samlMetadata: operation({
+    method: 'GET', path: '/sso/saml/metadata/:id', access: 'public', tags: ['sessions'],
+    summary: "Our service-provider metadata for one SAML identity provider (its entity id is this URL; the ACS URL; assertions must be signed), for the admin to give their IdP",
+    params: SamlMetadataParams, internal: true,
+    answer: xml,
   }),
   exchangeSsoCode: operation({
     method: 'POST', path: '/sessions/sso/exchange', access: 'public', tags: ['sessions'],
@@ -428,7 +442,7 @@ export const operations = {
   }),
   addIdentityProvider: operation({
     method: 'POST', path: '/account/identity-providers', access: 'adminSensitive', tags: ['admin'],
-    summary: 'Add an OpenID Connect provider (its discovery document is read first; requires a recent second factor)',
+    summary: 'Add an OpenID Connect provider (its discovery document is read first) or a SAML 2.0 provider (its metadata XML is checked first); requires a recent second factor',
     body: AddIdentityProviderBody, status: 201,
     answer: json<{ provider: IdentityProvider }>(),
   }),

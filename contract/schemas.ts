@@ -258,25 +258,42 @@ const Issuer = Type.String({ minLength: 8, maxLength: 500, description: 'https (
 const ClientId = Type.String({ minLength: 1, maxLength: 500 });
 const ClientSecret = Type.String({ minLength: 1, maxLength: 1000, description: 'Sealed at rest; never answered.' });
 const AcrValues = Type.Array(Type.String({ minLength: 1, maxLength: 200, ...nameRule }), { maxItems: 20, description: '`acr` values this provider uses for multi-factor sign-ins.' });
-export const AddIdentityProviderBody = Type.Object(
-  {
-    type: Type.Literal('oidc'),
-    name: ProviderName,
-    issuer: Issuer,
-    clientId: ClientId,
-    clientSecret: ClientSecret,
-    trustMfa: Type.Boolean({ description: "Count a sign-in as both factors when the provider says it did multi-factor (amr per RFC 8176, or an acr in mfaAcrValues)." }),
-    mfaAcrValues: Type.Optional(AcrValues),
-    jitProvisioning: Type.Boolean({ description: 'Create an unknown (verified) email as an agent at first sign-in.' }),
-  },
-  strict,
-);
+const MetadataXml = Type.String({ minLength: 1, maxLength: 60_000, description: "SAML: the identity provider's metadata XML (EntityDescriptor with an IDPSSODescriptor: entity id, single sign-on URL, signing certificates)." });
+const TrustMfa = Type.Boolean({ description: "Count a sign-in as both factors when the provider says it did multi-factor (OIDC amr per RFC 8176, or an acr / SAML AuthnContextClassRef in mfaAcrValues)." });
+const Jit = Type.Boolean({ description: 'Create an unknown (verified) email as an agent at first sign-in.' });
+export const AddIdentityProviderBody = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('oidc'),
+      name: ProviderName,
+      issuer: Issuer,
+      clientId: ClientId,
+      clientSecret: ClientSecret,
+      trustMfa: TrustMfa,
+      mfaAcrValues: Type.Optional(AcrValues),
+      jitProvisioning: Jit,
+    },
+    strict,
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('saml'),
+      name: ProviderName,
+      metadataXml: MetadataXml,
+      trustMfa: TrustMfa,
+      mfaAcrValues: Type.Optional(AcrValues),
+      jitProvisioning: Jit,
+    },
+    strict,
+  ),
+]);
 export const UpdateIdentityProviderBody = Type.Object(
   {
     name: Type.Optional(ProviderName),
     issuer: Type.Optional(Issuer),
     clientId: Type.Optional(ClientId),
     clientSecret: Type.Optional(ClientSecret),
+    metadataXml: Type.Optional(MetadataXml),
     trustMfa: Type.Optional(Type.Boolean()),
     mfaAcrValues: Type.Optional(AcrValues),
     jitProvisioning: Type.Optional(Type.Boolean()),
@@ -303,6 +320,15 @@ export const SsoCallbackQuery = Type.Object(
   },
   { additionalProperties: true },
 );
+/** What a SAML identity provider posts to our assertion consumer service (HTTP-POST binding, a form). */
+export const SamlAcsBody = Type.Object(
+  {
+    SAMLResponse: Type.String({ minLength: 1, maxLength: 60_000, description: 'The base64 SAML Response.' }),
+    RelayState: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  strict,
+);
+export const SamlMetadataParams = Type.Object({ id: Id }, strict);
 export const ExchangeSsoCodeBody = Type.Object(
   {
     code: Type.String({ minLength: 1, maxLength: 100 }),

@@ -129,13 +129,24 @@ function runTests(runtime, files, env, extraArgs = [], concurrency = process.env
     // The runner's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`, `ℹ skipped N`) comes before
     // its list of failures, which can be long: read every line as it comes and keep the last of each.
     const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+    // What a failure left (the runner's list of failures, and what a failed end-to-end test said
+    // its pages showed, e2e/support/journey.ts) is kept to be printed again at the very end, where
+    // a CI log's tail shows it.
+    const failures = [];
+    let inFailures = false;
+    let inPage = false;
     let partial = '';
     const read = (text) => {
       const lines = (partial + text).split('\n');
       partial = lines.pop();
       for (const line of lines) {
-        const m = /^\S* ?(pass|fail|cancelled|skipped) (\d+)$/.exec(stripAnsi(line).trimEnd());
+        const plain = stripAnsi(line).trimEnd();
+        const m = /^\S* ?(pass|fail|cancelled|skipped) (\d+)$/.exec(plain);
         if (m) counts[m[1]] = Number(m[2]);
+        if (/^✖ failing tests:$/.test(plain)) inFailures = true;
+        if (plain.startsWith('--- page ')) inPage = true;
+        if (inFailures || inPage) failures.push(plain);
+        if (inPage && plain === '---') inPage = false;
       }
     };
     const decoder = new StringDecoder('utf8');
@@ -152,7 +163,7 @@ function runTests(runtime, files, env, extraArgs = [], concurrency = process.env
       let failed = counts.fail + counts.cancelled;
       // A runner that died before its summary still counts as a failure.
       if (code !== 0 && failed === 0) failed = 1;
-      resolvePass({ passed, failed, skipped: counts.skipped });
+      resolvePass({ passed, failed, skipped: counts.skipped, failures: failed ? failures.join('\n').slice(0, 12_000) : '' });
     });
   });
 }
@@ -170,6 +181,8 @@ let failed = 0;
 let skipped = 0;
 /** One row per pass and per setup step, for the summary before the closing line. */
 const rows = [];
+/** What each failed pass said about its failures, printed again before the summary. */
+const failureReports = [];
 const fail = (what) => { failed += 1; rows.push({ what, result: 'FAILED' }); };
 
 async function pass(runtime, label, files, env, extraArgs, concurrency, detail = '') {
@@ -182,6 +195,7 @@ async function pass(runtime, label, files, env, extraArgs, concurrency, detail =
   failed += r.failed;
   skipped += r.skipped;
   rows.push({ what: `Node ${runtime.version} · ${label}`, result: `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`, took });
+  if (r.failures) failureReports.push(`=== Node ${runtime.version} · ${label}\n${r.failures}`);
 }
 
 /** Runs a tool from node_modules on a runtime, its output shown; resolves to its exit code. */
@@ -307,6 +321,7 @@ for (const [index, runtime] of runtimes.entries()) {
 
 for (const runtime of runtimes) runtime.tree?.remove();
 
+if (failureReports.length) console.log(`\nFailures, again:\n${failureReports.join('\n\n')}`);
 if (rows.length > 1) {
   console.log('\nPasses:');
   const width = Math.max(...rows.map((r) => r.what.length));

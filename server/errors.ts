@@ -45,6 +45,7 @@ const defaultMessages = {
   invalid_csv: 'The file is not a CSV with the columns name, email and role.',
   import_rejected: 'Some rows have errors: nothing was imported.',
   identity_provider_unreachable: "The identity provider's OpenID configuration could not be read. Check the issuer, and that this server can reach it.",
+  invalid_saml_metadata: "The identity provider's SAML metadata is not usable: it must be an EntityDescriptor with an IDPSSODescriptor, an https single sign-on URL (HTTP-Redirect binding) and a signing certificate.",
   invalid_issuer: 'The issuer must be an https address (http only on a loopback address, for a local provider).',
   invalid_redirect_uri: 'The desktop app must redirect to http://127.0.0.1 on a port of its own.',
   sso_failed: 'Single sign-on did not complete. Start again from the sign-in screen.',

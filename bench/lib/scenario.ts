@@ -18,11 +18,13 @@ export interface Scenario {
 export async function withSeededServer<T>(
   name: string,
   seed: (db: Kysely<Database>, box: SecretBox) => Promise<T>,
-  options: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+  options: { nodeArgs?: string[]; env?: Record<string, string>; databaseUrl?: string } = {},
 ): Promise<Scenario & { seeded: T; seedMs: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), `agentdesk-bench-${name}-`));
   const t0 = performance.now();
-  const store = await openStore({ dataDir });
+  // With `databaseUrl` (an empty PostgreSQL database) the store is there; the data directory
+  // still holds the key file and the server's log.
+  const store = await openStore({ dataDir, databaseUrl: options.databaseUrl });
   // The key file the server will read from the same data directory.
   const box = SecretBox.fromDataDir(dataDir);
   let seeded: T;
@@ -34,7 +36,8 @@ export async function withSeededServer<T>(
   const seedMs = performance.now() - t0;
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const server = await startServerProcess({ dataDir, ...options, nodeArgs: [...profile, ...(options.nodeArgs ?? [])] });
+  const env = { ...options.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) };
+  const server = await startServerProcess({ dataDir, env, nodeArgs: [...profile, ...(options.nodeArgs ?? [])] });
   return {
     dataDir,
     server,

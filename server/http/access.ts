@@ -62,6 +62,12 @@ export const access = {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * A form another site's page posts (the SAML IdP's auto-submitted response to our ACS): its
+     * Origin is the IdP's, so the same-origin check of public POSTs does not apply; what it
+     * carries (a signed assertion answering a request we stored) is checked instead.
+     */
+    crossSiteForm?: boolean;
   }
 }
 

@@ -104,7 +104,7 @@ export function registerAuthentication(app: FastifyInstance, ctx: ServerContext)
     const cookie = bearer ? undefined : request.cookies[SESSION_COOKIE];
     if (access.state === 'none') {
       // Sign-in and account creation from a browser must come from our own pages.
-      if (!SAFE_METHODS.has(request.method)) checkOrigin(ctx, request, false);
+      if (!SAFE_METHODS.has(request.method) && !request.routeOptions.config.crossSiteForm) checkOrigin(ctx, request, false);
       return;
     }
     const token = bearer ?? cookie;

@@ -28,7 +28,7 @@ export function route<O extends Operation>(app: FastifyInstance, op: O, handler:
     method: op.method,
     url: op.path,
     ...extra,
-    config: { access: access[op.access] },
+    config: { access: access[op.access], ...(op.formBody && { crossSiteForm: true }) },
     schema: {
       ...(names.has(op) && { operationId: names.get(op) }),
       tags: [...op.tags],
@@ -37,6 +37,8 @@ export function route<O extends Operation>(app: FastifyInstance, op: O, handler:
       ...(op.query && { querystring: op.query }),
       // A CSV body is parsed as text by the route's own content-type parser.
       ...(op.body && !op.csvBody && { body: op.body }),
+      // A form body (the SAML ACS) is parsed by the route's own content-type parser, then checked by the same schema.
+      ...(op.formBody && { consumes: ['application/x-www-form-urlencoded'] }),
     },
     handler: async (request, reply) => {
       if (op.status) reply.code(op.status);

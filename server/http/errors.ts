@@ -45,6 +45,7 @@ export const errorStatus = {
   import_rejected: 400,
   identity_provider_unreachable: 422,
   invalid_issuer: 400,
+  invalid_saml_metadata: 400,
   invalid_redirect_uri: 400,
   sso_failed: 400,
   sso_user_unknown: 403,

@@ -1,5 +1,6 @@
-// An account's identity providers (PRODUCT.md "Enterprise sign-in"): OpenID Connect now, SAML
-// later in the same table (`type`). The client secret is sealed with the secret box like a TOTP
+// An account's identity providers (PRODUCT.md "Enterprise sign-in"): OpenID Connect and SAML 2.0
+// in the same table (`type`). A SAML provider is its IdP's metadata XML, checked before it is
+// saved (sso/saml.ts parseIdpMetadata); its entity id is answered as `issuer`. The client secret is sealed with the secret box like a TOTP
 // secret and never answered; the issuer is https (http only on a loopback address, a local or
 // test provider); a provider is saved only once its discovery document was read. The rule that
 // decides whether the provider's own MFA counts as our second factor is here too, in one place.
@@ -11,24 +12,23 @@ import type { IdentityProvider } from '../../contract/answers.js';
 import { newId } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
 import type { Database, IdentityProvidersTable } from '../store/schema.js';
+import { parseIdpMetadata } from './saml.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** An identity provider as admins see it (the contract's answer): never its client secret. */
 export type IdentityProviderView = IdentityProvider;
 
-export interface IdentityProviderInput {
-  type: 'oidc';
+interface CommonInput {
   name: string;
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
   trustMfa: boolean;
   mfaAcrValues?: string[] | undefined;
   jitProvisioning: boolean;
 }
 
-export type IdentityProviderChange = Partial<Omit<IdentityProviderInput, 'type'>>;
+export type IdentityProviderInput = (CommonInput & { type: 'oidc'; issuer: string; clientId: string; clientSecret: string }) | (CommonInput & { type: 'saml'; metadataXml: string });
+
+export type IdentityProviderChange = Partial<CommonInput & { issuer: string; clientId: string; clientSecret: string; metadataXml: string }>;
 
 interface Actor {
   accountId: string;
@@ -129,17 +129,19 @@ export async function findProvider(db: Db, accountId: string, id: string): Promi
 const acrValues = (values: string[] | undefined) => JSON.stringify([...new Set((values ?? []).map((v) => v.trim()).filter(Boolean))]);
 
 export async function addProvider(db: Kysely<Database>, box: SecretBox, actor: Actor, input: IdentityProviderInput): Promise<IdentityProviderView> {
-  // Saved only once the provider answered: a typo in the issuer is found now, not at sign-in.
-  await discover(input.issuer, input.clientId, input.clientSecret);
+  // Saved only once the provider answered (OIDC) or its metadata was read (SAML): a typo is found now, not at sign-in.
+  if (input.type === 'oidc') await discover(input.issuer, input.clientId, input.clientSecret);
+  const saml = input.type === 'saml' ? parseIdpMetadata(input.metadataXml) : undefined;
   const now = Date.now();
   const row: IdentityProvidersTable = {
     id: newId(),
     account_id: actor.accountId,
-    type: 'oidc',
+    type: input.type,
     name: input.name.trim(),
-    issuer: input.issuer,
-    client_id: input.clientId,
-    client_secret: box.seal(input.clientSecret),
+    issuer: input.type === 'oidc' ? input.issuer : saml!.entityId,
+    client_id: input.type === 'oidc' ? input.clientId : null,
+    client_secret: input.type === 'oidc' ? box.seal(input.clientSecret) : null,
+    metadata_xml: input.type === 'saml' ? input.metadataXml : null,
     trust_mfa: input.trustMfa ? 1 : 0,
     mfa_acr_values: acrValues(input.mfaAcrValues),
     jit_provisioning: input.jitProvisioning ? 1 : 0,
@@ -155,6 +157,8 @@ export async function addProvider(db: Kysely<Database>, box: SecretBox, actor: A
 
 export async function updateProvider(db: Kysely<Database>, box: SecretBox, actor: Actor, id: string, change: IdentityProviderChange): Promise<IdentityProviderView> {
   const before = await findProvider(db, actor.accountId, id);
+  if (before.type === 'saml') return updateSamlProvider(db, actor, before, change);
+  if (change.metadataXml !== undefined) throw new DomainError('invalid_request', 'An OpenID Connect provider has no SAML metadata.');
   const issuer = change.issuer ?? before.issuer ?? '';
   const clientId = change.clientId ?? before.client_id ?? '';
   const clientSecret = change.clientSecret ?? box.open(before.client_secret ?? '');
@@ -180,6 +184,38 @@ export async function updateProvider(db: Kysely<Database>, box: SecretBox, actor
       actorId: actor.actorId,
       action: 'identity_provider.updated',
       details: { ...auditDetails(after), ...(change.clientSecret !== undefined && { clientSecretChanged: true }) },
+      request: actor.request,
+      at: now,
+    });
+  });
+  return providerView(after);
+}
+
+async function updateSamlProvider(db: Kysely<Database>, actor: Actor, before: IdentityProvidersTable, change: IdentityProviderChange): Promise<IdentityProviderView> {
+  if (change.issuer !== undefined || change.clientId !== undefined || change.clientSecret !== undefined) {
+    throw new DomainError('invalid_request', 'A SAML provider is configured by its metadata XML: send metadataXml, not an issuer or client.');
+  }
+  // New metadata (a rotated certificate, a new URL) is checked before it is saved.
+  const metadata = change.metadataXml !== undefined ? parseIdpMetadata(change.metadataXml) : undefined;
+  const now = Math.max(Date.now(), Number(before.updated_at) + 1);
+  const after: IdentityProvidersTable = {
+    ...before,
+    name: change.name?.trim() ?? before.name,
+    issuer: metadata?.entityId ?? before.issuer,
+    metadata_xml: change.metadataXml ?? before.metadata_xml ?? null,
+    trust_mfa: change.trustMfa === undefined ? before.trust_mfa : change.trustMfa ? 1 : 0,
+    mfa_acr_values: change.mfaAcrValues === undefined ? before.mfa_acr_values : acrValues(change.mfaAcrValues),
+    jit_provisioning: change.jitProvisioning === undefined ? before.jit_provisioning : change.jitProvisioning ? 1 : 0,
+    updated_at: now,
+  };
+  await db.transaction().execute(async (trx) => {
+    const { id: _id, account_id: _account, created_at: _created, ...values } = after;
+    await trx.updateTable('identity_providers').set(values).where('id', '=', before.id).where('account_id', '=', actor.accountId).execute();
+    await recordAudit(trx, {
+      accountId: actor.accountId,
+      actorId: actor.actorId,
+      action: 'identity_provider.updated',
+      details: { ...auditDetails(after), ...(metadata && { metadataChanged: true }) },
       request: actor.request,
       at: now,
     });

@@ -779,6 +779,26 @@ const groupsAndRequirementScope: Migration = {
   },
 };
 
+/**
+ * SAML 2.0 identity providers (issue 20; sso/saml.ts): the IdP's metadata XML as the admin gave
+ * it (entity id, single sign-on URL and signing certificates are read from it at each use), and
+ * the assertion ids already accepted, per provider, kept until their NotOnOrAfter: the same
+ * assertion is never accepted twice.
+ */
+const samlProviders: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('identity_providers').addColumn('metadata_xml', 'text').execute();
+    await db.schema
+      .createTable('saml_assertions')
+      .addColumn('provider_id', 'text', (c) => c.notNull().references('identity_providers.id').onDelete('cascade'))
+      .addColumn('assertion_id', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('saml_assertions_pk', ['provider_id', 'assertion_id'])
+      .execute();
+    await db.schema.createIndex('saml_assertions_expires').on('saml_assertions').column('expires_at').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -805,7 +825,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-groups-and-requirement-scope': groupsAndRequirementScope,
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-scim': scimProvisioning,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml': samlProviders,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-scim': scimProvisioning,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -329,8 +329,8 @@ export interface ScimTokensTable {
 export interface IdentityProvidersTable {
   id: string;
   account_id: string;
-  /** 'oidc' (SAML to come). */
-  type: 'oidc';
+  /** 'oidc' (OpenID Connect) or 'saml' (SAML 2.0). */
+  type: 'oidc' | 'saml';
   name: string;
   issuer: string | null;
   client_id: string | null;
@@ -344,6 +344,15 @@ export interface IdentityProvidersTable {
   jit_provisioning: number;
   created_at: number;
   updated_at: number;
+  /** SAML: the IdP's metadata XML as the admin gave it (null for OpenID Connect). */
+  metadata_xml?: string | null;
+}
+
+/** A SAML assertion already accepted (sso/saml.ts): refused if it comes again before it expires. */
+export interface SamlAssertionsTable {
+  provider_id: string;
+  assertion_id: string;
+  expires_at: number;
 }
 
 /** An SSO sign-in in flight (sessions/strategies/sso.ts): one authorization request, one use. */
@@ -397,6 +406,7 @@ export interface Database {
   user_links: UserLinksTable;
   identity_providers: IdentityProvidersTable;
   sso_requests: SsoRequestsTable;
+  saml_assertions: SamlAssertionsTable;
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;

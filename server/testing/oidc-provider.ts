@@ -109,6 +109,28 @@ export class Browser {
     return { status: res.status, body: await res.json() };
   }
 
+  /**
+   * Submits a page's form as a browser does (application/x-www-form-urlencoded, the page's origin
+   * as Origin, this host's cookies), then follows the answer's redirects as `visit` does.
+   */
+  async submit(form: { action: string; fields: Record<string, string> }, from: string, options: { stopAt?: (url: URL) => boolean } = {}): Promise<{ url: URL; status: number; body: string }> {
+    const target = new URL(form.action);
+    this.visited.push(target.href);
+    const res = await fetch(target, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(from).origin, ...this.cookieHeader(target) },
+      body: new URLSearchParams(form.fields).toString(),
+    });
+    this.keep(target, res);
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      return this.visit(new URL(location, target).href, options);
+    }
+    return { url: target, status: res.status, body: await res.text() };
+  }
+
   private cookieHeader(url: URL): Record<string, string> {
     const jar = this.jars.get(url.host);
     return jar?.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};

@@ -1,4 +1,4 @@
-// Sign in with an account's identity provider (OpenID Connect): one more way into the one
+// Sign in with an account's identity provider (OpenID Connect or SAML 2.0): one more way into the one
 // sign-in flow. The provider is the first factor; it is also the second only when the admin
 // trusts this provider's MFA *and* the provider says it did more than one factor
 // (sso/identity-providers.ts providerDidMfa). Otherwise the session is exactly what a password
@@ -13,7 +13,15 @@
 //             (2 minutes, one use, bound to the desktop's own PKCE challenge) goes to its
 //             loopback redirect (RFC 8252 §7.3).
 //   exchange  POST /sessions/sso/exchange: the code and the verifier → the session, as POST /sessions.
-import { createHash, timingSafeEqual } from 'node:crypto';
+//
+// SAML takes the same path: the start stores the request (RelayState hashed as the state, our
+// AuthnRequest ID as the nonce) and answers the IdP's HTTP-Redirect URL; the IdP posts its
+// response to POST /sso/saml/acs, where the stored request is spent first, then sso/saml.ts
+// validates it (signed assertion, audience, recipient, NotOnOrAfter, InResponseTo = the ID we
+// stored) and the assertion id is recorded so it is never accepted twice. The user, JIT, the
+// web cookie or the desktop's code, and the session follow exactly as for OpenID Connect; the
+// provider's MFA is its AuthnContextClassRef, counted only when listed in mfaAcrValues.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Kysely, Transaction } from 'kysely';
 import { operations } from '../../../contract/operations.js';
@@ -26,6 +34,7 @@ import { normalizeEmail } from '../../people/accounts.js';
 import { createProvisionedUser } from '../../people/provisioning.js';
 import { recordSignIn } from '../../people/users.js';
 import { isLoopbackHost, providerDidMfa } from '../../sso/identity-providers.js';
+import { authorizationUrl as samlAuthorizationUrl, SamlRejected, validateResponse as validateSamlResponse } from '../../sso/saml.js';
 import { addressAllowed, assertAddressAllowed, networksOfAccount } from '../sign-in-networks.js';
 import type { Database, DevicesTable, IdentityProvidersTable, UsersTable } from '../../store/schema.js';
 import { deviceForSignIn, findDevice, recordDeviceSignIn } from '../devices.js';
@@ -76,7 +85,7 @@ export function checkLoopbackRedirect(redirectUri: string | undefined): URL {
  * the callback refuses a request from any other browser (login CSRF — an attacker's own,
  * finished sign-in sent to a victim as a link).
  */
-export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promise<{ authorizationUrl: string; browserBinding?: string }> {
+export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promise<{ authorizationUrl: string; browserBinding?: string; type: 'oidc' | 'saml' }> {
   const { db } = ctx;
   if (input.client === 'desktop') {
     checkLoopbackRedirect(input.redirectUri);
@@ -95,10 +104,12 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
     .where('p.id', '=', input.provider)
     .executeTakeFirst();
   if (!provider) throw new DomainError('not_found', 'This account has no such identity provider.');
-  const config = await ctx.oidcProviders.of(provider);
+  const saml = provider.type === 'saml';
+  const config = saml ? undefined : await ctx.oidcProviders.of(provider);
   const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const verifier = oidc.randomPKCECodeVerifier();
+  // SAML: the nonce column holds our AuthnRequest ID (an xs:ID: starts with a letter or "_").
+  const nonce = saml ? `_${randomBytes(20).toString('hex')}` : oidc.randomNonce();
+  const verifier = saml ? '' : oidc.randomPKCECodeVerifier();
   const device = input.client === 'web' ? await findDevice(db, input.deviceToken) : undefined;
   const browserBinding = input.client === 'web' ? newToken() : undefined;
   const now = Date.now();
@@ -130,7 +141,11 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
       exchange_used_at: null,
     })
     .execute();
-  const url = oidc.buildAuthorizationUrl(config, {
+  if (saml) {
+    const url = await samlAuthorizationUrl(ctx, provider, nonce, state);
+    return { authorizationUrl: url, type: 'saml', ...(browserBinding && { browserBinding }) };
+  }
+  const url = oidc.buildAuthorizationUrl(config!, {
     redirect_uri: callbackUrl(ctx),
     scope: 'openid email profile',
     response_type: 'code',
@@ -139,7 +154,7 @@ export async function startSsoSignIn(ctx: ServerContext, input: SsoStart): Promi
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  return { authorizationUrl: url.href, ...(browserBinding && { browserBinding }) };
+  return { authorizationUrl: url.href, type: 'oidc', ...(browserBinding && { browserBinding }) };
 }
 
 /** A refusal at the callback: where the browser goes, and the code it carries. */
@@ -182,28 +197,9 @@ export type CallbackOutcome =
  * SsoRefused whose `redirectTo` is the desktop's loopback when the request was the desktop's.
  */
 export async function finishOidcCallback(ctx: ServerContext, input: { search: string; browserBinding: string | undefined; request: RequestContext & { address: string } }): Promise<CallbackOutcome> {
-  const { db } = ctx;
   const params = new URLSearchParams(input.search);
   const state = params.get('state');
-  if (!state) throw new SsoRefused('sso_failed', undefined);
-  // Spent before anything is checked: a state is good for one callback, whatever follows.
-  const now = Date.now();
-  const row = await db.selectFrom('sso_requests').selectAll().where('state_hash', '=', hashToken(state)).executeTakeFirst();
-  const spent = row && row.used_at === null && Number(row.expires_at) > now ? await db.updateTable('sso_requests').set({ used_at: now }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst() : undefined;
-  if (!row || !spent || Number(spent.numUpdatedRows) !== 1) throw new SsoRefused('sso_failed', undefined, 'This sign-in was already used or has expired. Start again.');
-  const desktop = row.client === 'desktop' ? row.redirect_uri! : undefined;
-  const provider = await db.selectFrom('identity_providers').selectAll().where('id', '=', row.provider_id).executeTakeFirst();
-  if (!provider) throw new SsoRefused('sso_failed', desktop);
-  const refuse = async (code: ErrorCode, reason: string, extra: Record<string, unknown> = {}) => {
-    await recordAudit(db, { accountId: row.account_id, actorId: null, subjectUserId: (extra.userId as string | undefined) ?? null, action: 'sign_in.sso_refused', details: { provider: { id: provider.id, name: provider.name }, reason, ...extra }, request: input.request });
-    return new SsoRefused(code, desktop);
-  };
-  // The account's sign-in networks hold at every step: the browser back from the provider too,
-  // before any user is looked at or created.
-  const account = await db.selectFrom('accounts').select('allowed_networks').where('id', '=', row.account_id).executeTakeFirst();
-  if (!account || !addressAllowed(account.allowed_networks, input.request.address)) throw await refuse('network_not_allowed', 'network_not_allowed');
-  // The web console's request finishes only in the browser that started it.
-  if (row.client === 'web' && (!input.browserBinding || !row.browser_hash || hashToken(input.browserBinding) !== row.browser_hash)) throw await refuse('sso_failed', 'other_browser');
+  const { row, provider, refuse } = await openRequest(ctx, { state, browserBinding: input.browserBinding, request: input.request, type: 'oidc' });
   if (params.get('error')) throw await refuse('sso_failed', `provider_error:${params.get('error')!.slice(0, 64)}`);
 
   // The code exchanged and the ID token validated by openid-client: signature, issuer,
@@ -215,7 +211,7 @@ export async function finishOidcCallback(ctx: ServerContext, input: { search: st
     current.search = input.search;
     const tokens = await oidc.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: ctx.box.open(row.code_verifier),
-      expectedState: state,
+      expectedState: state!,
       expectedNonce: row.nonce,
       idTokenExpected: true,
     });
@@ -236,7 +232,87 @@ export async function finishOidcCallback(ctx: ServerContext, input: { search: st
   // An unverified email proves nothing about who this is (a provider lets anyone type one).
   if (claims.email_verified !== true) throw await refuse('sso_email_unverified', 'email_unverified', { email, amr, acr });
   const said: ProviderSaid = { amr, acr, mfaTrusted: provider.trust_mfa === 1 && providerDidMfa(provider, amr, acr) };
+  return signInAs(ctx, { row, provider, refuse, email, claims, said, request: input.request });
+}
 
+type SsoRequestRow = Awaited<ReturnType<typeof openRequest>>['row'];
+type Refuse = (code: ErrorCode, reason: string, extra?: Record<string, unknown>) => Promise<SsoRefused>;
+
+/**
+ * The provider's answer arrives (OIDC callback, SAML ACS): its stored request is spent before
+ * anything is checked — a state is good for one answer, whatever follows — then the account's
+ * sign-in networks and, for the web console, the browser that started it are checked.
+ */
+async function openRequest(ctx: ServerContext, input: { state: string | null | undefined; browserBinding: string | undefined; request: RequestContext & { address: string }; type: 'oidc' | 'saml' }) {
+  const { db } = ctx;
+  const state = input.state;
+  if (!state) throw new SsoRefused('sso_failed', undefined);
+  const now = Date.now();
+  const row = await db.selectFrom('sso_requests').selectAll().where('state_hash', '=', hashToken(state)).executeTakeFirst();
+  const spent = row && row.used_at === null && Number(row.expires_at) > now ? await db.updateTable('sso_requests').set({ used_at: now }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst() : undefined;
+  if (!row || !spent || Number(spent.numUpdatedRows) !== 1) throw new SsoRefused('sso_failed', undefined, 'This sign-in was already used or has expired. Start again.');
+  const desktop = row.client === 'desktop' ? row.redirect_uri! : undefined;
+  const provider = await db.selectFrom('identity_providers').selectAll().where('id', '=', row.provider_id).executeTakeFirst();
+  if (!provider) throw new SsoRefused('sso_failed', desktop);
+  const refuse: Refuse = async (code, reason, extra = {}) => {
+    await recordAudit(db, { accountId: row.account_id, actorId: null, subjectUserId: (extra.userId as string | undefined) ?? null, action: 'sign_in.sso_refused', details: { provider: { id: provider.id, name: provider.name }, reason, ...extra }, request: input.request });
+    return new SsoRefused(code, desktop);
+  };
+  // An OIDC request answered at the SAML ACS (or the reverse) is not an answer to it.
+  if (provider.type !== input.type) throw await refuse('sso_failed', 'wrong_protocol');
+  // The account's sign-in networks hold at every step: the browser back from the provider too,
+  // before any user is looked at or created.
+  const account = await db.selectFrom('accounts').select('allowed_networks').where('id', '=', row.account_id).executeTakeFirst();
+  if (!account || !addressAllowed(account.allowed_networks, input.request.address)) throw await refuse('network_not_allowed', 'network_not_allowed');
+  // The web console's request finishes only in the browser that started it.
+  if (row.client === 'web' && (!input.browserBinding || !row.browser_hash || hashToken(input.browserBinding) !== row.browser_hash)) throw await refuse('sso_failed', 'other_browser');
+  return { row, provider, refuse };
+}
+
+/**
+ * The SAML IdP's POST to our ACS: the request named by RelayState spent, the response validated
+ * against it (sso/saml.ts), the assertion id recorded (a second use is refused), then the same
+ * sign-in as OpenID Connect. A response without RelayState (unsolicited, IdP-initiated) is refused.
+ */
+export async function finishSamlAcs(ctx: ServerContext, input: { samlResponse: string; relayState: string | undefined; browserBinding: string | undefined; request: RequestContext & { address: string } }): Promise<CallbackOutcome> {
+  const { db } = ctx;
+  const { row, provider, refuse } = await openRequest(ctx, { state: input.relayState, browserBinding: input.browserBinding, request: input.request, type: 'saml' });
+  let assertion;
+  try {
+    assertion = await validateSamlResponse(ctx, provider, input.samlResponse, { id: row.nonce, issuedAt: Number(row.created_at) });
+  } catch (error) {
+    if (error instanceof SamlRejected) throw await refuse('sso_failed', 'assertion_validation', { message: error.message });
+    if (error instanceof DomainError) throw await refuse('sso_failed', error.code);
+    throw error;
+  }
+  // Replay: an assertion id is accepted once per provider, remembered until it expires.
+  const now = Date.now();
+  await db.deleteFrom('saml_assertions').where('expires_at', '<', now).execute();
+  const seen = await db.selectFrom('saml_assertions').select('assertion_id').where('provider_id', '=', provider.id).where('assertion_id', '=', assertion.assertionId).executeTakeFirst();
+  let recorded = !seen;
+  if (recorded) {
+    try {
+      await db.insertInto('saml_assertions').values({ provider_id: provider.id, assertion_id: assertion.assertionId, expires_at: assertion.expiresAt }).execute();
+    } catch {
+      recorded = false; // Another instance recorded it first: the same assertion, twice.
+    }
+  }
+  if (!recorded) throw await refuse('sso_failed', 'assertion_replayed', { assertionId: assertion.assertionId });
+  const acr = assertion.authnContextClassRef;
+  const email = assertion.email && /^[^\s@]+@[^\s@]+$/.test(assertion.email) ? normalizeEmail(assertion.email) : '';
+  if (!email) throw await refuse('sso_email_unverified', 'no_email', { acr });
+  const said: ProviderSaid = { amr: [], acr, mfaTrusted: provider.trust_mfa === 1 && providerDidMfa(provider, [], acr) };
+  return signInAs(ctx, { row, provider, refuse, email, claims: { name: assertion.name }, said, request: input.request });
+}
+
+/** Who the provider vouched for, signed in: found by email (or created, JIT), then web or desktop. */
+async function signInAs(
+  ctx: ServerContext,
+  input: { row: SsoRequestRow; provider: IdentityProvidersTable; refuse: Refuse; email: string; claims: Record<string, unknown>; said: ProviderSaid; request: RequestContext & { address: string } },
+): Promise<CallbackOutcome> {
+  const { db } = ctx;
+  const { row, provider, refuse, email, claims, said } = input;
+  const { amr, acr } = said;
   const found = await userByEmail(ctx, row.account_id, email);
   if (found && found.status !== 'active') throw await refuse('sso_user_inactive', `user_${found.status}`, { email, userId: found.id });
   if (!found && provider.jit_provisioning !== 1) throw await refuse('sso_user_unknown', 'user_unknown', { email, amr, acr });
