@@ -280,6 +280,7 @@ describe('SCIM 2.0 provisioning', () => {
     const audit = await server.call('GET', '/account/audit-events', { token: adminToken });
     const change = audit.body.events.find((e: { action: string; details: { groupId?: string } }) => e.action === 'group.members_changed' && e.details.groupId === id);
     assert.equal(change.details.scimTokenId, okta.id);
+    assert.equal(change.actor.name, 'SCIM: Okta groups', 'audited as the token');
     assert.equal((await scim('DELETE', `/Groups/${id}`, okta.token)).status, 204);
     assertScimError(await scim('GET', `/Groups/${id}`, okta.token), 404);
   });
