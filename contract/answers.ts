@@ -528,6 +528,8 @@ export interface IdentityProvider {
   jitProvisioning: boolean;
   createdAt: string;
   updatedAt: string;
+  /** SAML: what the admin gives their identity provider (our entity id, which is also our metadata's address, and our ACS). */
+  serviceProvider?: { entityId: string; acsUrl: string };
 }
 
 /** SSO only and the admins who keep password + second factor under it. */
