@@ -8,7 +8,7 @@ import { policyOf } from './policy.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at' | 'discoverable'>) {
+export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at' | 'discoverable' | 'outside_rule'>) {
   return {
     id: m.id,
     type: m.type,
@@ -17,6 +17,8 @@ export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'creat
     lastUsedAt: m.last_used_at === null ? null : new Date(Number(m.last_used_at)).toISOString(),
     // A security key registered for sign-in without a password (second-factors/passkeys.ts).
     ...(m.type === 'security_key' ? { passwordless: m.discoverable === 1 } : {}),
+    // A key of a model the account's rule no longer accepts: it must be replaced (key-models.ts).
+    ...(m.outside_rule === 1 ? { outsideRule: true } : {}),
   };
 }
 export type MethodView = ReturnType<typeof methodView>;
@@ -25,7 +27,7 @@ export type MethodView = ReturnType<typeof methodView>;
 export async function listMethods(db: Db, userId: string): Promise<MethodView[]> {
   const rows = await db
     .selectFrom('methods')
-    .select(['id', 'type', 'name', 'created_at', 'last_used_at', 'discoverable'])
+    .select(['id', 'type', 'name', 'created_at', 'last_used_at', 'discoverable', 'outside_rule'])
     .where('user_id', '=', userId)
     .where('confirmed', '=', 1)
     .execute();
@@ -36,12 +38,14 @@ export async function listMethods(db: Db, userId: string): Promise<MethodView[]>
   return rows.map(methodView);
 }
 
+/** Confirmed methods that count: a key outside the account's key rule is none (key-models.ts). */
 export async function countMethods(db: Db, userId: string): Promise<number> {
   const row = await db
     .selectFrom('methods')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('user_id', '=', userId)
     .where('confirmed', '=', 1)
+    .where('outside_rule', '=', 0)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -82,7 +86,8 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     .returning(['require_two_factor', 'second_factor_policy'])
     .executeTakeFirstOrThrow();
   const method = await findOwnMethod(trx, input.userId, input.methodId);
-  const remaining = (await countMethods(trx, input.userId)) - 1;
+  // A key outside the rule counted for nothing: removing it leaves as many methods as before.
+  const remaining = (await countMethods(trx, input.userId)) - (method.outside_rule === 1 ? 0 : 1);
   if (remaining === 0 && account.require_two_factor === 1) throw new DomainError('last_method_required');
   await trx.deleteFrom('methods').where('id', '=', method.id).execute();
   const flags = await refreshMethodFlags(trx, input.userId);

@@ -1,6 +1,6 @@
 // Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
@@ -328,7 +328,18 @@ export class Sessions {
    */
   static async revokeUnderRequirement(
     trx: Kysely<Database> | Transaction<Database>,
-    input: { accountId: string; acceptedMethodFlag: 'has_two_factor' | 'has_security_key'; reason: 'two_factor_required' | 'security_key_required'; passwordOnly: boolean },
+    input: {
+      accountId: string;
+      acceptedMethodFlag: 'has_two_factor' | 'has_security_key';
+      reason: 'two_factor_required' | 'security_key_required';
+      passwordOnly: boolean;
+      /**
+       * The users who are without a method, when the save itself takes their last one away
+       * (a security-key rule, second-factors/key-models.ts: their flags are still set);
+       * absent: those whose flag says so.
+       */
+      withoutMethod?: SelectQueryBuilder<Database, any, { id: string }> | undefined;
+    },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
     const withoutMethod = await trx
@@ -338,7 +349,7 @@ export class Sessions {
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
       .where('user_id', 'in', (eb) =>
-        eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
+        input.withoutMethod ?? eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
       )
       .returning(['id', 'user_id'])
       .execute();
