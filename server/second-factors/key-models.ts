@@ -46,6 +46,8 @@ export interface SecurityKeyPolicyAnswer {
   metadata: MetadataSource;
   trustedRoots: string[];
   metadataBlob: { no: number; nextUpdate: string; models: number; uploadedAt: string } | null;
+  /** The allowed models' names as the BLOB gives them (fido_mds). */
+  modelNames?: Record<string, string>;
 }
 
 export interface SecurityKeyPolicyInput {
@@ -117,13 +119,15 @@ function ruleOf(row: Omit<Row, 'updated_at' | 'updated_by' | 'account_id'> | und
 
 function answerOf(row: Omit<Row, 'updated_at' | 'updated_by' | 'account_id'> | undefined): SecurityKeyPolicyAnswer {
   if (!row) return { allowedAaguids: [], metadata: 'none', trustedRoots: [], metadataBlob: null };
+  const allowedAaguids = JSON.parse(row.allowed_aaguids) as string[];
+  const entries = row.blob_entries ? (JSON.parse(row.blob_entries) as ModelEntry[]) : null;
+  const modelNames = Object.fromEntries((entries ?? []).filter((e) => allowedAaguids.includes(e.aaguid) && e.description).map((e) => [e.aaguid, e.description]));
   return {
-    allowedAaguids: JSON.parse(row.allowed_aaguids) as string[],
+    allowedAaguids,
     metadata: row.metadata,
     trustedRoots: row.trusted_roots ? (JSON.parse(row.trusted_roots) as string[]) : [],
-    metadataBlob: row.blob_entries
-      ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, models: (JSON.parse(row.blob_entries) as unknown[]).length, uploadedAt: new Date(Number(row.blob_uploaded_at)).toISOString() }
-      : null,
+    metadataBlob: entries ? { no: Number(row.blob_no), nextUpdate: row.blob_next_update!, models: entries.length, uploadedAt: new Date(Number(row.blob_uploaded_at)).toISOString() } : null,
+    ...(entries ? { modelNames } : {}),
   };
 }
 

@@ -25,7 +25,8 @@ export type ReadName =
   | 'previewInvitation'
   | 'getAdoption'
   | 'getSessionPolicy'
-  | 'getNetworkPolicy';
+  | 'getNetworkPolicy'
+  | 'getSecurityKeyPolicy';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -75,6 +76,8 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   // Account policies: the card's own setting; ending sessions shows in the lists and the log.
   saveSessionPolicy: ['getSessionPolicy', 'listMySessions', 'listAuditEvents'],
   saveNetworkPolicy: ['getNetworkPolicy', 'listAuditEvents'],
+  // Keys outside a new rule stop counting: the users' methods and columns change with it.
+  saveSecurityKeyPolicy: ['getSecurityKeyPolicy', 'getMe', ...everyUserList],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],
