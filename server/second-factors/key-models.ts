@@ -309,12 +309,13 @@ function usersLeftWithoutMethod(db: Db, accountId: string, rule: KeyModelRule | 
  * Whether the key whose model is in column `aaguid` is outside the rule: never attested (every
  * key registered before a rule), another model than those listed, or a model the BLOB refuses.
  */
-function outsideRule(eb: ExpressionBuilder<any, any>, aaguid: string, rule: KeyModelRule): Expression<SqlBool> {
+function outsideRule<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, aaguid: 'aaguid' | 'm.aaguid', rule: KeyModelRule): Expression<SqlBool> {
+  const model = sql.ref<string | null>(aaguid);
   const refusedModels = (rule.blob?.entries ?? []).filter(statusRefused).map((e) => e.aaguid);
   return eb.or([
-    eb(aaguid, 'is', null),
-    ...(rule.allowedAaguids.length ? [eb(aaguid, 'not in', rule.allowedAaguids)] : []),
-    ...(refusedModels.length ? [eb(aaguid, 'in', refusedModels)] : []),
+    eb(model, 'is', null),
+    ...(rule.allowedAaguids.length ? [eb(model, 'not in', rule.allowedAaguids)] : []),
+    ...(refusedModels.length ? [eb(model, 'in', refusedModels)] : []),
   ]);
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeRoot, type TestCertificate } from '../testing/fido-metadata.js';
 import { openEvents } from '../testing/event-stream.js';
-import { createAccount, createUser, enrolTotp, signIn, signInWithTotp, startTestServer, type TestServer } from '../testing/harness.js';
+import { createAccount, createUser, enrolTotp, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 import { SoftAuthenticator, type SoftCredential } from '../testing/soft-webauthn.js';
 import { totpCode } from '../testing/totp-reference.js';
 

@@ -338,7 +338,7 @@ export class Sessions {
        * (a security-key rule, second-factors/key-models.ts: their flags are still set);
        * absent: those whose flag says so.
        */
-      withoutMethod?: SelectQueryBuilder<Database, any, { id: string }> | undefined;
+      withoutMethod?: SelectQueryBuilder<Database & { u: UsersTable }, 'u', { id: string }> | undefined;
     },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
