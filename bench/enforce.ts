@@ -9,7 +9,10 @@
 // SQLite always (target < 2 s); PostgreSQL too with --postgres or when DATABASE_URL is set
 // (target < 3 s). Without DATABASE_URL a private cluster is started (bench/postgres.ts).
 //
-//   npm run bench:enforce [-- --postgres] [-- --agents 100000] [-- --explain]
+// With --group N the requirement applies to one group of the first N agents only (issue 21): the
+// admin's scoped impact preview is timed (p99 of 100, target < 50 ms), then the scoped save.
+//
+//   npm run bench:enforce [-- --postgres] [-- --agents 100000] [-- --explain] [-- --group 10000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +30,11 @@ export const ENFORCE_TARGET_MS = { sqlite: 2000, postgres: 3000 } as const;
 interface EnforceRun {
   store: 'sqlite' | 'postgres';
   agents: number;
+  /** Scoped run: the size of the one group the requirement applies to (its first agents). */
+  group?: number;
+  /** Scoped run: the impact preview for that group, p50 and p99 over its requests. */
+  previewP50Ms?: number;
+  previewP99Ms?: number;
   saveMs: number;
   seedMs: number;
   signedOutUsers: number;
@@ -79,7 +87,10 @@ function inline(text: string, parameters: readonly unknown[]): string {
   return text.replace(/\$(\d+)|\?/g, (_m, n) => value(parameters[n ? Number(n) - 1 : i++]));
 }
 
-export async function enforceOnce(options: { agents: number; databaseUrl?: string | undefined; explain?: boolean; log?: (s: string) => void }): Promise<EnforceRun> {
+/** How many impact previews the scoped run times (their p99 is a figure). */
+const PREVIEW_RUNS = 100;
+
+export async function enforceOnce(options: { agents: number; group?: number | undefined; databaseUrl?: string | undefined; explain?: boolean; log?: (s: string) => void }): Promise<EnforceRun> {
   const log = options.log ?? (() => {});
   const store = options.databaseUrl ? 'postgres' : 'sqlite';
   const dataDir = mkdtempSync(join(tmpdir(), 'agentdesk-bench-enforce-'));
@@ -112,6 +123,13 @@ export async function enforceOnce(options: { agents: number; databaseUrl?: strin
         await insertMany(trx, 'sessions', sessions);
       });
     }
+    // Scoped run: one group of the first `group` agents (half of them without a method).
+    const groupId = 'bench-group';
+    if (options.group) {
+      await db.insertInto('groups').values({ id: groupId, account_id: account.accountId, name: 'Supervisors', name_key: 'supervisors', external_id: null, created_at: now }).execute();
+      const ids = await db.selectFrom('users').select('id').where('account_id', '=', account.accountId).where('role', '=', 'agent').orderBy('id').limit(options.group).execute();
+      await db.transaction().execute((trx) => insertMany(trx, 'group_members', ids.map((u) => ({ group_id: groupId, user_id: u.id }))));
+    }
     await analyze(db, server.context.store.dialect);
     if (options.explain) await explainRevocation(db, server.context.store.dialect, account.accountId, log);
     const seedMs = performance.now() - seedStart;
@@ -123,18 +141,63 @@ export async function enforceOnce(options: { agents: number; databaseUrl?: strin
     // Passing the second step answers a new token; the password step's one ends.
     const passed = await call(base, 'POST', '/sessions/current/second-factor', signIn.token, { method: 'totp', code: totpCode(account.admin.totpSecret) });
 
+    let preview: { p50: number; p99: number } | undefined;
+    let expectedUsers = Math.floor(options.agents / 2); // odd-numbered agents have no method
+    if (options.group) {
+      // The admin's preview of the scope before saving it, as the settings page asks for it.
+      const times: number[] = [];
+      let counted = 0;
+      for (let i = 0; i < PREVIEW_RUNS; i++) {
+        const p0 = performance.now();
+        counted = (await call(base, 'GET', `/account/security-settings/impact?everyone=false&groupIds=${groupId}`, passed.token)).usersWithoutTwoFactor;
+        times.push(performance.now() - p0);
+      }
+      times.sort((a, b) => a - b);
+      preview = { p50: times[Math.floor(times.length / 2)]!, p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]! };
+      expectedUsers = (await db.selectFrom('group_members as m').innerJoin('users as u', 'u.id', 'm.user_id').select((eb) => eb.fn.countAll<number>().as('n')).where('m.group_id', '=', groupId).where('u.has_two_factor', '=', 0).executeTakeFirstOrThrow()).n;
+      if (Number(counted) !== Number(expectedUsers)) throw new Error(`the preview counts ${counted}, the group has ${expectedUsers} without a method`);
+    }
+
     const t0 = performance.now();
-    const saved = await call(base, 'PUT', '/account/security-settings', passed.token, { requireTwoFactor: true, acknowledged: true });
+    const saved = await call(base, 'PUT', '/account/security-settings', passed.token, { requireTwoFactor: true, acknowledged: true, ...(options.group ? { appliesTo: { groupIds: [groupId] } } : {}) });
     const saveMs = performance.now() - t0;
-    const expectedUsers = Math.floor(options.agents / 2); // odd-numbered agents have no method
-    if (saved.signedOutUsers !== expectedUsers) {
+    if (saved.signedOutUsers !== Number(expectedUsers)) {
       throw new Error(`expected ${expectedUsers} users signed out, the server says ${saved.signedOutUsers}`);
     }
-    return { store, agents: options.agents, saveMs, seedMs, signedOutUsers: saved.signedOutUsers, revokedSessions: saved.revokedSessions, liveSessionsBefore: live };
+    return {
+      store,
+      agents: options.agents,
+      ...(options.group ? { group: options.group, previewP50Ms: preview!.p50, previewP99Ms: preview!.p99 } : {}),
+      saveMs,
+      seedMs,
+      signedOutUsers: saved.signedOutUsers,
+      revokedSessions: saved.revokedSessions,
+      liveSessionsBefore: live,
+    };
   } finally {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Target for the scoped impact preview at 100,000 users (issue 21). */
+export const SCOPED_PREVIEW_P99_TARGET_MS = 50;
+
+/** The scoped run's figures: the preview's p99, then the save (same target as for everyone). */
+export function scopedFigures(run: EnforceRun): Figure[] {
+  const store = run.store === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const group = `a group of ${run.group!.toLocaleString('en-US')} in ${run.agents.toLocaleString('en-US')} agents`;
+  return [
+    {
+      figure: `impact preview p99, ${group}, ${store}`,
+      value: run.previewP99Ms!,
+      unit: 'ms',
+      target: `< ${SCOPED_PREVIEW_P99_TARGET_MS} ms`,
+      pass: below(run.previewP99Ms!, SCOPED_PREVIEW_P99_TARGET_MS),
+      details: { p50: run.previewP50Ms, runs: PREVIEW_RUNS },
+    },
+    { ...enforceFigure(run), figure: `enforcement save for ${group}, ${store}` },
+  ];
 }
 
 export function enforceFigure(run: EnforceRun): Figure {
@@ -150,11 +213,12 @@ export function enforceFigure(run: EnforceRun): Figure {
 }
 
 /** Runs on SQLite and, when asked or when DATABASE_URL is set, on PostgreSQL. */
-export async function runEnforce(options: { agents?: number; postgres?: boolean; explain?: boolean; log?: (s: string) => void } = {}): Promise<Figure[]> {
+export async function runEnforce(options: { agents?: number; group?: number | undefined; postgres?: boolean; explain?: boolean; log?: (s: string) => void } = {}): Promise<Figure[]> {
   const agents = options.agents ?? 100_000;
   const log = options.log ?? ((s: string) => console.log(s));
   const figures: Figure[] = [];
-  figures.push(enforceFigure(await enforceOnce({ agents, explain: options.explain, log })));
+  const figuresOf = (run: EnforceRun) => (options.group ? scopedFigures(run) : [enforceFigure(run)]);
+  figures.push(...figuresOf(await enforceOnce({ agents, group: options.group, explain: options.explain, log })));
   const wantPostgres = options.postgres || Boolean(process.env.DATABASE_URL);
   if (wantPostgres) {
     let cluster: PrivateCluster | undefined;
@@ -167,7 +231,7 @@ export async function runEnforce(options: { agents?: number; postgres?: boolean;
     }
     const database = await freshDatabase(adminUrl);
     try {
-      figures.push(enforceFigure(await enforceOnce({ agents, databaseUrl: database.url, explain: options.explain, log })));
+      figures.push(...figuresOf(await enforceOnce({ agents, group: options.group, databaseUrl: database.url, explain: options.explain, log })));
     } finally {
       await database.drop().catch(() => {});
       await cluster?.stop();
@@ -177,10 +241,11 @@ export async function runEnforce(options: { agents?: number; postgres?: boolean;
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { postgres: { type: 'boolean', default: false }, explain: { type: 'boolean', default: false }, agents: { type: 'string' } } });
+  const { values } = parseArgs({ options: { postgres: { type: 'boolean', default: false }, explain: { type: 'boolean', default: false }, agents: { type: 'string' }, group: { type: 'string' } } });
   const agents = values.agents ? Number(values.agents) : 100_000;
-  console.log(`bench:enforce — ${agents.toLocaleString('en-US')} agents, half without 2FA, 1–3 sessions each`);
-  const figures = await runEnforce({ agents, postgres: values.postgres, explain: values.explain });
+  const group = values.group ? Number(values.group) : undefined;
+  console.log(`bench:enforce — ${agents.toLocaleString('en-US')} agents, half without 2FA, 1–3 sessions each${group ? `; required of one group of ${group.toLocaleString('en-US')}` : ''}`);
+  const figures = await runEnforce({ agents, group, postgres: values.postgres, explain: values.explain });
   console.log(table(figures));
-  console.log(`wrote ${writeResults('enforce', figures)}`);
+  console.log(`wrote ${writeResults(group ? 'enforce-scope' : 'enforce', figures)}`);
 }

@@ -1,8 +1,8 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, burst, fanout, enforce, users, startup, adoption, audit-stream (SQLite, and PostgreSQL when its binaries
-// are installed or DATABASE_URL is set; `enforce-sqlite` and `users-sqlite` for SQLite only).
+// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream, remember (SQLite, and PostgreSQL when its binaries
+// are installed or DATABASE_URL is set; `enforce-sqlite`, `enforce-scope-sqlite` and `users-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
 import { spawn } from 'node:child_process';
@@ -22,6 +22,7 @@ import { runUsers } from './users-list.js';
 import { runStartup } from './startup.js';
 import { runAdoption } from './adoption.js';
 import { runAuditStream } from './audit-stream.js';
+import { runRemember } from './remembered-devices.js';
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
   totp: runTotp,
@@ -31,13 +32,17 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   fanout: () => runFanout(),
   enforce: () => runEnforce({ postgres: postgresAvailable() || Boolean(process.env.DATABASE_URL) }),
   'enforce-sqlite': () => runEnforce({ postgres: false }),
+  // Issue 21: required of one group of 10,000 among 100,000 agents (scoped preview p99 and save).
+  'enforce-scope': () => runEnforce({ group: 10_000, postgres: postgresAvailable() || Boolean(process.env.DATABASE_URL) }),
+  'enforce-scope-sqlite': () => runEnforce({ group: 10_000, postgres: false }),
   users: () => runUsers({ postgres: postgresAvailable() || Boolean(process.env.DATABASE_URL) }),
   'users-sqlite': () => runUsers({ postgres: false }),
   startup: runStartup,
   adoption: () => runAdoption(),
   'audit-stream': () => runAuditStream(),
+  remember: () => runRemember(),
 };
-const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'users', 'startup', 'adoption', 'audit-stream'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream', 'remember'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {
@@ -57,7 +62,7 @@ const machine = {
 if (!process.argv.includes('--one')) console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
 // Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
 // that hangs or crashes is reported and the others still run.
-const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000 };
+const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, 'enforce-scope': 300_000, 'enforce-scope-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000 };
 
 if (process.argv.includes('--one')) {
   const name = names[0]!;

@@ -41,6 +41,8 @@ export interface AccountSummary {
   id: string;
   name: string;
   slug: string;
+  /** In a user's own answers (sign-in, GET /me): whether 2FA is required *of this user* (the
+   * account requires it and its scope holds them). */
   requireTwoFactor: boolean;
   /** Deployment day: when 2FA becomes required (GET /me only), or null. */
   twoFactorScheduledAt?: string | null;
@@ -56,6 +58,29 @@ export interface CurrentSession {
   user: User;
   methods: Method[];
   account: AccountSummary;
+  /**
+   * At the second step (`two_factor_required`) of an account that lets personal devices skip it
+   * (`rememberDeviceDays` > 0): the days, and this device as its client declared it (true shared,
+   * false personal, null not said). Absent otherwise: remembering is not offered.
+   */
+  rememberDevice?: RememberDeviceOffer;
+  /** The user's grace to postpone enrolment (while they have no method), or null. */
+  grace?: Grace | null;
+}
+
+/**
+ * A user's grace to postpone enrolment: sign-ins left (null: no count, a date only) and until
+ * when (null: no end date). Over when signInsLeft is 0 or until has passed.
+ */
+export interface Grace {
+  signInsLeft: number | null;
+  until: string | null;
+}
+
+/** Remembering offered at the second step: for how many days, and whether this device may be remembered. */
+export interface RememberDeviceOffer {
+  days: number;
+  shared: boolean | null;
 }
 
 export interface Me extends CurrentSession {
@@ -140,6 +165,11 @@ export interface SecuritySettings {
   scheduledBy?: { id: string; name: string | null; email: string | null } | null;
   requiredSince?: string | null;
   enrollment?: EnrollmentPolicy;
+  /** Whom the requirement applies to. */
+  appliesTo?: RequirementScopeView;
+  /** Grace each user who must enrol gets once: sign-ins (0: none) and/or an end date. */
+  graceSignIns?: number;
+  graceUntil?: string | null;
 }
 
 export interface SaveSecuritySettingsInput {
@@ -158,6 +188,8 @@ export interface SaveSecuritySettingsInput {
   startsAt?: string | null;
   /** Left out: unchanged. */
   enrollment?: EnrollmentPolicy;
+  /** Whom it applies to: everyone, or chosen roles and groups; left out: unchanged. */
+  appliesTo?: { everyone?: boolean; roles?: string[]; groupIds?: string[] };
 }
 
 export interface SecuritySettingsSaved {
@@ -222,7 +254,21 @@ export interface EnforcementImpact {
   secondFactorPolicy?: SecondFactorPolicy;
   /** Under security_keys: how many of them have only an authenticator app. */
   usersWithOnlyAuthenticatorApp?: number;
-  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean }[];
+  /** Of them, the users who last signed in through an identity provider whose MFA is trusted: their provider's MFA counts as 2FA when it did MFA. */
+  usersWithTrustedProviderMfa?: number;
+  users: { id: string; name: string; email: string; onlyAuthenticatorApp?: boolean; trustedProvider?: string }[];
+  /** The scope these counts are of (the stored one, or the one asked about). */
+  appliesTo?: AppliesTo;
+}
+
+/** Whom "Require two-factor authentication" applies to (a save's and an impact's shape). */
+export type AppliesTo = { everyone: true } | { everyone: false; roles: ('admin' | 'agent')[]; groupIds: string[] };
+
+/** The stored scope as the settings page reads it: groups named. */
+export interface RequirementScopeView {
+  everyone: boolean;
+  roles: ('admin' | 'agent')[];
+  groups: { id: string; name: string }[];
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -239,6 +285,12 @@ export interface AccountUser extends User {
   lockedUntil: string | null;
   /** Has a live session now. */
   signedIn?: boolean;
+  /** Without a method: their grace to postpone enrolment, or null. */
+  grace?: Grace | null;
+  /** The identity provider of the user's last single sign-on, and whether its MFA is trusted (then it can count as 2FA). */
+  lastSsoProvider?: { id: string; name: string; trustMfa: boolean } | null;
+  /** Named a break-glass admin (keeps password + second factor under SSO only). */
+  breakGlass?: boolean;
 }
 
 /** The users list's search, filters, sort (`name`, `email`, `lastSignIn`, `created`; `-` first: descending) and page. */
@@ -250,6 +302,13 @@ export interface UserListQuery {
   signedIn?: boolean;
   role?: Role;
   status?: UserStatus;
+  /** Only users the 2FA requirement's stored scope holds (true) or leaves out (false). */
+  inScope?: boolean;
+  /** Only members of this group. */
+  groupId?: string;
+  /** Only users a scope about to be saved holds: comma-separated roles and group ids. */
+  scopeRoles?: string;
+  scopeGroupIds?: string;
   sort?: string;
   limit?: number;
   offset?: number;
@@ -461,6 +520,12 @@ export interface IdentityProvider {
   updatedAt: string;
 }
 
+/** SSO only and the admins who keep password + second factor under it. */
+export interface SignInSettings {
+  ssoOnly: boolean;
+  breakGlassUserIds: string[];
+}
+
 /** The sign-in screen's "Sign in with <name>" buttons. */
 export interface SsoProviderChoice {
   id: string;
@@ -556,4 +621,23 @@ export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {
   signedOutUsers: number;
   /** The save only: the sessions it ended. */
   revokedSessions?: number;
+}
+
+/** A group of users (PRODUCT.md "Authentication policies"; server/groups/groups.ts). */
+export interface Group {
+  id: string;
+  name: string;
+  /** The identity provider's id for it, when SCIM pushed it. */
+  externalId: string | null;
+  createdAt: string;
+  memberCount: number;
+}
+
+/** What replacing a group's members did. */
+export interface GroupMembersChanged {
+  added: number;
+  removed: number;
+  memberCount: number;
+  /** Sessions ended because a user without a method came under the requirement. */
+  revokedSessions: number;
 }

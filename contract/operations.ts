@@ -11,10 +11,13 @@ import type {
   AuditPage,
   AuditStream,
   AuditStreamAdded,
+  Group,
+  GroupMembersChanged,
   AuthenticatorAppSetup,
   CurrentSession,
   EnforcementImpact,
   EnrollmentCode,
+  Grace,
   IdentityProvider,
   ImportResult,
   InvitationPreview,
@@ -28,6 +31,7 @@ import type {
   MyDevice,
   DeviceRemembered,
   NetworkPolicy,
+  SignInSettings,
   SessionPolicy,
   SessionPolicySaved,
   SecurityKeyPolicy,
@@ -70,18 +74,22 @@ import {
   CreateAccountBody,
   DeclareDeviceBody,
   EmptyBody,
+  GroupBody,
+  GroupMembersBody,
   ExchangeSsoCodeBody,
   SamlAcsBody,
   SamlMetadataParams,
   ExportUsersQuery,
   IdParams,
   NetworkPolicyBody,
+  SignInSettingsBody,
   SessionPolicyBody,
   SecurityKeyPolicyBody,
   ImpactQuery,
   ImportQuery,
   InviteUserBody,
   IssueEnrollmentCodeBody,
+  UserGraceBody,
   ListUsersQuery,
   MAX_IMPORT_ROWS,
   PasskeyOptionsBody,
@@ -165,6 +173,12 @@ export const operations = {
     summary: "Redeem an admin's one-time enrolment code: this session may then set up a first method",
     body: RedeemEnrollmentCodeBody,
     answer: json<{ mayEnrol: true }>(),
+  }),
+  postponeEnrolment: operation({
+    method: 'POST', path: '/sessions/current/postpone-enrolment', access: 'enrollment', tags: ['sessions'],
+    summary: "Not now: spend one sign-in of my grace and go on without enrolling (an enrolment session only): answers a new token, the old one ends",
+    body: EmptyBody, rotatesToken: true,
+    answer: json<Rotated & { session: Session; grace: Grace | null }>(),
   }),
   signOut: operation({
     method: 'DELETE', path: '/sessions/current', access: 'anySession', tags: ['sessions'],
@@ -308,6 +322,11 @@ export const operations = {
     params: IdParams,
     answer: none,
   }),
+  forgetMyDevices: operation({
+    method: 'DELETE', path: '/me/devices', access: 'user', tags: ['me'],
+    summary: 'Forget every device I remembered: a sign-in on any of them asks the second step again',
+    answer: json<{ forgotten: number }>(),
+  }),
   endOtherSessions: operation({
     method: 'DELETE', path: '/me/sessions', access: 'userSensitive', tags: ['me'],
     summary: 'Sign out everywhere else: end every other session of mine',
@@ -389,6 +408,44 @@ export const operations = {
     answer: json<SecuritySettingsSaved>(),
   }),
 
+  // ---- Admin: groups (who "Require two-factor authentication" may apply to)
+  listGroups: operation({
+    method: 'GET', path: '/account/groups', access: 'admin', tags: ['admin'],
+    summary: "The account's groups, by name, with their member counts",
+    answer: json<{ groups: Group[] }>(),
+  }),
+  getGroupMembers: operation({
+    method: 'GET', path: '/account/groups/:id/members', access: 'admin', tags: ['admin'],
+    summary: "The ids of a group's members",
+    params: IdParams,
+    answer: json<{ userIds: string[] }>(),
+  }),
+  createGroup: operation({
+    method: 'POST', path: '/account/groups', access: 'admin', tags: ['admin'],
+    summary: 'Create a group (its name unique in the account, whatever its case)',
+    body: GroupBody, status: 201,
+    answer: json<{ group: Group }>(),
+  }),
+  renameGroup: operation({
+    method: 'PATCH', path: '/account/groups/:id', access: 'admin', tags: ['admin'],
+    summary: 'Rename a group',
+    params: IdParams, body: GroupBody,
+    answer: json<{ group: Group }>(),
+  }),
+  // A group's members and its existence decide whom the requirement applies to: sensitive.
+  deleteGroup: operation({
+    method: 'DELETE', path: '/account/groups/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Delete a group: its memberships go, and it leaves the requirement\'s scope (requires a recent second factor)',
+    params: IdParams,
+    answer: json<{ deleted: true; members: number }>(),
+  }),
+  setGroupMembers: operation({
+    method: 'PUT', path: '/account/groups/:id/members', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Replace a group\'s members, all or nothing; a user without a method who comes under the requirement is signed out at once (requires a recent second factor)',
+    params: IdParams, body: GroupMembersBody,
+    answer: json<GroupMembersChanged>(),
+  }),
+
   // ---- Admin: identity providers (single sign-on)
   listIdentityProviders: operation({
     method: 'GET', path: '/account/identity-providers', access: 'admin', tags: ['admin'],
@@ -412,6 +469,17 @@ export const operations = {
     summary: 'Remove an identity provider (requires a recent second factor)',
     params: IdParams,
     answer: none,
+  }),
+  getSignInSettings: operation({
+    method: 'GET', path: '/account/sign-in-settings', access: 'admin', tags: ['admin'],
+    summary: 'SSO only and the break-glass admins',
+    answer: json<SignInSettings>(),
+  }),
+  saveSignInSettings: operation({
+    method: 'PUT', path: '/account/sign-in-settings', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Turn SSO only on or off and name the break-glass admins (refused if it would lock out the saving admin; requires a recent second factor)',
+    body: SignInSettingsBody,
+    answer: json<SignInSettings>(),
   }),
 
   // ---- Admin: people
@@ -480,6 +548,12 @@ export const operations = {
     summary: 'Issue a one-time enrolment code for a user (shown once; requires a recent second factor)',
     params: IdParams, body: IssueEnrollmentCodeBody, status: 201,
     answer: json<EnrollmentCode>(),
+  }),
+  setUserGrace: operation({
+    method: 'PUT', path: '/account/users/:id/grace', access: 'adminSensitive', tags: ['admin'],
+    summary: "Extend or end a user's grace to postpone enrolment (requires a recent second factor)",
+    params: IdParams, body: UserGraceBody,
+    answer: json<{ grace: Grace | null }>(),
   }),
   liftLockout: operation({
     method: 'DELETE', path: '/account/users/:id/lockout', access: 'adminSensitive', tags: ['admin'],

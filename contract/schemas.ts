@@ -94,6 +94,24 @@ export const RenameMethodBody = Type.Object({ name: MethodName }, strict);
 export const SecondFactorPolicy = Type.Union([Type.Literal('any'), Type.Literal('security_keys')], {
   description: 'any: authenticator apps and security keys; security_keys: security keys only (recovery codes still work).',
 });
+/**
+ * Whom "Require two-factor authentication" applies to: `{everyone: true}`, or chosen roles and
+ * groups (at least one; unknown ones are refused with invalid_scope).
+ */
+export const AppliesTo = Type.Object(
+  {
+    everyone: Type.Optional(Type.Boolean()),
+    roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 10, description: 'admin and/or agent.' })),
+    groupIds: Type.Optional(Type.Array(Id, { maxItems: 200, description: "Groups of this account (GET /account/groups)." })),
+  },
+  strict,
+);
+/** Grace (server/enforcement/grace.ts): how many sign-ins a user who must enrol may postpone; 0: none. */
+export const GRACE_LIMITS = { signIns: 10, days: 90 } as const;
+const GraceSignIns = Type.Integer({ minimum: 0, maximum: GRACE_LIMITS.signIns, description: `Sign-ins a user who must enrol may postpone it (0 to ${GRACE_LIMITS.signIns}; 0: none).` });
+const GraceUntil = Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()], {
+  description: `Postponing is allowed until then (in the future, at most ${GRACE_LIMITS.days} days ahead); null: no end date. Absent leaves it.`,
+});
 export const SecuritySettingsBody = Type.Object(
   {
     requireTwoFactor: Type.Boolean(),
@@ -104,10 +122,34 @@ export const SecuritySettingsBody = Type.Object(
     passwordlessSignIn: Type.Optional(Type.Boolean({ description: 'Sign in with a security key alone (a passkey); absent leaves it.' })),
     secondFactorPolicy: Type.Optional(SecondFactorPolicy),
     allowRecoveryCodesUnderKeysOnly: Type.Optional(Type.Boolean({ description: 'Under "security keys only", recovery codes still pass the second step and re-authentication (phishable); off by default. Absent leaves it.' })),
+    appliesTo: Type.Optional(AppliesTo),
+    graceSignIns: Type.Optional(GraceSignIns),
+    graceUntil: Type.Optional(GraceUntil),
   },
   strict,
 );
-export const ImpactQuery = Type.Object({ secondFactorPolicy: Type.Optional(SecondFactorPolicy) }, strict);
+/** PUT /account/users/{id}/grace: extend or end one user's grace (signInsLeft 0 ends it; until null drops the end date). */
+export const UserGraceBody = Type.Object({ signInsLeft: Type.Optional(GraceSignIns), until: Type.Optional(GraceUntil) }, strict);
+const ScopeList = Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9_-]{1,64}(?:,[A-Za-z0-9_-]{1,64})*$' });
+export const ImpactQuery = Type.Object(
+  {
+    secondFactorPolicy: Type.Optional(SecondFactorPolicy),
+    everyone: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Measure a scope about to be saved: true for everyone; false with roles and/or groupIds. Absent: the stored scope.' })),
+    roles: Type.Optional(ScopeList),
+    groupIds: Type.Optional(ScopeList),
+  },
+  strict,
+);
+
+/** A group's name (PRODUCT.md "Authentication policies"): unique in the account whatever its case. */
+export const GroupName = Type.String({ minLength: 1, maxLength: 80, ...nameRule });
+export const GroupBody = Type.Object({ name: GroupName }, strict);
+/** The most users one PUT of a group's members names (server/groups/groups.ts). */
+export const MAX_GROUP_MEMBERS = 10_000;
+export const GroupMembersBody = Type.Object(
+  { userIds: Type.Array(Id, { maxItems: MAX_GROUP_MEMBERS, description: 'Every member, replacing the current ones (all or nothing: an id that is not a user of this account refuses the change).' }) },
+  strict,
+);
 
 /** POST /me/methods/security-keys/options: `passwordless` asks for a discoverable credential and user verification. */
 export const SecurityKeyOptionsBody = Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict);
@@ -147,6 +189,11 @@ const userFilterFields = {
   role: Type.Optional(Role),
   status: Type.Optional(UserStatus),
   signedIn: Type.Optional(BooleanText),
+  inScope: Type.Optional(BooleanText),
+  groupId: Type.Optional(Id),
+  /** A scope about to be saved (the impact preview's list): users with one of these roles or in one of these groups. */
+  scopeRoles: Type.Optional(ScopeList),
+  scopeGroupIds: Type.Optional(ScopeList),
 };
 export const ListUsersQuery = Type.Object(
   {
@@ -263,6 +310,14 @@ export const UpdateIdentityProviderBody = Type.Object(
   },
   strict,
 );
+/** SSO only and its break-glass admins (PRODUCT.md "Enterprise sign-in"). */
+export const SignInSettingsBody = Type.Object(
+  {
+    ssoOnly: Type.Boolean({ description: 'Local sign-in (password, security key alone) refused for everyone but the break-glass admins.' }),
+    breakGlassUserIds: Type.Array(Id, { maxItems: 20, description: 'Active admins with a second-factor method; at least one when ssoOnly.' }),
+  },
+  strict,
+);
 export const SsoProvidersQuery = Type.Object({ account: AccountSlug }, strict);
 export const StartSsoBody = Type.Object(
   {
@@ -316,13 +371,14 @@ export const AdoptionQuery = Type.Object(
     days: Type.Optional(AdoptionDays),
     missingLimit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,1}|[1-4][0-9]{2}|500)$' })),
     missingOffset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+    groupId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: "Only this group's members (today's members, over every day)." })),
   },
   strict,
 );
 export type AdoptionQuery = Static<typeof AdoptionQuery>;
 /** GET /account/adoption/export: `part=days` (default) one row per day, `part=missing` who is still without a method. */
 export const AdoptionExportQuery = Type.Object(
-  { days: Type.Optional(AdoptionDays), part: Type.Optional(Type.Union([Type.Literal('days'), Type.Literal('missing')])) },
+  { days: Type.Optional(AdoptionDays), part: Type.Optional(Type.Union([Type.Literal('days'), Type.Literal('missing')])), groupId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })) },
   strict,
 );
 export type AdoptionExportQuery = Static<typeof AdoptionExportQuery>;

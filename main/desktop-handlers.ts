@@ -51,6 +51,7 @@ export function createDesktopHandlers(deps: {
         if (!deps.openExternal) throw new ApiError('sso_unavailable', 'Single sign-on needs the system browser.');
         return deps.openExternal(link);
       }),
+    cancelSignInWithSso: async () => session.cancelSso(),
     addSecurityKey: async (name, options) => session.keepRecoveryCodes(await securityKeys.register(api, name, options)),
     signOut: () => session.signOut(),
     submitSecurityKeyPin: (pin) => securityKeys.submitPin(pin),
@@ -58,6 +59,8 @@ export function createDesktopHandlers(deps: {
     cancelSecurityKey: () => securityKeys.cancel(),
     getPendingRecoveryCodes: () => session.pendingRecoveryCodes(),
     confirmRecoveryCodesSaved: () => session.recoveryCodesSaved(),
+    getDeskSharing: () => session.deskSharing(),
+    setDeskSharing: (shared) => session.setDeskSharing(shared),
   };
 }
 

@@ -240,6 +240,30 @@ describe('desktop session against the embedded server', () => {
     assert.equal((await admin.value('getSecuritySettings')).userVerification, 'discouraged');
   });
 
+  test('an agent who must enrol postpones it from the desk within their grace: main keeps the rotated token', async () => {
+    await admin.value('saveSecuritySettings', { body: { requireTwoFactor: true, acknowledged: true, graceSignIns: 2 } });
+    const created = await addAgent(admin, connection, 'Greta Grace', 'greta@acme.test');
+    const agentStore = new MemorySessionStore();
+    const agent = desktop(connection, agentStore);
+    try {
+      const signedIn = await agent.value('signIn', { account: 'acme', email: created.email, password: PASSWORD });
+      assert.equal(signedIn.session.state, 'enrollment_required');
+      assert.deepEqual(signedIn.grace, { signInsLeft: 2, until: null }, 'the renderer learns its grace at sign-in');
+      const before = (await agentStore.list(connection.storeKey))[0]!.token;
+      const postponed = await agent.value('postponeEnrolment');
+      assert.equal(postponed.session.state, 'active');
+      assert.deepEqual(postponed.grace, { signInsLeft: 1, until: null });
+      assert.equal(postponed.token, undefined, 'the token stays in main');
+      const after = (await agentStore.list(connection.storeKey))[0]!.token;
+      assert.notEqual(after, before, 'main holds the token the server rotated to');
+      assert.equal((await agent.value('getMe')).session.state, 'active');
+      await agent.value('signOut');
+    } finally {
+      agent.session.close();
+      await admin.value('saveSecuritySettings', { body: { requireTwoFactor: true, acknowledged: true, graceSignIns: 0 } });
+    }
+  });
+
   test('a restarted app restores the session from the store; one whose session ended starts signed out', async () => {
     const restarted = desktop(connection, adminStore);
     try {

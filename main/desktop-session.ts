@@ -14,6 +14,8 @@ import type { SignedIn } from '../contract/answers.js';
 import type { PasskeySignInServer } from './security-key-ceremony.js';
 import { backoffDelay, connectSessionEvents, type SessionEventsConnection, type SessionEventsOptions } from './session-events.js';
 import type { SessionStore } from './session-store.js';
+import type { DeskSettings } from './desk-settings.js';
+import { operations } from '../contract/operations.js';
 import { signInWithSso } from './sso-loopback.js';
 
 export interface DesktopSessionOptions {
@@ -22,6 +24,8 @@ export interface DesktopSessionOptions {
   /** The name the keychain entries are filed under; the server's origin unless told otherwise. */
   storeKey?: string;
   store: SessionStore;
+  /** Whether this desk is shared (asked once per desk), sent with every sign-in; absent: never said. */
+  desk?: DeskSettings;
   onRevoked(event: SessionRevoked): void;
   /** An admin saved the account's security settings (pushed on the event stream). */
   onAccountUpdated?(event: AccountUpdated): void;
@@ -40,6 +44,8 @@ export class DesktopSession {
   readonly client: ServerClient;
   readonly #options: DesktopSessionOptions;
   readonly #storeKey: string;
+  /** The single sign-on waiting for the system browser, if any. */
+  #sso: AbortController | null = null;
   readonly #log: (line: string) => void;
   #token: string | null = null;
   #account: string | null = null;
@@ -92,7 +98,7 @@ export class DesktopSession {
     // One session per app: signing in as someone else ends the previous session everywhere.
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
-    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+    return this.#declareDesk(answer);
   }
 
   /** Asks for a reset link from this device (its token: the owner's own desk is never silenced by strangers). */
@@ -116,7 +122,7 @@ export class DesktopSession {
     }
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
-    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+    return this.#declareDesk(answer);
   }
 
   /**
@@ -125,19 +131,80 @@ export class DesktopSession {
    * (main/sso-loopback.ts); the answer is held as a password sign-in's is.
    */
   async signInWithSso(input: { account: string; provider: string }, openBrowser: (url: string) => Promise<unknown> | void): Promise<CurrentSession> {
+    // One wait for the browser at a time: a second start (another provider) ends the first.
+    this.#sso?.abort();
+    const waiting = new AbortController();
+    this.#sso = waiting;
+    let answer: Awaited<ReturnType<typeof signInWithSso>>;
+    try {
+      const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
+      answer = await signInWithSso(this.client, {
+        ...input,
+        deviceToken,
+        openBrowser,
+        signal: waiting.signal,
+        ...(this.#options.ssoTimeoutMs !== undefined && { timeoutMs: this.#options.ssoTimeoutMs }),
+      });
+      // Cancelled after the code came back: nothing is held, as the agent was told.
+      if (waiting.signal.aborted) throw new ApiError('sso_cancelled', 'Single sign-on was cancelled.');
+    } finally {
+      if (this.#sso === waiting) this.#sso = null;
+    }
     const deviceToken = await this.#options.store.getDeviceToken(this.#storeKey);
-    const answer = await signInWithSso(this.client, {
-      ...input,
-      deviceToken,
-      openBrowser,
-      ...(this.#options.ssoTimeoutMs !== undefined && { timeoutMs: this.#options.ssoTimeoutMs }),
-    });
     if (typeof answer.deviceToken === 'string' && answer.deviceToken && answer.deviceToken !== deviceToken) {
       await this.#options.store.setDeviceToken(this.#storeKey, answer.deviceToken);
     }
     if (this.#token && this.#token !== answer.token) await this.#endCurrent();
     await this.#hold(answer.account.slug, answer.token);
-    return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+    return this.#declareDesk(answer);
+  }
+
+  /** Whether this desk is shared: true, false, or null when it was never asked (the browser has no desk). */
+  async deskSharing(): Promise<{ shared: boolean | null }> {
+    return { shared: (await this.#options.desk?.shared()) ?? null };
+  }
+
+  /**
+   * The agent's answer to "Is this computer shared with other agents?": kept for every later
+   * sign-in, and said at once of the session signed in now (its second step offers remembering
+   * only on a personal desk).
+   */
+  async setDeskSharing(shared: boolean): Promise<void> {
+    const desk = this.#options.desk;
+    if (!desk) throw new ApiError('unexpected_response', 'This app cannot keep whether the computer is shared.');
+    await desk.setShared(shared);
+    if (this.#token) await this.client.request(operations.declareCurrentDevice, { body: { shared } });
+  }
+
+  /**
+   * Every sign-in says what the desk is, once the agent answered: the server remembers no one on
+   * a shared desk. A desk the server knows as shared stays shared here too. Failing to say it
+   * fails nothing (the device stays undeclared, so it is not remembered); the answer tells the
+   * second step what the server now knows.
+   */
+  async #declareDesk(answer: SignedIn): Promise<CurrentSession> {
+    const current: CurrentSession = { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account, ...(answer.grace !== undefined ? { grace: answer.grace } : {}) };
+    let offer = answer.rememberDevice;
+    const shared = await this.#options.desk?.shared();
+    if (shared !== undefined && shared !== null) {
+      try {
+        await this.client.request(operations.declareCurrentDevice, { body: { shared } });
+        if (offer) offer = { ...offer, shared };
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'device_marked_shared') {
+          await this.#options.desk!.setShared(true);
+          if (offer) offer = { ...offer, shared: true };
+        } else {
+          this.#log(`AgentDesk: could not say whether this desk is shared: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    return offer ? { ...current, rememberDevice: offer } : current;
+  }
+
+  /** Stops waiting for the system browser (the agent pressed Cancel): the sign-in ends in sso_cancelled. */
+  cancelSso(): void {
+    this.#sso?.abort();
   }
 
   /** The session this app holds, restoring it from the keychain at start; null when none. */

@@ -2,6 +2,7 @@
 // the embedded or configured server, the keychain session, the security-key ceremonies, the
 // IPC handlers — and adds the Electron glue: one hardened window on app://agentdesk, the menu,
 // the single-instance lock.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session as electronSession, shell } from 'electron';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
@@ -13,6 +14,7 @@ import { installMenu } from './menu.js';
 import { SecurityKeyCeremonies, securityKeyAuthenticatorFromEnvironment } from './security-key-ceremony.js';
 import { connectServer, type ServerConnection } from './server-connection.js';
 import { openSessionStore } from './session-store.js';
+import { DESK_SETTINGS_FILE, DeskSettings } from './desk-settings.js';
 import { createMainWindow, hardenWebContents } from './window.js';
 
 // Built layout (npm run build:desktop): dist/desktop/{electron-main.mjs,preload.cjs}, dist/renderer/.
@@ -55,6 +57,7 @@ async function start(): Promise<void> {
       server: connection.url,
       storeKey: connection.storeKey,
       store,
+      desk: new DeskSettings(join(app.getPath('userData'), DESK_SETTINGS_FILE)),
       log,
       onRevoked: (event) => pushToRenderers(pushChannels.sessionRevoked, event),
       onAccountUpdated: (event) => pushToRenderers(pushChannels.accountUpdated, event),

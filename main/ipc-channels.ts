@@ -11,6 +11,7 @@ export const clientInvokeNames = [
   'useSecurityKey',
   'signInWithSecurityKey',
   'signInWithSso',
+  'cancelSignInWithSso',
   'addSecurityKey',
   'signOut',
   'submitSecurityKeyPin',
@@ -18,6 +19,8 @@ export const clientInvokeNames = [
   'cancelSecurityKey',
   'getPendingRecoveryCodes',
   'confirmRecoveryCodesSaved',
+  'getDeskSharing',
+  'setDeskSharing',
 ] as const satisfies readonly (keyof ClientFunctions)[];
 
 /** Every AgentDeskApi function but the push subscriptions is one invoke message. */

@@ -24,6 +24,7 @@ const clientArguments = {
   useSecurityKey: None,
   signInWithSecurityKey: Type.Tuple([Type.Object({ account: Type.String({ minLength: 1, maxLength: 64 }), autofill: Type.Optional(Type.Boolean()) }, strict)]),
   signInWithSso: Type.Tuple([Type.Object({ account: StartSsoBody.properties.account, provider: StartSsoBody.properties.provider }, strict)]),
+  cancelSignInWithSso: None,
   addSecurityKey: Type.Union([Type.Tuple([MethodName]), Type.Tuple([MethodName, Type.Object({ passwordless: Type.Optional(Type.Boolean()) }, strict)])]),
   signOut: None,
   submitSecurityKeyPin: Type.Tuple([Pin]),
@@ -31,6 +32,8 @@ const clientArguments = {
   cancelSecurityKey: None,
   getPendingRecoveryCodes: None,
   confirmRecoveryCodesSaved: None,
+  getDeskSharing: None,
+  setDeskSharing: Type.Tuple([Type.Boolean()]),
 } satisfies Record<(typeof clientInvokeNames)[number], TSchema>;
 
 /** A bridge operation takes its input, or nothing when nothing in it is required. */

@@ -98,19 +98,33 @@ export async function listenForSsoRedirect(options: { timeoutMs?: number } = {})
  */
 export async function signInWithSso(
   client: ServerClient,
-  input: { account: string; provider: string; deviceToken?: string | null | undefined; openBrowser(url: string): Promise<unknown> | void; timeoutMs?: number },
+  input: {
+    account: string;
+    provider: string;
+    deviceToken?: string | null | undefined;
+    openBrowser(url: string): Promise<unknown> | void;
+    timeoutMs?: number;
+    /** The agent gave up waiting ("Cancel"): the loopback closes and the sign-in ends in sso_cancelled. */
+    signal?: AbortSignal;
+  },
 ): Promise<SignedIn> {
   const loopback = await listenForSsoRedirect({ ...(input.timeoutMs !== undefined && { timeoutMs: input.timeoutMs }) });
+  const cancel = () => loopback.close();
+  input.signal?.addEventListener('abort', cancel, { once: true });
   try {
+    if (input.signal?.aborted) throw new ApiError('sso_cancelled', 'Single sign-on was cancelled.');
     const { authorizationUrl } = await client.requestWith(null, operations.startSsoSignIn, {
       body: { account: input.account, provider: input.provider, client: 'desktop', redirectUri: loopback.redirectUri, codeChallenge: loopback.codeChallenge },
     });
+    // Cancelled while the server answered: no browser opens.
+    if (input.signal?.aborted) throw new ApiError('sso_cancelled', 'Single sign-on was cancelled.');
     await input.openBrowser(authorizationUrl);
     const code = await loopback.code;
     return await client.requestWith(null, operations.exchangeSsoCode, {
       body: { code, codeVerifier: loopback.codeVerifier, ...(input.deviceToken && { deviceToken: input.deviceToken }) },
     });
   } finally {
+    input.signal?.removeEventListener('abort', cancel);
     loopback.close();
   }
 }

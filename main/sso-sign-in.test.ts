@@ -99,6 +99,35 @@ describe('desktop: sign in with the account\'s identity provider', () => {
     await assert.rejects(fetch(redirect!), 'the loopback listens no more: a late code is not taken');
   });
 
+  test('Cancel while the browser is out: sso_cancelled at once, nothing held, the loopback closed, a late code not taken', async () => {
+    await invoke('signOut');
+    op.nextLogin = { accountId: 'admin-sub', amr: ['pwd', 'otp'] };
+    let redirect: URL | undefined;
+    let cancelled: Promise<IpcResult<unknown>> | undefined;
+    // The agent gives up while the browser sits on the provider's page: the provider's answer
+    // reaches the browser only after the app stopped waiting.
+    browserAction = async (url) => {
+      redirect = (await browser.visit(url, { stopAt: (u) => u.hostname === '127.0.0.1' && u.pathname === '/sso/callback' })).url;
+      cancelled = invoke('cancelSignInWithSso');
+    };
+    const started = Date.now();
+    const result = await invoke('signInWithSso', { account: 'desk', provider: providerId });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.error.code, 'sso_cancelled');
+    assert.ok((await cancelled!).ok);
+    assert.ok(Date.now() - started < 1_400, 'ended by the cancel, not by the 1.5 s timeout');
+    const current = await invoke('getCurrentSession');
+    assert.ok(current.ok && current.value === null, 'nothing held');
+    assert.ok(redirect?.searchParams.get('code'), 'the provider had answered');
+    await assert.rejects(fetch(redirect!), 'the loopback listens no more: the late code is not taken');
+    // Cancelling with nothing in flight is harmless, and the next sign-in works.
+    assert.ok((await invoke('cancelSignInWithSso')).ok);
+    browserAction = (url) => browser.visit(url);
+    op.nextLogin = { accountId: 'admin-sub', amr: ['pwd', 'otp'] };
+    const again = await invoke<{ session: { state: string } }>('signInWithSso', { account: 'desk', provider: providerId });
+    assert.ok(again.ok && again.value.session.state === 'active', JSON.stringify(again));
+  });
+
   test('the arguments are checked before anything leaves main', async () => {
     const before = opened.length;
     const result = await invoke('signInWithSso', { account: 'desk', provider: providerId, redirectUri: 'http://evil.example/' });

@@ -72,6 +72,8 @@ export interface ClientFunctions {
    * the console is loaded again signed in, or with `sso_error` on the sign-in screen).
    */
   signInWithSso(input: { account: string; provider: string }): Promise<CurrentSession>;
+  /** Stop waiting for the system browser: the pending signInWithSso ends in `sso_cancelled` (the web console has nothing to cancel). */
+  cancelSignInWithSso(): Promise<void>;
   /** `passwordless`: the key keeps a sign-in credential and checks its PIN or fingerprint, to sign in with it alone. */
   addSecurityKey(name: string, options?: { passwordless?: boolean }): Promise<MethodAdded>;
   signOut(): Promise<void>;
@@ -96,6 +98,15 @@ export interface ClientFunctions {
   getPendingRecoveryCodes(): Promise<string[] | null>;
   /** "I have saved my recovery codes": the kept copy is dropped. */
   confirmRecoveryCodesSaved(): Promise<void>;
+
+  /**
+   * Whether this desk is shared with other agents, as asked once per desk (main keeps the answer
+   * and sends it with every sign-in): `shared` null until asked. Null in a browser, which is no
+   * desk: the web console asks at the second step instead.
+   */
+  getDeskSharing(): Promise<{ shared: boolean | null } | null>;
+  /** The answer to "Is this computer shared with other agents?": kept (desktop) and said of this session's device. */
+  setDeskSharing(shared: boolean): Promise<void>;
 }
 
 export interface AgentDeskApi extends BridgeCalls, ClientFunctions {}

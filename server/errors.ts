@@ -66,6 +66,19 @@ const defaultMessages = {
   remember_device_off: 'Remembering this device is not available: your administrator has not turned it on, or you have no second step to skip.',
   device_not_personal: 'Only a device marked personal can be remembered. A shared desk always asks for the second step.',
   device_marked_shared: 'This device was marked shared, and a shared device stays shared.',
+  group_name_taken: 'A group with this name already exists in this account.',
+  unknown_users: 'Some of these users are not users of this account: nothing was changed.',
+  invalid_scope: 'Choose everyone, or at least one existing role or group.',
+  invalid_grace: 'The grace is not valid: at most 10 sign-ins, and an end date in the future at most 90 days ahead.',
+  grace_exhausted: 'You can no longer postpone: set up two-factor authentication now.',
+  not_enrolling: 'Only a session that must set up two-factor authentication can postpone it.',
+  sso_only: 'Your administrator has turned on single sign-on only: sign in with your identity provider.',
+  sso_only_excludes_you: 'Turning on single sign-on only would lock you out: name yourself a break-glass admin, or sign in once through the identity provider first.',
+  break_glass_invalid: 'Break-glass admins must be active administrators of this account.',
+  break_glass_required: 'Name at least one break-glass admin: they keep their password and second factor when single sign-on only is on.',
+  break_glass_method_required: 'Every break-glass admin needs a second-factor method of their own.',
+  break_glass_admin: 'This user is a break-glass admin while single sign-on only is on. Take them off the break-glass admins first.',
+  identity_provider_required: 'Single sign-on only needs at least one identity provider.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof defaultMessages;

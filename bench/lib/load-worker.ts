@@ -11,7 +11,7 @@ import argon2 from 'argon2';
 import { SoftAuthenticator, type SoftCredential } from '../../server/testing/soft-webauthn.js';
 import { totpCode } from '../../server/testing/totp-reference.js';
 
-export type LoadKind = 'totp' | 'security_key' | 'sign_in' | 'argon2_raw' | 'floor' | 'rename';
+export type LoadKind = 'totp' | 'security_key' | 'sign_in' | 'sign_in_totp' | 'argon2_raw' | 'floor' | 'rename';
 
 export interface Level {
   concurrency: number;
@@ -25,7 +25,7 @@ export interface LoadJob {
   port: number;
   origin: string;
   levels: Level[];
-  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?}; argon2_raw: {hash, password}; floor: {value}; rename: {token, methodId} (an audited action) */
+  /** totp: {token, secret}; security_key: {token, credentialId, privateKeyPem}; sign_in: {account, email, password, deviceToken?, state?}; sign_in_totp: the same and {secret}; argon2_raw: {hash, password}; floor: {value}; rename: {token, methodId} (an audited action) */
   ops: any[];
   /** sign_in and argon2_raw reuse their ops round-robin; the second step never reuses one. */
   reuse?: boolean;
@@ -124,7 +124,17 @@ async function runOp(index: number): Promise<string | null> {
     }
     case 'sign_in': {
       const r = await request('POST', '/api/v1/sessions', undefined, { account: op.account, email: op.email, password: op.password, ...(op.deviceToken ? { deviceToken: op.deviceToken } : {}) });
-      return r.status === 201 ? null : `${r.status} ${r.text}`;
+      if (r.status !== 201) return `${r.status} ${r.text}`;
+      // `state`: the session the sign-in must answer (a remembered device: active at once).
+      return op.state && (JSON.parse(r.text) as { session: { state: string } }).session.state !== op.state ? `not ${op.state}: ${r.text.slice(0, 200)}` : null;
+    }
+    case 'sign_in_totp': {
+      // A whole sign-in: the password step, then the second step with the app's code.
+      const signedIn = await request('POST', '/api/v1/sessions', undefined, { account: op.account, email: op.email, password: op.password, ...(op.deviceToken ? { deviceToken: op.deviceToken } : {}) });
+      if (signedIn.status !== 201) return `${signedIn.status} ${signedIn.text}`;
+      const { token } = JSON.parse(signedIn.text) as { token: string };
+      const r = await request('POST', '/api/v1/sessions/current/second-factor', token, { method: 'totp', code: totpCode(op.secret, Date.now()) });
+      return r.status === 200 ? null : `${r.status} ${r.text}`;
     }
     case 'rename': {
       // Renames the method: one audit entry (method.renamed) per answer, cheap otherwise.

@@ -236,6 +236,13 @@ export function App() {
                 () => onChange({ ...current, session: added.session, methods: [added.method] }),
               );
             }}
+            onPostponed={(session) => {
+              // Postponed within the user's grace: in without a method, for this session only.
+              void fetchMe().then(
+                (me) => onChange({ session: me.session ?? session, user: me.user, methods: me.methods, account: me.account, grace: me.grace ?? null }),
+                () => onChange({ ...current, session }),
+              );
+            }}
             onSignOut={() => void signOut()}
           />
         );

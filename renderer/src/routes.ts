@@ -4,10 +4,10 @@
 // app://agentdesk/ page (where main refuses every real navigation).
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
 
-export type AdminTab = 'security' | 'policies' | 'users' | 'audit' | 'adoption';
+export type AdminTab = 'security' | 'policies' | 'sso' | 'users' | 'audit' | 'adoption';
 export type Route = { view: 'security' } | { view: 'admin'; tab: AdminTab };
 
-const adminTabs: readonly AdminTab[] = ['security', 'policies', 'users', 'audit', 'adoption'];
+const adminTabs: readonly AdminTab[] = ['security', 'policies', 'sso', 'users', 'audit', 'adoption'];
 
 /** The route a hash names, or null for anything else (no hash, `#content`, an unknown path). */
 export function parseRoute(hash: string): Route | null {

@@ -14,12 +14,18 @@
 //   added at its created_at). There are few of them, and they are fetched in three queries.
 // Limits: a deleted user leaves no trace (they vanish from every past day); a user reactivated
 // after a deactivation counts throughout; history is only as long as the audit log kept.
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { inRequirementScope } from '../enforcement/requirement-scope.js';
 import type { Adoption, AdoptionDay, MissingUser } from '../../contract/answers.js';
 import { acceptedMethodFlag, policyOf } from '../second-factors/policy.js';
 import type { Database } from '../store/schema.js';
 
 export const DAY_MS = 86_400_000;
+
+/** Only the members of a group (now: the figures of past days are of today's members). */
+function inGroup(alias: string, groupId: string | undefined): RawBuilder<SqlBool> {
+  return groupId === undefined ? sql<SqlBool>`1 = 1` : sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select gm.user_id from group_members gm where gm.group_id = ${groupId})`;
+}
 export const ADOPTION_DAYS = { min: 7, max: 365, default: 30 } as const;
 export const MISSING_PAGE = { max: 500, default: 100 } as const;
 
@@ -67,7 +73,7 @@ function churnedUsers(db: Kysely<Database>, accountId: string) {
 }
 
 /** The daily series of the last `days` UTC days (today: up to now). */
-export async function adoptionSeries(db: Kysely<Database>, accountId: string, days: number, now = Date.now()): Promise<AdoptionDay[]> {
+export async function adoptionSeries(db: Kysely<Database>, accountId: string, days: number, now = Date.now(), groupId?: string): Promise<AdoptionDay[]> {
   const start = windowStart(now, days);
   const diff: Counts = { users: [], any: [], app: [], key: [], both: [] };
   for (const k of Object.keys(diff) as (keyof Counts)[]) diff[k] = new Array<number>(days + 1).fill(0);
@@ -100,6 +106,7 @@ export async function adoptionSeries(db: Kysely<Database>, accountId: string, da
       bucket(sql`case when u.status = 'deactivated' then coalesce(d.at, u.created_at) end`, start).as('d'),
     ])
     .where('u.account_id', '=', accountId)
+    .where(inGroup('u', groupId))
     .where('u.id', 'not in', churnedUsers(db, accountId));
   const rows = await db
     .selectFrom(per.as('x'))
@@ -125,7 +132,7 @@ export async function adoptionSeries(db: Kysely<Database>, accountId: string, da
     out[k] = diff[k].slice(0, days).map((d) => (running += d));
     return out;
   }, {} as Counts);
-  await replayChurned(db, accountId, start, days, series);
+  await replayChurned(db, accountId, start, days, series, groupId);
 
   return series.users.map((users, i) => ({
     date: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
@@ -156,7 +163,7 @@ function parsed(details: string): { type?: unknown; methodId?: unknown } {
 }
 
 /** Adds the users who ever lost a method, day by day, from their audit entries. */
-async function replayChurned(db: Kysely<Database>, accountId: string, start: number, days: number, series: Counts): Promise<void> {
+async function replayChurned(db: Kysely<Database>, accountId: string, start: number, days: number, series: Counts, groupId?: string): Promise<void> {
   const churned = churnedUsers(db, accountId);
   const [users, entries, methods] = await Promise.all([
     db
@@ -168,6 +175,7 @@ async function replayChurned(db: Kysely<Database>, accountId: string, start: num
       )
       .select(['u.id', 'u.created_at', 'u.status', 'd.at as deactivated_at'])
       .where('u.account_id', '=', accountId)
+      .where(inGroup('u', groupId))
       .where('u.id', 'in', churned)
       .execute(),
     db
@@ -238,9 +246,10 @@ async function replayChurned(db: Kysely<Database>, accountId: string, start: num
 }
 
 /** Users not deactivated, each in exactly one bucket by the methods they have now. */
-export async function adoptionSplit(db: Kysely<Database>, accountId: string): Promise<Adoption['split']> {
+export async function adoptionSplit(db: Kysely<Database>, accountId: string, groupId?: string): Promise<Adoption['split']> {
   const rows = await db
     .selectFrom('users')
+    .where(inGroup('users', groupId))
     .select((eb) => [
       eb.fn.coalesce('has_totp', sql<number>`0`).as('app'),
       eb.fn.coalesce('has_security_key', sql<number>`0`).as('key'),
@@ -268,12 +277,19 @@ async function accountPolicy(db: Kysely<Database>, accountId: string) {
   return { policy: policyOf(row), requireTwoFactor: row.require_two_factor === 1, scheduledAt: row.two_factor_scheduled_at === null ? null : Number(row.two_factor_scheduled_at) };
 }
 
-/** Users not deactivated without a method the policy accepts, by name. */
-function missingQuery(db: Kysely<Database>, accountId: string, flag: 'has_two_factor' | 'has_security_key') {
+/** Users not deactivated whom the requirement's scope holds (of a group, if given). */
+function inScopeQuery(db: Kysely<Database>, accountId: string, groupId?: string) {
   return db
     .selectFrom('users')
     .where('account_id', '=', accountId)
     .where('status', '!=', 'deactivated')
+    .where(inRequirementScope('users', { accountId }))
+    .where(inGroup('users', groupId));
+}
+
+/** Of those, the users without a method the policy accepts, by name. */
+function missingQuery(db: Kysely<Database>, accountId: string, flag: 'has_two_factor' | 'has_security_key', groupId?: string) {
+  return inScopeQuery(db, accountId, groupId)
     .where((eb) => eb(eb.fn.coalesce(flag, sql<number>`0`), '=', 0));
 }
 
@@ -284,20 +300,21 @@ function missingView(r: { id: string; name: string; email: string; status: Missi
 export async function adoption(
   db: Kysely<Database>,
   accountId: string,
-  options: { days: number; missingLimit: number; missingOffset: number; now?: number },
+  options: { days: number; missingLimit: number; missingOffset: number; now?: number; groupId?: string | undefined },
 ): Promise<Adoption> {
   const now = options.now ?? Date.now();
   const account = await accountPolicy(db, accountId);
   const flag = acceptedMethodFlag(account.policy);
+  const group = options.groupId;
   const [days, split, deploymentDay] = await Promise.all([
-    adoptionSeries(db, accountId, options.days, now),
-    adoptionSplit(db, accountId),
+    adoptionSeries(db, accountId, options.days, now, group),
+    adoptionSplit(db, accountId, group),
     account.scheduledAt === null
       ? null
       : Promise.all([
-          db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).where('status', '!=', 'deactivated').executeTakeFirstOrThrow(),
-          missingQuery(db, accountId, flag).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-          missingQuery(db, accountId, flag).select(['id', 'name', 'email', 'status']).orderBy('name').orderBy('id').limit(options.missingLimit).offset(options.missingOffset).execute(),
+          inScopeQuery(db, accountId, group).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          missingQuery(db, accountId, flag, group).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          missingQuery(db, accountId, flag, group).select(['id', 'name', 'email', 'status']).orderBy('name').orderBy('id').limit(options.missingLimit).offset(options.missingOffset).execute(),
         ]).then(([scope, missing, page]) => ({
           scheduledAt: new Date(account.scheduledAt!).toISOString(),
           inScope: Number(scope.n),
@@ -317,22 +334,22 @@ function csvCell(value: unknown): string {
 const csvRow = (cells: unknown[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 /** The daily series as CSV: one row per day. */
-export async function adoptionDaysCsv(db: Kysely<Database>, accountId: string, days: number, now = Date.now()): Promise<string> {
-  const series = await adoptionSeries(db, accountId, days, now);
+export async function adoptionDaysCsv(db: Kysely<Database>, accountId: string, days: number, now = Date.now(), groupId?: string): Promise<string> {
+  const series = await adoptionSeries(db, accountId, days, now, groupId);
   return (
     csvRow(['date', 'users', 'with_any_method', 'with_authenticator_app', 'with_security_key', 'with_both']) +
     series.map((d) => csvRow([d.date, d.users, d.withAnyMethod, d.withAuthenticatorApp, d.withSecurityKey, d.withBoth])).join('')
   );
 }
 
-/** Everyone still without an accepted method (whether or not a day is scheduled), by name, in pages. */
-export async function* adoptionMissingCsv(db: Kysely<Database>, accountId: string): AsyncGenerator<string> {
+/** Everyone the requirement's scope holds still without an accepted method (whether or not a day is scheduled), by name, in pages. */
+export async function* adoptionMissingCsv(db: Kysely<Database>, accountId: string, groupId?: string): AsyncGenerator<string> {
   const { policy } = await accountPolicy(db, accountId);
   const flag = acceptedMethodFlag(policy);
   yield csvRow(['name', 'email', 'status']);
   let after: { name: string; id: string } | null = null;
   for (;;) {
-    let query = missingQuery(db, accountId, flag).select(['id', 'name', 'email', 'status']).orderBy('name').orderBy('id').limit(1000);
+    let query = missingQuery(db, accountId, flag, groupId).select(['id', 'name', 'email', 'status']).orderBy('name').orderBy('id').limit(1000);
     if (after) {
       const a = after;
       query = query.where((eb) => eb.or([eb('name', '>', a.name), eb.and([eb('name', '=', a.name), eb('id', '>', a.id)])]));

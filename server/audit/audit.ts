@@ -53,11 +53,19 @@ export type AuditAction =
   | 'audit_stream.added'
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
+  | 'account.sign_in_settings_changed'
   | 'account.session_policy_changed'
   | 'account.security_key_policy_changed'
   | 'device.declared'
   | 'device.remembered'
-  | 'device.forgotten';
+  | 'device.forgotten'
+  | 'group.created'
+  | 'group.renamed'
+  | 'group.deleted'
+  | 'group.members_changed'
+  | 'enrollment.postponed'
+  | 'user.grace_extended'
+  | 'user.grace_ended';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'account.created',
@@ -105,11 +113,19 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'audit_stream.added',
   'audit_stream.removed',
   'account.network_policy_changed',
+  'account.sign_in_settings_changed',
   'account.session_policy_changed',
   'account.security_key_policy_changed',
   'device.declared',
   'device.remembered',
   'device.forgotten',
+  'group.created',
+  'group.renamed',
+  'group.deleted',
+  'group.members_changed',
+  'enrollment.postponed',
+  'user.grace_extended',
+  'user.grace_ended',
 ];
 
 /** Where a change came from. */

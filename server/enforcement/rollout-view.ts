@@ -2,6 +2,7 @@
 // user's own view (the deployment-day banner).
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { isInScope } from './requirement-scope.js';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString();
@@ -12,7 +13,7 @@ export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
   // Who set the day as they were then, even if they have been deleted since.
   const row = await db
     .selectFrom('accounts')
-    .select(['two_factor_scheduled_at', 'two_factor_required_since', 'enrollment_policy', 'two_factor_scheduled_by', 'two_factor_scheduled_by_name', 'two_factor_scheduled_by_email'])
+    .select(['two_factor_scheduled_at', 'two_factor_required_since', 'enrollment_policy', 'two_factor_scheduled_by', 'two_factor_scheduled_by_name', 'two_factor_scheduled_by_email', 'grace_sign_ins', 'grace_until'])
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
   const by = row.two_factor_scheduled_by;
@@ -21,15 +22,20 @@ export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
     scheduledBy: row.two_factor_scheduled_at !== null && by ? { id: by, name: row.two_factor_scheduled_by_name ?? '', email: row.two_factor_scheduled_by_email ?? '' } : null,
     requiredSince: iso(row.two_factor_required_since),
     enrollment: row.enrollment_policy,
+    // Grace for users who must enrol (enforcement/grace.ts).
+    graceSignIns: Number(row.grace_sign_ins ?? 0),
+    graceUntil: iso(row.grace_until ?? null),
   };
 }
 
-/** What every user of the account sees: when 2FA becomes required, if a day is set. */
-export async function accountRollout(db: Kysely<Database>, accountId: string) {
+/** What a user of the account sees: when 2FA becomes required for them, if a day is set and
+ * the requirement's scope holds them (enforcement/requirement-scope.ts). */
+export async function accountRollout(db: Kysely<Database>, accountId: string, userId: string) {
   const row = await db
     .selectFrom('accounts')
     .select(['two_factor_scheduled_at', 'enrollment_policy'])
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
-  return { twoFactorScheduledAt: iso(row.two_factor_scheduled_at), enrollment: row.enrollment_policy };
+  const concerned = row.two_factor_scheduled_at !== null && (await isInScope(db, userId));
+  return { twoFactorScheduledAt: concerned ? iso(row.two_factor_scheduled_at) : null, enrollment: row.enrollment_policy };
 }

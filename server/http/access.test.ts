@@ -35,6 +35,7 @@ const SENSITIVE: Record<string, string> = {
   'DELETE /account/users/{id}': 'deleting',
   'DELETE /account/users/{id}/two-factor': 'resetting 2FA',
   'DELETE /account/users/{id}/lockout': 'lifting a lock-out',
+  'PUT /account/users/{id}/grace': "extending or ending a user's grace to postpone enrolment",
   'DELETE /account/users/{id}/sessions': 'signing one user out everywhere',
   'DELETE /account/sessions': 'signing everyone but me out everywhere',
   // Remembered devices (issue 21): an admin forgets a user's; a user remembers one only with the
@@ -53,6 +54,10 @@ const SENSITIVE: Record<string, string> = {
   'POST /account/identity-providers': 'adding an identity provider',
   'PATCH /account/identity-providers/{id}': 'changing an identity provider (its issuer, client, MFA trust)',
   'DELETE /account/identity-providers/{id}': 'removing an identity provider',
+  // Issue 21: a group's members and existence decide whom the 2FA requirement applies to.
+  'PUT /account/groups/{id}/members': "every account setting (enforcement: whom the requirement's groups hold)",
+  'DELETE /account/groups/{id}': "every account setting (enforcement: a group of the requirement's scope)",
+  'PUT /account/sign-in-settings': 'every account setting (SSO only and its break-glass admins)',
 };
 
 interface Operation {
@@ -171,6 +176,8 @@ describe('access is declared per operation', () => {
     const pendingApp = await server.call('POST', '/me/methods/totp', { token: adminToken, body: { name: 'Pending' } });
     assert.equal(pendingApp.status, 201);
     // .invalid never resolves (RFC 2606): a public-looking target that receives nothing.
+    const group = await server.call('POST', '/account/groups', { token: adminToken, body: { name: 'Declared group' } });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
     const stream = await server.call('POST', '/account/audit-streams', { token: adminToken, body: { type: 'webhook', url: 'https://siem.invalid/agentdesk' } });
     assert.equal(stream.status, 201, JSON.stringify(stream.body));
 
@@ -184,6 +191,8 @@ describe('access is declared per operation', () => {
       { key: 'PUT /account/session-policy', method: 'PUT', path: '/account/session-policy', body: { idleMinutes: 720, absoluteHours: 24, rememberDeviceDays: 30 }, allowed: [200] },
       { key: 'POST /sessions/current/remember-device', method: 'POST', path: '/sessions/current/remember-device', body: {}, allowed: [200] },
       { key: 'PUT /account/network-policy', method: 'PUT', path: '/account/network-policy', body: { allowedNetworks: ['127.0.0.0/8', '::1/128'] }, allowed: [200] },
+      { key: 'PUT /account/groups/{id}/members', method: 'PUT', path: `/account/groups/${group.body.group.id}/members`, body: { userIds: [signedIn.id] }, allowed: [200] },
+      { key: 'DELETE /account/groups/{id}', method: 'DELETE', path: `/account/groups/${group.body.group.id}`, allowed: [200] },
       { key: 'POST /account/users/import', method: 'POST', path: '/account/users/import', raw: 'name,email,role\r\nBulk Agent,bulk@declared.test,agent\r\n', headers: { 'content-type': 'text/csv' }, allowed: [201] },
       { key: 'POST /account/users/{id}/invitation', method: 'POST', path: `/account/users/${pendingAdmin.user.id}/invitation`, body: {}, allowed: [200] },
       { key: 'DELETE /account/users/{id}/invitation', method: 'DELETE', path: `/account/users/${pendingAdmin.user.id}/invitation`, allowed: [204] },
@@ -194,12 +203,14 @@ describe('access is declared per operation', () => {
       { key: 'DELETE /account/users/{id}', method: 'DELETE', path: `/account/users/${deleted.id}`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/two-factor', method: 'DELETE', path: `/account/users/${reset.id}/two-factor`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/lockout', method: 'DELETE', path: `/account/users/${locked.id}/lockout`, allowed: [200] },
+      { key: 'PUT /account/users/{id}/grace', method: 'PUT', path: `/account/users/${coded.id}/grace`, body: { signInsLeft: 3 }, allowed: [200] },
       { key: 'DELETE /account/users/{id}/remembered-devices', method: 'DELETE', path: `/account/users/${signedIn.id}/remembered-devices`, allowed: [200] },
       { key: 'DELETE /account/users/{id}/sessions', method: 'DELETE', path: `/account/users/${signedIn.id}/sessions`, allowed: [200] },
       // The access check comes first: after re-authentication these reach the provider's discovery (none here) or find no such provider.
       { key: 'POST /account/identity-providers', method: 'POST', path: '/account/identity-providers', body: { type: 'oidc', name: 'IdP', issuer: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 's', trustMfa: false, jitProvisioning: false }, allowed: [422] },
       { key: 'PATCH /account/identity-providers/{id}', method: 'PATCH', path: '/account/identity-providers/none', body: { trustMfa: true }, allowed: [404] },
       { key: 'DELETE /account/identity-providers/{id}', method: 'DELETE', path: '/account/identity-providers/none', allowed: [404] },
+      { key: 'PUT /account/sign-in-settings', method: 'PUT', path: '/account/sign-in-settings', body: { ssoOnly: false, breakGlassUserIds: [] }, allowed: [200] },
       { key: 'POST /me/methods/totp', method: 'POST', path: '/me/methods/totp', body: {}, allowed: [201] },
       { key: 'POST /me/methods/security-keys/options', method: 'POST', path: '/me/methods/security-keys/options', body: {}, allowed: [200] },
       { key: 'POST /me/recovery-codes', method: 'POST', path: '/me/recovery-codes', body: {}, allowed: [200] },

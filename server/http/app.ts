@@ -32,6 +32,7 @@ import { auditStreamRoutes } from './routes/audit-streams.js';
 import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
 import { rememberedDeviceRoutes } from './routes/remembered-devices.js';
+import { groupRoutes } from './routes/groups.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
 import { PostgresRelay } from '../store/postgres-relay.js';
@@ -355,6 +356,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
       rememberedDeviceRoutes(api, ctx);
+      groupRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       // Readiness for a load balancer: 503 from the moment a graceful shutdown begins, so that it
       // sends new requests to the other instances while this one finishes its own.

@@ -107,7 +107,8 @@ export function registerAuthentication(app: FastifyInstance, ctx: ServerContext)
       throw error;
     }
     // Sign-in networks: a session opened inside stops working outside (signing out still works).
-    if (!isSignOut(request)) assertAddressAllowed(result.value.account.allowed_networks, request.ip);
+    // Break-glass admins are exempt (sso/sign-in-settings.ts), as they are at sign-in.
+    if (!isSignOut(request) && result.value.user.break_glass !== 1) assertAddressAllowed(result.value.account.allowed_networks, request.ip);
     enforce(ctx, access, result.value);
     request.auth = result.value;
   });

@@ -65,6 +65,19 @@ export const errorStatus = {
   remember_device_off: 409,
   device_not_personal: 409,
   device_marked_shared: 409,
+  group_name_taken: 409,
+  unknown_users: 400,
+  invalid_scope: 400,
+  invalid_grace: 400,
+  grace_exhausted: 409,
+  not_enrolling: 409,
+  sso_only: 403,
+  sso_only_excludes_you: 409,
+  break_glass_invalid: 400,
+  break_glass_required: 400,
+  break_glass_method_required: 409,
+  break_glass_admin: 409,
+  identity_provider_required: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 

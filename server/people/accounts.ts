@@ -12,6 +12,7 @@ import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { isUniqueViolation } from './invitations.js';
 import { notify } from '../notifications/security-activity.js';
+import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
 /** The user as the API answers them; `language` null follows the device (people/language.ts). */
 export function userView(u: Pick<UsersTable, 'id' | 'name' | 'email' | 'role' | 'language'>) {
@@ -73,6 +74,7 @@ export async function resetTwoFactor(
       .where('account_id', '=', input.accountId)
       .executeTakeFirst();
     if (!user) throw new DomainError('not_found', 'No such user in this account.');
+    await releaseBreakGlass(trx, input.accountId, user.id);
     const removed = await trx.deleteFrom('methods').where('user_id', '=', user.id).executeTakeFirst();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
     await trx.updateTable('users').set(NO_METHOD_FLAGS).where('id', '=', user.id).execute();

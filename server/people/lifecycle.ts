@@ -9,7 +9,10 @@ import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
+import { publishRevocations, type Revocations } from '../enforcement/enforcement.js';
+import { signOutEnteringScope } from '../enforcement/requirement-scope.js';
 import { revokeLinks } from './links.js';
+import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
 interface Actor {
   accountId: string;
@@ -68,12 +71,19 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
     const status = user.status ?? 'active';
     const demoting = change.role !== undefined && change.role !== user.role && user.role === 'admin';
     const deactivating = change.status === 'deactivated' && status !== 'deactivated';
-    if (demoting || deactivating) await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
+    if (demoting || deactivating) {
+      await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
+      await releaseBreakGlass(trx, actor.accountId, user.id);
+    }
     let sessionIds: string[] = [];
+    let enteredScope: Revocations = { two_factor_required: [], security_key_required: [] };
     const base = { userId: user.id, name: user.name, email: user.email };
     if (change.role !== undefined && change.role !== user.role) {
       await trx.updateTable('users').set({ role: change.role }).where('id', '=', user.id).execute();
-      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role } });
+      // Under a requirement for that role, a user without a method is signed out at once.
+      enteredScope = await signOutEnteringScope(trx, actor.accountId, [user.id]);
+      const signedOut = enteredScope.two_factor_required.length + enteredScope.security_key_required.length;
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role, ...(signedOut ? { revokedSessions: signedOut } : {}) } });
     }
     let newStatus = status;
     if (deactivating) {
@@ -93,10 +103,12 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
       await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus } });
     }
-    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds };
+    return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds, enteredScope };
   });
   await events.publishRevoked(result.sessionIds, 'deactivated');
-  return { user: result.user, revokedSessions: result.sessionIds.length };
+  await publishRevocations(events, result.enteredScope);
+  const entered = result.enteredScope.two_factor_required.length + result.enteredScope.security_key_required.length;
+  return { user: result.user, revokedSessions: result.sessionIds.length + entered };
 }
 
 /** Deletes the user and everything of theirs; audit entries keep their name and email. */
@@ -104,6 +116,7 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
   const sessionIds = await db.transaction().execute(async (trx) => {
     const user = await lockedUser(trx, actor.accountId, userId);
     await keepAnActiveAdmin(trx, actor.accountId, { ...user, status: user.status ?? 'active' });
+    await releaseBreakGlass(trx, actor.accountId, user.id);
     // Ended (and told) before the rows go, so a connected client returns to sign-in at once.
     const ids = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
     await trx.deleteFrom('users').where('id', '=', user.id).execute();

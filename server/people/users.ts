@@ -5,6 +5,8 @@
 import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, UserStatus, UsersTable } from '../store/schema.js';
 import { userLocks, type UserLock } from '../sessions/lockouts.js';
+import { inRequirementScope } from '../enforcement/requirement-scope.js';
+import { gracesOf, type GraceView } from '../enforcement/grace.js';
 
 /** `none`: no method at all; `no_security_key`: no security key (who "security keys only" would sign out). */
 export type TwoFactorFilter = 'none' | 'totp' | 'security_key' | 'no_security_key';
@@ -17,6 +19,13 @@ export interface UserFilters {
   status?: UserStatus | undefined;
   /** Only users who have (true) or have not (false) a live session now. */
   signedIn?: boolean | undefined;
+  /** Only users the 2FA requirement's scope holds (true) or leaves out (false): enforcement/requirement-scope.ts. */
+  inScope?: boolean | undefined;
+  /** Only members of this group. */
+  groupId?: string | undefined;
+  /** Only users a scope about to be saved would hold (comma-separated roles and group ids). */
+  scopeRoles?: string | undefined;
+  scopeGroupIds?: string | undefined;
 }
 
 /** The account's users with a live session: found from its sessions (index sessions_account). */
@@ -66,6 +75,19 @@ export function filteredUsers(db: Kysely<Database>, accountId: string, filters: 
     const live = liveSessionUsers(accountId, Date.now());
     q = q.where(filters.signedIn ? sql<boolean>`u.id in ${live}` : sql<boolean>`u.id not in ${live}`);
   }
+  if (filters.inScope !== undefined) {
+    const inScope = inRequirementScope('u', { accountId });
+    q = q.where(filters.inScope ? inScope : sql<boolean>`not ${inScope}`);
+  }
+  if (filters.scopeRoles !== undefined || filters.scopeGroupIds !== undefined) {
+    const split = (v: string | undefined) => (v ? v.split(',') : []);
+    const roles = split(filters.scopeRoles).filter((r): r is UsersTable['role'] => r === 'admin' || r === 'agent');
+    q = q.where(inRequirementScope('u', { scope: { everyone: false, roles, groupIds: split(filters.scopeGroupIds) } }));
+  }
+  if (filters.groupId !== undefined) {
+    const groupId = filters.groupId;
+    q = q.where('u.id', 'in', (eb) => eb.selectFrom('group_members').select('user_id').where('group_id', '=', groupId));
+  }
   if (filters.role) q = q.where('u.role', '=', filters.role);
   if (filters.status) q = q.where('u.status', '=', filters.status);
   return q;
@@ -90,7 +112,7 @@ async function signedInNow(db: Kysely<Database>, userIds: string[], now: number)
   return new Set(rows.map((r) => r.user_id));
 }
 
-function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserLock[] = []) {
+function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserLock[] = [], grace?: GraceView | null) {
   const accountWide = r.locked_until !== null && Number(r.locked_until) > now ? iso(r.locked_until) : null;
   // Kept for older clients: the latest end of any lock on the user (ISO strings sort by time).
   const lockedUntil = lockouts.reduce<string | null>((latest, l) => (latest === null || l.until > latest ? l.until : latest), accountWide);
@@ -113,10 +135,32 @@ function listedUser(r: UserRow, now: number, signedIn?: boolean, lockouts: UserL
     /** Every lock on the user now, whatever its key: an admin lifts them all (DELETE …/lockout). */
     lockouts: lockouts.map(({ kind, until, deviceId, address }) => ({ kind, until, ...(deviceId ? { deviceId } : {}), ...(address ? { address } : {}) })),
     ...(signedIn === undefined ? {} : { signedIn }),
+    // Without a method: their grace to postpone enrolment (enforcement/grace.ts), if they have one.
+    ...(grace === undefined ? {} : { grace }),
   };
 }
 
-export type ListedUser = ReturnType<typeof listedUser>;
+export type ListedUser = ReturnType<typeof listedUser> & Partial<SingleSignOn>;
+
+/** A user's single sign-on, for the list: the provider of their last SSO sign-in (and whether its MFA counts), and break-glass. */
+interface SingleSignOn {
+  lastSsoProvider: { id: string; name: string; trustMfa: boolean } | null;
+  breakGlass: boolean;
+}
+
+/** One query for the page's users, by id (a removed provider shows as none). */
+async function singleSignOnOf(db: Kysely<Database>, userIds: string[]): Promise<Map<string, SingleSignOn>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('identity_providers as p', 'p.id', 'u.last_sso_provider_id')
+    .select(['u.id', 'u.break_glass', 'p.id as provider_id', 'p.name as provider_name', 'p.trust_mfa'])
+    .where('u.id', 'in', userIds)
+    .execute();
+  return new Map(
+    rows.map((r) => [r.id, { lastSsoProvider: r.provider_id ? { id: r.provider_id, name: r.provider_name ?? '', trustMfa: r.trust_mfa === 1 } : null, breakGlass: r.break_glass === 1 }]),
+  );
+}
 
 export async function listUsers(
   db: Kysely<Database>,
@@ -149,9 +193,10 @@ export async function listUsers(
   }
   const now = Date.now();
   const ids = rows.map((r) => r.id);
-  // One query each for the page's users, by id: live sessions and locks.
-  const [live, locks] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now)]);
-  return { users: rows.map((r) => listedUser(r, now, live.has(r.id), locks.get(r.id))), total };
+  // One query each for the page's users, by id: live sessions, locks, (without a method) grace, and single sign-on.
+  const withoutMethod = rows.filter((r) => r.has_two_factor !== 1).map((r) => r.id);
+  const [live, locks, graces, sso] = await Promise.all([signedInNow(db, ids, now), userLocks(db, ids, now), gracesOf(db, withoutMethod), singleSignOnOf(db, ids)]);
+  return { users: rows.map((r) => ({ ...listedUser(r, now, live.has(r.id), locks.get(r.id), graces.get(r.id) ?? null), ...sso.get(r.id)! })), total };
 }
 
 /**

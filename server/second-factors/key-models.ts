@@ -13,14 +13,15 @@
 // method flags, which enforcement and sign-in read by index, must follow it in the same
 // transaction; and it is never stale, since a key's model never changes, a new key is checked
 // against the rule at registration, and every save recomputes every key of the account both
-// ways. Users the save leaves without a method the account accepts are, while 2FA is required,
-// treated as the requirement treats users without one (enforcement.ts): their sessions end now
+// ways. Users the save leaves without a method the account accepts are, while 2FA is required of
+// them (its scope, enforcement/requirement-scope.ts), treated as the requirement treats users without one (enforcement.ts): their sessions end now
 // with the pushed sign-out and they enrol at next sign-in; the preview counts them.
 import { X509Certificate } from 'node:crypto';
 import { decodeAttestationObject, validateCertificatePath } from '@simplewebauthn/server/helpers';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { publishRevocations, type Revocations } from '../enforcement/enforcement.js';
+import { inRequirementScope } from '../enforcement/requirement-scope.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -65,7 +66,7 @@ export interface KeyRuleImpact {
   keysOutsideRule: number;
   /** Users whom those keys leave without a method the account accepts. */
   usersWithoutMethod: number;
-  /** Of those, the users signed out now, to enrol at next sign-in: all of them while 2FA is required. */
+  /** Of those, the users signed out now, to enrol at next sign-in: those of whom 2FA is required (its scope). */
   signedOutUsers: number;
 }
 
@@ -222,7 +223,7 @@ export async function saveSecurityKeyPolicy(
         acceptedMethodFlag: requirement.flag,
         reason: requirement.reason,
         passwordOnly: false,
-        withoutMethod: usersLeftWithoutMethod(trx, input.accountId, rule, requirement.flag),
+        withoutMethod: usersLeftWithoutMethod(trx, input.accountId, rule, requirement.flag).where(inRequirementScope('u', { accountId: input.accountId })),
       });
       revoked = ended.withoutMethod;
       revocations[requirement.reason] = revoked.map((r) => r.id);
@@ -252,7 +253,8 @@ export async function saveSecurityKeyPolicy(
 
 /**
  * Whether 2FA is required and which methods count (second-factors/policy.ts), and the reason
- * a sign-out gives: as an enforcement save gives it (enforcement.ts).
+ * a sign-out gives: as an enforcement save gives it (enforcement.ts). Of whom it is required is
+ * the requirement's scope (enforcement/requirement-scope.ts), applied in the queries.
  */
 async function requirementOf(db: Db, accountId: string) {
   const account = await db.selectFrom('accounts').select(['require_two_factor', 'second_factor_policy']).where('id', '=', accountId).executeTakeFirstOrThrow();
@@ -265,17 +267,17 @@ async function requirementOf(db: Db, accountId: string) {
 }
 
 async function impactOf(db: Db, accountId: string, rule: KeyModelRule | null, requirement: Awaited<ReturnType<typeof requirementOf>>): Promise<KeyRuleImpact> {
-  const [keysOutsideRule, left] = await Promise.all([
+  const count = async (inScope: boolean) => {
+    if (!rule) return 0;
+    const left = usersLeftWithoutMethod(db, accountId, rule, requirement.flag).$if(inScope, (q) => q.where(inRequirementScope('u', { accountId })));
+    return Number((await db.selectFrom(left.as('left')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  };
+  const [keysOutsideRule, usersWithoutMethod, signedOutUsers] = await Promise.all([
     countKeysOutsideRule(db, accountId, rule),
-    rule
-      ? db
-          .selectFrom(usersLeftWithoutMethod(db, accountId, rule, requirement.flag).as('left'))
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      : { n: 0 },
+    count(false),
+    requirement.required ? count(true) : 0,
   ]);
-  const usersWithoutMethod = Number(left.n);
-  return { keysOutsideRule, usersWithoutMethod, signedOutUsers: requirement.required ? usersWithoutMethod : 0 };
+  return { keysOutsideRule, usersWithoutMethod, signedOutUsers };
 }
 
 /**

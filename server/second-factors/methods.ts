@@ -5,6 +5,8 @@ import { DomainError } from '../errors.js';
 import type { Database, MethodsTable } from '../store/schema.js';
 import { refreshMethodFlags } from './method-flags.js';
 import { policyOf } from './policy.js';
+import { isInScope } from '../enforcement/requirement-scope.js';
+import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -68,7 +70,7 @@ export async function renameMethod(db: Db, userId: string, methodId: string, nam
   return methodView({ ...method, name });
 }
 
-/** Removes a method; the last one is refused while the account requires 2FA. */
+/** Removes a method; the last one is refused while the account requires 2FA of this user. */
 export async function removeMethod(trx: Transaction<Database>, input: { userId: string; accountId: string; methodId: string }) {
   // Lock the user's row first, so two removals at once (on two instances, on PostgreSQL) count
   // the methods one after the other and cannot both remove "one of two".
@@ -88,14 +90,19 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   // A key outside the rule counted for nothing: removing it leaves as many methods as before.
   const remaining = (await countMethods(trx, input.userId)) - (method.outside_rule === 1 ? 0 : 1);
-  if (remaining === 0 && account.require_two_factor === 1) throw new DomainError('last_method_required');
+  // Required of this user: the account requires it and its scope holds them (read under the
+  // account's lock, which a membership or role change also takes before it signs anyone out).
+  const required = account.require_two_factor === 1 && (await isInScope(trx, input.userId));
+  if (remaining === 0 && required) throw new DomainError('last_method_required');
   await trx.deleteFrom('methods').where('id', '=', method.id).execute();
   const flags = await refreshMethodFlags(trx, input.userId);
   // Under "security keys only" the last key is the last method that counts (second-factors/policy.ts).
-  if (method.type === 'security_key' && !flags.securityKey && account.require_two_factor === 1 && policyOf(account) === 'security_keys') {
+  if (method.type === 'security_key' && !flags.securityKey && required && policyOf(account) === 'security_keys') {
     throw new DomainError('last_method_required', 'Your administrator requires a security key, so you cannot remove your last one.');
   }
   if (remaining === 0) {
+    // A break-glass admin keeps a method while SSO only is on (sso/sign-in-settings.ts).
+    await releaseBreakGlass(trx, input.accountId, input.userId);
     // Recovery codes alone are not 2FA, and without a method they have nothing to recover.
     await trx.deleteFrom('recovery_codes').where('user_id', '=', input.userId).execute();
   }

@@ -9,7 +9,7 @@ export type Judgement = { ok: true } | { ok: false; reason: RevocationReason };
 
 /** Whether the session may go on, given the user's methods and the account's requirement now. */
 export function judgeSession(
-  session: Pick<SessionsTable, 'state' | 'second_factor_at' | 'remembered_at'>,
+  session: Pick<SessionsTable, 'state' | 'second_factor_at' | 'remembered_at' | 'postponed_at'>,
   user: Pick<UsersTable, 'has_two_factor'>,
   account: Pick<AccountsTable, 'require_two_factor'>,
 ): Judgement {
@@ -25,6 +25,9 @@ export function judgeSession(
   // this session never proved it, so it ends — an enrolment session most of all, or it could
   // add an attacker's method beside the owner's.
   if (user.has_two_factor === 1) return { ok: false, reason: 'second_factor_added' };
+  // Password only, no method, enrolment postponed within the user's grace (enforcement/grace.ts):
+  // it lives its lifetime; the next sign-in asks again. Never a factor (second_factor_at is null).
+  if (session.postponed_at != null && session.state === 'active') return { ok: true };
   // Password only, no method: fine while 2FA is not required, or while it is only enrolling.
   if (session.state === 'active' && account.require_two_factor === 1) return { ok: false, reason: 'two_factor_required' };
   return { ok: true };

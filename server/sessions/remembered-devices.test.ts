@@ -84,6 +84,29 @@ describe('remembered personal devices', () => {
     assert.deepEqual((await server.call('GET', '/account/session-policy', { token: adminToken })).body, { idleMinutes: 480, absoluteHours: 24, rememberDeviceDays: 30 });
   });
 
+  test('the second step says whether remembering is offered and how this device was declared; an account with it off says nothing', async () => {
+    const una = await person('Una');
+    const first = await f.passwordSignIn(una.email);
+    assert.equal(first.session.state, 'two_factor_required');
+    assert.deepEqual((first as { rememberDevice?: unknown }).rememberDevice, { days: 30, shared: null });
+    assert.equal((await f.declare(first.token, false)).status, 200);
+    assert.deepEqual((await server.call('GET', '/sessions/current', { token: first.token })).body.rememberDevice, { days: 30, shared: false });
+    // Past the second step there is nothing to offer.
+    const token = await f.secondStep(una, first.token);
+    assert.equal((await server.call('GET', '/sessions/current', { token })).body.rememberDevice, undefined);
+    // A shared desk is told so (the client shows no tick box).
+    const desk = await f.passwordSignIn(una.email);
+    assert.equal((await f.declare(desk.token, true)).status, 200);
+    assert.deepEqual((await server.call('GET', '/sessions/current', { token: desk.token })).body.rememberDevice, { days: 30, shared: true });
+    // An account that does not remember devices offers nothing.
+    const off = await createAccount(server, 'remembers-off');
+    await enrolTotp(server, (await signIn(server, 'remembers-off', off.user.email)).token);
+    const signedIn = await server.call('POST', '/sessions', { body: { account: 'remembers-off', email: off.user.email, password: PASSWORD } });
+    assert.equal(signedIn.body.session.state, 'two_factor_required');
+    assert.equal(signedIn.body.rememberDevice, undefined);
+    assert.equal((await server.call('GET', '/sessions/current', { token: signedIn.body.token })).body.rememberDevice, undefined);
+  });
+
   test('a remembered personal device skips the second step for its user, audited, and never as a factor', async () => {
     const ann = await person('Ann');
     const { deviceToken } = await f.rememberNewDevice(ann);
@@ -273,6 +296,26 @@ describe('remembered personal devices', () => {
     assert.deepEqual(await forgotten(mo.id), ['forgotten_by_admin']);
     // An agent cannot.
     assert.equal((await server.call('DELETE', `/account/users/${lea.id}/remembered-devices`, { token: mine.token })).status, 403);
+  });
+
+  test('the user forgets every device she remembered at once, and only hers', async () => {
+    const ola = await person('Ola');
+    const first = await f.rememberNewDevice(ola);
+    const second = await f.rememberNewDevice(ola);
+    const pia = await person('Pia');
+    const hers = await f.rememberNewDevice(pia);
+    const all = await server.call('DELETE', '/me/devices', { token: second.token });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.deepEqual(all.body, { forgotten: 2 });
+    assert.equal(await remembrances(ola.id), 0);
+    assert.equal((await f.passwordSignIn(ola.email, first.deviceToken)).session.state, 'two_factor_required');
+    assert.equal((await f.passwordSignIn(ola.email, second.deviceToken)).session.state, 'two_factor_required');
+    assert.deepEqual(await forgotten(ola.id), ['forgotten_by_user']);
+    assert.equal(await remembrances(pia.id), 1, 'another user keeps hers');
+    assert.equal((await f.passwordSignIn(pia.email, hers.deviceToken)).session.state, 'active');
+    // Nothing left: 0, nothing audited.
+    assert.deepEqual((await server.call('DELETE', '/me/devices', { token: second.token })).body, { forgotten: 0 });
+    assert.deepEqual(await forgotten(ola.id), ['forgotten_by_user']);
   });
 
   test('rememberDeviceDays 0 (the default) cannot remember, and turning it off ends every remembrance', async () => {

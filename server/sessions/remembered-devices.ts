@@ -103,6 +103,31 @@ export async function remembersDevice(
   return row !== undefined && Number(row.expires_at) > now;
 }
 
+/**
+ * The sign-in and current-session answers at the second step: whether remembering is offered
+ * (the account's N days) and whether this device was declared shared. Nothing is asked of the
+ * store unless the session is at the second step and the account has remembering on.
+ */
+export async function rememberDeviceOffer(
+  db: Db,
+  input: { state: string; accountId: string; deviceId: string | null; days?: number | null | undefined; shared?: number | null | undefined },
+): Promise<{ days: number; shared: boolean | null } | undefined> {
+  if (input.state !== 'two_factor_required') return undefined;
+  const days =
+    input.days !== undefined
+      ? Number(input.days ?? 0)
+      : Number((await db.selectFrom('accounts').select('remember_device_days').where('id', '=', input.accountId).executeTakeFirst())?.remember_device_days ?? 0);
+  if (days === 0) return undefined;
+  // The sign-in read the device already (`shared` given): nothing more is asked there.
+  const declared =
+    input.shared !== undefined
+      ? input.shared
+      : input.deviceId
+        ? (await db.selectFrom('devices').select('shared').where('id', '=', input.deviceId).executeTakeFirst())?.shared
+        : null;
+  return { days, shared: declared === null || declared === undefined ? null : declared === 1 };
+}
+
 /** POST /sessions/current/remember-device: the session's device skips the second step for this user for the account's N days. */
 export async function rememberDevice(db: Kysely<Database>, auth: AuthenticatedSession, request: RequestContext): Promise<{ rememberedUntil: string; days: number }> {
   const account = await db.selectFrom('accounts').select('remember_device_days').where('id', '=', auth.account.id).executeTakeFirstOrThrow();
@@ -178,6 +203,13 @@ export async function forgetMyDevice(db: Kysely<Database>, auth: AuthenticatedSe
     if (!mine) throw new DomainError('not_found', 'No such device.');
     await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'forgotten_by_user', request, deviceId });
   });
+}
+
+/** DELETE /me/devices: every device I remembered asks me the second step again, in one transaction. */
+export async function forgetMyDevices(db: Kysely<Database>, auth: AuthenticatedSession, request: RequestContext): Promise<{ forgotten: number }> {
+  return db.transaction().execute(async (trx) => ({
+    forgotten: await endRemembrances(trx, { userId: auth.user.id, accountId: auth.account.id, actorId: auth.user.id, reason: 'forgotten_by_user', request }),
+  }));
 }
 
 /** DELETE /account/users/{id}/remembered-devices: an admin makes every device of the user ask the second step again. */

@@ -1,9 +1,10 @@
 // Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Expression, Kysely, SelectQueryBuilder, SqlBool, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
+import { requirementApplies } from '../enforcement/requirement-scope.js';
 import type { RevocationReason, SessionEvents } from './events.js';
 import type { AccountsTable, Database, SessionsTable, UsersTable } from '../store/schema.js';
 
@@ -36,7 +37,9 @@ export interface AuthenticatedSession {
    * request's session lookup found it: such a device has its own limits (sessions/throttling.ts).
    */
   knownDevice: boolean;
-  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language'>;
+  user: Pick<UsersTable, 'id' | 'account_id' | 'name' | 'email' | 'role' | 'has_two_factor' | 'language' | 'break_glass'>;
+  /** `require_two_factor` here is 1 when the account requires 2FA *of this user* (the requirement
+   * is on and its scope holds them: enforcement/requirement-scope.ts), else 0. */
   account: Pick<AccountsTable, 'id' | 'name' | 'slug' | 'require_two_factor' | 'user_verification' | 'second_factor_policy' | 'allowed_networks' | 'session_idle_minutes' | 'session_absolute_hours'>;
 }
 
@@ -89,9 +92,11 @@ export class Sessions {
           'u.role as user_role',
           'u.has_two_factor as user_has_two_factor',
           'u.language as user_language',
+          'u.break_glass as user_break_glass',
           'a.name as account_name',
           'a.slug as account_slug',
-          'a.require_two_factor as account_require_two_factor',
+          // Whether 2FA is required of this user: the account requires it and its scope holds them.
+          requirementApplies('u', 'a').as('account_require_two_factor'),
           'a.user_verification as account_user_verification',
           'a.second_factor_policy as account_second_factor_policy',
           'a.allowed_networks as account_allowed_networks',
@@ -204,6 +209,7 @@ export class Sessions {
       user_agent: row.user_agent,
       device_id: row.device_id,
       remembered_at: row.remembered_at ?? null,
+      postponed_at: row.postponed_at ?? null,
     };
     return {
       ok: true,
@@ -218,6 +224,7 @@ export class Sessions {
           role: row.user_role,
           has_two_factor: row.user_has_two_factor,
           language: row.user_language ?? null,
+          break_glass: row.user_break_glass ?? 0,
         },
         account: {
           id: row.account_id,
@@ -251,6 +258,27 @@ export class Sessions {
     const tokenHash = hashToken(token);
     await activate(db, { tokenHash, now, expiresAt, id: session.id });
     return { session: { ...session, token_hash: tokenHash, state: 'active', second_factor_at: now, last_seen_at: now, expires_at: expiresAt }, token };
+  }
+
+  /**
+   * The user postponed enrolment within their grace (enforcement/grace.ts): the enrolment session
+   * becomes active, marked postponed (never a second factor), under a new token like
+   * passSecondFactor; the old token ends. Only a live session still enrolling moves: undefined
+   * when another request moved or ended it first.
+   */
+  async postpone(db: Kysely<Database> | Transaction<Database>, session: SessionsTable, now = Date.now()): Promise<{ session: SessionsTable; token: string } | undefined> {
+    const expiresAt = this.expiry('active', session.created_at, now, await Sessions.accountLifetimes(db, session.account_id));
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    const moved = await db
+      .updateTable('sessions')
+      .set({ state: 'active', token_hash: tokenHash, postponed_at: now, last_seen_at: now, expires_at: expiresAt })
+      .where('id', '=', session.id)
+      .where('state', '=', 'enrollment_required')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) return undefined;
+    return { session: { ...session, token_hash: tokenHash, state: 'active', postponed_at: now, last_seen_at: now, expires_at: expiresAt }, token };
   }
 
   /**
@@ -333,23 +361,39 @@ export class Sessions {
       acceptedMethodFlag: 'has_two_factor' | 'has_security_key';
       reason: 'two_factor_required' | 'security_key_required';
       passwordOnly: boolean;
+      /** Which users the requirement applies to (enforcement/requirement-scope.ts), as SQL over the users alias given. */
+      users?: ((alias: string) => Expression<SqlBool>) | undefined;
+      /** Only among these users (a membership or role change); absent: the whole account. */
+      userIds?: readonly string[] | undefined;
+      /** Only `active` sessions (a scope that grows while the requirement is on: a session already enrolling goes on). */
+      activeOnly?: boolean | undefined;
       /**
        * The users who are without a method, when the save itself takes their last one away
-       * (a security-key rule, second-factors/key-models.ts: their flags are still set);
-       * absent: those whose flag says so.
+       * (a security-key rule, second-factors/key-models.ts: their flags are still set, and the
+       * query applies the scope itself); replaces `acceptedMethodFlag`, `users` and `userIds`.
        */
       withoutMethod?: SelectQueryBuilder<Database & { u: UsersTable }, 'u', { id: string }> | undefined;
     },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
+    const inScope = input.users;
+    const ids = input.userIds;
     const withoutMethod = await trx
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: input.reason })
       .where('account_id', '=', input.accountId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .$if(input.activeOnly === true, (q) => q.where('state', '=', 'active'))
       .where('user_id', 'in', (eb) =>
-        input.withoutMethod ?? eb.selectFrom('users').select('id').where('account_id', '=', input.accountId).where(input.acceptedMethodFlag, '=', 0),
+        input.withoutMethod ??
+        eb
+          .selectFrom('users as su')
+          .select('su.id')
+          .where('su.account_id', '=', input.accountId)
+          .where(`su.${input.acceptedMethodFlag}`, '=', 0)
+          .$if(inScope !== undefined, (q) => q.where(inScope!('su')))
+          .$if(ids !== undefined, (q) => q.where('su.id', 'in', ids!.length ? [...ids!] : [''])),
       )
       .returning(['id', 'user_id'])
       .execute();
@@ -361,6 +405,9 @@ export class Sessions {
       .where('second_factor_at', 'is', null)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
+      .$if(inScope !== undefined, (q) =>
+        q.where('user_id', 'in', (eb) => eb.selectFrom('users as su').select('su.id').where('su.account_id', '=', input.accountId).where(inScope!('su'))),
+      )
       .returning(['id', 'user_id'])
       .execute();
     return { withoutMethod, passwordOnly };

@@ -3,7 +3,9 @@
 // looked at — a password from outside is refused the same whether it is right or not — and on
 // every request of a session, so a session opened inside stops working outside. The address is
 // the one Fastify derives under the trusted-proxy rules (AGENTDESK_TRUST_PROXY): a forged
-// X-Forwarded-For from an untrusted peer is never read. An empty list is no rule.
+// X-Forwarded-For from an untrusted peer is never read. An empty list is no rule. The account's
+// break-glass admins (sso/sign-in-settings.ts) are exempt, at sign-in and on every request: they
+// are the way back in when the office network or the identity provider is down.
 import { BlockList, isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
@@ -74,6 +76,17 @@ export function addressAllowed(allowedNetworks: string | null | undefined, addre
 /** Refuses an address outside the account's networks (403 network_not_allowed). */
 export function assertAddressAllowed(allowedNetworks: string | null | undefined, address: string): void {
   if (!addressAllowed(allowedNetworks, address)) throw new DomainError('network_not_allowed');
+}
+
+/**
+ * The gate of a local way in (password, security key alone), before any secret is checked: the
+ * account's break-glass admins are exempt from its networks and from SSO only; everyone else is
+ * refused outside the networks (403 network_not_allowed), then under SSO only (403 sso_only).
+ */
+export function assertLocalSignInAllowed(gate: { allowedNetworks: string | null; ssoOnly: boolean; breakGlass: boolean }, address: string): void {
+  if (gate.breakGlass) return;
+  assertAddressAllowed(gate.allowedNetworks, address);
+  if (gate.ssoOnly) throw new DomainError('sso_only');
 }
 
 /** The rule of the account with this slug (a sign-in knows the account before any user): null for none or no such account. */

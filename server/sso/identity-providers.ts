@@ -12,6 +12,7 @@ import type { IdentityProvider } from '../../contract/answers.js';
 import { newId } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
 import type { Database, IdentityProvidersTable } from '../store/schema.js';
+import { keepAProviderUnderSsoOnly } from './sign-in-settings.js';
 import { parseIdpMetadata } from './saml.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -226,6 +227,7 @@ async function updateSamlProvider(db: Kysely<Database>, actor: Actor, before: Id
 export async function removeProvider(db: Kysely<Database>, actor: Actor, id: string): Promise<void> {
   const row = await findProvider(db, actor.accountId, id);
   await db.transaction().execute(async (trx) => {
+    await keepAProviderUnderSsoOnly(trx, actor.accountId, id);
     await trx.deleteFrom('sso_requests').where('provider_id', '=', id).execute();
     await trx.deleteFrom('identity_providers').where('id', '=', id).where('account_id', '=', actor.accountId).execute();
     await recordAudit(trx, { accountId: actor.accountId, actorId: actor.actorId, action: 'identity_provider.removed', details: auditDetails(row), request: actor.request });

@@ -706,6 +706,31 @@ const rememberedDevices: Migration = {
 };
 
 /**
+ * Grace per user (PRODUCT.md "Authentication policies"; enforcement/grace.ts): the account's
+ * grace (a number of postponements, 0 = none, and/or an end date), and each user's own grace,
+ * granted once, the first time they must enrol, and spent one sign-in at a time.
+ */
+const userGrace: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('grace_sign_ins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('accounts').addColumn('grace_until', 'bigint').execute();
+    // A session the user let in without enrolling, by postponing: never a second factor.
+    await db.schema.alterTable('sessions').addColumn('postponed_at', 'bigint').execute();
+    await db.schema
+      .createTable('user_grace')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      // null: no limit on the count (grace until a date only).
+      .addColumn('sign_ins_left', 'integer')
+      // null: no end date (grace by count only).
+      .addColumn('until', 'bigint')
+      .addColumn('granted_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/**
  * SAML 2.0 identity providers (issue 20; sso/saml.ts): the IdP's metadata XML as the admin gave
  * it (entity id, single sign-on URL and signing certificates are read from it at each use), and
  * the assertion ids already accepted, per provider, kept until their NotOnOrAfter: the same
@@ -722,6 +747,65 @@ const samlProviders: Migration = {
       .addPrimaryKeyConstraint('saml_assertions_pk', ['provider_id', 'assertion_id'])
       .execute();
     await db.schema.createIndex('saml_assertions_expires').on('saml_assertions').column('expires_at').execute();
+  },
+};
+
+/**
+ * Groups (PRODUCT.md "Authentication policies"; groups/groups.ts) and the scope of "Require
+ * two-factor authentication" (enforcement/requirement-scope.ts). A group's name is unique per
+ * account whatever its case (`name_key` is its lower-case form); `external_id` is SCIM's. The
+ * scope defaults to everyone, so every existing account behaves exactly as before; its roles and
+ * groups are rows, so that "who is in scope" is one set-based query. Deleting a user or a group
+ * removes its memberships and its place in the scope (cascades).
+ */
+const groupsAndRequirementScope: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('name_key', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('groups_account_name').on('groups').columns(['account_id', 'name_key']).unique().execute();
+    await db.schema.createIndex('groups_account_external_id').on('groups').columns(['account_id', 'external_id']).execute();
+    await db.schema
+      .createTable('group_members')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+      .execute();
+    // "Is this user in a group of the scope": by user.
+    await db.schema.createIndex('group_members_user').on('group_members').columns(['user_id', 'group_id']).execute();
+    await db.schema.alterTable('accounts').addColumn('two_factor_scope_everyone', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema
+      .createTable('two_factor_scope_roles')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('two_factor_scope_roles_pk', ['account_id', 'role'])
+      .execute();
+    await db.schema
+      .createTable('two_factor_scope_groups')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('two_factor_scope_groups_pk', ['account_id', 'group_id'])
+      .execute();
+    await db.schema.createIndex('two_factor_scope_groups_group').on('two_factor_scope_groups').column('group_id').execute();
+  },
+};
+
+/**
+ * SSO only (PRODUCT.md "Enterprise sign-in"; sso/sign-in-settings.ts): whether local sign-in is
+ * off for everyone but the account's break-glass admins, who those are, and which identity
+ * provider each user last signed in through (the users list shows it). All default to "none".
+ */
+const ssoOnly: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('sso_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('users').addColumn('break_glass', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('users').addColumn('last_sso_provider_id', 'text').execute();
   },
 };
 
@@ -763,7 +847,12 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models': securityKeyModels,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices': rememberedDevices,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml': samlProviders,
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-keys-outside-rule': keysOutsideRule,
+  // After saml (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-groups-and-requirement-scope': groupsAndRequirementScope,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-grace': userGrace,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only': ssoOnly,
+  // After sso-only (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-keys-outside-rule': keysOutsideRule,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,6 +37,15 @@ export interface AccountsTable {
   session_absolute_hours?: number | null;
   /** Remembered personal devices (sessions/remembered-devices.ts): days a remembrance lasts; 0 (the default) is off. */
   remember_device_days?: number;
+  /** Whom "Require two-factor authentication" applies to (enforcement/requirement-scope.ts): 1 (the
+   * default) everyone; 0 the roles and groups listed in two_factor_scope_roles / _groups. */
+  two_factor_scope_everyone?: number;
+  /** Grace (enforcement/grace.ts): postponements each user gets when they first must enrol; 0: none. */
+  grace_sign_ins?: number;
+  /** Grace until this time (milliseconds), or null. */
+  grace_until?: number | null;
+  /** SSO only (sso/sign-in-settings.ts): local sign-in refused for all but break-glass admins; 0 by default. */
+  sso_only?: number;
 }
 
 export interface UsersTable {
@@ -62,6 +71,10 @@ export interface UsersTable {
   last_sign_in_at?: number | null;
   /** en, pt-PT, pt-BR or es; null follows the device (people/language.ts). Emails are in it. */
   language?: Language | null;
+  /** Named a break-glass admin (sso/sign-in-settings.ts): keeps password + second factor under SSO only, exempt from sign-in networks. */
+  break_glass?: number;
+  /** The identity provider of the user's last SSO sign-in (sessions/strategies/sso.ts); null: never. */
+  last_sso_provider_id?: string | null;
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -161,6 +174,8 @@ export interface SessionsTable {
   device_id: string | null;
   /** The password sign-in skipped the second step through a remembered device (never a second factor). */
   remembered_at?: number | null;
+  /** Active without enrolling: the user postponed enrolment (enforcement/grace.ts). Never a factor. */
+  postponed_at?: number | null;
 }
 
 export interface ChallengesTable {
@@ -371,6 +386,18 @@ export interface SsoRequestsTable {
   exchange_used_at: number | null;
 }
 
+/** One user's grace (enforcement/grace.ts): granted once, spent one sign-in at a time, set by an admin. */
+export interface UserGraceTable {
+  user_id: string;
+  account_id: string;
+  /** Postponements left; null: no limit on the count (grace until a date only). */
+  sign_ins_left: number | null;
+  /** Grace ends at this time (milliseconds); null: no end date (grace by count only). */
+  until: number | null;
+  granted_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -393,6 +420,40 @@ export interface Database {
   audit_streams: AuditStreamsTable;
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;
+  user_grace: UserGraceTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  two_factor_scope_roles: TwoFactorScopeRolesTable;
+  two_factor_scope_groups: TwoFactorScopeGroupsTable;
+}
+
+/** A group of users of one account (groups/groups.ts), made by an admin or pushed by SCIM. */
+export interface GroupsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The name in lower case: unique per account. */
+  name_key: string;
+  /** The identity provider's id for it (SCIM), if it came from there. */
+  external_id: string | null;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+/** The roles "Require two-factor authentication" applies to when not everyone. */
+export interface TwoFactorScopeRolesTable {
+  account_id: string;
+  role: 'admin' | 'agent';
+}
+
+/** The groups "Require two-factor authentication" applies to when not everyone. */
+export interface TwoFactorScopeGroupsTable {
+  account_id: string;
+  group_id: string;
 }
 
 export type { Generated };

@@ -10,14 +10,18 @@ import { useT } from '../i18n/I18nProvider';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
 import { SaveBar } from './SaveBar';
+import { GraceCard } from './GraceCard';
+import { useSecuritySettings } from '../data/queries';
 import { SecurityKeyModelsCard } from './SecurityKeyModelsCard';
 
 export function AccountPolicyCards() {
   const sessionPolicy = useApiQuery('getSessionPolicy');
   const networkPolicy = useApiQuery('getNetworkPolicy');
+  const settings = useSecuritySettings();
   const keyPolicy = useApiQuery('getSecurityKeyPolicy');
   return (
     <>
+      {settings.data ? <GraceCard saved={settings.data} /> : null}
       {sessionPolicy.data ? <SessionLifetimesCard saved={sessionPolicy.data} /> : sessionPolicy.error ? <Notice tone="error">{describeError(sessionPolicy.error)}</Notice> : null}
       {networkPolicy.data ? <SignInNetworksCard saved={networkPolicy.data} /> : networkPolicy.error ? <Notice tone="error">{describeError(networkPolicy.error)}</Notice> : null}
       {keyPolicy.data ? <SecurityKeyModelsCard saved={keyPolicy.data} /> : keyPolicy.error ? <Notice tone="error">{describeError(keyPolicy.error)}</Notice> : null}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AccountUser, EnforcementImpact, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
 import { fetchUsersCsv } from '../data/client-calls';
-import { useUserCount, useUserPages } from '../data/queries';
+import { scopeFilters, useUserCount, useUserPages, type ScopeChoice } from '../data/queries';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
 import { downloadCsv } from '../shared/download';
@@ -18,15 +18,17 @@ export function impactSentence(mustSetUp: number, signedIn: number, done: boolea
 }
 
 /** Who is affected, paged from the server: a count, a search, a keyboard-scrollable list, the CSV. */
-export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; policy: SecondFactorPolicy }) {
+export function ImpactPreview({ impact, policy, scope }: { impact: EnforcementImpact; policy: SecondFactorPolicy; scope?: ScopeChoice }) {
   const t = useT();
   const twoFactor: UserListQuery['twoFactor'] = policy === 'security_keys' ? 'no_security_key' : 'none';
+  // Only the users the scope being drafted holds (everyone: no filter).
+  const inScope = scopeFilters(scope);
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
   const [exportError, setExportError] = useState<string | null>(null);
   const someone = impact.usersWithoutTwoFactor > 0;
-  const signedIn = useUserCount({ twoFactor, signedIn: true }, someone);
-  const pages = useUserPages({ twoFactor, q: q || undefined }, PAGE, someone);
+  const signedIn = useUserCount({ twoFactor, signedIn: true, ...inScope }, someone);
+  const pages = useUserPages({ twoFactor, q: q || undefined, ...inScope }, PAGE, someone);
   const users: AccountUser[] = pages.data?.pages.flatMap((page) => page.users) ?? [];
   const total = pages.data?.pages[0]?.total ?? 0;
   const failure = pages.error ?? exportError;
@@ -42,6 +44,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
       <p data-testid="enforcement-impact">
         <strong>{signedIn === null ? t('impact.mustSetUp', { users: impact.usersWithoutTwoFactor }) : impactSentence(impact.usersWithoutTwoFactor, signedIn, false)}</strong>
       </p>
+      {impact.usersWithTrustedProviderMfa ? <p className="small muted">{t('impact.trustedProviders', { users: impact.usersWithTrustedProviderMfa })}</p> : null}
       {failure ? <Notice tone="error">{typeof failure === 'string' ? failure : describeError(failure)}</Notice> : null}
       <div className="inline-form">
         <div className="field">
@@ -52,7 +55,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
           type="button"
           className="button-secondary"
           onClick={() => {
-            fetchUsersCsv({ twoFactor }).then((csv) => downloadCsv(csv, 'users-without-two-factor.csv'), (e: unknown) => setExportError(describeError(e)));
+            fetchUsersCsv({ twoFactor, ...inScope }).then((csv) => downloadCsv(csv, 'users-without-two-factor.csv'), (e: unknown) => setExportError(describeError(e)));
           }}
         >
           {t('impact.download')}
@@ -70,6 +73,7 @@ export function ImpactPreview({ impact, policy }: { impact: EnforcementImpact; p
             {user.name} <span className="muted">({user.email})</span>
             {policy === 'security_keys' && user.methodTypes.includes('totp') ? <span className="muted">{t('impact.appOnly')}</span> : null}
             {user.signedIn ? <span className="muted">{t('impact.signedInNow')}</span> : null}
+            {user.lastSsoProvider?.trustMfa ? <span className="muted">{t('impact.viaTrustedProvider', { name: user.lastSsoProvider.name })}</span> : null}
           </li>
         ))}
       </ul>

@@ -9,6 +9,7 @@ import { byName } from '../shared/by-name';
 import { Notice } from '../shared/Notice';
 import { hasRecentSecondFactor, useSession } from '../session-context';
 import { ImpactPreview } from './ImpactPreview';
+import { AppliesToSetting, useScopeWords } from './AppliesToSetting';
 import type { SettingsDraft } from './useSettingsDraft';
 
 export function RequireTwoFactorSetting({
@@ -29,7 +30,8 @@ export function RequireTwoFactorSetting({
   const { wanted, warns, factorPolicy } = draft;
   const adminHasMethod = current.methods.length > 0;
   const showWarning = warns && adminHasMethod && !needsOwnKey;
-  const impact = useEnforcementImpact(factorPolicy, warns);
+  const impact = useEnforcementImpact(factorPolicy, warns, draft.scope);
+  const scopeWords = useScopeWords(draft.scope);
 
   return (
     <>
@@ -59,6 +61,7 @@ export function RequireTwoFactorSetting({
           </span>
         </button>
       </div>
+      {wanted || draft.showDeploymentDay ? <AppliesToSetting scope={draft.scope} onScope={(next) => draft.change({ appliesTo: next })} /> : null}
       {settings.updatedAt ? (
         <p className="muted small">
           {t('settings.lastChanged', { when: formatDateTime(settings.updatedAt), ...byName(settings.updatedBy) })}
@@ -81,7 +84,8 @@ export function RequireTwoFactorSetting({
           </p>
           {factorPolicy === 'security_keys' ? <p>{t('settings.warnAppOnly')}</p> : null}
           <p>{t('settings.warnText')}</p>
-          {impact.data === undefined ? <p role="status">{t('settings.checkingImpact')}</p> : <ImpactPreview impact={impact.data} policy={factorPolicy} />}
+          <p data-testid="enforcement-scope">{scopeWords}</p>
+          {draft.scopeEmpty ? null : impact.data === undefined ? <p role="status">{t('settings.checkingImpact')}</p> : <ImpactPreview impact={impact.data} policy={factorPolicy} scope={draft.scope} />}
           <div className="checkbox">
             <input id="enforce-understood" type="checkbox" checked={draft.understood} onChange={(e) => draft.setUnderstood(e.target.checked)} />
             <label htmlFor="enforce-understood">{t('settings.understand')}</label>
@@ -101,5 +105,5 @@ export function RequireTwoFactorSetting({
 
 /** The impact the warning shows has loaded (the Save waits for it, so "I understand" is informed). */
 export function useImpactShown(draft: SettingsDraft): boolean {
-  return useEnforcementImpact(draft.factorPolicy, draft.warns).data !== undefined;
+  return useEnforcementImpact(draft.factorPolicy, draft.warns, draft.scope).data !== undefined;
 }

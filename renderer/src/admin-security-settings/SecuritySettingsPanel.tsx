@@ -5,7 +5,7 @@ import { ApiError } from '../../../contract/api-error';
 import { describeError } from '../api/error-messages';
 import { fetchUserCount } from '../data/client-calls';
 import { useApiMutation } from '../data/operations';
-import { useSecuritySettings } from '../data/queries';
+import { scopeFilters, useSecuritySettings } from '../data/queries';
 import { useT } from '../i18n/I18nProvider';
 import { RolloutSettings } from '../rollout/RolloutSettings';
 import { deploymentDayText } from '../rollout/when';
@@ -55,6 +55,7 @@ function AuthenticationCard({ settings, onSetUpOwnMethod }: { settings: Security
   const needsOwnMethod = !adminHasMethod && (wanted || scheduling || draft.pinPolicyChanged || draft.factorPolicyChanged || draft.passwordlessChanged);
   const canSave =
     draft.unsaved.length > 0 &&
+    !draft.scopeEmpty &&
     !needsOwnMethod &&
     !needsOwnKey &&
     (!warns || (draft.understood && impactShown)) &&
@@ -78,7 +79,7 @@ function AuthenticationCard({ settings, onSetUpOwnMethod }: { settings: Security
           ? t('settings.nowRequired', {
               impact: impactSentence(
                 // Counted again after the save: the same words as the warning, with today's numbers.
-                await fetchUserCount({ twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none' }).catch(() => saved.signedOutUsers),
+                await fetchUserCount({ twoFactor: factorPolicy === 'security_keys' ? 'no_security_key' : 'none', ...scopeFilters(draft.scope) }).catch(() => saved.signedOutUsers),
                 saved.signedOutUsers,
                 true,
                 saved.revokedSessions,
@@ -86,6 +87,7 @@ function AuthenticationCard({ settings, onSetUpOwnMethod }: { settings: Security
             })
           : '',
         tightening ? describeKeysOnlySaved(saved) : '',
+        draft.rescoping && !turningOn && !tightening ? t('settings.scopeSaved', { users: saved.signedOutUsers }) : '',
         turningOff ? describeSaved(saved) : '',
         scheduling && saved.scheduledAt ? t('settings.requiredFrom', { when: deploymentDayText(saved.scheduledAt) }) : '',
         dropping ? t('settings.dayCancelled') : '',

@@ -8,6 +8,7 @@ import { t } from '../i18n';
 import { localInputValue } from '../rollout/RolloutSettings';
 import { deploymentDayText } from '../rollout/when';
 import { pinPolicyLabel } from './PinPolicySettings';
+import type { ScopeChoice } from '../data/queries';
 
 export interface Draft {
   requireTwoFactor?: boolean;
@@ -18,6 +19,20 @@ export interface Draft {
   enrollment?: EnrollmentPolicy;
   /** The deployment day as a datetime-local value; '' for none. */
   day?: string;
+  /** Whom the requirement applies to. */
+  appliesTo?: ScopeChoice;
+}
+
+/** The stored scope as the draft holds it. */
+export function savedScope(settings: SecuritySettings): ScopeChoice {
+  const stored = settings.appliesTo;
+  return stored ? { everyone: stored.everyone, roles: stored.roles, groupIds: stored.groups.map((g) => g.id) } : { everyone: true, roles: [], groupIds: [] };
+}
+
+function sameScope(a: ScopeChoice, b: ScopeChoice): boolean {
+  if (a.everyone || b.everyone) return a.everyone === b.everyone;
+  const same = (x: string[], y: string[]) => x.length === y.length && x.every((v) => y.includes(v));
+  return same(a.roles, b.roles) && same(a.groupIds, b.groupIds);
 }
 
 const yesNo = (on: boolean) => (on ? 'yes' : 'no');
@@ -36,6 +51,11 @@ export function useSettingsDraft(settings: SecuritySettings) {
   const enrollment = draft.enrollment ?? settings.enrollment ?? 'password';
   const savedDay = settings.scheduledAt ? localInputValue(settings.scheduledAt) : '';
   const day = draft.day ?? savedDay;
+  const storedScope = savedScope(settings);
+  const scope = draft.appliesTo ?? storedScope;
+  const scopeChanged = !sameScope(scope, storedScope);
+  // Chosen roles and groups, but none ticked: not a scope (the Save waits for one).
+  const scopeEmpty = !scope.everyone && scope.roles.length === 0 && scope.groupIds.length === 0;
 
   const turningOn = wanted && !settings.requireTwoFactor;
   const turningOff = !wanted && settings.requireTwoFactor;
@@ -53,7 +73,9 @@ export function useSettingsDraft(settings: SecuritySettings) {
   const validDay = startsAt !== null && !Number.isNaN(startsAt.getTime()) && startsAt.getTime() > Date.now();
   // "Security keys only" while 2FA stays required signs out whoever has no key: the same warning.
   const tightening = wanted && settings.requireTwoFactor && factorPolicy === 'security_keys' && settings.secondFactorPolicy !== 'security_keys';
-  const warns = turningOn || tightening;
+  // A new scope while it is on signs out whoever it brings in: the same warning.
+  const rescoping = wanted && settings.requireTwoFactor && scopeChanged;
+  const warns = turningOn || tightening || rescoping;
 
   // The unsaved changes, in words, beside the Save.
   const unsaved: string[] = [];
@@ -65,6 +87,7 @@ export function useSettingsDraft(settings: SecuritySettings) {
   if (factorPolicyChanged) unsaved.push(t('settings.unsaved.factors', { policy: factorPolicy }));
   if (passwordlessChanged) unsaved.push(t('settings.unsaved.passwordless', { on: yesNo(passwordless) }));
   if (codesUnderKeysChanged) unsaved.push(t('settings.unsaved.codesUnderKeys', { on: yesNo(codesUnderKeys) }));
+  if (scopeChanged) unsaved.push(t('settings.unsaved.scope'));
 
   /** What the Save sends: only what changed, and the acknowledgement the change needs. */
   function input(): SaveSecuritySettingsInput {
@@ -80,12 +103,13 @@ export function useSettingsDraft(settings: SecuritySettings) {
       ...(codesUnderKeysChanged ? { allowRecoveryCodesUnderKeysOnly: codesUnderKeys } : {}),
       ...(enrollmentChanged ? { enrollment } : {}),
       ...(dayChanged ? { startsAt: scheduling ? startsAt!.toISOString() : null } : {}),
+      ...(scopeChanged ? { appliesTo: scope.everyone ? { everyone: true } : { roles: scope.roles, groupIds: scope.groupIds } } : {}),
     };
   }
 
   function change(next: Draft) {
     setDraft((d) => ({ ...d, ...next }));
-    if ('requireTwoFactor' in next || 'secondFactorPolicy' in next) setUnderstood(false);
+    if ('requireTwoFactor' in next || 'secondFactorPolicy' in next || 'appliesTo' in next) setUnderstood(false);
   }
 
   function discard() {
@@ -96,6 +120,7 @@ export function useSettingsDraft(settings: SecuritySettings) {
 
   return {
     wanted, pinPolicy, factorPolicy, passwordless, codesUnderKeys, enrollment, day, startsAt, validDay,
+    scope, scopeChanged, scopeEmpty, rescoping,
     turningOn, turningOff, tightening, warns, scheduling, dropping, showDeploymentDay,
     pinPolicyChanged, factorPolicyChanged, passwordlessChanged, enrollmentChanged,
     understood, setUnderstood, scheduleUnderstood, setScheduleUnderstood,

@@ -8,6 +8,7 @@ import { formatDateTime } from '../dates';
 import { localeNames } from '../i18n/locales';
 import { liveLockouts, lockoutKindText, untilText } from './lockouts';
 import { UserRowMenu, type RowAction } from './UserRowMenu';
+import { graceIsOpen, graceText } from '../enrolment/grace';
 
 export type Feedback = { tone: 'success' | 'error' | 'info'; text: ReactNode };
 export type ConfirmedAction = 'reset' | 'delete' | 'deactivate';
@@ -73,8 +74,17 @@ export function UserRow(props: {
           ) : (
             <span className="badge badge-off">{t('users.notSetUp')}</span>
           )}
+          {user.grace ? (
+            <span className="muted small block" data-testid="user-grace">
+              {graceIsOpen(user.grace) ? t('users.inGrace', { grace: graceText(user.grace) }) : t('users.graceOver')}
+            </span>
+          ) : null}
         </td>
-        <td className="small">{formatDateTime(user.lastSignInAt)}</td>
+        <td className="small">
+          {formatDateTime(user.lastSignInAt)}
+          {user.lastSsoProvider ? <span className="block muted">{user.lastSsoProvider.trustMfa ? t('users.viaProviderTrusted', { name: user.lastSsoProvider.name }) : t('users.viaProvider', { name: user.lastSsoProvider.name })}</span> : null}
+          {user.breakGlass ? <span className="block muted">{t('users.breakGlass')}</span> : null}
+        </td>
         <td className="actions">
           {props.confirming ? (
             <span className="inline-form">

@@ -5,6 +5,8 @@ import { describeError } from '../api/error-messages';
 import { formatDateTime } from '../dates';
 import { useT } from '../i18n/I18nProvider';
 import { EnrollmentCodeShown } from '../rollout/EnrollmentCodeShown';
+import { GraceForm } from './GraceForm';
+import { graceIsOpen, graceText } from '../enrolment/grace';
 import { useSession } from '../session-context';
 import { LinkToHandOver } from './LinkToHandOver';
 import { liveLockouts } from './lockouts';
@@ -23,7 +25,9 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
   const sendPasswordResetChange = useApiMutation('sendPasswordReset');
   const liftLockoutChange = useApiMutation('liftLockout');
   const signUserOutEverywhereChange = useApiMutation('signUserOutEverywhere');
+  const forgetUsersDevicesChange = useApiMutation('forgetUsersDevices');
   const issueEnrollmentCodeChange = useApiMutation('issueEnrollmentCode');
+  const setUserGraceChange = useApiMutation('setUserGrace');
   const updateUserChange = useApiMutation('updateUser');
   const resetUserTwoFactorChange = useApiMutation('resetUserTwoFactor');
   const deleteUserChange = useApiMutation('deleteUser');
@@ -97,12 +101,38 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
           }),
       });
     }
+    // Only a user with a method can have a device that skips the second step.
+    if (user.twoFactorEnabled && user.status !== 'invited') {
+      list.push({
+        label: t('action.forgetDevices'),
+        run: () =>
+          void act(user, async () => {
+            const done = await forgetUsersDevicesChange.mutateAsync({ params: { id: user.id } });
+            return done.forgotten === 0 ? t('action.noRememberedDevice', { name: user.name }) : t('action.devicesForgotten', { name: user.name, count: done.forgotten });
+          }),
+      });
+    }
     if (user.twoFactorEnabled) list.push({ label: t('action.resetTwoFactor'), run: () => setConfirming({ user, action: 'reset' }), danger: true });
     if (!user.twoFactorEnabled && user.status === 'active') {
       list.push({
         label: t('action.issueCode'),
         run: () => void act(user, async () => <EnrollmentCodeShown name={user.name} issued={await issueEnrollmentCodeChange.mutateAsync({ params: { id: user.id } })} />, { sensitive: true }),
       });
+      // Grace (server/enforcement/grace.ts): the form opens in the row's feedback line.
+      const setGrace = (body: { signInsLeft?: number; until?: string | null }) =>
+        void act(
+          user,
+          async () => {
+            const { grace } = await setUserGraceChange.mutateAsync({ params: { id: user.id }, body });
+            return graceIsOpen(grace) ? t('action.graceSet', { name: user.name, grace: graceText(grace) }) : t('action.graceEnded', { name: user.name });
+          },
+          { sensitive: true },
+        );
+      list.push({
+        label: t('action.extendGrace'),
+        run: () => say(user.id, { tone: 'info', text: <GraceForm grace={user.grace ?? null} onSave={setGrace} onCancel={() => say(user.id, null)} /> }),
+      });
+      if (graceIsOpen(user.grace)) list.push({ label: t('action.endGrace'), run: () => setGrace({ signInsLeft: 0, until: null }), danger: true });
     }
     const otherRole: Role = user.role === 'admin' ? 'agent' : 'admin';
     list.push({

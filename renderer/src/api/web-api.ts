@@ -199,7 +199,7 @@ export function createWebApi(): AgentDeskApi {
     signIn: async (input) => {
       const answer = await http.request(operations.signIn, { body: input });
       connectEvents();
-      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account };
+      return { session: answer.session, user: answer.user, methods: answer.methods, account: answer.account, ...(answer.grace !== undefined ? { grace: answer.grace } : {}), ...(answer.rememberDevice && { rememberDevice: answer.rememberDevice }) };
     },
 
     getCurrentSession: async () => {
@@ -243,6 +243,8 @@ export function createWebApi(): AgentDeskApi {
       window.location.assign(authorizationUrl);
       return new Promise<never>(() => {});
     },
+    // The page has gone to the provider: there is no wait here to cancel.
+    cancelSignInWithSso: async () => {},
 
     addSecurityKey: (name, registration) =>
       withSecurityKey(async () => {
@@ -295,5 +297,11 @@ export function createWebApi(): AgentDeskApi {
     getPendingRecoveryCodes: async () => readPendingCodes(),
 
     confirmRecoveryCodesSaved: async () => dropPendingCodes(),
+
+    // A browser is no desk: the console asks at the second step ("This is my own computer").
+    getDeskSharing: async () => null,
+    setDeskSharing: async (shared) => {
+      await request(operations.declareCurrentDevice, { body: { shared } });
+    },
   };
 }

@@ -41,6 +41,9 @@ export async function signInWithSso(input: { account: string; provider: string }
   return current;
 }
 
+/** The desktop stops waiting for the system browser; the pending signInWithSso ends in `sso_cancelled`. */
+export const cancelSignInWithSso = () => agentdesk.cancelSignInWithSso();
+
 /** The account's identity providers (ids and names only, public): asked as the account is typed, not kept. */
 export const listSsoProviders = (account: string) => run('listSsoProviders', { query: { account } });
 
@@ -74,12 +77,36 @@ export const submitSecurityKeyPin = (pin: string) => agentdesk.submitSecurityKey
 export const chooseSecurityKeyAccount = (index: number) => agentdesk.chooseSecurityKeyAccount(index);
 export const cancelSecurityKey = () => agentdesk.cancelSecurityKey();
 
+/**
+ * Whether this desk is shared, as the desktop asked once (`shared` null: not yet); null in a
+ * browser, which is no desk. undefined until the client has said.
+ */
+export function useDeskSharing(): [{ shared: boolean | null } | null | undefined, (shared: boolean) => Promise<void>] {
+  const [desk, setDesk] = useState<{ shared: boolean | null } | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    agentdesk.getDeskSharing().then(
+      (answer) => live && setDesk(answer),
+      () => live && setDesk(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const answer = async (shared: boolean) => {
+    await agentdesk.setDeskSharing(shared);
+    setDesk((known) => (known === null ? null : { shared }));
+    void invalidateAfter(queryClient, 'declareCurrentDevice');
+  };
+  return [desk, answer];
+}
+
 /** Recovery codes issued to this client and not yet confirmed saved (they survive a reload). */
 export const getPendingRecoveryCodes = () => agentdesk.getPendingRecoveryCodes();
 export const confirmRecoveryCodesSaved = () => agentdesk.confirmRecoveryCodesSaved();
 
 /** The users list as a CSV file, with the list's filters. */
-export const fetchUsersCsv = (query: QueryValues<Pick<UserListQuery, 'q' | 'role' | 'status' | 'twoFactor'>>) => run('exportUsers', { query });
+export const fetchUsersCsv = (query: QueryValues<Pick<UserListQuery, 'q' | 'role' | 'status' | 'twoFactor' | 'scopeRoles' | 'scopeGroupIds'>>) => run('exportUsers', { query });
 
 /** The audit log as a CSV file, with the log's filters. */
 export const fetchAuditCsv = (query: QueryValues<AuditFilter>) => run('exportAuditEvents', { query });

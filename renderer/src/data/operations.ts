@@ -20,12 +20,17 @@ export type ReadName =
   | 'listUsers'
   | 'listAuditEvents'
   | 'listMySessions'
+  | 'listMyDevices'
   | 'listSecurityActivity'
   | 'listSecurityAlerts'
   | 'previewInvitation'
   | 'getAdoption'
   | 'getSessionPolicy'
   | 'getNetworkPolicy'
+  | 'listGroups'
+  | 'getGroupMembers'
+  | 'listIdentityProviders'
+  | 'getSignInSettings'
   | 'getSecurityKeyPolicy';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
@@ -60,6 +65,7 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   liftLockout: everyUserList,
   signUserOutEverywhere: everyUserList,
   signEveryoneElseOut: [...everyUserList, 'listMySessions'],
+  forgetUsersDevices: ['listAuditEvents', 'listMyDevices'],
   // My security: my methods, codes and sessions (and, for an admin, the users' columns).
   confirmAuthenticatorApp: myMethods,
   addSecurityKey: myMethods,
@@ -67,15 +73,33 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   removeMethod: myMethods,
   regenerateRecoveryCodes: ['getMe', 'listSecurityActivity', 'listAuditEvents'],
   redeemEnrollmentCode: ['getMe'],
+  // Grace: the user's own count; an admin's change shows in the users list and the log.
+  postponeEnrolment: ['getMe'],
+  setUserGrace: everyUserList,
   // The user's language shows in GET /me and in the users list's column.
   setMyLanguage: ['getMe', 'listUsers'],
-  changePassword: ['listMySessions', 'listSecurityActivity', 'listAuditEvents'],
+  changePassword: ['listMySessions', 'listMyDevices', 'listSecurityActivity', 'listAuditEvents'],
+  // Remembered devices: the card's list; the log records each.
+  forgetMyDevice: ['listMyDevices', 'listAuditEvents'],
+  forgetMyDevices: ['listMyDevices', 'listAuditEvents'],
+  rememberDevice: ['listMyDevices', 'listAuditEvents'],
+  declareCurrentDevice: ['listMyDevices'],
   // The card marks the row it signed out and keeps it until the list is read again.
   endMySession: ['listSecurityActivity', 'listUsers'],
   endOtherSessions: ['listMySessions', 'listSecurityActivity', 'listUsers'],
   // Account policies: the card's own setting; ending sessions shows in the lists and the log.
   saveSessionPolicy: ['getSessionPolicy', 'listMySessions', 'listAuditEvents'],
   saveNetworkPolicy: ['getNetworkPolicy', 'listAuditEvents'],
+  // Groups: the list, the members, and whom the requirement's groups hold (its settings and impact).
+  createGroup: ['listGroups', 'listAuditEvents'],
+  renameGroup: ['listGroups', 'getSecuritySettings', 'listAuditEvents'],
+  deleteGroup: ['listGroups', 'getGroupMembers', 'getSecuritySettings', ...everyUserList],
+  setGroupMembers: ['listGroups', 'getGroupMembers', 'getSecuritySettings', ...everyUserList],
+  // Single sign-on: the providers, SSO only, and the log.
+  addIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  updateIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  removeIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  saveSignInSettings: ['getSignInSettings', 'listAuditEvents'],
   // Keys outside a new rule stop counting: the users' methods and columns change with it.
   saveSecurityKeyPolicy: ['getSecurityKeyPolicy', 'getMe', ...everyUserList],
   // Security activity and alerts.

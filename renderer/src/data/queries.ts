@@ -4,7 +4,7 @@
 import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { queryValues } from '../../../contract/operation';
-import type { Adoption, AuditFilter, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
+import type { Adoption, AuditFilter, Role, SecondFactorPolicy, UserListQuery } from '../../../contract/answers';
 import { keyOf, run, useApiQuery } from './operations';
 
 /** The signed-in user, their methods, their account and its settings as they apply to them. */
@@ -33,9 +33,36 @@ export function useSecuritySettings() {
   return query;
 }
 
-/** Admin: who has no second factor (or, under keys only, no key) and would be signed out. */
-export const useEnforcementImpact = (secondFactorPolicy?: SecondFactorPolicy, enabled = true) =>
-  useApiQuery('getEnforcementImpact', secondFactorPolicy ? { query: { secondFactorPolicy } } : undefined, { enabled });
+/** Whom the requirement would apply to, as the settings page drafts it. */
+export interface ScopeChoice {
+  everyone: boolean;
+  roles: Role[];
+  groupIds: string[];
+}
+
+/** A chosen scope as the users list's filters (the impact preview's list), or nothing for everyone. */
+export function scopeFilters(scope?: ScopeChoice): Pick<UserListQuery, 'scopeRoles' | 'scopeGroupIds'> {
+  if (!scope || scope.everyone) return {};
+  return { scopeRoles: scope.roles.join(',') || undefined, scopeGroupIds: scope.groupIds.join(',') || undefined };
+}
+
+/**
+ * Admin: who has no second factor (or, under keys only, no key) and would be signed out, among
+ * the users of `scope` (the one being drafted; absent: the stored one).
+ */
+export function useEnforcementImpact(secondFactorPolicy?: SecondFactorPolicy, enabled = true, scope?: ScopeChoice) {
+  const scopeQuery = scope ? (scope.everyone ? { everyone: 'true' as const } : { everyone: 'false' as const, ...(scope.roles.length ? { roles: scope.roles.join(',') } : {}), ...(scope.groupIds.length ? { groupIds: scope.groupIds.join(',') } : {}) }) : {};
+  const query = { ...(secondFactorPolicy ? { secondFactorPolicy } : {}), ...scopeQuery };
+  // An empty choice (no role, no group) is not a scope: nothing to ask the server.
+  const empty = scope !== undefined && !scope.everyone && scope.roles.length === 0 && scope.groupIds.length === 0;
+  return useApiQuery('getEnforcementImpact', Object.keys(query).length ? { query } : undefined, { enabled: enabled && !empty });
+}
+
+/** Admin: the account's groups, by name. */
+export const useGroups = (enabled = true) => useApiQuery('listGroups', undefined, { enabled });
+
+/** Admin: the ids of a group's members. */
+export const useGroupMembers = (groupId: string | null) => useApiQuery('getGroupMembers', { params: { id: groupId ?? '' } }, { enabled: groupId !== null });
 
 /** Admin: one page of the users list; the page shown stays while the next loads. */
 export const useUsersPage = (query: UserListQuery, enabled = true) =>
@@ -60,6 +87,9 @@ export function useAuditPages(filter: AuditFilter) {
 
 /** The signed-in user's sessions on every device. */
 export const useMySessions = () => useApiQuery('listMySessions');
+
+/** The devices I signed in on, and until when each skips the second step (My security → Remembered devices). */
+export const useMyDevices = () => useApiQuery('listMyDevices');
 
 /** The signed-in user's security activity (sign-ins, methods added, …), unread first counted. */
 export const useSecurityActivity = () => useApiQuery('listSecurityActivity');

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { CurrentSession, MethodAdded } from '../../../contract/answers';
+import type { CurrentSession, MethodAdded, Session } from '../../../contract/answers';
 import { confirmRecoveryCodesSaved } from '../data/client-calls';
 import { AuthenticatorAppSetup } from './AuthenticatorAppSetup';
 import { AuthCard } from '../shared/AuthCard';
@@ -7,12 +7,13 @@ import { RecoveryCodesPanel } from './RecoveryCodesPanel';
 import { SecurityKeySetup } from './SecurityKeySetup';
 import { useSecurityPolicy } from './SecurityKeysOnlyNotice';
 import { EnrollmentCodeGate } from '../rollout/EnrollmentCodeGate';
+import { PostponeEnrolment } from './PostponeEnrolment';
 import { useT } from '../i18n/I18nProvider';
 
 type Step = 'choose' | 'totp' | 'security_key' | 'recovery_codes';
 
 /** Enrollment required: the account demands 2FA and this user has no method yet. */
-export function EnrollmentScreen({ current, onDone, onSignOut }: { current: CurrentSession; onDone: (added: MethodAdded) => void; onSignOut: () => void }) {
+export function EnrollmentScreen({ current, onDone, onPostponed, onSignOut }: { current: CurrentSession; onDone: (added: MethodAdded) => void; onPostponed: (session: Session) => void; onSignOut: () => void }) {
   const t = useT();
   const [step, setStep] = useState<Step>('choose');
   const [added, setAdded] = useState<MethodAdded | null>(null);
@@ -68,6 +69,7 @@ export function EnrollmentScreen({ current, onDone, onSignOut }: { current: Curr
         </div>
         </EnrollmentCodeGate>
       ) : null}
+      {step === 'choose' ? <PostponeEnrolment onPostponed={onPostponed} /> : null}
       {step === 'totp' ? <AuthenticatorAppSetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'security_key' ? <SecurityKeySetup onAdded={methodAdded} onCancel={() => setStep('choose')} /> : null}
       {step === 'recovery_codes' && added?.recoveryCodes ? (

@@ -122,8 +122,8 @@ test('the translations are translations: Portuguese of Portugal and of Brazil di
   assert.match(catalogues['pt-BR']['error.email_taken'], /usuário/);
   assert.match(catalogues.es['signIn.password'], /contraseña/i);
   const same = (locale: 'pt-PT' | 'pt-BR' | 'es') => Object.keys(en).filter((id) => hasWord(en[id as keyof typeof en].replace(/\{[^{}]*\}/g, '')) && catalogues[locale][id as keyof typeof en] === en[id as keyof typeof en]);
-  // The brand reads the same in every language (and "Email" in Portugal); nothing else may.
-  const everywhere = ['app.brand', 'enrolCode.placeholder'];
+  // The brand and a protocol's name read the same in every language (and "Email" in Portugal); nothing else may.
+  const everywhere = ['app.brand', 'enrolCode.placeholder', 'idp.typeOidc', 'idp.typeSaml'];
   // Portugal writes "Email" as English does.
   const emails = Object.keys(en).filter((id) => en[id as keyof typeof en] === 'Email');
   const alike = { 'pt-PT': [...everywhere, ...emails], 'pt-BR': everywhere, es: everywhere };

@@ -14,6 +14,7 @@ import { SecurityKeysOnlyNotice, useSecurityPolicy } from '../enrolment/Security
 import { formatDateTime } from '../dates';
 import { describeMethod, methodName, methodTypeLabel } from '../method-names';
 import { MySessionsCard } from './MySessionsCard';
+import { RememberedDevicesCard } from './RememberedDevicesCard';
 import { ChangePasswordPanel } from './ChangePasswordPanel';
 import { useSession } from '../session-context';
 import { Msg, useT } from '../i18n/I18nProvider';
@@ -166,6 +167,8 @@ export function MySecurityScreen() {
           <LanguageCard />
 
           <MySessionsCard />
+
+          {methods.length > 0 ? <RememberedDevicesCard /> : null}
         </>
       )}
     </div>

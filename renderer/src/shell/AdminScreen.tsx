@@ -5,12 +5,15 @@ import type { AdminTab } from '../routes';
 import { AuditLogPanel } from '../audit/AuditLogPanel';
 import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettingsPanel';
 import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
+import { IdentityProvidersCards } from '../admin-security-settings/IdentityProvidersCards';
 import { UsersPanel } from '../admin-users/UsersPanel';
+import { GroupsCard } from '../admin-groups/GroupsCard';
 import { AdoptionTab } from '../adoption/AdoptionTab';
 
 const tabs: { id: AdminTab; label: MessageId }[] = [
   { id: 'security', label: 'admin.tab.security' },
   { id: 'policies', label: 'admin.tab.policies' },
+  { id: 'sso', label: 'admin.tab.sso' },
   { id: 'users', label: 'admin.tab.users' },
   { id: 'audit', label: 'admin.tab.audit' },
   { id: 'adoption', label: 'admin.tab.adoption' },
@@ -30,7 +33,9 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
         ))}
       </nav>
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
+      {tab === 'security' ? <GroupsCard /> : null}
       {tab === 'policies' ? <AccountPolicyCards /> : null}
+      {tab === 'sso' ? <IdentityProvidersCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}
       {tab === 'audit' ? <AuditLogPanel /> : null}
       {tab === 'adoption' ? <AdoptionTab /> : null}

@@ -13,6 +13,10 @@ import { useT } from '../i18n/I18nProvider';
 const lastAccountKey = 'agentdesk.lastAccount';
 
 function rememberedAccount(): string {
+  // The admin's sign-in link for agents (Admin → Single sign-on): `#/sign-in?account=<slug>`.
+  const hash = window.location.hash;
+  const linked = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '').get('account');
+  if (linked) return linked.slice(0, 64);
   try {
     return localStorage.getItem(lastAccountKey) ?? '';
   } catch {

@@ -4,7 +4,7 @@ import { ApiError } from '../../../contract/api-error';
 import { isDesktop } from '../api/bridge';
 import { describeError } from '../api/error-messages';
 import { Notice } from '../shared/Notice';
-import { listSsoProviders, signInWithSso } from '../data/client-calls';
+import { cancelSignInWithSso, listSsoProviders, signInWithSso } from '../data/client-calls';
 import { useT } from '../i18n/I18nProvider';
 
 /** Waits this long after the account is typed before asking for its identity providers. */
@@ -66,6 +66,11 @@ export function SsoSignIn({ account, disabled, onSignedIn }: { account: string; 
     } catch (failure) {
       // The desktop's one-time code refused: the sign-in did not complete (not a code the user typed).
       const refusal = ApiError.from(failure);
+      // The agent pressed Cancel: back to the choices, nothing to explain.
+      if (refusal.code === 'sso_cancelled') {
+        setBusy(null);
+        return;
+      }
       setError(describeError(refusal.code === 'invalid_code' ? new ApiError('sso_failed', refusal.message) : failure));
       setBusy(null);
     }
@@ -79,7 +84,14 @@ export function SsoSignIn({ account, disabled, onSignedIn }: { account: string; 
           {busy === provider.id ? t(isDesktop ? 'sso.waitingBrowser' : 'sso.redirecting', { name: provider.name }) : t('sso.button', { name: provider.name })}
         </button>
       ))}
-      {busy !== null && isDesktop ? <p className="muted small">{t('sso.desktopHint')}</p> : null}
+      {busy !== null && isDesktop ? (
+        <>
+          <p className="muted small">{t('sso.desktopHint')}</p>
+          <button type="button" className="button-link" onClick={() => void cancelSignInWithSso()}>
+            {t('sso.cancelWaiting')}
+          </button>
+        </>
+      ) : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
     </div>
   );

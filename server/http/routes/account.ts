@@ -11,6 +11,7 @@ import { auditFilter } from './audit-query.js';
 import { authOf } from '../auth.js';
 import type { ServerContext } from '../../context.js';
 import { enforcementImpact, saveSecuritySettings } from '../../enforcement/enforcement.js';
+import { scopeOf, validateScope } from '../../enforcement/requirement-scope.js';
 import { ApiError } from '../errors.js';
 
 export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -44,11 +45,17 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       updatedAt: row.settings_updated_at === null ? null : new Date(Number(row.settings_updated_at)).toISOString(),
       updatedBy: row.by_id ? { id: row.by_id, name: row.by_name, email: row.by_email } : null,
       ...(await rolloutSettings(db, auth.account.id)),
+      appliesTo: await scopeOf(db, auth.account.id),
     };
   });
 
   route(app, operations.getEnforcementImpact, async (request) => {
-    return enforcementImpact(db, authOf(request).account.id, request.query.secondFactorPolicy);
+    const accountId = authOf(request).account.id;
+    const q = request.query;
+    const list = (value: string | undefined) => (value === undefined ? undefined : value.split(','));
+    // A scope about to be saved is measured as the save would check it (400 invalid_scope).
+    const proposed = q.everyone === undefined && q.roles === undefined && q.groupIds === undefined ? undefined : await validateScope(db, accountId, { everyone: q.everyone === undefined ? undefined : q.everyone === 'true', roles: list(q.roles), groupIds: list(q.groupIds) });
+    return enforcementImpact(db, accountId, q.secondFactorPolicy, proposed);
   });
 
   route(app, operations.saveSecuritySettings, async (request) => {

@@ -18,6 +18,7 @@ import { registrationOptions } from '../../second-factors/security-keys.js';
 import { policyOf, requireMethodAllowed } from '../../second-factors/policy.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { accountView } from './sessions.js';
+import { graceOf } from '../../enforcement/grace.js';
 import { setSessionCookie } from '../cookies.js';
 import { addSecurityKey, confirmTotp, regenerateRecoveryCodes, startTotp } from '../../second-factors/enrolment.js';
 
@@ -40,10 +41,12 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       methods: await listMethods(db, auth.user.id),
       recoveryCodesLeft: await ctx.recoveryCodes.remaining(db, auth.user.id),
       recoveryCodesOutdated: await ctx.recoveryCodes.outdated(db, auth.user.id),
-      account: { ...accountView(auth.account), ...(await accountRollout(db, auth.account.id)) },
+      account: { ...accountView(auth.account), ...(await accountRollout(db, auth.account.id, auth.user.id)) },
       // At a forced enrolment: whether this session may set up a method, or needs an enrolment code.
       mayEnrol: auth.session.state !== 'enrollment_required' || (await enrolmentPermission(db, auth)) !== null,
       session: sessionView(auth.session),
+      // Without a method: how long they may still postpone enrolment (enforcement/grace.ts).
+      ...(auth.user.has_two_factor === 1 ? {} : { grace: await graceOf(db, auth.user.id) }),
     };
   });
 

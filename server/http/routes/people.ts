@@ -61,12 +61,12 @@ export function peopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   route(app, operations.listUsers, async (request) => {
     const q = request.query;
-    return listUsers(db, authOf(request).account.id, { ...q, signedIn: flag(q.signedIn), ...sortOf(q.sort), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) });
+    return listUsers(db, authOf(request).account.id, { ...q, signedIn: flag(q.signedIn), inScope: flag(q.inScope), ...sortOf(q.sort), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) });
   });
 
   route(app, operations.exportUsers, async (request, reply) => {
     const auth = authOf(request);
-    const filters: UserFilters = { ...request.query, signedIn: flag(request.query.signedIn) };
+    const filters: UserFilters = { ...request.query, signedIn: flag(request.query.signedIn), inScope: flag(request.query.inScope) };
     const rows = Readable.from(
       (async function* () {
         yield ['name', 'email', 'role', 'status', 'two-factor methods', 'last sign-in', 'language'];

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { operations } from '../../../contract/operations.js';
 import { requestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
-import { declareDevice, forgetMyDevice, forgetUsersDevices, listMyDevices, rememberDevice } from '../../sessions/remembered-devices.js';
+import { declareDevice, forgetMyDevice, forgetMyDevices, forgetUsersDevices, listMyDevices, rememberDevice } from '../../sessions/remembered-devices.js';
 import { authOf } from '../auth.js';
 import { route } from '../contract-routes.js';
 
@@ -19,5 +19,6 @@ export function rememberedDeviceRoutes(app: FastifyInstance, ctx: ServerContext)
     reply.code(204);
     return reply.send();
   });
+  route(app, operations.forgetMyDevices, async (request) => forgetMyDevices(db, authOf(request), requestContext(request)));
   route(app, operations.forgetUsersDevices, async (request) => forgetUsersDevices(db, authOf(request), request.params.id, requestContext(request)));
 }

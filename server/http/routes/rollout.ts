@@ -10,6 +10,7 @@ import type { ServerContext } from '../../context.js';
 import { ENROLLMENT_CODE_MINUTES, EnrollmentCodes } from '../../enforcement/enrollment-policy.js';
 import { listActivity, markRead, openAlerts, reportNotMe, resolveAlert } from '../../notifications/security-activity.js';
 import { redeemEnrolmentCode } from '../../sessions/strategies/enrolment-code.js';
+import { setUserGrace } from '../../enforcement/grace.js';
 import { authOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { auditFilter } from './audit-query.js';
@@ -34,6 +35,12 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
     );
     reply.code(201);
     return { code: issued.code, expiresAt: new Date(issued.expiresAt).toISOString() };
+  });
+
+  route(app, operations.setUserGrace, async (request) => {
+    const auth = authOf(request);
+    const grace = await setUserGrace(db, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id, change: request.body, request: requestContext(request) });
+    return { grace };
   });
 
   route(app, operations.redeemEnrollmentCode, async (request) => {

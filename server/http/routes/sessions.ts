@@ -13,6 +13,8 @@ import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cook
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
 import { signInWithPassword } from '../../sessions/strategies/password.js';
 import { passSecondStep } from '../../sessions/strategies/second-step.js';
+import { graceOf, postponeEnrolment } from '../../enforcement/grace.js';
+import { rememberDeviceOffer } from '../../sessions/remembered-devices.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
@@ -22,7 +24,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { db } = ctx;
 
   route(app, operations.signIn, async (request, reply) => {
-    const { token, session, deviceToken, user } = await signInWithPassword(ctx, {
+    const { token, session, deviceToken, user, grace, deviceShared } = await signInWithPassword(ctx, {
       ...request.body,
       address: request.ip,
       userAgent: request.headers['user-agent'],
@@ -31,6 +33,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     setSessionCookie(ctx, reply, token, session.expires_at);
     setDeviceCookie(ctx, reply, deviceToken);
     reply.code(201);
+    const rememberDevice = await rememberDeviceOffer(db, { state: session.state, accountId: user.account_id, deviceId: session.device_id, days: user.remember_device_days ?? 0, shared: deviceShared });
     return {
       token,
       deviceToken,
@@ -38,16 +41,22 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
       user: userView(user),
       methods: session.state === 'two_factor_required' ? await listMethods(db, user.id) : [],
       account: { id: user.account_id, name: user.account_name, slug: user.slug, requireTwoFactor: user.require_two_factor === 1 },
+      // Must enrol: whether (and how long) this user may still postpone it.
+      ...(session.state === 'enrollment_required' ? { grace } : {}),
+      ...(rememberDevice && { rememberDevice }),
     };
   });
 
   route(app, operations.getCurrentSession, async (request) => {
     const auth = authOf(request);
+    const rememberDevice = await rememberDeviceOffer(db, { state: auth.session.state, accountId: auth.account.id, deviceId: auth.session.device_id });
     return {
       session: sessionView(auth.session),
       user: userView(auth.user),
       methods: await listMethods(db, auth.user.id),
       account: accountView(auth.account),
+      ...(auth.user.has_two_factor === 1 ? {} : { grace: await graceOf(db, auth.user.id) }),
+      ...(rememberDevice && { rememberDevice }),
     };
   });
 
@@ -60,6 +69,12 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const passed = await passSecondStep(ctx, { auth: authOf(request), request: { ...requestContext(request), address: request.ip } }, request.body);
     setSessionCookie(ctx, reply, passed.token, passed.session.expires_at);
     return { token: passed.token, session: sessionView(passed.session) };
+  });
+
+  route(app, operations.postponeEnrolment, async (request, reply) => {
+    const postponed = await postponeEnrolment(db, ctx.sessions, { auth: authOf(request), request: requestContext(request) });
+    setSessionCookie(ctx, reply, postponed.token, postponed.session.expires_at);
+    return { token: postponed.token, session: sessionView(postponed.session), grace: postponed.grace };
   });
 
   route(app, operations.signOut, async (request, reply) => {

@@ -11,6 +11,7 @@ import { listMethods } from '../../second-factors/methods.js';
 import { sessionView } from '../../sessions/sessions.js';
 import { exchangeSsoCode, finishOidcCallback, finishSamlAcs, SsoRefused, startSsoSignIn, type CallbackOutcome } from '../../sessions/strategies/sso.js';
 import { addProvider, listProviders, removeProvider, signInProviders, updateProvider } from '../../sso/identity-providers.js';
+import { readSignInSettings, saveSignInSettings } from '../../sso/sign-in-settings.js';
 import { serviceProviderMetadata } from '../../sso/saml.js';
 import { authOf } from '../auth.js';
 import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
@@ -44,6 +45,13 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   route(app, operations.removeIdentityProvider, async (request) => {
     await removeProvider(db, actorOf(request), request.params.id);
+  });
+
+  route(app, operations.getSignInSettings, async (request) => readSignInSettings(db, authOf(request).account.id));
+
+  route(app, operations.saveSignInSettings, async (request) => {
+    const { accountId, actorId, request: context } = actorOf(request);
+    return saveSignInSettings(db, { accountId, actorId, ...request.body, request: context });
   });
 
   route(app, operations.listSsoProviders, async (request) => ({ providers: await signInProviders(db, request.query.account) }));

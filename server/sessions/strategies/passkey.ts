@@ -3,6 +3,7 @@
 // under the credential's, its user's and the address's limits, and answers an active session
 // that has passed both factors.
 import { assertAddressAllowed } from '../sign-in-networks.js';
+import { localSignInGate } from '../../sso/sign-in-settings.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
@@ -73,6 +74,10 @@ export async function signInWithPasskey(
   const expectedChallenge = await takePasskeyChallenge(db, { accountSlug: account.slug, challengeId: input.challengeId, response });
   // Which key and whose: no secret is checked yet (credential ids are not secrets).
   const [passkey, presented] = await Promise.all([findPasskey(db, account.id, response.id), findDevice(db, input.deviceToken)]);
+  // Under SSO only a key alone is a local way in like a password: only a break-glass admin's key
+  // goes on (sso/sign-in-settings.ts), checked before its signature, the same for every other key.
+  const gate = await localSignInGate(db, { slug: account.slug, userId: passkey?.user_id ?? '' });
+  if (gate.ssoOnly && !gate.breakGlass) throw new DomainError('sso_only');
   const knownDeviceId = passkey && presented && (await isKnownDevice(db, presented.id, passkey.user_id)) ? presented.id : undefined;
   const signedIn = await attempt(ctx, {
     // Reserved before the signature is checked: parallel guesses cannot pass a limit.

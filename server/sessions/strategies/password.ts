@@ -1,6 +1,7 @@
 // Sign in with account, email and password: the first step. Throttled by the name typed (so
 // unknown emails lock the same way); a device this user signed in on has its own budget.
-import { assertAddressAllowed, networksOfAccount } from '../sign-in-networks.js';
+import { assertLocalSignInAllowed } from '../sign-in-networks.js';
+import { localSignInGate } from '../../sso/sign-in-settings.js';
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
@@ -11,7 +12,9 @@ import { recordLockouts } from '../lockouts.js';
 import { remembersDevice } from '../remembered-devices.js';
 import type { SessionState } from '../sessions.js';
 import { attempt } from '../sign-in-flow.js';
+import { grantGrace } from '../../enforcement/grace.js';
 import { passwordLimits, passwordSubject } from '../throttling.js';
+import { requirementApplies } from '../../enforcement/requirement-scope.js';
 
 export interface PasswordSignIn {
   account: string;
@@ -32,13 +35,14 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
     db
       .selectFrom('users as u')
       .innerJoin('accounts as a', 'a.id', 'u.account_id')
-      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', 'a.require_two_factor', 'a.user_verification', 'a.remember_device_days', 'a.second_factor_policy', 'u.has_security_key'])
+      .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.password_hash', 'u.has_two_factor', 'u.account_id', 'u.status', 'a.name as account_name', 'a.slug', requirementApplies('u', 'a').as('require_two_factor'), 'a.user_verification', 'a.remember_device_days', 'a.second_factor_policy', 'u.has_security_key'])
       .where('a.slug', '=', subject.slice(0, subject.indexOf(':')))
       .where('u.email', '=', subject.slice(subject.indexOf(':') + 1))
       .executeTakeFirst();
-  // From outside the account's networks: refused before any user or password is looked at, so
-  // the answer is the same for a right password, a wrong one and an unknown email.
-  assertAddressAllowed(await networksOfAccount(db, subject.slice(0, subject.indexOf(':'))), address);
+  // From outside the account's networks, or under SSO only: refused before any password is
+  // looked at, so the answer is the same for a right password, a wrong one and an unknown email.
+  // Only the account's break-glass admins pass both (sso/sign-in-settings.ts).
+  assertLocalSignInAllowed(await localSignInGate(db, { slug: subject.slice(0, subject.indexOf(':')), email: subject.slice(subject.indexOf(':') + 1) }), address);
   const presented = await findDevice(db, input.deviceToken);
   // A device this user signed in on has its own budget: an attacker elsewhere cannot use it up.
   let found = presented ? await lookUp() : undefined;
@@ -74,7 +78,9 @@ export async function signInWithPassword(ctx: ServerContext, input: PasswordSign
       await recordAudit(trx, { accountId: user.account_id, actorId: user.id, action: state === 'enrollment_required' ? 'sign_in.enrollment_required' : 'sign_in.succeeded', details: { step: 'password', state, ...(remembered ? { rememberedDevice: true } : {}) }, request: { ...request, deviceId: device.id } });
       // Signed in for good (no second step to come): the device is now known to this user.
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
-      return { ...created, user, deviceToken: newDeviceToken ?? input.deviceToken! };
+      // Must enrol: the user's grace, granted the first time (enforcement/grace.ts).
+      const grace = state === 'enrollment_required' ? await grantGrace(trx, { userId: user.id, accountId: user.account_id }) : null;
+      return { ...created, user, grace, deviceToken: newDeviceToken ?? input.deviceToken!, deviceShared: device.shared ?? null };
     },
     failed: async (trx, _refusal, lockouts) => {
       const user = found ? { id: found.id, account_id: found.account_id, email: found.email, name: found.name } : undefined;

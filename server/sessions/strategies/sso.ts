@@ -22,6 +22,7 @@
 // web cookie or the desktop's code, and the session follow exactly as for OpenID Connect; the
 // provider's MFA is its AuthnContextClassRef, counted only when listed in mfaAcrValues.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { grantGrace } from '../../enforcement/grace.js';
 import * as oidc from 'openid-client';
 import type { Kysely, Transaction } from 'kysely';
 import { operations } from '../../../contract/operations.js';
@@ -40,6 +41,7 @@ import { addressAllowed, assertAddressAllowed, networksOfAccount } from '../sign
 import type { Database, DevicesTable, IdentityProvidersTable, UsersTable } from '../../store/schema.js';
 import { deviceForSignIn, findDevice, recordDeviceSignIn } from '../devices.js';
 import { attempt } from '../sign-in-flow.js';
+import { requirementApplies } from '../../enforcement/requirement-scope.js';
 
 /** An authorization request lives this long (the user signs in at the provider meanwhile). */
 const REQUEST_TTL_MS = 10 * 60_000;
@@ -367,7 +369,8 @@ function pkceMatches(verifier: string, challenge: string): boolean {
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
-const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.account_id', 'u.status', 'u.has_two_factor', 'a.require_two_factor', 'a.name as account_name', 'a.slug'] as const;
+// require_two_factor: whether 2FA is required of this user (enforcement/requirement-scope.ts).
+const userColumns = ['u.id', 'u.name', 'u.email', 'u.role', 'u.language', 'u.account_id', 'u.status', 'u.has_two_factor', requirementApplies('u', 'a').as('require_two_factor'), 'a.name as account_name', 'a.slug'] as const;
 
 async function userByEmail(ctx: ServerContext, accountId: string, email: string) {
   return ctx.db.selectFrom('users as u').innerJoin('accounts as a', 'a.id', 'u.account_id').select(userColumns).where('u.account_id', '=', accountId).where('u.email', '=', email).executeTakeFirst();
@@ -431,6 +434,8 @@ async function completeSignIn(
         .where('u.id', '=', userId)
         .executeTakeFirstOrThrow();
       await recordSignIn(trx, user.id);
+      // The users list shows the provider; saving SSO only counts it as the admin's way in.
+      await trx.updateTable('users').set({ last_sso_provider_id: provider.id }).where('id', '=', user.id).execute();
       // Exactly a password's outcome, unless the provider's MFA counts as ours.
       const state = said.mfaTrusted ? 'active' : user.has_two_factor === 1 ? 'two_factor_required' : user.require_two_factor === 1 ? 'enrollment_required' : 'active';
       const { device, token: newDeviceToken } = await deviceForSignIn(trx, { existing: input.presented, address, userAgent });
@@ -438,6 +443,8 @@ async function completeSignIn(
       let signedIn = await ctx.sessions.create(trx, { userId: user.id, accountId: user.account_id, state, clientAddress: address, userAgent, deviceId: device.id, passwordVerified: true });
       if (said.mfaTrusted) signedIn = await ctx.sessions.passSecondFactor(trx, signedIn.session);
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
+      // Must enrol: the user's grace, granted the first time, as at a password sign-in (enforcement/grace.ts).
+      if (state === 'enrollment_required') await grantGrace(trx, { userId: user.id, accountId: user.account_id });
       await recordAudit(trx, {
         accountId: user.account_id,
         actorId: user.id,
