@@ -411,6 +411,18 @@ export interface AuditStream {
 /** A stream just added: a webhook's signing secret is answered this once. */
 export type AuditStreamAdded = AuditStream & { secret?: string };
 
+/** A SCIM provisioning token (server/scim/tokens.ts): never the token itself once created. */
+export interface ScimToken {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** A SCIM token just created: the bearer token is answered this once, with the SCIM base URL. */
+export type ScimTokenCreated = ScimToken & { token: string };
+
 export interface AuditPage {
   events: AuditEvent[];
   nextCursor: string | null;

@@ -13,7 +13,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * needs: session state, role, a recent second factor). Published on every operation of the
  * OpenAPI document as `x-agentdesk-access`.
  */
-export type AccessName = 'public' | 'anySession' | 'secondStep' | 'enrollment' | 'enrollmentSensitive' | 'user' | 'userSensitive' | 'admin' | 'adminSensitive';
+export type AccessName = 'public' | 'anySession' | 'secondStep' | 'enrollment' | 'enrollmentSensitive' | 'user' | 'userSensitive' | 'admin' | 'adminSensitive' | 'scim';
 
 /** The operations whose access needs a second factor passed in the last 10 minutes. */
 export const sensitiveAccess: ReadonlySet<AccessName> = new Set(['enrollmentSensitive', 'userSensitive', 'adminSensitive']);

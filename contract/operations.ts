@@ -11,6 +11,8 @@ import type {
   AuditPage,
   AuditStream,
   AuditStreamAdded,
+  ScimToken,
+  ScimTokenCreated,
   Group,
   GroupMembersChanged,
   AuthenticatorAppSetup,
@@ -58,6 +60,7 @@ import {
   AcceptInvitationBody,
   AddIdentityProviderBody,
   AddAuditStreamBody,
+  CreateScimTokenBody,
   AdoptionExportQuery,
   AdoptionQuery,
   ActivityParams,
@@ -623,6 +626,24 @@ export const operations = {
     summary: 'Stop streaming the audit log there (undelivered entries are dropped)',
     params: IdParams,
     answer: json<{ removed: true; pending: number }>(),
+  }),
+  listScimTokens: operation({
+    method: 'GET', path: '/account/scim-tokens', access: 'admin', tags: ['admin'],
+    summary: "The SCIM base URL and the account's provisioning tokens: name, created, last used, revoked (never the token)",
+    answer: json<{ baseUrl: string; tokens: ScimToken[] }>(),
+  }),
+  // A SCIM token creates, changes and deactivates users: giving one out gives access (sensitive).
+  createScimToken: operation({
+    method: 'POST', path: '/account/scim-tokens', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Create a SCIM provisioning token for an identity provider (the token is answered once)',
+    body: CreateScimTokenBody, status: 201,
+    answer: json<ScimTokenCreated>(),
+  }),
+  revokeScimToken: operation({
+    method: 'DELETE', path: '/account/scim-tokens/:id', access: 'adminSensitive', tags: ['admin'],
+    summary: 'Revoke a SCIM token: its next request is refused',
+    params: IdParams,
+    answer: json<ScimToken>(),
   }),
   getSessionPolicy: operation({
     method: 'GET', path: '/account/session-policy', access: 'admin', tags: ['admin'],

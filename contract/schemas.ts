@@ -364,6 +364,9 @@ export const AddAuditStreamBody = Type.Object(
   },
   strict,
 );
+/** A SCIM token's name: which identity provider holds it ("Okta", "Entra ID"). */
+export const CreateScimTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 80, ...nameRule }) }, strict);
+
 /** GET /account/adoption: `days` 7–365 (default 30); the missing list's page (limit 1–500, default 100). */
 const AdoptionDays = Type.String({ pattern: '^(?:[7-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])$', description: 'Days of history, 7 to 365 (default 30).' });
 export const AdoptionQuery = Type.Object(

@@ -66,6 +66,8 @@ const defaultMessages = {
   remember_device_off: 'Remembering this device is not available: your administrator has not turned it on, or you have no second step to skip.',
   device_not_personal: 'Only a device marked personal can be remembered. A shared desk always asks for the second step.',
   device_marked_shared: 'This device was marked shared, and a shared device stays shared.',
+  admin_email_not_provisioned: "An administrator's email is changed in AgentDesk, not by provisioning.",
+  scim_token_limit: 'This account already has 20 SCIM tokens. Revoke one first.',
   group_name_taken: 'A group with this name already exists in this account.',
   unknown_users: 'Some of these users are not users of this account: nothing was changed.',
   invalid_scope: 'Choose everyone, or at least one existing role or group.',

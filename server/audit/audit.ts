@@ -59,6 +59,9 @@ export type AuditAction =
   | 'device.declared'
   | 'device.remembered'
   | 'device.forgotten'
+  | 'scim_token.created'
+  | 'scim_token.revoked'
+  | 'user.updated'
   | 'group.created'
   | 'group.renamed'
   | 'group.deleted'
@@ -119,6 +122,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'device.declared',
   'device.remembered',
   'device.forgotten',
+  'scim_token.created',
+  'scim_token.revoked',
+  'user.updated',
   'group.created',
   'group.renamed',
   'group.deleted',

@@ -45,7 +45,8 @@ function chunks<T>(items: readonly T[]): T[][] {
 /** How the audit names an actor: a user by id (their name read as it is now), a token by its name. */
 function auditActor(actor: GroupActor): { actorId: string | null; actor?: AuditPerson; by?: Record<string, string> } {
   if (actor.kind === 'user') return { actorId: actor.id };
-  return { actorId: null, actor: { name: `SCIM: ${actor.name}`, email: '' }, by: { scimTokenId: actor.id } };
+  // Named by an id that is no user's, so the log shows the token as the actor (scim/users.ts does the same).
+  return { actorId: `scim-token:${actor.id}`, actor: { name: `SCIM: ${actor.name}`, email: '' }, by: { scimTokenId: actor.id } };
 }
 
 async function audit(

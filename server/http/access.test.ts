@@ -19,6 +19,8 @@ const SENSITIVE: Record<string, string> = {
   'PUT /account/security-settings': 'every account setting (enforcement, enrolment rule, policies)',
   'POST /account/audit-streams': 'every account setting (audit streams: where the audit log flows)',
   'DELETE /account/audit-streams/{id}': 'every account setting (audit streams: where the audit log flows)',
+  'POST /account/scim-tokens': 'every account setting (SCIM tokens: who provisions the users)',
+  'DELETE /account/scim-tokens/{id}': 'every account setting (SCIM tokens: who provisions the users)',
   'PUT /account/network-policy': 'every account setting (sign-in networks)',
   'PUT /account/session-policy': 'every account setting (session lifetimes)',
   'PUT /account/security-key-policy': 'every account setting (security-key models)',
@@ -84,7 +86,8 @@ async function snapshot(server: TestServer) {
   const links = await server.db.selectFrom('user_links').selectAll().execute();
   const sessions = await server.db.selectFrom('sessions').select(['id', 'revoked_at', 'state']).orderBy('id').execute();
   const account = await server.db.selectFrom('accounts').selectAll().execute();
-  return JSON.stringify({ counts: await tableCounts(server), users, methods, codes: codes.length, links, sessions, account });
+  const scimTokens = await server.db.selectFrom('scim_tokens').select(['id', 'revoked_at']).orderBy('id').execute();
+  return JSON.stringify({ counts: await tableCounts(server), users, methods, codes: codes.length, links, sessions, account, scimTokens });
 }
 
 describe('access is declared per operation', () => {
@@ -180,6 +183,8 @@ describe('access is declared per operation', () => {
     assert.equal(group.status, 201, JSON.stringify(group.body));
     const stream = await server.call('POST', '/account/audit-streams', { token: adminToken, body: { type: 'webhook', url: 'https://siem.invalid/agentdesk' } });
     assert.equal(stream.status, 201, JSON.stringify(stream.body));
+    const scimToken = await server.call('POST', '/account/scim-tokens', { token: adminToken, body: { name: 'Okta' } });
+    assert.equal(scimToken.status, 201, JSON.stringify(scimToken.body));
 
     // In order: the changes to others first, the admin's own (password, methods) last.
     const calls: Array<{ key: string; method: string; path: string; body?: unknown; raw?: string; headers?: Record<string, string>; allowed: number[] }> = [
@@ -187,6 +192,8 @@ describe('access is declared per operation', () => {
       { key: 'POST /account/users', method: 'POST', path: '/account/users', body: { name: 'New Agent', email: 'new@declared.test', role: 'agent' }, allowed: [201] },
       { key: 'POST /account/audit-streams', method: 'POST', path: '/account/audit-streams', body: { type: 'syslog', url: 'tls://siem.invalid:6514' }, allowed: [201] },
       { key: 'DELETE /account/audit-streams/{id}', method: 'DELETE', path: `/account/audit-streams/${stream.body.id}`, allowed: [200] },
+      { key: 'POST /account/scim-tokens', method: 'POST', path: '/account/scim-tokens', body: { name: 'Entra ID' }, allowed: [201] },
+      { key: 'DELETE /account/scim-tokens/{id}', method: 'DELETE', path: `/account/scim-tokens/${scimToken.body.id}`, allowed: [200] },
       { key: 'PUT /account/security-key-policy', method: 'PUT', path: '/account/security-key-policy', body: { allowedAaguids: [], metadata: 'none' }, allowed: [200] },
       { key: 'PUT /account/session-policy', method: 'PUT', path: '/account/session-policy', body: { idleMinutes: 720, absoluteHours: 24, rememberDeviceDays: 30 }, allowed: [200] },
       { key: 'POST /sessions/current/remember-device', method: 'POST', path: '/sessions/current/remember-device', body: {}, allowed: [200] },

@@ -12,9 +12,12 @@ import type { AccessName } from '../../contract/operation.js';
  * - `any`: any session of this server, whatever its state (sign out, the event stream);
  * - `second_step`: a session with the second step pending, or an active one (re-authentication);
  * - `enrollment`: a session that must set up a method, or an active one;
- * - `active`: a session that passed every step.
+ * - `active`: a session that passed every step;
+ * - `scim`: no session at all, but an account's SCIM token (server/scim/tokens.ts) as the
+ *   bearer: an identity provider provisioning the account's users. A session never passes it,
+ *   and a SCIM token never passes any of the others.
  */
-export type AccessState = 'none' | 'any' | 'second_step' | 'enrollment' | 'active';
+export type AccessState = 'none' | 'any' | 'second_step' | 'enrollment' | 'active' | 'scim';
 
 export interface Access {
   state: AccessState;
@@ -52,6 +55,8 @@ export const access = {
   admin: declare('active', 'admin', false),
   /** An admin's sensitive change: account settings, and anything that gives, restores or takes access. */
   adminSensitive: declare('active', 'admin', true),
+  /** An identity provider with the account's SCIM token: /scim/v2 only (server/http/routes/scim.ts). */
+  scim: declare('scim', 'any', false),
 } as const satisfies Record<AccessName, Access>;
 
 declare module 'fastify' {
@@ -66,7 +71,7 @@ declare module 'fastify' {
   }
 }
 
-const STATES: readonly AccessState[] = ['none', 'any', 'second_step', 'enrollment', 'active'];
+const STATES: readonly AccessState[] = ['none', 'any', 'second_step', 'enrollment', 'active', 'scim'];
 
 /** Throws at registration when an operation declares nothing, or something that is not an Access. */
 export function assertDeclared(method: string | string[], url: string, declared: unknown): asserts declared is Access {

@@ -32,6 +32,7 @@ import { auditStreamRoutes } from './routes/audit-streams.js';
 import { adoptionRoutes } from './routes/adoption.js';
 import { accountPolicyRoutes } from './routes/account-policies.js';
 import { rememberedDeviceRoutes } from './routes/remembered-devices.js';
+import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { groupRoutes } from './routes/groups.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Store } from '../store/database.js';
@@ -40,6 +41,7 @@ import { Throttle } from '../sessions/throttling.js';
 import { PasswordPolicy } from '../people/passwords.js';
 import { Metrics } from '../metrics/metrics.js';
 import { metricsRoute } from './routes/metrics.js';
+import { scimRoutes } from './routes/scim.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = 64 * 1024;
@@ -356,6 +358,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       adoptionRoutes(api, ctx);
       accountPolicyRoutes(api, ctx);
       rememberedDeviceRoutes(api, ctx);
+      scimTokenRoutes(api, ctx);
       groupRoutes(api, ctx);
       api.get('/openapi.json', { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
       // Readiness for a load balancer: 503 from the moment a graceful shutdown begins, so that it
@@ -366,6 +369,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
+
+  // Outside the API: SCIM 2.0 for identity providers, with its own shapes and its own token.
+  await scimRoutes(app, ctx);
 
   // Outside the API: operators' Prometheus, not clients, and only when a token is configured.
   if (ctx.config.metricsToken) metricsRoute(app, ctx.metrics, ctx.config.metricsToken);

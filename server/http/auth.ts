@@ -9,6 +9,7 @@ import { passwordIsRecent, type AuthenticatedSession } from '../sessions/session
 import { assertAddressAllowed } from '../sessions/sign-in-networks.js';
 import { operations } from '../../contract/operations.js';
 import { access as declared, assertDeclared, type Access } from './access.js';
+import { authenticateScimToken, type ScimCaller } from '../scim/tokens.js';
 
 const publicAccess = declared.public;
 
@@ -17,6 +18,8 @@ export const SESSION_COOKIE = 'agentdesk_session';
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthenticatedSession | undefined;
+    /** On /scim/v2: the account and token of the identity provider calling (access `scim`). */
+    scim: ScimCaller | undefined;
   }
 }
 
@@ -45,6 +48,8 @@ function enforce(ctx: ServerContext, access: Access, auth: AuthenticatedSession)
     case 'none':
     case 'any':
       break;
+    case 'scim':
+      throw new Error('a scim operation is authenticated by its token, not a session');
     case 'second_step':
       if (state === 'enrollment_required') throw new ApiError('enrollment_required');
       break;
@@ -83,10 +88,19 @@ function isSignOut(request: FastifyRequest): boolean {
 
 export function registerAuthentication(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('auth', undefined);
+  app.decorateRequest('scim', undefined);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
     // Routes outside the API (the web console's pages) declare nothing and need no session.
     const access = request.routeOptions.config.access ?? publicAccess;
     const bearer = bearerToken(request);
+    if (access.state === 'scim') {
+      // Only a live SCIM token: a session's token (or cookie) is not looked for here, and a SCIM
+      // token is not a session, so it fails every other declaration.
+      const caller = bearer === undefined ? undefined : await authenticateScimToken(ctx.db, bearer);
+      if (!caller) throw new ApiError('unauthenticated', 'Send a SCIM token of this account as the bearer token.');
+      request.scim = caller;
+      return;
+    }
     const cookie = bearer ? undefined : request.cookies[SESSION_COOKIE];
     if (access.state === 'none') {
       // Sign-in and account creation from a browser must come from our own pages.

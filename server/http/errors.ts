@@ -65,6 +65,8 @@ export const errorStatus = {
   remember_device_off: 409,
   device_not_personal: 409,
   device_marked_shared: 409,
+  scim_token_limit: 409,
+  admin_email_not_provisioned: 403,
   group_name_taken: 409,
   unknown_users: 400,
   invalid_scope: 400,

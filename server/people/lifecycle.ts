@@ -4,7 +4,7 @@
 // account row, so two admins demoting each other at once cannot both succeed.
 import { endRemembrances } from '../sessions/remembered-devices.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { recordAudit, type RequestContext } from '../audit/audit.js';
+import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
@@ -14,9 +14,14 @@ import { signOutEnteringScope } from '../enforcement/requirement-scope.js';
 import { revokeLinks } from './links.js';
 import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
-interface Actor {
+export interface Actor {
   accountId: string;
-  actorId: string;
+  /** The admin making the change, or what else made it (`scim-token:<id>`, named in `actor`). */
+  actorId: string | null;
+  /** Who the audit names as the actor when it is not a user of the account. */
+  actor?: AuditPerson | undefined;
+  /** More for each audit entry's details (a SCIM change names its token). */
+  details?: Record<string, unknown> | undefined;
   request?: RequestContext | undefined;
 }
 
@@ -37,7 +42,7 @@ async function lockedUser(trx: Transaction<Database>, accountId: string, userId:
   await lockAccount(trx, accountId);
   const user = await trx
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash'])
+    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash', 'provisioned_via'])
     .where('id', '=', userId)
     .where('account_id', '=', accountId)
     .executeTakeFirst();
@@ -83,25 +88,26 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
       // Under a requirement for that role, a user without a method is signed out at once.
       enteredScope = await signOutEnteringScope(trx, actor.accountId, [user.id]);
       const signedOut = enteredScope.two_factor_required.length + enteredScope.security_key_required.length;
-      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role, ...(signedOut ? { revokedSessions: signedOut } : {}) } });
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.role_changed', details: { ...base, from: user.role, to: change.role, ...(signedOut ? { revokedSessions: signedOut } : {}), ...actor.details } });
     }
     let newStatus = status;
     if (deactivating) {
       newStatus = 'deactivated';
       await trx.updateTable('users').set({ status: 'deactivated' }).where('id', '=', user.id).execute();
       sessionIds = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
-      await endRemembrances(trx, { userId: user.id, accountId: actor.accountId, actorId: actor.actorId, reason: 'deactivated', request: actor.request });
+      await endRemembrances(trx, { userId: user.id, accountId: actor.accountId, actorId: actor.actorId, actor: actor.actor, reason: 'deactivated', request: actor.request });
       const links = await revokeLinks(trx, [user.id]);
       await recordAudit(trx, {
         ...auditOf(actor, user.id),
         action: 'user.deactivated',
-        details: { ...base, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length, revokedLinks: links },
+        details: { ...base, signedOutUsers: sessionIds.length > 0 ? 1 : 0, revokedSessions: sessionIds.length, revokedLinks: links, ...actor.details },
       });
     } else if (change.status === 'active' && status === 'deactivated') {
-      // One who never accepted their invitation is invited again (an admin resends the link).
-      newStatus = user.password_hash === '' ? 'invited' : 'active';
+      // One who never accepted their invitation is invited again (an admin resends the link); one
+      // an identity provider brought has no password to choose and signs in through it.
+      newStatus = user.password_hash === '' && !user.provisioned_via ? 'invited' : 'active';
       await trx.updateTable('users').set({ status: newStatus }).where('id', '=', user.id).execute();
-      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus } });
+      await recordAudit(trx, { ...auditOf(actor, user.id), action: 'user.reactivated', details: { ...base, status: newStatus, ...actor.details } });
     }
     return { user: { id: user.id, name: user.name, email: user.email, role: change.role ?? user.role, status: newStatus, language: user.language ?? null }, sessionIds, enteredScope };
   });
@@ -125,7 +131,7 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
       // The row is gone: the entry keeps who it was.
       subject: { name: user.name, email: user.email },
       action: 'user.deleted',
-      details: { userId: user.id, name: user.name, email: user.email, role: user.role, status: user.status ?? 'active', revokedSessions: ids.length },
+      details: { userId: user.id, name: user.name, email: user.email, role: user.role, status: user.status ?? 'active', revokedSessions: ids.length, ...actor.details },
     });
     return ids;
   });
@@ -134,5 +140,5 @@ export async function deleteUser(db: Kysely<Database>, events: SessionEvents, ac
 }
 
 function auditOf(actor: Actor, subjectUserId: string) {
-  return { accountId: actor.accountId, actorId: actor.actorId, subjectUserId, request: actor.request };
+  return { accountId: actor.accountId, actorId: actor.actorId, actor: actor.actor, subjectUserId, request: actor.request };
 }

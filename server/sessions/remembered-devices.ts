@@ -23,7 +23,7 @@
 // path is left exactly as it was (no statement added whether remembering is on or off), and a
 // client can offer it after any factor (a code, a security key) without each strategy knowing.
 import type { Kysely, Transaction } from 'kysely';
-import { recordAudit, type RequestContext } from '../audit/audit.js';
+import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { describeDevice } from './devices.js';
@@ -66,13 +66,14 @@ export async function forgetRemembrances(db: Db, where: { userId?: string; devic
  */
 export async function endRemembrances(
   db: Db,
-  input: { userId: string; accountId: string; actorId: string | null; reason: ForgetReason; request?: RequestContext | undefined; deviceId?: string },
+  input: { userId: string; accountId: string; actorId: string | null; actor?: AuditPerson | undefined; reason: ForgetReason; request?: RequestContext | undefined; deviceId?: string },
 ): Promise<number> {
   const ended = await forgetRemembrances(db, { userId: input.userId, ...(input.deviceId ? { deviceId: input.deviceId } : {}) });
   if (ended > 0) {
     await recordAudit(db, {
       accountId: input.accountId,
       actorId: input.actorId,
+      actor: input.actor,
       subjectUserId: input.userId,
       action: 'device.forgotten',
       details: { reason: input.reason, devices: ended, ...(input.deviceId ? { deviceId: input.deviceId } : {}) },

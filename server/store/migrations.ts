@@ -810,6 +810,34 @@ const ssoOnly: Migration = {
 };
 
 /**
+ * SCIM 2.0 provisioning (PRODUCT.md "Enterprise sign-in"; server/scim/): an account's bearer
+ * tokens (stored as their SHA-256 only, like session tokens), and each user's `externalId` as
+ * the identity provider knows it (null for users SCIM never touched), and whether a provider
+ * brought the user.
+ */
+const scimProvisioning: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('scim_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('last_used_at', 'bigint')
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('scim_tokens_account').on('scim_tokens').column('account_id').execute();
+    await db.schema.alterTable('users').addColumn('scim_external_id', 'text').execute();
+    // 'sso' or 'scim' for a user an identity provider brought (no password of ours, and none
+    // to choose: reactivated, they are active, not invited); null for everyone else.
+    await db.schema.alterTable('users').addColumn('provisioned_via', 'text').execute();
+    await db.schema.createIndex('users_scim_external_id').on('users').columns(['account_id', 'scim_external_id']).execute();
+  },
+};
+
+/**
  * Keys outside a saved security-key rule (second-factors/key-models.ts): 1 marks a confirmed key
  * the account's rule refuses today. Every rule save sets it for all of the account's keys in one
  * statement, and the users' method flags count only keys at 0, so such a key passes no second
@@ -852,7 +880,9 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-grace': userGrace,
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only': ssoOnly,
   // After sso-only (merged first): Kysely applies migrations in name order, new ones last.
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-keys-outside-rule': keysOutsideRule,
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-scim': scimProvisioning,
+  // After scim (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-scim-keys-outside-rule': keysOutsideRule,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -75,6 +75,10 @@ export interface UsersTable {
   break_glass?: number;
   /** The identity provider of the user's last SSO sign-in (sessions/strategies/sso.ts); null: never. */
   last_sso_provider_id?: string | null;
+  /** The identity provider's id for this user, set by SCIM provisioning (server/scim/). */
+  scim_external_id?: string | null;
+  /** 'sso' or 'scim' when an identity provider brought the user (people/provisioning.ts). */
+  provisioned_via?: 'sso' | 'scim' | null;
 }
 
 export type UserStatus = 'invited' | 'active' | 'deactivated';
@@ -323,6 +327,18 @@ export interface AuditOutboxTable {
   created_at: number;
 }
 
+/** A SCIM provisioning token of an account (scim/tokens.ts): shown once, stored as its SHA-256. */
+export interface ScimTokensTable {
+  id: string;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  created_by: string | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 /** An account's identity provider (sso/identity-providers.ts). */
 export interface IdentityProvidersTable {
   id: string;
@@ -421,6 +437,7 @@ export interface Database {
   audit_outbox: AuditOutboxTable;
   security_key_policies: SecurityKeyPoliciesTable;
   user_grace: UserGraceTable;
+  scim_tokens: ScimTokensTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   two_factor_scope_roles: TwoFactorScopeRolesTable;

@@ -151,7 +151,7 @@ export async function signInWithTotp(server: ApiClient, account: string, email: 
 
 /** Row counts of every table: "changes nothing" is checked by comparing two of these. */
 export async function tableCounts(server: TestServer) {
-  const tables = ['accounts', 'users', 'methods', 'recovery_codes', 'sessions', 'challenges', 'audit_events', 'user_links', 'audit_streams', 'groups', 'group_members'] as const;
+  const tables = ['accounts', 'users', 'methods', 'recovery_codes', 'sessions', 'challenges', 'audit_events', 'user_links', 'audit_streams', 'groups', 'group_members', 'scim_tokens'] as const;
   const out: Record<string, number> = {};
   for (const t of tables) {
     const row = await server.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

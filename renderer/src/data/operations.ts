@@ -27,6 +27,7 @@ export type ReadName =
   | 'getAdoption'
   | 'getSessionPolicy'
   | 'getNetworkPolicy'
+  | 'listScimTokens'
   | 'listGroups'
   | 'getGroupMembers'
   | 'listIdentityProviders'
@@ -90,6 +91,9 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   // Account policies: the card's own setting; ending sessions shows in the lists and the log.
   saveSessionPolicy: ['getSessionPolicy', 'listMySessions', 'listAuditEvents'],
   saveNetworkPolicy: ['getNetworkPolicy', 'listAuditEvents'],
+  // SCIM tokens: the card's list, and the audit log that records each.
+  createScimToken: ['listScimTokens', 'listAuditEvents'],
+  revokeScimToken: ['listScimTokens', 'listAuditEvents'],
   // Groups: the list, the members, and whom the requirement's groups hold (its settings and impact).
   createGroup: ['listGroups', 'listAuditEvents'],
   renameGroup: ['listGroups', 'getSecuritySettings', 'listAuditEvents'],

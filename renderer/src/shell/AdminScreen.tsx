@@ -6,6 +6,7 @@ import { AuditLogPanel } from '../audit/AuditLogPanel';
 import { SecuritySettingsPanel } from '../admin-security-settings/SecuritySettingsPanel';
 import { AccountPolicyCards } from '../admin-security-settings/AccountPolicyCards';
 import { IdentityProvidersCards } from '../admin-security-settings/IdentityProvidersCards';
+import { ScimProvisioningCard } from '../admin-security-settings/ScimProvisioningCard';
 import { UsersPanel } from '../admin-users/UsersPanel';
 import { GroupsCard } from '../admin-groups/GroupsCard';
 import { AdoptionTab } from '../adoption/AdoptionTab';
@@ -34,6 +35,7 @@ export function AdminScreen({ tab, onTab, onSetUpOwnMethod }: { tab: AdminTab; o
       </nav>
       {tab === 'security' ? <SecuritySettingsPanel onSetUpOwnMethod={onSetUpOwnMethod} /> : null}
       {tab === 'security' ? <GroupsCard /> : null}
+      {tab === 'security' ? <ScimProvisioningCard /> : null}
       {tab === 'policies' ? <AccountPolicyCards /> : null}
       {tab === 'sso' ? <IdentityProvidersCards /> : null}
       {tab === 'users' ? <UsersPanel /> : null}

@@ -32,9 +32,8 @@ import type { ServerContext } from '../../context.js';
 import { hashToken, newId, newToken } from '../../crypto/tokens.js';
 import { DomainError, type ErrorCode } from '../../errors.js';
 import { normalizeEmail } from '../../people/accounts.js';
-import { NO_PASSWORD } from '../../people/passwords.js';
+import { createProvisionedUser } from '../../people/provisioning.js';
 import { recordSignIn } from '../../people/users.js';
-import { NO_METHOD_FLAGS } from '../../second-factors/method-flags.js';
 import { isLoopbackHost, providerDidMfa } from '../../sso/identity-providers.js';
 import { authorizationUrl as samlAuthorizationUrl, SamlRejected, validateResponse as validateSamlResponse } from '../../sso/saml.js';
 import { addressAllowed, assertAddressAllowed, networksOfAccount } from '../sign-in-networks.js';
@@ -384,22 +383,8 @@ async function userById(ctx: ServerContext, id: string) {
 async function createJitUser(trx: Kysely<Database> | Transaction<Database>, provider: IdentityProvidersTable, email: string, claims: Record<string, unknown>, request: RequestContext) {
   const given = typeof claims.name === 'string' ? claims.name.trim().slice(0, 120) : '';
   const name = given && !hasForbiddenCharacters(given) ? given : email.slice(0, email.indexOf('@')).slice(0, 120) || email;
-  const id = newId();
-  const now = Date.now();
-  await trx
-    .insertInto('users')
-    .values({ id, account_id: provider.account_id, name, email, password_hash: NO_PASSWORD, role: 'agent', created_at: now, status: 'active', ...NO_METHOD_FLAGS })
-    .execute();
-  await recordAudit(trx, {
-    accountId: provider.account_id,
-    actorId: null,
-    subjectUserId: id,
-    action: 'user.created',
-    details: { userId: id, name, email, role: 'agent', via: 'sso', provider: { id: provider.id, name: provider.name } },
-    request,
-    at: now,
-  });
-  return { id };
+  const by = { via: 'sso' as const, accountId: provider.account_id, actorId: null, details: { provider: { id: provider.id, name: provider.name } }, request };
+  return { id: (await createProvisionedUser(trx, by, { name, email })).id };
 }
 
 /**
