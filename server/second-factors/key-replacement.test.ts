@@ -187,6 +187,24 @@ describe('keys outside a new security-key rule', () => {
     assert.equal((await useKey(pending.token, anaKey)).status, 200, 'her key passes again');
   });
 
+  test('2FA required of admins only: an agent whose only key the rule refuses loses it as a method but is not signed out', async () => {
+    const other = await createAccount(server, 'key-scope');
+    const admin = (await enrolTotp(server, (await signIn(server, 'key-scope', other.user.email)).token)).token;
+    const agent = await createUser(server, admin, 'key-scope', 'Rui');
+    const { token: agentToken } = await addKey((await signIn(server, 'key-scope', agent.email)).token);
+    const scoped = await server.call('PUT', '/account/security-settings', { token: admin, body: { requireTwoFactor: true, acknowledged: true, appliesTo: { everyone: false, roles: ['admin'], groupIds: [] } } });
+    assert.equal(scoped.status, 200, JSON.stringify(scoped.body));
+    const preview = await server.call('POST', '/account/security-key-policy/preview', { token: admin, body: rule });
+    assert.deepEqual([preview.body.keysOutsideRule, preview.body.usersWithoutMethod, preview.body.signedOutUsers], [1, 1, 0]);
+    const saved = await server.call('PUT', '/account/security-key-policy', { token: admin, body: rule });
+    assert.equal(saved.status, 200, 'nobody is signed out: no "I understand" needed');
+    assert.equal(saved.body.revokedSessions, 0);
+    assert.equal((await server.call('GET', '/me', { token: agentToken })).status, 200);
+    const flags = await server.db.selectFrom('users').select(['has_two_factor', 'has_security_key']).where('id', '=', agent.id).executeTakeFirstOrThrow();
+    assert.deepEqual(flags, { has_two_factor: 0, has_security_key: 0 }, 'the key counts for nothing');
+    assert.equal((await signIn(server, 'key-scope', agent.email)).session.state, 'active', 'not required of him: no second step, no enrolment');
+  });
+
   test("a rule that would refuse the saving admin's only key is refused, and changes nothing", async () => {
     // Attack: an admin locking themselves (and with them the account's last way to undo it) out.
     const admin2 = await createUser(server, adminToken, slug, 'Noor', 'admin');
