@@ -267,17 +267,18 @@ async function requirementOf(db: Db, accountId: string) {
 }
 
 async function impactOf(db: Db, accountId: string, rule: KeyModelRule | null, requirement: Awaited<ReturnType<typeof requirementOf>>): Promise<KeyRuleImpact> {
-  const count = async (inScope: boolean) => {
-    if (!rule) return 0;
-    const left = usersLeftWithoutMethod(db, accountId, rule, requirement.flag).$if(inScope, (q) => q.where(inRequirementScope('u', { accountId })));
-    return Number((await db.selectFrom(left.as('left')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  };
-  const [keysOutsideRule, usersWithoutMethod, signedOutUsers] = await Promise.all([
-    countKeysOutsideRule(db, accountId, rule),
-    count(false),
-    requirement.required ? count(true) : 0,
-  ]);
-  return { keysOutsideRule, usersWithoutMethod, signedOutUsers };
+  const keysOutsideRule = await countKeysOutsideRule(db, accountId, rule);
+  if (!rule || keysOutsideRule === 0) return { keysOutsideRule, usersWithoutMethod: 0, signedOutUsers: 0 };
+  // Both counts in one pass over the users the rule leaves without a method.
+  const left = await usersLeftWithoutMethod(db, accountId, rule, requirement.flag)
+    .clearSelect()
+    .select((eb) => [
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(sql`case when ${inRequirementScope('u', { accountId })} then 1 else 0 end`).as('in_scope'),
+    ])
+    .executeTakeFirstOrThrow();
+  const usersWithoutMethod = Number(left.n);
+  return { keysOutsideRule, usersWithoutMethod, signedOutUsers: requirement.required ? Number(left.in_scope ?? 0) : 0 };
 }
 
 /**

@@ -43,15 +43,25 @@ export async function refreshMethodFlags(db: Db, userId: string): Promise<Method
 }
 
 /**
- * The flags of every user of the account who has a security key, in one statement: after a
- * key rule is saved (second-factors/key-models.ts), keys moved in or out of counting.
+ * The flags of the account's key owners after a key rule is saved (second-factors/key-models.ts):
+ * keys moved in or out of counting, apps did not. Two set-based statements, each writing only
+ * the rows that change: owners whose last counting key went (has_two_factor then follows their
+ * app), and owners who have one again.
  */
 export async function refreshKeyOwnersFlags(db: Db, accountId: string): Promise<void> {
-  const user = sql.ref('users.id');
+  const countingKey = sql<boolean>`exists (select 1 from methods m where m.user_id = users.id and m.confirmed = 1 and m.outside_rule = 0 and m.type = 'security_key')`;
   await db
     .updateTable('users')
-    .set({ has_two_factor: has(user), has_totp: has(user, 'totp'), has_security_key: has(user, 'security_key') })
+    .set((eb) => ({ has_security_key: 0, has_two_factor: eb.fn.coalesce('has_totp', sql<number>`0`) }))
     .where('account_id', '=', accountId)
-    .where('id', 'in', (eb) => eb.selectFrom('methods').select('user_id').where('account_id', '=', accountId).where('type', '=', 'security_key').where('confirmed', '=', 1))
+    .where('has_security_key', '=', 1)
+    .where((eb) => eb.not(countingKey))
+    .execute();
+  await db
+    .updateTable('users')
+    .set({ has_security_key: 1, has_two_factor: 1 })
+    .where('account_id', '=', accountId)
+    .where((eb) => eb.or([eb('has_security_key', '=', 0), eb('has_security_key', 'is', null)]))
+    .where(countingKey)
     .execute();
 }
