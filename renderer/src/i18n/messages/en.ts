@@ -855,6 +855,8 @@ export const en = {
 
   'admin.tab.adoption': "Adoption",
   'adoption.title': "Two-factor adoption",
+  'adoption.group': "Group",
+  'adoption.everyone': "Everyone",
   'adoption.period': "Period",
   'adoption.lastDays': "Last {count, plural, one {# day} other {# days}}",
   'adoption.export': "Export CSV",

@@ -856,6 +856,8 @@ export const es: Record<MessageId, string> = {
 
   'admin.tab.adoption': "Adopción",
   'adoption.title': "Adopción de la autenticación en dos pasos",
+  'adoption.group': "Grupo",
+  'adoption.everyone': "Todos",
   'adoption.period': "Periodo",
   'adoption.lastDays': "{count, plural, one {Último día} other {Últimos # días}}",
   'adoption.export': "Exportar CSV",

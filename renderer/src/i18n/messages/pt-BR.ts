@@ -856,6 +856,8 @@ export const ptBR: Record<MessageId, string> = {
 
   'admin.tab.adoption': "Adoção",
   'adoption.title': "Adoção da autenticação de dois fatores",
+  'adoption.group': "Grupo",
+  'adoption.everyone': "Todos",
   'adoption.period': "Período",
   'adoption.lastDays': "{count, plural, one {Último dia} other {Últimos # dias}}",
   'adoption.export': "Exportar CSV",
