@@ -19,6 +19,15 @@ const FLAGS_AND_SEARCH = '2026-12-02-users-status-invitations-and-resets-search-
 const AUDIT_KEEPS_WHO = '2026-12-07-throttles-user-id-audit-keeps-who';
 const USERS_LANGUAGE = '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language';
 
+test('every migration name fits Kysely\'s migration table on PostgreSQL (varchar(255)), and the newest sorts last', () => {
+  // A name of 256 characters once stopped every start on PostgreSQL while SQLite ran it.
+  const names = Object.keys(migrations);
+  for (const name of names) assert.ok(name.length <= 255, `${name.length} characters: ${name.slice(0, 40)}…`);
+  // Kysely runs them by name: the one written last must come last, or a store that ran the
+  // others would refuse it as out of order.
+  assert.equal([...names].sort().at(-1), names.at(-1));
+});
+
 describe('migrations on a store that already has data', () => {
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {

@@ -882,7 +882,10 @@ export const migrations: Record<string, Migration> = {
   // After sso-only (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-scim': scimProvisioning,
   // After scim (merged first): Kysely applies migrations in name order, new ones last.
-  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-scim-keys-outside-rule': keysOutsideRule,
+  // Kysely's migration table keeps names of at most 255 characters on PostgreSQL (varchar(255)),
+  // and the chain of appended names above reached it: names start again from the next day's
+  // date, which sorts after every 2026-12-07 name. Append to this one from here.
+  '2026-12-08-keys-outside-rule': keysOutsideRule,
 };
 
 export const migrationProvider: MigrationProvider = {
