@@ -26,6 +26,8 @@ export interface Method {
   lastUsedAt: string | null;
   /** Security keys: registered for sign-in with the key alone, without a password. */
   passwordless?: boolean;
+  /** A security key of a model the account's rule no longer accepts: it passes nothing and must be replaced. */
+  outsideRule?: boolean;
 }
 
 export interface Session {
@@ -528,6 +530,8 @@ export interface IdentityProvider {
   jitProvisioning: boolean;
   createdAt: string;
   updatedAt: string;
+  /** SAML: what the admin gives their identity provider (our entity id, which is also our metadata's address, and our ACS). */
+  serviceProvider?: { entityId: string; acsUrl: string };
 }
 
 /** SSO only and the admins who keep password + second factor under it. */
@@ -618,11 +622,19 @@ export interface SecurityKeyPolicy {
   trustedRoots: string[];
   /** The MDS3 BLOB in use (fido_mds): its serial, next update (YYYY-MM-DD) and FIDO2 models. */
   metadataBlob: { no: number; nextUpdate: string; models: number; uploadedAt: string } | null;
+  /** fido_mds: the allowed models' names as the BLOB gives them, by AAGUID. */
+  modelNames?: Record<string, string>;
 }
 
 export interface SecurityKeyPolicySaved extends SecurityKeyPolicy {
-  /** Security keys already registered that the rule would not accept today (never attested, another model, or revoked). */
+  /** Security keys already registered that the rule would not accept today (never attested, another model, or revoked): they must be replaced. */
   keysOutsideRule: number;
+  /** Users whom those keys leave without a method the account accepts. */
+  usersWithoutMethod: number;
+  /** Of those, the users signed out at once, to set up a new method at next sign-in: all of them while 2FA is required. */
+  signedOutUsers: number;
+  /** The save only: the sessions it ended. */
+  revokedSessions?: number;
 }
 
 /** A group of users (PRODUCT.md "Authentication policies"; server/groups/groups.ts). */

@@ -430,6 +430,7 @@ export const SecurityKeyPolicyBody = Type.Object(
     }),
     metadataBlob: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_METADATA_BLOB_CHARS, description: 'An MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/); with fido_mds, absent keeps the one uploaded before.' })),
     trustedRoots: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16_384 }), { maxItems: 20, description: 'PEM root certificates (own_roots).' })),
+    acknowledged: Type.Optional(Type.Boolean({ description: '"I understand": required (acknowledgement_required) when the save signs users out: 2FA is required and the rule leaves them without a method. The preview ignores it.' })),
   },
   strict,
 );

@@ -54,6 +54,19 @@ test('adoption: chart with its table, split, deployment-day countdown with who i
   assert.equal(csv[0], 'date,users,with_any_method,with_authenticator_app,with_security_key,with_both');
   assert.equal(csv.length, 8);
   assert.match(csv[7]!, /^\d{4}-\d{2}-\d{2},3,1,1,0,0$/);
+
+  // By group: only its members, over every day, on screen and in the CSV.
+  const { users } = await account.admin.api.call<{ users: { id: string; email: string }[] }>('GET', '/account/users?q=ben');
+  const { group } = await account.admin.api.call<{ group: { id: string } }>('POST', '/account/groups', { name: 'Supervisors' });
+  await account.admin.api.call('PUT', `/account/groups/${group.id}/members`, { userIds: users.map((u) => u.id) });
+  await admin.page.reload();
+  await panel.getByLabel('Group').selectOption({ label: 'Supervisors' });
+  await admin.page.waitForFunction(
+    () => /of 1 had a second factor/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('[data-testid="adoption"] figure')?.textContent ?? ''),
+  );
+  const [groupDownload] = await Promise.all([admin.page.waitForEvent('download'), panel.getByRole('button', { name: 'Export CSV' }).click()]);
+  const groupCsv = (await readFile((await groupDownload.path())!, 'utf8')).trimEnd().split('\r\n');
+  assert.match(groupCsv.at(-1)!, /^\d{4}-\d{2}-\d{2},1,0,0,0,0$/);
   await admin.context.close();
 });
 

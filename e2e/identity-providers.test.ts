@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../server/testing/oidc-provider.js';
+import { metadataXml, newSigningKey } from '../server/testing/saml-idp.js';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
 import { openConsole, recordScreen, signInWithCode } from './support/console-browser.js';
 import { password, seedAccount } from './support/identity-api.js';
@@ -33,7 +34,7 @@ test('the admin adds an identity provider and turns SSO only on with herself as 
 
   const providers = admin.page.getByRole('region', { name: 'Identity providers' });
   await providers.getByText('No identity provider yet.').waitFor();
-  await providers.getByRole('button', { name: 'Add an OpenID Connect provider' }).click();
+  await providers.getByRole('button', { name: 'Add an identity provider' }).click();
   await providers.getByLabel('Name').fill('Okta');
   await providers.getByLabel('Issuer').fill(provider.issuer);
   await providers.getByLabel('Client ID').fill(provider.clientId);
@@ -45,6 +46,21 @@ test('the admin adds an identity provider and turns SSO only on with herself as 
   assert.match(await providers.getByLabel('Sign-in link for agents').inputValue(), /#\/sign-in\?account=acme$/);
   const listed = await account.admin.api.call<{ providers: { name: string; trustMfa: boolean }[] }>('GET', '/account/identity-providers');
   assert.deepEqual(listed.providers.map((p) => [p.name, p.trustMfa]), [['Okta', true]]);
+
+  // A SAML 2.0 provider from its metadata XML; the screen then gives what to tell that IdP.
+  const idpKey = await newSigningKey('Entra test');
+  await providers.getByRole('button', { name: 'Add an identity provider' }).click();
+  await providers.getByLabel('SAML 2.0').check();
+  await providers.getByLabel('Name').fill('Entra ID');
+  await providers.getByLabel('Identity provider metadata (XML)').fill(metadataXml('https://sts.example.test/entra', 'https://login.example.test/saml2', idpKey.certificate));
+  await providers.getByRole('button', { name: 'Add provider' }).click();
+  await providers.getByRole('cell', { name: 'Entra ID', exact: true }).waitFor();
+  assert.match(await providers.getByLabel('Assertion consumer service (reply) URL').inputValue(), /\/api\/v1\/sso\/saml\/acs$/);
+  const samlListed = await account.admin.api.call<{ providers: { name: string; type: string; serviceProvider?: { entityId: string } }[] }>('GET', '/account/identity-providers');
+  const entra = samlListed.providers.find((p) => p.name === 'Entra ID');
+  assert.equal(entra?.type, 'saml');
+  assert.equal(await providers.getByLabel('Entity ID (audience) and metadata address').inputValue(), entra?.serviceProvider?.entityId);
+  await recordScreen(admin.page, 'admin-single-sign-on-saml', { fullPage: true });
 
   // SSO only: nobody named cannot be saved; naming herself saves it.
   const ssoOnly = admin.page.getByRole('region', { name: 'Single sign-on only' });

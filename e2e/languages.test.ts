@@ -303,6 +303,10 @@ for (const language of languages) {
     await a.getByRole('heading', { name: m('adoption.title') }).waitFor();
     await a.locator('.recharts-surface').first().waitFor();
     await check(walk, a, 'admin-adoption');
+    await a.goto('/#/admin/sso');
+    await a.getByRole('heading', { name: m('idp.providersTitle') }).waitFor();
+    await a.getByText(m('idp.noProviders')).waitFor();
+    await check(walk, a, 'admin-single-sign-on');
     await desk.context.close();
 
     // The newcomer: the deployment-day banner; then 2FA required now signs him out, and the

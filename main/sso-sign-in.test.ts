@@ -126,6 +126,8 @@ describe('desktop: sign in with the account\'s identity provider', () => {
     op.nextLogin = { accountId: 'admin-sub', amr: ['pwd', 'otp'] };
     const again = await invoke<{ session: { state: string } }>('signInWithSso', { account: 'desk', provider: providerId });
     assert.ok(again.ok && again.value.session.state === 'active', JSON.stringify(again));
+    // Signed out again: a held session keeps its event stream (and its reconnects) alive.
+    await invoke('signOut');
   });
 
   test('the arguments are checked before anything leaves main', async () => {

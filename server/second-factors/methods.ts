@@ -10,7 +10,7 @@ import { releaseBreakGlass } from '../sso/sign-in-settings.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at' | 'discoverable'>) {
+export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'created_at' | 'last_used_at' | 'discoverable' | 'outside_rule'>) {
   return {
     id: m.id,
     type: m.type,
@@ -19,6 +19,8 @@ export function methodView(m: Pick<MethodsTable, 'id' | 'type' | 'name' | 'creat
     lastUsedAt: m.last_used_at === null ? null : new Date(Number(m.last_used_at)).toISOString(),
     // A security key registered for sign-in without a password (second-factors/passkeys.ts).
     ...(m.type === 'security_key' ? { passwordless: m.discoverable === 1 } : {}),
+    // A key of a model the account's rule no longer accepts: it must be replaced (key-models.ts).
+    ...(m.outside_rule === 1 ? { outsideRule: true } : {}),
   };
 }
 export type MethodView = ReturnType<typeof methodView>;
@@ -27,7 +29,7 @@ export type MethodView = ReturnType<typeof methodView>;
 export async function listMethods(db: Db, userId: string): Promise<MethodView[]> {
   const rows = await db
     .selectFrom('methods')
-    .select(['id', 'type', 'name', 'created_at', 'last_used_at', 'discoverable'])
+    .select(['id', 'type', 'name', 'created_at', 'last_used_at', 'discoverable', 'outside_rule'])
     .where('user_id', '=', userId)
     .where('confirmed', '=', 1)
     .execute();
@@ -38,12 +40,14 @@ export async function listMethods(db: Db, userId: string): Promise<MethodView[]>
   return rows.map(methodView);
 }
 
+/** Confirmed methods that count: a key outside the account's key rule is none (key-models.ts). */
 export async function countMethods(db: Db, userId: string): Promise<number> {
   const row = await db
     .selectFrom('methods')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('user_id', '=', userId)
     .where('confirmed', '=', 1)
+    .where('outside_rule', '=', 0)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -84,7 +88,8 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     .returning(['require_two_factor', 'second_factor_policy'])
     .executeTakeFirstOrThrow();
   const method = await findOwnMethod(trx, input.userId, input.methodId);
-  const remaining = (await countMethods(trx, input.userId)) - 1;
+  // A key outside the rule counted for nothing: removing it leaves as many methods as before.
+  const remaining = (await countMethods(trx, input.userId)) - (method.outside_rule === 1 ? 0 : 1);
   // Required of this user: the account requires it and its scope holds them (read under the
   // account's lock, which a membership or role change also takes before it signs anyone out).
   const required = account.require_two_factor === 1 && (await isInScope(trx, input.userId));

@@ -123,6 +123,7 @@ export async function findPasskey(db: Db, accountId: string, credentialId: strin
       'm.public_key',
       'm.sign_count',
       'm.transports',
+      'm.outside_rule',
       'u.id as user_id',
       'u.name as user_name',
       'u.email as user_email',

@@ -207,7 +207,7 @@ export async function verifySecurityKeyAssertion(
   const { challenge: expectedChallenge } = await consumeChallenge(db, input.sessionId, ['authentication']);
   const key = await db
     .selectFrom('methods')
-    .select(['id', 'credential_id', 'public_key', 'sign_count', 'transports'])
+    .select(['id', 'credential_id', 'public_key', 'sign_count', 'transports', 'outside_rule'])
     .where('user_id', '=', input.userId)
     .where('type', '=', 'security_key')
     .where('confirmed', '=', 1)
@@ -217,14 +217,19 @@ export async function verifySecurityKeyAssertion(
   return checkAssertion(db, rp, key, { response: input.response, expectedChallenge, requireUserVerification: input.userVerification === 'required' });
 }
 
+/** What the holder of a key outside the account's rule is told (key-models.ts). */
+const OUTSIDE_RULE = 'Your administrator no longer accepts this security key model. Use another method, then add a key your administrator accepts.';
+
 /**
  * Checks an assertion against one stored key and, when it verifies, moves the key's sign
- * counter and last use. Shared by the second step and the sign-in with a key alone.
+ * counter and last use. Shared by the second step and the sign-in with a key alone. A key
+ * outside the account's rule is refused (security_key_model_not_allowed) once its signature
+ * verified: only its holder learns why.
  */
 export async function checkAssertion(
   db: Db,
   rp: RelyingParty,
-  key: Pick<MethodsTable, 'id' | 'credential_id' | 'public_key' | 'sign_count' | 'transports'>,
+  key: Pick<MethodsTable, 'id' | 'credential_id' | 'public_key' | 'sign_count' | 'transports' | 'outside_rule'>,
   input: { response: AuthenticationResponseJSON; expectedChallenge: string; requireUserVerification: boolean },
 ): Promise<AssertionResult> {
   let verification;
@@ -251,10 +256,13 @@ export async function checkAssertion(
     return { ok: false, cloneSuspected, methodId: key.id, message: cloneSuspected ? COPY_SUSPECTED : message };
   }
   if (!verification.verified) return { ok: false, cloneSuspected: false, message: 'The signature did not verify.' };
+  const outside = key.outside_rule === 1;
+  // The counter moves either way (a copy is still detected); a refused key was not "used".
   await db
     .updateTable('methods')
-    .set({ sign_count: verification.authenticationInfo.newCounter, last_used_at: Date.now() })
+    .set({ sign_count: verification.authenticationInfo.newCounter, ...(outside ? {} : { last_used_at: Date.now() }) })
     .where('id', '=', key.id)
     .execute();
+  if (outside) throw new DomainError('security_key_model_not_allowed', OUTSIDE_RULE);
   return { ok: true, methodId: key.id };
 }

@@ -1,6 +1,6 @@
 // Sessions: opaque 256-bit tokens, stored only as their hash, in one of three states, with idle
 // and absolute expiry. Revocation marks the row (so a client learns why) and pushes an event.
-import type { Expression, Kysely, SqlBool, Transaction } from 'kysely';
+import type { Expression, Kysely, SelectQueryBuilder, SqlBool, Transaction } from 'kysely';
 import { hashToken, newId, newToken } from '../crypto/tokens.js';
 import { prepareQuery, preparedStatement } from '../store/prepared.js';
 import { judgeSession } from './assurance.js';
@@ -367,6 +367,12 @@ export class Sessions {
       userIds?: readonly string[] | undefined;
       /** Only `active` sessions (a scope that grows while the requirement is on: a session already enrolling goes on). */
       activeOnly?: boolean | undefined;
+      /**
+       * The users who are without a method, when the save itself takes their last one away
+       * (a security-key rule, second-factors/key-models.ts: their flags are still set, and the
+       * query applies the scope itself); replaces `acceptedMethodFlag`, `users` and `userIds`.
+       */
+      withoutMethod?: SelectQueryBuilder<Database & { u: UsersTable }, 'u', { id: string }> | undefined;
     },
     now = Date.now(),
   ): Promise<{ withoutMethod: { id: string; user_id: string }[]; passwordOnly: { id: string; user_id: string }[] }> {
@@ -380,6 +386,7 @@ export class Sessions {
       .where('expires_at', '>', now)
       .$if(input.activeOnly === true, (q) => q.where('state', '=', 'active'))
       .where('user_id', 'in', (eb) =>
+        input.withoutMethod ??
         eb
           .selectFrom('users as su')
           .select('su.id')

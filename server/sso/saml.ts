@@ -132,6 +132,11 @@ export function acsUrl(ctx: ServerContext): string {
   return ctx.rp.origins[0]! + API_PREFIX + operations.samlAcs.path;
 }
 
+/** A provider as the admin reads it; a SAML one with what to give the IdP (our entity id and ACS). */
+export function withServiceProvider<P extends { id: string; type: 'oidc' | 'saml' }>(ctx: ServerContext, provider: P): P & { serviceProvider?: { entityId: string; acsUrl: string } } {
+  return provider.type === 'saml' ? { ...provider, serviceProvider: { entityId: spEntityId(ctx, provider.id), acsUrl: acsUrl(ctx) } } : provider;
+}
+
 function samlOf(ctx: ServerContext, provider: IdentityProvidersTable, extra: Partial<SamlConfig> = {}): SAML {
   const idp = parseIdpMetadata(provider.metadata_xml ?? '');
   const entityId = spEntityId(ctx, provider.id);

@@ -837,6 +837,18 @@ const scimProvisioning: Migration = {
   },
 };
 
+/**
+ * Keys outside a saved security-key rule (second-factors/key-models.ts): 1 marks a confirmed key
+ * the account's rule refuses today. Every rule save sets it for all of the account's keys in one
+ * statement, and the users' method flags count only keys at 0, so such a key passes no second
+ * step and the users it leaves without a method are treated as without one.
+ */
+const keysOutsideRule: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('methods').addColumn('outside_rule', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -869,6 +881,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only': ssoOnly,
   // After sso-only (merged first): Kysely applies migrations in name order, new ones last.
   '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-scim': scimProvisioning,
+  // After scim (merged first): Kysely applies migrations in name order, new ones last.
+  '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language-not-me-admins-mailed-audit-streams-sign-in-networks-session-policy-sso-identity-providers-security-key-models-remembered-devices-saml-sso-only-scim-keys-outside-rule': keysOutsideRule,
 };
 
 export const migrationProvider: MigrationProvider = {

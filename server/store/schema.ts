@@ -120,6 +120,8 @@ export interface MethodsTable {
   discoverable?: number;
   /** The key's model (AAGUID) when its attestation was verified at registration; null: never attested. */
   aaguid?: string | null;
+  /** 1: the account's security-key rule refuses this key today (set at each rule save); it counts as no method. */
+  outside_rule?: number;
 }
 
 /** An account's security-key model rule (second-factors/key-models.ts); no row: any key. */

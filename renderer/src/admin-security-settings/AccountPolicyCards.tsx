@@ -1,4 +1,5 @@
-// Admin → Security Settings: how long sessions live and which networks sign-in is allowed from
+// Admin → Security Settings: how long sessions live, which networks sign-in is allowed from and
+// which security-key models are accepted (SecurityKeyModelsCard.tsx)
 // (PRODUCT.md "Authentication policies"). Each card commits one way: its own Save, with what is
 // not saved yet listed beside it (SaveBar), and a sensitive save asks for the second factor.
 import { useEffect, useState } from 'react';
@@ -11,16 +12,19 @@ import { useSession } from '../session-context';
 import { SaveBar } from './SaveBar';
 import { GraceCard } from './GraceCard';
 import { useSecuritySettings } from '../data/queries';
+import { SecurityKeyModelsCard } from './SecurityKeyModelsCard';
 
 export function AccountPolicyCards() {
   const sessionPolicy = useApiQuery('getSessionPolicy');
   const networkPolicy = useApiQuery('getNetworkPolicy');
   const settings = useSecuritySettings();
+  const keyPolicy = useApiQuery('getSecurityKeyPolicy');
   return (
     <>
       {settings.data ? <GraceCard saved={settings.data} /> : null}
       {sessionPolicy.data ? <SessionLifetimesCard saved={sessionPolicy.data} /> : sessionPolicy.error ? <Notice tone="error">{describeError(sessionPolicy.error)}</Notice> : null}
       {networkPolicy.data ? <SignInNetworksCard saved={networkPolicy.data} /> : networkPolicy.error ? <Notice tone="error">{describeError(networkPolicy.error)}</Notice> : null}
+      {keyPolicy.data ? <SecurityKeyModelsCard saved={keyPolicy.data} /> : keyPolicy.error ? <Notice tone="error">{describeError(keyPolicy.error)}</Notice> : null}
     </>
   );
 }

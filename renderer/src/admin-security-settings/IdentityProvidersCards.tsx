@@ -1,5 +1,6 @@
 // Admin → Single sign-on (PRODUCT.md "Enterprise sign-in"): the account's identity providers
-// (list, add, change, remove an OpenID Connect provider; the client secret is write-only), the
+// (list, add, change, remove an OpenID Connect provider, its client secret write-only, or a SAML
+// 2.0 provider from its metadata XML, with what to give that IdP: our entity id and ACS), the
 // link agents sign in with, and SSO only with its break-glass admins. Every change is sensitive:
 // it asks for the second factor first (useSession().sensitive).
 import { useEffect, useState, type FormEvent } from 'react';
@@ -78,8 +79,7 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
                 <td>{p.trustMfa ? t('common.on') : t('common.off')}</td>
                 <td>{p.jitProvisioning ? t('common.on') : t('common.off')}</td>
                 <td>
-                  {/* This form edits OpenID Connect providers; a SAML provider's metadata is changed through the API. */}
-                  {p.type === 'oidc' ? <><button type="button" className="button-link" onClick={() => setEditing(p)} aria-label={t('idp.editNamed', { name: p.name })}>{t('idp.edit')}</button>{' '}</> : null}
+                  <button type="button" className="button-link" onClick={() => setEditing(p)} aria-label={t('idp.editNamed', { name: p.name })}>{t('idp.edit')}</button>{' '}
                   <button type="button" className="button-link" onClick={() => void removeProvider(p)} aria-label={t('idp.removeNamed', { name: p.name })}>{t('idp.remove')}</button>
                 </td>
               </tr>
@@ -88,6 +88,16 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
         </table>
         </div>
       )}
+      {providers.filter((p) => p.serviceProvider).map((p) => (
+        <div className="field" key={`sp-${p.id}`}>
+          <p className="small">{t('idp.spFor', { name: p.name })}</p>
+          <label htmlFor={`sp-entity-${p.id}`}>{t('idp.spEntityId')}</label>
+          <input id={`sp-entity-${p.id}`} readOnly value={p.serviceProvider!.entityId} onFocus={(e) => e.target.select()} />
+          <label htmlFor={`sp-acs-${p.id}`}>{t('idp.spAcs')}</label>
+          <input id={`sp-acs-${p.id}`} readOnly value={p.serviceProvider!.acsUrl} aria-describedby={`sp-hint-${p.id}`} onFocus={(e) => e.target.select()} />
+          <p className="muted small" id={`sp-hint-${p.id}`}>{t('idp.spHint')}</p>
+        </div>
+      ))}
       {error ? <Notice tone="error">{error}</Notice> : null}
       {editing ? <ProviderForm provider={editing === 'new' ? null : editing} onDone={() => setEditing(null)} /> : (
         <button type="button" className="button-secondary" onClick={() => setEditing('new')}>{t('idp.add')}</button>
@@ -103,12 +113,18 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
   );
 }
 
-/** Adds (provider null) or changes an OpenID Connect provider. The secret is never shown: typed to set or replace it. */
+/**
+ * Adds (provider null) or changes a provider: OpenID Connect (issuer, client; the secret is never
+ * shown, typed to set or replace it) or SAML 2.0 (the IdP's metadata XML, pasted; kept when left
+ * empty on a change).
+ */
 function ProviderForm({ provider, onDone }: { provider: IdentityProvider | null; onDone: () => void }) {
   const t = useT();
   const { sensitive } = useSession();
   const add = useApiMutation('addIdentityProvider');
   const update = useApiMutation('updateIdentityProvider');
+  const [type, setType] = useState<'oidc' | 'saml'>(provider?.type ?? 'oidc');
+  const [metadataXml, setMetadataXml] = useState('');
   const [name, setName] = useState(provider?.name ?? '');
   const [issuer, setIssuer] = useState(provider?.issuer ?? '');
   const [clientId, setClientId] = useState(provider?.clientId ?? '');
@@ -125,14 +141,22 @@ function ProviderForm({ provider, onDone }: { provider: IdentityProvider | null;
     setBusy(true);
     setError(null);
     try {
+      const common = { name: name.trim(), trustMfa, mfaAcrValues, jitProvisioning: jit };
       const done = provider
         ? await sensitive(() =>
             update.mutateAsync({
               params: { id: provider.id },
-              body: { name: name.trim(), issuer: issuer.trim(), clientId: clientId.trim(), trustMfa, mfaAcrValues, jitProvisioning: jit, ...(clientSecret ? { clientSecret } : {}) },
+              body:
+                type === 'saml'
+                  ? { ...common, ...(metadataXml.trim() ? { metadataXml: metadataXml.trim() } : {}) }
+                  : { ...common, issuer: issuer.trim(), clientId: clientId.trim(), ...(clientSecret ? { clientSecret } : {}) },
             }),
           )
-        : await sensitive(() => add.mutateAsync({ body: { type: 'oidc', name: name.trim(), issuer: issuer.trim(), clientId: clientId.trim(), clientSecret, trustMfa, mfaAcrValues, jitProvisioning: jit } }));
+        : await sensitive(() =>
+            add.mutateAsync({
+              body: type === 'saml' ? { type, ...common, metadataXml: metadataXml.trim() } : { type, ...common, issuer: issuer.trim(), clientId: clientId.trim(), clientSecret },
+            }),
+          );
       if (done) onDone();
     } catch (failure) {
       setError(describeError(failure));
@@ -144,10 +168,29 @@ function ProviderForm({ provider, onDone }: { provider: IdentityProvider | null;
   return (
     <form className="stack" onSubmit={(e) => void submit(e)} aria-labelledby="provider-form-title">
       <h3 id="provider-form-title">{provider ? t('idp.editTitle', { name: provider.name }) : t('idp.addTitle')}</h3>
+      {provider ? null : (
+        <fieldset className="field">
+          <legend>{t('idp.type')}</legend>
+          <label className="checkbox">
+            <input type="radio" name="provider-type" value="oidc" checked={type === 'oidc'} onChange={() => setType('oidc')} /> {t('idp.typeOidc')}
+          </label>
+          <label className="checkbox">
+            <input type="radio" name="provider-type" value="saml" checked={type === 'saml'} onChange={() => setType('saml')} /> {t('idp.typeSaml')}
+          </label>
+        </fieldset>
+      )}
       <div className="field">
         <label htmlFor="provider-name">{t('idp.name')}</label>
         <input id="provider-name" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} />
       </div>
+      {type === 'saml' ? (
+        <div className="field">
+          <label htmlFor="provider-metadata">{t('idp.metadataXml')}</label>
+          <textarea id="provider-metadata" rows={8} spellCheck={false} required={!provider} value={metadataXml} aria-describedby="provider-metadata-hint" onChange={(e) => setMetadataXml(e.target.value)} />
+          <p className="muted small" id="provider-metadata-hint">{provider ? t('idp.metadataKeep') : t('idp.metadataHint')}</p>
+        </div>
+      ) : (
+      <>
       <div className="field">
         <label htmlFor="provider-issuer">{t('idp.issuer')}</label>
         <input id="provider-issuer" type="url" required spellCheck={false} value={issuer} aria-describedby="provider-issuer-hint" onChange={(e) => setIssuer(e.target.value)} />
@@ -162,6 +205,8 @@ function ProviderForm({ provider, onDone }: { provider: IdentityProvider | null;
         <input id="provider-client-secret" type="password" autoComplete="off" required={!provider} value={clientSecret} aria-describedby="provider-client-secret-hint" onChange={(e) => setClientSecret(e.target.value)} />
         <p className="muted small" id="provider-client-secret-hint">{provider ? t('idp.clientSecretKeep') : t('idp.clientSecretHint')}</p>
       </div>
+      </>
+      )}
       <div className="checkbox">
         <input id="provider-trust-mfa" type="checkbox" checked={trustMfa} aria-describedby="provider-trust-mfa-hint" onChange={(e) => setTrustMfa(e.target.checked)} />
         <div>
@@ -171,7 +216,7 @@ function ProviderForm({ provider, onDone }: { provider: IdentityProvider | null;
       </div>
       {trustMfa ? (
         <div className="field">
-          <label htmlFor="provider-acr">{t('idp.acrLabel')}</label>
+          <label htmlFor="provider-acr">{type === 'saml' ? t('idp.authnContextLabel') : t('idp.acrLabel')}</label>
           <textarea id="provider-acr" rows={2} spellCheck={false} value={acr} aria-describedby="provider-acr-hint" onChange={(e) => setAcr(e.target.value)} />
           <p className="muted small" id="provider-acr-hint">{t('idp.acrHint')}</p>
         </div>

@@ -7,6 +7,7 @@ import { Notice } from '../shared/Notice';
 import { downloadCsv } from '../shared/download';
 import { countdownText, deploymentDayText } from '../rollout/when';
 import { ADOPTION_PERIODS, useAdoption } from './useAdoption';
+import { useGroups } from '../data/queries';
 import './adoption.css';
 
 /** A UTC day (yyyy-mm-dd) as the admin's language writes it. */
@@ -47,9 +48,12 @@ function useNow(): number {
 export function AdoptionPanel() {
   const t = useT();
   const [days, setDays] = useState<number>(30);
-  const { adoption, error, moreMissing, exportCsv } = useAdoption(days);
+  const [groupId, setGroupId] = useState<string | null>(null);
+  const groups = useGroups().data?.groups ?? [];
+  const { adoption, error, moreMissing, exportCsv } = useAdoption(days, groupId);
   const now = useNow();
   const periodId = useId();
+  const groupFieldId = useId();
   const chartSummaryId = useId();
 
   async function save(part: 'days' | 'missing') {
@@ -78,6 +82,19 @@ export function AdoptionPanel() {
             ))}
           </select>
         </div>
+        {groups.length > 0 ? (
+          <div>
+            <label htmlFor={groupFieldId}>{t('adoption.group')}</label>
+            <select id={groupFieldId} value={groupId ?? ''} onChange={(e) => setGroupId(e.target.value || null)}>
+              <option value="">{t('adoption.everyone')}</option>
+              {groups.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div className="filter-actions">
           <button type="button" className="button-secondary" onClick={() => void save('days')}>
             {t('adoption.export')}

@@ -11,8 +11,9 @@ import { useState } from 'react';
 export const ADOPTION_PERIODS = [7, 30, 90, 365] as const;
 export const MISSING_PAGE = 50;
 
-export function useAdoption(days: number) {
-  const pages = useAdoptionPages(days, MISSING_PAGE);
+/** `groupId`: only that group's members (today's members, over every day); null: everyone. */
+export function useAdoption(days: number, groupId: string | null = null) {
+  const pages = useAdoptionPages(days, MISSING_PAGE, groupId);
   const [exportError, setExportError] = useState<string | null>(null);
   const adoption = joinMissing(pages.data?.pages);
   const error = exportError ?? (pages.error ? describeError(pages.error) : null);
@@ -25,7 +26,7 @@ export function useAdoption(days: number) {
   async function exportCsv(part: 'days' | 'missing'): Promise<string | null> {
     try {
       setExportError(null);
-      return await fetchAdoptionCsv(days, part);
+      return await fetchAdoptionCsv(days, part, groupId);
     } catch (failure) {
       setExportError(describeError(failure));
       return null;

@@ -112,7 +112,8 @@ export const fetchUsersCsv = (query: QueryValues<Pick<UserListQuery, 'q' | 'role
 export const fetchAuditCsv = (query: QueryValues<AuditFilter>) => run('exportAuditEvents', { query });
 
 /** The adoption figures as a CSV file: one row per day, or who is still missing. */
-export const fetchAdoptionCsv = (days: number, part: 'days' | 'missing') => run('exportAdoption', { query: { days: String(days), part } });
+export const fetchAdoptionCsv = (days: number, part: 'days' | 'missing', groupId: string | null = null) =>
+  run('exportAdoption', { query: { days: String(days), part, ...(groupId ? { groupId } : {}) } });
 
 /** How many users match now, asked afresh (for a sentence after a save, not a screen). */
 export async function fetchUserCount(query: Omit<UserListQuery, 'limit' | 'offset'>): Promise<number> {

@@ -31,7 +31,8 @@ export type ReadName =
   | 'listGroups'
   | 'getGroupMembers'
   | 'listIdentityProviders'
-  | 'getSignInSettings';
+  | 'getSignInSettings'
+  | 'getSecurityKeyPolicy';
 
 /** A query's key: the operation's name, then its input (left out when there is none). */
 export function keyOf<K extends CallName>(name: K, input?: InputOf<K>): readonly unknown[] {
@@ -103,6 +104,8 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   updateIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
   removeIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
   saveSignInSettings: ['getSignInSettings', 'listAuditEvents'],
+  // Keys outside a new rule stop counting: the users' methods and columns change with it.
+  saveSecurityKeyPolicy: ['getSecurityKeyPolicy', 'getMe', ...everyUserList],
   // Security activity and alerts.
   markAllSecurityActivityRead: ['listSecurityActivity'],
   markSecurityActivityRead: ['listSecurityActivity'],

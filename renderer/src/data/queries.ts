@@ -120,8 +120,8 @@ export function useUserPages(query: Omit<UserListQuery, 'limit' | 'offset'>, pag
  * Admin: 2FA adoption over the last `days`, with who is still missing for a deployment day,
  * `missingLimit` more at a time ("Show more"); every page is fetched again on a refetch.
  */
-export function useAdoptionPages(days: number, missingLimit: number) {
-  const query = { days: String(days), missingLimit: String(missingLimit) };
+export function useAdoptionPages(days: number, missingLimit: number, groupId: string | null = null) {
+  const query = { days: String(days), missingLimit: String(missingLimit), ...(groupId ? { groupId } : {}) };
   return useInfiniteQuery({
     queryKey: [...keyOf('getAdoption', { query }), 'pages'],
     queryFn: ({ pageParam }) => run('getAdoption', { query: { ...query, ...(pageParam ? { missingOffset: String(pageParam) } : {}) } }),

@@ -114,7 +114,8 @@ export function MySecurityScreen() {
                   <MethodRow
                     key={method.id}
                     method={method}
-                    isLast={methods.length === 1}
+                    // A key outside the account's rule counts for nothing: removing it never removes the last method.
+                    isLast={!method.outsideRule && methods.filter((m) => !m.outsideRule).length === 1}
                     enforced={enforced}
                     onChanged={(text, others) => {
                       setMessage({ tone: 'success', text });
@@ -221,6 +222,11 @@ function MethodRow({ method, isLast, enforced, onChanged }: { method: Method; is
           {method.passwordless ? t('mySecurity.passwordless') : ''}
           {t('mySecurity.addedUsed', { added: formatDateTime(method.createdAt), used: formatDateTime(method.lastUsedAt) })}
         </p>
+        {method.outsideRule ? (
+          <div data-testid="key-outside-rule">
+            <Notice tone="warning">{t('mySecurity.keyOutsideRule')}</Notice>
+          </div>
+        ) : null}
         {removalBlocked && mode === 'view' ? (
           <p className="small muted" id={`${id}-blocked`}>
             {t('mySecurity.onlyMethod')}

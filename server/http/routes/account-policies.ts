@@ -36,7 +36,7 @@ export function accountPolicyRoutes(app: FastifyInstance, ctx: ServerContext): v
     operations.saveSecurityKeyPolicy,
     async (request) => {
       const auth = authOf(request);
-      return saveSecurityKeyPolicy(ctx.db, {
+      return saveSecurityKeyPolicy(ctx.db, ctx.events, {
         accountId: auth.account.id,
         actorId: auth.user.id,
         policy: request.body,

@@ -12,7 +12,7 @@ import { sessionView } from '../../sessions/sessions.js';
 import { exchangeSsoCode, finishOidcCallback, finishSamlAcs, SsoRefused, startSsoSignIn, type CallbackOutcome } from '../../sessions/strategies/sso.js';
 import { addProvider, listProviders, removeProvider, signInProviders, updateProvider } from '../../sso/identity-providers.js';
 import { readSignInSettings, saveSignInSettings } from '../../sso/sign-in-settings.js';
-import { serviceProviderMetadata } from '../../sso/saml.js';
+import { serviceProviderMetadata, withServiceProvider } from '../../sso/saml.js';
 import { authOf } from '../auth.js';
 import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
 
@@ -37,11 +37,11 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { accountId: auth.account.id, actorId: auth.user.id, request: requestContext(request) };
   };
 
-  route(app, operations.listIdentityProviders, async (request) => ({ providers: await listProviders(db, authOf(request).account.id) }));
+  route(app, operations.listIdentityProviders, async (request) => ({ providers: (await listProviders(db, authOf(request).account.id)).map((p) => withServiceProvider(ctx, p)) }));
 
-  route(app, operations.addIdentityProvider, async (request) => ({ provider: await addProvider(db, ctx.box, actorOf(request), request.body) }));
+  route(app, operations.addIdentityProvider, async (request) => ({ provider: withServiceProvider(ctx, await addProvider(db, ctx.box, actorOf(request), request.body)) }));
 
-  route(app, operations.updateIdentityProvider, async (request) => ({ provider: await updateProvider(db, ctx.box, actorOf(request), request.params.id, request.body) }));
+  route(app, operations.updateIdentityProvider, async (request) => ({ provider: withServiceProvider(ctx, await updateProvider(db, ctx.box, actorOf(request), request.params.id, request.body)) }));
 
   route(app, operations.removeIdentityProvider, async (request) => {
     await removeProvider(db, actorOf(request), request.params.id);
