@@ -1,7 +1,7 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream, remember (SQLite, and PostgreSQL when its binaries
+// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream, remember, scim, sso (SQLite, and PostgreSQL when its binaries
 // are installed or DATABASE_URL is set; `enforce-sqlite`, `enforce-scope-sqlite` and `users-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
@@ -23,6 +23,8 @@ import { runStartup } from './startup.js';
 import { runAdoption } from './adoption.js';
 import { runAuditStream } from './audit-stream.js';
 import { runRemember } from './remembered-devices.js';
+import { runScim } from './scim.js';
+import { runSso } from './sso.js';
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
   totp: runTotp,
@@ -41,8 +43,11 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   adoption: () => runAdoption(),
   'audit-stream': () => runAuditStream(),
   remember: () => runRemember(),
+  // Issue 20: SCIM provisioning (10,000 creates, then 10,000 deactivations) and SSO sign-in end to end.
+  scim: () => runScim(),
+  sso: () => runSso(),
 };
-const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream', 'remember'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream', 'remember', 'scim', 'sso'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {
@@ -62,7 +67,7 @@ const machine = {
 if (!process.argv.includes('--one')) console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
 // Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
 // that hangs or crashes is reported and the others still run.
-const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, 'enforce-scope': 300_000, 'enforce-scope-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000 };
+const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, 'enforce-scope': 300_000, 'enforce-scope-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000, scim: 600_000, sso: 300_000 };
 
 if (process.argv.includes('--one')) {
   const name = names[0]!;
