@@ -27,7 +27,7 @@ import { totpCode } from '../server/testing/totp-reference.js';
 import { runLoad } from './lib/load.js';
 import { isMain, percentile, table, writeResults, type Figure } from './lib/report.js';
 import { withSeededServer } from './lib/scenario.js';
-import { freshDatabase, postgresAvailable, startPrivateCluster, type PrivateCluster } from './postgres.js';
+import { onEveryStore } from './postgres.js';
 import { BENCH_PASSWORD, insertMany, seedAgentsAtTheirDesks } from './lib/seed.js';
 
 const BACKLOG = Number(process.env.BENCH_STREAM_BACKLOG ?? 100_000);
@@ -99,26 +99,7 @@ const until = async (done: () => boolean, ms: number) => {
 
 /** Both stores: SQLite, then PostgreSQL (a private cluster unless DATABASE_URL names one). */
 export async function runAuditStream(log: (s: string) => void = (s) => console.log(s)): Promise<Figure[]> {
-  log('  SQLite');
-  const figures = await auditStreamOnce(undefined, log);
-  if (postgresAvailable() || process.env.DATABASE_URL) {
-    let cluster: PrivateCluster | undefined;
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      log('  starting a private PostgreSQL cluster');
-      cluster = await startPrivateCluster();
-      adminUrl = cluster.adminUrl;
-    }
-    const database = await freshDatabase(adminUrl, `agentdesk_bench_stream_${process.pid}`);
-    try {
-      log('  PostgreSQL');
-      figures.push(...(await auditStreamOnce(database.url, log)));
-    } finally {
-      await database.drop().catch(() => {});
-      await cluster?.stop();
-    }
-  }
-  return figures;
+  return onEveryStore('stream', (databaseUrl) => auditStreamOnce(databaseUrl, log), log);
 }
 
 async function auditStreamOnce(databaseUrl: string | undefined, log: (s: string) => void): Promise<Figure[]> {

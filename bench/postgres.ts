@@ -48,3 +48,29 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
 export function freshDatabase(adminUrl: string, name = `agentdesk_bench_${process.pid}`) {
   return freshPostgresDatabase(adminUrl, name);
 }
+
+/**
+ * A benchmark on both stores: `once` on SQLite (no database URL), then on a fresh PostgreSQL
+ * database when PostgreSQL is there (a private cluster unless DATABASE_URL names one).
+ */
+export async function onEveryStore<T>(name: string, once: (databaseUrl: string | undefined) => Promise<T[]>, log: (s: string) => void): Promise<T[]> {
+  log('  SQLite');
+  const results = await once(undefined);
+  if (!postgresAvailable() && !process.env.DATABASE_URL) return results;
+  let cluster: PrivateCluster | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    log('  starting a private PostgreSQL cluster');
+    cluster = await startPrivateCluster();
+    adminUrl = cluster.adminUrl;
+  }
+  const database = await freshDatabase(adminUrl, `agentdesk_bench_${name}_${process.pid}`);
+  try {
+    log('  PostgreSQL');
+    results.push(...(await once(database.url)));
+  } finally {
+    await database.drop().catch(() => {});
+    await cluster?.stop();
+  }
+  return results;
+}

@@ -23,7 +23,7 @@ import { isMain, percentile, table, writeResults, type Figure } from './lib/repo
 import { withSeededServer } from './lib/scenario.js';
 import { cpuMsOf } from './lib/server-process.js';
 import { benchPasswordHash, seedAccount } from './lib/seed.js';
-import { freshDatabase, postgresAvailable, startPrivateCluster, type PrivateCluster } from './postgres.js';
+import { onEveryStore } from './postgres.js';
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_SCIM_CONCURRENCY ?? 8);
@@ -125,26 +125,7 @@ async function runPhase(serverPid: number, count: number, tokens: string[], requ
 
 /** Both stores: SQLite, then PostgreSQL (a private cluster unless DATABASE_URL names one). */
 export async function runScim(log: (s: string) => void = (s) => console.log(s)): Promise<Figure[]> {
-  log('  SQLite');
-  const figures = await scimOnce(undefined, log);
-  if (postgresAvailable() || process.env.DATABASE_URL) {
-    let cluster: PrivateCluster | undefined;
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      log('  starting a private PostgreSQL cluster');
-      cluster = await startPrivateCluster();
-      adminUrl = cluster.adminUrl;
-    }
-    const database = await freshDatabase(adminUrl, `agentdesk_bench_scim_${process.pid}`);
-    try {
-      log('  PostgreSQL');
-      figures.push(...(await scimOnce(database.url, log)));
-    } finally {
-      await database.drop().catch(() => {});
-      await cluster?.stop();
-    }
-  }
-  return figures;
+  return onEveryStore('scim', (databaseUrl) => scimOnce(databaseUrl, log), log);
 }
 
 async function scimOnce(databaseUrl: string | undefined, log: (s: string) => void): Promise<Figure[]> {
