@@ -40,6 +40,7 @@ export function describeValue(value: unknown, key = ''): string {
     return `${describeValue(change.from, key)} → ${describeValue(change.to, key)}`;
   }
   if (Array.isArray(value)) return value.map((v) => describeValue(v, key)).join(', ');
+  if (key === 'appliesTo' && typeof value === 'object') return describeScope(value as { everyone?: boolean; roles?: string[]; groupIds?: string[] });
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'string') {
     // Values that read differently depending on the detail they belong to ("kind" reads as "scope").
@@ -54,6 +55,13 @@ export function describeValue(value: unknown, key = ''): string {
     if (defaultName) return methodTypeLabel(defaultName);
   }
   return String(value);
+}
+
+/** Whom the 2FA requirement applies to (server/enforcement/requirement-scope.ts scopeForAudit): everyone, or roles and a number of groups. */
+function describeScope(scope: { everyone?: boolean; roles?: string[]; groupIds?: string[] }): string {
+  if (scope.everyone) return t('audit.value.appliesTo.everyone');
+  const roles = (scope.roles ?? []).map((role) => describeValue(role, 'role')).join(', ') || '—';
+  return t('audit.value.appliesTo.chosen', { roles, groups: scope.groupIds?.length ?? 0 });
 }
 
 /**

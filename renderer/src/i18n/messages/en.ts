@@ -793,6 +793,11 @@ export const en = {
   'audit.detail.byAdmin': "By an administrator",
   'audit.detail.imported': "Imported",
   'audit.detail.reason': "Reason",
+  'audit.detail.appliesTo': "Applies to",
+  'audit.detail.graceSignIns': "Grace sign-ins",
+  'audit.detail.graceUntil': "Grace until",
+  'audit.value.appliesTo.everyone': "everyone",
+  'audit.value.appliesTo.chosen': "roles: {roles}; groups: {groups, number}",
   'audit.detail.policy': "Policy",
 
   'audit.on': "on",

@@ -794,6 +794,11 @@ export const es: Record<MessageId, string> = {
   'audit.detail.byAdmin': "Por un administrador",
   'audit.detail.imported': "Importado",
   'audit.detail.reason': "Motivo",
+  'audit.detail.appliesTo': "Se aplica a",
+  'audit.detail.graceSignIns': "Plazo: inicios de sesión",
+  'audit.detail.graceUntil': "Plazo hasta",
+  'audit.value.appliesTo.everyone': "todos",
+  'audit.value.appliesTo.chosen': "roles: {roles}; grupos: {groups, number}",
   'audit.detail.policy': "Política",
 
   'audit.on': "activado",

@@ -794,6 +794,11 @@ export const ptBR: Record<MessageId, string> = {
   'audit.detail.byAdmin': "Por um administrador",
   'audit.detail.imported': "Importado",
   'audit.detail.reason': "Motivo",
+  'audit.detail.appliesTo': "Aplica-se a",
+  'audit.detail.graceSignIns': "Prazo: logins",
+  'audit.detail.graceUntil': "Prazo até",
+  'audit.value.appliesTo.everyone': "todos",
+  'audit.value.appliesTo.chosen': "funções: {roles}; grupos: {groups, number}",
   'audit.detail.policy': "Política",
 
   'audit.on': "ativado",
