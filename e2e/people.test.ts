@@ -101,6 +101,29 @@ test('keyboard only: the admin invites an agent, who opens the link, chooses a p
   await admin.context.close();
 });
 
+test('a screen chosen the moment the console appears stays chosen (the first screen\'s address never overwrites it)', async () => {
+  // Seen in CI as a flake: the admin went to Users right after signing in and landed back on
+  // Security Settings, because the first screen wrote its address after the new one was chosen.
+  // Here the choice is made in the same task that shows the console, before React's effects run.
+  const account = await seedAccount(journey.server.url, codes, 'hooli', 'Hooli');
+  const admin = await openConsole(journey.browser, journey.server.url);
+  await admin.page.evaluate(() => {
+    const g = globalThis as unknown as { document: { querySelector(s: string): unknown; documentElement: unknown }; location: { hash: string }; MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void } };
+    const observer = new g.MutationObserver(() => {
+      if (!g.document.querySelector('[data-testid="app-home"]')) return;
+      observer.disconnect();
+      g.location.hash = '#/admin/users';
+    });
+    observer.observe(g.document.documentElement, { childList: true, subtree: true });
+  });
+  await signInWithCode(admin.page, 'hooli', account.admin.email, account.admin.secret, codes);
+  await admin.page.getByRole('heading', { name: 'Users' }).waitFor();
+  await admin.page.waitForTimeout(500);
+  assert.match(admin.page.url(), /#\/admin\/users$/);
+  assert.equal(await admin.page.getByRole('heading', { name: 'Users' }).count(), 1);
+  await admin.context.close();
+});
+
 test('the row menu: keyboard-operable, feedback beside the row; filters; deactivate; the import preview', async () => {
   const account = await seedAccount(journey.server.url, codes, 'globex', 'Globex');
   await account.createUser('Dana Desk', 'dana@globex.test');

@@ -2,7 +2,7 @@
 // reload and the back and forward buttons keep the screen. The hash never reaches a server and
 // changing it is not a navigation, so it works alike in the web console and on the desktop's
 // app://agentdesk/ page (where main refuses every real navigation).
-import { useCallback, useEffect, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 
 export type AdminTab = 'security' | 'policies' | 'sso' | 'users' | 'audit' | 'adoption';
 export type Route = { view: 'security' } | { view: 'admin'; tab: AdminTab };
@@ -44,9 +44,16 @@ export function useRoute(allowed: (route: Route) => boolean, fallback: Route): [
   const named = parseRoute(hash);
   const route = named && allowed(named) ? named : fallback;
   const wanted = routeHash(route);
+  const latest = useRef({ allowed, fallback });
+  latest.current = { allowed, fallback };
   useEffect(() => {
     // The address of what is shown, in its one spelling: no new history entry, no hashchange.
-    if (window.location.hash !== wanted) window.history.replaceState(window.history.state, '', wanted);
+    // Decided from the address as it is now, not as it was at this render: it may have moved
+    // since (the admin chose Users a moment after signing in, before this effect ran), and a
+    // stale answer would put the old screen's address back over the one just chosen.
+    const now = parseRoute(window.location.hash);
+    const target = routeHash(now && latest.current.allowed(now) ? now : latest.current.fallback);
+    if (window.location.hash !== target) window.history.replaceState(window.history.state, '', target);
   }, [hash, wanted]);
   const go = useCallback((next: Route) => {
     const target = routeHash(next);
