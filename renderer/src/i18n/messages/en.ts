@@ -964,7 +964,7 @@ export const en = {
   "settings.grace.none": "No grace: users who must set up two-factor authentication do it at their next sign-in.",
   'admin.tab.sso': "Single sign-on",
   'idp.providersTitle': "Identity providers",
-  'idp.providersIntro': "Agents sign in through your identity provider (Okta, Entra ID, Google…). A provider is saved only once its OpenID configuration could be read.",
+  'idp.providersIntro': "Agents sign in through your identity provider (Okta, Entra ID, Google…). An OpenID Connect provider is saved only once its configuration could be read; a SAML provider, once its metadata checks out.",
   'idp.noProviders': "No identity provider yet.",
   'idp.name': "Name",
   'idp.type': "Type",

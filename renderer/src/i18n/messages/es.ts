@@ -965,7 +965,7 @@ export const es: Record<MessageId, string> = {
   "settings.grace.none": "Sin plazo: quien deba configurar la autenticación de dos factores lo hará en su próximo inicio de sesión.",
   'admin.tab.sso': "Inicio de sesión único",
   'idp.providersTitle': "Proveedores de identidad",
-  'idp.providersIntro': "Los agentes inician sesión con su proveedor de identidad (Okta, Entra ID, Google…). Un proveedor se guarda solo cuando se pudo leer su configuración OpenID.",
+  'idp.providersIntro': "Los agentes inician sesión con su proveedor de identidad (Okta, Entra ID, Google…). Un proveedor OpenID Connect se guarda solo cuando se pudo leer su configuración; uno SAML, cuando sus metadatos son válidos.",
   'idp.noProviders': "Todavía no hay ningún proveedor de identidad.",
   'idp.name': "Nombre",
   'idp.type': "Tipo",

@@ -965,7 +965,7 @@ export const ptBR: Record<MessageId, string> = {
   "settings.grace.none": "Sem prazo: quem precisar configurar a autenticação de dois fatores fará isso no próximo login.",
   'admin.tab.sso': "Login único",
   'idp.providersTitle': "Provedores de identidade",
-  'idp.providersIntro': "Os agentes entram pelo seu provedor de identidade (Okta, Entra ID, Google…). Um provedor só é salvo depois que sua configuração OpenID pôde ser lida.",
+  'idp.providersIntro': "Os agentes entram pelo seu provedor de identidade (Okta, Entra ID, Google…). Um provedor OpenID Connect só é salvo depois que sua configuração pôde ser lida; um SAML, depois que seus metadados forem validados.",
   'idp.noProviders': "Ainda não há provedor de identidade.",
   'idp.name': "Nome",
   'idp.type': "Tipo",

@@ -965,7 +965,7 @@ export const ptPT: Record<MessageId, string> = {
   "settings.grace.none": "Sem prazo: quem tiver de configurar a autenticação de dois fatores fá-lo no próximo início de sessão.",
   'admin.tab.sso': "Início de sessão único",
   'idp.providersTitle': "Fornecedores de identidade",
-  'idp.providersIntro': "Os agentes iniciam sessão pelo seu fornecedor de identidade (Okta, Entra ID, Google…). Um fornecedor só é guardado depois de a sua configuração OpenID ter sido lida.",
+  'idp.providersIntro': "Os agentes iniciam sessão pelo seu fornecedor de identidade (Okta, Entra ID, Google…). Um fornecedor OpenID Connect só é guardado depois de a sua configuração ter sido lida; um SAML, depois de os seus metadados serem validados.",
   'idp.noProviders': "Ainda não há fornecedor de identidade.",
   'idp.name': "Nome",
   'idp.type': "Tipo",
