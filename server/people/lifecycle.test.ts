@@ -121,6 +121,40 @@ describe('user lifecycle', () => {
     }
   });
 
+  test('Attack: parallel deactivations of the last admins (by the identity provider, all at once, among agents) leave no admin — one admin stays active, every agent goes', async () => {
+    // An agent's deactivation takes only that user's turn (people/lifecycle.ts), so deactivations
+    // run side by side; an admin's must still wait for the account's, or two parallel checks each
+    // see the other admin active and both go through.
+    const race = await createAccount(server, 'race');
+    const first = await signIn(server, 'race', race.user.email);
+    const token = (await enrolTotp(server, first.token)).token ?? first.token;
+    const admins = [race.user.id];
+    for (const name of ['Ada', 'Abe']) admins.push((await createUser(server, token, 'race', name, 'admin')).id);
+    const agents: string[] = [];
+    for (const name of ['Ann', 'Bob', 'Cy', 'Di']) agents.push((await createUser(server, token, 'race', name)).id);
+    const created = await server.call('POST', '/account/scim-tokens', { token, body: { name: 'Race' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const active = (id: string, value: boolean) =>
+      fetch(`${server.url}/scim/v2/Users/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${created.body.token}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: value } }] }),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as { active?: boolean; scimType?: string } }));
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all([...admins, ...agents].map((id) => active(id, false)));
+      const byAdmins = answers.slice(0, admins.length);
+      assert.ok(
+        answers.slice(admins.length).every((a) => a.status === 200 && a.body.active === false),
+        JSON.stringify(answers.slice(admins.length)),
+      );
+      const left = await server.db.selectFrom('users').select('id').where('id', 'in', admins).where('role', '=', 'admin').where('status', '=', 'active').execute();
+      assert.equal(left.length, 1, `active admins left: ${left.length}; ${JSON.stringify(byAdmins)}`);
+      assert.equal(byAdmins.filter((a) => a.status === 200).length, admins.length - 1);
+      assert.equal(byAdmins.filter((a) => a.status === 400 && a.body.scimType === 'mutability').length, 1);
+      for (const id of [...admins, ...agents]) assert.equal((await active(id, true)).status, 200);
+    }
+  });
+
   test('deleting a user removes them; the audit log keeps their name and email', async () => {
     const u = await createUser(server, adminToken, slug, 'Gone');
     const s = await signIn(server, slug, u.email);

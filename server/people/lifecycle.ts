@@ -1,9 +1,13 @@
 // A user's lifecycle, by an admin: change the role, deactivate (signed out everywhere at once,
 // sign-in, invitations and resets refused; nothing deleted), reactivate, delete. The account
-// always keeps an active admin: the check runs inside the transaction after locking the
-// account row, so two admins demoting each other at once cannot both succeed.
+// always keeps an active admin: a change that can touch the account's admins (any role change,
+// or any change to an admin) runs after locking the account row, so two admins demoting each
+// other at once cannot both succeed. A change to an agent locks only that user's row: the rules
+// across users (the last admin, the break-glass admins, SSO only) are all about admins, and an
+// agent stays an agent while its row is held, so an identity provider deactivating thousands of
+// agents does not make each wait for the one before it (docs/performance.md, SCIM).
 import { endRemembrances } from '../sessions/remembered-devices.js';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
@@ -38,16 +42,44 @@ async function lockAccount(trx: Transaction<Database>, accountId: string): Promi
   await trx.updateTable('accounts').set({ name: sql`name` }).where('id', '=', accountId).execute();
 }
 
-async function lockedUser(trx: Transaction<Database>, accountId: string, userId: string) {
-  await lockAccount(trx, accountId);
-  const user = await trx
+/** Thrown inside the transaction when the user turns out to be an admin: it runs again holding the account. */
+class AccountLockNeeded extends Error {}
+
+/**
+ * The user's row, locked for the transaction. With `holdAccount` the account row is locked first
+ * (the order every change to an account's admins takes). Without it only the user's row is
+ * locked (PostgreSQL: `FOR NO KEY UPDATE`, which still lets rows that refer to the user be
+ * written; SQLite has one writer, the transaction itself), and finding an admin there throws
+ * AccountLockNeeded: locking the account after the user would invert that order.
+ */
+async function lockedUser(trx: Transaction<Database>, accountId: string, userId: string, holdAccount: boolean) {
+  if (holdAccount) await lockAccount(trx, accountId);
+  let query = trx
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash', 'provisioned_via'])
+    .select(['id', 'name', 'email', 'role', 'status', 'language', 'password_hash', 'provisioned_via', 'break_glass'])
     .where('id', '=', userId)
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
+    .where('account_id', '=', accountId);
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) query = query.forNoKeyUpdate();
+  const user = await query.executeTakeFirst();
   if (!user) throw new DomainError('not_found', 'No such user in this account.');
+  if (!holdAccount && (user.role === 'admin' || user.break_glass === 1)) throw new AccountLockNeeded();
   return user;
+}
+
+/**
+ * Runs `change` in a transaction with the user's row locked, and the account's too when the
+ * change can touch the account's admins: when `touchesRole`, or when the user is an admin (found
+ * under the lock, then run again from the start holding the account).
+ */
+async function inUsersTurn<T>(db: Kysely<Database>, accountId: string, userId: string, touchesRole: boolean, change: (trx: Transaction<Database>, user: Awaited<ReturnType<typeof lockedUser>>) => Promise<T>): Promise<T> {
+  const run = (holdAccount: boolean) => db.transaction().execute(async (trx) => change(trx, await lockedUser(trx, accountId, userId, holdAccount)));
+  if (touchesRole) return run(true);
+  try {
+    return await run(false);
+  } catch (error) {
+    if (!(error instanceof AccountLockNeeded)) throw error;
+    return run(true);
+  }
 }
 
 /** Refuses when `user` is the account's last active admin and the change would end that. */
@@ -71,14 +103,14 @@ export interface UserChange {
 }
 
 export async function changeUser(db: Kysely<Database>, events: SessionEvents, actor: Actor, userId: string, change: UserChange) {
-  const result = await db.transaction().execute(async (trx) => {
-    const user = await lockedUser(trx, actor.accountId, userId);
+  const result = await inUsersTurn(db, actor.accountId, userId, change.role !== undefined, async (trx, user) => {
     const status = user.status ?? 'active';
     const demoting = change.role !== undefined && change.role !== user.role && user.role === 'admin';
     const deactivating = change.status === 'deactivated' && status !== 'deactivated';
     if (demoting || deactivating) {
       await keepAnActiveAdmin(trx, actor.accountId, { ...user, status });
-      await releaseBreakGlass(trx, actor.accountId, user.id);
+      // Read under the lock: only a change holding the account (or this row) sets it.
+      if (user.break_glass === 1) await releaseBreakGlass(trx, actor.accountId, user.id);
     }
     let sessionIds: string[] = [];
     let enteredScope: Revocations = { two_factor_required: [], security_key_required: [] };
@@ -119,10 +151,9 @@ export async function changeUser(db: Kysely<Database>, events: SessionEvents, ac
 
 /** Deletes the user and everything of theirs; audit entries keep their name and email. */
 export async function deleteUser(db: Kysely<Database>, events: SessionEvents, actor: Actor, userId: string) {
-  const sessionIds = await db.transaction().execute(async (trx) => {
-    const user = await lockedUser(trx, actor.accountId, userId);
+  const sessionIds = await inUsersTurn(db, actor.accountId, userId, false, async (trx, user) => {
     await keepAnActiveAdmin(trx, actor.accountId, { ...user, status: user.status ?? 'active' });
-    await releaseBreakGlass(trx, actor.accountId, user.id);
+    if (user.break_glass === 1) await releaseBreakGlass(trx, actor.accountId, user.id);
     // Ended (and told) before the rows go, so a connected client returns to sign-in at once.
     const ids = await Sessions.revokeUsersSessions(trx, [user.id], 'deactivated');
     await trx.deleteFrom('users').where('id', '=', user.id).execute();
