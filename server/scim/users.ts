@@ -143,10 +143,10 @@ function userOfBody(body: unknown) {
 export async function createScimUser(sc: ScimContext, body: unknown) {
   const user = userOfBody(body);
   try {
-    const { id } = await sc.db.transaction().execute((trx) =>
-      createProvisionedUser(trx, provisioner(sc), { name: user.name, email: user.userName, externalId: user.externalId ?? null, status: user.active === false ? 'deactivated' : 'active' }),
-    );
-    return getScimUser(sc, id);
+    const row = { name: user.name, email: normalizeEmail(user.userName), scim_external_id: user.externalId ?? null, status: user.active === false ? ('deactivated' as const) : ('active' as const) };
+    const { id, createdAt } = await sc.db.transaction().execute((trx) => createProvisionedUser(trx, provisioner(sc), { name: row.name, email: row.email, externalId: row.scim_external_id, status: row.status }));
+    // Answered from what was written, not read back.
+    return userResource(sc.baseUrl, { ...row, id, created_at: createdAt });
   } catch (error) {
     throw error instanceof DomainError ? scimErrorOf(error) : error;
   }
@@ -155,7 +155,10 @@ export async function createScimUser(sc: ScimContext, body: unknown) {
 /** Applies a checked change: details first (a taken email refuses it all), then `active`. */
 async function applyChange(sc: ScimContext, row: UserRow, change: { userName?: string | undefined; name?: string | undefined; externalId?: string | null | undefined; active?: boolean | undefined }) {
   try {
-    await changeUserDetails(sc.db, provisioner(sc), row.id, { email: change.userName, name: change.name, externalId: change.externalId });
+    // A PATCH of `active` alone (an identity provider's deactivation) changes no details: no transaction for them.
+    if (change.userName !== undefined || change.name !== undefined || change.externalId !== undefined) {
+      await changeUserDetails(sc.db, provisioner(sc), row.id, { email: change.userName, name: change.name, externalId: change.externalId });
+    }
     const active = (row.status ?? 'active') !== 'deactivated';
     if (change.active !== undefined && change.active !== active) {
       await changeUser(sc.db, sc.events, lifecycleActor(sc), row.id, { status: change.active ? 'active' : 'deactivated' });
