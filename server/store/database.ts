@@ -7,6 +7,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpoints.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -92,6 +93,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   let poolState: Store['poolState'];
+  let checkpointer: Checkpointer | undefined;
   if (options.databaseUrl) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
@@ -119,11 +121,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // 35-37 us mapped (90,000 seeded sign-ins, 175 MB; docs/performance.md). Writes still go
     // through the WAL as before. Address space only, up to 1 GiB; a file larger reads the rest as before.
     file.pragma('mmap_size = 1073741824');
+    // Checkpoints run on a worker thread (store/checkpoints.ts); the writer's own only past the backstop.
+    file.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    checkpointer = startCheckpointer(path);
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file, options.onStatement) }) });
   }
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error } = await migrator.migrateToLatest();
   if (error) {
+    await checkpointer?.stop();
     await db.destroy();
     throw error;
   }
@@ -132,6 +138,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(poolState ? { poolState } : {}),
-    close: () => db.destroy(),
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
