@@ -30,7 +30,7 @@ describe('single sign-on with SAML 2.0 against samlify\'s identity provider', ()
   });
 
   /** An account with a SAML provider added from samlify's metadata, registered at samlify from our SP metadata. */
-  async function accountWithProvider(slug: string, atIdp: { entityId?: string; signResponse?: boolean } = {}) {
+  async function accountWithProvider(slug: string, atIdp: Parameters<SamlifyIdp['addServiceProvider']>[1] = {}) {
     const a = await flow.account(slug);
     const p = await flow.addProvider(a.adminToken);
     idp.addServiceProvider(await flow.spMetadata(p.id), atIdp);
@@ -87,6 +87,32 @@ describe('single sign-on with SAML 2.0 against samlify\'s identity provider', ()
     const xml = Buffer.from(signedIn.form.fields.SAMLResponse!, 'base64').toString();
     assert.equal(xml.match(/<ds:Signature\b/g)?.length, 2, 'two signatures: the Response and the assertion');
     assert.equal(await flow.stateOf(signedIn.token), 'active');
+  });
+
+  test('samlify signing only the Response (its record of us with WantAssertionsSigned="false") is refused: the assertion itself must be signed', async () => {
+    // PRODUCT.md: signed assertions required. saml-profiles §4.1.3.5 would also allow a signed Response around an
+    // unsigned assertion; our SP asks for signed assertions in its metadata (WantAssertionsSigned="true") and holds to it.
+    const a = await accountWithProvider('samlify-msgonly', { signAssertion: false });
+    const u = await flow.user(a.slug, a.adminToken, 'Ivo');
+    const before = await flow.sessions();
+    const result = await webSignIn(a.slug, a.provider.id, { email: u.email, classRef: MFA_CLASS });
+    const xml = Buffer.from(result.form.fields.SAMLResponse!, 'base64').toString();
+    assert.match(xml, /^<samlp:Response[^>]*><saml:Issuer>[^<]*<\/saml:Issuer><ds:Signature/, 'the Response is signed');
+    assert.equal(xml.match(/<ds:Signature\b/g)?.length, 1, 'the assertion is not');
+    await flow.refused(a, result, before, /assertion_validation: .*signature/i);
+  });
+
+  test('web: Okta\'s saml2:/saml2p: prefixes and Entra ID\'s unprefixed assertion (default namespace) are read alike', async () => {
+    for (const dialect of ['okta', 'entra'] as const) {
+      const a = await accountWithProvider(`samlify-${dialect}`, { dialect });
+      const u = await flow.user(a.slug, a.adminToken, 'Hugo');
+      const signedIn = await webSignIn(a.slug, a.provider.id, { email: u.email, name: 'Hugo Dialect', classRef: MFA_CLASS, nameId: 'persistent' });
+      const xml = Buffer.from(signedIn.form.fields.SAMLResponse!, 'base64').toString();
+      assert.match(xml, dialect === 'okta' ? /^<saml2p:Response[^>]*><saml2:Issuer>.*<saml2:Assertion / : /^<samlp:Response[^>]*><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">.*<Assertion [^>]*xmlns="urn:oasis:names:tc:SAML:2.0:assertion"/, dialect);
+      assert.equal(await flow.stateOf(signedIn.token), 'active', dialect);
+      const audit = await flow.lastAudit(a.id);
+      assert.deepEqual([audit.action, audit.details.acr, audit.details.mfaTrusted], ['sign_in.sso', MFA_CLASS, true], dialect);
+    }
   });
 
   test('desktop: the system browser, samlify, our ACS, the loopback code exchanged in main', async () => {

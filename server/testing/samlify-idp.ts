@@ -37,6 +37,39 @@ const RESPONSE_TEMPLATE =
   '<saml:Conditions NotBefore="{ConditionsNotBefore}" NotOnOrAfter="{ConditionsNotOnOrAfter}"><saml:AudienceRestriction><saml:Audience>{Audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>' +
   '<saml:AuthnStatement AuthnInstant="{AuthnInstant}" SessionIndex="{SessionIndex}"><saml:AuthnContext><saml:AuthnContextClassRef>{AuthnContextClassRef}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>' +
   '{AttributeStatement}</saml:Assertion></samlp:Response>';
+const ATTRIBUTES = [
+  { name: 'email', valueTag: 'email', nameFormat: BASIC, valueXsiType: 'xs:string' },
+  { name: 'name', valueTag: 'name', nameFormat: BASIC, valueXsiType: 'xs:string' },
+];
+
+/**
+ * How the IdP writes its XML for a service provider. 'samlify': its defaults (samlp:, saml:).
+ * 'okta': the saml2p: and saml2: prefixes Okta and Shibboleth use (samlify's tagPrefix).
+ * 'entra': Entra ID's shape, the assertion's elements in the default namespace
+ * (<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion">, unprefixed children).
+ */
+export type Dialect = 'samlify' | 'okta' | 'entra';
+
+type IdpSettings = Parameters<typeof samlify.IdentityProvider>[0];
+
+function dialectSettings(dialect: Dialect): Pick<IdpSettings, 'loginResponseTemplate' | 'tagPrefix'> {
+  if (dialect === 'okta') return { loginResponseTemplate: { context: RESPONSE_TEMPLATE, attributes: ATTRIBUTES }, tagPrefix: { protocol: 'saml2p', assertion: 'saml2' } };
+  if (dialect === 'samlify') return { loginResponseTemplate: { context: RESPONSE_TEMPLATE, attributes: ATTRIBUTES } };
+  const unprefixed = RESPONSE_TEMPLATE.replace(' xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{ID}"', ' ID="{ID}"')
+    .replace('<saml:Issuer>', '<Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">')
+    .replace('xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"', 'xmlns="urn:oasis:names:tc:SAML:2.0:assertion"')
+    .replace(/<(\/?)saml:/g, '<$1');
+  return {
+    loginResponseTemplate: {
+      context: unprefixed,
+      attributes: ATTRIBUTES,
+      additionalTemplates: {
+        attributeStatementTemplate: { context: '<AttributeStatement>{Attributes}</AttributeStatement>' },
+        attributeTemplate: { context: '<Attribute Name="{Name}" NameFormat="{NameFormat}"><AttributeValue xmlns:xs="{ValueXmlnsXs}" xmlns:xsi="{ValueXmlnsXsi}" xsi:type="{ValueXsiType}">{Value}</AttributeValue></Attribute>' },
+      },
+    },
+  };
+}
 
 /** Who signs in at the IdP next, and how. */
 export interface SamlifyLogin {
@@ -72,8 +105,11 @@ export interface SamlifyIdp {
    * Knows a service provider from its metadata XML. `entityId`: the IdP's record names another
    * entity id than the SP's own (a misconfigured or hostile IdP: the audience it writes is that).
    * `signResponse`: the Response is signed as well as the assertion (wantMessageSigned).
+   * `signAssertion: false`: the IdP's record says WantAssertionsSigned="false", so samlify signs
+   * the Response only (the assertion is covered by that signature, not by one of its own).
+   * `dialect`: how the IdP writes its XML for this SP (samlify's prefixes, Okta's, Entra ID's).
    */
-  addServiceProvider(metadataXml: string, options?: { entityId?: string; signResponse?: boolean }): void;
+  addServiceProvider(metadataXml: string, options?: { entityId?: string; signResponse?: boolean; signAssertion?: false; dialect?: Dialect }): void;
   close(): Promise<void>;
 }
 
@@ -84,16 +120,38 @@ const pem = (base64: string) => `-----BEGIN CERTIFICATE-----\n${base64.replace(/
 export async function startSamlifyIdp(): Promise<SamlifyIdp> {
   const key = await newSigningKey('samlify IdP');
   // Service providers by the entity id their AuthnRequest names as Issuer.
-  const serviceProviders = new Map<string, samlify.ServiceProviderInstance>();
-  let entity: samlify.IdentityProviderInstance;
+  const serviceProviders = new Map<string, { sp: samlify.ServiceProviderInstance; dialect: Dialect }>();
+  // One samlify IdP per dialect: the same entity id, key and endpoints.
+  const entities = new Map<Dialect, samlify.IdentityProviderInstance>();
+  const entityFor = (dialect: Dialect) => {
+    const made =
+      entities.get(dialect) ??
+      samlify.IdentityProvider({
+        entityID: idp.entityId,
+        signingCert: pem(key.certificate),
+        privateKey: key.key,
+        requestSignatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+        wantAuthnRequestsSigned: false,
+        nameIDFormat: [EMAIL_FORMAT],
+        singleSignOnService: [
+          { Binding: namespace.binding.redirect, Location: idp.ssoUrl },
+          { Binding: namespace.binding.post, Location: idp.ssoUrl },
+        ],
+        ...dialectSettings(dialect),
+      });
+    entities.set(dialect, made);
+    return made;
+  };
 
   async function answer(query: Record<string, string>): Promise<string> {
     const compressed = query.SAMLRequest;
     if (!compressed) throw new Error('no SAMLRequest');
     // Which SP is asking: the request's Issuer, read with samlify's own extractor.
     const peek = samlify.Extractor.extract(samlify.Utility.inflateString(compressed), samlify.Extractor.loginRequestFields);
-    const sp = serviceProviders.get(String(peek.issuer));
-    if (!sp) throw new Error(`unknown service provider ${String(peek.issuer)}`);
+    const known = serviceProviders.get(String(peek.issuer));
+    if (!known) throw new Error(`unknown service provider ${String(peek.issuer)}`);
+    const { sp } = known;
+    const entity = entityFor(known.dialect);
     const parsed = await entity.parseLoginRequest(sp, 'redirect', { query });
     const request = parsed.extract.request as Record<string, string>;
     const seen: ParsedAuthnRequest = { id: request.id!, spEntityId: String(parsed.extract.issuer), acs: request.assertionConsumerServiceUrl, relayState: query.RelayState };
@@ -158,38 +216,20 @@ export async function startSamlifyIdp(): Promise<SamlifyIdp> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  entity = samlify.IdentityProvider({
-    entityID: `${origin}/metadata`,
-    signingCert: pem(key.certificate),
-    privateKey: key.key,
-    requestSignatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    wantAuthnRequestsSigned: false,
-    nameIDFormat: [EMAIL_FORMAT],
-    singleSignOnService: [
-      { Binding: namespace.binding.redirect, Location: `${origin}/sso` },
-      { Binding: namespace.binding.post, Location: `${origin}/sso` },
-    ],
-    loginResponseTemplate: {
-      context: RESPONSE_TEMPLATE,
-      attributes: [
-        { name: 'email', valueTag: 'email', nameFormat: BASIC, valueXsiType: 'xs:string' },
-        { name: 'name', valueTag: 'name', nameFormat: BASIC, valueXsiType: 'xs:string' },
-      ],
-    },
-  });
   const idp: SamlifyIdp = {
-    entityId: entity.entityMeta.getEntityID(),
+    entityId: `${origin}/metadata`,
     ssoUrl: `${origin}/sso`,
     origin,
-    metadataXml: entity.getMetadata(),
+    metadataXml: '',
     key,
     nextLogin: { email: 'nobody@example.test' },
     requests: [],
     responses: [],
     addServiceProvider(metadataXml, options = {}) {
       const own = samlify.ServiceProvider({ metadata: metadataXml });
-      const recorded = options.entityId ? samlify.ServiceProvider({ metadata: metadataXml.replace(/entityID="[^"]*"/, `entityID="${esc(options.entityId)}"`), wantMessageSigned: options.signResponse }) : samlify.ServiceProvider({ metadata: metadataXml, wantMessageSigned: options.signResponse });
-      serviceProviders.set(own.entityMeta.getEntityID(), recorded);
+      let recorded = options.entityId ? metadataXml.replace(/entityID="[^"]*"/, `entityID="${esc(options.entityId)}"`) : metadataXml;
+      if (options.signAssertion === false) recorded = recorded.replace(/WantAssertionsSigned="true"/, 'WantAssertionsSigned="false"');
+      serviceProviders.set(own.entityMeta.getEntityID(), { sp: samlify.ServiceProvider({ metadata: recorded, wantMessageSigned: options.signResponse }), dialect: options.dialect ?? 'samlify' });
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -197,5 +237,6 @@ export async function startSamlifyIdp(): Promise<SamlifyIdp> {
         server.close(() => resolve());
       }),
   };
+  idp.metadataXml = entityFor('samlify').getMetadata();
   return idp;
 }
