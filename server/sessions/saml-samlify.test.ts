@@ -6,6 +6,7 @@
 // refusals (a replayed assertion, an audience that is not ours) run over real HTTP.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { enrolTotp, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 import { Browser } from '../testing/oidc-provider.js';
 import { formOf, MFA_CLASS, PASSWORD_CLASS, samlFlow } from '../testing/saml-flow.js';
@@ -42,7 +43,7 @@ describe('single sign-on with SAML 2.0 against samlify\'s identity provider', ()
     return flow.webSignIn(slug, providerId);
   }
 
-  test('the provider is added from samlify\'s metadata; samlify reads our SP metadata and parses our AuthnRequest', async () => {
+  test('the provider is added from samlify\'s metadata; samlify reads our SP metadata and parses our AuthnRequest, valid against the SAML schema', async () => {
     const a = await accountWithProvider('samlify-admin');
     assert.equal(a.provider.issuer, idp.entityId);
     assert.equal(a.provider.serviceProvider.acsUrl, flow.acs);
@@ -50,6 +51,15 @@ describe('single sign-on with SAML 2.0 against samlify\'s identity provider', ()
     // samlify's parse of our request (after its schema validation): our entity id, our ACS.
     assert.deepEqual([started.request.spEntityId, idp.requests.at(-1)!.acs], [a.provider.serviceProvider.entityId, flow.acs]);
     assert.equal(started.form.action, flow.acs, 'samlify posts to the ACS of our metadata');
+    // The schema check is real: the same request without its required Version is refused by samlify.
+    const start = await new Browser().post(`${server.base}/sessions/sso`, { account: a.slug, provider: a.provider.id, client: 'web' });
+    const url = new URL(start.body.authorizationUrl);
+    const request = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64')).toString();
+    assert.ok(request.includes(' Version="2.0"'), request);
+    url.searchParams.set('SAMLRequest', deflateRawSync(request.replace(' Version="2.0"', '')).toString('base64'));
+    const invalid = await fetch(url);
+    assert.equal(invalid.status, 400);
+    assert.match(await invalid.text(), /ERR_INVALID_XML/);
   });
 
   test('web: trustMfa on and an MFA AuthnContextClassRef: active at once, both factors passed, the cookie set', async () => {
