@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAccount, createUser, enrolTotp, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { openEvents } from '../testing/event-stream.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -180,6 +181,53 @@ describe('Grace per user', () => {
     assert.equal(refused.body.error.code, 'grace_exhausted');
     assert.equal(await auditCount('user.grace_extended'), 1 + 1 /* Dee's in the attack test */);
     assert.ok((await auditCount('user.grace_ended')) >= 1);
+  });
+
+  test('Attack: a user whose grace the admin ended keeps working in a postponed session', async () => {
+    // Attack: the admin ends a user's grace (a lost laptop, a leaver, a user who keeps putting it
+    // off); the session they postponed into lives on its whole lifetime, with no second factor.
+    const lea = await createUser(server, adminToken, slug, 'Lea');
+    const postponed = await postpone((await signIn(server, slug, lea.email)).token);
+    assert.equal(postponed.status, 200, JSON.stringify(postponed.body));
+    const token = postponed.body.token as string;
+    // An enrolment session of hers beside it: it may still enrol, so it goes on.
+    const enrolling = await signIn(server, slug, lea.email);
+    const stream = openEvents(server.base, token);
+    await stream.ready;
+    const ended = await setGrace(lea.id, { signInsLeft: 0, until: null });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal((await server.call('GET', '/me', { token })).status, 401, 'the postponed session ended with the grace');
+    assert.deepEqual((await stream.next('session.revoked')).data, { reason: 'two_factor_required' });
+    stream.close();
+    assert.deepEqual(ended.body, { grace: { signInsLeft: 0, until: null }, revokedSessions: 1 });
+    const revoked = await server.db.selectFrom('sessions').select(['revoked_reason']).where('user_id', '=', lea.id).where('postponed_at', 'is not', null).executeTakeFirstOrThrow();
+    assert.equal(revoked.revoked_reason, 'two_factor_required');
+    assert.equal((await server.call('GET', '/me', { token: enrolling.token })).body.session.state, 'enrollment_required');
+    // In the same audit entry as the grace change.
+    const entry = await server.db.selectFrom('audit_events').select('details').where('action', '=', 'user.grace_ended').where('subject_user_id', '=', lea.id).executeTakeFirstOrThrow();
+    const details = typeof entry.details === 'string' ? JSON.parse(entry.details) : entry.details;
+    assert.equal(details.revokedSessions, 1);
+    // Her next sign-in must enrol, and cannot postpone.
+    const again = await signIn(server, slug, lea.email);
+    assert.equal(again.session.state, 'enrollment_required');
+    assert.equal((await postpone(again.token)).body.error.code, 'grace_exhausted');
+  });
+
+  test('ending the grace of a user who has enrolled since leaves their session alone; extending one ends nothing', async () => {
+    const max = await createUser(server, adminToken, slug, 'Max');
+    const postponed = await postpone((await signIn(server, slug, max.email)).token);
+    assert.equal(postponed.status, 200);
+    const enrolled = await enrolTotp(server, postponed.body.token);
+    const nia = await createUser(server, adminToken, slug, 'Nia');
+    const nias = await postpone((await signIn(server, slug, nia.email)).token);
+    assert.equal(nias.status, 200);
+    const extended = await setGrace(nia.id, { signInsLeft: 4 });
+    assert.deepEqual(extended.body, { grace: { signInsLeft: 4, until: null }, revokedSessions: 0 });
+    assert.equal((await server.call('GET', '/me', { token: nias.body.token })).status, 200);
+    const ended = await setGrace(max.id, { signInsLeft: 0, until: null });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal(ended.body.revokedSessions, 0);
+    assert.equal((await server.call('GET', '/me', { token: enrolled.token })).status, 200, 'she enrolled: her session is no longer a postponed one');
   });
 
   test("changing a user's grace needs a recent second factor", async () => {
