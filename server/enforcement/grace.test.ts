@@ -253,6 +253,37 @@ describe('Grace per user', () => {
     assert.equal((await graceRow(jo.id))?.sign_ins_left, 1);
   });
 
+  test('before a deployment day, GET /me says the grace the user will have from that day: their own if set, else the account\'s', async () => {
+    const day = await createAccount(server, 'grace-day');
+    const dayAdmin = (await enrolTotp(server, (await signIn(server, 'grace-day', day.user.email)).token)).token;
+    const startsAt = new Date(Date.now() + 3 * DAY).toISOString();
+    const scheduled = await saveSettings({ requireTwoFactor: true, acknowledged: true, startsAt, graceSignIns: 2 }, dayAdmin);
+    assert.equal(scheduled.status, 200, JSON.stringify(scheduled.body));
+    const meOf = async (token: string) => (await server.call('GET', '/me', { token })).body.account;
+    const ola = await createUser(server, dayAdmin, 'grace-day', 'Ola');
+    const olas = await signIn(server, 'grace-day', ola.email);
+    assert.equal(olas.session.state, 'active', 'not required yet');
+    assert.equal((await meOf(olas.token)).twoFactorScheduledAt, startsAt);
+    assert.deepEqual((await meOf(olas.token)).graceOnDeploymentDay, { signInsLeft: 2, until: null });
+    assert.equal(await graceRow(ola.id), undefined, 'nothing is granted before the day');
+    // An admin set hers: that one, never the account's on top.
+    assert.equal((await setGrace(ola.id, { signInsLeft: 5 }, dayAdmin)).status, 200);
+    assert.deepEqual((await meOf(olas.token)).graceOnDeploymentDay, { signInsLeft: 5, until: null });
+    // The account's end date before the day gives none on the day; after it, until then.
+    const keepDay = { requireTwoFactor: false, acknowledged: false };
+    assert.equal((await saveSettings({ ...keepDay, graceSignIns: 0, graceUntil: new Date(Date.now() + DAY).toISOString() }, dayAdmin)).status, 200);
+    const pia = await createUser(server, dayAdmin, 'grace-day', 'Pia');
+    const pias = await signIn(server, 'grace-day', pia.email);
+    assert.equal((await meOf(pias.token)).twoFactorScheduledAt, startsAt, 'the day is still set');
+    assert.equal((await meOf(pias.token)).graceOnDeploymentDay, null);
+    const until = new Date(Date.now() + 5 * DAY).toISOString();
+    assert.equal((await saveSettings({ ...keepDay, graceUntil: until }, dayAdmin)).status, 200);
+    assert.deepEqual((await meOf(pias.token)).graceOnDeploymentDay, { signInsLeft: null, until });
+    // With a method there is nothing to postpone.
+    const enrolled = await enrolTotp(server, pias.token);
+    assert.equal('graceOnDeploymentDay' in (await meOf(enrolled.token)), false);
+  });
+
   test('bad input is refused with 400 and a stable code, and changes nothing', async () => {
     const kim = await createUser(server, adminToken, slug, 'Kim');
     await setGrace(kim.id, { signInsLeft: 2 });

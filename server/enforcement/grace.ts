@@ -79,6 +79,17 @@ export function accountGraceChange(change: { graceSignIns?: number | undefined; 
 }
 
 /**
+ * The account's grace as a user is granted it at `at` (null when that gives none): the count if
+ * any, the end date only if it is still ahead then.
+ */
+function accountGrant(account: { grace_sign_ins?: number | null | undefined; grace_until?: number | null | undefined }, at: number): GraceRow | null {
+  const signIns = Number(account.grace_sign_ins ?? 0);
+  const until = account.grace_until != null && Number(account.grace_until) > at ? Number(account.grace_until) : null;
+  if (signIns === 0 && until === null) return null;
+  return { sign_ins_left: signIns > 0 ? signIns : null, until };
+}
+
+/**
  * The user must enrol at this sign-in: their grace, granted now from the account's if they
  * never had one. A user who had one keeps it as it is (spent or not).
  */
@@ -86,10 +97,8 @@ export async function grantGrace(trx: Db, input: { userId: string; accountId: st
   const existing = await trx.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', input.userId).executeTakeFirst();
   if (existing) return graceView(existing);
   const account = await trx.selectFrom('accounts').select(['grace_sign_ins', 'grace_until']).where('id', '=', input.accountId).executeTakeFirstOrThrow();
-  const signIns = Number(account.grace_sign_ins ?? 0);
-  const until = account.grace_until != null && Number(account.grace_until) > now ? Number(account.grace_until) : null;
-  if (signIns === 0 && until === null) return null;
-  const row = { sign_ins_left: signIns > 0 ? signIns : null, until };
+  const row = accountGrant(account, now);
+  if (!row) return null;
   // Two parallel first sign-ins: one row is granted, the other keeps it.
   await trx
     .insertInto('user_grace')
@@ -97,6 +106,18 @@ export async function grantGrace(trx: Db, input: { userId: string; accountId: st
     .onConflict((oc) => oc.column('user_id').doNothing())
     .execute();
   return graceOf(trx, input.userId);
+}
+
+/**
+ * The grace a user without a method will have when the requirement starts at `at` (the
+ * deployment day): their own if they hold one already (an admin set it; it is never granted
+ * again), else the account's as it would be granted then. Null when it would not let them
+ * postpone on that day.
+ */
+export async function graceFrom(db: Db, input: { userId: string; accountId: string }, at: number): Promise<GraceView | null> {
+  const own = await db.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', input.userId).executeTakeFirst();
+  const row = own ?? accountGrant(await db.selectFrom('accounts').select(['grace_sign_ins', 'grace_until']).where('id', '=', input.accountId).executeTakeFirstOrThrow(), at);
+  return row && graceIsOpen(row, at) ? graceView(row) : null;
 }
 
 export async function graceOf(db: Db, userId: string): Promise<GraceView | null> {
