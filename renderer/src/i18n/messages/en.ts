@@ -949,6 +949,7 @@ export const en = {
   "action.endGrace": "End grace",
   "action.graceSet": "{name} may postpone: {grace}.",
   "action.graceEnded": "{name}'s grace has ended: they must set up two-factor authentication at their next sign-in.",
+  "action.graceEndedOut": "{name}'s grace has ended and {count, plural, one {# session they postponed into was} other {# sessions they postponed into were}} signed out: they must set up two-factor authentication to sign in again.",
   "graceForm.signIns": "Sign-ins they may postpone (0 to 10)",
   "graceForm.until": "Until (optional, at most 90 days ahead)",
   "graceForm.save": "Save grace",

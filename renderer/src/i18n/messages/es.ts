@@ -950,6 +950,7 @@ export const es: Record<MessageId, string> = {
   "action.endGrace": "Terminar plazo",
   "action.graceSet": "{name} puede posponer: {grace}.",
   "action.graceEnded": "El plazo de {name} ha terminado: tendrá que configurar la autenticación de dos factores en su próximo inicio de sesión.",
+  "action.graceEndedOut": "El plazo de {name} ha terminado y se {count, plural, one {cerró # sesión abierta} other {cerraron # sesiones abiertas}} al posponer: tendrá que configurar la autenticación de dos factores para volver a iniciar sesión.",
   "graceForm.signIns": "Inicios de sesión que puede posponer (0 a 10)",
   "graceForm.until": "Hasta (opcional, como máximo 90 días)",
   "graceForm.save": "Guardar plazo",

@@ -950,6 +950,7 @@ export const ptBR: Record<MessageId, string> = {
   "action.endGrace": "Encerrar prazo",
   "action.graceSet": "{name} pode adiar: {grace}.",
   "action.graceEnded": "O prazo de {name} foi encerrado: será preciso configurar a autenticação de dois fatores no próximo login.",
+  "action.graceEndedOut": "O prazo de {name} foi encerrado e {count, plural, one {# sessão aberta ao adiar foi encerrada} other {# sessões abertas ao adiar foram encerradas}}: será preciso configurar a autenticação de dois fatores para entrar de novo.",
   "graceForm.signIns": "Logins que pode adiar (0 a 10)",
   "graceForm.until": "Até (opcional, no máximo 90 dias)",
   "graceForm.save": "Salvar prazo",

@@ -950,6 +950,7 @@ export const ptPT: Record<MessageId, string> = {
   "action.endGrace": "Terminar prazo",
   "action.graceSet": "{name} pode adiar: {grace}.",
   "action.graceEnded": "O prazo de {name} terminou: terá de configurar a autenticação de dois fatores no próximo início de sessão.",
+  "action.graceEndedOut": "O prazo de {name} terminou e {count, plural, one {# sessão aberta ao adiar foi terminada} other {# sessões abertas ao adiar foram terminadas}}: terá de configurar a autenticação de dois fatores para voltar a iniciar sessão.",
   "graceForm.signIns": "Inícios de sessão que pode adiar (0 a 10)",
   "graceForm.until": "Até (opcional, no máximo 90 dias)",
   "graceForm.save": "Guardar prazo",
