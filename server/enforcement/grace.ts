@@ -19,12 +19,13 @@ import type { Kysely, Transaction } from 'kysely';
 import { GRACE_LIMITS } from '../../contract/schemas.js';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
-import { acceptedMethodFlag, policyOf } from '../second-factors/policy.js';
+import { acceptedMethodFlag, missingFactorReason, policyOf } from '../second-factors/policy.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions, type AuthenticatedSession } from '../sessions/sessions.js';
 import type { AccountsTable, Database, SessionsTable, UserGraceTable } from '../store/schema.js';
 import { publishRevocations, type Revocations } from './enforcement.js';
 import { inRequirementScope } from './requirement-scope.js';
+import { lockRequirementInForce } from './requirement-in-force.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -189,12 +190,7 @@ export async function setUserGrace(
     if (!user) throw new DomainError('not_found');
     // The account row's lock first, as an enforcement save takes it: a requirement turned off or
     // a policy changed meanwhile is seen before anyone is signed out.
-    const account = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
-      .where('id', '=', input.accountId)
-      .returning(['require_two_factor', 'second_factor_policy'])
-      .executeTakeFirstOrThrow();
+    const account = await lockRequirementInForce(trx, input.accountId);
     const before = await trx.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', input.userId).executeTakeFirst();
     const after: GraceRow = {
       sign_ins_left: signIns === undefined ? (before?.sign_ins_left ?? null) : signIns,
@@ -243,7 +239,7 @@ async function signOutPostponed(
   const revocations = emptyRevocations();
   if (input.account.require_two_factor !== 1) return revocations;
   const policy = policyOf(input.account);
-  const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
+  const reason = missingFactorReason(policy);
   const ended = await Sessions.revokeUnderRequirement(
     trx,
     {
