@@ -151,6 +151,20 @@ function keyTypeOf(alg: string): string | undefined {
   return undefined;
 }
 
+/** The body as text, or undefined (and the rest not read) once it passes `limit` bytes. */
+async function textUpTo(res: Response, limit: number): Promise<string | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (!res.body) return '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    // Leaving the loop cancels the rest of the stream.
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The key set is read, and holds a public key that can verify an ID token the provider signs. */
 async function keySet(value: string | undefined, algorithms: string[] | undefined): Promise<ProviderCheck> {
   const check = 'oidc.jwks';
@@ -163,11 +177,9 @@ async function keySet(value: string | undefined, algorithms: string[] | undefine
       await res.body?.cancel();
       return failed(check, `${url.href} answered HTTP ${res.status}`);
     }
-    if (Number(res.headers.get('content-length') ?? 0) > MAX_JWKS_BYTES) {
-      await res.body?.cancel();
-      return failed(check, `${url.href}: the key set is larger than ${MAX_JWKS_BYTES / 1024} KB`);
-    }
-    body = await res.text();
+    const read = await textUpTo(res, MAX_JWKS_BYTES);
+    if (read === undefined) return failed(check, `${url.href}: the key set is larger than ${MAX_JWKS_BYTES / 1024} KB`);
+    body = read;
   } catch (error) {
     return failed(check, `${url.href}: ${networkFailure(error)}`);
   }
