@@ -4,6 +4,7 @@
 // the test SAML IdP's metadata with certificates that are valid, expire soon, or expired.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccount, createUser, signIn, startTestServer, type TestServer } from '../testing/harness.js';
@@ -19,7 +20,7 @@ interface Check {
   expiresAt?: string;
 }
 
-type FrontMode = 'good' | 'down' | 'jwks-unreachable' | 'other-issuer';
+type FrontMode = 'good' | 'down' | 'jwks-unreachable' | 'jwks-encryption-only' | 'other-issuer';
 
 /**
  * An issuer of its own whose discovery document is the real provider's (its endpoints still the
@@ -28,6 +29,12 @@ type FrontMode = 'good' | 'down' | 'jwks-unreachable' | 'other-issuer';
 async function startDiscoveryFront(op: TestOpenIdProvider, closedPort: number): Promise<{ issuer: string; mode: FrontMode; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     void (async () => {
+      if (front.mode === 'jwks-encryption-only' && req.url === '/jwks') {
+        // A key set that holds only an encryption key: nothing to verify an ID token with.
+        const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), use: 'enc', kid: 'enc-1' }] }));
+        return;
+      }
       if (front.mode === 'down' || req.url !== '/.well-known/openid-configuration') {
         res.writeHead(503).end();
         return;
@@ -35,6 +42,7 @@ async function startDiscoveryFront(op: TestOpenIdProvider, closedPort: number): 
       const doc = (await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
       if (front.mode !== 'other-issuer') doc.issuer = front.issuer;
       if (front.mode === 'jwks-unreachable') doc.jwks_uri = `http://127.0.0.1:${closedPort}/jwks`;
+      if (front.mode === 'jwks-encryption-only') doc.jwks_uri = `${front.issuer}/jwks`;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
     })();
   });
@@ -161,7 +169,7 @@ describe('testing an identity provider', () => {
     }
   });
 
-  test('a key set that cannot be reached fails that check alone', async () => {
+  test('a key set that cannot be reached, or holds no key that can verify an ID token, fails that check alone', async () => {
     const front = await startDiscoveryFront(op, closedPort);
     try {
       const a = await account('test-oidc-jwks');
@@ -172,6 +180,11 @@ describe('testing an identity provider', () => {
       assert.deepEqual(named(result.checks, false), ['oidc.jwks'], JSON.stringify(result.checks, null, 1));
       assert.match(check(result.checks, 'oidc.jwks').detail, new RegExp(`127\\.0\\.0\\.1:${closedPort}/jwks: ECONNREFUSED`));
       assert.deepEqual(named(result.checks, null), []);
+
+      front.mode = 'jwks-encryption-only';
+      const unusable = await runTest(a.adminToken, id);
+      assert.deepEqual(named(unusable.checks, false), ['oidc.jwks']);
+      assert.match(check(unusable.checks, 'oidc.jwks').detail, /1 key\(s\), none can verify/);
     } finally {
       await front.close();
     }

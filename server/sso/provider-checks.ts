@@ -168,6 +168,8 @@ async function textUpTo(res: Response, limit: number): Promise<string | undefine
 /** The key set is read, and holds a public key that can verify an ID token the provider signs. */
 async function keySet(value: string | undefined, algorithms: string[] | undefined): Promise<ProviderCheck> {
   const check = 'oidc.jwks';
+  // ID tokens signed with the client secret (HS256...) need no key set.
+  if (algorithms?.length && algorithms.every((alg) => /^HS\d+$/.test(alg))) return passed(check, `ID tokens are signed with the client secret (${algorithms.join('/')}): no key set needed`);
   const url = checkedUrl(value);
   if (typeof url === 'string') return failed(check, `jwks_uri ${url}`);
   let body: string;
