@@ -107,7 +107,8 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
         </table>
         </div>
       )}
-      {tested ? <ProviderTestResult name={tested.provider.name} result={tested.result} onClose={() => setTested(null)} /> : null}
+      {/* A result describes the provider as it was tested: it goes once the provider is changed or removed. */}
+      {tested && providers.some((p) => p.id === tested.provider.id && p.updatedAt === tested.provider.updatedAt) ? <ProviderTestResult name={tested.provider.name} result={tested.result} onClose={() => setTested(null)} /> : null}
       {providers.filter((p) => p.serviceProvider).map((p) => (
         <div className="field" key={`sp-${p.id}`}>
           <p className="small">{t('idp.spFor', { name: p.name })}</p>
