@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../server/testing/oidc-provider.js';
-import { metadataXml, newSigningKey } from '../server/testing/saml-idp.js';
+import { metadataXml } from '../server/testing/saml-idp.js';
+import { newSigningKey } from '../server/testing/signing-key.js';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
 import { openConsole, recordScreen, signInWithCode } from './support/console-browser.js';
 import { password, seedAccount } from './support/identity-api.js';

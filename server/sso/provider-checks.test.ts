@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccount, createUser, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../testing/oidc-provider.js';
-import { metadataXml, newSigningKey, startSamlIdp, type TestSamlIdp } from '../testing/saml-idp.js';
+import { metadataXml, startSamlIdp, type TestSamlIdp } from '../testing/saml-idp.js';
+import { newSigningKey } from '../testing/signing-key.js';
 import { reserveFreePort } from '../free-port.js';
 
 interface Check {
