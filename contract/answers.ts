@@ -48,6 +48,12 @@ export interface AccountSummary {
   twoFactorScheduledAt?: string | null;
   /** Who may set up a first method at a forced enrolment (GET /me only). */
   enrollment?: EnrollmentPolicy;
+  /**
+   * With a deployment day and no method (GET /me only): the grace the user will have from that
+   * day, their own if an admin already set it, else the account's; null when none will let them
+   * postpone. Absent without a deployment day or with a method.
+   */
+  graceOnDeploymentDay?: Grace | null;
 }
 
 export type EnrollmentPolicy = 'password' | 'known_device';

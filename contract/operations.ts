@@ -562,9 +562,9 @@ export const operations = {
   }),
   setUserGrace: operation({
     method: 'PUT', path: '/account/users/:id/grace', access: 'adminSensitive', tags: ['admin'],
-    summary: "Extend or end a user's grace to postpone enrolment (requires a recent second factor)",
+    summary: "Extend or end a user's grace to postpone enrolment (requires a recent second factor); ending it signs out the sessions they are in only because they postponed",
     params: IdParams, body: UserGraceBody,
-    answer: json<{ grace: Grace | null }>(),
+    answer: json<{ grace: Grace | null; revokedSessions: number }>(),
   }),
   liftLockout: operation({
     method: 'DELETE', path: '/account/users/:id/lockout', access: 'adminSensitive', tags: ['admin'],
