@@ -21,6 +21,7 @@ import type {
   EnrollmentCode,
   Grace,
   IdentityProvider,
+  ProviderTest,
   ImportResult,
   InvitationPreview,
   InvitationSent,
@@ -472,6 +473,13 @@ export const operations = {
     summary: 'Remove an identity provider (requires a recent second factor)',
     params: IdParams,
     answer: none,
+  }),
+  // Admin-only, not sensitive: it changes no setting (it reads the provider and asks it questions).
+  testIdentityProvider: operation({
+    method: 'POST', path: '/account/identity-providers/:id/test', access: 'admin', tags: ['admin'],
+    summary: 'Test an identity provider before agents depend on it: OIDC discovery, issuer, endpoints, signing keys and client credentials; SAML signing certificate, SSO URL and our service-provider values. Network failures are failed checks, each bounded to 5 s',
+    params: IdParams,
+    answer: json<ProviderTest>(),
   }),
   getSignInSettings: operation({
     method: 'GET', path: '/account/sign-in-settings', access: 'admin', tags: ['admin'],

@@ -51,6 +51,7 @@ export type AuditAction =
   | 'identity_provider.added'
   | 'identity_provider.updated'
   | 'identity_provider.removed'
+  | 'identity_provider.tested'
   | 'audit_stream.added'
   | 'audit_stream.removed'
   | 'account.network_policy_changed'
@@ -114,6 +115,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'identity_provider.added',
   'identity_provider.updated',
   'identity_provider.removed',
+  'identity_provider.tested',
   'audit_stream.added',
   'audit_stream.removed',
   'account.network_policy_changed',

@@ -16,15 +16,15 @@ export interface SigningKey {
   certificate: string;
 }
 
-/** A key pair and its self-signed certificate. */
-export async function newSigningKey(name = 'Test IdP'): Promise<SigningKey> {
+/** A key pair and its self-signed certificate (valid from yesterday for a year unless `validity` says otherwise). */
+export async function newSigningKey(name = 'Test IdP', validity: { notBefore?: Date; notAfter?: Date } = {}): Promise<SigningKey> {
   const keys = (await webcrypto.subtle.generateKey(RS256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${name}`,
     keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"],
     signingAlgorithm: RS256,
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 365 * 86_400_000),
+    notBefore: validity.notBefore ?? new Date(Date.now() - 86_400_000),
+    notAfter: validity.notAfter ?? new Date(Date.now() + 365 * 86_400_000),
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();

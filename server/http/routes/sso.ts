@@ -8,6 +8,7 @@ import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import { exchangeSsoCode, finishOidcCallback, finishSamlAcs, SsoRefused, startSsoSignIn, type CallbackOutcome } from '../../sessions/strategies/sso.js';
 import { addProvider, listProviders, removeProvider, signInProviders, updateProvider } from '../../sso/identity-providers.js';
+import { testProvider } from '../../sso/provider-checks.js';
 import { readSignInSettings, saveSignInSettings } from '../../sso/sign-in-settings.js';
 import { serviceProviderMetadata, withServiceProvider } from '../../sso/saml.js';
 import { authOf } from '../auth.js';
@@ -44,6 +45,8 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
   route(app, operations.removeIdentityProvider, async (request) => {
     await removeProvider(db, actorOf(request), request.params.id);
   });
+
+  route(app, operations.testIdentityProvider, async (request) => testProvider(ctx, actorOf(request), request.params.id));
 
   route(app, operations.getSignInSettings, async (request) => readSignInSettings(db, authOf(request).account.id));
 
