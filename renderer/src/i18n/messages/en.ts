@@ -1050,6 +1050,11 @@ export const en = {
   'idp.check.saml.sso_url': "Single sign-on URL",
   'idp.check.saml.service_provider': "Our entity ID and ACS URL",
   'audit.action.identity_provider.tested': "Tested an identity provider",
+  'audit.action.sign_in.sso': "Signed in with single sign-on",
+  'audit.action.sign_in.sso_refused': "Single sign-on refused",
+  'audit.action.identity_provider.added': "Added an identity provider",
+  'audit.action.identity_provider.updated': "Changed an identity provider",
+  'audit.action.identity_provider.removed': "Removed an identity provider",
 } as const;
 
 export type MessageId = keyof typeof en;

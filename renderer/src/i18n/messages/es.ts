@@ -1051,4 +1051,9 @@ export const es: Record<MessageId, string> = {
   'idp.check.saml.sso_url': "URL de inicio de sesión único",
   'idp.check.saml.service_provider': "Nuestro ID de entidad y URL de ACS",
   'audit.action.identity_provider.tested': "Probó un proveedor de identidad",
+  'audit.action.sign_in.sso': "Inició sesión con inicio de sesión único",
+  'audit.action.sign_in.sso_refused': "Inicio de sesión único rechazado",
+  'audit.action.identity_provider.added': "Añadió un proveedor de identidad",
+  'audit.action.identity_provider.updated': "Cambió un proveedor de identidad",
+  'audit.action.identity_provider.removed': "Quitó un proveedor de identidad",
 };

@@ -1051,4 +1051,9 @@ export const ptBR: Record<MessageId, string> = {
   'idp.check.saml.sso_url': "URL de login único",
   'idp.check.saml.service_provider': "Nosso ID de entidade e URL de ACS",
   'audit.action.identity_provider.tested': "Testou um provedor de identidade",
+  'audit.action.sign_in.sso': "Entrou com login único",
+  'audit.action.sign_in.sso_refused': "Login único recusado",
+  'audit.action.identity_provider.added': "Adicionou um provedor de identidade",
+  'audit.action.identity_provider.updated': "Alterou um provedor de identidade",
+  'audit.action.identity_provider.removed': "Removeu um provedor de identidade",
 };

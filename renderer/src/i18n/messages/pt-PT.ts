@@ -1051,4 +1051,9 @@ export const ptPT: Record<MessageId, string> = {
   'idp.check.saml.sso_url': "URL de início de sessão único",
   'idp.check.saml.service_provider': "O nosso ID de entidade e URL de ACS",
   'audit.action.identity_provider.tested': "Testou um fornecedor de identidade",
+  'audit.action.sign_in.sso': "Iniciou sessão com início de sessão único",
+  'audit.action.sign_in.sso_refused': "Início de sessão único recusado",
+  'audit.action.identity_provider.added': "Adicionou um fornecedor de identidade",
+  'audit.action.identity_provider.updated': "Alterou um fornecedor de identidade",
+  'audit.action.identity_provider.removed': "Removeu um fornecedor de identidade",
 };
