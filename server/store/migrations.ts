@@ -853,7 +853,8 @@ const keysOutsideRule: Migration = {
  * The scoped impact preview (enforcement.ts enforcementImpact) counts a scope's users and their
  * sessions by looking each member up: 10,000 lookups for a group of 10,000. Each lookup reads
  * from an index alone instead of the table (bench/enforce.ts --group, 100,000 agents):
- * - users by id with the method flags the counts read (and the account it checks);
+ * - users by id with the method flags the counts read (and the account it checks): has_two_factor
+ *   and has_security_key, the two a policy accepts (policy.ts acceptedMethodFlag), not has_totp;
  * - on SQLite, sessions_account gains second_factor_at (and revoked_at, always null in it, so
  *   that SQLite sees the index as covering a query that says `revoked_at is null`): a session
  *   that never passed a second factor is found without reading its row. It replaces the old
@@ -863,7 +864,7 @@ const keysOutsideRule: Migration = {
  */
 const impactPreviewIndexes: Migration = {
   async up(db: Kysely<any>) {
-    await db.schema.createIndex('users_id_flags').on('users').columns(['id', 'account_id', 'has_two_factor', 'has_totp', 'has_security_key']).execute();
+    await db.schema.createIndex('users_id_flags').on('users').columns(['id', 'account_id', 'has_two_factor', 'has_security_key']).execute();
     if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
       await db.schema.dropIndex('sessions_account').execute();
       await sql`create index sessions_account on sessions (account_id, user_id, expires_at, second_factor_at, revoked_at) where revoked_at is null`.execute(db);
