@@ -48,6 +48,12 @@ export interface AccountSummary {
   twoFactorScheduledAt?: string | null;
   /** Who may set up a first method at a forced enrolment (GET /me only). */
   enrollment?: EnrollmentPolicy;
+  /**
+   * With a deployment day and no method (GET /me only): the grace the user will have from that
+   * day, their own if an admin already set it, else the account's; null when none will let them
+   * postpone. Absent without a deployment day or with a method.
+   */
+  graceOnDeploymentDay?: Grace | null;
 }
 
 export type EnrollmentPolicy = 'password' | 'known_device';
@@ -532,6 +538,41 @@ export interface IdentityProvider {
   updatedAt: string;
   /** SAML: what the admin gives their identity provider (our entity id, which is also our metadata's address, and our ACS). */
   serviceProvider?: { entityId: string; acsUrl: string };
+}
+
+/** The stable names of a provider test's checks (POST /account/identity-providers/{id}/test). */
+export type ProviderCheckName =
+  | 'oidc.discovery'
+  | 'oidc.issuer'
+  | 'oidc.authorization_endpoint'
+  | 'oidc.token_endpoint'
+  | 'oidc.client_credentials'
+  | 'oidc.jwks'
+  | 'saml.metadata'
+  | 'saml.signing_certificate'
+  | 'saml.sso_url'
+  | 'saml.service_provider';
+
+/** One check of a provider test. */
+export interface ProviderCheck {
+  check: ProviderCheckName;
+  /** true passed, false failed, null not run or not conclusive (the detail says why). */
+  ok: boolean | null;
+  /** What was seen, in plain technical terms (an address, an HTTP status, a key id, a library's error). */
+  detail: string;
+  /** Passed, but needs attention soon (a signing certificate that expires within 30 days). */
+  warning?: boolean;
+  /** The signing certificate check: when the certificate in use expires. */
+  expiresAt?: string;
+}
+
+/** A provider test: every check, and whether none failed. */
+export interface ProviderTest {
+  providerId: string;
+  /** No check failed (a check not run or not conclusive does not fail the test). */
+  ok: boolean;
+  testedAt: string;
+  checks: ProviderCheck[];
 }
 
 /** SSO only and the admins who keep password + second factor under it. */

@@ -21,6 +21,7 @@ import type {
   EnrollmentCode,
   Grace,
   IdentityProvider,
+  ProviderTest,
   ImportResult,
   InvitationPreview,
   InvitationSent,
@@ -473,6 +474,13 @@ export const operations = {
     params: IdParams,
     answer: none,
   }),
+  // Admin-only, not sensitive: it changes no setting (it reads the provider and asks it questions).
+  testIdentityProvider: operation({
+    method: 'POST', path: '/account/identity-providers/:id/test', access: 'admin', tags: ['admin'],
+    summary: 'Test an identity provider before agents depend on it: OIDC discovery, issuer, endpoints, signing keys and client credentials; SAML signing certificate, SSO URL and our service-provider values. Network failures are failed checks, each bounded to 5 s',
+    params: IdParams,
+    answer: json<ProviderTest>(),
+  }),
   getSignInSettings: operation({
     method: 'GET', path: '/account/sign-in-settings', access: 'admin', tags: ['admin'],
     summary: 'SSO only and the break-glass admins',
@@ -554,9 +562,9 @@ export const operations = {
   }),
   setUserGrace: operation({
     method: 'PUT', path: '/account/users/:id/grace', access: 'adminSensitive', tags: ['admin'],
-    summary: "Extend or end a user's grace to postpone enrolment (requires a recent second factor)",
+    summary: "Extend or end a user's grace to postpone enrolment (requires a recent second factor); ending it signs out the sessions they are in only because they postponed",
     params: IdParams, body: UserGraceBody,
-    answer: json<{ grace: Grace | null }>(),
+    answer: json<{ grace: Grace | null; revokedSessions: number }>(),
   }),
   liftLockout: operation({
     method: 'DELETE', path: '/account/users/:id/lockout', access: 'adminSensitive', tags: ['admin'],

@@ -1,11 +1,12 @@
 // Admin → Single sign-on, in Chromium, against a real OpenID Provider (oidc-provider on a loopback
-// port): the admin adds a provider (its discovery read on save), turns SSO only on naming herself
-// break-glass, and an agent's password stops working while the admin's still does. Turning it on
-// without naming anyone cannot be saved. Checked with axe (recordScreen).
+// port): the admin adds a provider (its discovery read on save), tests it (every check passes),
+// turns SSO only on naming herself break-glass, and an agent's password stops working while the
+// admin's still does. Turning it on without naming anyone cannot be saved. Checked with axe (recordScreen).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../server/testing/oidc-provider.js';
-import { metadataXml, newSigningKey } from '../server/testing/saml-idp.js';
+import { metadataXml } from '../server/testing/saml-idp.js';
+import { newSigningKey } from '../server/testing/signing-key.js';
 import { AuthenticatorCodes } from './support/authenticator-codes.js';
 import { openConsole, recordScreen, signInWithCode } from './support/console-browser.js';
 import { password, seedAccount } from './support/identity-api.js';
@@ -46,6 +47,24 @@ test('the admin adds an identity provider and turns SSO only on with herself as 
   assert.match(await providers.getByLabel('Sign-in link for agents').inputValue(), /#\/sign-in\?account=acme$/);
   const listed = await account.admin.api.call<{ providers: { name: string; trustMfa: boolean }[] }>('GET', '/account/identity-providers');
   assert.deepEqual(listed.providers.map((p) => [p.name, p.trustMfa]), [['Okta', true]]);
+
+  // Test it before agents depend on it: every check a sign-in needs passes against the real provider.
+  await providers.getByRole('button', { name: 'Test Okta' }).click();
+  const testResult = providers.getByRole('region', { name: 'Test of Okta' });
+  await testResult.getByText('Every check passed.').waitFor();
+  const checks = testResult.getByRole('listitem');
+  assert.deepEqual(await checks.evaluateAll((items) => items.map((li) => [li.getAttribute('data-check'), li.querySelector('.provider-check-mark')?.textContent])), [
+    ['oidc.discovery', '✓'],
+    ['oidc.issuer', '✓'],
+    ['oidc.authorization_endpoint', '✓'],
+    ['oidc.token_endpoint', '✓'],
+    ['oidc.client_credentials', '✓'],
+    ['oidc.jwks', '✓'],
+  ]);
+  await testResult.getByText('Client ID and secret', { exact: true }).waitFor();
+  await recordScreen(admin.page, 'admin-identity-provider-test', { fullPage: true });
+  await testResult.getByRole('button', { name: 'Close the test' }).click();
+  await testResult.waitFor({ state: 'detached' });
 
   // A SAML 2.0 provider from its metadata XML; the screen then gives what to tell that IdP.
   const idpKey = await newSigningKey('Entra test');

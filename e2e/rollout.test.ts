@@ -19,7 +19,7 @@ test('deployment day: every screen of a user without a method says when, the adm
   await account.createUser('Ben Agent', 'ben@acme.test');
   const startsAt = new Date(Date.now() + 3 * 86_400_000);
   startsAt.setSeconds(0, 0);
-  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, startsAt: startsAt.toISOString() });
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, startsAt: startsAt.toISOString(), graceSignIns: 2 });
 
   const ben = await openConsole(journey.browser, journey.server.url);
   await signIn(ben.page, 'acme', 'ben@acme.test');
@@ -30,6 +30,8 @@ test('deployment day: every screen of a user without a method says when, the adm
   // The time in the user's own time zone (the browser's), with the weekday.
   const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' }).format(startsAt);
   assert.ok(text.includes(weekday), text);
+  // The grace the account gives: how often she may still postpone it after that day.
+  assert.equal(await banner.getByTestId('deployment-day-grace').innerText(), 'After that you can postpone it 2 more times.');
   await recordScreen(ben.page, 'deployment-day-banner');
   await banner.getByRole('button', { name: 'Set it up now' }).click();
   await ben.page.getByRole('heading', { name: 'My security' }).waitFor();
@@ -60,6 +62,8 @@ test('deployment day: every screen of a user without a method says when, the adm
   assert.equal(await ben.page.getByTestId('deployment-day-banner').count(), 0);
   await ben.context.close();
   await admin.context.close();
+  // The tests below see the account without grace, as before.
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: false, acknowledged: false, graceSignIns: 0 });
 });
 
 test('Security Settings never shows stale state: a day dropped by "require now", the form back after turning off, a change made elsewhere, the deployment day arriving', async () => {

@@ -59,3 +59,32 @@ test('an agent signs in with the account\'s identity provider; an unknown user i
   assert.equal(new URL(other.page.url()).hash, '#/sign-in', 'said once: the code is gone from the address');
   await other.context.close();
 });
+
+test('under enforcement with grace, an agent sent to enrolment by single sign-on may say "Not now"', async () => {
+  const provider = op!;
+  const account = await seedAccount(journey.server.url, codes, 'globex', 'Globex Support');
+  await account.admin.api.call('POST', '/account/identity-providers', {
+    type: 'oidc',
+    name: 'Okta',
+    issuer: provider.issuer,
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret,
+    trustMfa: true,
+    jitProvisioning: false,
+  });
+  await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, graceSignIns: 2 });
+  await account.createUser('Gia Agent', 'gia@globex.test');
+  provider.users.set('gia', { email: 'gia@globex.test', email_verified: true, name: 'Gia Agent' });
+
+  const { context, page } = await openConsole(journey.browser, journey.server.url);
+  await page.getByLabel('Account').fill('globex');
+  // The provider did one factor and she has no method: she must enrol, or postpone it.
+  provider.nextLogin = { accountId: 'gia', amr: ['pwd'] };
+  await page.getByRole('button', { name: 'Sign in with Okta' }).click();
+  const notNow = page.getByRole('button', { name: 'Not now (2 sign-ins left)' });
+  await notNow.waitFor();
+  await recordScreen(page, 'enrolment-after-sso-with-grace');
+  await notNow.click();
+  await page.getByTestId('app-home').waitFor();
+  await context.close();
+});

@@ -4,8 +4,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { accountWithAdmin, addTotp, addUser, passTotp, signInOn } from '../testing/rollout-helpers.js';
+import { en } from '../../renderer/src/i18n/messages/en.js';
+import { AUDIT_ACTIONS } from './audit.js';
 
 describe('Audit log', () => {
+  test('every action the server writes has words in the admin\'s catalogue (no raw action names in the log)', () => {
+    const missing = AUDIT_ACTIONS.filter((action) => !Object.hasOwn(en, `audit.action.${action}`));
+    assert.deepEqual(missing, []);
+  });
+
+
   let server: TestServer;
   let admin: Awaited<ReturnType<typeof accountWithAdmin>>;
   const slug = 'audited';

@@ -6,9 +6,10 @@ import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { AccountsTable, Database } from '../store/schema.js';
-import { acceptedMethodFlag, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
+import { acceptedMethodFlag, missingFactorReason, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
 import { inRequirementScope, sameScope, scopeMembers, scopeForAudit, storedScope, storeScope, validateScope, type RequirementScope, type ScopeInput } from './requirement-scope.js';
 import { accountGraceChange } from './grace.js';
+import { lockRequirementInForce } from './requirement-in-force.js';
 
 /** Users without a method, listed by name in the warning; the count is always exact. */
 const IMPACT_LIST_LIMIT = 500;
@@ -237,11 +238,7 @@ export async function applySecuritySettings(
   // Write to the account row first: its lock makes concurrent saves (two admins, two
   // instances) take turns. On PostgreSQL (READ COMMITTED) the read below then sees the other
   // save's committed setting, so `turningOn` and the audit entry's `from` are never stale.
-  await trx
-    .updateTable('accounts')
-    .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
-    .where('id', '=', input.accountId)
-    .execute();
+  await lockRequirementInForce(trx, input.accountId);
   const account = await trx
     .selectFrom('accounts')
     .select(['require_two_factor', 'user_verification', 'enrollment_policy', 'two_factor_scheduled_at', 'two_factor_required_since', 'passwordless_sign_in', 'second_factor_policy', 'allow_recovery_codes_under_keys_only', 'grace_sign_ins', 'grace_until'])
@@ -304,7 +301,7 @@ export async function applySecuritySettings(
     // itself turns on: tightening the policy while it is on leaves users with a key mid-sign-in alone.)
     // Only users in the scope just stored (one set-based statement, whatever its size); a scope
     // that grows while it is on leaves sessions already enrolling alone.
-    const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
+    const reason = missingFactorReason(policy);
     const ended = await Sessions.revokeUnderRequirement(
       trx,
       {

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAccount, createUser, enrolTotp, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { openEvents } from '../testing/event-stream.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -182,6 +183,53 @@ describe('Grace per user', () => {
     assert.ok((await auditCount('user.grace_ended')) >= 1);
   });
 
+  test('Attack: a user whose grace the admin ended keeps working in a postponed session', async () => {
+    // Attack: the admin ends a user's grace (a lost laptop, a leaver, a user who keeps putting it
+    // off); the session they postponed into lives on its whole lifetime, with no second factor.
+    const lea = await createUser(server, adminToken, slug, 'Lea');
+    const postponed = await postpone((await signIn(server, slug, lea.email)).token);
+    assert.equal(postponed.status, 200, JSON.stringify(postponed.body));
+    const token = postponed.body.token as string;
+    // An enrolment session of hers beside it: it may still enrol, so it goes on.
+    const enrolling = await signIn(server, slug, lea.email);
+    const stream = openEvents(server.base, token);
+    await stream.ready;
+    const ended = await setGrace(lea.id, { signInsLeft: 0, until: null });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal((await server.call('GET', '/me', { token })).status, 401, 'the postponed session ended with the grace');
+    assert.deepEqual((await stream.next('session.revoked')).data, { reason: 'two_factor_required' });
+    stream.close();
+    assert.deepEqual(ended.body, { grace: { signInsLeft: 0, until: null }, revokedSessions: 1 });
+    const revoked = await server.db.selectFrom('sessions').select(['revoked_reason']).where('user_id', '=', lea.id).where('postponed_at', 'is not', null).executeTakeFirstOrThrow();
+    assert.equal(revoked.revoked_reason, 'two_factor_required');
+    assert.equal((await server.call('GET', '/me', { token: enrolling.token })).body.session.state, 'enrollment_required');
+    // In the same audit entry as the grace change.
+    const entry = await server.db.selectFrom('audit_events').select('details').where('action', '=', 'user.grace_ended').where('subject_user_id', '=', lea.id).executeTakeFirstOrThrow();
+    const details = typeof entry.details === 'string' ? JSON.parse(entry.details) : entry.details;
+    assert.equal(details.revokedSessions, 1);
+    // Her next sign-in must enrol, and cannot postpone.
+    const again = await signIn(server, slug, lea.email);
+    assert.equal(again.session.state, 'enrollment_required');
+    assert.equal((await postpone(again.token)).body.error.code, 'grace_exhausted');
+  });
+
+  test('ending the grace of a user who has enrolled since leaves their session alone; extending one ends nothing', async () => {
+    const max = await createUser(server, adminToken, slug, 'Max');
+    const postponed = await postpone((await signIn(server, slug, max.email)).token);
+    assert.equal(postponed.status, 200);
+    const enrolled = await enrolTotp(server, postponed.body.token);
+    const nia = await createUser(server, adminToken, slug, 'Nia');
+    const nias = await postpone((await signIn(server, slug, nia.email)).token);
+    assert.equal(nias.status, 200);
+    const extended = await setGrace(nia.id, { signInsLeft: 4 });
+    assert.deepEqual(extended.body, { grace: { signInsLeft: 4, until: null }, revokedSessions: 0 });
+    assert.equal((await server.call('GET', '/me', { token: nias.body.token })).status, 200);
+    const ended = await setGrace(max.id, { signInsLeft: 0, until: null });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal(ended.body.revokedSessions, 0);
+    assert.equal((await server.call('GET', '/me', { token: enrolled.token })).status, 200, 'she enrolled: her session is no longer a postponed one');
+  });
+
   test("changing a user's grace needs a recent second factor", async () => {
     const ida = await createUser(server, adminToken, slug, 'Ida');
     await server.db.updateTable('sessions').set({ second_factor_at: Date.now() - 11 * 60_000 }).where('user_id', '=', adminId).where('revoked_at', 'is', null).execute();
@@ -203,6 +251,37 @@ describe('Grace per user', () => {
       assert.equal(res.body.error.code, 'forbidden');
     }
     assert.equal((await graceRow(jo.id))?.sign_ins_left, 1);
+  });
+
+  test('before a deployment day, GET /me says the grace the user will have from that day: their own if set, else the account\'s', async () => {
+    const day = await createAccount(server, 'grace-day');
+    const dayAdmin = (await enrolTotp(server, (await signIn(server, 'grace-day', day.user.email)).token)).token;
+    const startsAt = new Date(Date.now() + 3 * DAY).toISOString();
+    const scheduled = await saveSettings({ requireTwoFactor: true, acknowledged: true, startsAt, graceSignIns: 2 }, dayAdmin);
+    assert.equal(scheduled.status, 200, JSON.stringify(scheduled.body));
+    const meOf = async (token: string) => (await server.call('GET', '/me', { token })).body.account;
+    const ola = await createUser(server, dayAdmin, 'grace-day', 'Ola');
+    const olas = await signIn(server, 'grace-day', ola.email);
+    assert.equal(olas.session.state, 'active', 'not required yet');
+    assert.equal((await meOf(olas.token)).twoFactorScheduledAt, startsAt);
+    assert.deepEqual((await meOf(olas.token)).graceOnDeploymentDay, { signInsLeft: 2, until: null });
+    assert.equal(await graceRow(ola.id), undefined, 'nothing is granted before the day');
+    // An admin set hers: that one, never the account's on top.
+    assert.equal((await setGrace(ola.id, { signInsLeft: 5 }, dayAdmin)).status, 200);
+    assert.deepEqual((await meOf(olas.token)).graceOnDeploymentDay, { signInsLeft: 5, until: null });
+    // The account's end date before the day gives none on the day; after it, until then.
+    const keepDay = { requireTwoFactor: false, acknowledged: false };
+    assert.equal((await saveSettings({ ...keepDay, graceSignIns: 0, graceUntil: new Date(Date.now() + DAY).toISOString() }, dayAdmin)).status, 200);
+    const pia = await createUser(server, dayAdmin, 'grace-day', 'Pia');
+    const pias = await signIn(server, 'grace-day', pia.email);
+    assert.equal((await meOf(pias.token)).twoFactorScheduledAt, startsAt, 'the day is still set');
+    assert.equal((await meOf(pias.token)).graceOnDeploymentDay, null);
+    const until = new Date(Date.now() + 5 * DAY).toISOString();
+    assert.equal((await saveSettings({ ...keepDay, graceUntil: until }, dayAdmin)).status, 200);
+    assert.deepEqual((await meOf(pias.token)).graceOnDeploymentDay, { signInsLeft: null, until });
+    // With a method there is nothing to postpone.
+    const enrolled = await enrolTotp(server, pias.token);
+    assert.equal('graceOnDeploymentDay' in (await meOf(enrolled.token)), false);
   });
 
   test('bad input is refused with 400 and a stable code, and changes nothing', async () => {

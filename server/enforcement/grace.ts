@@ -4,7 +4,8 @@
 // - The account sets the grace. Each user gets their own copy (a `user_grace` row) ONCE: at the
 //   first sign-in where they must enrol. Nothing renews it: not the user, not a factor reset,
 //   not saving the settings again (the row exists, so it is never granted twice); only an admin
-//   changes one user's grace (`setUserGrace`).
+//   changes one user's grace (`setUserGrace`). When an admin ends it, the sessions that live
+//   only because the user postponed end with it, pushed as an enforcement save pushes them.
 // - A grace is open while no bound is closed: the count (if any) is above 0 and the date (if
 //   any) is ahead. With only a date the count is unlimited. With neither it is over.
 // - Postponing spends one sign-in with a conditional UPDATE (`... WHERE sign_ins_left > 0`) in
@@ -18,8 +19,13 @@ import type { Kysely, Transaction } from 'kysely';
 import { GRACE_LIMITS } from '../../contract/schemas.js';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
-import type { AuthenticatedSession, Sessions } from '../sessions/sessions.js';
-import type { Database, SessionsTable, UserGraceTable } from '../store/schema.js';
+import { acceptedMethodFlag, missingFactorReason, policyOf } from '../second-factors/policy.js';
+import type { SessionEvents } from '../sessions/events.js';
+import { Sessions, type AuthenticatedSession } from '../sessions/sessions.js';
+import type { AccountsTable, Database, SessionsTable, UserGraceTable } from '../store/schema.js';
+import { publishRevocations, type Revocations } from './enforcement.js';
+import { inRequirementScope } from './requirement-scope.js';
+import { lockRequirementInForce } from './requirement-in-force.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -74,6 +80,17 @@ export function accountGraceChange(change: { graceSignIns?: number | undefined; 
 }
 
 /**
+ * The account's grace as a user is granted it at `at` (null when that gives none): the count if
+ * any, the end date only if it is still ahead then.
+ */
+function accountGrant(account: { grace_sign_ins?: number | null | undefined; grace_until?: number | null | undefined }, at: number): GraceRow | null {
+  const signIns = Number(account.grace_sign_ins ?? 0);
+  const until = account.grace_until != null && Number(account.grace_until) > at ? Number(account.grace_until) : null;
+  if (signIns === 0 && until === null) return null;
+  return { sign_ins_left: signIns > 0 ? signIns : null, until };
+}
+
+/**
  * The user must enrol at this sign-in: their grace, granted now from the account's if they
  * never had one. A user who had one keeps it as it is (spent or not).
  */
@@ -81,10 +98,8 @@ export async function grantGrace(trx: Db, input: { userId: string; accountId: st
   const existing = await trx.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', input.userId).executeTakeFirst();
   if (existing) return graceView(existing);
   const account = await trx.selectFrom('accounts').select(['grace_sign_ins', 'grace_until']).where('id', '=', input.accountId).executeTakeFirstOrThrow();
-  const signIns = Number(account.grace_sign_ins ?? 0);
-  const until = account.grace_until != null && Number(account.grace_until) > now ? Number(account.grace_until) : null;
-  if (signIns === 0 && until === null) return null;
-  const row = { sign_ins_left: signIns > 0 ? signIns : null, until };
+  const row = accountGrant(account, now);
+  if (!row) return null;
   // Two parallel first sign-ins: one row is granted, the other keeps it.
   await trx
     .insertInto('user_grace')
@@ -92,6 +107,18 @@ export async function grantGrace(trx: Db, input: { userId: string; accountId: st
     .onConflict((oc) => oc.column('user_id').doNothing())
     .execute();
   return graceOf(trx, input.userId);
+}
+
+/**
+ * The grace a user without a method will have when the requirement starts at `at` (the
+ * deployment day): their own if they hold one already (an admin set it; it is never granted
+ * again), else the account's as it would be granted then. Null when it would not let them
+ * postpone on that day.
+ */
+export async function graceFrom(db: Db, input: { userId: string; accountId: string }, at: number): Promise<GraceView | null> {
+  const own = await db.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', input.userId).executeTakeFirst();
+  const row = own ?? accountGrant(await db.selectFrom('accounts').select(['grace_sign_ins', 'grace_until']).where('id', '=', input.accountId).executeTakeFirstOrThrow(), at);
+  return row && graceIsOpen(row, at) ? graceView(row) : null;
 }
 
 export async function graceOf(db: Db, userId: string): Promise<GraceView | null> {
@@ -145,19 +172,25 @@ export async function postponeEnrolment(
 /**
  * PUT /account/users/{id}/grace: an admin extends or ends one user's grace. Fields given replace
  * the user's (signInsLeft 0, or until null with no count left, ends it); absent ones stay.
+ * Ending it also ends, in the same transaction, every session the user is in only because they
+ * postponed (signOutPostponed); they are told once it has committed.
  */
 export async function setUserGrace(
   db: Kysely<Database>,
+  events: SessionEvents,
   input: { accountId: string; actorId: string; userId: string; change: { signInsLeft?: number | undefined; until?: string | null | undefined }; request?: RequestContext | undefined },
-): Promise<GraceView | null> {
+): Promise<{ grace: GraceView | null; revokedSessions: number }> {
   const { change } = input;
   if (change.signInsLeft === undefined && change.until === undefined) throw new DomainError('invalid_grace', 'Give signInsLeft, until or both.');
   const now = Date.now();
   const signIns = change.signInsLeft === undefined ? undefined : parseGraceSignIns(change.signInsLeft);
   const until = change.until === undefined ? undefined : parseGraceUntil(change.until, now);
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select('id').where('id', '=', input.userId).where('account_id', '=', input.accountId).executeTakeFirst();
     if (!user) throw new DomainError('not_found');
+    // The account row's lock first, as an enforcement save takes it: a requirement turned off or
+    // a policy changed meanwhile is seen before anyone is signed out.
+    const account = await lockRequirementInForce(trx, input.accountId);
     const before = await trx.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', input.userId).executeTakeFirst();
     const after: GraceRow = {
       sign_ins_left: signIns === undefined ? (before?.sign_ins_left ?? null) : signIns,
@@ -169,15 +202,58 @@ export async function setUserGrace(
       // Set by an admin before the user ever needed one: the account's is then never granted on top.
       await trx.insertInto('user_grace').values({ user_id: input.userId, account_id: input.accountId, ...after, granted_at: now, updated_at: now }).execute();
     }
+    const open = graceIsOpen(after, now);
+    const revocations = open ? emptyRevocations() : await signOutPostponed(trx, { accountId: input.accountId, userId: input.userId, account }, now);
+    const revokedSessions = revocations.two_factor_required.length + revocations.security_key_required.length;
     await recordAudit(trx, {
       accountId: input.accountId,
       actorId: input.actorId,
       subjectUserId: input.userId,
-      action: graceIsOpen(after, now) ? 'user.grace_extended' : 'user.grace_ended',
-      details: { from: graceView(before), to: graceView(after) },
+      action: open ? 'user.grace_extended' : 'user.grace_ended',
+      details: { from: graceView(before), to: graceView(after), ...(open ? {} : { revokedSessions }) },
       at: now,
       request: input.request,
     });
-    return graceView(after);
+    return { grace: graceView(after), revocations, revokedSessions };
   });
+  await publishRevocations(events, result.revocations);
+  return { grace: result.grace, revokedSessions: result.revokedSessions };
+}
+
+function emptyRevocations(): Revocations {
+  return { two_factor_required: [], security_key_required: [] };
+}
+
+/**
+ * A user's grace ended: the sessions they are in only because they postponed enrolment end now,
+ * inside the caller's transaction, as an enforcement save ends them (the same statement, the
+ * same reasons). Only while the requirement holds them and they still have no method it
+ * accepts: a user who has enrolled since, or whom the requirement no longer concerns, keeps
+ * their sessions. An enrolment session goes on: it may still enrol.
+ */
+async function signOutPostponed(
+  trx: Transaction<Database>,
+  input: { accountId: string; userId: string; account: Pick<AccountsTable, 'require_two_factor' | 'second_factor_policy'> },
+  now: number,
+): Promise<Revocations> {
+  const revocations = emptyRevocations();
+  if (input.account.require_two_factor !== 1) return revocations;
+  const policy = policyOf(input.account);
+  const reason = missingFactorReason(policy);
+  const ended = await Sessions.revokeUnderRequirement(
+    trx,
+    {
+      accountId: input.accountId,
+      acceptedMethodFlag: acceptedMethodFlag(policy),
+      reason,
+      passwordOnly: false,
+      users: (alias) => inRequirementScope(alias, { accountId: input.accountId }),
+      userIds: [input.userId],
+      activeOnly: true,
+      postponedOnly: true,
+    },
+    now,
+  );
+  revocations[reason] = ended.withoutMethod.map((r) => r.id);
+  return revocations;
 }

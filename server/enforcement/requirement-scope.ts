@@ -6,10 +6,11 @@
 // (sessions.ts, through `requirementApplies`), and as `isInScope` for one user.
 import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import { DomainError } from '../errors.js';
-import { acceptedMethodFlag, policyOf } from '../second-factors/policy.js';
+import { acceptedMethodFlag, missingFactorReason, policyOf } from '../second-factors/policy.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import type { Revocations } from './enforcement.js';
+import { lockRequirementInForce } from './requirement-in-force.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 export type ScopeRole = UsersTable['role'];
@@ -172,15 +173,10 @@ export async function signOutEnteringScope(trx: Transaction<Database>, accountId
   if (userIds.length === 0) return empty;
   // Through the account row's lock, as an enforcement save and a method removal take it: a user
   // removing their last method at the same moment either is refused or is signed out here.
-  const account = await trx
-    .updateTable('accounts')
-    .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
-    .where('id', '=', accountId)
-    .returning(['require_two_factor', 'second_factor_policy'])
-    .executeTakeFirstOrThrow();
+  const account = await lockRequirementInForce(trx, accountId);
   if (account.require_two_factor !== 1) return empty;
   const policy = policyOf(account);
-  const reason = policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
+  const reason = missingFactorReason(policy);
   const ended = await Sessions.revokeUnderRequirement(trx, {
     accountId,
     acceptedMethodFlag: acceptedMethodFlag(policy),

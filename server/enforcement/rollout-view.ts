@@ -2,6 +2,7 @@
 // user's own view (the deployment-day banner).
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { graceFrom } from './grace.js';
 import { isInScope } from './requirement-scope.js';
 
 function iso(ms: number | null): string | null {
@@ -29,13 +30,19 @@ export async function rolloutSettings(db: Kysely<Database>, accountId: string) {
 }
 
 /** What a user of the account sees: when 2FA becomes required for them, if a day is set and
- * the requirement's scope holds them (enforcement/requirement-scope.ts). */
-export async function accountRollout(db: Kysely<Database>, accountId: string, userId: string) {
+ * the requirement's scope holds them (enforcement/requirement-scope.ts), and, while they have
+ * no method, the grace they will have from that day (enforcement/grace.ts graceFrom). */
+export async function accountRollout(db: Kysely<Database>, accountId: string, user: { id: string; hasMethod: boolean }) {
   const row = await db
     .selectFrom('accounts')
     .select(['two_factor_scheduled_at', 'enrollment_policy'])
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
-  const concerned = row.two_factor_scheduled_at !== null && (await isInScope(db, userId));
-  return { twoFactorScheduledAt: concerned ? iso(row.two_factor_scheduled_at) : null, enrollment: row.enrollment_policy };
+  const concerned = row.two_factor_scheduled_at !== null && (await isInScope(db, user.id));
+  const day = concerned ? Number(row.two_factor_scheduled_at) : null;
+  return {
+    twoFactorScheduledAt: iso(day),
+    enrollment: row.enrollment_policy,
+    ...(day !== null && !user.hasMethod ? { graceOnDeploymentDay: await graceFrom(db, { userId: user.id, accountId }, day) } : {}),
+  };
 }

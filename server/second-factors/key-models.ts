@@ -30,6 +30,7 @@ import { refreshKeyOwnersFlags } from './method-flags.js';
 import { acceptedMethodFlag, policyOf } from './policy.js';
 import { FIDO_MDS_ROOTS } from './fido-mds-roots.js';
 import { REFUSED_STATUSES, blobRefused, today, verifyMetadataBlob, type ModelEntry, type VerifiedBlob } from './metadata-blob.js';
+import { lockRequirementInForce } from '../enforcement/requirement-in-force.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type MetadataSource = SecurityKeyPoliciesTable['metadata'];
@@ -201,7 +202,7 @@ export async function saveSecurityKeyPolicy(
   const result = await db.transaction().execute(async (trx) => {
     // The account row's lock first, as an enforcement save and a method's removal take it: the
     // requirement read below is the one in force, and users' methods hold still until commit.
-    await trx.updateTable('accounts').set((eb) => ({ require_two_factor: eb.ref('require_two_factor') })).where('id', '=', input.accountId).execute();
+    await lockRequirementInForce(trx, input.accountId);
     const requirement = await requirementOf(trx, input.accountId);
     const before = await readSecurityKeyPolicy(trx, input.accountId);
     const row = await resolvePolicy(trx, input, verified);

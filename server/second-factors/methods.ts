@@ -7,6 +7,7 @@ import { refreshMethodFlags } from './method-flags.js';
 import { policyOf } from './policy.js';
 import { isInScope } from '../enforcement/requirement-scope.js';
 import { releaseBreakGlass } from '../sso/sign-in-settings.js';
+import { lockRequirementInForce } from '../enforcement/requirement-in-force.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -81,12 +82,7 @@ export async function removeMethod(trx: Transaction<Database>, input: { userId: 
     .execute();
   // Read the setting through a lock on the account row, so a removal racing an enforcement save
   // either sees it on, or finishes before the save looks for users without a method.
-  const account = await trx
-    .updateTable('accounts')
-    .set((eb) => ({ require_two_factor: eb.ref('require_two_factor') }))
-    .where('id', '=', input.accountId)
-    .returning(['require_two_factor', 'second_factor_policy'])
-    .executeTakeFirstOrThrow();
+  const account = await lockRequirementInForce(trx, input.accountId);
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   // A key outside the rule counted for nothing: removing it leaves as many methods as before.
   const remaining = (await countMethods(trx, input.userId)) - (method.outside_rule === 1 ? 0 : 1);

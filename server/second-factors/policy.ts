@@ -36,6 +36,11 @@ export function requireMethodAllowed(policy: SecondFactorPolicy, type: MethodsTa
  * The users column that says whether a user has a method the policy accepts: both are kept in
  * step with the methods and indexed with account_id, so enforcement finds users without one by index.
  */
+/** Why a session ends for a user without a method the policy accepts: what clients tell them to add. */
+export function missingFactorReason(policy: SecondFactorPolicy): 'security_key_required' | 'two_factor_required' {
+  return policy === 'security_keys' ? 'security_key_required' : 'two_factor_required';
+}
+
 export function acceptedMethodFlag(policy: SecondFactorPolicy): 'has_two_factor' | 'has_security_key' {
   return policy === 'security_keys' ? 'has_security_key' : 'has_two_factor';
 }

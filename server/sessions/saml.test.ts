@@ -4,101 +4,41 @@
 // trusted per provider, and the attacks on SAML responses, each refused with no session made.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, enrolTotp, PASSWORD, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { startTestServer, enrolTotp, signIn, type TestServer } from '../testing/harness.js';
 import { Browser } from '../testing/oidc-provider.js';
-import { formOf, metadataXml, MFA_CLASS, newSigningKey, PASSWORD_CLASS, startSamlIdp, type ResponseShape, type TestSamlIdp } from '../testing/saml-idp.js';
+import { metadataXml, startSamlIdp, type ResponseShape, type TestSamlIdp } from '../testing/saml-idp.js';
+import { formOf, MFA_CLASS, PASSWORD_CLASS, samlFlow } from '../testing/saml-flow.js';
+import { newSigningKey } from '../testing/signing-key.js';
 import { ServerClient } from '../../main/server-client.js';
 import { signInWithSso } from '../../main/sso-loopback.js';
 
 describe('single sign-on with SAML 2.0', () => {
   let server: TestServer;
   let idp: TestSamlIdp;
+  let flow: ReturnType<typeof samlFlow>;
   let host: string;
   let acs: string;
 
   before(async () => {
     server = await startTestServer({ openSignup: true });
-    host = new URL(server.url).host;
-    acs = `${server.url}/api/v1/sso/saml/acs`;
     idp = await startSamlIdp();
+    flow = samlFlow(server, idp);
+    ({ host, acs } = flow);
   });
   after(async () => {
     await idp.close();
     await server.close();
   });
 
-  async function account(slug: string) {
-    const created = await createAccount(server, slug);
-    const admin = await signIn(server, slug, `admin@${slug}.test`);
-    return { id: created.account.id as string, slug, adminToken: admin.token };
-  }
-
-  async function addProvider(adminToken: string, body: Record<string, unknown> = {}) {
-    const res = await server.call('POST', '/account/identity-providers', {
-      token: adminToken,
-      body: { type: 'saml', name: 'Test SAML IdP', metadataXml: idp.metadataXml, trustMfa: true, mfaAcrValues: [MFA_CLASS], jitProvisioning: false, ...body },
-    });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return res.body.provider as { id: string; type: string; issuer: string };
-  }
-
-  async function user(slug: string, adminToken: string, name: string) {
-    const email = `${name.toLowerCase()}@${slug}.test`;
-    const invited = await server.call('POST', '/account/users', { token: adminToken, body: { name, email, role: 'agent' } });
-    assert.equal(invited.status, 201);
-    const token = new URL(String(invited.body.invitation.link).replace('#/', '')).searchParams.get('token');
-    const accepted = await server.call('POST', '/invitations/accept', { body: { token, password: PASSWORD } });
-    assert.equal(accepted.status, 200);
-    return { id: invited.body.user.id as string, email };
-  }
-
-  const atConsole = (u: URL) => u.host === host && u.pathname === '/';
-
-  /** Start (web), the browser at the IdP, the IdP's form; not yet posted. */
-  async function startAtIdp(slug: string, providerId: string, browser = new Browser()) {
-    const start = await browser.post(`${server.base}/sessions/sso`, { account: slug, provider: providerId, client: 'web' });
-    assert.equal(start.status, 200, JSON.stringify(start.body));
-    const page = await browser.visit(start.body.authorizationUrl);
-    assert.equal(page.status, 200, page.body);
-    return { browser, form: formOf(page.body), request: idp.requests.at(-1)! };
-  }
-
-  /** The whole web sign-in: start, the IdP, the form posted to our ACS; where the browser lands and its cookie. */
+  /** The whole web sign-in, the IdP answering this login (and this response shape, once). */
   async function webSignIn(slug: string, providerId: string, login: { email: string; classRef?: string; emailIn?: 'email' | 'attribute'; name?: string }, shape?: Partial<ResponseShape>) {
     idp.nextLogin = login;
     idp.nextShape = shape;
-    const { browser, form } = await startAtIdp(slug, providerId);
-    const end = await browser.submit(form, idp.origin, { stopAt: atConsole });
-    return { landed: end.url, token: browser.cookie(host, 'agentdesk_session'), browser, form };
-  }
-
-  async function stateOf(token: string | undefined) {
-    assert.ok(token, 'a session cookie was set');
-    const res = await server.call('GET', '/sessions/current', { token });
-    assert.equal(res.status, 200);
-    return res.body.session.state as string;
-  }
-
-  const sessions = async () => Number((await server.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-
-  const lastAudit = async (accountId: string) => {
-    const row = await server.db.selectFrom('audit_events').select(['action', 'details']).where('account_id', '=', accountId).where('action', 'in', ['sign_in.sso', 'sign_in.sso_refused']).orderBy('id', 'desc').executeTakeFirstOrThrow();
-    return { action: row.action, details: JSON.parse(row.details) as { acr: string | null; mfaTrusted: boolean; state: string; reason?: string; message?: string } };
-  };
-
-  /** The attack's response posted to our ACS in the browser that started the request; the outcome. */
-  async function refused(a: { id: string }, landed: { landed: URL; token: string | undefined }, before: number, reason: string | RegExp) {
-    assert.equal(landed.landed.hash, '#/sign-in?sso_error=sso_failed');
-    assert.equal(landed.token, undefined, 'no session cookie');
-    assert.equal(await sessions(), before, 'no session');
-    const audit = await lastAudit(a.id);
-    assert.equal(audit.action, 'sign_in.sso_refused');
-    if (typeof reason === 'string') assert.equal(audit.details.reason, reason, JSON.stringify(audit.details));
-    else assert.match(`${audit.details.reason}: ${audit.details.message}`, reason);
+    return flow.webSignIn(slug, providerId);
   }
 
   test('a SAML provider is saved from its metadata; junk or an http SSO URL off loopback is refused with invalid_saml_metadata; SP metadata is published', async () => {
-    const a = await account('saml-admin');
+    const a = await flow.account('saml-admin');
     const bad = async (metadataXml: string) => {
       const res = await server.call('POST', '/account/identity-providers', { token: a.adminToken, body: { type: 'saml', name: 'Bad', metadataXml, trustMfa: false, jitProvisioning: false } });
       assert.equal(res.status, 400, metadataXml.slice(0, 80));
@@ -112,7 +52,7 @@ describe('single sign-on with SAML 2.0', () => {
     await bad(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${idp.metadataXml.replace(/^<\?xml[^>]*>/, '')}`);
     assert.equal((await server.call('GET', '/account/identity-providers', { token: a.adminToken })).body.providers.length, 0, 'nothing saved');
 
-    const p = await addProvider(a.adminToken);
+    const p = await flow.addProvider(a.adminToken);
     assert.deepEqual([p.type, p.issuer], ['saml', idp.entityId]);
     const junk = await server.call('PATCH', `/account/identity-providers/${p.id}`, { token: a.adminToken, body: { metadataXml: '<junk' } });
     assert.equal(junk.body.error.code, 'invalid_saml_metadata');
@@ -130,172 +70,172 @@ describe('single sign-on with SAML 2.0', () => {
   });
 
   test('trustMfa on, AuthnContextClassRef in the list: active at once, both factors passed', async () => {
-    const a = await account('saml-mfa');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Ana');
+    const a = await flow.account('saml-mfa');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Ana');
     await enrolTotp(server, (await signIn(server, a.slug, u.email)).token);
     const signedIn = await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS });
     assert.equal(signedIn.landed.hash, '#/');
     const current = await server.call('GET', '/sessions/current', { token: signedIn.token });
     assert.equal(current.body.session.state, 'active');
     assert.ok(current.body.session.secondFactorAt, 'the second factor counts as passed');
-    const audit = await lastAudit(a.id);
+    const audit = await flow.lastAudit(a.id);
     assert.deepEqual([audit.action, audit.details.acr, audit.details.mfaTrusted], ['sign_in.sso', MFA_CLASS, true]);
   });
 
   test('AuthnContextClassRef not in the list (or trustMfa off): the second step follows; the email may come as an attribute', async () => {
-    const a = await account('saml-pwd');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Bea');
+    const a = await flow.account('saml-pwd');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Bea');
     await enrolTotp(server, (await signIn(server, a.slug, u.email)).token);
     const pwd = await webSignIn(a.slug, p.id, { email: u.email, classRef: PASSWORD_CLASS, emailIn: 'attribute' });
-    assert.equal(await stateOf(pwd.token), 'two_factor_required');
-    assert.equal((await lastAudit(a.id)).details.mfaTrusted, false);
+    assert.equal(await flow.stateOf(pwd.token), 'two_factor_required');
+    assert.equal((await flow.lastAudit(a.id)).details.mfaTrusted, false);
     await server.call('PATCH', `/account/identity-providers/${p.id}`, { token: (await enrolTotp(server, a.adminToken)).token, body: { trustMfa: false } });
     const off = await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS });
-    assert.equal(await stateOf(off.token), 'two_factor_required');
+    assert.equal(await flow.stateOf(off.token), 'two_factor_required');
   });
 
   test('Attack: an unsigned assertion is refused', async () => {
     // Attack: forged assertion — anyone can write an unsigned SAML Response naming any user.
-    const a = await account('saml-unsigned');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Caio');
-    const before = await sessions();
-    await refused(a, await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS }, { signWith: 'none' }), before, /assertion_validation: .*signature/i);
+    const a = await flow.account('saml-unsigned');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Caio');
+    const before = await flow.sessions();
+    await flow.refused(a, await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS }, { signWith: 'none' }), before, /assertion_validation: .*signature/i);
   });
 
   test('Attack: an assertion signed by another key than the IdP metadata\'s is refused', async () => {
     // Attack: forged signature — the attacker signs with a key of their own (and embeds its certificate in KeyInfo).
-    const a = await account('saml-otherkey');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Dora');
-    const before = await sessions();
+    const a = await flow.account('saml-otherkey');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Dora');
+    const before = await flow.sessions();
     const attackerKey = await newSigningKey('Attacker');
-    await refused(a, await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS }, { signWith: attackerKey }), before, /assertion_validation: .*signature/i);
+    await flow.refused(a, await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS }, { signWith: attackerKey }), before, /assertion_validation: .*signature/i);
   });
 
   test('Attack: XML signature wrapping — an unsigned assertion next to or around a signed one is refused', async () => {
     // Attack: XSW — Mallory holds a validly signed assertion for herself and adds an unsigned one for the admin, hoping the signature is checked on one and the user read from the other.
-    const a = await account('saml-xsw');
-    const p = await addProvider(a.adminToken);
-    const mallory = await user(a.slug, a.adminToken, 'Mallory');
+    const a = await flow.account('saml-xsw');
+    const p = await flow.addProvider(a.adminToken);
+    const mallory = await flow.user(a.slug, a.adminToken, 'Mallory');
     for (const mode of ['sibling', 'wrapped'] as const) {
-      const before = await sessions();
+      const before = await flow.sessions();
       const result = await webSignIn(a.slug, p.id, { email: `admin@${a.slug}.test`, classRef: MFA_CLASS }, { wrap: { mode, signedEmail: mallory.email } });
-      await refused(a, result, before, mode === 'sibling' ? /assertion_validation: .*multiple assertions/i : /assertion_validation: .*signature/i);
+      await flow.refused(a, result, before, mode === 'sibling' ? /assertion_validation: .*multiple assertions/i : /assertion_validation: .*signature/i);
     }
   });
 
   test('Attack: an assertion for another audience is refused', async () => {
     // Attack: audience confusion — an assertion the IdP issued for another service provider, replayed here.
-    const a = await account('saml-audience');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Eva');
-    const before = await sessions();
-    await refused(a, await webSignIn(a.slug, p.id, { email: u.email }, { audience: 'https://other-sp.example/saml' }), before, /assertion_validation: .*audience/i);
+    const a = await flow.account('saml-audience');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Eva');
+    const before = await flow.sessions();
+    await flow.refused(a, await webSignIn(a.slug, p.id, { email: u.email }, { audience: 'https://other-sp.example/saml' }), before, /assertion_validation: .*audience/i);
   });
 
   test('Attack: an assertion whose recipient is another service is refused', async () => {
     // Attack: recipient confusion — a bearer assertion the IdP addressed to another ACS (another deployment, another SP), posted here.
-    const a = await account('saml-recipient');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Rui');
+    const a = await flow.account('saml-recipient');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Rui');
     idp.nextLogin = { email: u.email, classRef: MFA_CLASS };
-    const started = await startAtIdp(a.slug, p.id);
-    const before = await sessions();
+    const started = await flow.startAtIdp(a.slug, p.id);
+    const before = await flow.sessions();
     const elsewhere = idp.response({ email: u.email, classRef: MFA_CLASS, inResponseTo: started.request.id, acs: 'https://other.example/saml/acs', audience: started.request.spEntityId, assertionId: '_recipient1', notOnOrAfter: new Date(Date.now() + 60_000), signWith: 'idp' });
-    const landed = await started.browser.submit({ action: acs, fields: { ...started.form.fields, SAMLResponse: elsewhere } }, idp.origin, { stopAt: atConsole });
-    await refused(a, { landed: landed.url, token: started.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: recipient_mismatch/);
+    const landed = await started.browser.submit({ action: acs, fields: { ...started.form.fields, SAMLResponse: elsewhere } }, idp.origin, { stopAt: flow.atConsole });
+    await flow.refused(a, { landed: landed.url, token: started.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: recipient_mismatch/);
   });
 
   test('Attack: an expired assertion (NotOnOrAfter in the past) is refused', async () => {
     // Attack: a stale assertion — captured long ago (a log, a proxy), posted after it expired.
-    const a = await account('saml-expired');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Fay');
-    const before = await sessions();
-    await refused(a, await webSignIn(a.slug, p.id, { email: u.email }, { notOnOrAfter: new Date(Date.now() - 10 * 60_000) }), before, /assertion_validation: .*(expired|no valid subject confirmation)/i);
+    const a = await flow.account('saml-expired');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Fay');
+    const before = await flow.sessions();
+    await flow.refused(a, await webSignIn(a.slug, p.id, { email: u.email }, { notOnOrAfter: new Date(Date.now() - 10 * 60_000) }), before, /assertion_validation: .*(expired|no valid subject confirmation)/i);
   });
 
   test('Attack: an unsolicited response, and a response to another request, are refused', async () => {
     // Attack: unsolicited / mismatched response — an IdP-initiated response (no request of ours), or the answer to one request presented for another.
-    const a = await account('saml-unsolicited');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Gil');
-    const before = await sessions();
+    const a = await flow.account('saml-unsolicited');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Gil');
+    const before = await flow.sessions();
     const spEntity = `${server.url}/api/v1/sso/saml/metadata/${p.id}`;
     const shape: ResponseShape = { email: u.email, classRef: MFA_CLASS, inResponseTo: undefined, acs, audience: spEntity, assertionId: `_${'a'.repeat(32)}`, notOnOrAfter: new Date(Date.now() + 60_000), signWith: 'idp' };
     // No RelayState at all: no request of ours to answer.
-    const unsolicited = await new Browser().submit({ action: acs, fields: { SAMLResponse: idp.response(shape) } }, idp.origin, { stopAt: atConsole });
+    const unsolicited = await new Browser().submit({ action: acs, fields: { SAMLResponse: idp.response(shape) } }, idp.origin, { stopAt: flow.atConsole });
     assert.equal(unsolicited.url.hash, '#/sign-in?sso_error=sso_failed');
     // A real request's RelayState, with a response that answers no request (no InResponseTo).
     idp.nextLogin = { email: u.email, classRef: MFA_CLASS };
-    const first = await startAtIdp(a.slug, p.id);
-    const noInResponseTo = await first.browser.submit({ action: acs, fields: { ...first.form.fields, SAMLResponse: idp.response({ ...shape, assertionId: '_b1' }) } }, idp.origin, { stopAt: atConsole });
-    await refused(a, { landed: noInResponseTo.url, token: first.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: .*InResponseTo/i);
+    const first = await flow.startAtIdp(a.slug, p.id);
+    const noInResponseTo = await first.browser.submit({ action: acs, fields: { ...first.form.fields, SAMLResponse: idp.response({ ...shape, assertionId: '_b1' }) } }, idp.origin, { stopAt: flow.atConsole });
+    await flow.refused(a, { landed: noInResponseTo.url, token: first.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: .*InResponseTo/i);
     // Request B's RelayState with the signed answer to request A.
-    const requestA = await startAtIdp(a.slug, p.id);
-    const requestB = await startAtIdp(a.slug, p.id);
-    const crossed = await requestB.browser.submit({ action: acs, fields: { ...requestB.form.fields, SAMLResponse: requestA.form.fields.SAMLResponse! } }, idp.origin, { stopAt: atConsole });
-    await refused(a, { landed: crossed.url, token: requestB.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: .*InResponseTo/i);
+    const requestA = await flow.startAtIdp(a.slug, p.id);
+    const requestB = await flow.startAtIdp(a.slug, p.id);
+    const crossed = await requestB.browser.submit({ action: acs, fields: { ...requestB.form.fields, SAMLResponse: requestA.form.fields.SAMLResponse! } }, idp.origin, { stopAt: flow.atConsole });
+    await flow.refused(a, { landed: crossed.url, token: requestB.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: .*InResponseTo/i);
   });
 
   test('Attack: a replayed response, and a replayed assertion id, are refused', async () => {
     // Attack: replay — the same posted response sent again (browser history, a proxy log), and an assertion id the IdP already used.
-    const a = await account('saml-replay');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Ines');
+    const a = await flow.account('saml-replay');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Ines');
     const ok = await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS });
-    assert.equal(await stateOf(ok.token), 'active');
-    const before = await sessions();
+    assert.equal(await flow.stateOf(ok.token), 'active');
+    const before = await flow.sessions();
     const again = new Browser();
-    const replay = await again.submit(ok.form, idp.origin, { stopAt: atConsole });
+    const replay = await again.submit(ok.form, idp.origin, { stopAt: flow.atConsole });
     assert.equal(replay.url.hash, '#/sign-in?sso_error=sso_failed');
-    assert.equal(await sessions(), before, 'the replay made no session');
+    assert.equal(await flow.sessions(), before, 'the replay made no session');
 
     // A fresh request, answered with an assertion id that was already accepted.
     const reused = idp.requests.at(-1)!;
     const firstId = /ID="(_[0-9a-f]+)" Version="2.0" IssueInstant="[^"]+"><saml:Issuer/.exec(Buffer.from(ok.form.fields.SAMLResponse!, 'base64').toString())![1]!;
     assert.ok(reused);
     const second = await webSignIn(a.slug, p.id, { email: u.email, classRef: MFA_CLASS }, { assertionId: firstId });
-    await refused(a, second, before, 'assertion_replayed');
+    await flow.refused(a, second, before, 'assertion_replayed');
   });
 
   test('Attack: an assertion made for another account\'s provider is refused', async () => {
     // Attack: cross-account — both accounts trust the same IdP; an assertion for account A's service provider is presented to account B's sign-in.
-    const a = await account('saml-acct-a');
-    const b = await account('saml-acct-b');
-    const pa = await addProvider(a.adminToken);
-    const pb = await addProvider(b.adminToken, { jitProvisioning: true });
-    await user(a.slug, a.adminToken, 'Jon');
+    const a = await flow.account('saml-acct-a');
+    const b = await flow.account('saml-acct-b');
+    const pa = await flow.addProvider(a.adminToken);
+    const pb = await flow.addProvider(b.adminToken, { jitProvisioning: true });
+    await flow.user(a.slug, a.adminToken, 'Jon');
     idp.nextLogin = { email: `jon@${a.slug}.test`, classRef: MFA_CLASS };
-    const forA = await startAtIdp(a.slug, pa.id);
-    const atB = await startAtIdp(b.slug, pb.id);
-    const before = await sessions();
+    const forA = await flow.startAtIdp(a.slug, pa.id);
+    const atB = await flow.startAtIdp(b.slug, pb.id);
+    const before = await flow.sessions();
     const forged = idp.response({ email: `admin@${b.slug}.test`, classRef: MFA_CLASS, inResponseTo: atB.request.id, acs, audience: forA.request.spEntityId, assertionId: '_cross1', notOnOrAfter: new Date(Date.now() + 60_000), signWith: 'idp' });
-    const landed = await atB.browser.submit({ action: acs, fields: { ...atB.form.fields, SAMLResponse: forged } }, idp.origin, { stopAt: atConsole });
-    await refused(b, { landed: landed.url, token: atB.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: .*audience/i);
+    const landed = await atB.browser.submit({ action: acs, fields: { ...atB.form.fields, SAMLResponse: forged } }, idp.origin, { stopAt: flow.atConsole });
+    await flow.refused(b, { landed: landed.url, token: atB.browser.cookie(host, 'agentdesk_session') }, before, /assertion_validation: .*audience/i);
   });
 
   test('Attack: login CSRF — a response posted from a browser that did not start the sign-in is refused', async () => {
     // Attack: login CSRF — the attacker's own finished sign-in form, auto-submitted from a page the victim visits.
-    const a = await account('saml-csrf');
-    const p = await addProvider(a.adminToken);
-    const mallory = await user(a.slug, a.adminToken, 'Mallory');
+    const a = await flow.account('saml-csrf');
+    const p = await flow.addProvider(a.adminToken);
+    const mallory = await flow.user(a.slug, a.adminToken, 'Mallory');
     idp.nextLogin = { email: mallory.email, classRef: MFA_CLASS };
-    const attacker = await startAtIdp(a.slug, p.id);
-    const before = await sessions();
+    const attacker = await flow.startAtIdp(a.slug, p.id);
+    const before = await flow.sessions();
     const victim = new Browser();
-    const landed = await victim.submit(attacker.form, 'https://evil.example', { stopAt: atConsole });
-    await refused(a, { landed: landed.url, token: victim.cookie(host, 'agentdesk_session') }, before, 'other_browser');
+    const landed = await victim.submit(attacker.form, 'https://evil.example', { stopAt: flow.atConsole });
+    await flow.refused(a, { landed: landed.url, token: victim.cookie(host, 'agentdesk_session') }, before, 'other_browser');
   });
 
   test('JIT creates an unknown email as an agent only when on; a form without a SAMLResponse is a 400', async () => {
-    const a = await account('saml-jit');
-    const p = await addProvider(a.adminToken, { jitProvisioning: true });
+    const a = await flow.account('saml-jit');
+    const p = await flow.addProvider(a.adminToken, { jitProvisioning: true });
     const created = await webSignIn(a.slug, p.id, { email: `newcomer@${a.slug}.test`, name: 'New Comer', classRef: MFA_CLASS, emailIn: 'attribute' });
-    assert.equal(await stateOf(created.token), 'active');
+    assert.equal(await flow.stateOf(created.token), 'active');
     const row = await server.db.selectFrom('users').select(['name', 'role']).where('email', '=', `newcomer@${a.slug}.test`).executeTakeFirstOrThrow();
     assert.deepEqual(row, { name: 'New Comer', role: 'agent' });
     const empty = await fetch(acs, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: idp.origin }, body: 'RelayState=x' });
@@ -304,9 +244,9 @@ describe('single sign-on with SAML 2.0', () => {
   });
 
   test('desktop: the system browser, the IdP, our ACS, the loopback code exchanged in main', async () => {
-    const a = await account('saml-desk');
-    const p = await addProvider(a.adminToken);
-    const u = await user(a.slug, a.adminToken, 'Kai');
+    const a = await flow.account('saml-desk');
+    const p = await flow.addProvider(a.adminToken);
+    const u = await flow.user(a.slug, a.adminToken, 'Kai');
     const client = new ServerClient(server.url, () => null);
     idp.nextLogin = { email: u.email, classRef: MFA_CLASS };
     const browser = new Browser();

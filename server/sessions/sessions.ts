@@ -368,6 +368,11 @@ export class Sessions {
       /** Only `active` sessions (a scope that grows while the requirement is on: a session already enrolling goes on). */
       activeOnly?: boolean | undefined;
       /**
+       * Only sessions that live because their user postponed enrolment (enforcement/grace.ts):
+       * marked postponed and never past a second factor. An admin ending one user's grace.
+       */
+      postponedOnly?: boolean | undefined;
+      /**
        * The users who are without a method, when the save itself takes their last one away
        * (a security-key rule, second-factors/key-models.ts: their flags are still set, and the
        * query applies the scope itself); replaces `acceptedMethodFlag`, `users` and `userIds`.
@@ -385,6 +390,7 @@ export class Sessions {
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
       .$if(input.activeOnly === true, (q) => q.where('state', '=', 'active'))
+      .$if(input.postponedOnly === true, (q) => q.where('postponed_at', 'is not', null).where('second_factor_at', 'is', null))
       .where('user_id', 'in', (eb) =>
         input.withoutMethod ??
         eb

@@ -181,6 +181,35 @@ describe('single sign-on with OpenID Connect', () => {
     assert.equal((await lastSsoAudit(a.id)).details.state, 'enrollment_required');
   });
 
+  test('under enforcement with grace, an SSO user who must enrol is answered their grace as at a password sign-in, web and desktop, and may postpone', async () => {
+    const a = await account('sso-grace');
+    const p = await addProvider(a.adminToken, { trustMfa: true });
+    const admin = await enrolTotp(server, a.adminToken);
+    const required = await server.call('PUT', '/account/security-settings', { token: admin.token, body: { requireTwoFactor: true, acknowledged: true, graceSignIns: 3 } });
+    assert.equal(required.status, 200, JSON.stringify(required.body));
+    const u = await user(a.slug, admin.token, 'Edna');
+    // Web: the console lands with the cookie and asks for its session.
+    const web = await webSignIn(a.slug, p.id, { accountId: u.sub, amr: ['pwd'] });
+    const current = await server.call('GET', '/sessions/current', { token: web.token });
+    assert.equal(current.body.session.state, 'enrollment_required');
+    assert.deepEqual(current.body.grace, { signInsLeft: 3, until: null });
+    const postponed = await server.call('POST', '/sessions/current/postpone-enrolment', { token: web.token });
+    assert.equal(postponed.status, 200, JSON.stringify(postponed.body));
+    assert.deepEqual(postponed.body.grace, { signInsLeft: 2, until: null });
+    // Desktop: the exchange answers exactly what POST /sessions answers, grace included.
+    op.nextLogin = { accountId: u.sub, amr: ['pwd'] };
+    const desktop = await signInWithSso(new ServerClient(server.url, () => null), { account: a.slug, provider: p.id, openBrowser: (url) => new Browser().visit(url) });
+    assert.equal(desktop.session.state, 'enrollment_required');
+    assert.deepEqual(desktop.grace, { signInsLeft: 2, until: null });
+    const password = await server.call('POST', '/sessions', { body: { account: a.slug, email: u.email, password: PASSWORD, deviceToken: desktop.deviceToken } });
+    assert.equal(password.status, 201);
+    assert.deepEqual(Object.keys(desktop).sort(), Object.keys(password.body).sort());
+    assert.deepEqual(desktop.grace, password.body.grace);
+    const again = await server.call('POST', '/sessions/current/postpone-enrolment', { token: desktop.token });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.deepEqual(again.body.grace, { signInsLeft: 1, until: null });
+  });
+
   test('Attack: a forged state, a replayed callback and a nonce that is not ours are refused, and no session is made', async () => {
     // Attack: login CSRF and replay — a callback with a state we never issued, an ID token whose
     // nonce is not the one we stored, and a callback URL that already signed someone in, sent again.

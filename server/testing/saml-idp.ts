@@ -6,41 +6,15 @@
 // A peer of the server: nothing of AgentDesk is imported. Tests shape the next response (who,
 // AuthnContextClassRef, expiry, audience, a key that is not in the metadata, no signature, a
 // wrapped extra assertion...) to drive the attacks over real HTTP.
-import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import * as x509 from '@peculiar/x509';
 import { SignedXml } from 'xml-crypto';
+import { newSigningKey, type SigningKey } from './signing-key.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const RS256 = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
-export const PASSWORD_CLASS = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
-export const MFA_CLASS = 'http://schemas.microsoft.com/claims/multipleauthn';
-
-export interface SigningKey {
-  /** PEM private key. */
-  key: string;
-  /** Base64 DER certificate, as metadata carries it. */
-  certificate: string;
-}
-
-/** A key pair and its self-signed certificate. */
-export async function newSigningKey(name = 'Test IdP'): Promise<SigningKey> {
-  const keys = (await webcrypto.subtle.generateKey(RS256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: `CN=${name}`,
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"],
-    signingAlgorithm: RS256,
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 365 * 86_400_000),
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
-  return { key, certificate: Buffer.from(cert.rawData).toString('base64') };
-}
+/** The AuthnContextClassRef when a login names none. */
+const PASSWORD_CLASS = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 
 /** Who signs in at the IdP next, and how. */
 export interface SamlLogin {
@@ -215,13 +189,4 @@ export async function startSamlIdp(): Promise<TestSamlIdp> {
   };
   idp.metadataXml = metadataXml(idp.entityId, idp.ssoUrl, key.certificate);
   return idp;
-}
-
-/** The fields and action of the IdP's auto-submitting form. */
-export function formOf(html: string): { action: string; fields: Record<string, string> } {
-  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-  if (!action) throw new Error(`no form in ${html.slice(0, 200)}`);
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)) fields[m[1]!] = m[2]!.replace(/&quot;/g, '"').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&');
-  return { action: action.replace(/&amp;/g, '&'), fields };
 }

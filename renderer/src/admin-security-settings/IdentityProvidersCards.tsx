@@ -1,13 +1,15 @@
 // Admin → Single sign-on (PRODUCT.md "Enterprise sign-in"): the account's identity providers
 // (list, add, change, remove an OpenID Connect provider, its client secret write-only, or a SAML
 // 2.0 provider from its metadata XML, with what to give that IdP: our entity id and ACS), the
-// link agents sign in with, and SSO only with its break-glass admins. Every change is sensitive:
-// it asks for the second factor first (useSession().sensitive).
+// link agents sign in with, a test of each provider (the checks a sign-in depends on, ✓/✗ with
+// what the server saw), and SSO only with its break-glass admins. Every change is sensitive: it
+// asks for the second factor first (useSession().sensitive); a test changes nothing and is not.
 import { useEffect, useState, type FormEvent } from 'react';
-import type { IdentityProvider, SignInSettings } from '../../../contract/answers';
+import type { IdentityProvider, ProviderCheck, ProviderTest, SignInSettings } from '../../../contract/answers';
 import { describeError } from '../api/error-messages';
 import { useApiMutation, useApiQuery } from '../data/operations';
 import { useT } from '../i18n/I18nProvider';
+import { fullTime } from '../rollout/when';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
 import { SaveBar } from './SaveBar';
@@ -37,9 +39,25 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
   const t = useT();
   const { current, sensitive } = useSession();
   const remove = useApiMutation('removeIdentityProvider');
+  const test = useApiMutation('testIdentityProvider');
   const [editing, setEditing] = useState<IdentityProvider | 'new' | null>(null);
+  const [testing, setTesting] = useState<string | null>(null);
+  const [tested, setTested] = useState<{ provider: IdentityProvider; result: ProviderTest } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const link = signInLink(current.account.slug);
+
+  async function testProvider(provider: IdentityProvider) {
+    setError(null);
+    setTested(null);
+    setTesting(provider.id);
+    try {
+      setTested({ provider, result: await test.mutateAsync({ params: { id: provider.id } }) });
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setTesting(null);
+    }
+  }
 
   async function removeProvider(provider: IdentityProvider) {
     if (!window.confirm(t('idp.removeConfirm', { name: provider.name }))) return;
@@ -79,6 +97,7 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
                 <td>{p.trustMfa ? t('common.on') : t('common.off')}</td>
                 <td>{p.jitProvisioning ? t('common.on') : t('common.off')}</td>
                 <td>
+                  <button type="button" className="button-link" onClick={() => void testProvider(p)} disabled={testing !== null} aria-label={t('idp.testNamed', { name: p.name })}>{testing === p.id ? t('idp.testing') : t('idp.test')}</button>{' '}
                   <button type="button" className="button-link" onClick={() => setEditing(p)} aria-label={t('idp.editNamed', { name: p.name })}>{t('idp.edit')}</button>{' '}
                   <button type="button" className="button-link" onClick={() => void removeProvider(p)} aria-label={t('idp.removeNamed', { name: p.name })}>{t('idp.remove')}</button>
                 </td>
@@ -88,6 +107,8 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
         </table>
         </div>
       )}
+      {/* A result describes the provider as it was tested: it goes once the provider is changed or removed. */}
+      {tested && providers.some((p) => p.id === tested.provider.id && p.updatedAt === tested.provider.updatedAt) ? <ProviderTestResult name={tested.provider.name} result={tested.result} onClose={() => setTested(null)} /> : null}
       {providers.filter((p) => p.serviceProvider).map((p) => (
         <div className="field" key={`sp-${p.id}`}>
           <p className="small">{t('idp.spFor', { name: p.name })}</p>
@@ -109,6 +130,36 @@ function IdentityProvidersCard({ providers }: { providers: IdentityProvider[] })
           <p className="muted small" id="sso-sign-in-link-hint">{t('idp.linkHint')}</p>
         </div>
       ) : null}
+    </section>
+  );
+}
+
+/** A provider test's checks: ✓ passed, ! passed with a warning, ✗ failed, – not run; each with what the server saw. */
+function ProviderTestResult({ name, result, onClose }: { name: string; result: ProviderTest; onClose: () => void }) {
+  const t = useT();
+  const failedCount = result.checks.filter((c) => c.ok === false).length;
+  const mark = (c: ProviderCheck) => (c.ok === false ? '✗' : c.ok === null ? '–' : c.warning ? '!' : '✓');
+  const status = (c: ProviderCheck) => (c.ok === false ? t('idp.checkFailed') : c.ok === null ? t('idp.checkNotRun') : c.warning ? t('idp.checkWarning') : t('idp.checkPassed'));
+  return (
+    <section className="provider-test" aria-labelledby="provider-test-title" data-testid="provider-test">
+      <h3 id="provider-test-title">{t('idp.testTitle', { name })}</h3>
+      <Notice tone={failedCount > 0 ? 'error' : result.checks.some((c) => c.warning) ? 'warning' : 'success'}>
+        {failedCount > 0 ? t('idp.testFailed', { count: failedCount }) : t('idp.testPassed')}
+      </Notice>
+      <p className="muted small">{t('idp.testIntro')}</p>
+      <ul className="provider-checks">
+        {result.checks.map((c) => (
+          <li key={c.check} className={`provider-check provider-check-${c.ok === false ? 'failed' : c.ok === null ? 'not-run' : c.warning ? 'warning' : 'passed'}`} data-check={c.check}>
+            <span className="provider-check-mark" aria-hidden="true">{mark(c)}</span>
+            <span className="visually-hidden">{status(c)}: </span>
+            <strong>{t(`idp.check.${c.check}`)}</strong>
+            {c.expiresAt ? <span> · {t('idp.certificateExpires', { date: fullTime(c.expiresAt) })}</span> : null}
+            <br />
+            <span className="muted small provider-check-detail">{c.detail}</span>
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="button-secondary" onClick={onClose}>{t('idp.testClose')}</button>
     </section>
   );
 }

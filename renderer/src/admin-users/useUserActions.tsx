@@ -123,8 +123,10 @@ export function useUserActions(reload: () => void, onTopFeedback: (feedback: Fee
         void act(
           user,
           async () => {
-            const { grace } = await setUserGraceChange.mutateAsync({ params: { id: user.id }, body });
-            return graceIsOpen(grace) ? t('action.graceSet', { name: user.name, grace: graceText(grace) }) : t('action.graceEnded', { name: user.name });
+            const { grace, revokedSessions } = await setUserGraceChange.mutateAsync({ params: { id: user.id }, body });
+            if (graceIsOpen(grace)) return t('action.graceSet', { name: user.name, grace: graceText(grace) });
+            // Ending it signed out the sessions they were in only because they postponed.
+            return revokedSessions > 0 ? t('action.graceEndedOut', { name: user.name, count: revokedSessions }) : t('action.graceEnded', { name: user.name });
           },
           { sensitive: true },
         );

@@ -103,6 +103,8 @@ export const invalidates: Partial<Record<CallName | ClientChange, readonly ReadN
   addIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
   updateIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
   removeIdentityProvider: ['listIdentityProviders', 'listAuditEvents'],
+  // A provider test changes nothing but the log that records it.
+  testIdentityProvider: ['listAuditEvents'],
   saveSignInSettings: ['getSignInSettings', 'listAuditEvents'],
   // Keys outside a new rule stop counting: the users' methods and columns change with it.
   saveSecurityKeyPolicy: ['getSecurityKeyPolicy', 'getMe', ...everyUserList],

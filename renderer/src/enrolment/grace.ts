@@ -18,6 +18,13 @@ export function graceText(grace: Grace): string {
   return parts.join(', ');
 }
 
+/** The deployment-day banner's "After that you can postpone it 2 more times / until <date>". */
+export function deploymentDayGraceText(grace: Grace): string {
+  if (grace.signInsLeft !== null && grace.until !== null) return t('deploymentDay.graceBoth', { count: grace.signInsLeft, date: formatDateTime(grace.until) });
+  if (grace.signInsLeft !== null) return t('deploymentDay.graceSignIns', { count: grace.signInsLeft });
+  return t('deploymentDay.graceUntil', { date: formatDateTime(grace.until) });
+}
+
 /** An `<input type="date">` value as the end of that day where the admin is, in ISO. */
 export function endOfDay(value: string): string | null {
   if (!value) return null;

@@ -41,7 +41,7 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       methods: await listMethods(db, auth.user.id),
       recoveryCodesLeft: await ctx.recoveryCodes.remaining(db, auth.user.id),
       recoveryCodesOutdated: await ctx.recoveryCodes.outdated(db, auth.user.id),
-      account: { ...accountView(auth.account), ...(await accountRollout(db, auth.account.id, auth.user.id)) },
+      account: { ...accountView(auth.account), ...(await accountRollout(db, auth.account.id, { id: auth.user.id, hasMethod: auth.user.has_two_factor === 1 })) },
       // At a forced enrolment: whether this session may set up a method, or needs an enrolment code.
       mayEnrol: auth.session.state !== 'enrollment_required' || (await enrolmentPermission(db, auth)) !== null,
       session: sessionView(auth.session),

@@ -39,8 +39,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   route(app, operations.setUserGrace, async (request) => {
     const auth = authOf(request);
-    const grace = await setUserGrace(db, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id, change: request.body, request: requestContext(request) });
-    return { grace };
+    return setUserGrace(db, ctx.events, { accountId: auth.account.id, actorId: auth.user.id, userId: request.params.id, change: request.body, request: requestContext(request) });
   });
 
   route(app, operations.redeemEnrollmentCode, async (request) => {

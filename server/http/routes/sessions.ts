@@ -11,13 +11,46 @@ import { listMethods } from '../../second-factors/methods.js';
 import { authenticationOptions } from '../../second-factors/security-keys.js';
 import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
 import { sessionView, type AuthenticatedSession } from '../../sessions/sessions.js';
+import type { SessionsTable } from '../../store/schema.js';
 import { signInWithPassword } from '../../sessions/strategies/password.js';
 import { passSecondStep } from '../../sessions/strategies/second-step.js';
-import { graceOf, postponeEnrolment } from '../../enforcement/grace.js';
+import { graceOf, postponeEnrolment, type GraceView } from '../../enforcement/grace.js';
 import { rememberDeviceOffer } from '../../sessions/remembered-devices.js';
 
 export function accountView(account: AuthenticatedSession['account']) {
   return { id: account.id, name: account.name, slug: account.slug, requireTwoFactor: account.require_two_factor === 1 };
+}
+
+/**
+ * The answer of a sign-in by password and of the desktop's single sign-on exchange: the same
+ * fields by the same rules, whichever way the user came in. `rememberDeviceDays` when the
+ * sign-in read it already (else it is read here).
+ */
+export async function signedInAnswer(
+  db: ServerContext['db'],
+  signedIn: {
+    token: string;
+    deviceToken: string;
+    session: SessionsTable;
+    user: Parameters<typeof userView>[0] & { account_id: string; account_name: string; slug: string; require_two_factor: number };
+    grace: GraceView | null;
+    deviceShared: number | null;
+    rememberDeviceDays?: number | null | undefined;
+  },
+) {
+  const { session, user } = signedIn;
+  const rememberDevice = await rememberDeviceOffer(db, { state: session.state, accountId: user.account_id, deviceId: session.device_id, days: signedIn.rememberDeviceDays, shared: signedIn.deviceShared });
+  return {
+    token: signedIn.token,
+    deviceToken: signedIn.deviceToken,
+    session: sessionView(session),
+    user: userView(user),
+    methods: session.state === 'two_factor_required' ? await listMethods(db, user.id) : [],
+    account: { id: user.account_id, name: user.account_name, slug: user.slug, requireTwoFactor: user.require_two_factor === 1 },
+    // Must enrol: whether (and how long) this user may still postpone it.
+    ...(session.state === 'enrollment_required' ? { grace: signedIn.grace } : {}),
+    ...(rememberDevice && { rememberDevice }),
+  };
 }
 
 export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -33,18 +66,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     setSessionCookie(ctx, reply, token, session.expires_at);
     setDeviceCookie(ctx, reply, deviceToken);
     reply.code(201);
-    const rememberDevice = await rememberDeviceOffer(db, { state: session.state, accountId: user.account_id, deviceId: session.device_id, days: user.remember_device_days ?? 0, shared: deviceShared });
-    return {
-      token,
-      deviceToken,
-      session: sessionView(session),
-      user: userView(user),
-      methods: session.state === 'two_factor_required' ? await listMethods(db, user.id) : [],
-      account: { id: user.account_id, name: user.account_name, slug: user.slug, requireTwoFactor: user.require_two_factor === 1 },
-      // Must enrol: whether (and how long) this user may still postpone it.
-      ...(session.state === 'enrollment_required' ? { grace } : {}),
-      ...(rememberDevice && { rememberDevice }),
-    };
+    return signedInAnswer(db, { token, deviceToken, session, user, grace, deviceShared, rememberDeviceDays: user.remember_device_days ?? 0 });
   });
 
   route(app, operations.getCurrentSession, async (request) => {

@@ -4,17 +4,16 @@ import { operations } from '../../../contract/operations.js';
 import { route } from '../contract-routes.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requestContext } from '../../audit/audit.js';
-import { userView } from '../../people/accounts.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
-import { listMethods } from '../../second-factors/methods.js';
-import { sessionView } from '../../sessions/sessions.js';
 import { exchangeSsoCode, finishOidcCallback, finishSamlAcs, SsoRefused, startSsoSignIn, type CallbackOutcome } from '../../sessions/strategies/sso.js';
 import { addProvider, listProviders, removeProvider, signInProviders, updateProvider } from '../../sso/identity-providers.js';
+import { testProvider } from '../../sso/provider-checks.js';
 import { readSignInSettings, saveSignInSettings } from '../../sso/sign-in-settings.js';
 import { serviceProviderMetadata, withServiceProvider } from '../../sso/saml.js';
 import { authOf } from '../auth.js';
 import { presentedDeviceToken, setDeviceCookie, setSessionCookie } from '../cookies.js';
+import { signedInAnswer } from './sessions.js';
 
 /** The browser that started a web sign-in (sessions/strategies/sso.ts startSsoSignIn). */
 const SSO_COOKIE = 'agentdesk_sso';
@@ -46,6 +45,8 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
   route(app, operations.removeIdentityProvider, async (request) => {
     await removeProvider(db, actorOf(request), request.params.id);
   });
+
+  route(app, operations.testIdentityProvider, async (request) => testProvider(ctx, actorOf(request), request.params.id));
 
   route(app, operations.getSignInSettings, async (request) => readSignInSettings(db, authOf(request).account.id));
 
@@ -119,20 +120,14 @@ export function ssoRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   route(app, operations.exchangeSsoCode, async (request, reply) => {
-    const { token, session, deviceToken, user } = await exchangeSsoCode(ctx, {
+    const signedIn = await exchangeSsoCode(ctx, {
       code: request.body.code,
       codeVerifier: request.body.codeVerifier,
       deviceToken: request.body.deviceToken,
       request: { ...requestContext(request), address: request.ip },
     });
     reply.code(201);
-    return {
-      token,
-      deviceToken,
-      session: sessionView(session),
-      user: userView(user),
-      methods: session.state === 'two_factor_required' ? await listMethods(db, user.id) : [],
-      account: { id: user.account_id, name: user.account_name, slug: user.slug, requireTwoFactor: user.require_two_factor === 1 },
-    };
+    // Exactly a password sign-in's answer: the grace at a forced enrolment, remembering at the second step.
+    return signedInAnswer(db, signedIn);
   });
 }

@@ -3,7 +3,7 @@
 // it), checks the factor, and in the same
 // transaction activates the session under a new token, marks the device known and audits the
 // success (both or neither); a wrong factor is counted with its lock-outs and audited.
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { recordAudit, type RequestContext } from '../../audit/audit.js';
 import type { ServerContext } from '../../context.js';
@@ -12,6 +12,7 @@ import { codeStepUnder, policyOf } from '../../second-factors/policy.js';
 import { verifySecurityKeyAssertion } from '../../second-factors/security-keys.js';
 import { acceptTotp } from '../../second-factors/totp.js';
 import type { Database } from '../../store/schema.js';
+import { preparedStatement } from '../../store/prepared.js';
 import { recordDeviceSignIn } from '../devices.js';
 import { recordSecondStepLockouts } from '../lockouts.js';
 import type { AuthenticatedSession } from '../sessions.js';
@@ -76,19 +77,18 @@ class SecurityKeyRefused extends DomainError {
   }
 }
 
+/** The user's confirmed authenticator apps: every second step by code reads them, compiled once (store/prepared.ts). */
+const appsOf = preparedStatement(['userId'], (db: Kysely<Database>, a: { userId: string }) =>
+  db.selectFrom('methods').select(['id', 'totp_secret', 'totp_last_step']).where('user_id', '=', a.userId).where('type', '=', 'totp').where('confirmed', '=', 1).compile(),
+);
+
 const strategies: { [M in Method]: SecondStepStrategy<M> } = {
   totp: {
     passesTo: codeUnderPolicy,
     limits: (ctx, { auth }) => codeLimits(ctx, auth),
     wrong: ['invalid_code'],
     async verify(ctx, trx, { auth }, input) {
-      const methods = await trx
-        .selectFrom('methods')
-        .select(['id', 'totp_secret', 'totp_last_step'])
-        .where('user_id', '=', auth.user.id)
-        .where('type', '=', 'totp')
-        .where('confirmed', '=', 1)
-        .execute();
+      const { rows: methods } = await appsOf(trx, { userId: auth.user.id });
       if ((await acceptTotp(trx, ctx.box, methods, input.code.replace(/\s/g, ''))) === null) throw new DomainError('invalid_code');
     },
     failed: codeFailed,

@@ -429,7 +429,7 @@ async function completeSignIn(
       if (said.mfaTrusted) signedIn = await ctx.sessions.passSecondFactor(trx, signedIn.session);
       if (state === 'active') await recordDeviceSignIn(trx, { deviceId: device.id, userId: user.id, accountId: user.account_id });
       // Must enrol: the user's grace, granted the first time, as at a password sign-in (enforcement/grace.ts).
-      if (state === 'enrollment_required') await grantGrace(trx, { userId: user.id, accountId: user.account_id });
+      const grace = state === 'enrollment_required' ? await grantGrace(trx, { userId: user.id, accountId: user.account_id }) : null;
       await recordAudit(trx, {
         accountId: user.account_id,
         actorId: user.id,
@@ -437,7 +437,7 @@ async function completeSignIn(
         details: { provider: { id: provider.id, name: provider.name }, amr: said.amr, acr: said.acr ?? null, mfaTrusted: said.mfaTrusted, state },
         request: { ...request, deviceId: device.id },
       });
-      return { ...signedIn, user, deviceToken: newDeviceToken ?? input.deviceToken ?? '' };
+      return { ...signedIn, user, grace, deviceToken: newDeviceToken ?? input.deviceToken ?? '', deviceShared: device.shared ?? null };
     },
   });
 }
