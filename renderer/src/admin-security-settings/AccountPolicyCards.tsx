@@ -8,7 +8,7 @@ import { describeError } from '../api/error-messages';
 import { useApiMutation, useApiQuery } from '../data/operations';
 import { useT } from '../i18n/I18nProvider';
 import { Notice } from '../shared/Notice';
-import { useSession } from '../session-context';
+import { useSensitiveSave } from '../shared/useSensitiveSave';
 import { SaveBar } from './SaveBar';
 import { GraceCard } from './GraceCard';
 import { useSecuritySettings } from '../data/queries';
@@ -31,14 +31,11 @@ export function AccountPolicyCards() {
 
 function SessionLifetimesCard({ saved }: { saved: SessionPolicy }) {
   const t = useT();
-  const { sensitive } = useSession();
   const save = useApiMutation('saveSessionPolicy');
   const [idle, setIdle] = useState(String(saved.idleMinutes));
   const [absolute, setAbsolute] = useState(String(saved.absoluteHours));
   const [remember, setRemember] = useState(String(saved.rememberDeviceDays));
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, result, error, run } = useSensitiveSave();
   // What the server has now, when nothing is being edited (after a save, or a change elsewhere).
   useEffect(() => {
     setIdle(String(saved.idleMinutes));
@@ -58,19 +55,11 @@ function SessionLifetimesCard({ saved }: { saved: SessionPolicy }) {
     rememberDeviceDays !== saved.rememberDeviceDays ? t('sessionPolicy.unsavedRemember', { days: rememberDeviceDays }) : '',
   ].filter(Boolean);
 
-  async function commit() {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      const done = await sensitive(() => save.mutateAsync({ body: { idleMinutes, absoluteHours, rememberDeviceDays } }));
-      if (done) setResult(t('sessionPolicy.saved', { idle: done.idleMinutes, absolute: done.absoluteHours, ended: done.endedSessions }));
-    } catch (failure) {
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const commit = () =>
+    run(
+      () => save.mutateAsync({ body: { idleMinutes, absoluteHours, rememberDeviceDays } }),
+      (done) => t('sessionPolicy.saved', { idle: done.idleMinutes, absolute: done.absoluteHours, ended: done.endedSessions }),
+    );
 
   return (
     <section className="card" aria-labelledby="session-lifetimes-title">
@@ -112,31 +101,20 @@ function SessionLifetimesCard({ saved }: { saved: SessionPolicy }) {
 
 function SignInNetworksCard({ saved }: { saved: NetworkPolicy }) {
   const t = useT();
-  const { sensitive } = useSession();
   const save = useApiMutation('saveNetworkPolicy');
   const savedText = saved.allowedNetworks.join('\n');
   const [text, setText] = useState(savedText);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, result, error, run } = useSensitiveSave();
   useEffect(() => setText(savedText), [savedText]);
 
   const networks = text.split(/[\s,]+/).filter(Boolean);
   const changed = networks.join('\n') !== savedText;
 
-  async function commit() {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      const done = await sensitive(() => save.mutateAsync({ body: { allowedNetworks: networks } }));
-      if (done) setResult(done.allowedNetworks.length ? t('networks.saved', { count: done.allowedNetworks.length }) : t('networks.savedNone'));
-    } catch (failure) {
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const commit = () =>
+    run(
+      () => save.mutateAsync({ body: { allowedNetworks: networks } }),
+      (done) => (done.allowedNetworks.length ? t('networks.saved', { count: done.allowedNetworks.length }) : t('networks.savedNone')),
+    );
 
   return (
     <section className="card" aria-labelledby="sign-in-networks-title">

@@ -3,24 +3,20 @@
 // security settings (PUT /account/security-settings), its own Save like the policy cards.
 import { useEffect, useState } from 'react';
 import type { SecuritySettings } from '../../../contract/answers';
-import { describeError } from '../api/error-messages';
 import { useApiMutation } from '../data/operations';
 import { endOfDay, graceIsOpen, graceText } from '../enrolment/grace';
 import { useT } from '../i18n/I18nProvider';
-import { useSession } from '../session-context';
+import { useSensitiveSave } from '../shared/useSensitiveSave';
 import { SaveBar } from './SaveBar';
 
 export function GraceCard({ saved }: { saved: SecuritySettings }) {
   const t = useT();
-  const { sensitive } = useSession();
   const save = useApiMutation('saveSecuritySettings');
   const savedSignIns = saved.graceSignIns ?? 0;
   const savedUntil = saved.graceUntil ? saved.graceUntil.slice(0, 10) : '';
   const [signIns, setSignIns] = useState(String(savedSignIns));
   const [until, setUntil] = useState(savedUntil);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, result, error, run, clear } = useSensitiveSave();
   useEffect(() => {
     setSignIns(String(savedSignIns));
     setUntil(savedUntil);
@@ -33,23 +29,14 @@ export function GraceCard({ saved }: { saved: SecuritySettings }) {
     until !== savedUntil ? `${t('settings.grace.until')}: ${until || '—'}` : '',
   ].filter(Boolean);
 
-  async function commit() {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      // Only the grace changes: the requirement is sent as it is, so nothing is turned on or off.
-      const body = { requireTwoFactor: saved.requireTwoFactor, acknowledged: false, graceSignIns: count, ...(until !== savedUntil ? { graceUntil: endOfDay(until) } : {}) };
-      const done = await sensitive(() => save.mutateAsync({ body }));
-      if (done) {
-        const grace = { signInsLeft: count > 0 ? count : null, until: endOfDay(until) };
-        setResult(graceIsOpen(grace) ? t('settings.grace.saved', { grace: graceText(grace) }) : t('settings.grace.none'));
-      }
-    } catch (failure) {
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
+  function commit() {
+    // Only the grace changes: the requirement is sent as it is, so nothing is turned on or off.
+    const body = { requireTwoFactor: saved.requireTwoFactor, acknowledged: false, graceSignIns: count, ...(until !== savedUntil ? { graceUntil: endOfDay(until) } : {}) };
+    const grace = { signInsLeft: count > 0 ? count : null, until: endOfDay(until) };
+    return run(
+      () => save.mutateAsync({ body }),
+      () => (graceIsOpen(grace) ? t('settings.grace.saved', { grace: graceText(grace) }) : t('settings.grace.none')),
+    );
   }
 
   return (
@@ -76,8 +63,7 @@ export function GraceCard({ saved }: { saved: SecuritySettings }) {
         onDiscard={() => {
           setSignIns(String(savedSignIns));
           setUntil(savedUntil);
-          setResult(null);
-          setError(null);
+          clear();
         }}
       />
     </section>

@@ -12,6 +12,7 @@ import { useT } from '../i18n/I18nProvider';
 import { fullTime } from '../rollout/when';
 import { Notice } from '../shared/Notice';
 import { useSession } from '../session-context';
+import { useSensitiveSave } from '../shared/useSensitiveSave';
 import { SaveBar } from './SaveBar';
 
 export function IdentityProvidersCards() {
@@ -291,15 +292,12 @@ function ProviderForm({ provider, onDone }: { provider: IdentityProvider | null;
 /** SSO only, with the admins who keep password + second factor (each must have a method). */
 function SsoOnlyCard({ saved, hasProvider }: { saved: SignInSettings; hasProvider: boolean }) {
   const t = useT();
-  const { sensitive } = useSession();
   const save = useApiMutation('saveSignInSettings');
   const admins = useApiQuery('listUsers', { query: { role: 'admin', status: 'active', sort: 'name', limit: '100' } });
   const savedIds = [...saved.breakGlassUserIds].sort().join(',');
   const [ssoOnly, setSsoOnly] = useState(saved.ssoOnly);
   const [chosen, setChosen] = useState<string[]>(saved.breakGlassUserIds);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, result, error, run } = useSensitiveSave();
   useEffect(() => {
     setSsoOnly(saved.ssoOnly);
     setChosen(saved.breakGlassUserIds);
@@ -311,19 +309,11 @@ function SsoOnlyCard({ saved, hasProvider }: { saved: SignInSettings; hasProvide
     changedIds ? t('ssoOnly.unsavedAdmins', { count: chosen.length }) : '',
   ].filter(Boolean);
 
-  async function commit() {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      const done = await sensitive(() => save.mutateAsync({ body: { ssoOnly, breakGlassUserIds: chosen } }));
-      if (done) setResult(done.ssoOnly ? t('ssoOnly.savedOn', { count: done.breakGlassUserIds.length }) : t('ssoOnly.savedOff'));
-    } catch (failure) {
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const commit = () =>
+    run(
+      () => save.mutateAsync({ body: { ssoOnly, breakGlassUserIds: chosen } }),
+      (done) => (done.ssoOnly ? t('ssoOnly.savedOn', { count: done.breakGlassUserIds.length }) : t('ssoOnly.savedOff')),
+    );
 
   return (
     <section className="card" aria-labelledby="sso-only-title">
