@@ -35,6 +35,8 @@ interface EnforceRun {
   /** Scoped run: the impact preview for that group, p50 and p99 over its requests. */
   previewP50Ms?: number;
   previewP99Ms?: number;
+  /** Scoped run: this process's CPU time per preview (server and client share it), ms. */
+  previewCpuMs?: number;
   saveMs: number;
   seedMs: number;
   signedOutUsers: number;
@@ -141,19 +143,22 @@ export async function enforceOnce(options: { agents: number; group?: number | un
     // Passing the second step answers a new token; the password step's one ends.
     const passed = await call(base, 'POST', '/sessions/current/second-factor', signIn.token, { method: 'totp', code: totpCode(account.admin.totpSecret) });
 
-    let preview: { p50: number; p99: number } | undefined;
+    let preview: { p50: number; p99: number; cpuMs: number } | undefined;
     let expectedUsers = Math.floor(options.agents / 2); // odd-numbered agents have no method
     if (options.group) {
       // The admin's preview of the scope before saving it, as the settings page asks for it.
       const times: number[] = [];
       let counted = 0;
+      // CPU per preview too: on a shared machine the wall-clock p99 is mostly waiting for a core.
+      const cpu0 = process.cpuUsage();
       for (let i = 0; i < PREVIEW_RUNS; i++) {
         const p0 = performance.now();
         counted = (await call(base, 'GET', `/account/security-settings/impact?everyone=false&groupIds=${groupId}`, passed.token)).usersWithoutTwoFactor;
         times.push(performance.now() - p0);
       }
+      const cpu = process.cpuUsage(cpu0);
       times.sort((a, b) => a - b);
-      preview = { p50: times[Math.floor(times.length / 2)]!, p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]! };
+      preview = { p50: times[Math.floor(times.length / 2)]!, p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!, cpuMs: (cpu.user + cpu.system) / 1000 / PREVIEW_RUNS };
       expectedUsers = (await db.selectFrom('group_members as m').innerJoin('users as u', 'u.id', 'm.user_id').select((eb) => eb.fn.countAll<number>().as('n')).where('m.group_id', '=', groupId).where('u.has_two_factor', '=', 0).executeTakeFirstOrThrow()).n;
       if (Number(counted) !== Number(expectedUsers)) throw new Error(`the preview counts ${counted}, the group has ${expectedUsers} without a method`);
     }
@@ -167,7 +172,7 @@ export async function enforceOnce(options: { agents: number; group?: number | un
     return {
       store,
       agents: options.agents,
-      ...(options.group ? { group: options.group, previewP50Ms: preview!.p50, previewP99Ms: preview!.p99 } : {}),
+      ...(options.group ? { group: options.group, previewP50Ms: preview!.p50, previewP99Ms: preview!.p99, previewCpuMs: preview!.cpuMs } : {}),
       saveMs,
       seedMs,
       signedOutUsers: saved.signedOutUsers,
@@ -194,7 +199,9 @@ export function scopedFigures(run: EnforceRun): Figure[] {
       unit: 'ms',
       target: `< ${SCOPED_PREVIEW_P99_TARGET_MS} ms`,
       pass: below(run.previewP99Ms!, SCOPED_PREVIEW_P99_TARGET_MS),
-      details: { p50: run.previewP50Ms, runs: PREVIEW_RUNS },
+      latency: { p50: run.previewP50Ms!, p99: run.previewP99Ms! },
+      cpuPerOpMs: run.previewCpuMs!,
+      details: { p50: run.previewP50Ms, runs: PREVIEW_RUNS, cpuMsPerPreview: run.previewCpuMs },
     },
     { ...enforceFigure(run), figure: `enforcement save for ${group}, ${store}` },
   ];

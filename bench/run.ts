@@ -1,7 +1,7 @@
 // npm run bench [-- name ...]: runs every benchmark (or the named ones), prints one table and
 // writes bench/results/<name>.json per benchmark plus bench/results/summary.json.
 //
-// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream, remember, scim, sso (SQLite, and PostgreSQL when its binaries
+// Names: totp, security-key, sign-in, burst, fanout, enforce, enforce-scope, users, startup, adoption, audit-stream, remember, scim, sso, key-rule (SQLite, and PostgreSQL when its binaries
 // are installed or DATABASE_URL is set; `enforce-sqlite`, `enforce-scope-sqlite` and `users-sqlite` for SQLite only).
 // The servers run as in production (own process, SQLite, 127.0.0.1) at LOG_LEVEL=info, the
 // default; BENCH_LOG_LEVEL=warn runs them quieter.
@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runEnforce } from './enforce.js';
+import { runKeyRule } from './key-rule.js';
 import { runFanout } from './fanout.js';
 import { postgresAvailable } from './postgres.js';
 import { REPO_ROOT } from './lib/paths.js';
@@ -46,8 +47,10 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   // Issue 20: SCIM provisioning (10,000 creates, then 10,000 deactivations) and SSO sign-in end to end.
   scim: () => runScim(),
   sso: () => runSso(),
+  // Issue 21: a security-key model rule saved over 100,000 agents whose keys it refuses (same target as enforcement).
+  'key-rule': () => runKeyRule(),
 };
-const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream', 'remember', 'scim', 'sso'];
+const all = ['totp', 'security-key', 'sign-in', 'burst', 'fanout', 'enforce', 'enforce-scope', 'users', 'startup', 'adoption', 'audit-stream', 'remember', 'scim', 'sso', 'key-rule'];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const n of names) {
@@ -67,7 +70,7 @@ const machine = {
 if (!process.argv.includes('--one')) console.log(`AgentDesk benchmarks — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, server LOG_LEVEL=${machine.logLevel}`);
 // Each benchmark runs in a process of its own (`--one <name>`), with a time limit, so that one
 // that hangs or crashes is reported and the others still run.
-const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, 'enforce-scope': 300_000, 'enforce-scope-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000, scim: 600_000, sso: 300_000 };
+const LIMIT_MS: Record<string, number> = { startup: 400_000, enforce: 300_000, 'enforce-sqlite': 180_000, 'enforce-scope': 300_000, 'enforce-scope-sqlite': 180_000, users: 400_000, 'users-sqlite': 200_000, 'audit-stream': 240_000, scim: 600_000, sso: 300_000, 'key-rule': 400_000 };
 
 if (process.argv.includes('--one')) {
   const name = names[0]!;

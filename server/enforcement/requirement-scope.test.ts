@@ -214,4 +214,49 @@ describe('the requirement by scope', () => {
     assert.equal(progress.missing.total, 1);
     assert.deepEqual(progress.missing.users.map((u: { name: string }) => u.name), ['Bea']);
   });
+
+  // The preview of a chosen scope is one pass over its members (enforcement.ts), the unscoped one
+  // and the save are other statements: they must agree, user for user and session for session.
+  test('a scoped preview counts as the unscoped one when its roles hold everyone, a member of two listed groups once, and the save ends the sessions it counted', async () => {
+    const a = await account([['Ines', 'agent'], ['Joao', 'agent'], ['Kim', 'admin'], ['Lea', 'agent'], ['Max', 'agent']]);
+    // Ines: no method, two sessions. Joao: an app, and a password step not yet followed by his
+    // second (a live session that never passed one). Kim (admin): no method. Lea: an app.
+    // Max: no method, outside the groups.
+    await signIn(server, a.slug, a.users.Ines!.email);
+    await signIn(server, a.slug, a.users.Ines!.email);
+    await enrolTotp(server, (await signIn(server, a.slug, a.users.Joao!.email)).token);
+    await signIn(server, a.slug, a.users.Joao!.email);
+    await signIn(server, a.slug, a.users.Kim!.email);
+    await enrolTotp(server, (await signIn(server, a.slug, a.users.Lea!.email)).token);
+    await signIn(server, a.slug, a.users.Max!.email);
+    const g1 = (await a.call('POST', '/account/groups', { name: 'Early' })).body.group.id as string;
+    const g2 = (await a.call('POST', '/account/groups', { name: 'Late' })).body.group.id as string;
+    assert.equal((await a.call('PUT', `/account/groups/${g1}/members`, { userIds: [a.users.Ines!.id, a.users.Joao!.id, a.users.Kim!.id] })).status, 200);
+    assert.equal((await a.call('PUT', `/account/groups/${g2}/members`, { userIds: [a.users.Ines!.id, a.users.Joao!.id] })).status, 200);
+
+    const impact = async (query: string) => {
+      const res = await a.call('GET', `/account/security-settings/impact${query}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const { appliesTo: _, ...counts } = res.body;
+      return counts;
+    };
+    for (const policy of ['any', 'security_keys']) {
+      const everyone = await impact(`?secondFactorPolicy=${policy}`);
+      assert.deepEqual(await impact(`?secondFactorPolicy=${policy}&everyone=false&roles=admin,agent`), everyone, policy);
+      assert.deepEqual(await impact(`?secondFactorPolicy=${policy}&everyone=false&roles=admin,agent&groupIds=${g1},${g2}`), everyone, policy);
+    }
+    const keysOnly = await impact(`?secondFactorPolicy=security_keys&everyone=false&groupIds=${g1},${g2}`);
+    assert.equal(keysOnly.usersWithoutTwoFactor, 3);
+    assert.equal(keysOnly.usersWithOnlyAuthenticatorApp, 1);
+    const groups = await impact(`?everyone=false&groupIds=${g1},${g2}`);
+    assert.equal(groups.usersWithoutTwoFactor, 2);
+    assert.deepEqual(groups.users.map((u: { name: string }) => u.name), ['Ines', 'Kim']);
+    // Ines's two, Kim's, and Joao's that never passed a second factor; not Max's.
+    assert.equal(groups.sessionsToRevoke, 4);
+    const saved = await save(a, { appliesTo: { groupIds: [g1, g2] } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    // Users whose sessions ended: Ines and Kim, and Joao for his unfinished sign-in.
+    assert.equal(saved.body.signedOutUsers, 3);
+    assert.equal(saved.body.revokedSessions, groups.sessionsToRevoke);
+  });
 });

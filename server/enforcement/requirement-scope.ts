@@ -57,7 +57,9 @@ export function inRequirementScope(userAlias: string, source: ScopeSource): RawB
  */
 export function scopeMembers(accountId: string, scope: Extract<RequirementScope, { everyone: false }>): RawBuilder<{ user_id: string }> {
   const parts: RawBuilder<unknown>[] = [];
-  if (scope.groupIds.length) parts.push(sql`select sm.user_id as user_id from group_members sm where sm.group_id in (${sql.join(scope.groupIds)})`);
+  // Distinct: a user in two listed groups is one user (a union of parts dedupes, a lone part does
+  // not; for one group, SQLite sees the primary key make it so and sorts nothing).
+  if (scope.groupIds.length) parts.push(sql`select distinct sm.user_id as user_id from group_members sm where sm.group_id in (${sql.join(scope.groupIds)})`);
   if (scope.roles.length) parts.push(sql`select sr.id as user_id from users sr where sr.account_id = ${accountId} and sr.role in (${sql.join(scope.roles)})`);
   // An empty scope holds nobody.
   if (parts.length === 0) parts.push(sql`select su.id as user_id from users su where 1 = 0`);
