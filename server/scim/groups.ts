@@ -59,7 +59,7 @@ export function withoutMembers(excluded: string | undefined): boolean {
 export async function listScimGroups(sc: ScimContext, filter: string | undefined, page: Page, excludeMembers: boolean) {
   let groups = await listGroups(sc.db, sc.caller.accountId);
   if (filter !== undefined) {
-    const eq = parseEqFilter(filter, ['displayName', 'externalId']);
+    const eq = parseEqFilter(filter, ['displayName', 'externalId'], SCHEMA.group);
     groups = eq.attribute === 'displayName' ? groups.filter((g) => g.name.toLowerCase() === eq.value.trim().toLowerCase()) : groups.filter((g) => g.externalId === eq.value);
   }
   const shown = groups.slice(page.startIndex - 1, page.startIndex - 1 + page.count);

@@ -3,6 +3,7 @@
 // identity providers send to find a user before creating one (§3.4.2.2). Only `eq` on the
 // attributes we match by is supported; anything else is `invalidFilter`, said plainly, rather
 // than a filter half understood that would answer "no such user" and create a duplicate.
+import { parse, type Filter } from 'scim2-parse-filter';
 
 export const SCHEMA = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
@@ -63,19 +64,52 @@ export interface EqFilter {
   value: string;
 }
 
-const EQ = /^\s*([A-Za-z][A-Za-z0-9._:-]*)\s+eq\s+"((?:[^"\\]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*)"\s*$/i;
+const MAX_FILTER = 1000;
 
 /**
  * `attribute eq "value"` where attribute is one of `allowed` (compared case-insensitively, as
- * RFC 7644 §3.4.2.2 says attribute names are); the value is a JSON string. Anything else, a
- * different operator, `and`/`or`, another attribute, is `invalidFilter`.
+ * RFC 7644 §3.4.2.2 says attribute names are, and optionally with `schema`'s URN as its prefix);
+ * the value is a JSON string. The filter is parsed by RFC 7644's grammar with `scim2-parse-filter`;
+ * of what parses, only a single `eq` comparison of an allowed attribute against a string is
+ * answered. Anything else (another operator, `and`/`or`/`not`, a value path, another attribute, a
+ * number, boolean or null, text that does not parse) is `invalidFilter`.
  */
-export function parseEqFilter(filter: string, allowed: readonly string[]): EqFilter {
-  if (filter.length > 1000) throw new ScimError(400, 'invalidFilter', 'The filter is too long.');
-  const match = EQ.exec(filter);
-  const attribute = match && allowed.find((a) => a.toLowerCase() === match[1]!.toLowerCase());
-  if (!match || !attribute) throw new ScimError(400, 'invalidFilter', `Only ${allowed.map((a) => `${a} eq "…"`).join(' and ')} are supported.`);
-  return { attribute, value: JSON.parse(`"${match[2]}"`) as string };
+export function parseEqFilter(filter: string, allowed: readonly string[], schema: string): EqFilter {
+  if (filter.length > MAX_FILTER) throw new ScimError(400, 'invalidFilter', 'The filter is too long.');
+  const supported = `Only ${allowed.map((a) => `${a} eq "…"`).join(' and ')} are supported.`;
+  let ast: Filter;
+  try {
+    ast = parse(filter);
+  } catch {
+    throw new ScimError(400, 'invalidFilter', `The filter is not valid SCIM filter syntax (RFC 7644 §3.4.2.2). ${supported}`);
+  }
+  if (ast.op === 'and' || ast.op === 'or' || ast.op === 'not' || ast.op === '[]') {
+    throw new ScimError(400, 'invalidFilter', `A single comparison is supported, not "${ast.op === '[]' ? 'a value path' : ast.op}". ${supported}`);
+  }
+  if (ast.op !== 'eq') throw new ScimError(400, 'invalidFilter', `The operator "${ast.op}" is not supported. ${supported}`);
+  let path = ast.attrPath;
+  const prefix = `${schema}:`;
+  if (path.toLowerCase().startsWith(prefix.toLowerCase())) path = path.slice(prefix.length);
+  const attribute = allowed.find((a) => a.toLowerCase() === path.toLowerCase());
+  if (!attribute) throw new ScimError(400, 'invalidFilter', `Filtering by "${path.slice(0, 100)}" is not supported. ${supported}`);
+  if (typeof ast.compValue !== 'string') throw new ScimError(400, 'invalidFilter', `${attribute} is compared with a string in double quotes.`);
+  return { attribute, value: jsonString(ast.compValue) };
+}
+
+/**
+ * The value as RFC 7644 §3.4.2.2 reads it, a JSON string (RFC 8259 §7). scim2-parse-filter
+ * undoes only `\"` and keeps every other backslash as it came (`\\` stays two characters,
+ * `\u00e9` six): the text it read is that value with each `"` written back as `\"`, and JSON
+ * decodes it. Invalid JSON escapes (`\q`) and raw control characters are invalidFilter, as before.
+ * (The library refuses an escaped backslash just before the closing quote, `"a\\"`; that filter
+ * is invalidFilter.)
+ */
+function jsonString(libraryValue: string): string {
+  try {
+    return JSON.parse(`"${libraryValue.replaceAll('"', '\\"')}"`) as string;
+  } catch {
+    throw new ScimError(400, 'invalidFilter', 'The value is not a valid JSON string.');
+  }
 }
 
 /** SCIM booleans, and the strings "True"/"False" Entra ID sends for them (any case). */

@@ -87,7 +87,7 @@ async function findRow(sc: ScimContext, id: string): Promise<UserRow> {
 export async function listScimUsers(sc: ScimContext, filter: string | undefined, page: Page) {
   let query = sc.db.selectFrom('users').where('account_id', '=', sc.caller.accountId);
   if (filter !== undefined) {
-    const eq = parseEqFilter(filter, ['userName', 'externalId']);
+    const eq = parseEqFilter(filter, ['userName', 'externalId'], SCHEMA.user);
     query = eq.attribute === 'userName' ? query.where('email', '=', normalizeEmail(eq.value)) : query.where('scim_external_id', '=', eq.value);
   }
   const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
