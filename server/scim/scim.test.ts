@@ -226,6 +226,7 @@ describe('SCIM 2.0 provisioning', () => {
       ['PATCH', `/Users/${agent.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'bad path!', value: 'x' }] }, 'invalidPath'],
       ['PATCH', `/Users/${agent.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'userName' }] }, 'mutability'],
       ['PATCH', `/Users/${agent.id}`, { schemas: [PATCH_OP], Operations: [] }, 'invalidSyntax'],
+      ['PATCH', `/Users/${agent.id}`, { schemas: [PATCH_OP], Operations: Array.from({ length: 101 }, () => ({ op: 'replace', path: 'active', value: 'False' })) }, 'tooMany'],
       ['PATCH', `/Users/${agent.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: 'False' }, { op: 'replace', path: 'userName', value: 'admin@scim.test' }] }, 'uniqueness'],
       ['PUT', `/Users/${agent.id}`, { schemas: [USER], userName: 'admin@scim.test', active: false }, 'uniqueness'],
     ];
@@ -239,6 +240,27 @@ describe('SCIM 2.0 provisioning', () => {
     assert.deepEqual(await tableCounts(server), counts);
     const still = await server.db.selectFrom('users').select(['email', 'status']).where('id', '=', agent.id).executeTakeFirstOrThrow();
     assert.deepEqual(still, { email: agent.email, status: 'active' }, 'a refused PATCH applied none of its operations');
+  });
+
+  test('Attack: a PATCH path or attribute names Object.prototype (__proto__, constructor.prototype) to pollute every object in the server — refused or ignored, nothing polluted', async () => {
+    // Attack: prototype pollution through a PATCH path. scim-patch 0.8.3 (evaluated for
+    // user-patch.ts) writes `__proto__.x` and `constructor.prototype.x` onto Object.prototype;
+    // this pins that ours does not, whatever applies the operations.
+    const token = (await newToken(adminToken, 'Pollution')).token;
+    const agent = await createUser(server, adminToken, slug, 'Pia');
+    const bodies = [
+      { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: '__proto__.scimPolluted', value: 'yes' }] },
+      { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'constructor.prototype.scimPolluted', value: 'yes' }] },
+      { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.__proto__', value: { scimPolluted: 'yes' } }] },
+      '{"schemas":["' + PATCH_OP + '"],"Operations":[{"op":"replace","value":{"__proto__":{"scimPolluted":"yes"}}}]}',
+    ];
+    for (const body of bodies) {
+      const res = await scim('PATCH', `/Users/${agent.id}`, token, body);
+      assert.ok(res.status === 200 || res.status === 400, `${res.status} ${JSON.stringify(res.body)}`);
+      assert.equal(({} as Record<string, unknown>).scimPolluted, undefined, `Object.prototype polluted by ${JSON.stringify(body)}`);
+    }
+    const still = await server.db.selectFrom('users').select(['email', 'status']).where('id', '=', agent.id).executeTakeFirstOrThrow();
+    assert.deepEqual(still, { email: agent.email, status: 'active' });
   });
 
   test("an admin's email is not the provider's to change (it is where a password reset goes)", async () => {

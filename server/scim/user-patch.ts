@@ -1,3 +1,17 @@
+// Why not a library: `scim-patch` (0.8.3, the npm package for RFC 7644 §3.5.2) was evaluated
+// for applying these operations to a SCIM User built from what we keep, and not adopted:
+//  - it does not check a path's syntax: `{op: "replace", path: "bad path!"}` is applied as a new
+//    attribute named "bad path!" instead of being refused (our invalidPath), so keeping the
+//    refusal would mean our own path grammar in front of it, the special-casing we wanted gone;
+//  - it writes through `__proto__` and `constructor.prototype`: `{op: "replace", path:
+//    "__proto__.x", value: 1}` sets `x` on Object.prototype for the whole server process
+//    (reproduced; pinned by the "Attack: ... Object.prototype" test in scim.test.ts);
+//  - it removes `userName` when asked (no mutability), and its errors carry no scimType (a path
+//    filter it cannot parse is a bare Error), so every refusal would have to be re-derived.
+// It does accept what we need to accept (Entra's "Replace", Okta's operation without a path, the
+// value "False" kept as a string for scimBoolean), but not safely; so the operations stay here,
+// on an allow-list of the attributes we keep. Filters do use a library (protocol.ts).
+//
 // PATCH of a SCIM User (RFC 7644 §3.5.2) in both dialects identity providers send:
 // Okta's `{op: "replace", value: {active: false}}` (no path, the value an object of attributes)
 // and Entra ID's path-based operations (`{op: "Replace", path: "active", value: "False"}`,
