@@ -54,6 +54,31 @@ export interface AccountSummary {
    * postpone. Absent without a deployment day or with a method.
    */
   graceOnDeploymentDay?: Grace | null;
+  /** What applies to this user and why (GET /me only): My security's "What applies to you". */
+  applies?: Applies;
+}
+
+/** The account's authentication policies as they bear on one user (GET /me). */
+export interface Applies {
+  /**
+   * `required`: 2FA is required of this user now. `inScope`: the requirement's scope holds them
+   * (so it applies once on, e.g. from the deployment day); why: the scope is everyone, or their
+   * `role` is listed (else null), or the listed `groups` they are a member of (names).
+   */
+  twoFactor: { required: boolean; inScope: boolean; everyone: boolean; role: Role | null; groups: string[] };
+  /** Which second factors count. */
+  methods: 'any' | 'security_keys';
+  /** Under security keys only: recovery codes are still accepted. */
+  recoveryCodesUnderKeysOnly: boolean;
+  /** Signed out after this many minutes idle, and after this many hours at most. */
+  idleMinutes: number;
+  absoluteHours: number;
+  /** Sign-in networks: no rule, only from the organisation's networks, or exempt (break-glass admin). Never the ranges. */
+  signInNetworks: 'none' | 'restricted' | 'exempt';
+  /** SSO only, when on: the provider to sign in through (null: not known), or exempt (break-glass admin). */
+  ssoOnly: { exempt: boolean; provider: string | null } | null;
+  /** Personal devices may skip the second step for this many days (0: off). */
+  rememberDeviceDays: number;
 }
 
 export type EnrollmentPolicy = 'password' | 'known_device';

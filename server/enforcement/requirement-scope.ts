@@ -191,3 +191,32 @@ export async function signOutEnteringScope(trx: Transaction<Database>, accountId
   });
   return { ...empty, [reason]: ended.withoutMethod.map((r) => r.id) };
 }
+
+/**
+ * Why the stored scope holds this user, part by part of `inRequirementScope`'s rule: the scope is
+ * everyone, their role is listed, and which listed groups (by name) they are a member of. Nobody
+ * is in scope when all three are empty. Two queries (My security, GET /me), not per request.
+ */
+export async function whyInScope(db: Db, user: { id: string; accountId: string; role: ScopeRole }): Promise<{ everyone: boolean; role: boolean; groups: string[] }> {
+  const [account, groups] = await Promise.all([
+    db
+      .selectFrom('accounts as a')
+      .select((eb) => [
+        'a.two_factor_scope_everyone',
+        eb.exists(eb.selectFrom('two_factor_scope_roles as sr').select('sr.role').whereRef('sr.account_id', '=', 'a.id').where('sr.role', '=', user.role)).as('by_role'),
+      ])
+      .where('a.id', '=', user.accountId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('group_members as sm')
+      .innerJoin('two_factor_scope_groups as sg', 'sg.group_id', 'sm.group_id')
+      .innerJoin('groups as g', 'g.id', 'sm.group_id')
+      .select('g.name')
+      .where('sm.user_id', '=', user.id)
+      .where('sg.account_id', '=', user.accountId)
+      .orderBy('g.name_key')
+      .execute(),
+  ]);
+  const everyone = (account.two_factor_scope_everyone ?? 1) === 1;
+  return { everyone, role: !everyone && Boolean(Number(account.by_role)), groups: everyone ? [] : groups.map((g) => g.name) };
+}

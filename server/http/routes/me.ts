@@ -7,6 +7,7 @@ import { userView } from '../../people/accounts.js';
 import { recordAudit, requestContext } from '../../audit/audit.js';
 import { assertMayEnrol, enrolmentPermission } from '../../enforcement/enrollment-policy.js';
 import { accountRollout } from '../../enforcement/rollout-view.js';
+import { appliesTo } from '../../enforcement/applies-view.js';
 import { notify } from '../../notifications/security-activity.js';
 import { authOf } from '../auth.js';
 import { countOtherSessions } from '../../sessions/other-sessions.js';
@@ -41,7 +42,11 @@ export function meRoutes(app: FastifyInstance, ctx: ServerContext): void {
       methods: await listMethods(db, auth.user.id),
       recoveryCodesLeft: await ctx.recoveryCodes.remaining(db, auth.user.id),
       recoveryCodesOutdated: await ctx.recoveryCodes.outdated(db, auth.user.id),
-      account: { ...accountView(auth.account), ...(await accountRollout(db, auth.account.id, { id: auth.user.id, hasMethod: auth.user.has_two_factor === 1 })) },
+      account: {
+        ...accountView(auth.account),
+        ...(await accountRollout(db, auth.account.id, { id: auth.user.id, hasMethod: auth.user.has_two_factor === 1 })),
+        applies: await appliesTo(db, ctx.sessions, auth),
+      },
       // At a forced enrolment: whether this session may set up a method, or needs an enrolment code.
       mayEnrol: auth.session.state !== 'enrollment_required' || (await enrolmentPermission(db, auth)) !== null,
       session: sessionView(auth.session),
