@@ -188,6 +188,46 @@ describe('the requirement by scope', () => {
     assert.equal((await server.call('GET', '/me', { token: rui.token })).body.account.twoFactorScheduledAt, null);
   });
 
+  test('GET /me says what applies to each user and why: group by name, role, not in scope, lifetimes, networks, keys only', async () => {
+    const a = await account([['Gil', 'agent'], ['Nia', 'agent'], ['Ada', 'admin']]);
+    const group = (await a.call('POST', '/account/groups', { name: 'Night shift' })).body.group.id as string;
+    await a.call('PUT', `/account/groups/${group}/members`, { userIds: [a.users.Gil!.id] });
+    const gil = await enrolTotp(server, (await signIn(server, a.slug, a.users.Gil!.email)).token);
+    const nia = await signIn(server, a.slug, a.users.Nia!.email);
+    const ada = await enrolTotp(server, (await signIn(server, a.slug, a.users.Ada!.email)).token);
+    const applies = async (token: string) => (await server.call('GET', '/me', { token })).body.account.applies;
+
+    // Before any requirement: everyone is in the (default) scope, nothing required yet.
+    assert.deepEqual((await applies(nia.token)).twoFactor, { required: false, inScope: true, everyone: true, role: null, groups: [] });
+
+    const saved = await save(a, { appliesTo: { roles: ['admin'], groupIds: [group] } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.deepEqual((await applies(gil.token)).twoFactor, { required: true, inScope: true, everyone: false, role: null, groups: ['Night shift'] });
+    assert.deepEqual((await applies(ada.token)).twoFactor, { required: true, inScope: true, everyone: false, role: 'admin', groups: [] });
+    assert.deepEqual((await applies(nia.token)).twoFactor, { required: false, inScope: false, everyone: false, role: null, groups: [] });
+    assert.deepEqual((await applies(a.adminToken)).twoFactor.role, 'admin');
+
+    // Lifetimes, sign-in networks (a rule, never its ranges) and remembered devices.
+    assert.equal((await a.call('PUT', '/account/session-policy', { idleMinutes: 45, absoluteHours: 9, rememberDeviceDays: 14 })).status, 200);
+    assert.equal((await a.call('PUT', '/account/network-policy', { allowedNetworks: ['127.0.0.0/8', '::1/128'] })).status, 200);
+    const niaNow = await applies(nia.token);
+    assert.equal(niaNow.idleMinutes, 45);
+    assert.equal(niaNow.absoluteHours, 9);
+    assert.equal(niaNow.rememberDeviceDays, 14);
+    assert.equal(niaNow.signInNetworks, 'restricted');
+    assert.equal(niaNow.ssoOnly, null);
+    assert.equal(niaNow.methods, 'any');
+    assert.equal(JSON.stringify(niaNow).includes('127.0.0.0'), false);
+
+    // Security keys only, recovery codes still accepted: said to everyone. (Set in the store, as
+    // remembered-devices.test.ts does: the save would first need a real key for the admin.)
+    await server.db.updateTable('accounts').set({ require_two_factor: 0, second_factor_policy: 'security_keys', allow_recovery_codes_under_keys_only: 1 }).where('id', '=', a.accountId).execute();
+    const keysOnly = await applies(nia.token);
+    assert.equal(keysOnly.methods, 'security_keys');
+    assert.equal(keysOnly.recoveryCodesUnderKeysOnly, true);
+    assert.equal(keysOnly.twoFactor.required, false);
+  });
+
   test('adoption by group, and the deployment day\'s progress counts only the scope', async () => {
     const a = await account([['Ana', 'agent'], ['Bea', 'agent'], ['Cai', 'agent']]);
     await enrolTotp(server, (await signIn(server, a.slug, a.users.Ana!.email)).token);
