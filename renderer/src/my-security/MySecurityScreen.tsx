@@ -19,6 +19,7 @@ import { ChangePasswordPanel } from './ChangePasswordPanel';
 import { useSession } from '../session-context';
 import { Msg, useT } from '../i18n/I18nProvider';
 import { LanguageCard } from './LanguageCard';
+import { WhatAppliesCard } from './WhatAppliesCard';
 
 type Adding = 'totp' | 'security_key' | null;
 
@@ -97,6 +98,8 @@ export function MySecurityScreen() {
         <RecoveryCodesPanel codes={newCodes} doneLabel={t('mySecurity.done')} onDone={codesSaved} />
       ) : (
         <>
+          {me ? <WhatAppliesCard me={me} /> : null}
+
           <section className="card" aria-labelledby="methods-title">
             <div className="card-header">
               <h2 id="methods-title">{t('mySecurity.methods')}</h2>
