@@ -35,6 +35,12 @@ test('deployment day: every screen of a user without a method says when, the adm
   await recordScreen(ben.page, 'deployment-day-banner');
   await banner.getByRole('button', { name: 'Set it up now' }).click();
   await ben.page.getByRole('heading', { name: 'My security' }).waitFor();
+  // My security says what applies to her and why: from the day, for everyone, any method, her lifetimes.
+  const applies = await ben.page.getByTestId('what-applies').innerText();
+  assert.match(applies, /Two-factor authentication will be required of you from .+\. It applies to everyone in the account\./);
+  assert.ok(applies.includes(weekday), applies);
+  assert.match(applies, /Any method counts/);
+  assert.match(applies, /You are signed out after \d+ minutes? without activity, and after \d+ hours? at most\./);
 
   const admin = await openConsole(journey.browser, journey.server.url);
   await signInWithCode(admin.page, 'acme', account.admin.email, account.admin.secret, codes);
