@@ -19,9 +19,8 @@ after(async () => {
 });
 const codes = new AuthenticatorCodes();
 
-test('an agent signs in with the account\'s identity provider; an unknown user is told why', async () => {
-  const provider = op!;
-  const account = await seedAccount(journey.server.url, codes);
+/** The test OpenID Provider as the account's "Okta", its MFA trusted, no just-in-time users. */
+async function addOkta(account: Awaited<ReturnType<typeof seedAccount>>, provider: NonNullable<typeof op>) {
   await account.admin.api.call('POST', '/account/identity-providers', {
     type: 'oidc',
     name: 'Okta',
@@ -31,6 +30,12 @@ test('an agent signs in with the account\'s identity provider; an unknown user i
     trustMfa: true,
     jitProvisioning: false,
   });
+}
+
+test('an agent signs in with the account\'s identity provider; an unknown user is told why', async () => {
+  const provider = op!;
+  const account = await seedAccount(journey.server.url, codes);
+  await addOkta(account, provider);
   await account.createUser('Sam Agent', 'sam@acme.test');
   provider.users.set('sam', { email: 'sam@acme.test', email_verified: true, name: 'Sam Agent' });
   provider.users.set('stranger', { email: 'stranger@acme.test', email_verified: true });
@@ -63,15 +68,7 @@ test('an agent signs in with the account\'s identity provider; an unknown user i
 test('under enforcement with grace, an agent sent to enrolment by single sign-on may say "Not now"', async () => {
   const provider = op!;
   const account = await seedAccount(journey.server.url, codes, 'globex', 'Globex Support');
-  await account.admin.api.call('POST', '/account/identity-providers', {
-    type: 'oidc',
-    name: 'Okta',
-    issuer: provider.issuer,
-    clientId: provider.clientId,
-    clientSecret: provider.clientSecret,
-    trustMfa: true,
-    jitProvisioning: false,
-  });
+  await addOkta(account, provider);
   await account.admin.api.call('PUT', '/account/security-settings', { requireTwoFactor: true, acknowledged: true, graceSignIns: 2 });
   await account.createUser('Gia Agent', 'gia@globex.test');
   provider.users.set('gia', { email: 'gia@globex.test', email_verified: true, name: 'Gia Agent' });

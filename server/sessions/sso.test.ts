@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createAccount, enrolTotp, PASSWORD, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { accountWithSignedInAdmin, enrolTotp, PASSWORD, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 import { Browser, startOpenIdProvider, type TestOpenIdProvider } from '../testing/oidc-provider.js';
 import { totpCode } from '../testing/totp-reference.js';
 import { clientAt } from '../testing/client-address.js';
@@ -30,11 +30,7 @@ describe('single sign-on with OpenID Connect', () => {
   });
 
   /** An account with its admin signed in, and its providers. */
-  async function account(slug: string) {
-    const created = await createAccount(server, slug);
-    const admin = await signIn(server, slug, `admin@${slug}.test`);
-    return { id: created.account.id, slug, adminToken: admin.token };
-  }
+  const account = (slug: string) => accountWithSignedInAdmin(server, slug);
 
   async function addProvider(adminToken: string, body: Record<string, unknown> = {}) {
     const res = await server.call('POST', '/account/identity-providers', {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAccount, createUser, signIn, startTestServer, type TestServer } from '../testing/harness.js';
+import { accountWithSignedInAdmin, createUser, signIn, startTestServer, type TestServer } from '../testing/harness.js';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../testing/oidc-provider.js';
 import { metadataXml, startSamlIdp, type TestSamlIdp } from '../testing/saml-idp.js';
 import { newSigningKey } from '../testing/signing-key.js';
@@ -79,11 +79,7 @@ describe('testing an identity provider', () => {
     await server.close();
   });
 
-  async function account(slug: string) {
-    const created = await createAccount(server, slug);
-    const admin = await signIn(server, slug, `admin@${slug}.test`);
-    return { id: created.account.id, slug, adminToken: admin.token };
-  }
+  const account = (slug: string) => accountWithSignedInAdmin(server, slug);
 
   async function addOidc(adminToken: string, body: Record<string, unknown> = {}) {
     const res = await server.call('POST', '/account/identity-providers', {

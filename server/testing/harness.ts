@@ -104,6 +104,13 @@ export async function signIn(server: ApiClient, account: string, email: string, 
   return res.body as { token: string; session: { state: string }; methods: { id: string; type: string }[] };
 }
 
+/** A new account with its admin signed in by password (no method yet): its id, slug and the admin's token. */
+export async function accountWithSignedInAdmin(server: ApiClient & { db?: TestServer['db'] }, slug: string) {
+  const created = await createAccount(server, slug);
+  const admin = await signIn(server, slug, `admin@${slug}.test`);
+  return { id: created.account.id as string, slug, adminToken: admin.token };
+}
+
 /**
  * A user who can sign in with PASSWORD: invited by the admin, then the invitation accepted
  * through the API with the link's token (answered to the admin when mail is not configured).

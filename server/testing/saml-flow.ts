@@ -4,7 +4,7 @@
 // driven in a browser (start, the IdP's page, its form posted to our ACS), and what a refusal
 // must leave behind (the console's error, no cookie, no session, the audit's reason).
 import assert from 'node:assert/strict';
-import { createAccount, createUser, signIn, type TestServer } from './harness.js';
+import { accountWithSignedInAdmin, createUser, type TestServer } from './harness.js';
 import { Browser } from './oidc-provider.js';
 
 export const PASSWORD_CLASS = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -31,11 +31,7 @@ export function samlFlow(server: TestServer, idp: SamlPeer) {
   const acs = `${server.url}/api/v1/sso/saml/acs`;
   const atConsole = (u: URL) => u.host === host && u.pathname === '/';
 
-  async function account(slug: string) {
-    const created = await createAccount(server, slug);
-    const admin = await signIn(server, slug, `admin@${slug}.test`);
-    return { id: created.account.id as string, slug, adminToken: admin.token };
-  }
+  const account = (slug: string) => accountWithSignedInAdmin(server, slug);
 
   async function addProvider(adminToken: string, body: Record<string, unknown> = {}) {
     const res = await server.call('POST', '/account/identity-providers', {
