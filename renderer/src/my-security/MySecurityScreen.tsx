@@ -98,8 +98,6 @@ export function MySecurityScreen() {
         <RecoveryCodesPanel codes={newCodes} doneLabel={t('mySecurity.done')} onDone={codesSaved} />
       ) : (
         <>
-          {me ? <WhatAppliesCard me={me} /> : null}
-
           <section className="card" aria-labelledby="methods-title">
             <div className="card-header">
               <h2 id="methods-title">{t('mySecurity.methods')}</h2>
@@ -162,6 +160,9 @@ export function MySecurityScreen() {
               </div>
             </section>
           ) : null}
+
+          {/* After the methods and recovery codes, which stay first (side by side on a wide screen). */}
+          {me ? <WhatAppliesCard me={me} /> : null}
 
           <SecurityActivityCard />
 
