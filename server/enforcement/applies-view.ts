@@ -9,14 +9,12 @@ import type { AuthenticatedSession, Sessions } from '../sessions/sessions.js';
 import { whyInScope } from './requirement-scope.js';
 
 export async function appliesTo(db: Kysely<Database>, sessions: Sessions, auth: Pick<AuthenticatedSession, 'user' | 'account'>): Promise<Applies> {
-  const [account, why] = await Promise.all([
-    db
-      .selectFrom('accounts')
-      .select(['require_two_factor', 'second_factor_policy', 'allow_recovery_codes_under_keys_only', 'allowed_networks', 'session_idle_minutes', 'session_absolute_hours', 'remember_device_days', 'sso_only'])
-      .where('id', '=', auth.account.id)
-      .executeTakeFirstOrThrow(),
+  // The policy, networks and lifetimes came with the session's own lookup; only the rest is read.
+  const [rest, why] = await Promise.all([
+    db.selectFrom('accounts').select(['allow_recovery_codes_under_keys_only', 'remember_device_days', 'sso_only']).where('id', '=', auth.account.id).executeTakeFirstOrThrow(),
     whyInScope(db, { id: auth.user.id, accountId: auth.account.id, role: auth.user.role }),
   ]);
+  const account = { ...auth.account, ...rest };
   const { idleMs, absoluteMs } = sessions.lifetimesOf(account);
   const breakGlass = auth.user.role === 'admin' && auth.user.break_glass === 1;
   const networks = account.allowed_networks ? (JSON.parse(account.allowed_networks) as unknown[]) : [];
