@@ -213,6 +213,41 @@ describe('Grace per user', () => {
     assert.equal((await postpone(again.token)).body.error.code, 'grace_exhausted');
   });
 
+  test("Attack: a postponed session outlives its grace's end date", async (t) => {
+    // Attack: a user's grace ends on a date; a session they postponed into the day before keeps
+    // working its whole lifetime after that date, with no second factor, however long it is kept alive.
+    const end = Date.now() + 60_000;
+    const ute = await createUser(server, adminToken, slug, 'Ute');
+    assert.equal((await setGrace(ute.id, { until: new Date(end).toISOString() })).status, 200);
+    const postponed = await postpone((await signIn(server, slug, ute.email)).token);
+    assert.equal(postponed.status, 200, JSON.stringify(postponed.body));
+    const token = postponed.body.token as string;
+    // Vic had the same end date; the admin extended it before it came: her session lives on.
+    const vic = await createUser(server, adminToken, slug, 'Vic');
+    assert.equal((await setGrace(vic.id, { until: new Date(end).toISOString() })).status, 200);
+    const vics = await postpone((await signIn(server, slug, vic.email)).token);
+    assert.equal(vics.status, 200, JSON.stringify(vics.body));
+    const later = new Date(end + DAY).toISOString();
+    assert.deepEqual((await setGrace(vic.id, { until: later })).body, { grace: { signInsLeft: null, until: later }, revokedSessions: 0 });
+    assert.equal((await server.call('GET', '/me', { token })).status, 200, 'within the grace it works');
+    const stream = openEvents(server.base, token);
+    await stream.ready;
+
+    // The end date passes (the server's clock moves: it runs in this process).
+    const realNow = Date.now.bind(Date);
+    t.mock.method(Date, 'now', () => realNow() + 61_000);
+    const after = await server.call('GET', '/me', { token });
+    assert.equal(after.status, 401, 'the postponed session ended with its grace');
+    assert.equal(after.body.error.reason, 'two_factor_required');
+    assert.deepEqual((await stream.next('session.revoked')).data, { reason: 'two_factor_required' }, 'pushed as when an admin ends it');
+    stream.close();
+    assert.equal((await server.call('GET', '/me', { token: vics.body.token })).status, 200, 'an extended grace extends its sessions');
+    // Her next sign-in must enrol, and cannot postpone.
+    const again = await signIn(server, slug, ute.email);
+    assert.equal(again.session.state, 'enrollment_required');
+    assert.equal((await postpone(again.token)).body.error.code, 'grace_exhausted');
+  });
+
   test('ending the grace of a user who has enrolled since leaves their session alone; extending one ends nothing', async () => {
     const max = await createUser(server, adminToken, slug, 'Max');
     const postponed = await postpone((await signIn(server, slug, max.email)).token);

@@ -160,10 +160,12 @@ export async function postponeEnrolment(
       )
       .executeTakeFirst();
     if (Number(spent.numUpdatedRows) !== 1) throw new DomainError('grace_exhausted');
+    const row = await trx.selectFrom('user_grace').select(['sign_ins_left', 'until']).where('user_id', '=', auth.user.id).executeTakeFirstOrThrow();
     // Only a live enrolment session moves; a parallel postpone of the same session rolls back.
-    const moved = await sessions.postpone(trx, auth.session, now);
+    // It lives until the grace's end date, not past it (sessions/assurance.ts).
+    const moved = await sessions.postpone(trx, auth.session, row.until === null ? null : Number(row.until), now);
     if (!moved) throw new DomainError('not_enrolling');
-    const grace = await graceOf(trx, auth.user.id);
+    const grace = graceView(row);
     await recordAudit(trx, { accountId: auth.account.id, actorId: auth.user.id, action: 'enrollment.postponed', details: { grace }, at: now, request: input.request });
     return { ...moved, grace };
   });
@@ -203,6 +205,9 @@ export async function setUserGrace(
       await trx.insertInto('user_grace').values({ user_id: input.userId, account_id: input.accountId, ...after, granted_at: now, updated_at: now }).execute();
     }
     const open = graceIsOpen(after, now);
+    // Still open (extended, or shortened to a later date than now): the sessions the user
+    // postponed into live until its end date as it is now (sessions/assurance.ts). Closed: they end now.
+    if (open) await followGraceEnd(trx, { userId: input.userId, until: after.until === null ? null : Number(after.until) });
     const revocations = open ? emptyRevocations() : await signOutPostponed(trx, { accountId: input.accountId, userId: input.userId, account }, now);
     const revokedSessions = revocations.two_factor_required.length + revocations.security_key_required.length;
     await recordAudit(trx, {
@@ -218,6 +223,18 @@ export async function setUserGrace(
   });
   await publishRevocations(events, result.revocations);
   return { grace: result.grace, revokedSessions: result.revokedSessions };
+}
+
+/** The user's live postponed sessions end when their grace now ends (null: by count only, their lifetime). */
+async function followGraceEnd(trx: Transaction<Database>, input: { userId: string; until: number | null }): Promise<void> {
+  await trx
+    .updateTable('sessions')
+    .set({ postponed_until: input.until })
+    .where('user_id', '=', input.userId)
+    .where('postponed_at', 'is not', null)
+    .where('second_factor_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 function emptyRevocations(): Revocations {

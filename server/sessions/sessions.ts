@@ -175,7 +175,12 @@ export class Sessions {
     if (row.expires_at <= now) return { ok: false, reason: 'expired' };
     // Judged against the user's methods now: a session that never passed a second factor ends
     // once the user has one, wherever it was added, and whatever raced what (sessions/assurance.ts).
-    const judgement = judgeSession(row, { has_two_factor: row.user_has_two_factor }, { require_two_factor: row.account_require_two_factor });
+    const judgement = judgeSession(
+      row,
+      { has_two_factor: row.user_has_two_factor },
+      { require_two_factor: row.account_require_two_factor, second_factor_policy: row.account_second_factor_policy },
+      now,
+    );
     if (!judgement.ok) {
       await this.revoke([row.id], judgement.reason);
       return { ok: false, reason: judgement.reason };
@@ -210,6 +215,7 @@ export class Sessions {
       device_id: row.device_id,
       remembered_at: row.remembered_at ?? null,
       postponed_at: row.postponed_at ?? null,
+      postponed_until: row.postponed_until ?? null,
     };
     return {
       ok: true,
@@ -266,19 +272,25 @@ export class Sessions {
    * passSecondFactor; the old token ends. Only a live session still enrolling moves: undefined
    * when another request moved or ended it first.
    */
-  async postpone(db: Kysely<Database> | Transaction<Database>, session: SessionsTable, now = Date.now()): Promise<{ session: SessionsTable; token: string } | undefined> {
+  async postpone(
+    db: Kysely<Database> | Transaction<Database>,
+    session: SessionsTable,
+    /** The end date of the grace it postponed within (null: by count only): the session ends with it (sessions/assurance.ts). */
+    graceUntil: number | null,
+    now = Date.now(),
+  ): Promise<{ session: SessionsTable; token: string } | undefined> {
     const expiresAt = this.expiry('active', session.created_at, now, await Sessions.accountLifetimes(db, session.account_id));
     const token = newToken();
     const tokenHash = hashToken(token);
     const moved = await db
       .updateTable('sessions')
-      .set({ state: 'active', token_hash: tokenHash, postponed_at: now, last_seen_at: now, expires_at: expiresAt })
+      .set({ state: 'active', token_hash: tokenHash, postponed_at: now, postponed_until: graceUntil, last_seen_at: now, expires_at: expiresAt })
       .where('id', '=', session.id)
       .where('state', '=', 'enrollment_required')
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) return undefined;
-    return { session: { ...session, token_hash: tokenHash, state: 'active', postponed_at: now, last_seen_at: now, expires_at: expiresAt }, token };
+    return { session: { ...session, token_hash: tokenHash, state: 'active', postponed_at: now, postponed_until: graceUntil, last_seen_at: now, expires_at: expiresAt }, token };
   }
 
   /**

@@ -872,6 +872,17 @@ const impactPreviewIndexes: Migration = {
   },
 };
 
+/**
+ * A postponed session ends with its user's grace (enforcement/grace.ts; sessions/assurance.ts):
+ * the grace's end date as it stood when they postponed, moved when an admin changes it. Null: a
+ * grace by count only (the session lives its lifetime), and every session that did not postpone.
+ */
+const postponedUntil: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').addColumn('postponed_until', 'bigint').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '2026-11-29-initial': initial,
   '2026-11-29-sessions-index-without-revoked-at': sessionsIndexWithoutRevokedAt,
@@ -910,6 +921,7 @@ export const migrations: Record<string, Migration> = {
   // date, which sorts after every 2026-12-07 name. Append to this one from here.
   '2026-12-08-keys-outside-rule': keysOutsideRule,
   '2026-12-08-keys-outside-rule-impact-preview': impactPreviewIndexes,
+  '2026-12-08-keys-outside-rule-impact-preview-postponed-until': postponedUntil,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -180,6 +180,8 @@ export interface SessionsTable {
   remembered_at?: number | null;
   /** Active without enrolling: the user postponed enrolment (enforcement/grace.ts). Never a factor. */
   postponed_at?: number | null;
+  /** A postponed session's end: its user's grace's end date (null: a grace by count only). Past it the session ends while 2FA is required of them. */
+  postponed_until?: number | null;
 }
 
 export interface ChallengesTable {
