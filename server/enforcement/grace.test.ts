@@ -248,6 +248,20 @@ describe('Grace per user', () => {
     assert.equal((await postpone(again.token)).body.error.code, 'grace_exhausted');
   });
 
+  test("a postponed session's event stream is told when its grace's end date comes, with no request", async () => {
+    // The stream's timer, not a clock moved in this process: a short real wait for a real end date.
+    const wyn = await createUser(server, adminToken, slug, 'Wyn');
+    assert.equal((await setGrace(wyn.id, { until: new Date(Date.now() + 3_000).toISOString() })).status, 200);
+    const postponed = await postpone((await signIn(server, slug, wyn.email)).token);
+    assert.equal(postponed.status, 200, JSON.stringify(postponed.body));
+    const stream = openEvents(server.base, postponed.body.token);
+    await stream.ready;
+    assert.deepEqual((await stream.next('session.revoked', 8_000)).data, { reason: 'two_factor_required' });
+    stream.close();
+    const row = await server.db.selectFrom('sessions').select(['revoked_reason']).where('user_id', '=', wyn.id).where('postponed_at', 'is not', null).executeTakeFirstOrThrow();
+    assert.equal(row.revoked_reason, 'two_factor_required', 'revoked, not only told');
+  });
+
   test('ending the grace of a user who has enrolled since leaves their session alone; extending one ends nothing', async () => {
     const max = await createUser(server, adminToken, slug, 'Max');
     const postponed = await postpone((await signIn(server, slug, max.email)).token);

@@ -67,6 +67,36 @@ const activate = preparedStatement(['tokenHash', 'now', 'expiresAt', 'id'], (db:
     .compile(),
 );
 
+/** A session with what judging it needs (its user, their account): a request's lookup by token hash, an event stream's by id. */
+function sessionLookup(db: Kysely<Database>) {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .innerJoin('accounts as a', 'a.id', 's.account_id')
+    // Whether the user signed in on the session's device before: the second step's limits
+    // depend on it, and the lookup answers it by primary key instead of a query of its own.
+    .leftJoin('device_users as du', (join) => join.onRef('du.device_id', '=', 's.device_id').onRef('du.user_id', '=', 's.user_id'))
+    .selectAll('s')
+    .select([
+      'du.device_id as known_device_id',
+      'u.name as user_name',
+      'u.email as user_email',
+      'u.role as user_role',
+      'u.has_two_factor as user_has_two_factor',
+      'u.language as user_language',
+      'u.break_glass as user_break_glass',
+      'a.name as account_name',
+      'a.slug as account_slug',
+      // Whether 2FA is required of this user: the account requires it and its scope holds them.
+      requirementApplies('u', 'a').as('account_require_two_factor'),
+      'a.user_verification as account_user_verification',
+      'a.second_factor_policy as account_second_factor_policy',
+      'a.allowed_networks as account_allowed_networks',
+      'a.session_idle_minutes as account_session_idle_minutes',
+      'a.session_absolute_hours as account_session_absolute_hours',
+    ]);
+}
+
 export class Sessions {
   private readonly findByTokenHash;
 
@@ -77,34 +107,7 @@ export class Sessions {
   ) {
     // Every authenticated request runs this: compiled once (see store/prepared.ts).
     this.findByTokenHash = prepareQuery(db, ['tokenHash'], ({ tokenHash }: { tokenHash: string }) =>
-      db
-        .selectFrom('sessions as s')
-        .innerJoin('users as u', 'u.id', 's.user_id')
-        .innerJoin('accounts as a', 'a.id', 's.account_id')
-        // Whether the user signed in on the session's device before: the second step's limits
-        // depend on it, and the lookup answers it by primary key instead of a query of its own.
-        .leftJoin('device_users as du', (join) => join.onRef('du.device_id', '=', 's.device_id').onRef('du.user_id', '=', 's.user_id'))
-        .selectAll('s')
-        .select([
-          'du.device_id as known_device_id',
-          'u.name as user_name',
-          'u.email as user_email',
-          'u.role as user_role',
-          'u.has_two_factor as user_has_two_factor',
-          'u.language as user_language',
-          'u.break_glass as user_break_glass',
-          'a.name as account_name',
-          'a.slug as account_slug',
-          // Whether 2FA is required of this user: the account requires it and its scope holds them.
-          requirementApplies('u', 'a').as('account_require_two_factor'),
-          'a.user_verification as account_user_verification',
-          'a.second_factor_policy as account_second_factor_policy',
-          'a.allowed_networks as account_allowed_networks',
-          'a.session_idle_minutes as account_session_idle_minutes',
-          'a.session_absolute_hours as account_session_absolute_hours',
-        ])
-        .where('s.token_hash', '=', tokenHash)
-        .compile(),
+      sessionLookup(db).where('s.token_hash', '=', tokenHash).compile(),
     );
   }
 
@@ -245,6 +248,26 @@ export class Sessions {
         },
       },
     };
+  }
+
+  /**
+   * Judges a live session again without a request (sessions/assurance.ts), as the lookup would:
+   * an event stream whose postponed session reaches its grace's end (http/routes/events.ts). A
+   * session that may not go on is revoked and pushed like one a request found; returns why, or
+   * null when it goes on (or had already ended: its own revocation was pushed then).
+   */
+  async judgeById(sessionId: string, now = Date.now()): Promise<RevocationReason | null> {
+    const row = await sessionLookup(this.db).where('s.id', '=', sessionId).executeTakeFirst();
+    if (!row || row.revoked_at !== null || row.expires_at <= now) return null;
+    const judgement = judgeSession(
+      row,
+      { has_two_factor: row.user_has_two_factor },
+      { require_two_factor: row.account_require_two_factor, second_factor_policy: row.account_second_factor_policy },
+      now,
+    );
+    if (judgement.ok) return null;
+    await this.revoke([row.id], judgement.reason);
+    return judgement.reason;
   }
 
   /**

@@ -112,16 +112,31 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const checkExpiry = () => {
       ctx.db
         .selectFrom('sessions')
-        .select(['expires_at', 'revoked_at', 'revoked_reason'])
+        .select(['expires_at', 'revoked_at', 'revoked_reason', 'postponed_until', 'second_factor_at'])
         .where('id', '=', sessionId)
         .executeTakeFirst()
         .then(
-          (row) => {
+          async (row) => {
             if (ended) return;
-            if (!row) revoked('expired');
-            else if (row.revoked_at !== null) revoked((row.revoked_reason as RevocationReason | null) ?? 'signed_out');
-            else if (Number(row.expires_at) <= Date.now()) revoked('expired');
-            else armExpiry(Number(row.expires_at));
+            if (!row) return revoked('expired');
+            if (row.revoked_at !== null) return revoked((row.revoked_reason as RevocationReason | null) ?? 'signed_out');
+            const now = Date.now();
+            if (Number(row.expires_at) <= now) return revoked('expired');
+            // A postponed session ends at its grace's end date (sessions/assurance.ts) while 2FA
+            // is required of its user: judged then as a request would judge it, revoked and
+            // pushed through the subscription above; otherwise it lives on to its expiry.
+            const graceEnd = row.postponed_until != null && row.second_factor_at === null ? Number(row.postponed_until) : null;
+            if (graceEnd !== null && graceEnd <= now) {
+              try {
+                if ((await ctx.sessions.judgeById(sessionId, now)) !== null) return;
+              } catch (error) {
+                request.log.warn({ err: error }, 'event stream: could not judge the session');
+                if (!ended) armExpiry(Date.now() + 5_000);
+                return;
+              }
+              return armExpiry(Number(row.expires_at));
+            }
+            armExpiry(graceEnd === null ? Number(row.expires_at) : Math.min(graceEnd, Number(row.expires_at)));
           },
           (error: unknown) => {
             // The store is unreachable for now: look again shortly rather than end a live session.
