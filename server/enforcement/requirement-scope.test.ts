@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAccount, createUser, enrolTotp, signIn, startTestServer, tableCounts, type TestServer } from '../testing/harness.js';
 import { openEvents } from '../testing/event-stream.js';
+import { startOpenIdProvider } from '../testing/oidc-provider.js';
 
 describe('the requirement by scope', () => {
   let server: TestServer;
@@ -226,6 +227,49 @@ describe('the requirement by scope', () => {
     assert.equal(keysOnly.methods, 'security_keys');
     assert.equal(keysOnly.recoveryCodesUnderKeysOnly, true);
     assert.equal(keysOnly.twoFactor.required, false);
+  });
+
+  test('GET /me says SSO only and through which provider, that a break-glass admin is exempt from it and from the sign-in networks, and a grace left', async () => {
+    const a = await account([['Ali', 'agent'], ['Bo', 'agent']]);
+    const ali = await signIn(server, a.slug, a.users.Ali!.email);
+    const applies = async (token: string) => (await server.call('GET', '/me', { token })).body.account.applies;
+    const op = await startOpenIdProvider({ redirectUris: [`${server.url}/api/v1/sso/oidc/callback`] });
+    try {
+      const added = await a.call('POST', '/account/identity-providers', { type: 'oidc', name: 'Okta', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, trustMfa: false, jitProvisioning: false });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      assert.equal((await applies(ali.token)).ssoOnly, null, 'a provider alone is not SSO only');
+      assert.equal((await a.call('PUT', '/account/network-policy', { allowedNetworks: ['127.0.0.0/8', '::1/128'] })).status, 200);
+      const saved = await a.call('PUT', '/account/sign-in-settings', { ssoOnly: true, breakGlassUserIds: [a.adminId] });
+      assert.equal(saved.status, 200, JSON.stringify(saved.body));
+      // The agent (signed in before, by password): SSO only, through the account's one provider; networks apply.
+      const agent = await applies(ali.token);
+      assert.deepEqual(agent.ssoOnly, { exempt: false, provider: 'Okta' });
+      assert.equal(agent.signInNetworks, 'restricted');
+      // The break-glass admin: exempt from both, and no provider named.
+      const admin = await applies(a.adminToken);
+      assert.deepEqual(admin.ssoOnly, { exempt: true, provider: null });
+      assert.equal(admin.signInNetworks, 'exempt');
+      assert.equal(JSON.stringify(admin).includes('127.0.0.0'), false);
+    } finally {
+      await op.close();
+    }
+    assert.equal((await a.call('PUT', '/account/sign-in-settings', { ssoOnly: false, breakGlassUserIds: [] })).status, 200);
+
+    // A user in grace: required of them, no method, and how long they may still postpone.
+    assert.equal((await save(a, { graceSignIns: 2 })).status, 200);
+    const bo = await signIn(server, a.slug, a.users.Bo!.email);
+    assert.equal(bo.session.state, 'enrollment_required');
+    const enrolling = (await server.call('GET', '/me', { token: bo.token })).body;
+    assert.equal(enrolling.account.applies.twoFactor.required, true);
+    assert.deepEqual(enrolling.grace, { signInsLeft: 2, until: null });
+    const postponed = await server.call('POST', '/sessions/current/postpone-enrolment', { token: bo.token });
+    assert.equal(postponed.status, 200, JSON.stringify(postponed.body));
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    assert.equal((await a.call('PUT', `/account/users/${a.users.Bo!.id}/grace`, { until })).status, 200);
+    const inGrace = (await server.call('GET', '/me', { token: postponed.body.token })).body;
+    assert.equal(inGrace.account.applies.twoFactor.required, true);
+    assert.deepEqual(inGrace.methods, []);
+    assert.deepEqual(inGrace.grace, { signInsLeft: 1, until });
   });
 
   test('adoption by group, and the deployment day\'s progress counts only the scope', async () => {
