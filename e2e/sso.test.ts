@@ -83,5 +83,12 @@ test('under enforcement with grace, an agent sent to enrolment by single sign-on
   await recordScreen(page, 'enrolment-after-sso-with-grace');
   await notNow.click();
   await page.getByTestId('app-home').waitFor();
+  // My security says what applies to her: required, and how long she may still put it off.
+  await page.getByRole('button', { name: 'My security' }).click();
+  const applies = page.getByTestId('what-applies');
+  await applies.waitFor();
+  const text = await applies.innerText();
+  assert.match(text, /Two-factor authentication is required/, text);
+  assert.ok(text.includes('You can still postpone setting it up: 1 sign-in left.'), text);
   await context.close();
 });
