@@ -85,6 +85,26 @@ export default tseslint.config(
     },
   },
   {
+    // Session state is written only under server/sessions/ (issue 18: the rules that make a stolen
+    // password worthless in one home): a domain module asks sessions.ts or session-policy.ts to
+    // move, end or re-date a session, it never writes the table itself. The same for the limits
+    // reserved before a secret is checked (the one sign-in flow, sessions/sign-in-flow.ts).
+    files: ['server/**/*.ts'],
+    ignores: ['server/sessions/**', 'server/**/*.test.ts', 'server/testing/**', 'server/store/**'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        {
+          selector: "CallExpression[callee.property.name=/^(updateTable|insertInto|deleteFrom)$/][arguments.0.value=/^sessions( as \\w+)?$/]",
+          message: 'Session state is written only under server/sessions/ (sessions.ts, session-policy.ts).',
+        },
+        {
+          selector: "CallExpression[callee.property.name='reserve'][callee.object.name=/^throttles?$/]",
+          message: 'Limits are reserved only by the one sign-in flow (server/sessions/sign-in-flow.ts).',
+        },
+      ],
+    },
+  },
+  {
     // Rules the tree does not meet everywhere yet: shown, not failing.
     rules: {
       '@typescript-eslint/no-explicit-any': 'warn',

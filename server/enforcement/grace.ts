@@ -207,7 +207,7 @@ export async function setUserGrace(
     const open = graceIsOpen(after, now);
     // Still open (extended, or shortened to a later date than now): the sessions the user
     // postponed into live until its end date as it is now (sessions/assurance.ts). Closed: they end now.
-    if (open) await followGraceEnd(trx, { userId: input.userId, until: after.until === null ? null : Number(after.until) });
+    if (open) await Sessions.followGraceEnd(trx, { userId: input.userId, until: after.until === null ? null : Number(after.until) });
     const revocations = open ? emptyRevocations() : await signOutPostponed(trx, { accountId: input.accountId, userId: input.userId, account }, now);
     const revokedSessions = revocations.two_factor_required.length + revocations.security_key_required.length;
     await recordAudit(trx, {
@@ -223,18 +223,6 @@ export async function setUserGrace(
   });
   await publishRevocations(events, result.revocations);
   return { grace: result.grace, revokedSessions: result.revokedSessions };
-}
-
-/** The user's live postponed sessions end when their grace now ends (null: by count only, their lifetime). */
-async function followGraceEnd(trx: Transaction<Database>, input: { userId: string; until: number | null }): Promise<void> {
-  await trx
-    .updateTable('sessions')
-    .set({ postponed_until: input.until })
-    .where('user_id', '=', input.userId)
-    .where('postponed_at', 'is not', null)
-    .where('second_factor_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .execute();
 }
 
 function emptyRevocations(): Revocations {

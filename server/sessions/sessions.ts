@@ -384,6 +384,22 @@ export class Sessions {
   }
 
   /**
+   * An admin changed a user's grace and it is still open (enforcement/grace.ts): the sessions the
+   * user postponed enrolment into now end when the grace now ends (`until`; null: by count only,
+   * their lifetime), inside the caller's transaction (sessions/assurance.ts judges by it).
+   */
+  static async followGraceEnd(trx: Transaction<Database>, input: { userId: string; until: number | null }): Promise<void> {
+    await trx
+      .updateTable('sessions')
+      .set({ postponed_until: input.until })
+      .where('user_id', '=', input.userId)
+      .where('postponed_at', 'is not', null)
+      .where('second_factor_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  /**
    * 2FA became required in the account (or its policy tightened), inside `trx`: every live
    * session of a user without a method the policy accepts ends (with `reason`); and when the requirement itself
    * turns on (`passwordOnly`), every session that never passed a second factor too, whoever
