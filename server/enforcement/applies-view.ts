@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Applies } from '../../contract/answers.js';
 import type { Database } from '../store/schema.js';
 import type { AuthenticatedSession, Sessions } from '../sessions/sessions.js';
+import { hasNetworkRule } from '../sessions/sign-in-networks.js';
 import { whyInScope } from './requirement-scope.js';
 
 export async function appliesTo(db: Kysely<Database>, sessions: Sessions, auth: Pick<AuthenticatedSession, 'user' | 'account'>): Promise<Applies> {
@@ -17,7 +18,6 @@ export async function appliesTo(db: Kysely<Database>, sessions: Sessions, auth: 
   const account = { ...auth.account, ...rest };
   const { idleMs, absoluteMs } = sessions.lifetimesOf(account);
   const breakGlass = auth.user.role === 'admin' && auth.user.break_glass === 1;
-  const networks = account.allowed_networks ? (JSON.parse(account.allowed_networks) as unknown[]) : [];
   const keysOnly = account.second_factor_policy === 'security_keys';
   let ssoOnly: Applies['ssoOnly'] = null;
   if (account.sso_only === 1) {
@@ -39,7 +39,7 @@ export async function appliesTo(db: Kysely<Database>, sessions: Sessions, auth: 
     recoveryCodesUnderKeysOnly: keysOnly && account.allow_recovery_codes_under_keys_only === 1,
     idleMinutes: Math.round(idleMs / 60_000),
     absoluteHours: Math.round(absoluteMs / 3_600_000),
-    signInNetworks: networks.length === 0 ? 'none' : breakGlass ? 'exempt' : 'restricted',
+    signInNetworks: !hasNetworkRule(account.allowed_networks) ? 'none' : breakGlass ? 'exempt' : 'restricted',
     ssoOnly,
     rememberDeviceDays: Number(account.remember_device_days ?? 0),
   };

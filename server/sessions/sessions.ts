@@ -97,6 +97,22 @@ function sessionLookup(db: Kysely<Database>) {
     ]);
 }
 
+type JudgedSession = Parameters<typeof judgeSession>[0];
+type JudgedUser = Parameters<typeof judgeSession>[1];
+type JudgedAccount = Parameters<typeof judgeSession>[2];
+
+/** judgeSession (sessions/assurance.ts) on a row of sessionLookup: the session, its user's methods, the requirement on them. */
+function judgeLookedUp(
+  row: JudgedSession & {
+    user_has_two_factor: JudgedUser['has_two_factor'];
+    account_require_two_factor: JudgedAccount['require_two_factor'];
+    account_second_factor_policy: JudgedAccount['second_factor_policy'];
+  },
+  now: number,
+) {
+  return judgeSession(row, { has_two_factor: row.user_has_two_factor }, { require_two_factor: row.account_require_two_factor, second_factor_policy: row.account_second_factor_policy }, now);
+}
+
 export class Sessions {
   private readonly findByTokenHash;
 
@@ -178,12 +194,7 @@ export class Sessions {
     if (row.expires_at <= now) return { ok: false, reason: 'expired' };
     // Judged against the user's methods now: a session that never passed a second factor ends
     // once the user has one, wherever it was added, and whatever raced what (sessions/assurance.ts).
-    const judgement = judgeSession(
-      row,
-      { has_two_factor: row.user_has_two_factor },
-      { require_two_factor: row.account_require_two_factor, second_factor_policy: row.account_second_factor_policy },
-      now,
-    );
+    const judgement = judgeLookedUp(row, now);
     if (!judgement.ok) {
       await this.revoke([row.id], judgement.reason);
       return { ok: false, reason: judgement.reason };
@@ -259,12 +270,7 @@ export class Sessions {
   async judgeById(sessionId: string, now = Date.now()): Promise<RevocationReason | null> {
     const row = await sessionLookup(this.db).where('s.id', '=', sessionId).executeTakeFirst();
     if (!row || row.revoked_at !== null || row.expires_at <= now) return null;
-    const judgement = judgeSession(
-      row,
-      { has_two_factor: row.user_has_two_factor },
-      { require_two_factor: row.account_require_two_factor, second_factor_policy: row.account_second_factor_policy },
-      now,
-    );
+    const judgement = judgeLookedUp(row, now);
     if (judgement.ok) return null;
     await this.revoke([row.id], judgement.reason);
     return judgement.reason;

@@ -63,9 +63,14 @@ function blockListOf(stored: string): BlockList {
   return list;
 }
 
+/** Whether the account has a rule at all (`allowed_networks` as stored: JSON, or null for none). */
+export function hasNetworkRule(allowedNetworks: string | null | undefined): allowedNetworks is string {
+  return !!allowedNetworks && allowedNetworks !== '[]';
+}
+
 /** Whether `address` may sign in under the account's rule (`allowed_networks`: JSON, or null for none). */
 export function addressAllowed(allowedNetworks: string | null | undefined, address: string): boolean {
-  if (!allowedNetworks || allowedNetworks === '[]') return true;
+  if (!hasNetworkRule(allowedNetworks)) return true;
   // An IPv4 client reaching an IPv6 socket arrives as ::ffff:a.b.c.d: judged as the IPv4 address.
   const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
   const version = isIP(plain);

@@ -15,6 +15,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { recordAudit, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
+import { hasNetworkRule } from '../sessions/sign-in-networks.js';
 import type { Database } from '../store/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -90,7 +91,7 @@ export async function localSignInGate(db: Db, where: { slug: string; email?: str
   const account = await db.selectFrom('accounts').select(['id', 'allowed_networks', 'sso_only']).where('slug', '=', where.slug).executeTakeFirst();
   if (!account) return { allowedNetworks: null, ssoOnly: false, breakGlass: false };
   // Only asked when it matters: an account with neither rule reads no user.
-  const matters = account.sso_only === 1 || (account.allowed_networks !== null && account.allowed_networks !== undefined && account.allowed_networks !== '[]');
+  const matters = account.sso_only === 1 || hasNetworkRule(account.allowed_networks);
   let breakGlass = false;
   if (matters && (where.email !== undefined || where.userId !== undefined)) {
     let query = db.selectFrom('users').select('id').where('account_id', '=', account.id).where('break_glass', '=', 1).where('role', '=', 'admin');
