@@ -89,6 +89,25 @@ function inline(text: string, parameters: readonly unknown[]): string {
   return text.replace(/\$(\d+)|\?/g, (_m, n) => value(parameters[n ? Number(n) - 1 : i++]));
 }
 
+/** `n` of `ids` drawn at random, the same ones for the same `seed` (a seeded Fisher-Yates shuffle). */
+function drawn(ids: readonly string[], n: number, seed: number): string[] {
+  const out = [...ids];
+  let state = seed >>> 0;
+  const next = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out.slice(0, n);
+}
+
 /** How many impact previews the scoped run times (their p99 is a figure). */
 const PREVIEW_RUNS = 100;
 
@@ -125,12 +144,23 @@ export async function enforceOnce(options: { agents: number; group?: number | un
         await insertMany(trx, 'sessions', sessions);
       });
     }
-    // Scoped run: one group of the first `group` agents (half of them without a method).
+    // Scoped run: the group the requirement applies to, `group` agents (about half of them
+    // without a method), and a second group of as many, as a real account has more than one.
+    // Members are drawn at random, as a real group's are: scattered over the users' ids, not
+    // the first ones in id order (that layout, BENCH_GROUP_LAYOUT=contiguous, let PostgreSQL
+    // merge the members with the sessions index and stop early: a flattering figure).
     const groupId = 'bench-group';
     if (options.group) {
-      await db.insertInto('groups').values({ id: groupId, account_id: account.accountId, name: 'Supervisors', name_key: 'supervisors', external_id: null, created_at: now }).execute();
-      const ids = await db.selectFrom('users').select('id').where('account_id', '=', account.accountId).where('role', '=', 'agent').orderBy('id').limit(options.group).execute();
-      await db.transaction().execute((trx) => insertMany(trx, 'group_members', ids.map((u) => ({ group_id: groupId, user_id: u.id }))));
+      const agents = (await db.selectFrom('users').select('id').where('account_id', '=', account.accountId).where('role', '=', 'agent').orderBy('id').execute()).map((u) => u.id);
+      const contiguous = process.env.BENCH_GROUP_LAYOUT === 'contiguous';
+      const groups = [
+        { id: groupId, name: 'Supervisors', members: contiguous ? agents.slice(0, options.group) : drawn(agents, options.group, 21) },
+        { id: 'bench-group-2', name: 'Trainees', members: drawn(agents, options.group, 22) },
+      ];
+      for (const g of groups) {
+        await db.insertInto('groups').values({ id: g.id, account_id: account.accountId, name: g.name, name_key: g.name.toLowerCase(), external_id: null, created_at: now }).execute();
+        await db.transaction().execute((trx) => insertMany(trx, 'group_members', g.members.map((userId) => ({ group_id: g.id, user_id: userId }))));
+      }
     }
     await analyze(db, server.context.store.dialect);
     if (options.explain) await explainRevocation(db, server.context.store.dialect, account.accountId, log);
