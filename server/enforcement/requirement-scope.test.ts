@@ -111,6 +111,31 @@ describe('the requirement by scope', () => {
     assert.deepEqual(outside, ['Greta', 'Hugo']);
   });
 
+  test('the preview screen\'s "signed in now" for a group or a drafted scope counts its own members\' live sessions only', async () => {
+    const a = await account([['Sam', 'agent'], ['Tia', 'agent'], ['Uma', 'agent'], ['Vic', 'agent']]);
+    const group = (await a.call('POST', '/account/groups', { name: 'Night shift' })).body.group.id as string;
+    assert.equal((await a.call('PUT', `/account/groups/${group}/members`, { userIds: [a.users.Sam!.id, a.users.Tia!.id, a.users.Vic!.id] })).status, 200);
+    // Sam (member) and Uma (not a member) are signed in; Tia (member) signed in and out; Vic never did.
+    const sam = await signIn(server, a.slug, a.users.Sam!.email);
+    await signIn(server, a.slug, a.users.Uma!.email);
+    const tia = await signIn(server, a.slug, a.users.Tia!.email);
+    assert.equal((await server.call('DELETE', '/sessions/current', { token: tia.token })).status, 204);
+    const names = async (query: string) => {
+      const res = await a.call('GET', `/account/users?twoFactor=none${query}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return { names: res.body.users.map((u: { name: string }) => u.name), total: res.body.total };
+    };
+    for (const filter of [`&groupId=${group}`, `&scopeGroupIds=${group}`]) {
+      assert.deepEqual(await names(`${filter}&signedIn=true`), { names: ['Sam'], total: 1 }, filter);
+      assert.deepEqual(await names(`${filter}&signedIn=false`), { names: ['Tia', 'Vic'], total: 2 }, filter);
+      assert.deepEqual(await names(`${filter}&signedIn=true&limit=1`), { names: ['Sam'], total: 1 }, filter);
+    }
+    // The whole account, read the other way: Uma too.
+    assert.deepEqual((await names('&signedIn=true')).names, ['Sam', 'Uma']);
+    assert.equal((await server.call('DELETE', '/sessions/current', { token: sam.token })).status, 204);
+    assert.deepEqual(await names(`&groupId=${group}&signedIn=true`), { names: [], total: 0 });
+  });
+
   test('a group scope: its members without a method are signed out, others are not; joining it later signs out at once', async () => {
     const a = await account([['Sam', 'agent'], ['Tia', 'agent'], ['Uma', 'agent'], ['Vic', 'agent']]);
     const group = (await a.call('POST', '/account/groups', { name: 'Supervisors' })).body.group.id as string;
