@@ -77,7 +77,7 @@ export function filteredUsers(db: Kysely<Database>, accountId: string, filters: 
     // sessions are probed (sessions_account holds what the probe reads). The whole account: its
     // live sessions are read once instead (SQLite lists them; probing 50,000 users costs more).
     // For a group of 10,000 among 100,000 the list alone cost SQLite 60-80 ms.
-    const few = filters.groupId !== undefined || filters.scopeGroupIds !== undefined;
+    const few = filters.groupId !== undefined || Boolean(filters.scopeGroupIds);
     if (few) {
       const live = sql<boolean>`exists (select 1 from sessions s where s.account_id = ${accountId} and s.user_id = u.id and s.revoked_at is null and s.expires_at > ${now})`;
       q = q.where(filters.signedIn ? live : sql<boolean>`not ${live}`);
