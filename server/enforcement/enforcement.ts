@@ -114,7 +114,7 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
   };
   const [listed, counts, viaTrustedProvider] = await Promise.all([
     // The list by name, the first 500: read along the name index, it stops early.
-    account().select(['u.id', 'u.name', 'u.email', 'u.has_two_factor']).where(`u.${flag}`, '=', 0).where(inRequirementScope('u', { scope })).orderBy('u.name').limit(IMPACT_LIST_LIMIT).execute(),
+    inScope().select(['u.id', 'u.name', 'u.email', 'u.has_two_factor']).where(`u.${flag}`, '=', 0).orderBy('u.name').limit(IMPACT_LIST_LIMIT).execute(),
     countImpact(),
     // Of them, who last signed in through a provider whose MFA the account trusts: by the rule of
     // sessions/strategies/sso.ts their next sign-in there counts as both factors when the provider
