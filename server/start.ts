@@ -5,6 +5,7 @@ import { openStore } from './store/database.js';
 import { reserveFreePort } from './free-port.js';
 import type { ServerContext } from './context.js';
 import { warmBreachedList } from './people/passwords.js';
+import { repairMemberFlags } from './groups/member-flags.js';
 
 export interface RunningServer {
   url: string;
@@ -38,9 +39,15 @@ export async function startServer(options: Partial<Config> = {}, hooks: { onStat
     await store.close();
     throw error;
   }
-  // Ended sessions, spent challenges and stale throttle windows are forgotten hourly.
+  // Ended sessions, spent challenges and stale throttle windows are forgotten hourly, and any
+  // group membership's copy of its user's method flags that a race left behind is repaired.
   const housekeeping = setInterval(() => {
     context.sessions.purgeEnded().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
+    repairMemberFlags(context.db)
+      .then((repaired) => {
+        if (repaired > 0) app.log.warn({ repaired }, 'group memberships had stale method flags: repaired');
+      })
+      .catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
   }, 3_600_000);
   housekeeping.unref();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;

@@ -2,7 +2,7 @@
 // (argon2id parameters, the secret box, token hashing), in transactions with multi-row inserts.
 // Dialect-neutral, so the same code seeds SQLite and PostgreSQL.
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { SecretBox } from '../../server/crypto/secret-box.js';
 import { hashToken, newId, newToken } from '../../server/crypto/tokens.js';
 import { totpMethodRow } from '../../server/second-factors/totp.js';
@@ -16,7 +16,7 @@ const HOUR = 3_600_000;
 export async function insertMany<T extends keyof Database>(
   db: Kysely<Database>,
   table: T,
-  rows: Database[T][],
+  rows: Insertable<Database[T]>[],
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object).length;

@@ -7,7 +7,7 @@ import type { SessionEvents } from '../sessions/events.js';
 import { Sessions } from '../sessions/sessions.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { acceptedMethodFlag, missingFactorReason, policyOf, type SecondFactorPolicy } from '../second-factors/policy.js';
-import { inRequirementScope, sameScope, scopeMembers, scopeForAudit, storedScope, storeScope, validateScope, type RequirementScope, type ScopeInput } from './requirement-scope.js';
+import { inRequirementScope, sameScope, scopeMembers, scopeForAudit, storedScope, storeScope, validateScope, type RequirementScope, type ScopeInput, type ScopeMember } from './requirement-scope.js';
 import { accountGraceChange } from './grace.js';
 import { lockRequirementInForce } from './requirement-in-force.js';
 
@@ -62,53 +62,38 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
       ]);
       return { n: users.n, apps: users.apps, sessions: sessions.n };
     }
-    // A scope with groups: one pass over its members' users rows (the flags from users_id_flags), each
-    // with the number of its live sessions that would end. How that number is had differs by
-    // store, because their planners do (both measured on a group of 10,000 in 100,000 agents,
-    // docs/performance.md "The scoped impact preview"):
-    // - SQLite joins only by nested loops: a correlated count per member is one probe of
-    //   sessions_account, which holds every column the count reads: its best plan. The grouped
-    //   join below costs it 2-3 times as much (it materializes the groups and indexes them).
-    // - PostgreSQL ran that correlated count as a subplan per member (10,000 probes, and a plan
-    //   costly enough to be JIT-compiled). Instead: one count per member of their live sessions,
-    //   all and those that never passed a second factor, grouped by user (sessions_user_id read in
-    //   user order, merged with the members), left joined to the users; the flag says which of the
-    //   two would end. 3 times as fast there.
+    // A scope with groups: one pass over its members, each with their flags (read with the
+    // membership, not from the users row: requirement-scope.ts scopeMembers) and the number of
+    // their live sessions that would end: all of them for a member without an accepted method,
+    // else those that never passed a second factor. Each count is one probe of an index that
+    // holds what it reads (SQLite: sessions_account; PostgreSQL: sessions_user_id and, for the
+    // second, the partial sessions_user_without_second_factor, which most members' probes find
+    // empty). Measured on a group of 10,000 among 100,000 agents: docs/performance.md "Member flags".
     // requirement-scope.test.ts compares the scoped preview with the unscoped one and the save on
     // each store (CI runs it on PostgreSQL).
-    const liveSessions = (eb: ExpressionBuilder<Database & { u: Database['users'] }, 'u'>) =>
-      eb
+    const liveSessions = (eb: ExpressionBuilder<Database & { m: ScopeMember }, 'm'>, withoutSecondFactor: boolean) => {
+      const live = eb
         .selectFrom('sessions as s')
         .select((e) => e.fn.countAll<number>().as('n'))
         .where('s.account_id', '=', accountId)
-        .whereRef('s.user_id', '=', 'u.id')
+        .whereRef('s.user_id', '=', 'm.user_id')
         .where('s.revoked_at', 'is', null)
-        .where('s.expires_at', '>', now)
-        .where((e) => e.or([e(`u.${flag}`, '=', 0), e('s.second_factor_at', 'is', null)]));
-    const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
-    const perMember = () => {
-      if (!isPostgres) return counted().select((eb) => [`u.${flag} as accepted`, 'u.has_two_factor', liveSessions(eb).as('live')]);
-      // Not deduplicated: `in` is a semi-join (scopeMembers).
-      const members = scopeMembers(accountId, scope, false);
-      const perUser = db
-        .selectFrom('sessions as s')
-        .select((eb) => ['s.user_id', eb.fn.countAll<number>().as('live'), eb.fn.sum<number>(eb.case().when('s.second_factor_at', 'is', null).then(1).else(0).end()).as('without')])
-        .where('s.account_id', '=', accountId)
-        .where(sql<SqlBool>`s.user_id in (${members})`)
-        .where('s.revoked_at', 'is', null)
-        .where('s.expires_at', '>', now)
-        .groupBy('s.user_id');
-      return account()
-        .where(sql<SqlBool>`u.id in (${members})`)
-        .leftJoin(perUser.as('l'), 'l.user_id', 'u.id')
-        .select((eb) => [`u.${flag} as accepted`, 'u.has_two_factor', eb.case().when(`u.${flag}`, '=', 0).then(eb.ref('l.live')).else(eb.ref('l.without')).end().as('live')]);
+        .where('s.expires_at', '>', now);
+      return withoutSecondFactor ? live.where('s.second_factor_at', 'is', null) : live;
     };
-    const summed = db.selectFrom(perMember().as('m')).select((eb) => [
+    const perMember = db
+      .selectFrom(sql<ScopeMember>`(${scopeMembers(accountId, scope)})`.as('m'))
+      .select((eb) => [
+        `m.${flag} as accepted`,
+        'm.has_two_factor',
+        eb.case().when(`m.${flag}`, '=', 0).then(liveSessions(eb, false)).else(liveSessions(eb, true)).end().as('live'),
+      ]);
+    const summed = db.selectFrom(perMember.as('m')).select((eb) => [
       eb.fn.sum<number>(eb.case().when('m.accepted', '=', 0).then(1).else(0).end()).as('n'),
       eb.fn.sum<number>(eb.case().when('m.accepted', '=', 0).then(eb.ref('m.has_two_factor')).else(0).end()).as('apps'),
       eb.fn.sum<number>('m.live').as('sessions'),
     ]);
-    const row = isPostgres ? await inMemoryPlan(db, summed.compile()) : await summed.executeTakeFirstOrThrow();
+    const row = db.getExecutor().adapter instanceof PostgresAdapter ? await withoutJit(db, summed.compile()) : await summed.executeTakeFirstOrThrow();
     // A scope without members sums nothing: null.
     return { n: row.n ?? 0, apps: row.apps, sessions: row.sessions ?? 0 };
   };
@@ -149,15 +134,14 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
 }
 
 /**
- * Runs one read on PostgreSQL planned for rows that are in memory: `random_page_cost` 1.1 for
- * this statement's transaction only (PostgreSQL's documentation advises it where the data is
- * cached or on SSD). Its default of 4 prices each member's index probe as a disk seek, so for a
- * group whose members are scattered over the users' ids (as a real group's are) it read the whole
- * users and sessions tables instead (docs/performance.md "The scoped preview on PostgreSQL").
+ * Runs one read on PostgreSQL without JIT compilation (for this statement's transaction only).
+ * The scoped preview runs two small subplans per member: for a scope of 20,000 the plan's cost
+ * passes jit_above_cost, and compiling it took longer than the 20,000 probes it would speed up
+ * (81 ms with JIT, 65 ms without, docs/performance.md "Member flags").
  */
-async function inMemoryPlan<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R> {
+async function withoutJit<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R> {
   return db.transaction().execute(async (trx) => {
-    await sql`set local random_page_cost = 1.1`.execute(trx);
+    await sql`set local jit = off`.execute(trx);
     const { rows } = await trx.executeQuery(query);
     if (rows.length !== 1) throw new Error('expected one row');
     return rows[0]!;

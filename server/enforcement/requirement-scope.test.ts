@@ -136,6 +136,47 @@ describe('the requirement by scope', () => {
     assert.deepEqual(await names(`&groupId=${group}&signedIn=true`), { names: [], total: 0 });
   });
 
+  test("a group's preview follows its members' methods: enrolled after joining, removed, reset by an admin, enrolled before joining", async () => {
+    // The scoped preview counts a group's members by the method flags their memberships carry,
+    // copies the store keeps (migrations.ts groupMemberFlags): every way a user's methods change
+    // must reach them, or the preview would count a member by a flag they no longer have.
+    const a = await account([['Ann', 'agent'], ['Ben', 'agent'], ['Cal', 'agent']]);
+    const group = (await a.call('POST', '/account/groups', { name: 'Weekend' })).body.group.id as string;
+    assert.equal((await a.call('PUT', `/account/groups/${group}/members`, { userIds: [a.users.Ann!.id, a.users.Ben!.id] })).status, 200);
+    const without = async () => {
+      const res = await a.call('GET', `/account/security-settings/impact?everyone=false&groupIds=${group}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return { count: res.body.usersWithoutTwoFactor, names: res.body.users.map((u: { name: string }) => u.name) };
+    };
+    const copiesAgree = async () => {
+      const drift = await server.db
+        .selectFrom('group_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select('u.name')
+        .where((eb) => eb.or([eb('m.has_two_factor', '!=', eb.ref('u.has_two_factor')), eb('m.has_security_key', '!=', eb.ref('u.has_security_key'))]))
+        .execute();
+      assert.deepEqual(drift, []);
+    };
+    assert.deepEqual(await without(), { count: 2, names: ['Ann', 'Ben'] });
+
+    const ann = await enrolTotp(server, (await signIn(server, a.slug, a.users.Ann!.email)).token);
+    assert.deepEqual(await without(), { count: 1, names: ['Ben'] });
+    const removed = await server.call('DELETE', `/me/methods/${ann.methodId}`, { token: ann.token });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(await without(), { count: 2, names: ['Ann', 'Ben'] });
+
+    await enrolTotp(server, (await signIn(server, a.slug, a.users.Ben!.email)).token);
+    assert.deepEqual(await without(), { count: 1, names: ['Ann'] });
+    const reset = await a.call('DELETE', `/account/users/${a.users.Ben!.id}/two-factor`);
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.deepEqual(await without(), { count: 2, names: ['Ann', 'Ben'] });
+
+    await enrolTotp(server, (await signIn(server, a.slug, a.users.Cal!.email)).token);
+    assert.equal((await a.call('PUT', `/account/groups/${group}/members`, { userIds: [a.users.Ann!.id, a.users.Ben!.id, a.users.Cal!.id] })).status, 200);
+    assert.deepEqual(await without(), { count: 2, names: ['Ann', 'Ben'] });
+    await copiesAgree();
+  });
+
   test('a group scope: its members without a method are signed out, others are not; joining it later signs out at once', async () => {
     const a = await account([['Sam', 'agent'], ['Tia', 'agent'], ['Uma', 'agent'], ['Vic', 'agent']]);
     const group = (await a.call('POST', '/account/groups', { name: 'Supervisors' })).body.group.id as string;

@@ -12,6 +12,7 @@ import { newId } from '../crypto/tokens.js';
 import { DomainError } from '../errors.js';
 import { publishRevocations } from '../enforcement/enforcement.js';
 import { signOutEnteringScope } from '../enforcement/requirement-scope.js';
+import { syncMemberFlags } from './member-flags.js';
 import type { SessionEvents } from '../sessions/events.js';
 import type { Database } from '../store/schema.js';
 
@@ -198,6 +199,8 @@ export async function createGroup(
     await insertMembers(trx, id, members);
     await audit(trx, input.accountId, input.actor, 'group.created', { groupId: id, name, ...(input.externalId ? { externalId: input.externalId } : {}), members: members.length });
     const signedOut = await signOutEnteringScope(trx, input.accountId, members);
+    // Last, under the account lock signOutEnteringScope took (groups/member-flags.ts).
+    for (const part of chunks(members)) await syncMemberFlags(trx, id, part);
     return { group: groupView({ id, name, external_id: input.externalId ?? null, created_at: now }, members.length), signedOut };
   });
   await publishRevocations(events, result.signedOut);
@@ -285,6 +288,8 @@ async function changeMembers(
       });
     }
     const signedOut = await signOutEnteringScope(trx, input.accountId, added);
+    // Last, under the account lock signOutEnteringScope took (groups/member-flags.ts).
+    for (const part of chunks(added)) await syncMemberFlags(trx, input.groupId, part);
     return { added: added.length, removed: removed.length, memberCount: count, signedOut };
   });
   await publishRevocations(events, result.signedOut);

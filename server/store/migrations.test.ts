@@ -18,6 +18,7 @@ import type { Database } from './schema.js';
 const FLAGS_AND_SEARCH = '2026-12-02-users-status-invitations-and-resets-search-index-role-status-method-flags';
 const AUDIT_KEEPS_WHO = '2026-12-07-throttles-user-id-audit-keeps-who';
 const USERS_LANGUAGE = '2026-12-07-throttles-user-id-password-at-and-recovery-codes-under-keys-only-users-language';
+const MEMBER_FLAGS = '2026-12-08-keys-outside-rule-impact-preview-postponed-until-member-flags';
 
 test('every migration name fits Kysely\'s migration table on PostgreSQL (varchar(255)), and the newest sorts last', () => {
   // A name of 256 characters once stopped every start on PostgreSQL while SQLite ran it.
@@ -131,5 +132,37 @@ describe('migrations on a store that already has data', () => {
     assert.equal((await db.selectFrom('security_notifications').select('language').executeTakeFirstOrThrow()).language, null);
     await db.updateTable('users').set({ language: 'pt-BR' }).where('id', '=', 'old').execute();
     assert.equal((await db.selectFrom('users').select('language').executeTakeFirstOrThrow()).language, 'pt-BR');
+  });
+
+  test("existing group memberships get their users' method flags, and keep them in step after the upgrade", async () => {
+    const names = Object.keys(migrations).sort();
+    const before = names[names.indexOf(MEMBER_FLAGS) - 1]!;
+    const db = await openRaw();
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    assert.equal((await migrator.migrateTo(before)).error, undefined);
+    const now = Date.now();
+    await db.insertInto('accounts').values({ id: 'acc', slug: 'upgrade', name: 'Upgrade', require_two_factor: 0, created_at: now }).execute();
+    const user = (id: string, hasTwoFactor: number, hasKey: number) => ({
+      id, account_id: 'acc', name: id, email: `${id}@upgrade.test`, password_hash: 'x', role: 'agent', has_two_factor: hasTwoFactor, has_security_key: hasKey, created_at: now,
+    });
+    await db.insertInto('users').values([user('app', 1, 0), user('key', 1, 1), user('none', 0, 0)]).execute();
+    await db.insertInto('groups').values({ id: 'g', account_id: 'acc', name: 'Old group', name_key: 'old group', external_id: null, created_at: now }).execute();
+    await db.insertInto('group_members').values([{ group_id: 'g', user_id: 'app' }, { group_id: 'g', user_id: 'key' }, { group_id: 'g', user_id: 'none' }]).execute();
+
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+    const copies = async () =>
+      Object.fromEntries(
+        (await db.selectFrom('group_members').select(['user_id', 'has_two_factor', 'has_security_key']).orderBy('user_id').execute()).map((r: any) => [r.user_id, [Number(r.has_two_factor), Number(r.has_security_key)]]),
+      );
+    assert.deepEqual(await copies(), { app: [1, 0], key: [1, 1], none: [0, 0] });
+    // After the upgrade the store keeps them: a flags change, and a membership made later.
+    await db.updateTable('users').set({ has_two_factor: 1, has_security_key: 1 }).where('id', '=', 'none').execute();
+    await db.updateTable('users').set({ has_two_factor: 0 }).where('id', '=', 'app').execute();
+    await db.insertInto('groups').values({ id: 'h', account_id: 'acc', name: 'New group', name_key: 'new group', external_id: null, created_at: now }).execute();
+    await db.insertInto('group_members').values({ group_id: 'h', user_id: 'key' }).execute();
+    assert.deepEqual(await copies(), { app: [0, 0], key: [1, 1], none: [1, 1] });
+    const inNew = await db.selectFrom('group_members').select(['has_two_factor', 'has_security_key']).where('group_id', '=', 'h').executeTakeFirstOrThrow();
+    assert.deepEqual([Number(inNew.has_two_factor), Number(inNew.has_security_key)], [1, 1]);
   });
 });

@@ -461,6 +461,9 @@ export interface GroupsTable {
 export interface GroupMembersTable {
   group_id: string;
   user_id: string;
+  /** Copies of the user's flags, kept by the store's triggers (migrations.ts groupMemberFlags): never written by code. */
+  has_two_factor: Generated<number>;
+  has_security_key: Generated<number>;
 }
 
 /** The roles "Require two-factor authentication" applies to when not everyone. */
