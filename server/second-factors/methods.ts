@@ -73,16 +73,19 @@ export async function renameMethod(db: Db, userId: string, methodId: string, nam
 
 /** Removes a method; the last one is refused while the account requires 2FA of this user. */
 export async function removeMethod(trx: Transaction<Database>, input: { userId: string; accountId: string; methodId: string }) {
-  // Lock the user's row first, so two removals at once (on two instances, on PostgreSQL) count
-  // the methods one after the other and cannot both remove "one of two".
+  // Read the setting through a lock on the account row, so a removal racing an enforcement save
+  // either sees it on, or finishes before the save looks for users without a method. The
+  // account's lock first, then the user's row, as every change that holds both takes them (a
+  // role change, a key-rule save rewriting flags): in the other order each could hold what the
+  // other waits for (removal-lock-order.test.ts).
+  const account = await lockRequirementInForce(trx, input.accountId);
+  // Then the user's row, so two removals at once (on two instances, on PostgreSQL) count the
+  // methods one after the other and cannot both remove "one of two".
   await trx
     .updateTable('users')
     .set((eb) => ({ has_two_factor: eb.ref('has_two_factor') }))
     .where('id', '=', input.userId)
     .execute();
-  // Read the setting through a lock on the account row, so a removal racing an enforcement save
-  // either sees it on, or finishes before the save looks for users without a method.
-  const account = await lockRequirementInForce(trx, input.accountId);
   const method = await findOwnMethod(trx, input.userId, input.methodId);
   // A key outside the rule counted for nothing: removing it leaves as many methods as before.
   const remaining = (await countMethods(trx, input.userId)) - (method.outside_rule === 1 ? 0 : 1);
