@@ -1,6 +1,6 @@
 // "Require two-factor authentication": the impact preview and the save that, in one
 // transaction, stores the setting and revokes every session of every user without a method.
-import { PostgresAdapter, sql, type CompiledQuery, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { recordAudit, type AuditPerson, type RequestContext } from '../audit/audit.js';
 import { DomainError } from '../errors.js';
 import type { SessionEvents } from '../sessions/events.js';
@@ -62,40 +62,39 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
       ]);
       return { n: users.n, apps: users.apps, sessions: sessions.n };
     }
-    // A scope with groups: one pass over its members, each with their flags (read with the
-    // membership, not from the users row: requirement-scope.ts scopeMembers) and the number of
-    // their live sessions that would end: all of them for a member without an accepted method,
-    // else those that never passed a second factor. Each count is one probe of an index that
-    // holds what it reads (SQLite: sessions_account; PostgreSQL: sessions_user_id and, for the
-    // second, the partial sessions_user_without_second_factor, which most members' probes find
-    // empty). Measured on a group of 10,000 among 100,000 agents: docs/performance.md "Member flags".
+    // A scope with groups: its members, each with their flags (read with the membership, not
+    // from the users row: requirement-scope.ts scopeMembers), in two questions asked at once (on
+    // PostgreSQL, on two connections of the pool, beside the list below; SQLite answers them in
+    // turn): the members without an accepted method, how many have an app, and all their live
+    // sessions; the live sessions of the members with one that never passed a second factor.
+    // Each member's count is one probe of an index that holds what it reads (SQLite:
+    // sessions_account; PostgreSQL: sessions_user_id, and the partial
+    // sessions_user_without_second_factor, which most members' probes find empty). Measured on a
+    // group of 10,000 among 100,000 agents: docs/performance.md "Member flags".
     // requirement-scope.test.ts compares the scoped preview with the unscoped one and the save on
     // each store (CI runs it on PostgreSQL).
-    const liveSessions = (eb: ExpressionBuilder<Database & { m: ScopeMember }, 'm'>, withoutSecondFactor: boolean) => {
-      const live = eb
-        .selectFrom('sessions as s')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .where('s.account_id', '=', accountId)
-        .whereRef('s.user_id', '=', 'm.user_id')
-        .where('s.revoked_at', 'is', null)
-        .where('s.expires_at', '>', now);
-      return withoutSecondFactor ? live.where('s.second_factor_at', 'is', null) : live;
-    };
-    const perMember = db
-      .selectFrom(sql<ScopeMember>`(${scopeMembers(accountId, scope)})`.as('m'))
-      .select((eb) => [
-        `m.${flag} as accepted`,
-        'm.has_two_factor',
-        eb.case().when(`m.${flag}`, '=', 0).then(liveSessions(eb, false)).else(liveSessions(eb, true)).end().as('live'),
-      ]);
-    const summed = db.selectFrom(perMember.as('m')).select((eb) => [
-      eb.fn.sum<number>(eb.case().when('m.accepted', '=', 0).then(1).else(0).end()).as('n'),
-      eb.fn.sum<number>(eb.case().when('m.accepted', '=', 0).then(eb.ref('m.has_two_factor')).else(0).end()).as('apps'),
-      eb.fn.sum<number>('m.live').as('sessions'),
-    ]);
-    const row = db.getExecutor().adapter instanceof PostgresAdapter ? await withoutJit(db, summed.compile()) : await summed.executeTakeFirstOrThrow();
-    // A scope without members sums nothing: null.
-    return { n: row.n ?? 0, apps: row.apps, sessions: row.sessions ?? 0 };
+    const membersWhoseMethod = (accepted: 0 | 1) =>
+      db
+        .selectFrom(sql<ScopeMember>`(${scopeMembers(accountId, scope)})`.as('m'))
+        .where(`m.${flag}`, '=', accepted)
+        .select((eb) => {
+          const live = eb
+            .selectFrom('sessions as s')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .where('s.account_id', '=', accountId)
+            .whereRef('s.user_id', '=', 'm.user_id')
+            .where('s.revoked_at', 'is', null)
+            .where('s.expires_at', '>', now);
+          return ['m.has_two_factor', (accepted === 0 ? live : live.where('s.second_factor_at', 'is', null)).as('live')];
+        });
+    const summed = (accepted: 0 | 1) =>
+      db
+        .selectFrom(membersWhoseMethod(accepted).as('m'))
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('m.has_two_factor').as('apps'), eb.fn.sum<number>('m.live').as('sessions')]);
+    const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const [without, withMethod] = await Promise.all(([0, 1] as const).map((accepted) => (isPostgres ? withoutJit(db, summed(accepted).compile()) : summed(accepted).executeTakeFirstOrThrow())));
+    // A scope without such members sums nothing: null.
+    return { n: Number(without!.n), apps: without!.apps, sessions: Number(without!.sessions ?? 0) + Number(withMethod!.sessions ?? 0) };
   };
   const [listed, counts, viaTrustedProvider] = await Promise.all([
     // The list by name, the first 500: read along the name index, it stops early.
@@ -135,9 +134,9 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
 
 /**
  * Runs one read on PostgreSQL without JIT compilation (for this statement's transaction only).
- * The scoped preview runs two small subplans per member: for a scope of 20,000 the plan's cost
+ * The scoped preview runs a small subplan per member: for a scope of 20,000 the plan's cost
  * passes jit_above_cost, and compiling it took longer than the 20,000 probes it would speed up
- * (81 ms with JIT, 65 ms without, docs/performance.md "Member flags").
+ * (81 ms with JIT, 63-68 ms without, docs/performance.md "Member flags").
  */
 async function withoutJit<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R> {
   return db.transaction().execute(async (trx) => {
