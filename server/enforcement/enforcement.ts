@@ -92,9 +92,10 @@ export async function enforcementImpact(db: Kysely<Database>, accountId: string,
         .selectFrom(membersWhoseMethod(accepted).as('m'))
         .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('m.has_two_factor').as('apps'), eb.fn.sum<number>('m.live').as('sessions')]);
     const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
-    const [without, withMethod] = await Promise.all(([0, 1] as const).map((accepted) => (isPostgres ? withoutJit(db, summed(accepted).compile()) : summed(accepted).executeTakeFirstOrThrow())));
+    const ask = (accepted: 0 | 1) => (isPostgres ? withoutJit(db, summed(accepted).compile()) : summed(accepted).executeTakeFirstOrThrow());
+    const [without, withMethod] = await Promise.all([ask(0), ask(1)]);
     // A scope without such members sums nothing: null.
-    return { n: Number(without!.n), apps: without!.apps, sessions: Number(without!.sessions ?? 0) + Number(withMethod!.sessions ?? 0) };
+    return { n: Number(without.n), apps: without.apps, sessions: Number(without.sessions ?? 0) + Number(withMethod.sessions ?? 0) };
   };
   const [listed, counts, viaTrustedProvider] = await Promise.all([
     // The list by name, the first 500: read along the name index, it stops early.

@@ -461,7 +461,7 @@ export interface GroupsTable {
 export interface GroupMembersTable {
   group_id: string;
   user_id: string;
-  /** Copies of the user's flags, kept by the store's triggers (migrations.ts groupMemberFlags): never written by code. */
+  /** Copies of the user's flags, kept by the store's triggers (migrations.ts groupMemberFlags) and groups/member-flags.ts only. */
   has_two_factor: Generated<number>;
   has_security_key: Generated<number>;
 }
